@@ -1,0 +1,57 @@
+"""The ``opmodel`` command: thin skins over the library, one module per topic.
+
+Each topic module registers its commands on :data:`app`. Every command is one library call
+plus parsing and formatting; errors from the library are printed with their locations and
+end the command with exit code 1 (2 for a usage error).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from .. import __version__
+from ._common import console
+
+app = typer.Typer(
+    name="opmodel",
+    help="Turn a CIO office's IT operating model into decisions.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"opmodel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Turn a CIO office's IT operating model into decisions.
+
+    Start with [bold]opmodel demo[/], or [bold]opmodel init DIR[/] for a model of your own.
+    """
+
+
+# Topic modules register their commands on `app` when imported. A module that is absent
+# (a topic not built yet) is skipped, so the command always starts.
+TOPICS = ("model", "generate", "analysis", "plan", "report", "interop", "serve")
+for _topic in TOPICS:
+    try:
+        importlib.import_module(f"{__name__}.{_topic}")
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while a topic is missing
+        if exc.name != f"{__name__}.{_topic}":
+            raise
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,129 @@
+"""The opmodel exception tree and the shape of a located problem.
+
+::
+
+    OpmodelError                  every error opmodel raises on purpose (has .code)
+    ├── ModelError                a model failed validation; .issues lists every problem
+    ├── UnknownIdError            a lookup by id found nothing (also a KeyError)
+    ├── InputError                a file or argument cannot be used at all (missing, unreadable)
+    └── OptimizationError         reserved for the solver choke point (optimize/)
+        ├── InfeasibleError
+        └── SolverError
+
+An :class:`Issue` is one problem found in a model: a stable ``code`` (``E-…`` errors block
+loading, ``W-…`` warnings do not), a message, the element path inside the model
+(``("capabilities", 13, "stage")``) and, once an adapter has placed it, the source location
+(``capabilities.yaml:14:5`` or ``Assessments!C17``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+PathPart = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in a model, located as precisely as the adapter could."""
+
+    code: str
+    message: str
+    path: tuple[PathPart, ...] = ()
+    location: str | None = None
+    hint: str | None = None
+    sort_key: tuple[str, int, int] = field(default=("", 0, 0), compare=False)
+
+    @property
+    def severity(self) -> Severity:
+        return "warning" if self.code.startswith("W-") else "error"
+
+    def at(self, location: str, sort_key: tuple[str, int, int] | None = None) -> Issue:
+        """A copy placed at ``location`` (e.g. ``capabilities.yaml:14:5``)."""
+        return replace(self, location=location, sort_key=sort_key or (location, 0, 0))
+
+    def __str__(self) -> str:
+        where = self.location or _path_text(self.path) or "model"
+        text = f"{where}: {self.code} {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+def _path_text(path: tuple[PathPart, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def sort_issues(issues: list[Issue]) -> list[Issue]:
+    """Issues ordered by file, line, column, then code: how a compiler prints them."""
+    return sorted(issues, key=lambda i: (i.sort_key, i.location or "", i.code, i.message))
+
+
+class OpmodelError(Exception):
+    """Base of every error opmodel raises on purpose."""
+
+    code = "E-OPMODEL"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+class ModelError(OpmodelError):
+    """A model did not validate. ``issues`` holds every error (and the warnings) found."""
+
+    code = "E-MODEL"
+
+    def __init__(self, issues: list[Issue], source: str | None = None) -> None:
+        self.issues = sort_issues(issues)
+        self.source = source
+        errors = [i for i in self.issues if i.severity == "error"]
+        head = f"{len(errors)} error(s) in {source or 'the model'}"
+        body = "\n".join(str(i) for i in errors)
+        super().__init__(
+            f"{head}:\n{body}", hint="fix them and run `opmodel validate` again"
+        )
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+
+class UnknownIdError(OpmodelError, KeyError):
+    code = "E-REF"
+
+    def __init__(self, kind: str, id_: str, hint: str | None = None) -> None:
+        self.kind = kind
+        self.id = id_
+        OpmodelError.__init__(self, f"no {kind} with id '{id_}'", hint=hint)
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return self.args[0]
+
+
+class InputError(OpmodelError):
+    """A path or argument that cannot be used at all."""
+
+    code = "E-INPUT"
+
+
+class OptimizationError(OpmodelError):
+    code = "E-SOLVER"
+
+
+class InfeasibleError(OptimizationError):
+    code = "E-INFEASIBLE"
+
+
+class SolverError(OptimizationError):
+    code = "E-SOLVER"

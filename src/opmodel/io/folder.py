@@ -1,0 +1,379 @@
+"""The canonical model folder: ``enterprise.yaml`` plus one file per entity kind.
+
+Reading collects every problem of every file in one pass and raises
+:class:`~opmodel.errors.ModelError` with each issue placed at ``file:line:col``; nothing
+is returned on any error. YAML is parsed with ruamel's fast loader; only files that have
+issues are parsed a second time, with positions, to place them. Writing goes to a temporary
+folder first and then moves each file into place, so a failure never leaves a half-written
+model.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ..errors import InputError, Issue, ModelError, PathPart
+from ..model import Enterprise
+from .assemble import assemble
+from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    name: str
+    keys: tuple[str, ...]  # top-level keys it may hold
+    required: bool = False
+    under: str | None = None  # model field the whole file maps to (policy.yaml → policy)
+    blurb: str = ""
+
+
+YAML_FILES: tuple[YamlFile, ...] = (
+    YamlFile("enterprise.yaml", ("name", "description", "currency", "unit", "horizon",
+             "fiscal_year_start", "scoring", "business_units"), required=True,
+             blurb="the enterprise: name, currency, planning horizon, scoring weights and "
+                   "business units"),
+    YamlFile("stages.yaml", ("stages",), required=True,
+             blurb="the business value chain, ordered left to right"),
+    YamlFile("capabilities.yaml", ("capabilities",), required=True,
+             blurb="capabilities placed on value-chain stages (parent builds the hierarchy)"),
+    YamlFile("objectives.yaml", ("objectives",),
+             blurb="strategic objectives, their KPIs and the capabilities that move them"),
+    YamlFile("customers.yaml", ("segments", "expectations"),
+             blurb="customer segments and what they expect (importance 1–5)"),
+    YamlFile("initiatives.yaml", ("initiatives",),
+             blurb="investment proposals: cost, timing, effects on capabilities"),
+    YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
+             blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
+)
+_FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
+_TABLE_OF_KEY = {t.key: t for t in TABLES}
+CSV_BLURBS = {
+    "assessments": "current and target maturity (0–5) per capability and business unit",
+    "applications": "applications, where they are used and how well they fit",
+    "application_fits": "per-business-unit fit where it differs from the application's own",
+    "budgets": "money available per quarter (or fiscal year) and pool",
+}
+
+
+def _yaml_fast() -> YAML:
+    return YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
+
+
+@dataclass
+class _Source:
+    """What was read from one folder: raw data, CSV line maps, and issues so far."""
+
+    root: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    csv_lines: dict[str, list[int]] = field(default_factory=dict)
+    csv_header: dict[str, list[str]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    blocked: bool = False  # a file or row could not be used: skip cross-entity rules
+
+    def at(self, file: str, line: int, col: int | None, code: str, msg: str,
+           hint: str | None = None) -> None:
+        loc = f"{file}:{line}" + (f":{col}" if col is not None else "")
+        self.issues.append(Issue(code, msg, (), hint=hint).at(loc, (file, line, col or 0)))
+        if code.startswith("E-"):
+            self.blocked = True
+
+
+def _read_text(src: _Source, name: str, required: bool) -> str | None:
+    path = src.root / name
+    if not path.exists():
+        if required:
+            src.at(name, 1, None, "E-FILE", f"required file {name} is missing",
+                   hint="run `opmodel init` for a starter model")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        src.at(name, 1, None, "E-FILE", f"{name} is not UTF-8 text ({exc.reason})")
+        return None
+    except OSError as exc:
+        src.at(name, 1, None, "E-FILE", f"cannot read {name}: {exc.strerror}")
+        return None
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        src.at(name, 1, None, "E-FILE", f"{name} is empty",
+               hint="delete it if the model does not need it" if not required else None)
+        return None
+    src.texts[name] = text
+    return text
+
+
+def _read_yaml(src: _Source, spec: YamlFile) -> None:
+    text = _read_text(src, spec.name, spec.required)
+    if text is None:
+        return
+    try:
+        doc = _yaml_fast().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or "malformed YAML").strip()
+        context = f" {exc.context.strip()}" if exc.context else ""
+        src.at(spec.name, line, col, "E-YAML", f"{problem}{context}",
+               hint="check the indentation and the ':' after each key")
+        return
+    except YAMLError as exc:
+        src.at(spec.name, 1, None, "E-YAML", str(exc).splitlines()[0])
+        return
+    if not isinstance(doc, dict):
+        src.at(spec.name, 1, 1, "E-YAML", f"{spec.name} must be a mapping with the keys "
+               f"{', '.join(spec.keys)}")
+        return
+    for key, value in doc.items():
+        if key not in spec.keys:
+            close = get_close_matches(str(key), spec.keys, n=1, cutoff=0.6)
+            src.issues.append(Issue(
+                "E-UNKNOWN", f"unknown key '{key}' in {spec.name}", (spec.name, str(key)),
+                hint=f"did you mean '{close[0]}'?" if close
+                else f"known keys: {', '.join(spec.keys)}"))
+            continue
+        if spec.under:
+            src.data.setdefault(spec.under, {})[key] = value
+        else:
+            src.data[key] = value
+
+
+def _read_csv(src: _Source, table: Table) -> None:
+    text = _read_text(src, table.file, table.required_file)
+    if text is None:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        src.at(table.file, 1, None, "E-CSV", f"cannot read the header: {exc}")
+        return
+    problems = False
+    for k, col in enumerate(header):
+        if col not in table.columns:
+            close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
+            src.at(table.file, 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
+                   hint=f"did you mean '{close[0]}'?" if close
+                   else f"columns are: {', '.join(table.columns)}")
+            problems = True
+        elif header.index(col) != k:
+            src.at(table.file, 1, k + 1, "E-DUP", f"column '{col}' appears twice")
+            problems = True
+    for col in table.required:
+        if col not in header:
+            src.at(table.file, 1, None, "E-MISSING", f"required column '{col}' is missing",
+                   hint=f"columns are: {', '.join(table.columns)}")
+            problems = True
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    width = len(header)
+    line = reader.line_num
+    try:
+        for cells in reader:
+            row_line = line + 1
+            line = reader.line_num
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) != width:
+                src.at(table.file, row_line, None, "E-CSV",
+                       f"row has {len(cells)} values but the header has {width} columns",
+                       hint="check for a missing or extra comma; quote values with commas")
+                continue
+            rows.append(cells_to_record(table, header, cells))
+            lines.append(row_line)
+    except csv.Error as exc:
+        src.at(table.file, reader.line_num, None, "E-CSV", f"malformed CSV: {exc}")
+        problems = True
+    if not problems:
+        src.data[table.key] = rows
+        src.csv_lines[table.key] = lines
+        src.csv_header[table.key] = header
+
+
+def _positions(text: str) -> Any:
+    """The document with ruamel's line/column marks (parsed only when placing issues)."""
+    try:
+        return YAML().load(text)
+    except YAMLError:
+        return None
+
+
+def _yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
+    line, col = 0, 0
+    node = doc
+    for part in path:
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        try:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                line, col = lc.item(part)
+                node = node[part]
+            elif isinstance(node, dict) and part in node:
+                line, col = lc.key(part)
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line + 1, col + 1
+
+
+class _Placer:
+    """Places element paths in the folder's files (parsing YAML positions on demand)."""
+
+    def __init__(self, src: _Source) -> None:
+        self.src = src
+        self.docs: dict[str, Any] = {}
+
+    def place(self, issue: Issue) -> Issue:
+        if issue.location is not None:
+            return issue
+        path = issue.path
+        if not path:
+            return issue.at("enterprise.yaml:1", ("enterprise.yaml", 1, 0))
+        head = path[0]
+        if isinstance(head, str) and head.endswith(".yaml"):  # (file, key): raw top-level key
+            file, ypath = head, path[1:]
+        elif head in _TABLE_OF_KEY:
+            return self._place_csv(issue, _TABLE_OF_KEY[str(head)])
+        elif head == "policy":
+            file, ypath = "policy.yaml", path[1:]
+        else:
+            spec = _FILE_OF_KEY.get(str(head))
+            file, ypath = (spec.name if spec else "enterprise.yaml"), path
+        if file not in self.src.texts:
+            return issue.at(file, (file, 0, 0))
+        if file not in self.docs:
+            self.docs[file] = _positions(self.src.texts[file])
+        line, col = _yaml_position(self.docs[file], ypath)
+        return issue.at(f"{file}:{line}:{col}", (file, line, col))
+
+    def _place_csv(self, issue: Issue, table: Table) -> Issue:
+        lines = self.src.csv_lines.get(table.key, [])
+        row = issue.path[1] if len(issue.path) > 1 else None
+        if not isinstance(row, int) or row >= len(lines):
+            return issue.at(table.file, (table.file, 0, 0))
+        line = lines[row]
+        col = None
+        if len(issue.path) > 2 and isinstance(issue.path[2], str):
+            name = column_of(table, issue.path[2])
+            header = self.src.csv_header.get(table.key, [])
+            if name in header:
+                col = header.index(name) + 1
+        loc = f"{table.file}:{line}" + (f":{col}" if col else "")
+        return issue.at(loc, (table.file, line, col or 0))
+
+
+@dataclass
+class LoadResult:
+    enterprise: Enterprise
+    warnings: list[Issue]
+
+
+def read_folder(path: str | os.PathLike[str]) -> LoadResult:
+    """Read and validate a model folder; raise :class:`ModelError` listing every error."""
+    root = Path(path)
+    if not root.exists():
+        raise InputError(f"{root}: no such folder", hint="give the path of a model folder")
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder",
+                         hint="a model is a folder holding enterprise.yaml and friends")
+    src = _Source(root)
+    for spec in YAML_FILES:
+        _read_yaml(src, spec)
+    for table in TABLES:
+        _read_csv(src, table)
+    placer = _Placer(src)
+    enterprise: Enterprise | None = None
+    enterprise: Enterprise | None = None
+    issues = src.issues
+    if "enterprise.yaml" in src.texts:
+        enterprise, found = assemble(src.data, cross=not src.blocked)
+        issues = issues + found
+    placed = [placer.place(i) for i in issues]
+    if enterprise is None or any(i.severity == "error" for i in placed):
+        raise ModelError(placed, source=str(root))
+    return LoadResult(enterprise, [i for i in placed if i.severity == "warning"])
+
+
+# -- writing ---------------------------------------------------------------------------
+def _dump(obj: Any) -> Any:
+    """JSON-like data for YAML, leaving out defaults so files stay short."""
+    return obj.model_dump(mode="json", exclude_defaults=True)
+
+
+def _yaml_text(spec: YamlFile, data: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    y = YAML(typ="safe")
+    y.default_flow_style = False
+    y.sort_base_mapping_type_on_output = False  # keep field order
+    y.allow_unicode = True
+    y.width = 100
+    y.dump(data, buf)
+    return f"# {spec.name}: {spec.blurb}\n" + buf.getvalue()
+
+
+def _csv_text(table: Table, items: tuple[Any, ...]) -> str:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    w.writerows(record_to_cells(table, it) for it in items)
+    return buf.getvalue()
+
+
+def folder_files(e: Enterprise) -> Iterator[tuple[str, str]]:
+    """(file name, text) for every file of the model folder of ``e``."""
+    top = _dump(e)
+    for spec in YAML_FILES:
+        data = top.get(spec.under, {}) if spec.under else {k: top[k] for k in spec.keys if k in top}
+        if spec.required or data:
+            if spec.name == "enterprise.yaml":
+                data = {k: top[k] for k in spec.keys if k in top or k == "name"}
+            yield spec.name, _yaml_text(spec, data)
+    for table in TABLES:
+        items = getattr(e, table.key)
+        if items or table.required_file:
+            yield table.file, _csv_text(table, items)
+
+
+def write_folder(e: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
+    """Write ``e`` as a model folder at ``path`` (created if needed). Model files that ``e``
+    does not need are removed; other files in the folder are left alone. All files are
+    written to a temporary folder first, then moved into place."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root} exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    files = dict(folder_files(e))
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(dir=root, prefix=".opmodel-write-") as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8", newline="")
+        for name in files:
+            os.replace(Path(tmp) / name, root / name)
+            written.append(root / name)
+    known = {s.name for s in YAML_FILES} | {t.file for t in TABLES}
+    for stale in known - files.keys():
+        if (root / stale).exists():
+            (root / stale).unlink()
+    return written
+
+
+def copy_folder(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:
+    """Copy a model folder (with its comments) to ``dst``."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    return Path(dst)

@@ -1,0 +1,113 @@
+"""Turning pydantic's error list into opmodel issues (codes, readable messages, hints).
+
+Shared by every adapter: each one only has to say where an element path lives in its files.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from difflib import get_close_matches
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Issue, PathPart
+from ..model import Enterprise
+
+_TYPE_CODES = {
+    "missing": "E-MISSING",
+    "extra_forbidden": "E-UNKNOWN",
+    "string_too_short": "E-MISSING",
+    "literal_error": "E-VALUE",
+    "greater_than_equal": "E-RANGE",
+    "greater_than": "E-RANGE",
+    "less_than_equal": "E-RANGE",
+    "less_than": "E-RANGE",
+}
+
+
+def _model_at(path: tuple[PathPart, ...]) -> type[BaseModel] | None:
+    """The model class that holds the field at the end of ``path`` (walks annotations)."""
+    cls: type[BaseModel] = Enterprise
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = cls.model_fields.get(part)
+        if field is None:
+            return None
+        nxt = _inner_model(field.annotation)
+        if nxt is None:
+            return None
+        cls = nxt
+    return cls
+
+
+def _inner_model(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    origin = typing.get_origin(ann)
+    if origin in (tuple, list, typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(ann):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "…'"
+
+
+def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> list[Issue]:
+    """One issue per pydantic error, with opmodel codes and messages naming the field."""
+    out: list[Issue] = []
+    for e in err.errors(include_url=False):
+        loc = prefix + tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p))
+        etype: str = e["type"]
+        field = next((p for p in reversed(loc) if isinstance(p, str)), "value")
+        hint = None
+        if etype.startswith(("E-", "W-")):
+            code, msg = etype, e["msg"]
+            if code == "E-MISSING" and not loc[len(prefix):]:
+                msg = e["msg"]
+        elif etype == "missing":
+            code, msg = "E-MISSING", f"required field '{field}' is missing"
+        elif etype == "extra_forbidden":
+            code = "E-UNKNOWN"
+            known = list((_model_at(loc[:-1]) or Enterprise).model_fields)
+            close = get_close_matches(str(field), known, n=1, cutoff=0.6)
+            msg = f"unknown key '{field}'"
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+        elif etype == "literal_error":
+            code = "E-VALUE"
+            expected = (e.get("ctx") or {}).get("expected", "")
+            msg = f"{field}: {_show(e.get('input'))} is not one of {expected}"
+            options = [o.strip(" '") for o in str(expected).replace(" or ", ", ").split(",")]
+            close = get_close_matches(str(e.get("input")), options, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else None
+        elif etype.endswith("_parsing") or etype.endswith("_type") or etype in (
+            "int_from_float", "bool_parsing", "date_from_datetime_parsing"
+        ):
+            code = "E-TYPE"
+            want = etype.split("_")[0].replace("float", "number").replace("int", "whole number")
+            want = {"tuple": "list", "model": "mapping", "dict": "mapping"}.get(want, want)
+            msg = f"{field}: {_show(e.get('input'))} is not a {want}"
+        elif etype in _TYPE_CODES:
+            code = _TYPE_CODES[etype]
+            ctx = e.get("ctx") or {}
+            bound = next(iter(ctx.values()), None)
+            words = {"greater_than_equal": "at least", "greater_than": "above",
+                     "less_than_equal": "at most", "less_than": "below"}
+            if etype in words:
+                what = "negative" if bound == 0 and etype == "greater_than_equal" else None
+                msg = f"{field}: {_show(e.get('input'))} must be {words[etype]} {bound}"
+                if what:
+                    msg = f"{field}: {_show(e.get('input'))} is negative; it must be at least 0"
+            else:
+                msg = f"{field}: {e['msg'].lower()}"
+        else:
+            code, msg = "E-VALUE", f"{field}: {e['msg']}"
+        out.append(Issue(code, msg, loc, hint=hint))
+    return out

@@ -144,6 +144,15 @@ class Enterprise(Frozen):
     budgets: tuple[Budget, ...] = ()
     policy: Policy = Policy()
 
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False
+                   ) -> Enterprise:
+        """A copy with ``update`` applied; indexes are rebuilt (never copied stale)."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name, attr in vars(Enterprise).items():
+            if isinstance(attr, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
+
     # -- indexes -------------------------------------------------------------------------
     @cached_property
     def _by_id(self) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,102 @@
+"""The model commands as a user runs them: init, validate, show, demo, --help, --version."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import opmodel
+from opmodel.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def test_version() -> None:
+    code, out = run("--version")
+    assert code == 0 and out.strip() == f"opmodel {opmodel.__version__}"
+
+
+def command_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_group(app)
+    names = []
+    for name, cmd in group.commands.items():
+        sub = getattr(cmd, "commands", None)
+        names.extend([f"{name} {s}" for s in sub] if sub else [name])
+    return sorted(names)
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_every_command_has_help(command: str) -> None:
+    code, out = run(*command.split(), "--help")
+    assert code == 0
+    assert "Usage:" in out
+    # a sentence of help text, not just the usage line
+    body = out.split("Usage:", 1)[1]
+    assert re.search(r"[A-Z][a-z]+ .{10,}", body), out
+
+
+def test_init_validate_show(tmp_path: Path) -> None:
+    model = tmp_path / "mine"
+    code, out = run("init", str(model))
+    assert code == 0 and "starter model written" in out
+    assert (model / "enterprise.yaml").read_text().startswith("# enterprise.yaml")
+    code, out = run("validate", str(model))
+    assert code == 0 and "is valid" in out
+    code, out = run("show", str(model))
+    assert code == 0
+    for word in ("Value chain", "Business units", "Portfolio", "Sell"):
+        assert word in out
+
+
+def test_init_refuses_a_folder_with_files(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("keep me")
+    code, out = run("init", str(tmp_path))
+    assert code == 1 and "not empty" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x"]
+
+
+def test_validate_prints_located_errors(starter_copy: Path) -> None:
+    f = starter_copy / "capabilities.yaml"
+    f.write_text(f.read_text().replace("stage: deliver}", "stage: delivr}"))
+    before = {p.name: p.read_bytes() for p in starter_copy.iterdir()}
+    code, out = run("validate", str(starter_copy))
+    assert code == 1
+    assert re.search(r"capabilities\.yaml:\d+:\d+: E-REF capability 'fulfilment' names "
+                     r"unknown stage 'delivr' \(did you mean 'deliver'\?\)", out)
+    assert "1 error(s)" in out and "nothing was changed" in out
+    assert before == {p.name: p.read_bytes() for p in starter_copy.iterdir()}
+
+
+def test_validate_strict_fails_on_warnings(starter_copy: Path) -> None:
+    f = starter_copy / "initiatives.yaml"
+    f.write_text(f.read_text().replace(
+        "      - {capability: quoting, uplift: 2}",
+        "      - {capability: quoting, uplift: 2}\n      - {capability: campaigns, uplift: 1}"))
+    code, out = run("validate", str(starter_copy))
+    assert code == 0 and "W-NA" in out and "1 warning(s)" in out
+    code, out = run("validate", str(starter_copy), "--strict")
+    assert code == 1
+
+
+def test_validate_missing_path(tmp_path: Path) -> None:
+    code, out = run("validate", str(tmp_path / "nope"))
+    assert code == 1 and "no such folder" in out
+
+
+def test_demo_copies_and_summarises(tmp_path: Path, acme_path: Path) -> None:
+    if not (acme_path / "enterprise.yaml").exists():
+        pytest.skip("the Acme example is not bundled in this checkout")
+    code, out = run("demo", "--dir", str(tmp_path / "d"))
+    assert code == 0, out
+    assert (tmp_path / "d" / "acme" / "enterprise.yaml").exists()
+    assert "is valid" in out

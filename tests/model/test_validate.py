@@ -298,3 +298,20 @@ def test_in_memory_model_validation(starter_path: Path) -> None:
     assert "E-DUP" in codes
     with pytest.raises(ModelError):
         opmodel.save(broken, Path("/nonexistent/never-written"))
+
+
+def test_csv_comment_lines_are_skipped_and_counted(starter_copy: Path) -> None:
+    f = starter_copy / "budgets.csv"
+    f.write_text("# money per quarter and pool\n# (thousands)\n" + f.read_text())
+    assert len(opmodel.load(starter_copy).budgets) == 8
+    edit(f, "2027Q3,enterprise,300", "2027Q3,enterprise,-300")
+    issue = find(issues_of(starter_copy), "E-RANGE")
+    assert issue.location == line_of(f, "2027Q3,enterprise,-300") + ":3"
+
+
+def test_comma_in_flow_mapping_hints_at_quotes(starter_copy: Path) -> None:
+    f = starter_copy / "stages.yaml"
+    edit(f, "{id: deliver, name: Deliver,", "{id: deliver, name: Deliver (ship, install),")
+    issue = find(issues_of(starter_copy), "E-UNKNOWN")
+    assert issue.message == "unknown key 'install)'"
+    assert "put the value in quotes" in (issue.hint or "")

@@ -155,36 +155,42 @@ def _read_csv(src: _Source, table: Table) -> None:
     text = _read_text(src, table.file, table.required_file)
     if text is None:
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # leading '#' lines are comments (a note on what the file holds); line numbers still count
+    offset = 0
+    lines_in = text.splitlines(keepends=True)
+    while offset < len(lines_in) and lines_in[offset].lstrip().startswith("#"):
+        offset += 1
+    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
-        src.at(table.file, 1, None, "E-CSV", f"cannot read the header: {exc}")
+        src.at(table.file, offset + 1, None, "E-CSV", f"cannot read the header: {exc}")
         return
     problems = False
     for k, col in enumerate(header):
         if col not in table.columns:
             close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
-            src.at(table.file, 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
+            src.at(table.file, offset + 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
                    hint=f"did you mean '{close[0]}'?" if close
                    else f"columns are: {', '.join(table.columns)}")
             problems = True
         elif header.index(col) != k:
-            src.at(table.file, 1, k + 1, "E-DUP", f"column '{col}' appears twice")
+            src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{col}' appears twice")
             problems = True
     for col in table.required:
         if col not in header:
-            src.at(table.file, 1, None, "E-MISSING", f"required column '{col}' is missing",
+            src.at(table.file, offset + 1, None, "E-MISSING",
+                   f"required column '{col}' is missing",
                    hint=f"columns are: {', '.join(table.columns)}")
             problems = True
     rows: list[dict[str, Any]] = []
     lines: list[int] = []
     width = len(header)
-    line = reader.line_num
+    line = reader.line_num + offset
     try:
         for cells in reader:
             row_line = line + 1
-            line = reader.line_num
+            line = reader.line_num + offset
             if not cells or all(not c.strip() for c in cells):
                 continue
             if len(cells) != width:
@@ -195,7 +201,7 @@ def _read_csv(src: _Source, table: Table) -> None:
             rows.append(cells_to_record(table, header, cells))
             lines.append(row_line)
     except csv.Error as exc:
-        src.at(table.file, reader.line_num, None, "E-CSV", f"malformed CSV: {exc}")
+        src.at(table.file, reader.line_num + offset, None, "E-CSV", f"malformed CSV: {exc}")
         problems = True
     if not problems:
         src.data[table.key] = rows

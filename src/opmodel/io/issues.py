@@ -80,6 +80,9 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             close = get_close_matches(str(field), known, n=1, cutoff=0.6)
             msg = f"unknown key '{field}'"
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+            if e.get("input") is None and not close:
+                hint = ("a comma inside a {…} mapping splits the value: put the value in "
+                        "quotes, or " + hint)
         elif etype == "literal_error":
             code = "E-VALUE"
             expected = (e.get("ctx") or {}).get("expected", "")

@@ -51,7 +51,9 @@ class Initiative(Entity):
     Cost is either ``cost`` (total, spread evenly over ``duration`` quarters) or
     ``cost_profile`` (one amount per quarter of the duration). ``earliest_start`` equal to
     ``latest_start`` fixes the start. ``deadline`` is the last quarter the work may run in.
-    ``direct_value`` is an annual benefit not captured by capability gaps (currency units).
+    ``direct_value`` is an annual benefit not captured by capability gaps (currency units);
+    ``added_run_cost`` the annual run cost of what it brings in (licences, hosting), which
+    offsets its value once delivered.
     """
 
     owner: Id
@@ -65,6 +67,7 @@ class Initiative(Entity):
     latest_start: Quarter | None = None
     deadline: Quarter | None = None
     direct_value: NonNegative = 0.0
+    added_run_cost: NonNegative = 0.0
     effects: tuple[Effect, ...] = ()
     retires: IdList = ()
     depends_on: IdList = ()

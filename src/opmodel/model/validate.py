@@ -352,6 +352,13 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
     return c.issues
 
 
+def validate_scoring(e: Enterprise) -> list[Issue]:
+    """Only the scoring rules (E-AHP, W-AHP) of :func:`validate`."""
+    c = _Collector()
+    _validate_scoring(c, e)
+    return c.issues
+
+
 def _q(index: int) -> str:
     return f"{index // 4}Q{index % 4 + 1}"
 

@@ -1,0 +1,389 @@
+"""Heat maps: business units (rows) × stages or capabilities (columns), with provenance.
+
+A cell rolls up its children — the assessed (capability, unit) cells under it — by a named
+rule:
+
+``max``       the hottest child (the default: one burning capability makes a hot stage)
+``mean``      the plain mean of the assessed children
+``weighted``  the mean with each child counted by its unit's weight (revenue share); inside
+              one unit's cell every child has the same weight, so it equals ``mean`` there;
+              it differs in the "All units" row, which rolls up across units
+
+Only assessed children count. A cell with none is *missing* when any child is unassessed
+and *n/a* when every child is marked n/a: both are different from a value of zero.
+Every cell can be explained: :meth:`HeatMap.explain` lists the children, names the one that
+drove the value and gives the driving cell's full provenance.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+
+from ..errors import InputError, UnknownIdError
+from ..model import Enterprise
+from .provenance import CellProvenance, cell_provenance
+from .scoring import ASSESSED, NA, STATUS_NAMES, UNASSESSED, Scores, score
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+By = Literal["stage", "capability"]
+Layer = Literal["priority", "gap", "current", "target"]
+Rollup = Literal["max", "mean", "weighted"]
+BYS: tuple[str, ...] = get_args(By)
+LAYERS: tuple[str, ...] = get_args(Layer)
+ROLLUPS: tuple[str, ...] = get_args(Rollup)
+LAYER_DOMAIN = {"priority": (0.0, 1.0), "gap": (0.0, 5.0), "current": (0.0, 5.0),
+                "target": (0.0, 5.0)}
+"""The fixed value range of each layer: the same colour means the same number everywhere."""
+ALL = "all"
+ALL_NAME = "All units"
+STATE_NAMES = STATUS_NAMES  # 0 missing, 1 value, 2 n/a
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"unknown {name} '{value}'", hint=f"use one of: {', '.join(allowed)}")
+
+
+# -- capability order and levels ----------------------------------------------------------
+def capability_levels(e: Enterprise) -> dict[str, int]:
+    """1 for a top-level capability, 2 for its children… (cycles are cut)."""
+    parent = {c.id: c.parent for c in e.capabilities}
+    out: dict[str, int] = {}
+    for cid in parent:
+        chain, cur = [], cid
+        while cur is not None and cur not in out and cur not in chain:
+            chain.append(cur)
+            cur = parent.get(cur)
+        base = out.get(cur, 0) if cur is not None and cur in out else 0
+        for k, x in enumerate(reversed(chain)):
+            out[x] = base + k + 1
+    return out
+
+
+def capability_order(e: Enterprise) -> list[str]:
+    """Capabilities left to right: by stage order, then depth first in file order."""
+    stage_pos = {s.id: k for k, s in enumerate(e.ordered_stages)}
+    ids = {c.id for c in e.capabilities}
+    kids: dict[str | None, list[str]] = {}
+    for c in e.capabilities:
+        kids.setdefault(c.parent if c.parent in ids and c.parent != c.id else None,
+                        []).append(c.id)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def walk(cid: str) -> None:
+        stack = [cid]
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            out.append(x)
+            stack.extend(reversed(kids.get(x, [])))
+
+    roots = sorted(kids.get(None, []), key=lambda c: stage_pos.get(e.capability(c).stage,
+                                                                     len(stage_pos)))
+    for r in roots:
+        walk(r)
+    for c in e.capabilities:  # anything left (cycles) at the end, in file order
+        walk(c.id)
+    return out
+
+
+# -- results ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Child:
+    capability: str
+    capability_name: str
+    business_unit: str
+    status: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class CellExplanation:
+    """Why a heat-map cell has its value: the rule, the children and the driving cell."""
+
+    by: str
+    layer: str
+    rollup: str
+    column: str
+    column_name: str
+    row: str
+    row_name: str
+    value: float | None
+    state: str
+    children: tuple[Child, ...]
+    driver: Child | None
+    provenance: CellProvenance | None
+    """The full provenance of the driving (capability, unit) cell."""
+
+    @property
+    def rule(self) -> str:
+        n = sum(c.status == "assessed" for c in self.children)
+        na = sum(c.status == "n/a" for c in self.children)
+        miss = sum(c.status == "missing" for c in self.children)
+        what = {"max": "the largest", "mean": "the mean", "weighted": "the unit-weighted mean"}
+        if len(self.children) == 1:
+            head = "a single cell"
+        else:
+            head = f"{what[self.rollup]} of {n} assessed cell(s)"
+        extra = [f"{na} n/a"] * bool(na) + [f"{miss} not assessed"] * bool(miss)
+        return head + (f" ({', '.join(extra)} left out)" if extra else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by, "layer": self.layer, "rollup": self.rollup, "column": self.column,
+            "column_name": self.column_name, "row": self.row, "row_name": self.row_name,
+            "value": self.value, "state": self.state, "rule": self.rule,
+            "children": [c.__dict__ for c in self.children],
+            "driver": None if self.driver is None else self.driver.__dict__,
+            "provenance": None if self.provenance is None else self.provenance.to_dict(),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class HeatMap:
+    """Rows are business units (in model order) plus the "All units" row; columns are stages
+    (left to right) or capabilities (by stage, then tree order). Arrays are (rows, columns)."""
+
+    by: str
+    layer: str
+    rollup: str
+    level: int | None
+    rows: tuple[str, ...]
+    row_names: tuple[str, ...]
+    columns: tuple[str, ...]
+    column_names: tuple[str, ...]
+    column_stages: tuple[str, ...]
+    values: np.ndarray
+    state: np.ndarray
+    n_assessed: np.ndarray
+    n_na: np.ndarray
+    n_missing: np.ndarray
+    groups: tuple[tuple[int, ...], ...] = field(repr=False)
+    scores: Scores = field(repr=False)
+    enterprise: Enterprise = field(repr=False, compare=False)
+
+    @property
+    def domain(self) -> tuple[float, float]:
+        return LAYER_DOMAIN[self.layer]
+
+    def _pos(self, column: str, row: str) -> tuple[int, int]:
+        try:
+            k = self.columns.index(column)
+        except ValueError:
+            kind = "stage" if self.by == "stage" else "capability in this heat map"
+            raise UnknownIdError(kind, column, hint=f"columns are: {', '.join(self.columns)}"
+                                 if len(self.columns) <= 20 else None) from None
+        try:
+            r = self.rows.index(row)
+        except ValueError:
+            raise UnknownIdError("business unit", row,
+                                 hint=f"rows are: {', '.join(self.rows)}") from None
+        return r, k
+
+    def value(self, column: str, row: str) -> float | None:
+        r, k = self._pos(column, row)
+        v = float(self.values[r, k])
+        return None if math.isnan(v) else v
+
+    def explain(self, column: str, row: str) -> CellExplanation:
+        """The children of cell (``column``, ``row``), the rule, and the driving cell."""
+        r, k = self._pos(column, row)
+        s = self.scores
+        arr = _layer(s, self.layer)
+        caps = self.groups[k]
+        bus = range(len(s.business_units)) if self.rows[r] == ALL else [r]
+        e = self.enterprise
+        children: list[Child] = []
+        score_of: list[float] = []
+        for i in caps:
+            for j in bus:
+                st = int(s.status[i, j])
+                v = float(arr[i, j]) if st == ASSESSED else None
+                cid = s.capabilities[i]
+                children.append(Child(cid, e.capability(cid).name, s.business_units[j],
+                                      STATUS_NAMES[st], v))
+                w = 1.0 if self.rollup != "weighted" else float(s.bu_weight[j])
+                score_of.append(-math.inf if v is None else v * w)
+        driver = None
+        prov = None
+        if children and max(score_of) > -math.inf:
+            driver = children[int(np.argmax(score_of))]
+        elif len(children) == 1:
+            driver = children[0]
+        if driver is not None:
+            prov = cell_provenance(e, s, driver.capability, driver.business_unit)
+        order = sorted(range(len(children)), key=lambda n: (-score_of[n], n))
+        v = float(self.values[r, k])
+        return CellExplanation(
+            self.by, self.layer, self.rollup, self.columns[k], self.column_names[k],
+            self.rows[r], self.row_names[r], None if math.isnan(v) else v,
+            STATE_NAMES[int(self.state[r, k])], tuple(children[n] for n in order), driver,
+            prov)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per cell: unit, column, stage, value, state and child counts."""
+        import pandas as pd
+
+        n_r, n_k = self.values.shape
+        return pd.DataFrame({
+            "business_unit": np.repeat(np.array(self.rows, dtype=object), n_k),
+            "column": np.tile(np.array(self.columns, dtype=object), n_r),
+            "column_name": np.tile(np.array(self.column_names, dtype=object), n_r),
+            "stage": np.tile(np.array(self.column_stages, dtype=object), n_r),
+            "layer": self.layer,
+            "rollup": self.rollup,
+            "value": self.values.ravel(),
+            "state": np.array(STATE_NAMES, dtype=object)[self.state.ravel()],
+            "n_assessed": self.n_assessed.ravel(),
+            "n_na": self.n_na.ravel(),
+            "n_missing": self.n_missing.ravel(),
+        })
+
+    def to_grid(self) -> pd.DataFrame:
+        """The heat map as a table: units as rows, columns in order (NaN = no value)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.values, index=list(self.rows), columns=list(self.columns))
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(a: np.ndarray) -> list[list[float | None]]:
+            return [[None if math.isnan(x) else round(float(x), 6) for x in row] for row in a]
+
+        return {
+            "by": self.by, "layer": self.layer, "rollup": self.rollup, "level": self.level,
+            "domain": list(self.domain),
+            "rows": [{"id": r, "name": n} for r, n in zip(self.rows, self.row_names,
+                                                           strict=True)],
+            "columns": [{"id": c, "name": n, "stage": s} for c, n, s in
+                        zip(self.columns, self.column_names, self.column_stages, strict=True)],
+            "values": clean(self.values),
+            "state": [[STATE_NAMES[int(x)] for x in row] for row in self.state],
+        }
+
+
+# -- computation --------------------------------------------------------------------------
+def _layer(s: Scores, layer: str) -> np.ndarray:
+    return {"priority": s.priority, "gap": s.gap, "current": s.current,
+            "target": s.target}[layer]
+
+
+def rollup_groups(values: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
+                  rule: str, bu_weight: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Roll (C, B) ``values`` up into (G+1, B) cells; ``group[c]`` is c's column (−1: none).
+
+    Returns values, state, n_assessed, n_na, n_missing, each (B+1, G): units as rows, the
+    last row rolling up across all units. Vectorised with ``ufunc.reduceat``.
+    """
+    n_b = status.shape[1]
+    out_v = np.full((n_b + 1, n_groups), np.nan)
+    cnt = np.zeros((n_b + 1, n_groups), dtype=np.int64)
+    nna = np.zeros_like(cnt)
+    nmiss = np.zeros_like(cnt)
+    member = np.nonzero(group >= 0)[0]
+    if member.size and n_b:
+        order = member[np.argsort(group[member], kind="stable")]
+        g_sorted = group[order]
+        present, starts = np.unique(g_sorted, return_index=True)
+        st = status[order]
+        valid = st == ASSESSED
+        v = values[order]
+        c = np.add.reduceat(valid.astype(np.int64), starts, axis=0)  # (G', B)
+        cnt[:n_b, present] = c.T
+        nna[:n_b, present] = np.add.reduceat((st == NA).astype(np.int64), starts, axis=0).T
+        nmiss[:n_b, present] = np.add.reduceat((st == UNASSESSED).astype(np.int64), starts,
+                                               axis=0).T
+        cnt[n_b] = cnt[:n_b].sum(0)
+        nna[n_b] = nna[:n_b].sum(0)
+        nmiss[n_b] = nmiss[:n_b].sum(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if rule == "max":
+                m = np.maximum.reduceat(np.where(valid, v, -np.inf), starts, axis=0)
+                out_v[:n_b, present] = np.where(c > 0, m, np.nan).T
+                tot = m.max(axis=1)
+                out_v[n_b, present] = np.where(c.sum(1) > 0, tot, np.nan)
+            else:
+                sums = np.add.reduceat(np.where(valid, v, 0.0), starts, axis=0)
+                out_v[:n_b, present] = (sums / c).T
+                w = bu_weight if rule == "weighted" else np.ones(n_b)
+                out_v[n_b, present] = (sums * w).sum(1) / (c * w).sum(1)
+    state = np.where(cnt > 0, ASSESSED, np.where((nmiss == 0) & (nna > 0), NA, UNASSESSED))
+    return out_v, state.astype(np.int8), cnt, nna, nmiss
+
+
+def heatmap(e: Enterprise, by: str = "stage", layer: str = "priority", rollup: str = "max",
+            *, omega: dict[str, float] | None = None, level: int | None = None,
+            stage: str | None = None, scores: Scores | None = None) -> HeatMap:
+    """The heat map of ``e``: units × stages (``by="stage"``) or × capabilities.
+
+    ``layer`` is priority, gap, current or target; ``rollup`` is max, mean or weighted.
+    For capabilities, ``level`` (1, 2…) rolls deeper capabilities up into their ancestor at
+    that level, and ``stage`` keeps only one stage's capabilities. ``scores`` reuses a
+    computed :func:`score` (then ``omega`` is ignored).
+    """
+    _check("heat map axis", by, BYS)
+    _check("layer", layer, LAYERS)
+    _check("roll-up rule", rollup, ROLLUPS)
+    if level is not None and level < 1:
+        raise InputError(f"level must be 1 or more (got {level})")
+    if stage is not None:
+        e.stage(stage)  # raises UnknownIdError with a hint
+    s = scores if scores is not None else score(e, omega)
+    cap_pos = s.base.cap_pos
+    group = np.full(len(s.capabilities), -1, dtype=np.int64)
+    if by == "stage":
+        stages = [x for x in e.ordered_stages if stage is None or x.id == stage]
+        spos = {x.id: k for k, x in enumerate(stages)}
+        for c in e.capabilities:
+            k = spos.get(c.stage)
+            if k is not None and group[cap_pos[c.id]] < 0:
+                group[cap_pos[c.id]] = k
+        columns = tuple(x.id for x in stages)
+        names = tuple(x.name for x in stages)
+        col_stages = columns
+    else:
+        order = capability_order(e)
+        if stage is not None:
+            order = [c for c in order if e.capability(c).stage == stage]
+        levels = capability_levels(e)
+        if level is None:
+            cols = order
+            col_of = {c: k for k, c in enumerate(cols)}
+        else:
+            cols = [c for c in order if levels[c] <= level]
+            col_of = {c: k for k, c in enumerate(cols)}
+            for c in order:
+                if c not in col_of:
+                    anc = c
+                    while levels[anc] > level:
+                        anc = e.capability(anc).parent  # type: ignore[assignment]
+                    col_of[c] = col_of[anc]
+        for c, k in col_of.items():
+            group[cap_pos[c]] = k
+        columns = tuple(cols)
+        names = tuple(e.capability(c).name for c in cols)
+        col_stages = tuple(e.capability(c).stage for c in cols)
+    n_groups = len(columns)
+    vals, state, cnt, nna, nmiss = rollup_groups(_layer(s, layer), s.status, group, n_groups,
+                                                 rollup, s.bu_weight)
+    members: list[list[int]] = [[] for _ in range(n_groups)]
+    for i in np.nonzero(group >= 0)[0]:
+        members[int(group[i])].append(int(i))
+    rows = (*s.business_units, ALL)
+    row_names = (*(b.name for b in e.business_units), ALL_NAME)
+    for a in (vals, state, cnt, nna, nmiss):
+        a.flags.writeable = False
+    return HeatMap(by, layer, rollup, level, rows, row_names, columns, names, col_stages, vals,
+                   state, cnt, nna, nmiss, tuple(tuple(m) for m in members), s, e)
+
+
+__all__ = ["ALL", "BYS", "LAYERS", "LAYER_DOMAIN", "ROLLUPS", "CellExplanation", "Child",
+           "HeatMap", "capability_levels", "capability_order", "heatmap", "rollup_groups"]

@@ -1,0 +1,340 @@
+"""Homogeneity: how many different applications do the same job across business units.
+
+For a capability c and the units that assess it (DESIGN §2):
+
+- *distinct*: the applications serving c in those units (an application serves (c, b) when
+  it lists c among its capabilities and b among its units; retired applications are left out)
+- *homogeneity* = 1 − (distinct − 1)/(units − 1), clamped to [0, 1]; 1 = one shared platform.
+  With a single unit it is 1 when at most one application serves it, else 0.
+- *maturity spread*: max − min current maturity across those units
+- *best fit*: the serving application with the highest functional + technical fit (each
+  unit's own fit where an ApplicationFit row overrides it, averaged over the units it serves
+  here); ties go to the lowest run cost, then the id
+- *duplicated run cost*: the run cost of all the others — what consolidating onto the best
+  fit would save. An application serving several capabilities has its annual run cost
+  apportioned equally over them, so savings add up across capabilities without counting any
+  application twice.
+
+The computation is numpy over the (application, capability, unit) triples of
+:mod:`.landscape`; the per-capability objects are built only when asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import UnknownIdError
+from ..model import Enterprise
+from .landscape import LIFECYCLES, Landscape, landscape
+from .scoring import ASSESSED, Scores, score
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class AppUse:
+    """One application serving one capability in some units."""
+
+    application: str
+    name: str
+    business_units: tuple[str, ...]
+    fit: float
+    """Mean functional + technical fit (2–8) over the units it serves here."""
+    functional_fit: float
+    technical_fit: float
+    cost: float
+    """Its annual run cost apportioned to this capability."""
+    lifecycle: str
+
+
+@dataclass(frozen=True)
+class CapabilityHomogeneity:
+    capability: str
+    name: str
+    stage: str
+    business_units: tuple[str, ...]
+    """The units that assess the capability."""
+    applications: tuple[AppUse, ...]
+    """Serving applications, best fit first."""
+    homogeneity: float | None
+    spread: float | None
+    duplicated_cost: float
+    without_application: tuple[str, ...]
+    """Assessing units that no application serves for this capability."""
+
+    @property
+    def distinct(self) -> int:
+        return len(self.applications)
+
+    @property
+    def keep(self) -> AppUse | None:
+        return self.applications[0] if self.applications else None
+
+    @property
+    def retire(self) -> tuple[AppUse, ...]:
+        return self.applications[1:]
+
+    @property
+    def savings(self) -> float:
+        return sum(a.cost for a in self.retire)
+
+
+@dataclass(frozen=True)
+class StageHomogeneity:
+    stage: str
+    name: str
+    capabilities: int
+    business_units: int
+    distinct: int
+    """Different applications serving any capability of the stage."""
+    homogeneity: float | None
+    """Mean homogeneity of its capabilities (those assessed by at least one unit)."""
+    spread: float | None
+    """The largest maturity spread among its capabilities."""
+    duplicated_cost: float
+    candidates: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rank: int
+    capability: str
+    name: str
+    stage: str
+    business_units: tuple[str, ...]
+    keep: AppUse
+    retire: tuple[AppUse, ...]
+    savings: float
+    homogeneity: float | None
+    spread: float | None
+
+
+def _opt(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+@dataclass(frozen=True, eq=False)
+class HomogeneityResult:
+    """Per-capability arrays (model order) and the serving groups, best fit first."""
+
+    capability_ids: tuple[str, ...]
+    units: np.ndarray  # (C,) units assessing
+    distinct: np.ndarray  # (C,)
+    index: np.ndarray  # (C,) homogeneity, nan when no unit assesses
+    spread: np.ndarray  # (C,) nan when no unit assesses
+    duplicated: np.ndarray  # (C,)
+    candidate_order: np.ndarray  # capability indexes of the candidates, best savings first
+    group_start: np.ndarray  # (C+1,) slice of the groups of each capability
+    group_app: np.ndarray  # (G,) sorted by capability, then best fit first
+    group_fit: np.ndarray
+    group_functional: np.ndarray
+    group_technical: np.ndarray
+    group_cost: np.ndarray
+    group_unit_start: np.ndarray  # (G+1,) slice of group_unit for each group
+    group_unit: np.ndarray  # units of every group, in model order
+    without: tuple[tuple[int, ...], ...]
+    stages: tuple[StageHomogeneity, ...]
+    scores: Scores = field(repr=False)
+    land: Landscape = field(repr=False)
+    enterprise: Enterprise = field(repr=False, compare=False)
+
+    # -- objects, built on demand ---------------------------------------------------------
+    def _uses(self, i: int) -> tuple[AppUse, ...]:
+        bus, land = self.scores.business_units, self.land
+        out = []
+        for g in range(int(self.group_start[i]), int(self.group_start[i + 1])):
+            a = int(self.group_app[g])
+            out.append(AppUse(land.ids[a], land.names[a],
+                              tuple(bus[j] for j in self.group_unit[
+                                  self.group_unit_start[g]:self.group_unit_start[g + 1]]),
+                              float(self.group_fit[g]), float(self.group_functional[g]),
+                              float(self.group_technical[g]), float(self.group_cost[g]),
+                              LIFECYCLES[int(land.lifecycle[a])]))
+        return tuple(out)
+
+    def _cap(self, i: int) -> CapabilityHomogeneity:
+        cap = self.enterprise.capabilities[i]
+        bus = self.scores.business_units
+        assessed = np.nonzero(self.scores.status[i] == ASSESSED)[0]
+        return CapabilityHomogeneity(
+            cap.id, cap.name, cap.stage, tuple(bus[j] for j in assessed), self._uses(i),
+            _opt(self.index[i]), _opt(self.spread[i]), float(self.duplicated[i]),
+            tuple(bus[j] for j in self.without[i]))
+
+    @cached_property
+    def capabilities(self) -> tuple[CapabilityHomogeneity, ...]:
+        return tuple(self._cap(i) for i in range(len(self.capability_ids)))
+
+    def capability(self, capability_id: str) -> CapabilityHomogeneity:
+        return self._cap(self.scores.cap_index(capability_id))
+
+    @cached_property
+    def candidates(self) -> tuple[Candidate, ...]:
+        """Capabilities served by two or more applications, biggest savings first."""
+        return self.top_candidates()
+
+    def top_candidates(self, n: int | None = None) -> tuple[Candidate, ...]:
+        """The first ``n`` consolidation candidates (all when None)."""
+        out = []
+        for k, i in enumerate(self.candidate_order[:n].tolist(), start=1):
+            c = self._cap(i)
+            out.append(Candidate(k, c.capability, c.name, c.stage, c.business_units,
+                                 c.applications[0], c.retire, c.savings, c.homogeneity,
+                                 c.spread))
+        return tuple(out)
+
+    @property
+    def n_candidates(self) -> int:
+        """How many consolidation candidates there are (cheap: builds no objects)."""
+        return int(self.candidate_order.size)
+
+    @property
+    def total_savings(self) -> float:
+        return float(self.duplicated[self.candidate_order].sum())
+
+    # -- tables ---------------------------------------------------------------------------
+    def to_frame(self, by: str = "capability") -> pd.DataFrame:
+        """``by`` = capability (one row each), stage, or candidates."""
+        import pandas as pd
+
+        if by == "stage":
+            return pd.DataFrame([asdict(s) for s in self.stages],
+                                columns=list(StageHomogeneity.__dataclass_fields__))
+        ids = self.land.ids
+        cols = ["capability", "name", "stage", "units", "distinct", "homogeneity", "spread",
+                "duplicated_cost", "keep", "retire", "without_application"]
+        if by == "candidates":
+            idx = self.candidate_order.tolist()
+            cols = ["rank", *cols]
+        elif by == "capability":
+            idx = list(range(len(self.capability_ids)))
+        else:
+            raise UnknownIdError("view", by, hint="use capability, stage or candidates")
+        caps = self.enterprise.capabilities
+        bus = self.scores.business_units
+        rows = []
+        for k, i in enumerate(idx, start=1):
+            g0, g1 = int(self.group_start[i]), int(self.group_start[i + 1])
+            row = {"capability": caps[i].id, "name": caps[i].name, "stage": caps[i].stage,
+                   "units": int(self.units[i]), "distinct": int(self.distinct[i]),
+                   "homogeneity": _opt(self.index[i]), "spread": _opt(self.spread[i]),
+                   "duplicated_cost": float(self.duplicated[i]),
+                   "keep": ids[int(self.group_app[g0])] if g1 > g0 else None,
+                   "retire": ";".join(ids[int(a)] for a in self.group_app[g0 + 1:g1]),
+                   "without_application": ";".join(bus[j] for j in self.without[i])}
+            if by == "candidates":
+                row["rank"] = k
+            rows.append(row)
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        def cap(c: CapabilityHomogeneity) -> dict[str, Any]:
+            d = asdict(c)
+            d.update(distinct=c.distinct, savings=c.savings)
+            return d
+
+        return {"capabilities": [cap(c) for c in self.capabilities],
+                "stages": [asdict(s) for s in self.stages],
+                "candidates": [asdict(c) for c in self.candidates],
+                "total_savings": self.total_savings}
+
+
+def homogeneity_index(distinct: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """1 − (distinct − 1)/(units − 1) clamped to [0, 1]; see the module docstring."""
+    d = np.asarray(distinct, dtype=float)
+    u = np.asarray(units, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.clip(1.0 - (d - 1.0) / (u - 1.0), 0.0, 1.0)
+    h = np.where(u == 1, np.where(d <= 1, 1.0, 0.0), h)
+    return np.where(u <= 0, np.nan, h)
+
+
+def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityResult:
+    """Homogeneity per capability and per stage, and ranked consolidation candidates."""
+    s = scores if scores is not None else score(e)
+    land = landscape(e)
+    n_c, n_b = s.status.shape
+    n_a = len(land.ids)
+    assessed = s.status == ASSESSED
+    a, c, b, p = land.serve_app, land.serve_cap, land.serve_bu, land.serve_pair
+    ok = ~land.retired[a] & assessed[c, b]
+    a, c, b, p = a[ok], c[ok], b[ok], p[ok]
+
+    # group the triples by (capability, application)
+    key = c * max(n_a, 1) + a
+    uk, inv = np.unique(key, return_inverse=True)
+    n = np.bincount(inv, minlength=uk.size)
+    g_f = np.bincount(inv, land.pair_functional[p], minlength=uk.size) / np.maximum(n, 1)
+    g_t = np.bincount(inv, land.pair_technical[p], minlength=uk.size) / np.maximum(n, 1)
+    g_cap, g_app = np.divmod(uk, max(n_a, 1))
+    g_cost = land.cost[g_app] / np.maximum(land.n_capabilities[g_app], 1)
+    g_fit = g_f + g_t
+    order = np.lexsort((land.id_rank[g_app], g_cost, -g_fit, g_cap))
+    g_cap, g_app, g_f, g_t, g_fit, g_cost = (x[order] for x in (g_cap, g_app, g_f, g_t,
+                                                                 g_fit, g_cost))
+    rank_of = np.empty_like(order)
+    rank_of[order] = np.arange(order.size)
+    # the units of each group, in model order
+    tri = np.lexsort((b, rank_of[inv]))
+    tri_g = rank_of[inv][tri]
+    cut = np.searchsorted(tri_g, np.arange(order.size + 1))
+
+    start = np.searchsorted(g_cap, np.arange(n_c + 1))
+    distinct = np.diff(start)
+    first = start[:-1][distinct > 0]
+    total = np.bincount(g_cap, g_cost, minlength=n_c)
+    best = np.zeros(n_c)
+    best[g_cap[first]] = g_cost[first]
+    duplicated = total - best
+    units = assessed.sum(axis=1)
+    index = homogeneity_index(distinct, units)
+    cur = np.where(assessed, s.current, np.nan)
+    with np.errstate(invalid="ignore"):
+        hi = np.max(np.where(assessed, cur, -np.inf), axis=1)
+        lo = np.min(np.where(assessed, cur, np.inf), axis=1)
+    spread = np.where(units > 0, hi - lo, np.nan)
+    served = np.zeros((n_c, n_b), dtype=bool)
+    served[c, b] = True
+    lonely = assessed & ~served
+    rows, cols = np.nonzero(lonely)
+    cut_w = np.searchsorted(rows, np.arange(n_c + 1))
+    cols_l = cols.tolist()
+    without = tuple(tuple(cols_l[cut_w[i]:cut_w[i + 1]]) for i in range(n_c))
+
+    cand = np.nonzero(distinct >= 2)[0]
+    cap_rank = np.empty(n_c, dtype=np.int64)
+    cap_rank[np.argsort(np.array(s.capabilities, dtype=object), kind="stable")] = \
+        np.arange(n_c)
+    cand = cand[np.lexsort((cap_rank[cand], np.nan_to_num(index[cand]), -duplicated[cand]))]
+
+    # per stage
+    stage_of = np.array([c_.stage for c_ in e.capabilities], dtype=object)
+    st_out = []
+    is_cand = distinct >= 2
+    for st in e.ordered_stages:
+        mask = stage_of == st.id
+        if not mask.any():
+            st_out.append(StageHomogeneity(st.id, st.name, 0, 0, 0, None, None, 0.0, 0))
+            continue
+        gmask = mask[g_cap]
+        h = index[mask]
+        sp = spread[mask]
+        st_out.append(StageHomogeneity(
+            st.id, st.name, int(mask.sum()), int(assessed[mask].any(axis=0).sum()),
+            int(np.unique(g_app[gmask]).size),
+            float(np.nanmean(h)) if np.isfinite(h).any() else None,
+            float(np.nanmax(sp)) if np.isfinite(sp).any() else None,
+            float(duplicated[mask].sum()), int(is_cand[mask].sum())))
+
+    return HomogeneityResult(
+        s.capabilities, units, distinct, index, spread, duplicated, cand, start, g_app,
+        g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e)
+
+
+__all__ = ["AppUse", "Candidate", "CapabilityHomogeneity", "HomogeneityResult",
+           "StageHomogeneity", "homogeneity", "homogeneity_index"]

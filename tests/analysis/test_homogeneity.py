@@ -1,0 +1,113 @@
+"""Homogeneity and consolidation candidates, hand-computed on the tiny model (conftest).
+
+    c1: assessed by b1, b2; app1 (b1, fit 4+3 = 7, 100/2 caps = 50), app2 (b2, 2+2 = 4, 40)
+        → keep app1, retire app2, savings 40; homogeneity 1 − (2−1)/(2−1) = 0; spread |1−2| = 1
+    c2: assessed by b1 only (b2 n/a); no application → homogeneity 1, b1 without application
+    c3: b1, b2; app1 (b1, fit 7, 50), app4 (b2, fit 3+4 = 7, 30): tie on fit → cheaper app4
+        kept, app1 retired, savings 50; spread |2−4| = 2
+    c4: assessed by b2 only (b1 missing); app3 serves b1 and b2, counted in b2 with b2's own
+        fit (functional 1 override, technical 1) = 2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from opmodel import load
+from opmodel.analysis import homogeneity
+from opmodel.analysis.homogeneity import homogeneity_index
+from opmodel.model import Application, Enterprise
+
+from .conftest import tiny
+
+
+def test_capabilities(tiny_model: Enterprise) -> None:
+    h = homogeneity(tiny_model)
+    c1, c2, c3, c4 = h.capabilities
+    assert c1.business_units == ("b1", "b2") and c1.distinct == 2
+    assert c1.keep is not None and c1.keep.application == "app1" and c1.keep.fit == 7
+    assert [a.application for a in c1.retire] == ["app2"]
+    assert c1.savings == 40 and c1.duplicated_cost == 40
+    assert c1.homogeneity == 0 and c1.spread == 1
+    assert c2.business_units == ("b1",) and c2.distinct == 0 and c2.homogeneity == 1
+    assert c2.without_application == ("b1",) and c2.keep is None
+    assert c3.keep is not None and c3.keep.application == "app4"
+    assert [(a.application, a.cost) for a in c3.retire] == [("app1", 50)]
+    assert c3.spread == 2
+    assert c4.business_units == ("b2",)
+    assert [(a.application, a.business_units, a.fit, a.functional_fit) for a in
+            c4.applications] == [("app3", ("b2",), 2.0, 1.0)]
+    assert c4.homogeneity == 1 and c4.duplicated_cost == 0
+
+
+def test_candidates_ranked_by_savings(tiny_model: Enterprise) -> None:
+    h = homogeneity(tiny_model)
+    assert [(c.rank, c.capability, c.keep.application, c.savings) for c in h.candidates] == [
+        (1, "c3", "app4", 50), (2, "c1", "app1", 40)]
+    assert h.total_savings == 90
+    assert [c.capability for c in h.top_candidates(1)] == ["c3"]
+
+
+def test_stages(tiny_model: Enterprise) -> None:
+    s1, s2 = homogeneity(tiny_model).stages
+    assert (s1.stage, s1.capabilities, s1.business_units, s1.distinct) == ("s1", 2, 2, 2)
+    assert s1.homogeneity == pytest.approx(0.5) and s1.spread == 1
+    assert (s1.duplicated_cost, s1.candidates) == (40, 1)
+    assert (s2.stage, s2.distinct, s2.duplicated_cost, s2.candidates) == ("s2", 3, 50, 1)
+    assert s2.homogeneity == pytest.approx(0.5) and s2.spread == 2
+
+
+def test_homogeneity_index() -> None:
+    d = np.array([1, 3, 5, 9, 0, 1, 2, 0])
+    u = np.array([5, 5, 5, 5, 3, 1, 1, 0])
+    np.testing.assert_array_equal(homogeneity_index(d, u),
+                                  [1, 0.5, 0, 0, 1, 1, 0, np.nan])
+
+
+def test_retired_applications_are_left_out() -> None:
+    apps = tiny().applications
+    e = tiny(applications=(apps[0], apps[1].model_copy(update={"lifecycle": "retired"}),
+                           *apps[2:]))
+    c1 = homogeneity(e).capability("c1")
+    assert c1.distinct == 1 and c1.savings == 0 and c1.homogeneity == 1
+
+
+def test_tie_on_fit_and_cost_goes_to_the_id() -> None:
+    def app(i: str, bu: str) -> Application:
+        return Application(id=i, name=i.upper(), business_units=(bu,), capabilities=("c1",),
+                           annual_run_cost=10, functional_fit=3, technical_fit=3)
+
+    e = tiny(applications=(app("zeta", "b1"), app("alpha", "b2")), application_fits=())
+    c1 = homogeneity(e).capability("c1")
+    assert c1.keep is not None and c1.keep.application == "alpha"
+
+
+def test_an_application_serving_several_units_is_one_application() -> None:
+    shared = Application(id="one", name="One", business_units=("b1", "b2"),
+                         capabilities=("c1",), annual_run_cost=10, functional_fit=3,
+                         technical_fit=3)
+    c1 = homogeneity(tiny(applications=(shared,), application_fits=())).capability("c1")
+    assert c1.distinct == 1 and c1.homogeneity == 1
+    assert c1.applications[0].business_units == ("b1", "b2")
+
+
+def test_frames(tiny_model: Enterprise) -> None:
+    h = homogeneity(tiny_model)
+    df = h.to_frame()
+    assert list(df.capability) == ["c1", "c2", "c3", "c4"]
+    assert df.set_index("capability").loc["c3", "keep"] == "app4"
+    assert df.set_index("capability").loc["c2", "without_application"] == "b1"
+    cand = h.to_frame("candidates")
+    assert list(cand["rank"]) == [1, 2] and list(cand.retire) == ["app1", "app2"]
+    assert list(h.to_frame("stage").stage) == ["s1", "s2"]
+    d = h.to_dict()
+    assert d["total_savings"] == 90 and d["candidates"][0]["keep"]["application"] == "app4"
+
+
+def test_starter(starter_path) -> None:
+    h = homogeneity(load(starter_path))
+    # CRM North (3+3) and CRM South (2+2) both serve crm and selling; CRM South's 90 is
+    # apportioned 45/45 over its two capabilities
+    assert [(c.capability, c.keep.application, c.savings) for c in h.candidates] == [
+        ("crm", "crm-n", 45), ("selling", "crm-n", 45)]

@@ -1,0 +1,425 @@
+"""Funding commands: plan, explain.
+
+``opmodel plan`` solves the portfolio (one call to :func:`opmodel.optimize.optimize`), shows
+a live progress line while HiGHS works, prints the summary and, with ``-o DIR``, writes the
+plan as JSON and CSV tables. ``opmodel explain`` says why one initiative is in or out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import api
+from ..errors import InputError
+from ..model import Enterprise
+from ..model.initiative import KINDS
+from . import app
+from ._common import console, err_console, handle_errors
+
+PathArg = typer.Argument(..., help="Model folder.")
+TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
+                       "seconds (the best plan so far is reported with its gap).")
+GapOpt = typer.Option(1e-4, "--gap", help="Relative optimality gap at which to stop "
+                      "(0.01 = 1 %); a plan within it but not proven is reported as feasible.")
+ThreadsOpt = typer.Option(None, "--threads", help="Solver threads (default: HiGHS decides).")
+SeedOpt = typer.Option(0, "--seed", help="Solver random seed (same seed, same plan).")
+
+
+def _load(path: Path, scenario: str | None = None) -> Enterprise:
+    result = api.read(path)
+    if result.warnings:
+        err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
+                          f"`opmodel validate {escape(str(path))}`")
+    if scenario is None:
+        return result.enterprise
+    from ..io.scenarios import scenario_model
+
+    return scenario_model(path, result.enterprise, scenario)
+
+
+ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Plan a scenario from the model's "
+                           "scenarios.yaml instead of the model as it is ('base').")
+
+
+def _money(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    return f"{x:,.0f}"
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1f} %"
+
+
+def solve_with_progress(e: Enterprise, options: Any) -> Any:
+    """:func:`optimize` with a live line: elapsed time, incumbent, bound and gap."""
+    from ..optimize import Progress, optimize
+
+    with console.status("building the model…") as status:
+        def show(p: Progress) -> None:
+            parts = [f"solving {p.time:5.1f} s"]
+            if p.incumbent is not None:
+                parts.append(f"best plan {_money(p.incumbent)}")
+            if p.bound is not None:
+                parts.append(f"bound {_money(p.bound)}")
+            if p.gap is not None and math.isfinite(p.gap):
+                parts.append(f"gap {p.gap:.2%}")
+            status.update(" · ".join(parts))
+
+        return optimize(e, options, progress=show)
+
+
+# -- summary --------------------------------------------------------------------------------
+def summary(plan: Any, risk: Any = None) -> list[Any]:
+    """Rich renderables: headline, value vs baselines, budget use, mix, top decisions."""
+    from ..optimize.explain import explain_all
+
+    inst = plan.instance
+    e: Enterprise = inst.enterprise
+    unit = f"{e.currency} {e.unit}"
+    out: list[Any] = []
+    colour = "green" if plan.status == "optimal" else "yellow"
+    out.append(
+        f"[bold]{escape(e.name)}[/] — plan [{colour}]{plan.status_text}[/]: value "
+        f"[bold]{_money(plan.objective)}[/] {unit} (proven bound {_money(plan.bound)}); "
+        f"{len(plan.selected)} of {inst.n} initiatives funded, spend "
+        f"{_money(plan.total_spend)}; solved in {plan.solve_time:.1f} s "
+        f"(model built in {plan.build_time:.2f} s)")
+
+    t = Table(title="Value against the status quo", title_justify="left")
+    for col in ("plan", "value", "% of optimum", "note"):
+        t.add_column(col, justify="left" if col in ("plan", "note") else "right")
+    t.add_row("optimized", _money(plan.objective), "100.0 %", plan.status_text)
+    for name, b in plan.baselines.items():
+        note = b.note + (f" — breaks {len(b.breaks)} rule(s)" if b.breaks else "")
+        t.add_row(name, _money(b.value), _pct(plan.baseline_percent(name)), escape(note))
+    ev = plan.evaluation
+    t.caption = (f"value = capability gaps closed {_money(ev.capability)} + run cost saved "
+                 f"{_money(ev.savings)} + direct {_money(ev.direct)}; "
+                 f"{_money(ev.in_horizon)} inside the horizon, {_money(ev.end_state)} for the "
+                 f"{inst.end_quarters} quarters after it")
+    out.append(t)
+
+    sp = plan.spend
+    b = Table(title="Spend against budget per quarter", title_justify="left")
+    b.add_column("pool")
+    for q in inst.quarters:
+        b.add_column(q, justify="right")
+    lines = {(x.pool, x.period): x.amount for x in e.budgets if not x.is_fiscal_year}
+    for p, pool in enumerate(inst.pools):
+        cells = []
+        for k, q in enumerate(inst.quarters):
+            have = lines.get((pool, q))
+            cells.append(f"{sp[p, k]:,.0f}" + (f"/{have:,.0f}" if have is not None else ""))
+        b.add_row(pool, *cells)
+    b.caption = f"spend/budget line, {unit}; carry-over: {e.policy.carry_over}"
+    out.append(b)
+
+    sk = plan.spend_by_kind
+    total = sk.sum()
+    m = Table(title="Investment mix", title_justify="left")
+    for col in ("kind", "spend", "share", "guardrail"):
+        m.add_column(col, justify="left" if col in ("kind", "guardrail") else "right")
+    for k, kind in enumerate(KINDS):
+        rules = [g for g in e.policy.guardrails if g.kind == kind]
+        text = "; ".join(
+            (f"≥ {g.min_share:.0%}" if g.min_share is not None else "")
+            + (" " if g.min_share is not None and g.max_share is not None else "")
+            + (f"≤ {g.max_share:.0%}" if g.max_share is not None else "")
+            + (" per quarter" if g.scope == "quarter" else "") for g in rules)
+        m.add_row(kind, _money(float(sk[k].sum())),
+                  f"{sk[k].sum() / total:.0%}" if total > 0 else "–", text or "–")
+    out.append(m)
+
+    if risk is not None:
+        out.append(
+            f"[bold]Cost risk[/] ({risk.draws:,} draws, triangular low/likely/high): "
+            f"P(some budget line overruns) {risk.overrun_any:.0%}; total spend P50 "
+            f"{_money(risk.total_p50)} / P80 {_money(risk.total_p80)} against "
+            f"{_money(risk.planned_total)} planned; value at risk (P80) "
+            f"{_money(risk.value_at_risk)}"
+            + (f" — cutting {', '.join(risk.cut_at_p80[:4])}"
+               + (" …" if len(risk.cut_at_p80) > 4 else "") if risk.cut_at_p80 else ""))
+
+    ex = explain_all(plan)
+    funded = sorted((x for x in ex if x.funded), key=lambda x: -(x.value_if_dropped or 0))
+    left = [x for x in ex if not x.funded]
+    d = Table(title="Top decisions", title_justify="left", show_lines=False)
+    d.add_column("initiative")
+    d.add_column("decision")
+    d.add_column("why", overflow="fold")
+    for x in funded[:5]:
+        d.add_row(x.id, f"fund from {x.start}",
+                  f"worth {_money(x.value_if_dropped)} (value lost if dropped)")
+    for x in left[:5]:
+        d.add_row(x.id, "leave out", escape(x.text.split(": ", 1)[-1]))
+    if len(left) > 5:
+        d.caption = f"{len(left) - 5} more left out; `opmodel explain PATH ID` for any of them"
+    out.append(d)
+    return out
+
+
+# -- files ----------------------------------------------------------------------------------
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    return buf.getvalue().encode()
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    return str(o)
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, bytes]:
+    """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet)."""
+    from ..optimize.explain import explain_all
+    from ..optimize.roadmap import roadmap
+
+    data = plan.to_dict()
+    ex = [x.to_dict() for x in explain_all(plan)]
+    data["explanations"] = ex
+    road = roadmap(plan)
+    data["roadmap"] = road.to_dict()
+    if risk is not None:
+        data["risk"] = risk.to_dict()
+    files = {
+        "plan.json": (json.dumps(_clean(data), indent=2, default=_json_default) + "\n").encode(),
+        "schedule.csv": _csv(data["schedule"]),
+        "spend.csv": _csv(data["spend"]),
+        "budgets.csv": _csv(data["budgets"]),
+        "mix.csv": _csv(data["mix"]),
+        "explanations.csv": _csv([{k: v for k, v in x.items() if k != "details"} for x in ex]),
+    }
+    if data["teams"]:
+        files["teams.csv"] = _csv(data["teams"])
+    files["gantt.csv"] = _csv(road.gantt)
+    files["plateaus.csv"] = _csv(road.plateau_rows())
+    if risk is not None:
+        files["risk.csv"] = _csv(risk.lines)
+    if charts:
+        from ..report.charts import chart_bytes
+        from ..report.plan_charts import gantt_chart, spend_chart
+
+        if road.gantt:
+            files["gantt.png"] = chart_bytes(gantt_chart(plan), "png")
+        files["spend.png"] = chart_bytes(spend_chart(plan), "png")
+    return files
+
+
+def write_files(out: Path, files: dict[str, bytes]) -> None:
+    from ..report.charts import write_atomic
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file", hint="give a folder for -o")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, payload in files.items():
+        write_atomic(out / name, payload)
+    console.print(f"[green]✓[/] wrote {len(files)} files to {escape(str(out))}: "
+                  + ", ".join(files))
+
+
+def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> Any:
+    from ..optimize import SolveOptions
+
+    return SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads, seed=seed)
+
+
+@app.command()
+@handle_errors
+def plan(
+    path: Path = PathArg,
+    scenario: str | None = ScenarioOpt,
+    time_limit: float = TimeOpt,
+    gap: float = GapOpt,
+    threads: int | None = ThreadsOpt,
+    seed: int = SeedOpt,
+    draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws for cost risk "
+                              "(0 skips it)."),
+    charts: bool = typer.Option(True, "--charts/--no-charts",
+                                help="Also write gantt.png and spend.png with -o."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write "
+                                       "plan.json, CSV tables and PNG charts to."),
+) -> None:
+    """Fund the portfolio: the value-maximizing plan beside the ranked-list and
+    funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
+    from ..optimize.risk import cost_risk
+
+    e = _load(path, scenario)
+    opts = _options(time_limit, gap, threads, seed)
+    result = solve_with_progress(e, opts)
+    risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
+    files = plan_files(result, risk, charts) if output is not None else None
+    if scenario is not None:
+        console.print(f"scenario [bold]{escape(scenario)}[/]")
+    for r in summary(result, risk):
+        console.print(r)
+    if output is not None and files is not None:
+        write_files(output, files)
+
+
+@app.command()
+@handle_errors
+def explain(
+    path: Path = PathArg,
+    initiative: str = typer.Argument(..., help="Id of the initiative to explain."),
+    scenario: str | None = ScenarioOpt,
+    time_limit: float = TimeOpt,
+    gap: float = GapOpt,
+    seed: int = SeedOpt,
+    replan: bool = typer.Option(True, "--replan/--no-replan",
+                                help="Also re-plan with it dropped or forced in."),
+) -> None:
+    """Why an initiative is funded (and what dropping it costs) or not (the binding rule)."""
+    from ..optimize.explain import explain as explain_one
+
+    e = _load(path, scenario)
+    e.initiative(initiative)  # unknown id: a clear error before solving
+    opts = _options(time_limit, gap, None, seed)
+    result = solve_with_progress(e, opts)
+    with console.status("re-planning…" if replan else "explaining…"):
+        x = explain_one(result, initiative, replan=replan, options=opts)
+    mark = "[green]funded[/]" if x.funded else "[yellow]not funded[/]"
+    console.print(f"[bold]{escape(x.id)}[/] — {escape(x.name)}: {mark} ({x.reason})")
+    console.print(escape(x.text), soft_wrap=True)
+
+
+@app.command()
+@handle_errors
+def diff(
+    path: Path = PathArg,
+    a: str = typer.Argument(..., help="First scenario ('base' = the model as it is)."),
+    b: str = typer.Argument(..., help="Second scenario."),
+    time_limit: float = TimeOpt,
+    gap: float = GapOpt,
+    seed: int = SeedOpt,
+    output: Path | None = typer.Option(None, "--output", "-o",
+                                       help="Write the differences as JSON to this file."),
+) -> None:
+    """What changes between the plans of two scenarios: initiatives in, out and moved,
+    value, spend per quarter, and the capability cells that end at another level."""
+    from ..optimize.diff import diff as plan_diff
+
+    plans = []
+    for name in (a, b):
+        e = _load(path, name)
+        console.print(f"planning [bold]{escape(name)}[/]…")
+        plans.append(solve_with_progress(e, _options(time_limit, gap, None, seed)))
+    d = plan_diff(plans[0], plans[1], a, b)
+    unit = f"{plans[0].instance.enterprise.currency} {plans[0].instance.enterprise.unit}"
+    sign = "+" if d.value_change >= 0 else "−"
+    console.print(f"value: {escape(a)} {_money(d.value_a)} ({d.status_a}) → {escape(b)} "
+                  f"{_money(d.value_b)} ({d.status_b}): {sign}{_money(abs(d.value_change))} "
+                  f"{unit}")
+    t = Table(title=f"Initiatives ({escape(a)} → {escape(b)})", title_justify="left")
+    t.add_column("change")
+    t.add_column("initiatives", overflow="fold")
+    t.add_row("in", ", ".join(d.added) or "–")
+    t.add_row("out", ", ".join(d.removed) or "–")
+    t.add_row("moved", ", ".join(f"{m['id']} {m['start_a']}→{m['start_b']}" for m in d.moved)
+              or "–")
+    console.print(t)
+    changed = [r for r in d.spend if abs(r["change"]) > 1e-9]
+    if changed:
+        s_ = Table(title="Spend that changes", title_justify="left")
+        for col in ("pool", "quarter", a, b, "change"):
+            s_.add_column(col, justify="left" if col in ("pool", "quarter") else "right")
+        for r in changed:
+            s_.add_row(r["pool"], r["quarter"], _money(r["a"]), _money(r["b"]),
+                       f"{r['change']:+,.0f}")
+        console.print(s_)
+    if d.cells:
+        c = Table(title="Capability cells at the end of the horizon", title_justify="left")
+        for col in ("capability", "business unit", a, b):
+            c.add_column(col, justify="left" if col in ("capability", "business unit")
+                         else "right")
+        for r in d.cells[:25]:
+            c.add_row(r["capability"], r["business_unit"],
+                      "–" if r["level_a"] is None else f"{r['level_a']:.1f}",
+                      "–" if r["level_b"] is None else f"{r['level_b']:.1f}")
+        if len(d.cells) > 25:
+            c.caption = f"{len(d.cells) - 25} more cells change; see -o for all"
+        console.print(c)
+    if output is not None:
+        from ..report.charts import write_atomic
+
+        write_atomic(output, (json.dumps(_clean(d.to_dict()), indent=2,
+                                         default=_json_default) + "\n").encode())
+        console.print(f"[green]✓[/] wrote {escape(str(output))}")
+
+
+@app.command()
+@handle_errors
+def frontier(
+    path: Path = PathArg,
+    scenario: str | None = ScenarioOpt,
+    low: float = typer.Option(0.5, "--from", help="Smallest budget scale (× today)."),
+    high: float = typer.Option(1.5, "--to", help="Largest budget scale (× today)."),
+    steps: int = typer.Option(11, "--steps", help="Number of budget scales."),
+    time_limit: float = typer.Option(30.0, "--time-limit", "-t",
+                                     help="Seconds per budget scale."),
+    gap: float = GapOpt,
+    processes: int = typer.Option(2, "--processes", "-p", help="Parallel solver processes."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the frontier "
+                                       "(.json, .csv or .png from the suffix)."),
+) -> None:
+    """The efficient frontier: the best plan's value as every budget line is scaled."""
+    from ..optimize.frontier import frontier as solve_frontier
+
+    if steps < 1 or high < low or low < 0:
+        raise InputError("need 0 ≤ --from ≤ --to and --steps ≥ 1")
+    grid = {round(low + (high - low) * k / max(1, steps - 1), 6) for k in range(steps)}
+    if low <= 1 <= high:
+        grid.add(1.0)  # today's budget is always on the frontier
+    scales = sorted(grid)
+    e = _load(path, scenario)
+    with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
+        f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
+    t = Table(title=f"Efficient frontier — {escape(e.name)}", title_justify="left")
+    for col in ("budget", "scale", "value", "funded", "status"):
+        t.add_column(col, justify="left" if col == "status" else "right")
+    for r in f.to_rows():
+        mark = " ◀ today" if r["current"] else ""
+        t.add_row(_money(r["budget"]), f"{r['scale']:.0%}{mark}", _money(r["value"]),
+                  str(r["funded"]), escape(r["status"]))
+    console.print(t)
+    if output is not None:
+        from ..report.charts import chart_bytes, write_atomic
+        from ..report.plan_charts import frontier_chart
+
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt == "json":
+            payload = (json.dumps(_clean(f.to_rows()), indent=2) + "\n").encode()
+        elif fmt == "csv":
+            payload = _csv(f.to_rows())
+        elif fmt in ("png", "svg", "html"):
+            payload = chart_bytes(frontier_chart(f, e.name, f"({e.currency} {e.unit})"), fmt)
+        else:
+            raise InputError(f"cannot tell the format of {output}",
+                             hint="end the file name with .json, .csv, .png, .svg or .html")
+        write_atomic(output, payload)
+        console.print(f"[green]✓[/] wrote {escape(str(output))}")

@@ -1,0 +1,187 @@
+"""``scenarios.yaml`` in a model folder: named what-ifs, read with located errors.
+
+::
+
+    scenarios:
+      - id: lean
+        name: Lean year
+        budget_scale: 0.9                    # every budget line × 0.9
+        budgets:                             # then these, in order
+          - {pool: transformation, scale: 0.8}
+          - {pool: enterprise, period: 2027Q4, amount: 2500}
+        weights: {customer: 0.6, strategic: 0.3, pain: 0.1}
+        force_in: [crm-salesforce]
+        force_out: [data-platform]
+        horizon: {quarters: 12}
+
+Every problem is reported at once as ``scenarios.yaml:LINE:COL: CODE message``, including
+references to pools, budget periods and initiatives the model does not have.
+"""
+
+from __future__ import annotations
+
+import os
+from difflib import get_close_matches
+from pathlib import Path
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ..errors import InputError, Issue, ModelError, PathPart
+from ..model import Enterprise
+from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
+from .issues import pydantic_issues
+
+FILE = "scenarios.yaml"
+
+
+def _position(doc: object, path: tuple[PathPart, ...]) -> tuple[int, int]:
+    line, col, node = 0, 0, doc
+    for part in path:
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        try:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                line, col = lc.item(part)
+                node = node[part]
+            elif isinstance(node, dict) and part in node:
+                line, col = lc.key(part)
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    return line + 1, col + 1
+
+
+def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) -> Scenarios:
+    """The scenarios of the model at ``folder`` (none when there is no scenarios.yaml).
+
+    With ``e`` also checks that every pool, period and initiative named exists.
+    Raises :class:`ModelError` with every located problem.
+    """
+    path = Path(folder) / FILE
+    if not path.exists():
+        return Scenarios()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    try:
+        doc = YAML().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        issue = Issue("E-YAML", (exc.problem or "malformed YAML").strip(),
+                      hint="check the indentation and the ':' after each key")
+        raise ModelError([issue.at(f"{FILE}:{line}:{col}", (FILE, line, col))],
+                         source=str(path)) from None
+    except YAMLError as exc:
+        raise ModelError([Issue("E-YAML", str(exc).splitlines()[0]).at(FILE)],
+                         source=str(path)) from None
+    if doc is None:
+        return Scenarios()
+    issues: list[Issue] = []
+    parsed: list[tuple[int, Scenario]] = []
+    if not isinstance(doc, dict):
+        issues.append(Issue("E-YAML", f"{FILE} must be a mapping with the key 'scenarios'"))
+        doc = {}
+    for key in doc:
+        if key != "scenarios":
+            issues.append(_fix_unknown(Issue("E-UNKNOWN", "", (str(key),))))
+    items = doc.get("scenarios") or []
+    if not isinstance(items, list):
+        issues.append(Issue("E-TYPE", "'scenarios' must be a list of scenarios",
+                            ("scenarios",)))
+        items = []
+    for k, item in enumerate(items):
+        try:
+            parsed.append((k, Scenario.model_validate(item)))
+        except ValidationError as exc:
+            issues += [_fix_unknown(i) for i in pydantic_issues(exc, ("scenarios", k))]
+    issues += _references(parsed, e)
+    if issues:
+        placed = []
+        for i in issues:
+            line, col = _position(doc, i.path)
+            placed.append(i.at(f"{FILE}:{line}:{col}", (FILE, line, col)))
+        raise ModelError(placed, source=str(path))
+    return Scenarios(scenarios=tuple(sc for _, sc in parsed))
+
+
+def _fix_unknown(i: Issue) -> Issue:
+    """pydantic_issues suggests Enterprise keys for unknown keys; suggest scenario keys."""
+    if i.code != "E-UNKNOWN" or not i.path:
+        return i
+    key = str(i.path[-1])
+    if len(i.path) == 1:
+        known = ["scenarios"]
+    elif len(i.path) >= 4 and i.path[2] == "budgets":
+        known = list(BudgetOverride.model_fields)
+    elif len(i.path) >= 4 and i.path[2] == "horizon":
+        known = ["start", "quarters"]
+    elif len(i.path) >= 4 and i.path[2] == "weights":
+        known = ["customer", "strategic", "pain"]
+    else:
+        known = list(Scenario.model_fields)
+    close = get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+    return Issue(i.code, f"unknown key '{key}'", i.path, hint=hint)
+
+
+def _references(parsed: list[tuple[int, Scenario]], e: Enterprise | None) -> list[Issue]:
+    out: list[Issue] = []
+    seen: set[str] = set()
+    for k, sc in parsed:
+        if sc.id in seen:
+            out.append(Issue("E-DUP", f"scenario id '{sc.id}' is used more than once",
+                             ("scenarios", k, "id")))
+        if sc.id == BASE:
+            out.append(Issue("E-ID", f"'{BASE}' is reserved for the model as it is",
+                             ("scenarios", k, "id"), hint="choose another id"))
+        seen.add(sc.id)
+        if e is None:
+            continue
+        pools = set(e.pools)
+        periods = {b.period for b in e.budgets}
+        inits = set(e.ids("initiative"))
+        for j, o in enumerate(sc.budgets):
+            if o.pool is not None and o.pool not in pools and o.amount is None:
+                out.append(_unknown("pool", o.pool, pools, ("scenarios", k, "budgets", j,
+                                                            "pool")))
+            if o.period is not None and o.period not in periods and o.amount is None:
+                out.append(_unknown("budget period", o.period, periods,
+                                    ("scenarios", k, "budgets", j, "period")))
+        for field in ("force_in", "force_out"):
+            for j, x in enumerate(getattr(sc, field)):
+                if x not in inits:
+                    out.append(_unknown("initiative", x, inits, ("scenarios", k, field, j)))
+        both = set(sc.force_in) & set(sc.force_out)
+        for x in sorted(both):
+            out.append(Issue("E-CONFLICT", f"initiative '{x}' is both forced in and out",
+                             ("scenarios", k, "force_out")))
+    return out
+
+
+def _unknown(kind: str, value: str, known: set[str], path: tuple[PathPart, ...]) -> Issue:
+    close = get_close_matches(value, sorted(known), n=1)
+    return Issue("E-REF", f"scenario names unknown {kind} '{value}'", path,
+                 hint=f"did you mean '{close[0]}'?" if close else None)
+
+
+def scenario_model(folder: str | os.PathLike[str], e: Enterprise, name: str) -> Enterprise:
+    """The model of scenario ``name`` (``base``: the model itself)."""
+    if name == BASE:
+        return e
+    s = read_scenarios(folder, e)
+    sc = s.get(name)
+    if sc is None:
+        names = [x.id for x in s.scenarios]
+        close = get_close_matches(name, names, n=1)
+        hint = (f"did you mean '{close[0]}'?" if close else
+                f"known: {', '.join([BASE, *names])}" if names else
+                f"add it to {FILE} in the model folder (see docs/optimize.md)")
+        raise InputError(f"no scenario '{name}'", hint=hint)
+    return apply(e, sc)

@@ -1,0 +1,34 @@
+"""Funding (DESIGN §3): the portfolio optimizer and what surrounds it (docs/optimize.md).
+
+- :func:`optimize` — the value-maximizing funded schedule (HiGHS MILP), with the ranked-list
+  and funding-driven baselines priced beside it; returns a :class:`Plan`
+- :class:`SolveOptions` — time limit, relative gap, threads, seed, warm start
+- :func:`explain` / :func:`explain_all` — why each initiative is in or out
+- :func:`frontier` — value against budget scale, solved in parallel processes
+- :func:`cost_risk` — Monte Carlo overrun probabilities, P50/P80 spend, value at risk
+- :func:`roadmap` — Gantt, spend against budget, mix, capability plateaus per quarter
+- :func:`diff` — what changes between two plans (e.g. two scenarios)
+- :func:`build_instance`, :func:`evaluate` — the arrays the optimizer reads, and the value
+  of any schedule under the value model
+"""
+
+from __future__ import annotations
+
+from .baselines import FUNDING, RANKED, Baseline
+from .diff import PlanDiff, diff
+from .explain import Explanation, explain, explain_all
+from .frontier import Frontier, FrontierPoint, frontier
+from .instance import END_QUARTERS, Instance, build_instance
+from .optimizer import optimize
+from .plan import Plan
+from .risk import CostRisk, cost_risk
+from .roadmap import Roadmap, roadmap
+from .solve import PROVEN_GAP, Progress, SolveOptions
+from .value import Evaluation, evaluate, violations
+
+__all__ = [
+    "END_QUARTERS", "FUNDING", "PROVEN_GAP", "RANKED", "Baseline", "CostRisk", "Evaluation",
+    "Explanation", "Frontier", "FrontierPoint", "Instance", "Plan", "PlanDiff", "Progress",
+    "Roadmap", "SolveOptions", "build_instance", "cost_risk", "diff", "evaluate", "explain",
+    "explain_all", "frontier", "optimize", "roadmap", "violations",
+]

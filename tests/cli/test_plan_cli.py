@@ -1,0 +1,135 @@
+"""`opmodel plan` and `opmodel explain` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import opmodel
+from opmodel.cli import app
+from tests.optimize.tiny import ini, model
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def tiny_path(tmp_path: Path) -> Path:
+    e = model([ini("a", uplift={"c1": 3}, excludes=["b"]), ini("b", uplift={"c2": 2}),
+               ini("c", uplift={"c3": 1}, cost=500), ini("d", uplift={"c4": 2})], budget=200)
+    path = tmp_path / "tiny"
+    opmodel.save(e, path)
+    return path
+
+
+def test_plan_prints_the_summary(starter_path: Path) -> None:
+    code, out = run("plan", str(starter_path), "--time-limit", "20")
+    assert code == 0, out
+    assert "plan optimal" in out
+    assert "ranked list" in out and "funding-driven" in out
+    assert "% of optimum" in out
+    assert "Spend against budget" in out and "Investment mix" in out
+    assert "Top decisions" in out
+    assert "Running HiGHS" not in out  # the solver's banner stays quiet
+
+
+def test_plan_writes_json_and_csv(tiny_path: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    code, out = run("plan", str(tiny_path), "-o", str(out_dir))
+    assert code == 0, out
+    data = json.loads((out_dir / "plan.json").read_text())
+    assert data["status"] == "optimal"
+    assert data["objective"] == pytest.approx(3 * 7 + 2 * 7)  # a and d in Q1
+    funded = {r["id"]: r["start"] for r in data["schedule"] if r["funded"]}
+    assert funded == {"a": "2027Q1", "d": "2027Q1"}
+    assert set(data["baselines"]) == {"ranked list", "funding-driven"}
+    with (out_dir / "schedule.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
+    reasons = {x["id"]: x["reason"] for x in data["explanations"]}
+    assert reasons == {"a": "funded", "b": "conflict", "c": "budget", "d": "funded"}
+    for name in ("spend.csv", "budgets.csv", "mix.csv", "explanations.csv"):
+        assert (out_dir / name).stat().st_size > 0
+
+
+def test_explain_funded_and_not_funded(tiny_path: Path) -> None:
+    code, out = run("explain", str(tiny_path), "a")
+    assert code == 0, out
+    assert "funded" in out and "dropping it loses 21" in out
+    code, out = run("explain", str(tiny_path), "c")
+    assert code == 0, out
+    assert "not funded" in out and "budget" in out
+    assert "needs 300 more" in out
+    code, out = run("explain", str(tiny_path), "b", "--no-replan")
+    assert code == 0, out
+    assert "excludes 'a'" in out
+
+
+def test_explain_unknown_initiative(tiny_path: Path) -> None:
+    code, out = run("explain", str(tiny_path), "zz")
+    assert code == 1
+    assert "no initiative with id 'zz'" in out
+
+
+def test_infeasible_plan_names_the_conflict(tmp_path: Path) -> None:
+    e = model([ini("m", mandatory=True, cost=500, earliest_start="2027Q1",
+                   latest_start="2027Q1")], budget=200)
+    opmodel.save(e, tmp_path / "bad")
+    code, out = run("plan", str(tmp_path / "bad"))
+    assert code == 1
+    assert "E-INFEASIBLE" in out
+    assert "budget enterprise 2027Q1" in out and "300 short" in out
+
+
+def test_bad_option_is_a_clear_error(tiny_path: Path) -> None:
+    code, out = run("plan", str(tiny_path), "--time-limit", "0")
+    assert code == 1
+    assert "time limit must be positive" in out
+
+
+@pytest.fixture
+def scenario_path(tiny_path: Path) -> Path:
+    (tiny_path / "scenarios.yaml").write_text(
+        "scenarios:\n  - id: rich\n    name: Rich\n    budget_scale: 3.5\n")
+    return tiny_path
+
+
+def test_plan_a_scenario_and_diff(scenario_path: Path, tmp_path: Path) -> None:
+    code, out = run("plan", str(scenario_path), "--scenario", "rich", "--draws", "0")
+    assert code == 0, out
+    assert "scenario rich" in out and "3 of 4 initiatives funded" in out
+    code, out = run("diff", str(scenario_path), "base", "rich", "-o", str(tmp_path / "d.json"))
+    assert code == 0, out
+    assert "in" in out and "c" in out
+    data = json.loads((tmp_path / "d.json").read_text())
+    assert data["added"] == ["c"] and data["removed"] == []
+    code, out = run("plan", str(scenario_path), "--scenario", "poor")
+    assert code == 1 and "no scenario 'poor'" in out
+
+
+def test_frontier_command(tiny_path: Path, tmp_path: Path) -> None:
+    code, out = run("frontier", str(tiny_path), "--from", "0.5", "--to", "1.5", "--steps", "3",
+                    "-p", "1", "-o", str(tmp_path / "f.csv"))
+    assert code == 0, out
+    assert "today" in out
+    rows = list(csv.DictReader((tmp_path / "f.csv").open()))
+    assert [r["scale"] for r in rows] == ["0.5", "1", "1.5"]
+    values = [float(r["value"]) for r in rows]
+    assert values == sorted(values)
+
+
+def test_plan_writes_charts_and_risk(starter_path: Path, tmp_path: Path) -> None:
+    code, out = run("plan", str(starter_path), "-o", str(tmp_path / "o"), "--draws", "2000")
+    assert code == 0, out
+    assert "Cost risk (2,000 draws" in out
+    for name in ("gantt.png", "spend.png", "risk.csv", "plateaus.csv", "gantt.csv"):
+        assert (tmp_path / "o" / name).stat().st_size > 0
+    assert (tmp_path / "o" / "gantt.png").read_bytes()[:4] == b"\x89PNG"

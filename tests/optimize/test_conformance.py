@@ -187,3 +187,12 @@ def test_time_limit_is_reported_honestly() -> None:
     assert p.gap > 0
     assert p.bound > p.objective
     assert violations(p.instance, p.start) == []
+
+
+def test_added_run_cost_offsets_direct_value() -> None:
+    """A platform whose run cost exceeds its direct value is left out; without that run cost
+    the same initiative is funded."""
+    worth = optimize(model([ini("shiny", cost=10, value=10)]))
+    assert worth.selected == ("shiny",)
+    costly = ini("shiny", cost=10, value=10, added_run_cost=4.0 * 15)
+    assert optimize(model([costly])).selected == ()

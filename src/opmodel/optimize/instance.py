@@ -13,8 +13,8 @@ Value model (see docs/optimize.md):
   retirable application. Its level in quarter ``t`` is ``min(cap, Σ amounts of the
   initiatives delivered by t)``; a cell's cap is its gap, an application's is 1;
 - each level unit is worth ``money`` per quarter: ``w(c,b) · point_value / 4`` for a cell,
-  ``annual_run_cost / 4`` for an application; direct value is ``direct_value / 4`` per
-  quarter delivered;
+  ``annual_run_cost / 4`` for an application; direct value is
+  ``(direct_value − added_run_cost) / 4`` per quarter delivered;
 - the state at the end of the horizon is also counted for ``end_quarters`` more quarters.
 """
 
@@ -222,7 +222,9 @@ def build_instance(e: Enterprise, scores: Scores | None = None,
     owner = np.array([bu_pos.get(it.owner, -1) for it in inits], dtype=np.int64)
     mandatory = np.array([it.mandatory for it in inits], dtype=bool)
     forbidden = np.array([it.forbidden for it in inits], dtype=bool)
-    direct = np.array([it.direct_value / 4.0 for it in inits]) if n else np.zeros(0)
+    # net direct money per delivered quarter: the benefit less the run cost it adds
+    direct = (np.array([(it.direct_value - it.added_run_cost) / 4.0 for it in inits])
+              if n else np.zeros(0))
 
     items, contribs = _value_items(e, scores, pos)
     item_label, item_cell, item_cap, item_money = items

@@ -82,3 +82,19 @@ def test_save_refuses_unknown_suffix_and_writes_nothing(tmp_path: Path,
     with pytest.raises(InputError):
         charts.save_chart(chart, tmp_path / "missing" / "h.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_heatmap_chart_says_when_a_parent_is_rolled_up() -> None:
+    from .conftest import tiny
+
+    # c1 (parent of c2) has no assessment in b1: its cell shows c2's value, and says so
+    e = tiny(assessments=tuple(a for a in tiny().assessments
+                               if (a.capability, a.business_unit) != ("c1", "b1")))
+    hm = heatmap(e, by="capability")
+    recs = {(r["row"], r["column"]): r for r in charts.heatmap_records(hm)}
+    assert recs[("b1", "c1")]["rolled_up"] == 1 and recs[("b1", "c1")]["value"] == 0
+    assert recs[("b2", "c1")]["rolled_up"] == 0
+    sub = charts.heatmap_chart(hm).to_dict()["title"]["subtitle"]
+    assert "did not assess shows its sub-capabilities rolled up" in sub
+    plain = charts.heatmap_chart(heatmap(tiny(), by="capability")).to_dict()
+    assert "rolled up" not in plain["title"]["subtitle"]

@@ -212,3 +212,160 @@ def test_rollups_are_bounded_by_their_children(cells, rollup, layer) -> None:
                 assert min(vals) - 1e-9 <= v <= max(vals) + 1e-9
                 if rollup == "max":
                     assert v == pytest.approx(max(vals))
+
+
+# -- up the capability tree: a parent without its own assessment --------------------------
+# tiny: c1 (s1) is the parent of c2 (s1); c2 is n/a in b2 and a 3 → 3 (priority 0) in b1.
+def _without(*pairs: tuple[str, str], extra: tuple[Assessment, ...] = (),
+             **kw: object) -> Enterprise:
+    rows = tuple(a for a in tiny().assessments
+                 if (a.capability, a.business_unit) not in pairs)
+    return tiny(assessments=rows + extra, **kw)
+
+
+def test_parent_without_assessment_and_na_children_is_na_not_missing() -> None:
+    """The user's report: every leaf of a stage n/a in a unit, one parent with no row."""
+    e = _without(("c1", "b2"))
+    hm = heatmap(e)
+    assert hm.state[1, 0] == 2  # s1/b2: c2 n/a, c1 stands in for it → n/a, not "?"
+    assert (hm.n_na[1, 0], hm.n_missing[1, 0], hm.n_rolled_up[1, 0]) == (1, 0, 1)
+    cap = heatmap(e, by="capability")
+    assert cap.state[1, 0] == 2 and cap.value("c1", "b2") is None  # c1/b2 is n/a too
+    assert cap.state[0, 0] == 1 and cap.value("c1", "b1") == pytest.approx(0.5)  # own row
+
+
+def test_parent_without_assessment_takes_its_childrens_value() -> None:
+    e = _without(("c1", "b1"))
+    cap = heatmap(e, by="capability", layer="gap")
+    assert cap.state[0, 0] == 1 and cap.value("c1", "b1") == 0.0  # c2/b1's gap
+    hm = heatmap(e, rollup="mean")
+    assert hm.n_assessed[0, 0] == 1 and hm.n_missing[0, 0] == 0  # c2 only, no "missing" c1
+    # with no child assessed and one missing, the parent is missing
+    e2 = _without(("c1", "b1"), ("c2", "b1"))
+    assert heatmap(e2, by="capability").state[0, 0] == 0
+    assert heatmap(e2).state[0, 0] == 0
+
+
+def _deep(rows: tuple[Assessment, ...]) -> Enterprise:
+    """c1 → c2 → c5 (all on s1), c1 → c6."""
+    caps = (*tiny().capabilities,
+            Capability(id="c5", name="Cap five", stage="s1", parent="c2"),
+            Capability(id="c6", name="Cap six", stage="s1", parent="c1"))
+    return tiny(capabilities=caps, assessments=rows)
+
+
+def test_subtree_rolls_up_once_and_own_assessments_count() -> None:
+    def g(c: str, b: str, cur: float, tgt: float) -> Assessment:
+        return Assessment(capability=c, business_unit=b, current=cur, target=tgt)
+
+    # b1: c1 none; c2 own gap 1 (a parent with its own assessment); c5 gap 3; c6 gap 4
+    # b2: c1 own gap 2; c2 none (stands in for c5); c5 gap 5; c6 n/a
+    e = _deep((g("c2", "b1", 2, 3), g("c5", "b1", 1, 4), g("c6", "b1", 0, 4),
+               g("c1", "b2", 1, 3), g("c5", "b2", 0, 5),
+               Assessment(capability="c6", business_unit="b2", applicable=False)))
+    cap = heatmap(e, by="capability", layer="gap", rollup="mean")
+    assert cap.columns == ("c1", "c2", "c5", "c6", "c3", "c4")
+    assert cap.value("c1", "b1") == pytest.approx((1 + 3 + 4) / 3)  # c2 counts, once
+    assert cap.value("c2", "b1") == 1  # its own assessment
+    assert cap.value("c1", "b2") == 2  # its own assessment
+    assert cap.value("c2", "b2") == 5  # from c5
+    # the All row rolls up the same cells: c1 → b1's c2, c5, c6 and b2's own c1
+    assert cap.value("c1", ALL) == pytest.approx((1 + 3 + 4 + 2) / 4)
+    # the level-1 column and the stage column agree with the parent column in b1
+    lvl = heatmap(e, by="capability", layer="gap", rollup="mean", level=1)
+    assert lvl.value("c1", "b1") == pytest.approx((1 + 3 + 4) / 3)
+    st = heatmap(e, layer="gap", rollup="mean")
+    assert st.value("s1", "b1") == pytest.approx((1 + 3 + 4) / 3)
+    assert st.value("s1", "b2") == pytest.approx((2 + 5) / 2)  # c2 stands in, c6 n/a
+    assert (st.n_assessed[1, 0], st.n_na[1, 0], st.n_rolled_up[1, 0]) == (2, 1, 1)
+    mx = heatmap(e, by="capability", layer="gap", rollup="max")
+    assert (mx.value("c1", "b1"), mx.value("c2", "b2")) == (4, 5)
+
+
+def test_explain_names_the_parent_rolled_up_from_its_children() -> None:
+    e = _without(("c1", "b1"))
+    x = heatmap(e, by="capability").explain("c1", "b1")
+    assert [c.capability for c in x.children] == ["c2"]
+    assert [(c.capability, c.status) for c in x.stand_ins] == [("c1", "missing")]
+    assert "no assessment of its own (c1) is represented by its sub-capabilities" in x.rule
+    assert "all n/a ⇒ n/a, any assessed ⇒ the rolled-up value" in x.rule
+    assert x.driver is not None and x.driver.capability == "c2"
+    assert x.to_dict()["stand_ins"][0]["capability"] == "c1"
+    na = heatmap(_without(("c1", "b2"))).explain("s1", "b2")
+    assert na.state == "n/a" and "1 n/a left out" in na.rule and "(c1)" in na.rule
+    # the parent's own provenance says that it is rolled up, and from what
+    from opmodel.analysis import cell_provenance
+
+    p = cell_provenance(e, score(e), "c1", "b1")
+    assert p.sub_capabilities == ("c2",)
+    assert "rolled up from its sub-capabilities c2" in p.arithmetic()[-1]
+
+
+def test_score_keeps_raw_per_capability_cells() -> None:
+    """The optimizer reads score(): the roll-up must not leak into it."""
+    e = _without(("c1", "b1"))
+    s = score(e)
+    i, j = s.cap_index("c1"), s.bu_index("b1")
+    assert s.status[i, j] == 0 and np.isnan(s.priority[i, j]) and np.isnan(s.gap[i, j])
+    heatmap(e, by="capability")
+    assert s.status[i, j] == 0 and np.isnan(score(e).priority[i, j])
+
+
+def test_with_values_rolls_up_other_values_the_same_way() -> None:
+    e = _without(("c1", "b1"))
+    for by in ("stage", "capability"):
+        hm = heatmap(e, by=by, rollup="mean")
+        same = hm.with_values(hm.scores.priority)
+        np.testing.assert_array_equal(same.values, hm.values)
+        np.testing.assert_array_equal(same.state, hm.state)
+        doubled = hm.with_values(hm.scores.priority * 2)
+        np.testing.assert_allclose(doubled.values, hm.values * 2)
+
+
+def test_acme_parent_with_no_row_is_na_when_its_leaves_are(acme_copy) -> None:
+    """examples/acme: Financial Services marks every Deliver capability n/a; without the
+    n/a row of the level-1 parent `logistics` the stage must still be n/a, not "?"."""
+    csv = acme_copy / "assessments.csv"
+    lines = csv.read_text().splitlines(keepends=True)
+    drop = ("logistics,financing,", "supply-chain,financing,", "deployment,financing,")
+    csv.write_text("".join(ln for ln in lines if not ln.startswith(drop)))
+    e = load(acme_copy)
+    hm = heatmap(e)
+    assert hm.explain("deliver", "financing").state == "n/a"
+    cap = heatmap(e, by="capability")
+    assert cap.explain("logistics", "financing").state == "n/a"
+    # demand-gen has no assessment row at all: its column rolls up its four leaves
+    lvl = heatmap(e, by="capability", level=1)
+    for b in (*score(e).business_units, ALL):
+        assert cap.value("demand-gen", b) is not None
+        assert cap.value("demand-gen", b) == lvl.value("demand-gen", b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(cell, min_size=8, max_size=8), st.sampled_from(["max", "mean", "weighted"]))
+def test_parent_column_is_its_own_cell_or_its_subtree(cells, rollup) -> None:
+    """c1 (parent of c2): its column shows its own cell where assessed or n/a, else the
+    level-1 roll-up of its subtree; a stage is n/a exactly when every counted cell is."""
+    pairs = [(c, b) for c in ("c1", "c2", "c3", "c4") for b in ("b1", "b2")]
+    rows = []
+    for (c, b), v in zip(pairs, cells, strict=True):
+        if v == "na":
+            rows.append(Assessment(capability=c, business_unit=b, applicable=False))
+        elif v is not None:
+            rows.append(Assessment(capability=c, business_unit=b, current=v[0], target=v[1],
+                                   pain=v[2]))
+    e = tiny(assessments=tuple(rows))
+    s = score(e)
+    cap = heatmap(e, by="capability", layer="gap", rollup=rollup)
+    lvl = heatmap(e, by="capability", layer="gap", rollup=rollup, level=1)
+    stage = heatmap(e, layer="gap", rollup=rollup)
+    for j in range(len(s.business_units)):
+        own = int(s.status[0, j])
+        if own == 0:  # no assessment of its own: the subtree {c2} stands in
+            assert cap.state[j, 0] == lvl.state[j, 0] == s.status[1, j]
+            np.testing.assert_equal(cap.values[j, 0], lvl.values[j, 0])
+        else:
+            assert cap.state[j, 0] == own
+            np.testing.assert_equal(cap.values[j, 0], s.gap[0, j] if own == 1 else np.nan)
+        counted = [int(s.status[i, j]) for i in (0, 1) if not (i == 0 and own == 0)]
+        assert (stage.state[j, 0] == 2) == all(x == 2 for x in counted)

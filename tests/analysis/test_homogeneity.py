@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opmodel import load
 from opmodel.analysis import homogeneity
 from opmodel.analysis.homogeneity import homogeneity_index
-from opmodel.model import Application, Enterprise
+from opmodel.model import Application, Assessment, Enterprise
 
 from .conftest import tiny
 
@@ -111,3 +113,97 @@ def test_starter(starter_path) -> None:
     # apportioned 45/45 over its two capabilities
     assert [(c.capability, c.keep.application, c.savings) for c in h.candidates] == [
         ("crm", "crm-n", 45), ("selling", "crm-n", 45)]
+
+
+# -- parents: represented by their sub-capabilities ---------------------------------------
+def _leaf_apps() -> tuple[Application, ...]:
+    """Applications that name only leaves: c2 (child of c1), c3 and c4."""
+    return (
+        Application(id="leaf-a", name="Leaf A", business_units=("b1",), capabilities=("c2",),
+                    annual_run_cost=10, functional_fit=3, technical_fit=3),
+        Application(id="leaf-b", name="Leaf B", business_units=("b2",), capabilities=("c2",),
+                    annual_run_cost=20, functional_fit=2, technical_fit=2),
+        *tiny().applications[2:],
+    )
+
+
+def test_parent_no_application_names_is_left_to_its_children() -> None:
+    h = homogeneity(tiny(applications=_leaf_apps()))
+    assert [c.capability for c in h.capabilities] == ["c2", "c3", "c4"]
+    assert list(h.to_frame().capability) == ["c2", "c3", "c4"]
+    assert [c["capability"] for c in h.to_dict()["capabilities"]] == ["c2", "c3", "c4"]
+    c1 = h.capability("c1")  # still there when asked for by id
+    assert c1.represented_by_children and c1.homogeneity is None and c1.distinct == 0
+    # a unit has an application for c1 when one serves any sub-capability there: leaf-b
+    # serves c2 in b2 (where c2 itself is n/a)
+    assert c1.without_application == ()
+    s1 = h.stages[0]
+    assert s1.capabilities == 1 and s1.homogeneity == 1  # c2 only, not an empty c1 (=1 too)
+    assert "c1" not in {c.capability for c in h.candidates}
+
+
+def _assess(c: str, b: str) -> Assessment:
+    return Assessment(capability=c, business_unit=b, current=1, target=3)
+
+
+def test_stage_mean_is_not_inflated_by_empty_parents() -> None:
+    # c2 assessed in both units, served by two applications → homogeneity 0; the empty
+    # parent c1 would add a 1 and make the stage look half homogeneous
+    rows = (*(a for a in tiny().assessments if a.capability != "c2"), _assess("c2", "b1"),
+            _assess("c2", "b2"))
+    h = homogeneity(tiny(applications=_leaf_apps(), assessments=rows))
+    assert h.capability("c2").homogeneity == 0
+    assert h.stages[0].homogeneity == 0 and h.stages[0].capabilities == 1
+
+
+def test_parent_named_directly_keeps_its_row_and_counts_sub_capabilities() -> None:
+    # app1 names c1 in b1; only leaf-b (on c2) runs in b2: b2 has an application for c1
+    apps = (tiny().applications[0], _leaf_apps()[1])
+    c1 = homogeneity(tiny(applications=apps, application_fits=())).capability("c1")
+    assert c1.without_application == ()
+    assert [a.application for a in c1.applications] == ["app1"]  # its own listings only
+    assert not c1.represented_by_children
+
+
+def test_acme_parents_are_not_units_without_application(acme_path) -> None:
+    e = load(acme_path)
+    h = homogeneity(e)
+    parents = {c.parent for c in e.capabilities if c.parent}
+    listed = {c.capability for c in h.capabilities}
+    assert "sales-mgmt" not in listed and not listed & parents  # acme names only leaves
+    assert h.capability("sales-mgmt").without_application == ()
+    assert all(h.stages[k].capabilities == sum(
+        c.stage == st.id for c in e.capabilities if c.id not in parents)
+        for k, st in enumerate(e.ordered_stages))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.sampled_from(["c1", "c2", "c3", "c4"]), min_size=1),
+                          st.sets(st.sampled_from(["b1", "b2"]), min_size=1),
+                          st.integers(1, 4), st.integers(1, 4),
+                          st.integers(0, 100)), min_size=1, max_size=6))
+def test_savings_never_count_an_application_twice(apps) -> None:
+    """Parent and child both named (the starter's CRMs name `selling` and `crm`): each
+    application's run cost is apportioned over what it names, so all candidates together
+    never save more of it than it costs."""
+    e = tiny(applications=tuple(
+        Application(id=f"a{k}", name=f"A{k}", capabilities=tuple(sorted(c)),
+                    business_units=tuple(sorted(b)), functional_fit=f, technical_fit=t,
+                    annual_run_cost=cost) for k, (c, b, f, t, cost) in enumerate(apps)),
+        application_fits=())
+    h = homogeneity(e)
+    saved: dict[str, float] = {}
+    for cand in h.candidates:
+        for a in cand.retire:
+            saved[a.application] = saved.get(a.application, 0.0) + a.cost
+    costs = {a.id: a.annual_run_cost for a in e.applications}
+    assert all(v <= costs[k] + 1e-9 for k, v in saved.items())
+    assert h.total_savings == pytest.approx(sum(saved.values()))
+    assert h.n_candidates == len(h.candidates)
+
+
+def test_n_candidates_is_cheap(acme_path) -> None:
+    h = homogeneity(load(acme_path))
+    n = h.n_candidates
+    assert "candidates" not in vars(h)  # no Candidate object was built
+    assert n == len(h.candidates) > 0

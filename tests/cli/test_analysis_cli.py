@@ -3,13 +3,23 @@ stability — terminal output, --explain, and every --format."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from opmodel import load
+from opmodel.analysis import heatmap as heatmap_fn
 from opmodel.cli import app
+from opmodel.cli.analysis import heatmap_table
+from opmodel.generate import generate
 
 runner = CliRunner()
 
@@ -181,3 +191,109 @@ def test_stability(starter_path: Path) -> None:
 def test_missing_model_is_an_error(tmp_path: Path) -> None:
     code, out = run("gaps", str(tmp_path / "nope"))
     assert code == 1 and "no such folder" in out
+
+
+# -- the terminal grid at any width ------------------------------------------------------
+ACME_STAGES = ["Market and generate demand", "Sell and quote", "Order to cash",
+               "Deliver and deploy", "Support and service", "Renew and expand"]
+
+
+def _cli(*args: str, columns: int | None) -> list[str]:
+    """`opmodel …` as a user runs it, stdout a pipe; COLUMNS as given (None: unset)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    done = subprocess.run([sys.executable, "-m", "opmodel", *args], capture_output=True,
+                          stdin=subprocess.DEVNULL, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def _grid(lines: list[str]) -> list[str]:
+    """The table's lines: from the title up to the colour legend."""
+    end = next(k for k, ln in enumerate(lines) if ln.startswith("priority: "))
+    return lines[:end]
+
+
+@pytest.mark.parametrize("columns", [None, 80])
+def test_heatmap_fits_80_columns(acme_path: Path, columns: int | None) -> None:
+    """A pipe (rich assumes 80) and an 80-column terminal: one line per unit, whole stage
+    words in the headers, nothing wider than the terminal."""
+    lines = _cli("heatmap", str(acme_path), columns=columns)
+    grid = _grid(lines)
+    assert max(len(ln) for ln in lines if not ln.startswith("why")) <= 80
+    units = ["Acme Servers", "Acme Storage", "Acme Networking", "Acme Technology Services",
+             "Acme Financial Services", "All units"]
+    rows = [ln for ln in grid if re.search(r"\d\.\d\d|n/a", ln)]
+    assert [next(u for u in units if ln.startswith(u)) for ln in rows] == units
+    head = grid[1:len(grid) - len(rows)]
+    assert 1 <= len(head) <= 4 and "…" not in "".join(head)
+    assert set(" ".join(head).split()) == {w for n in ACME_STAGES for w in n.split()}
+    assert rows[-2].split()[-3] == "n/a"  # Financial Services × Deliver and deploy
+    hint = lines[-1]
+    assert hint.startswith("why is a cell hot?") and hint.endswith("order-to-cash/storage")
+
+
+def test_heatmap_wide_terminal_keeps_headers_on_one_line(acme_path: Path) -> None:
+    grid = _grid(_cli("heatmap", str(acme_path), columns=200))
+    names = ACME_STAGES
+    head = grid[1]
+    assert all(n in head for n in names)
+    assert [head.index(n) for n in names] == sorted(head.index(n) for n in names)
+    assert len(grid) == 2 + 6
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_heatmap_by_capability_one_line_per_capability(acme_path: Path, columns: int) -> None:
+    lines = _cli("heatmap", str(acme_path), "--by", "capability", columns=columns)
+    grid = _grid(lines)
+    assert max(len(ln) for ln in grid) <= columns
+    valued = [ln for ln in grid if re.search(r"(\d\.\d\d|n/a|\?)\s*$", ln)]
+    assert len(valued) == 55  # every capability on one line, under its stage's line
+    assert grid[1].split() == ["servers", "storage", "networking", "services", "financing",
+                               "all"]
+    demand = next(ln for ln in valued if "Demand generation" in ln)
+    assert "?" not in demand  # no assessment rows: rolled up from its four leaves
+
+
+@pytest.mark.parametrize("width", [40, 56, 64, 80, 100, 132, 200])
+@pytest.mark.parametrize("by", ["stage", "capability"])
+def test_heatmap_table_never_exceeds_the_width(acme_path: Path, width: int, by: str) -> None:
+    hm = heatmap_fn(load(acme_path), by=by)
+    lines = _render(heatmap_table(hm, width=width), width)
+    assert max(len(ln) for ln in lines) <= width
+    assert sum(bool(re.search(r"\d\.\d\d", ln)) for ln in lines) >= 6
+
+
+def test_heatmap_table_leaves_out_units_with_a_note() -> None:
+    e = generate(seed=3, business_units=24, capabilities=30, applications=10, initiatives=2)
+    # by stage, 24 units are 24 rows: all there
+    lines = _render(heatmap_table(heatmap_fn(e), width=80), 80)
+    assert max(len(ln) for ln in lines) <= 80 and "not shown" not in " ".join(lines)
+    assert sum(ln.startswith(b.name[:10]) for b in e.business_units for ln in lines) >= 24
+    # by capability, units are columns: the first ones that fit, the All column, a note
+    hm = heatmap_fn(e, by="capability")
+    lines = _render(heatmap_table(hm, width=80), 80)
+    assert max(len(ln) for ln in lines) <= 80
+    head = lines[1].split()  # whole ids, in model order
+    assert head[:-1] == [b.id for b in e.business_units[:len(head) - 1]]
+    assert head[-1] == "all" and 3 <= len(head) < 25
+    text = " ".join(lines)
+    assert f"{25 - len(head)} of 24 units not shown" in text and "-f csv" in text
+
+
+def _render(table: object, width: int) -> list[str]:
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, soft_wrap=False).print(table)
+    return [ln.rstrip() for ln in buf.getvalue().splitlines()]
+
+
+def test_homogeneity_leaves_parents_to_their_sub_capabilities(acme_path: Path) -> None:
+    code, out = run("homogeneity", str(acme_path), "-f", "json")
+    assert code == 0
+    listed = [c["capability"] for c in json.loads(out)["capabilities"]]
+    assert len(listed) == 41 and "sales-mgmt" not in listed  # 55 capabilities, 14 parents
+    code, out = run("homogeneity", str(acme_path))
+    assert code == 0
+    note = next(ln for ln in out.splitlines() if "no application serves them" in ln)
+    assert "sales-mgmt" not in note and "customer-data (networking, services)" in note

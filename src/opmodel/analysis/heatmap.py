@@ -11,14 +11,27 @@ rule:
 
 Only assessed children count. A cell with none is *missing* when any child is unassessed
 and *n/a* when every child is marked n/a: both are different from a value of zero.
+
+Up the capability tree: a parent capability (one with sub-capabilities) that a unit did not
+assess is no cell of its own in that unit — its sub-capabilities stand in for it. A heat-map
+cell's children are therefore, per unit, the cells of its capabilities, where each
+unassessed parent is replaced by every cell of its subtree that is not itself such a parent
+(a set: no cell counts twice). So a parent column in the capability view rolls up its
+subtree by the same rule (all n/a ⇒ n/a; any assessed ⇒ the rolled-up value; otherwise
+missing), and in a stage column an unassessed parent neither adds a "missing" nor counts its
+children twice. A parent's own assessment, when there is one, is a cell like any other.
+:func:`~opmodel.analysis.score` is untouched: its arrays stay per capability.
+
 Every cell can be explained: :meth:`HeatMap.explain` lists the children, names the one that
 drove the value and gives the driving cell's full provenance.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -27,6 +40,7 @@ from ..errors import InputError, UnknownIdError
 from ..model import Enterprise
 from .provenance import CellProvenance, cell_provenance
 from .scoring import ASSESSED, NA, STATUS_NAMES, UNASSESSED, Scores, score
+from .tree import capability_tree
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,6 +57,10 @@ LAYER_DOMAIN = {"priority": (0.0, 1.0), "gap": (0.0, 5.0), "current": (0.0, 5.0)
 ALL = "all"
 ALL_NAME = "All units"
 STATE_NAMES = STATUS_NAMES  # 0 missing, 1 value, 2 n/a
+SKIP = 3
+"""Pair status: the cell does not count in the column (see :func:`column_cells`)."""
+STAND_IN = 4
+"""Pair status: an unassessed parent's own cell, not counted: its subtree stands in for it."""
 
 
 def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -123,6 +141,8 @@ class CellExplanation:
     driver: Child | None
     provenance: CellProvenance | None
     """The full provenance of the driving (capability, unit) cell."""
+    stand_ins: tuple[Child, ...] = ()
+    """Parent cells with no assessment of their own, represented by their subtrees."""
 
     @property
     def rule(self) -> str:
@@ -130,12 +150,22 @@ class CellExplanation:
         na = sum(c.status == "n/a" for c in self.children)
         miss = sum(c.status == "missing" for c in self.children)
         what = {"max": "the largest", "mean": "the mean", "weighted": "the unit-weighted mean"}
-        if len(self.children) == 1:
+        if len(self.children) == 1 and not self.stand_ins:
             head = "a single cell"
         else:
             head = f"{what[self.rollup]} of {n} assessed cell(s)"
         extra = [f"{na} n/a"] * bool(na) + [f"{miss} not assessed"] * bool(miss)
-        return head + (f" ({', '.join(extra)} left out)" if extra else "")
+        text = head + (f" ({', '.join(extra)} left out)" if extra else "")
+        if self.stand_ins:
+            ids = list(dict.fromkeys(c.capability for c in self.stand_ins))
+            names = ", ".join(ids[:3]) + (", …" if len(ids) > 3 else "")
+            k = len(self.stand_ins)
+            their = "their" if k > 1 else "its"
+            text += (f"; {k} parent cell{'s' * (k > 1)} with no assessment of {their} own "
+                     f"({names}) {'are' if k > 1 else 'is'} represented by {their} "
+                     "sub-capabilities' cells: all n/a ⇒ n/a, any assessed ⇒ the rolled-up "
+                     "value, else not assessed")
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,13 +175,20 @@ class CellExplanation:
             "children": [c.__dict__ for c in self.children],
             "driver": None if self.driver is None else self.driver.__dict__,
             "provenance": None if self.provenance is None else self.provenance.to_dict(),
+            "stand_ins": [c.__dict__ for c in self.stand_ins],
         }
 
 
 @dataclass(frozen=True, eq=False)
 class HeatMap:
     """Rows are business units (in model order) plus the "All units" row; columns are stages
-    (left to right) or capabilities (by stage, then tree order). Arrays are (rows, columns)."""
+    (left to right) or capabilities (by stage, then tree order). Arrays are (rows, columns).
+
+    ``groups[k]`` are the capabilities placed in column k. What counts in a cell is given
+    per (column, capability) *pair* and unit: ``pair_col``, ``pair_cap`` (P,) and
+    ``pair_status`` (P, B) — the cell's status where it counts, ``STAND_IN`` for an
+    unassessed parent (its subtree counts instead), ``SKIP`` where it does not count (a
+    sub-capability reached through a parent that was assessed)."""
 
     by: str
     layer: str
@@ -170,6 +207,20 @@ class HeatMap:
     groups: tuple[tuple[int, ...], ...] = field(repr=False)
     scores: Scores = field(repr=False)
     enterprise: Enterprise = field(repr=False, compare=False)
+    pair_col: np.ndarray = field(repr=False)
+    pair_cap: np.ndarray = field(repr=False)
+    pair_status: np.ndarray = field(repr=False)
+
+    @cached_property
+    def n_rolled_up(self) -> np.ndarray:
+        """(rows, columns): the parent cells with no assessment of their own in each cell,
+        represented by their sub-capabilities' cells."""
+        n_b, n_k = len(self.rows) - 1, len(self.columns)
+        p, j = np.nonzero(self.pair_status == STAND_IN)
+        per = np.bincount(self.pair_col[p] * n_b + j, minlength=n_k * n_b).reshape(n_k, n_b)
+        out = np.vstack([per.T, per.sum(axis=1)[None, :]])
+        out.flags.writeable = False
+        return out
 
     @property
     def domain(self) -> tuple[float, float]:
@@ -199,16 +250,23 @@ class HeatMap:
         r, k = self._pos(column, row)
         s = self.scores
         arr = _layer(s, self.layer)
-        caps = self.groups[k]
         bus = range(len(s.business_units)) if self.rows[r] == ALL else [r]
         e = self.enterprise
         children: list[Child] = []
+        stand_ins: list[Child] = []
         score_of: list[float] = []
-        for i in caps:
+        for p in np.nonzero(self.pair_col == k)[0].tolist():
+            i = int(self.pair_cap[p])
+            cid = s.capabilities[i]
             for j in bus:
                 st = int(s.status[i, j])
+                code = self.pair_status[p, j]
+                if code == STAND_IN:
+                    stand_ins.append(Child(cid, e.capability(cid).name, s.business_units[j],
+                                           STATUS_NAMES[st], None))
+                if code >= SKIP:
+                    continue
                 v = float(arr[i, j]) if st == ASSESSED else None
-                cid = s.capabilities[i]
                 children.append(Child(cid, e.capability(cid).name, s.business_units[j],
                                       STATUS_NAMES[st], v))
                 w = 1.0 if self.rollup != "weighted" else float(s.bu_weight[j])
@@ -217,7 +275,7 @@ class HeatMap:
         prov = None
         if children and max(score_of) > -math.inf:
             driver = children[int(np.argmax(score_of))]
-        elif len(children) == 1:
+        elif len(children) == 1 and not stand_ins:
             driver = children[0]
         if driver is not None:
             prov = cell_provenance(e, s, driver.capability, driver.business_unit)
@@ -227,7 +285,18 @@ class HeatMap:
             self.by, self.layer, self.rollup, self.columns[k], self.column_names[k],
             self.rows[r], self.row_names[r], None if math.isnan(v) else v,
             STATE_NAMES[int(self.state[r, k])], tuple(children[n] for n in order), driver,
-            prov)
+            prov, tuple(stand_ins))
+
+    def with_values(self, values: np.ndarray) -> HeatMap:
+        """This heat map over other (C, B) cell values with the same statuses — e.g. the
+        priorities after a quarter of the roadmap — rolled up by the same rule and tree."""
+        v, st, cnt, nna, nmiss = rollup_groups(
+            np.asarray(values, dtype=float)[self.pair_cap], self.pair_status, self.pair_col,
+            len(self.columns), self.rollup, self.scores.bu_weight)
+        for a in (v, st, cnt, nna, nmiss):
+            a.flags.writeable = False
+        return dataclasses.replace(self, values=v, state=st, n_assessed=cnt, n_na=nna,
+                                   n_missing=nmiss)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per cell: unit, column, stage, value, state and child counts."""
@@ -246,6 +315,7 @@ class HeatMap:
             "n_assessed": self.n_assessed.ravel(),
             "n_na": self.n_na.ravel(),
             "n_missing": self.n_missing.ravel(),
+            "n_rolled_up": self.n_rolled_up.ravel(),
         })
 
     def to_grid(self) -> pd.DataFrame:
@@ -278,7 +348,9 @@ def _layer(s: Scores, layer: str) -> np.ndarray:
 
 def rollup_groups(values: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
                   rule: str, bu_weight: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Roll (C, B) ``values`` up into (G+1, B) cells; ``group[c]`` is c's column (−1: none).
+    """Roll (N, B) ``values`` up into (B+1, G) cells; ``group[n]`` is row n's column (−1:
+    none). A row is a capability, or a (column, capability) pair; a ``status`` other than
+    assessed, n/a or missing (``SKIP``, ``STAND_IN``) does not count at all.
 
     Returns values, state, n_assessed, n_na, n_missing, each (B+1, G): units as rows, the
     last row rolling up across all units. Vectorised with ``ufunc.reduceat``.
@@ -372,18 +444,56 @@ def heatmap(e: Enterprise, by: str = "stage", layer: str = "priority", rollup: s
         names = tuple(e.capability(c).name for c in cols)
         col_stages = tuple(e.capability(c).stage for c in cols)
     n_groups = len(columns)
-    vals, state, cnt, nna, nmiss = rollup_groups(_layer(s, layer), s.status, group, n_groups,
-                                                 rollup, s.bu_weight)
+    pair_col, pair_cap, pair_status = column_cells(e, s, group)
+    vals, state, cnt, nna, nmiss = rollup_groups(_layer(s, layer)[pair_cap], pair_status,
+                                                 pair_col, n_groups, rollup, s.bu_weight)
     members: list[list[int]] = [[] for _ in range(n_groups)]
     for i in np.nonzero(group >= 0)[0]:
         members[int(group[i])].append(int(i))
     rows = (*s.business_units, ALL)
     row_names = (*(b.name for b in e.business_units), ALL_NAME)
-    for a in (vals, state, cnt, nna, nmiss):
+    for a in (vals, state, cnt, nna, nmiss, pair_col, pair_cap, pair_status):
         a.flags.writeable = False
     return HeatMap(by, layer, rollup, level, rows, row_names, columns, names, col_stages, vals,
-                   state, cnt, nna, nmiss, tuple(tuple(m) for m in members), s, e)
+                   state, cnt, nna, nmiss, tuple(tuple(m) for m in members), s, e, pair_col,
+                   pair_cap, pair_status)
 
 
-__all__ = ["ALL", "BYS", "LAYERS", "LAYER_DOMAIN", "ROLLUPS", "CellExplanation", "Child",
-           "HeatMap", "capability_levels", "capability_order", "heatmap", "rollup_groups"]
+def column_cells(e: Enterprise, s: Scores, group: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which (capability, unit) cells count in which column, up the capability tree.
+
+    ``group[c]`` is the column capability c is placed in (−1: none). A parent that unit b
+    did not assess *stands in* for its subtree: in each column it is placed in, its own cell
+    does not count, and every cell of its subtree that is not itself a stand-in does (once,
+    even when the column holds the sub-capability too). Returns ``pair_col``, ``pair_cap``
+    (P,) and ``pair_status`` (P, B: the cell's status where it counts, else ``STAND_IN`` or
+    ``SKIP``). The first pairs are the placed capabilities, in model order.
+    """
+    tree = capability_tree(e)
+    n_c = len(s.capabilities)
+    stand = tree.has_children[:, None] & (s.status == UNASSESSED)  # (C, B)
+    direct = np.nonzero(group >= 0)[0]
+    anc, dsc = tree.pairs()
+    ok = (group[anc] >= 0) & (group[dsc] != group[anc])
+    anc, dsc = anc[ok], dsc[ok]
+    key = group[anc] * max(n_c, 1) + dsc
+    uk, inv = np.unique(key, return_inverse=True)
+    x_col, x_cap = np.divmod(uk, max(n_c, 1))
+    if uk.size:  # OR over the column's ancestors of each sub-capability
+        order = np.argsort(inv, kind="stable")
+        starts = np.searchsorted(inv[order], np.arange(uk.size))
+        via = np.logical_or.reduceat(stand[anc[order]], starts, axis=0)
+    else:
+        via = np.zeros((0, stand.shape[1]), dtype=bool)
+    pair_col = np.concatenate([group[direct], x_col]).astype(np.int64)
+    pair_cap = np.concatenate([direct, x_cap]).astype(np.int64)
+    use = np.concatenate([~stand[direct], ~stand[x_cap] & via])
+    stand_in = np.concatenate([stand[direct], np.zeros_like(via)])
+    pair_status = np.where(use, s.status[pair_cap], np.where(stand_in, STAND_IN, SKIP))
+    return pair_col, pair_cap, pair_status.astype(np.int8)
+
+
+__all__ = ["ALL", "BYS", "LAYERS", "LAYER_DOMAIN", "ROLLUPS", "SKIP", "STAND_IN",
+           "CellExplanation", "Child", "HeatMap", "capability_levels", "capability_order",
+           "column_cells", "heatmap", "rollup_groups"]

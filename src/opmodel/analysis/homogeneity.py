@@ -15,6 +15,15 @@ For a capability c and the units that assess it (DESIGN §2):
   apportioned equally over them, so savings add up across capabilities without counting any
   application twice.
 
+Parents (capabilities with sub-capabilities): applications usually name the leaves. A parent
+that no application names itself is *represented by its sub-capabilities*: it has no row in
+the per-capability table, takes no part in the stage means and is never a candidate (its
+homogeneity is None). A parent that applications do name (the starter's CRMs name both
+``selling`` and its child ``crm``) keeps its row, computed from those direct listings. For
+every capability, a unit is *without application* only when no application serves the
+capability or any of its sub-capabilities there. Savings never count an application twice:
+its cost share on a parent and on a child are different shares.
+
 The computation is numpy over the (application, capability, unit) triples of
 :mod:`.landscape`; the per-capability objects are built only when asked for.
 """
@@ -31,6 +40,7 @@ from ..errors import UnknownIdError
 from ..model import Enterprise
 from .landscape import LIFECYCLES, Landscape, landscape
 from .scoring import ASSESSED, Scores, score
+from .tree import capability_tree
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +75,10 @@ class CapabilityHomogeneity:
     spread: float | None
     duplicated_cost: float
     without_application: tuple[str, ...]
-    """Assessing units that no application serves for this capability."""
+    """Assessing units where no application serves this capability or a sub-capability."""
+    represented_by_children: bool = False
+    """A parent that no application names: its sub-capabilities stand for it (no row in
+    the table, no homogeneity, never a candidate)."""
 
     @property
     def distinct(self) -> int:
@@ -89,6 +102,7 @@ class StageHomogeneity:
     stage: str
     name: str
     capabilities: int
+    """Capabilities with a row of their own (parents no application names are left out)."""
     business_units: int
     distinct: int
     """Different applications serving any capability of the stage."""
@@ -142,6 +156,9 @@ class HomogeneityResult:
     scores: Scores = field(repr=False)
     land: Landscape = field(repr=False)
     enterprise: Enterprise = field(repr=False, compare=False)
+    listed: np.ndarray = field(repr=False)
+    """(C,) bool: capabilities with a row of their own — every leaf, and the parents that
+    some application names itself."""
 
     # -- objects, built on demand ---------------------------------------------------------
     def _uses(self, i: int) -> tuple[AppUse, ...]:
@@ -164,13 +181,15 @@ class HomogeneityResult:
         return CapabilityHomogeneity(
             cap.id, cap.name, cap.stage, tuple(bus[j] for j in assessed), self._uses(i),
             _opt(self.index[i]), _opt(self.spread[i]), float(self.duplicated[i]),
-            tuple(bus[j] for j in self.without[i]))
+            tuple(bus[j] for j in self.without[i]), not bool(self.listed[i]))
 
     @cached_property
     def capabilities(self) -> tuple[CapabilityHomogeneity, ...]:
-        return tuple(self._cap(i) for i in range(len(self.capability_ids)))
+        """One row per listed capability (parents no application names are left out)."""
+        return tuple(self._cap(i) for i in np.nonzero(self.listed)[0].tolist())
 
     def capability(self, capability_id: str) -> CapabilityHomogeneity:
+        """Any capability by id, a left-out parent too (``represented_by_children``)."""
         return self._cap(self.scores.cap_index(capability_id))
 
     @cached_property
@@ -190,7 +209,8 @@ class HomogeneityResult:
 
     @property
     def n_candidates(self) -> int:
-        """How many consolidation candidates there are (cheap: builds no objects)."""
+        """How many consolidation candidates there are — cheap: builds no objects, unlike
+        ``len(candidates)``, which builds every :class:`Candidate`."""
         return int(self.candidate_order.size)
 
     @property
@@ -212,7 +232,7 @@ class HomogeneityResult:
             idx = self.candidate_order.tolist()
             cols = ["rank", *cols]
         elif by == "capability":
-            idx = list(range(len(self.capability_ids)))
+            idx = np.nonzero(self.listed)[0].tolist()
         else:
             raise UnknownIdError("view", by, hint="use capability, stage or candidates")
         caps = self.enterprise.capabilities
@@ -298,8 +318,17 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
         hi = np.max(np.where(assessed, cur, -np.inf), axis=1)
         lo = np.min(np.where(assessed, cur, np.inf), axis=1)
     spread = np.where(units > 0, hi - lo, np.nan)
+    # served: by an application naming the capability or any of its sub-capabilities
+    tree = capability_tree(e)
+    live = ~land.retired[land.serve_app]
     served = np.zeros((n_c, n_b), dtype=bool)
-    served[c, b] = True
+    served[land.serve_cap[live], land.serve_bu[live]] = True
+    anc, dsc = tree.pairs()
+    np.logical_or.at(served, anc, served[dsc])
+    named = np.zeros(n_c, dtype=bool)
+    named[land.serve_cap[live]] = True
+    listed = ~tree.has_children | named
+    index = np.where(listed, index, np.nan)
     lonely = assessed & ~served
     rows, cols = np.nonzero(lonely)
     cut_w = np.searchsorted(rows, np.arange(n_c + 1))
@@ -317,15 +346,17 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
     st_out = []
     is_cand = distinct >= 2
     for st in e.ordered_stages:
-        mask = stage_of == st.id
+        in_stage = stage_of == st.id
+        mask = in_stage & listed
+        n_units = int(assessed[in_stage].any(axis=0).sum())
         if not mask.any():
-            st_out.append(StageHomogeneity(st.id, st.name, 0, 0, 0, None, None, 0.0, 0))
+            st_out.append(StageHomogeneity(st.id, st.name, 0, n_units, 0, None, None, 0.0, 0))
             continue
         gmask = mask[g_cap]
         h = index[mask]
         sp = spread[mask]
         st_out.append(StageHomogeneity(
-            st.id, st.name, int(mask.sum()), int(assessed[mask].any(axis=0).sum()),
+            st.id, st.name, int(mask.sum()), n_units,
             int(np.unique(g_app[gmask]).size),
             float(np.nanmean(h)) if np.isfinite(h).any() else None,
             float(np.nanmax(sp)) if np.isfinite(sp).any() else None,
@@ -333,7 +364,7 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
 
     return HomogeneityResult(
         s.capabilities, units, distinct, index, spread, duplicated, cand, start, g_app,
-        g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e)
+        g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e, listed)
 
 
 __all__ = ["AppUse", "Candidate", "CapabilityHomogeneity", "HomogeneityResult",

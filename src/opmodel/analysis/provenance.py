@@ -76,6 +76,9 @@ class CellProvenance:
     weight: float
     gap: float | None
     priority: float | None
+    sub_capabilities: tuple[str, ...] = ()
+    """The capability's children: heat maps roll a parent up from its subtree in a unit
+    that did not assess the parent itself."""
 
     @property
     def terms(self) -> dict[str, float]:
@@ -107,6 +110,13 @@ class CellProvenance:
                        f"{self.priority:.4g}")
         elif self.status == "n/a":
             out.append("gap and priority: none — the unit marked this capability n/a")
+        elif self.sub_capabilities:
+            subs = ", ".join(self.sub_capabilities[:6]) + \
+                (", …" if len(self.sub_capabilities) > 6 else "")
+            out.append("gap and priority: none of its own — nobody assessed this capability "
+                       f"here, so heat maps show it rolled up from its sub-capabilities {subs} "
+                       "(and theirs) by the roll-up rule: all n/a ⇒ n/a, any assessed ⇒ the "
+                       "rolled-up value, else not assessed")
         else:
             out.append("gap and priority: unknown — nobody assessed this capability here")
         return out
@@ -154,6 +164,8 @@ def cell_provenance(e: Enterprise, scores: Scores, capability: str,
         weight=float(scores.weight[i, j]),
         gap=_num(scores.gap[i, j]) if status == ASSESSED else None,
         priority=_num(scores.priority[i, j]) if status == ASSESSED else None,
+        sub_capabilities=tuple(c.id for c in e.capabilities
+                               if c.parent == capability and c.id != capability),
     )
 
 

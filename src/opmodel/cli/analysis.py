@@ -153,61 +153,226 @@ def _cell(layer: str, state: int, v: float, width: int = 6) -> Text:
     return Text(_fmt(layer, v).center(width), style=cell_style(layer, v))
 
 
-def legend(layer: str) -> Text:
+def legend(layer: str, width: int | None = None) -> Text:
+    """The colour scale and the two no-value marks; shorter below 80 columns."""
+    narrow = (width or console.width) < 80
     lo, hi = LAYER_DOMAIN[layer]
     t = Text(f"{layer}: {lo:g} ")
-    for k in range(12):
-        x = lo + (hi - lo) * (k / 11) ** (2 if layer == "priority" else 1)
+    n = 6 if narrow else 12
+    for k in range(n):
+        x = lo + (hi - lo) * (k / (n - 1)) ** (2 if layer == "priority" else 1)
         t.append("  ", style="on " + cell_style(layer, x).split(" on ", 1)[1])
     t.append(f" {hi:g}   ")
     t.append(" n/a ", style=NA_STYLE)
-    t.append(" not applicable   ")
+    t.append("  " if narrow else " not applicable   ")
     t.append(" ? ", style=MISSING_STYLE)
     t.append(" not assessed")
     return t
 
 
+CELL_MIN = 5
+"""The narrowest heat-map column: a value like 0.49 and a space of colour either side."""
+
+
+def _wrap_words(text: str, width: int, max_lines: int | None = None) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width``; a word longer than the
+    width is cut with an ellipsis, and so is the last line when ``max_lines`` is exceeded."""
+    lines: list[str] = []
+    for word in text.split() or [text]:
+        if len(word) > width:
+            word = word[:width - 1] + "…"
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if max_lines is not None and len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        lines = lines[:max_lines]
+        lines[-1] = last[:width - 1] + "…" if len(last) >= width else last + "…"
+    return lines
+
+
+def _width_for(text: str, lines: int, low: int) -> int:
+    """The narrowest width (at least ``low``) at which ``text`` wraps into at most ``lines``
+    lines without cutting a word."""
+    longest = max((len(w) for w in text.split()), default=len(text))
+    for w in range(max(low, longest), max(low, len(text)) + 1):
+        if len(_wrap_words(text, w)) <= lines:
+            return w
+    return max(low, len(text))
+
+
+def _column_widths(heads: list[str], room: int, *, max_lines: int = 4,
+                   cut: bool = True) -> tuple[list[int], int] | None:
+    """Widths for columns headed ``heads`` in ``room`` characters (paddings excluded), with
+    the fewest header lines; words are cut only when nothing else fits (``cut``). Returns
+    (widths, header lines) or None when even :data:`CELL_MIN` per column is too wide."""
+    if not heads:
+        return [], 1
+    for lines in range(1, max_lines + 1):
+        ws = [_width_for(h, lines, CELL_MIN) for h in heads]
+        if sum(ws) <= room:
+            return _widen(heads, ws, room), lines
+    if not cut or room < CELL_MIN * len(heads):
+        return None
+    share = room // len(heads)
+    ws = [min(share, _width_for(h, max_lines, CELL_MIN)) for h in heads]
+    return ws, 3
+
+
+def _widen(heads: list[str], ws: list[int], room: int) -> list[int]:
+    """Spend the room left on the headers that then need fewer lines, cheapest first."""
+    ws = list(ws)
+    while True:
+        best: tuple[int, int, int] | None = None  # (extra, column, new width)
+        for k, h in enumerate(heads):
+            n = len(_wrap_words(h, ws[k]))
+            if n > 1:
+                w = _width_for(h, n - 1, ws[k])
+                if best is None or w - ws[k] < best[0]:
+                    best = (w - ws[k], k, w)
+        if best is None or best[0] > room - sum(ws):
+            return ws
+        ws[best[1]] = best[2]
+
+
+def _head(text: str, width: int, lines: int, bold: bool = True) -> Text:
+    return Text("\n".join(_wrap_words(text, width, lines)), style="bold" if bold else "",
+                justify="center")
+
+
+def _table(title: str, width: int, gap: int) -> Table:
+    """A borderless grid with ``gap`` spaces between columns (the cells pad their values
+    themselves; headers of several words need 2 to be told apart)."""
+    return Table(title=title, title_justify="left", show_lines=False, pad_edge=False,
+                 padding=(0, 1, 0, 1) if gap == 2 else (0, 0, 0, gap), box=None,
+                 min_width=min(len(title), width), caption_justify="left")
+
+
 def heatmap_table(hm: HeatMap, width: int | None = None) -> Table:
-    """The heat map as a rich table: units as rows, columns left to right; transposed when
-    the columns do not fit the console."""
-    width = width or console.width
-    n_r, n_k = hm.values.shape
-    label_w = max(len(n) for n in hm.row_names)
-    transpose = hm.by == "capability" and label_w + 2 + 8 * n_k > width
+    """The heat map as a rich table that fits ``width`` (default: the console's).
+
+    Units are rows and stages (or capability ids) columns, each column a fixed width with
+    its header wrapped at spaces into the fewest lines that keep words whole. When the
+    columns do not fit that way (or, for capabilities, cannot keep their ids whole on one
+    line) the grid turns: stages or capabilities become rows, grouped under their stage,
+    with units as columns headed by their whole ids. When not every unit fits that way,
+    stage headers with cut words are tried, and last the turned grid with the units that
+    fit, the rightmost left out with a note saying how many."""
+    width = max(width or console.width, 40)
     what = "stage" if hm.by == "stage" else "capability"
     title = f"{hm.layer} by business unit and {what}"
     if hm.by == "stage" or hm.level:
         title += f" — roll-up: {hm.rollup}"
-    t = Table(title=title, title_justify="left", show_lines=False, pad_edge=False,
-              padding=(0, 1), box=None)
-    if not transpose:
-        t.add_column("")
-        for name, cid in zip(hm.column_names, hm.columns, strict=True):
-            head = name if hm.by == "stage" else cid
-            t.add_column(Text(head, style="bold"), justify="center",
-                         min_width=max(6, min(len(head), 14)), overflow="fold")
-        for r in range(n_r):
-            label = Text(hm.row_names[r], style="bold" if hm.rows[r] == ALL else "")
-            w = [max(6, min(len(h), 14)) for h in
-                 (hm.column_names if hm.by == "stage" else hm.columns)]
-            t.add_row(label, *(_cell(hm.layer, int(hm.state[r, k]), float(hm.values[r, k]),
-                                     w[k]) for k in range(n_k)))
+    n_k = len(hm.columns)
+    full_label = max((len(n) for n in hm.row_names), default=0)
+    heads = list(hm.column_names if hm.by == "stage" else hm.columns)
+    labels = dict.fromkeys((full_label, min(full_label, 20), min(full_label, 14)))
+
+    def as_rows(cut: bool) -> Table | None:
+        for label in labels:
+            room = width - label - 2 * n_k
+            fit = _column_widths(heads, room, cut=cut) if hm.by == "stage" else \
+                _column_widths(heads, room, max_lines=1, cut=False)
+            if fit is not None and n_k:
+                return _units_as_rows(hm, title, width, label, *fit)
+        return None
+
+    # whole words with units as rows; else turned, if every unit fits with its whole id;
+    # else stage names cut; else turned, with the units that fit
+    t = as_rows(False)
+    if t is not None:
         return t
-    t.add_column("stage")
-    t.add_column("capability")
-    for r in range(n_r):
-        t.add_column(Text(hm.rows[r], style="bold"), justify="center", min_width=6)
-    stages = {s.id: s.name for s in hm.enterprise.stages}
-    levels = capability_levels(hm.enterprise)
-    prev = None
-    for k in range(n_k):
-        st = hm.column_stages[k]
-        indent = "  " * (levels.get(hm.columns[k], 1) - 1)
-        t.add_row(stages.get(st, st) if st != prev else "", indent + hm.column_names[k],
-                  *(_cell(hm.layer, int(hm.state[r, k]), float(hm.values[r, k]))
-                    for r in range(n_r)))
-        prev = st
+    turned, complete = _units_as_columns(hm, title, width)
+    if not complete:
+        t = as_rows(True)
+    return turned if t is None else t
+
+
+def _units_as_rows(hm: HeatMap, title: str, width: int, label: int, widths: list[int],
+                   lines: int) -> Table:
+    t = _table(title, width, 2)
+    t.add_column("", width=label, no_wrap=True, overflow="ellipsis")
+    heads = hm.column_names if hm.by == "stage" else hm.columns
+    for head, w in zip(heads, widths, strict=True):
+        t.add_column(_head(head, w, lines), justify="center", width=w, no_wrap=True,
+                     overflow="ellipsis")
+    for r in range(len(hm.rows)):
+        t.add_row(Text(hm.row_names[r], style="bold" if hm.rows[r] == ALL else ""),
+                  *(_cell(hm.layer, int(hm.state[r, k]), float(hm.values[r, k]), w)
+                    for k, w in enumerate(widths)))
     return t
+
+
+def _short_name(name: str, parent: str | None) -> str:
+    """``name`` less a leading copy of its parent's name ("Sales: forecasting" under
+    "Sales" → "forecasting"): the indented row sits under its parent anyway."""
+    if parent and name.startswith(parent):
+        rest = name[len(parent):]
+        if rest[:1] in (":", "/", "–", "-", "—", ",") or rest[:2] in (" –", " -", " —"):
+            rest = rest.lstrip(":/–—-, ")
+            if rest:
+                return rest
+    return name
+
+
+def _units_as_columns(hm: HeatMap, title: str, width: int) -> tuple[Table, bool]:
+    """Stages or capabilities as rows (capabilities under a line naming their stage), and
+    whether every unit is there with its whole id."""
+    n_r, n_k = hm.values.shape
+    e = hm.enterprise
+    stages = {s.id: s.name for s in e.stages}
+    levels = capability_levels(e)
+    labels: list[tuple[str, int | None]] = []  # (text, column) — None: a stage line
+    if hm.by == "stage":
+        labels = [(hm.column_names[k], k) for k in range(n_k)]
+    else:
+        name = {c.id: c.name for c in e.capabilities}
+        parent = {c.id: name.get(c.parent or "") for c in e.capabilities}
+        prev = None
+        for k in range(n_k):
+            st = hm.column_stages[k]
+            if st != prev:
+                labels.append((stages.get(st, st), None))
+                prev = st
+            cid = hm.columns[k]
+            labels.append(("  " * levels.get(cid, 1) + _short_name(name[cid], parent[cid]), k))
+    full_label = max((len(x) for x, _ in labels), default=8)
+    units = list(range(n_r - 1))
+    # whole unit ids (they are what --explain takes, and cut ones look alike) with labels of
+    # up to 20 characters, for as many units as fit; ids cut only when not even one fits
+    fit = shown = None
+    cut = False
+    for cut, label in ((False, min(full_label, 20)), (True, min(full_label, 16))):
+        for m in range(len(units), -1, -1):
+            shown = [*units[:m], n_r - 1]
+            fit = _column_widths([hm.rows[r] for r in shown], width - label - len(shown),
+                                 max_lines=1, cut=cut)
+            if fit is not None:
+                break
+        if fit is not None:
+            break
+    assert shown is not None
+    left_out = n_r - len(shown)
+    note = (f"{left_out} of {n_r - 1} units not shown: widen the terminal, or write all of "
+            "them with -f csv or -o heatmap.png") if left_out else ""
+    widths = fit[0] if fit is not None else [CELL_MIN] * len(shown)
+    label = min(full_label, max(8, width - sum(widths) - len(shown)))
+    t = _table(title, width, 1)
+    t.add_column("", width=label, no_wrap=True, overflow="ellipsis")
+    for r, w in zip(shown, widths, strict=True):
+        t.add_column(_head(hm.rows[r], w, 1, bold=True), justify="center", width=w,
+                     no_wrap=True, overflow="ellipsis")
+    for text, k in labels:
+        if k is None:  # a stage line: wraps at spaces rather than being cut
+            t.add_row(Text(text, style="bold", no_wrap=False, overflow="fold"),
+                      *("" for _ in shown))
+            continue
+        t.add_row(text, *(_cell(hm.layer, int(hm.state[r, k]), float(hm.values[r, k]), w)
+                          for r, w in zip(shown, widths, strict=True)))
+    if note:
+        t.caption = note
+    return t, not left_out and not cut
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -351,7 +516,7 @@ def heatmap(
         r, k = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(units), units, -1))),
                                 units.shape)
         console.print(f"[dim]why is a cell hot? opmodel heatmap {escape(str(path))} --by {by}"
-                      f" --explain {hm.columns[k]}/{hm.rows[r]}[/]")
+                      f" --explain {hm.columns[k]}/{hm.rows[r]}[/]", soft_wrap=True)
 
 
 def _children_frame(x: CellExplanation) -> Any:
@@ -465,14 +630,14 @@ def homogeneity(
                  f"{h.total_savings:,.0f} {money} a year (run cost apportioned equally over "
                  "each application's capabilities); fit = functional + technical (2–8)")
     console.print(t)
-    parents = {c.parent for c in e.capabilities if c.parent}
-    lonely = [i for i, w in enumerate(h.without) if w and h.capability_ids[i] not in parents]
+    lonely = [i for i in np.nonzero(h.listed)[0].tolist() if h.without[i]]
     if lonely:
         bus = [b.id for b in e.business_units]
         eg = ", ".join(f"{h.capability_ids[i]} ({', '.join(bus[j] for j in h.without[i][:4])}"
                        f"{', …' if len(h.without[i]) > 4 else ''})" for i in lonely[:3])
-        console.print(f"{len(lonely)} leaf capabilities are assessed by units where no "
-                      f"application serves them, e.g. {eg}")
+        console.print(f"{len(lonely)} capabilities are assessed by units where no application "
+                      f"serves them (nor any of their sub-capabilities), e.g. {eg}",
+                      soft_wrap=True)
 
 
 def _opt(v: float | None, spec: str) -> str:

@@ -117,7 +117,7 @@ def heatmap_records(hm: HeatMap) -> list[dict[str, Any]]:
                 "label": _fmt(hm.layer, v) if has else ("n/a" if st == 2 else "?"),
                 "dark": has and _dark(hm.layer, v),
                 "assessed": int(hm.n_assessed[r, k]), "na": int(hm.n_na[r, k]),
-                "missing": int(hm.n_missing[r, k]),
+                "missing": int(hm.n_missing[r, k]), "rolled_up": int(hm.n_rolled_up[r, k]),
             })
     return out
 
@@ -154,7 +154,8 @@ def heatmap_chart(hm: HeatMap, *, values_in_cells: bool | None = None,
                alt.Tooltip("value:Q", title=hm.layer, format=".3f"),
                alt.Tooltip("assessed:Q", title="assessed children"),
                alt.Tooltip("na:Q", title="n/a children"),
-               alt.Tooltip("missing:Q", title="not assessed")]
+               alt.Tooltip("missing:Q", title="not assessed"),
+               alt.Tooltip("rolled_up:Q", title="parents rolled up from sub-capabilities")]
     base = alt.Chart().encode(x=x, y=y)
     legend_title = f"{hm.layer} ({hm.rollup})" if hm.by == "stage" or hm.level else hm.layer
     valued = base.transform_filter("datum.state == 'value'").mark_rect(
@@ -180,6 +181,9 @@ def heatmap_chart(hm: HeatMap, *, values_in_cells: bool | None = None,
     head = title or f"{hm.layer.capitalize()} by business unit and {what}"
     sub = (f"cells roll up the assessed capabilities by {hm.rollup}; bottom row: all units"
            if by_stage or hm.level else "bottom row: all units, " + hm.rollup)
+    if not by_stage and not hm.level and hm.n_rolled_up[:-1].any():
+        sub += ("; a parent a unit did not assess shows its sub-capabilities rolled up by "
+                + hm.rollup)
     if by_stage:
         chart = alt.layer(*layers, data=alt.Data(values=data))
         return chart.properties(width=alt.Step(step_x), height=alt.Step(step_y),

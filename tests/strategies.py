@@ -58,7 +58,7 @@ def ids(prefix: str, n: int) -> list[str]:
 
 
 @st.composite
-def enterprises(draw: st.DrawFn) -> Enterprise:  # noqa: PLR0915 - one builder, many tables
+def enterprises(draw: st.DrawFn) -> Enterprise:
     quarters = draw(st.integers(4, 12))
     start = f"{draw(st.integers(2025, 2030))}Q{draw(st.integers(1, 4))}"
     horizon = Horizon(start=start, quarters=quarters)

@@ -143,7 +143,12 @@ def demo(
     directory: Path = typer.Option(Path("opmodel-demo"), "--dir", "-d",
                                    help="Working folder for the demo."),
 ) -> None:
-    """Run the main job on the bundled Acme example (copied to --dir when absent)."""
+    """Run the main job on the bundled Acme example (copied to --dir when absent):
+    validate, analyse, plan against the baselines, frontier and cost risk, and write the
+    report (report.html, results.xlsx, charts)."""
+    from ..report.build import DEMO_FRONTIER, ReportOptions
+    from .report import files_line, run_report, summary_renderables
+
     model_dir = directory / "acme"
     if not model_dir.exists():
         directory.mkdir(parents=True, exist_ok=True)
@@ -152,8 +157,13 @@ def demo(
     result = api.read(model_dir)
     print_issues(result.warnings, console)
     e = result.enterprise
-    console.print(f"[green]✓[/] [bold]{escape(e.name)}[/] is valid — horizon "
-                  f"{e.horizon.start}–{e.horizon.end}")
-    for t in summary_tables(e):
-        console.print(t)
-    console.print(f"model: [bold]{escape(str(model_dir.resolve()))}[/]")
+    console.print(f"[green]✓[/] [bold]{escape(e.name)}[/] is valid — {len(e.capabilities)} "
+                  f"capabilities × {len(e.business_units)} units, {len(e.initiatives)} "
+                  f"initiatives, horizon {e.horizon.start}–{e.horizon.end}")
+    options = ReportOptions(time_limit=20.0, frontier_scales=DEMO_FRONTIER,
+                            frontier_time_limit=4.0, frontier_gap=0.01)
+    res = run_report(e, directory / "report", options, model_dir)
+    for r in summary_renderables(res.data):
+        console.print(r)
+    console.print(files_line(res))
+    console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

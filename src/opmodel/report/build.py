@@ -1,0 +1,396 @@
+"""The planning report: :func:`build_report` runs the main job on a model and writes
+``report.html`` (one self-contained file), ``results.xlsx`` and every chart as PNG and SVG.
+
+The job is the planning loop of DESIGN.md, each step one library call:
+
+1. analysis — scores, weights (AHP), heat maps with provenance, ranked gaps, homogeneity,
+   TIME, rank stability (:mod:`opmodel.analysis`)
+2. the plan — the optimal funded portfolio beside the ranked-list and funding-driven
+   baselines, every decision explained (:mod:`opmodel.optimize`)
+3. around the plan — the roadmap (Gantt, spend, mix, plateaus), the efficient frontier and
+   the Monte Carlo cost risk
+4. the files — HTML, workbook and charts, written through a temporary folder so a failure
+   never leaves a half-written report behind.
+
+Progress is reported through a callback ``progress(step, done, total)`` (``total`` None
+when the length of the step is not known), so the CLI can draw progress bars.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..analysis import (
+    GapTable,
+    HeatMap,
+    HomogeneityResult,
+    Scores,
+    StabilityResult,
+    TimeResult,
+    WeightsResult,
+    heatmap,
+    homogeneity,
+    ranked_gaps,
+    score,
+    stability,
+    time_classification,
+    weights,
+)
+from ..errors import InputError
+from ..model import Enterprise
+from ..optimize import Plan, SolveOptions, optimize
+from ..optimize.explain import Explanation, explain_all
+
+if TYPE_CHECKING:
+    from ..optimize.frontier import Frontier
+    from ..optimize.risk import CostRisk
+    from ..optimize.roadmap import Roadmap
+    from ..optimize.scenario import Scenario
+    from .findings import Findings
+
+ProgressFn = Callable[[str, float, float | None], None]
+"""``progress(step, done, total)``: called as a step advances; ``total`` None = unknown."""
+
+DEMO_FRONTIER = (0.6, 0.8, 1.2, 1.4)
+"""Budget scales solved for the frontier besides today's budget (1.0 is the plan itself)."""
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How the report is computed and what is written.
+
+    ``time_limit`` and ``mip_gap`` bound the main solve; ``frontier_scales`` are the budget
+    scales solved for the efficient frontier besides today's (empty: no frontier), each
+    with ``frontier_time_limit`` and ``frontier_gap``, ``processes`` at a time.
+    ``charts`` writes every chart as PNG and SVG beside the report.
+    """
+
+    time_limit: float = 60.0
+    mip_gap: float = 1e-4
+    seed: int = 0
+    threads: int | None = None
+    frontier_scales: tuple[float, ...] = DEMO_FRONTIER
+    frontier_time_limit: float = 10.0
+    frontier_gap: float = 0.01
+    risk_draws: int = 10_000
+    stability_draws: int = 500
+    charts: bool = True
+    processes: int = 2
+    command: str | None = None
+    """The command line that reproduces the report (shown in the appendix)."""
+
+    def __post_init__(self) -> None:
+        if any(s <= 0 for s in self.frontier_scales):
+            raise InputError("frontier budget scales must be positive",
+                             hint="e.g. --frontier 0.6,0.8,1.2,1.4")
+        if self.risk_draws < 1:
+            raise InputError(f"risk draws must be at least 1 (got {self.risk_draws})")
+        if self.processes < 1:
+            raise InputError(f"processes must be at least 1 (got {self.processes})")
+
+    def solve_options(self) -> SolveOptions:
+        return SolveOptions(time_limit=self.time_limit, mip_gap=self.mip_gap,
+                            threads=self.threads, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, computed once and shared by HTML, workbook and charts."""
+
+    enterprise: Enterprise
+    scenario: str | None
+    options: ReportOptions
+    scores: Scores
+    weights: WeightsResult
+    stage_map: HeatMap
+    capability_map: HeatMap
+    gaps: GapTable
+    """Every cell with a gap, hottest first."""
+    homogeneity: HomogeneityResult
+    time: TimeResult
+    stability: StabilityResult
+    plan: Plan
+    explanations: tuple[Explanation, ...]
+    roadmap: Roadmap | None
+    frontier: Frontier | None
+    risk: CostRisk | None
+    generated: str
+    command: str
+    version: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def money_unit(self) -> str:
+        e = self.enterprise
+        return f"{e.currency} {e.unit}"
+
+    @property
+    def total_budget(self) -> float:
+        return float(sum(b.amount for b in self.enterprise.budgets))
+
+    def frontier_rows(self) -> list[dict[str, Any]]:
+        """The frontier's points (today's budget is this report's own plan)."""
+        return [] if self.frontier is None else self.frontier.to_rows()
+
+    def findings(self) -> Findings:
+        from .findings import findings
+
+        return findings(self)
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`build_report` wrote, and the data behind it."""
+
+    out_dir: Path
+    html: Path
+    workbook: Path
+    charts: tuple[Path, ...]
+    data: ReportData
+    timings: dict[str, float]
+
+    @property
+    def size(self) -> int:
+        """Size of report.html in bytes."""
+        return self.html.stat().st_size
+
+
+def _noop(step: str, done: float, total: float | None) -> None:
+    return None
+
+
+def default_command(source: str | os.PathLike[str] | None, out_dir: Path | None,
+                    scenario: str | None, options: ReportOptions) -> str:
+    """The ``opmodel report`` command line that rebuilds the same report."""
+    if options.command:
+        return options.command
+    parts = ["opmodel", "report", str(source) if source is not None else "MODEL"]
+    if scenario:
+        parts += ["--scenario", scenario]
+    parts += ["-o", str(out_dir) if out_dir is not None else "DIR"]
+    defaults = ReportOptions()
+    if options.time_limit != defaults.time_limit:
+        parts += ["--time-limit", f"{options.time_limit:g}"]
+    if options.mip_gap != defaults.mip_gap:
+        parts += ["--gap", f"{options.mip_gap:g}"]
+    if options.seed != defaults.seed:
+        parts += ["--seed", str(options.seed)]
+    if options.frontier_scales != defaults.frontier_scales:
+        parts += ["--frontier", ",".join(f"{s:g}" for s in options.frontier_scales) or "none"]
+    if options.frontier_scales and options.frontier_time_limit != defaults.frontier_time_limit:
+        parts += ["--frontier-time-limit", f"{options.frontier_time_limit:g}"]
+    if options.frontier_scales and options.frontier_gap != defaults.frontier_gap:
+        parts += ["--frontier-gap", f"{options.frontier_gap:g}"]
+    if not options.charts:
+        parts += ["--no-charts"]
+    return " ".join(parts)
+
+
+def compute(e: Enterprise, *, scenario: Scenario | None = None,
+            options: ReportOptions | None = None, progress: ProgressFn | None = None,
+            source: str | os.PathLike[str] | None = None,
+            out_dir: Path | None = None) -> ReportData:
+    """Run analysis, plan, roadmap, frontier and risk for the report (no files written)."""
+    from .. import __version__
+
+    opts = options or ReportOptions()
+    step = progress or _noop
+    timings: dict[str, float] = {}
+    name = None
+    if scenario is not None:
+        from ..optimize.scenario import apply
+
+        e = apply(e, scenario)
+        name = scenario.id
+
+    t0 = time.perf_counter()
+    step("analysis", 0, 1)
+    s = score(e)
+    w = weights(e)
+    stage_map = heatmap(e, "stage", "priority", "max", scores=s)
+    cap_map = heatmap(e, "capability", "priority", "max", scores=s)
+    gaps = ranked_gaps(e, None, scores=s)
+    homog = homogeneity(e, scores=s)
+    tc = time_classification(e)
+    stab = stability(e, top=10, draws=opts.stability_draws, seed=opts.seed, scores=s)
+    step("analysis", 1, 1)
+    timings["analysis"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    solve_opts = opts.solve_options()
+    step("solving", 0, solve_opts.time_limit)
+
+    def solving(p: Any) -> None:
+        step("solving", min(p.time, solve_opts.time_limit), solve_opts.time_limit)
+
+    plan = optimize(e, solve_opts, progress=solving)
+    step("solving", plan.solve_time, plan.solve_time)
+    timings["solve"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    step("explaining decisions", 0, 1)
+    expl = tuple(explain_all(plan))
+    step("explaining decisions", 1, 1)
+    timings["explain"] = time.perf_counter() - t0
+
+    road = _roadmap(plan, step, timings)
+    front = _frontier(e, opts, step, timings)
+    if front is not None:
+        front = with_plan(front, plan, e)
+    risk = _risk(plan, opts, step, timings)
+
+    return ReportData(
+        enterprise=e, scenario=name, options=opts, scores=s, weights=w, stage_map=stage_map,
+        capability_map=cap_map, gaps=gaps, homogeneity=homog, time=tc, stability=stab,
+        plan=plan, explanations=expl, roadmap=road, frontier=front, risk=risk,
+        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
+        command=default_command(source, out_dir, name, opts), version=__version__,
+        timings=timings)
+
+
+def _roadmap(plan: Plan, step: ProgressFn, timings: dict[str, float]) -> Roadmap | None:
+    try:
+        from ..optimize.roadmap import roadmap
+    except ImportError:  # pragma: no cover - the optimizer ships it
+        return None
+    t0 = time.perf_counter()
+    step("roadmap", 0, 1)
+    out = roadmap(plan)
+    step("roadmap", 1, 1)
+    timings["roadmap"] = time.perf_counter() - t0
+    return out
+
+
+def _frontier(e: Enterprise, opts: ReportOptions, step: ProgressFn,
+              timings: dict[str, float]) -> Frontier | None:
+    scales = tuple(s for s in opts.frontier_scales if abs(s - 1.0) > 1e-9)
+    if not scales:
+        return None
+    try:
+        from ..optimize.frontier import frontier
+    except ImportError:  # pragma: no cover - the optimizer ships it
+        return None
+    t0 = time.perf_counter()
+    step("efficient frontier", 0, None)
+    out = frontier(e, scales, SolveOptions(time_limit=opts.frontier_time_limit,
+                                           mip_gap=opts.frontier_gap, seed=opts.seed),
+                   processes=opts.processes)
+    step("efficient frontier", 1, 1)
+    timings["frontier"] = time.perf_counter() - t0
+    return out
+
+
+def with_plan(f: Frontier, plan: Plan, e: Enterprise) -> Frontier:
+    """The frontier with ``plan`` as its point at today's budget (scale 1)."""
+    from ..optimize.frontier import Frontier, FrontierPoint
+
+    here = FrontierPoint(1.0, float(sum(b.amount for b in e.budgets)), plan.objective,
+                         plan.bound, plan.status_text, len(plan.selected), plan.total_spend,
+                         tuple(int(s) for s in plan.start))
+    points = sorted([p for p in f.points if abs(p.scale - 1.0) > 1e-9] + [here],
+                    key=lambda p: p.scale)
+    return Frontier(tuple(points), current=1.0)
+
+
+def _risk(plan: Plan, opts: ReportOptions, step: ProgressFn,
+          timings: dict[str, float]) -> CostRisk | None:
+    try:
+        from ..optimize.risk import cost_risk
+    except ImportError:  # pragma: no cover - the optimizer ships it
+        return None
+    t0 = time.perf_counter()
+    step("cost risk", 0, 1)
+    out = cost_risk(plan, draws=opts.risk_draws, seed=opts.seed)
+    step("cost risk", 1, 1)
+    timings["risk"] = time.perf_counter() - t0
+    return out
+
+
+# -- writing ---------------------------------------------------------------------------------
+def build_report(e: Enterprise, *, scenario: Scenario | None = None,
+                 out_dir: str | os.PathLike[str], options: ReportOptions | None = None,
+                 progress: ProgressFn | None = None,
+                 source: str | os.PathLike[str] | None = None) -> ReportResult:
+    """Compute the report of ``e`` (under ``scenario``) and write it to ``out_dir``:
+    ``report.html``, ``results.xlsx`` and ``charts/*.png|svg``.
+
+    ``source`` (the model's path) is only used to print the command that reproduces the
+    report. Files are written to a temporary folder first and moved into place at the end,
+    so an error never leaves a half-written report.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file", hint="give a folder for -o")
+    opts = options or ReportOptions()
+    step = progress or _noop
+    data = compute(e, scenario=scenario, options=opts, progress=step, source=source,
+                   out_dir=out)
+    return write_report(data, out, progress=step)
+
+
+def write_report(data: ReportData, out_dir: str | os.PathLike[str],
+                 progress: ProgressFn | None = None) -> ReportResult:
+    """Write the files of a computed report to ``out_dir`` (created when absent)."""
+    from .exports import ChartJobs, chart_specs
+    from .html import render_html
+    from .workbook import write_workbook
+
+    step = progress or _noop
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    timings = dict(data.timings)
+    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+    jobs: ChartJobs | None = None
+    try:
+        t0 = time.perf_counter()
+        step("writing report.html", 0, 1)
+        specs = chart_specs(data)
+        if data.options.charts:  # rendered by worker processes while the files are written
+            (tmp / "charts").mkdir()
+            jobs = ChartJobs(specs, tmp / "charts", processes=data.options.processes)
+        html = render_html(data, specs)
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        step("writing report.html", 1, 1)
+        timings["html"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        step("writing results.xlsx", 0, 1)
+        write_workbook(data, tmp / "results.xlsx")
+        step("writing results.xlsx", 1, 1)
+        timings["workbook"] = time.perf_counter() - t0
+
+        charts: list[Path] = []
+        if jobs is not None:
+            t0 = time.perf_counter()
+            written = jobs.collect(lambda k, n: step("charts (PNG, SVG)", k, n))
+            charts = [out / "charts" / p.name for p in written]
+            timings["charts"] = time.perf_counter() - t0
+
+        # move into place: the charts folder is replaced as a whole, then the files
+        if charts:
+            final = out / "charts"
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp / "charts", final)
+        for name in ("results.xlsx", "report.html"):
+            os.replace(tmp / name, out / name)
+    finally:
+        if jobs is not None:
+            jobs.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    data = dataclasses.replace(data, timings=timings)
+    return ReportResult(out, out / "report.html", out / "results.xlsx", tuple(charts), data,
+                        timings)
+
+
+__all__ = ["DEMO_FRONTIER", "ProgressFn", "ReportData", "ReportOptions", "ReportResult",
+           "build_report", "compute", "default_command", "write_report"]

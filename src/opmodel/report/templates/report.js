@@ -1,0 +1,319 @@
+/* opmodel planning report: draws the charts (Vega-Lite, inlined) and wires the interactions.
+   Everything it needs is in the page: no network. */
+(function () {
+  "use strict";
+
+  var DATA = JSON.parse(document.getElementById("report-data").textContent);
+  var EMBED = { renderer: "svg", actions: false, logLevel: 1 };  // 1: only errors from Vega
+  var views = {};
+
+  function $(sel) { return document.querySelector(sel); }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  // like Python's format(x, ".4g")
+  function g4(x) { return x == null ? "–" : String(Number(Number(x).toPrecision(4))); }
+
+  /* ---- packed chart data (see opmodel.report.html.pack_records) ---- */
+  function column(col, n) {
+    if (Array.isArray(col)) return col;
+    var out = new Array(n);
+    for (var k = 0; k < n; k++) out[k] = col.d[col.i[k]];
+    return out;
+  }
+  function unpackRecords(p) {
+    var names = Object.keys(p.c), cols = {}, out = new Array(p.n);
+    names.forEach(function (f) { cols[f] = column(p.c[f], p.n); });
+    for (var k = 0; k < p.n; k++) {
+      var r = {};
+      for (var j = 0; j < names.length; j++) r[names[j]] = cols[names[j]][k];
+      out[k] = r;
+    }
+    return out;
+  }
+  function unpack(x) {
+    if (Array.isArray(x)) return x.map(unpack);
+    if (x && typeof x === "object") {
+      if (x.__packed) return unpackRecords(x.__packed);
+      var o = {};
+      Object.keys(x).forEach(function (k) { o[k] = unpack(x[k]); });
+      return o;
+    }
+    return x;
+  }
+
+  // Charts a little wider than their box are scaled to fit; much wider ones scroll.
+  var FIT = 0.72;
+  function fit(el, inner) {
+    var svg = inner.querySelector("svg");
+    if (!svg) return;
+    var w = Number(svg.getAttribute("width")), room = el.clientWidth;
+    if (w > room && room / w >= FIT) {
+      svg.style.maxWidth = "100%";
+      svg.style.height = "auto";
+    }
+  }
+
+  function embed(el, spec, name) {
+    if (views[name]) { views[name].finalize(); delete views[name]; }
+    var inner = document.createElement("div");
+    el.innerHTML = "";
+    el.appendChild(inner);
+    return vegaEmbed(inner, unpack(spec), EMBED).then(function (res) {
+      views[name] = res.view;
+      fit(el, inner);
+      el.setAttribute("data-rendered", "1");
+      return res.view;
+    }).catch(failed);
+    function failed(err) {
+      console.error("chart " + name + ": " + err);
+      el.innerHTML = '<p class="chart-error">This chart could not be drawn: ' + esc(err) + "</p>";
+      throw err;
+    }
+  }
+
+  /* ---- provenance of one capability × unit cell ---- */
+  var P = DATA.prov;
+  var capPos = {}, buPos = {};
+  P.caps.forEach(function (c, k) { capPos[c] = k; });
+  P.bus.forEach(function (b, k) { buPos[b] = k; });
+
+  function provenanceHtml(cap, bu) {
+    var c = capPos[cap], b = buPos[bu];
+    if (c === undefined) return null;
+    if (b === undefined) {  // the "All units" row: the hottest unit drives it
+      b = P.hottest[c];
+      if (b < 0) return null;
+      bu = P.bus[b];
+    }
+    var k = c * P.nb + b, cp = P.cap[c], bw = P.bu[b];
+    var status = P.status[k], om = P.omega;
+    var h = [];
+    h.push('<div class="panel-head"><h3>' + esc(cp[0]) + " in " + esc(bw[0]) + "</h3>" +
+           '<button type="button" class="close no-print" data-close="prov" aria-label="Close">×</button></div>');
+    h.push('<div class="muted">' + esc(cp[1]) + " · capability <span class=\"mono\">" + esc(cap) +
+           "</span> · unit <span class=\"mono\">" + esc(bu) + "</span></div>");
+    if (status === "assessed") {
+      h.push('<div class="big"><span>priority <b id="prov-priority">' + g4(P.priority[k]) + "</b></span>" +
+             "<span>gap <b>" + g4(P.gap[k]) + "</b> (" + g4(P.current[k]) + " → " + g4(P.target[k]) + ")</span>" +
+             "<span>pain <b>" + g4(P.pain[k]) + "</b> of 5</span><span>weight <b>" + g4(P.weight[k]) + "</b></span></div>");
+    } else {
+      h.push('<div class="big"><span><b>' + (status === "n/a" ? "n/a" : "not assessed") + "</b></span></div>");
+    }
+    // the arithmetic, in the model's own numbers (the values come from opmodel's analysis)
+    var exps = cp[6].map(function (i) { return P.exps[i]; });
+    var objs = cp[7].map(function (x) { return [P.objs[x[0]], x[1]]; });
+    var lines = [];
+    lines.push("customer(c)  = (" + (exps.map(function (x) { return x[3]; }).join(" + ") || "0") +
+               ") / " + g4(P.cmax) + " = " + g4(cp[2]));
+    lines.push("strategic(c) = (" + (objs.map(function (o) { return g4(o[0][2]) + "×" + o[1]; }).join(" + ") || "0") +
+               ") / " + g4(P.smax) + " = " + g4(cp[4]));
+    lines.push("bu_weight(b) = " + (bw[1] == null ? "unit has no weight → 1" : g4(bw[1]) + " / " + g4(P.bmax) + " = " + g4(bw[2])));
+    lines.push("w(c,b) = (" + g4(om.customer) + "×" + g4(cp[2]) + " + " + g4(om.strategic) + "×" + g4(cp[4]) +
+               " + " + g4(om.pain) + "×" + g4(P.pain[k]) + "/5) × " + g4(bw[2]) + " = " + g4(P.weight[k]));
+    if (status === "assessed") {
+      lines.push("gap(c,b) = max(0, " + g4(P.target[k]) + " − " + g4(P.current[k]) + ") = " + g4(P.gap[k]));
+      lines.push("priority = w × gap / 5 = " + g4(P.weight[k]) + " × " + g4(P.gap[k]) + " / 5 = " + g4(P.priority[k]));
+    } else if (status === "n/a") {
+      lines.push("gap and priority: none — the unit marked this capability n/a");
+    } else {
+      lines.push("gap and priority: unknown — nobody assessed this capability here");
+    }
+    h.push("<h4>How the number is made</h4><pre class=\"arith\">" + esc(lines.join("\n")) + "</pre>");
+    var row = P.row[k];
+    if (row != null) {
+      var conf = column(P.confidence, P.status.length)[k], who = column(P.assessor, P.status.length)[k];
+      var when = column(P.date, P.status.length)[k], notes = P.notes[k];
+      h.push("<h4>Assessment</h4><p>Row " + row + " of assessments.csv · " + esc(conf || "") +
+             (who ? " by " + esc(who) : "") + (when ? " on " + esc(when) : "") + "</p>" +
+             (notes ? "<p>“" + esc(notes) + "”</p>" : ""));
+    }
+    h.push("<h4>Customers who need it</h4>" + (exps.length ? "<ul>" + exps.map(function (x) {
+      return "<li>importance <b>" + x[3] + "</b> · " + esc(x[1]) + ": “" + esc(x[2]) + "”</li>";
+    }).join("") + "</ul>" : "<p class=\"muted\">No customer expectation names this capability.</p>"));
+    h.push("<h4>Objectives it serves</h4>" + (objs.length ? "<ul>" + objs.map(function (o) {
+      return "<li>" + esc(o[0][1]) + " · weight " + g4(o[0][2]) + " × strength " + o[1] + "</li>";
+    }).join("") + "</ul>" : "<p class=\"muted\">No objective links this capability.</p>"));
+    var work = (P.work[cap] || []).filter(function (w) { return !w[2].length || w[2].indexOf(bu) >= 0; });
+    // funded work first (earliest first), then the rest by uplift
+    work.sort(function (a, b) {
+      return (a[4] ? 0 : 1) - (b[4] ? 0 : 1) || String(a[4] || "").localeCompare(String(b[4] || "")) || b[3] - a[3];
+    });
+    var SHOW = 8, funded = work.filter(function (w) { return w[4]; }).length;
+    h.push("<h4>What the plan does about it</h4>" + (work.length ? "<ul>" + work.slice(0, SHOW).map(function (w) {
+      return "<li><b>" + esc(w[1]) + "</b> (+" + g4(w[3]) + " maturity) — " +
+        (w[4] ? '<span class="ok">funded from ' + esc(w[4]) + "</span>" : '<span class="warn">not funded</span>') + "</li>";
+    }).join("") + (work.length > SHOW ? '<li class="muted">and ' + (work.length - SHOW) + " more (" + funded + " of " +
+      work.length + " initiatives acting on this cell are funded)</li>" : "") + "</ul>"
+      : "<p class=\"muted\">No initiative addresses this cell.</p>"));
+    return h.join("");
+  }
+
+  function showProvenance(cap, bu) {
+    var html = provenanceHtml(cap, bu);
+    if (!html) return;
+    var box = $("#prov");
+    box.innerHTML = html;
+    box.hidden = false;
+    box.setAttribute("data-cell", cap + "|" + bu);
+  }
+
+  /* ---- drill-down: stage × unit → capability × unit of that stage ---- */
+  var D = DATA.drill;
+  // one stage of the capability heat map (the same chart as in the export, filtered)
+  function stageSpec(stage) {
+    var full = D.chart && DATA.charts[D.chart];
+    if (!full) return null;
+    var spec = unpack(full), name = D.stages[stage] || stage;
+    spec.data.values = spec.data.values.filter(function (r) { return r.stage === name; });
+    if (!spec.data.values.length) return null;
+    spec.title = { text: name + ": priority by business unit and capability",
+                   subtitle: D.level ? "capabilities rolled up to level " + D.level + "; bottom row: all units"
+                                     : "bottom row: all units, hottest cell" };
+    return spec;
+  }
+  function cellClicked(datum) {
+    var key = datum.column + "|" + datum.row, drv = D.cap_drivers[key];
+    if (drv) showProvenance(drv[0], drv[1]);
+    else showProvenance(datum.column, datum.row);
+  }
+  function showDrill(stage, row) {
+    var spec = stageSpec(stage);
+    if (!spec) return;
+    var box = $("#drill");
+    box.hidden = false;
+    var drv = D.drivers[stage + "|" + row];
+    $("#drill-title").textContent = (D.stages[stage] || stage) + ": every capability in every unit";
+    var capName = drv && P.cap[capPos[drv[0]]] ? P.cap[capPos[drv[0]]][0] : null;
+    $("#drill-hint").textContent = (capName ? "The cell you clicked (" + (D.rows[row] || row) + ") is driven by " +
+      capName + (row === D.all ? " in " + (D.rows[drv[1]] || drv[1]) : "") + ": its provenance is below. " : "") +
+      "Click any cell for its provenance.";
+    box.setAttribute("data-stage", stage);
+    embed($("#drill-chart"), spec, "drill").then(function (view) {
+      view.addEventListener("click", function (ev, item) {
+        if (item && item.datum && item.datum.column && item.datum.row) cellClicked(item.datum);
+      });
+    }).catch(function () {});
+    if (drv) showProvenance(drv[0], drv[1]);
+    else $("#prov").hidden = true;
+    box.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest && ev.target.closest("[data-close]");
+    if (t) document.getElementById(t.getAttribute("data-close")).hidden = true;
+  });
+
+  /* ---- the heat map after each quarter ---- */
+  function wirePlateau() {
+    var PL = DATA.plateau, slider = $("#plateau-step"), out = $("#plateau-label");
+    if (!PL || !slider || !DATA.charts[PL.chart]) return Promise.resolve();
+    var base = unpack(DATA.charts[PL.chart]), recs = base.data.values, n = recs.length;
+    slider.max = String(PL.steps.length - 1);
+    var pending = null;
+    function draw(i) {
+      var st = PL.steps[i], lab = column(st.label_, n), state = column(st.state, n);
+      var spec = Object.assign({}, base);
+      spec.data = { values: recs.map(function (r, k) {
+        var o = Object.assign({}, r);
+        o.value = st.value[k]; o.label = lab[k]; o.dark = st.dark[k]; o.state = state[k];
+        return o;
+      }) };
+      spec.title = { text: "Priority by business unit and capability — " + st.label,
+                     subtitle: PL.closing[i] + " cells with priority above 0.2" + (i ? " (today: " + PL.closing[0] + ")" : "") };
+      out.textContent = st.label + ": " + PL.closing[i] + " cells above priority 0.2" + (i ? " (today " + PL.closing[0] + ")" : "");
+      return embed($("#plateau-chart"), spec, "plateau");
+    }
+    slider.addEventListener("input", function () {
+      if (pending) cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(function () { draw(Number(slider.value)).catch(function () {}); });
+    });
+    return draw(0);
+  }
+
+  /* ---- the initiative table: filter and sort ---- */
+  function wireTable() {
+    var table = $("#init-table");
+    if (!table) return;
+    var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+    var text = $("#f-text"), kind = $("#f-kind"), decision = $("#f-decision"), reason = $("#f-reason"), count = $("#f-count");
+    rows.forEach(function (r) { r._text = r.textContent.toLowerCase(); });
+    // long portfolios: the first LIMIT matching rows, and a button for the rest
+    var LIMIT = 150, all = rows.length <= LIMIT, more = $("#f-more");
+    function apply() {
+      var q = text.value.trim().toLowerCase(), match = 0, shown = 0;
+      rows.forEach(function (r) {
+        var ok = (!q || r._text.indexOf(q) >= 0) &&
+          (!kind.value || r.getAttribute("data-kind") === kind.value) &&
+          (!decision.value || r.getAttribute("data-decision") === decision.value) &&
+          (!reason.value || r.getAttribute("data-reason") === reason.value);
+        if (ok) match++;
+        var show = ok && (all || match <= LIMIT);
+        r.hidden = !show;
+        if (show) shown++;
+      });
+      count.textContent = shown === rows.length ? rows.length + " initiatives" :
+        "showing " + shown + " of " + (match < rows.length ? match + " matching (" + rows.length + " in all)" : rows.length) + " initiatives";
+      if (more) {
+        more.hidden = shown === match;
+        more.textContent = "Show all " + match + " initiatives";
+      }
+    }
+    if (more) more.addEventListener("click", function () { all = true; apply(); });
+    apply();
+    [text, kind, decision, reason].forEach(function (el) { el.addEventListener("input", apply); el.addEventListener("change", apply); });
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    heads.forEach(function (th, col) {
+      if (!th.hasAttribute("data-sort")) return;
+      th.tabIndex = 0;
+      function sort() {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var num = th.getAttribute("data-sort") === "num";
+        var keyed = rows.map(function (r, i) {
+          var v = r.cells[col].getAttribute("data-v");
+          return { r: r, i: i, v: num ? Number(v) : String(v).toLowerCase() };
+        });
+        keyed.sort(function (a, b) {
+          var c = a.v < b.v ? -1 : a.v > b.v ? 1 : 0;
+          return (asc ? c : -c) || a.i - b.i;
+        });
+        keyed.forEach(function (x) { body.appendChild(x.r); });
+        rows = keyed.map(function (x) { return x.r; });
+        apply();
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sort(); } });
+    });
+    window.opmodelShowInitiative = function (id) {
+      text.value = ""; kind.value = ""; decision.value = ""; reason.value = ""; all = true; apply();
+      var r = body.querySelector('tr[data-id="' + (window.CSS && CSS.escape ? CSS.escape(id) : id) + '"]');
+      if (!r) return;
+      r.classList.remove("flash"); void r.offsetWidth; r.classList.add("flash");
+      r.scrollIntoView({ behavior: "smooth", block: "center" });
+    };
+  }
+
+  /* ---- draw everything, then wire the clicks ---- */
+  wireTable();
+  var jobs = [];
+  Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), function (el) {
+    var name = el.getAttribute("data-chart"), spec = DATA.charts[name];
+    if (spec) jobs.push(embed(el, spec, name));
+  });
+  jobs.push(wirePlateau());
+  Promise.allSettled(jobs).then(function () {
+    var stage = views["heatmap-stage"];
+    if (stage) stage.addEventListener("click", function (ev, item) {
+      if (item && item.datum && item.datum.column && item.datum.row) showDrill(item.datum.column, item.datum.row);
+    });
+    var gantt = views["roadmap-gantt"];
+    if (gantt) gantt.addEventListener("click", function (ev, item) {
+      if (item && item.datum && item.datum.id && window.opmodelShowInitiative) window.opmodelShowInitiative(item.datum.id);
+    });
+    document.body.setAttribute("data-ready", "1");
+  });
+})();

@@ -196,3 +196,10 @@ def test_added_run_cost_offsets_direct_value() -> None:
     assert worth.selected == ("shiny",)
     costly = ini("shiny", cost=10, value=10, added_run_cost=4.0 * 15)
     assert optimize(model([costly])).selected == ()
+
+
+def test_thread_count_can_change_between_solves() -> None:
+    """HiGHS keeps one thread pool per process; a different `threads` must still solve."""
+    m = model([ini("a", cost=10, value=10)])
+    for threads in (None, 1, 2, None, 1):
+        assert optimize(m, SolveOptions(threads=threads)).status == "optimal"

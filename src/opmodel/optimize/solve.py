@@ -100,8 +100,7 @@ def run_highs(milp: Milp, options: SolveOptions, start: np.ndarray | None = None
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
-    if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
+    _use_threads(h, options.threads)
     sense = 1 if minimize else -1
     status = h.passModel(
         milp.n_cols, milp.n_rows, milp.nnz, 2, sense, float(milp.offset),
@@ -151,6 +150,21 @@ def run_highs(milp: Milp, options: SolveOptions, start: np.ndarray | None = None
                           hint="raise --time-limit, or loosen the rules that bind most")
     raise SolverError(f"HiGHS failed with status {name}",
                       hint="report this as a bug, with the model folder")
+
+
+_UNSET = -1
+_pool_threads = _UNSET  # the threads setting HiGHS's process-wide pool was built with
+
+
+def _use_threads(h: Any, threads: int | None) -> None:
+    """Apply ``threads`` (None: HiGHS's default). HiGHS keeps one thread pool per process
+    and fails to run with another size once it exists, so a change resets the pool."""
+    global _pool_threads
+    if _pool_threads not in (_UNSET, threads):
+        h.resetGlobalScheduler(True)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    _pool_threads = threads
 
 
 def _quiet_highs() -> Any:

@@ -1,0 +1,179 @@
+"""Interchange commands: export, import, and the licence-free assessment survey.
+
+``opmodel export`` / ``opmodel import`` are :func:`opmodel.api.export_model` and
+:func:`opmodel.api.import_model`; the ``survey`` group is :mod:`opmodel.io.survey`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import api
+from ..errors import InputError
+from ..io import survey as surveys
+from ..model.quarter import quarter_index
+from . import app
+from ._common import console, handle_errors, print_issues
+
+survey_app = typer.Typer(
+    help="Collect assessments from business-unit leads with plain Excel workbooks: no "
+         "licences, no accounts.",
+    no_args_is_help=True,
+)
+app.add_typer(survey_app, name="survey")
+
+
+def _day(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{option} '{text}' is not a date", hint="write it as YYYY-MM-DD") \
+            from None
+
+
+@app.command("export")
+@handle_errors
+def export_cmd(
+    path: Path = typer.Argument(..., help="Model folder."),
+    out: Path = typer.Argument(..., help="File to write: *.xlsx or *.xml (ArchiMate)."),
+    format: str | None = typer.Option(
+        None, "--format", "-f", help="xlsx or archimate (default: from OUT's suffix)."),
+) -> None:
+    """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
+    fmt = api.format_of(out, format)
+    written = api.export_model(path, out, fmt)
+    what = ("one sheet per table, with dropdowns; edit it and run `opmodel import`"
+            if fmt == "xlsx" else "open it in Archi with File › Import › Open Exchange File; "
+            "the view 'Capability heat map' shows the priorities")
+    console.print(f"[green]✓[/] wrote [bold]{escape(str(written))}[/] ({fmt}): {what}")
+
+
+@app.command("import")
+@handle_errors
+def import_cmd(
+    file: Path = typer.Argument(..., help="An .xlsx workbook or an ArchiMate .xml file."),
+    directory: Path = typer.Argument(..., help="Model folder to write."),
+    force: bool = typer.Option(False, "--force", help="Replace the model files of a folder "
+                               "that is not empty."),
+) -> None:
+    """Read a workbook or an ArchiMate exchange file into a model folder.
+
+    Every problem is listed with its place (Sheet!C17 or file.xml:120); nothing is written
+    until all errors are fixed.
+    """
+    result, written = api.import_model(file, directory, force=force)
+    print_issues(result.warnings)
+    counts = result.enterprise.summary()
+    n = len(result.warnings)
+    console.print(f"[green]✓[/] {escape(str(file))} → [bold]{escape(str(directory))}[/]: "
+                  f"{len(written)} files; {counts['capabilities']} capabilities, "
+                  f"{counts['business units']} business units, {counts['assessments']} "
+                  f"assessments, {counts['initiatives']} initiatives"
+                  + (f"; {n} warning(s)" if n else ""))
+
+
+@survey_app.command("export")
+@handle_errors
+def survey_export(
+    path: Path = typer.Argument(..., help="Model folder."),
+    business_unit: str = typer.Option(..., "--business-unit", "-b",
+                                      help="Id of the business unit to survey."),
+    out: Path | None = typer.Option(None, "--out", "-o",
+                                    help="Workbook to write (default: survey-BU.xlsx)."),
+    force: bool = typer.Option(False, "--force", help="Replace the workbook if it exists."),
+) -> None:
+    """Write the assessment survey of one business unit: a workbook its lead fills in."""
+    target = out or Path(f"survey-{business_unit}.xlsx")
+    surveys.export_survey(path, business_unit, target, overwrite=force)
+    console.print(f"[green]✓[/] wrote [bold]{escape(str(target))}[/] for business unit "
+                  f"'{escape(business_unit)}'")
+    console.print("  send it to the unit's lead; when it comes back run "
+                  f"[bold]opmodel survey merge {escape(str(path))} {escape(str(target))}[/]")
+
+
+@survey_app.command("merge")
+@handle_errors
+def survey_merge(
+    path: Path = typer.Argument(..., help="Model folder."),
+    survey: Path = typer.Argument(..., help="The returned survey workbook."),
+    force: bool = typer.Option(False, "--force", help="Keep the survey's values where the "
+                               "model changed since the survey was exported."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes; write nothing."),
+    date: str | None = typer.Option(None, "--date", help="Date for answers the lead left "
+                                    "undated (YYYY-MM-DD; default today)."),
+) -> None:
+    """Validate a returned survey, show its changes and merge them into assessments.csv."""
+    plan = surveys.merge_survey(path, survey, force=force, dry_run=dry_run,
+                                today=_day(date, "--date"))
+    print_issues(plan.warnings)
+    if plan.conflicts:
+        print_issues(plan.conflicts)
+        console.print(f"[yellow]{len(plan.conflicts)} conflict(s) overridden by --force[/]")
+    values = [c for c in plan.changes if c.field != "date"]
+    dated = {c.capability for c in plan.changes if c.field == "date"}
+    if values:
+        t = Table(title=f"Changes for {plan.business_unit}", title_justify="left")
+        for col in ("capability", "field", "old", "", "new", "cell"):
+            t.add_column(col)
+        for c in values:
+            t.add_row(escape(c.capability), c.field, escape(c.old or "–"), "→",
+                      escape(c.new or "–"), c.cell)
+        console.print(t)
+    if dated:
+        console.print(f"{len(dated)} assessment(s) confirmed or dated anew")
+    if plan.untouched_changes:
+        console.print(f"{plan.untouched_changes} cell(s) changed in the model since the "
+                      "export were kept (the survey left them as exported)")
+    if not plan.changes:
+        console.print("[green]✓[/] nothing to change: the survey matches the model")
+    elif dry_run:
+        console.print(f"dry run: {len(values)} value change(s) in {len(plan.changes)} changed "
+                      "cell(s); nothing was written")
+    else:
+        console.print(f"[green]✓[/] merged {len(values)} value change(s) and {len(dated)} "
+                      f"confirmation(s) into [bold]{escape(str(path / 'assessments.csv'))}[/]")
+
+
+@survey_app.command("status")
+@handle_errors
+def survey_status(
+    path: Path = typer.Argument(..., help="Model folder."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Measure ages at this date "
+                                     "(YYYY-MM-DD; default today)."),
+    max_age: int = typer.Option(365, "--max-age", help="Answers older than this many days "
+                                "are stale."),
+) -> None:
+    """Which business units have returned their assessments, and how stale they are."""
+    e = api.read(path).enterprise
+    day = _day(as_of, "--as-of") or dt.date.today()
+    rows = surveys.survey_status(e, as_of=day, max_age_days=max_age)
+    t = Table(title=f"Assessments as of {day.isoformat()}", title_justify="left",
+              caption=f"answered: assessed or n/a; stale: undated or older than {max_age} "
+                      "days; age: median", caption_justify="left")
+    year, q = divmod(quarter_index(e.horizon.start), 4)
+    starts = dt.date(year, 3 * q + 1, 1)
+    cols = ["unit", "state", "answered", "n/a", "missing", "stale", "newest", "age"]
+    if starts > day:
+        cols.insert(6, f"stale by {e.horizon.start}")
+    for col in cols:
+        t.add_column(col, justify="left" if col in ("unit", "state") else "right",
+                     no_wrap=True)
+    style = {"returned": "green", "stale": "yellow", "partial": "yellow",
+             "not returned": "red"}
+    for r in rows:
+        t.add_row(escape(r.business_unit), f"[{style[r.state]}]{r.state}[/]",
+                  f"{r.assessed + r.not_applicable}/{r.capabilities}", str(r.not_applicable),
+                  str(r.missing), str(r.stale + r.undated),
+                  *([str(r.stale_at_start + r.undated)] if starts > day else []),
+                  r.newest.isoformat() if r.newest else "–",
+                  "–" if r.median_age_days is None else f"{r.median_age_days} d")
+    console.print(t)
+    console.print(f"the plan starts {starts.isoformat()} ({e.horizon.start}); survey a unit "
+                  f"with [bold]opmodel survey export {escape(str(path))} -b UNIT[/]")

@@ -1,0 +1,80 @@
+"""Parsing XML from other tools safely: no DTDs, no entity expansion, no network.
+
+lxml is told not to resolve entities, load DTDs or touch the network, and keeps its limits
+on tree depth and text size (``huge_tree=False``). On top of that any ``<!DOCTYPE`` is
+refused outright: exchange files never need one, and a DOCTYPE is how entity-expansion
+bombs ("billion laughs") and external-entity file reads (XXE) arrive. Every failure is a
+:class:`~opmodel.errors.ModelError` located at ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lxml import etree
+
+from ..errors import InputError, Issue, ModelError
+
+MAX_BYTES = 1 << 30  # 1 GiB: far above any real model
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=False, remove_comments=True,
+                           remove_pis=True, collect_ids=False)
+
+
+def _issue(path: Path, line: int, col: int | None, msg: str, hint: str | None = None) -> Issue:
+    loc = f"{path.name}:{line}" + (f":{col}" if col else "")
+    return Issue("E-XML", msg, (), hint=hint).at(loc, (path.name, line, col or 0))
+
+
+def _doctype_line(data: bytes) -> int | None:
+    """Line of a DOCTYPE declaration near the start of the document (any common encoding)."""
+    head = data[: 1 << 16]
+    for enc in ("utf-8", "utf-16"):
+        try:
+            text = head.decode(enc, errors="ignore")
+        except LookupError:  # pragma: no cover
+            continue
+        k = text.find("<!DOCTYPE")
+        if k >= 0:
+            return text.count("\n", 0, k) + 1
+    return None
+
+
+def refused(path: Path, line: int) -> ModelError:
+    return ModelError([_issue(
+        path, line, None, "the file has a DOCTYPE declaration; DTDs and entities are refused "
+        "(they are how entity-expansion bombs and external-entity file reads work)",
+        hint="export the file again from your modelling tool; exchange files need no DTD")],
+        source=str(path))
+
+
+def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
+    """Parse ``path`` safely; raise :class:`ModelError` (located) if it is not plain XML."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file", hint="give the path of an exchange file (.xml)")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not an XML file")
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise ModelError([_issue(p, 1, None, f"the file is {size:,} bytes, above the limit of "
+                                 f"{MAX_BYTES:,}; refusing it")], source=str(p))
+    data = p.read_bytes()
+    line = _doctype_line(data)
+    if line is not None:
+        raise refused(p, line)
+    try:
+        tree = etree.fromstring(data, _parser()).getroottree()
+    except etree.XMLSyntaxError as exc:
+        ln, col = exc.position if exc.position else (exc.lineno or 1, 0)
+        msg = str(exc.msg or exc).split(", line ")[0]
+        raise ModelError([_issue(p, ln or 1, col or None, f"not well-formed XML: {msg}",
+                                 hint="is the file complete? export it again")],
+                         source=str(p)) from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # pragma: no cover
+        raise refused(p, 1)
+    return tree

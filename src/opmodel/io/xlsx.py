@@ -1,0 +1,474 @@
+"""The model as an Excel workbook (``.xlsx``): the same tables as the model folder, one sheet
+each, behind the same interface (:func:`write_xlsx` / :func:`read_xlsx`).
+
+Writing streams the sheets with openpyxl's write-only mode: an Instructions sheet first,
+then Settings and one sheet per table with a bold, frozen header, column widths, number
+formats, text-formatted id columns, an input prompt per column and dropdowns for
+enumerations and references (ids from the other sheets, so new rows get them too). The file
+goes to a temporary name and is moved into place, so a failure never leaves half a workbook.
+
+Reading collects every problem of every sheet in one pass and raises
+:class:`~opmodel.errors.ModelError` with each issue at ``Sheet!C17``; nothing is returned on
+any error. Openpyxl parses the workbook's XML with the standard library's expat, which does
+not fetch external entities and limits entity amplification; an archive that would unpack
+to more than :data:`MAX_UNPACKED` bytes is refused before it is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import __version__
+from ..errors import InputError, Issue, ModelError
+from ..model import Enterprise
+from .assemble import assemble
+from .folder import LoadResult
+from .sheets import (
+    INSTRUCTIONS,
+    LISTS,
+    MATURITY_HELP,
+    REQUIRED_SHEETS,
+    SETTINGS,
+    SETTINGS_ROWS,
+    SHEET_BY_NAME,
+    SHEETS,
+    Col,
+    reference_ids,
+    settings_rows,
+    sheet_rows,
+)
+from .sheets_read import Collected, cell_name, place, read_settings, read_sheet
+
+MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", start_color="1F4E79")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
+TITLE_FONT = Font(bold=True, size=14)
+LOCKED_FILL = PatternFill("solid", start_color="E7E6E6")
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
+NUMBER_FORMATS = {"money": "#,##0.00", "share": "0%", "date": "yyyy-mm-dd", "int": "0",
+                  "score": "0"}
+WIDTHS = {"id": 18, "ref": 18, "refs": 26, "long": 44, "text": 26, "date": 12, "enum": 12,
+          "quarter": 10, "period": 10, "bool": 10, "numbers": 18}
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+EXTRA_ROWS = 1000  # dropdowns reach this far below the data, for rows users add
+SETTING_BOUNDS: dict[str, dict[str, float]] = {
+    "horizon.quarters": {"lo": 4, "hi": 12}, "fiscal_year_start": {"lo": 1, "hi": 4},
+    "scoring.weights.customer": {"lo": 0, "hi": 1},
+    "scoring.weights.strategic": {"lo": 0, "hi": 1},
+    "scoring.weights.pain": {"lo": 0, "hi": 1}, "scoring.point_value": {"lo": 0}}
+
+
+# -- writing -------------------------------------------------------------------------------
+def clean_text(v: Any) -> Any:
+    """Text a workbook can hold: control characters (other than tab and newline) dropped."""
+    return _ILLEGAL.sub("", v) if isinstance(v, str) else v
+
+
+class Styler:
+    """Makes styled write-only cells, caching nothing but the shared style objects."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    def header(self, value: str) -> WriteOnlyCell:
+        c = WriteOnlyCell(self.ws, value=value)
+        c.font, c.fill, c.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        return c
+
+    def cell(self, value: Any, kind: str, unlocked: bool = False, shaded: bool = False
+             ) -> Any:
+        value = clean_text(value)
+        fmt = NUMBER_FORMATS.get(kind)
+        if isinstance(value, str) and kind not in ("text", "long", "id", "ref", "refs"):
+            fmt = None  # 'n/a' in a number column
+        exact = isinstance(value, float) and float(f"{value:.16g}") != value
+        needs = fmt is not None or unlocked or shaded or kind == "long" or exact or (
+            isinstance(value, str) and value.startswith("="))
+        if not needs or (value is None and not (unlocked or shaded)):
+            return value
+        c = WriteOnlyCell(self.ws, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            c.data_type = "s"  # text that looks like a formula stays text
+        if exact:
+            # openpyxl writes numbers with 16 significant digits; this one needs 17 to come
+            # back as the same float, so hand the writer its shortest exact text.
+            c._value = repr(value)
+        if fmt is not None and value is not None:
+            c.number_format = fmt
+        if kind == "long":
+            c.alignment = WRAP
+        if unlocked:
+            c.protection = UNLOCKED
+        if shaded:
+            c.fill = LOCKED_FILL
+        return c
+
+
+def _width(col: Col) -> int:
+    base = WIDTHS.get(col.kind, 12)
+    return max(base, min(len(col.name) + 3, 30))
+
+
+def _validation(col: Col, formula: str | None, first: int, last: int, letter: str
+                ) -> DataValidation:
+    """The dropdown / check of one column, with its help as the input prompt."""
+    kind = col.kind
+    dv: DataValidation
+    if kind == "enum":
+        dv = DataValidation(type="list", formula1=f'"{",".join(col.choices)}"')
+        dv.error = f"choose one of: {', '.join(col.choices)}"
+    elif kind == "bool":
+        dv = DataValidation(type="list", formula1='"TRUE,FALSE"')
+        dv.error = "TRUE or FALSE"
+    elif kind == "maturity":
+        dv = DataValidation(type="list", formula1='"0,1,2,3,4,5,n/a"', errorStyle="warning")
+        dv.error = "a maturity from 0 to 5 (decimals allowed) or n/a"
+    elif kind in ("ref", "quarter", "period") and formula:
+        dv = DataValidation(type="list", formula1=formula,
+                            errorStyle="warning" if kind != "ref" or col.ref == "pools"
+                            else "stop")
+        dv.error = "not one of the known values; keep it only if you are sure"
+    elif kind == "score" and col.lo is not None and col.hi is not None:
+        dv = DataValidation(type="whole", operator="between", formula1=_num(col.lo),
+                            formula2=_num(col.hi))
+        dv.error = f"a whole number from {_num(col.lo)} to {_num(col.hi)}"
+    elif kind in ("number", "money", "share", "level", "int") and (
+            col.lo is not None or col.hi is not None):
+        typ = "whole" if kind == "int" else "decimal"
+        if col.hi is None:
+            dv = DataValidation(type=typ, operator="greaterThanOrEqual",
+                                formula1=_num(col.lo or 0))
+            dv.error = f"a number of at least {_num(col.lo or 0)}"
+        else:
+            dv = DataValidation(type=typ, operator="between", formula1=_num(col.lo or 0),
+                                formula2=_num(col.hi))
+            dv.error = f"a number from {_num(col.lo or 0)} to {_num(col.hi)}"
+    else:
+        dv = DataValidation()
+    dv.allow_blank = True
+    dv.showErrorMessage = dv.type is not None
+    dv.errorTitle = "opmodel"
+    dv.promptTitle = col.name[:32]
+    dv.prompt = col.help[:255]
+    dv.showInputMessage = bool(col.help)
+    dv.add(f"{letter}{first}:{letter}{last}")
+    return dv
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _range(sheet: str, letter: str, n: int) -> str:
+    return f"'{sheet}'!${letter}$2:${letter}${n + 1 + EXTRA_ROWS}"
+
+
+class Lists:
+    """Where each reference column's dropdown values live: a sheet's id column, or a column
+    of the hidden Lists sheet (pools, quarters, periods)."""
+
+    def __init__(self, counts: dict[str, int], extra: dict[str, list[str]]) -> None:
+        self.counts = counts
+        self.extra = extra
+        self.extra_col = {k: get_column_letter(i + 1) for i, k in enumerate(extra)}
+
+    def formula(self, col: Col) -> str | None:
+        if col.kind == "ref" and col.ref in SHEET_BY_NAME:
+            target = SHEET_BY_NAME[col.ref]
+            letter = get_column_letter(target.columns.index("id") + 1)
+            return _range(target.name, letter, self.counts.get(target.name, 0))
+        key = {"quarter": "quarters", "period": "periods"}.get(col.kind) or (
+            col.ref if col.kind == "ref" else None)
+        if key in self.extra:
+            letter = self.extra_col[key]
+            return f"'{LISTS}'!${letter}$2:${letter}${len(self.extra[key]) + 1}"
+        return None
+
+
+def declare_size(ws: Any, n_rows: int, n_cols: int) -> None:
+    """Tell a write-only sheet its size up front, so it writes a ``<dimension>``: without
+    one, openpyxl's read-only mode parses the whole sheet twice to find the size."""
+    ref = f"A1:{get_column_letter(max(n_cols, 1))}{max(n_rows, 1)}"
+    ws.calculate_dimension = lambda: ref  # the hook openpyxl's sheet writer looks for
+
+
+def write_table(ws: Any, cols: Sequence[Col], rows: Iterable[Sequence[Any]], lists: Lists,
+                n_rows: int, freeze: str = "B2", unlocked: Sequence[str] = ()) -> None:
+    """A styled table on a write-only sheet: widths, header, rows, validations."""
+    declare_size(ws, n_rows + 1, len(cols))
+    st = Styler(ws)
+    for k, c in enumerate(cols):
+        letter = get_column_letter(k + 1)
+        dim = ws.column_dimensions[letter]
+        dim.width = _width(c)
+        if c.kind in ("id", "ref", "refs", "text", "long", "quarter", "period"):
+            dim.number_format = "@"  # new cells typed here stay text
+        elif c.kind in NUMBER_FORMATS:
+            dim.number_format = NUMBER_FORMATS[c.kind]
+        dv = _validation(c, lists.formula(c), 2, n_rows + 1 + EXTRA_ROWS, letter)
+        if c.kind != "value" and (dv.type is not None or c.help):
+            ws.data_validations.append(dv)  # (a key/value sheet validates row by row)
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{n_rows + 1}"
+    free = set(unlocked)
+    ws.append([st.header(c.name) for c in cols])
+    kinds = [(c.kind, c.name in free, bool(free) and c.name not in free) for c in cols]
+    for row in rows:
+        ws.append([st.cell(v, k, u, s) for v, (k, u, s) in zip(row, kinds, strict=True)])
+
+
+def write_lines(ws: Any, lines: Iterable[Sequence[Any]], widths: Sequence[int]) -> None:
+    """A plain text sheet (instructions): first line as title, ``**x**`` cells bold."""
+    lines = list(lines)
+    declare_size(ws, len(lines), max((len(x) for x in lines), default=1))
+    for k, w in enumerate(widths):
+        ws.column_dimensions[get_column_letter(k + 1)].width = w
+    first = True
+    for line in lines:
+        cells: list[Any] = []
+        for v in line:
+            if first or (isinstance(v, str) and v.startswith("**")):
+                c = WriteOnlyCell(ws, value=v.strip("*") if isinstance(v, str) else v)
+                c.font = TITLE_FONT if first else BOLD
+                cells.append(c)
+            else:  # long text flows over the empty cells to its right
+                cells.append(v)
+        first = False
+        ws.append(cells)
+
+
+def _instructions(e: Enterprise) -> Iterator[list[Any]]:
+    yield [f"opmodel workbook — {e.name}"]
+    yield [f"Written by opmodel {__version__}. Money is in {e.unit} of {e.currency}; the plan "
+           f"covers {e.horizon.quarters} quarters from {e.horizon.start}."]
+    yield []
+    yield ["**How to edit**"]
+    for text in (
+        "Each sheet is one table of the model folder, with the same column names; each row "
+        "is one entity. Do not rename sheets or headers; add rows at the bottom.",
+        "Ids are short slugs (lower-case letters, digits, '_', '.', '-'). Other sheets refer "
+        "to them; dropdowns offer the ids that exist.",
+        "Lists of ids go in one cell, separated by ';' (for example north;south).",
+        "Leave a cell empty for 'not given'. In Assessments write n/a in current and target "
+        "when a capability does not apply to a unit.",
+        f"Maturity scale: {MATURITY_HELP}.",
+        "Quarters look like 2027Q1; fiscal years like FY2027. Shares are fractions (30 % = "
+        "0.3).",
+        "Read it back with: opmodel import THIS.xlsx DIR — every problem is listed as "
+        "Sheet!C17 and nothing is written until all are fixed.",
+    ):
+        yield ["", text]
+    yield []
+    yield ["**Sheet**", "**What it holds**"]
+    yield [SETTINGS, "the enterprise's settings: one row per key"]
+    for s in SHEETS:
+        yield [s.name, s.blurb]
+    yield []
+    yield ["**Sheet**", "**Column**", "**Meaning**"]
+    for st in SETTINGS_ROWS:
+        yield [SETTINGS, st.key, st.help]
+    for s in SHEETS:
+        for c in s.cols:
+            extra = f" ({', '.join(c.choices)})" if c.choices else ""
+            req = "required; " if c.name in s.required else ""
+            yield [s.name, c.name, f"{req}{c.help}{extra}"]
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        if path.exists():
+            mode = path.stat().st_mode & 0o777
+        else:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
+        os.chmod(tmp, mode)  # mkstemp makes it private; give it the usual permissions
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def model_workbook(e: Enterprise) -> Workbook:
+    """The workbook of ``e`` (write-only; save it once)."""
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"opmodel {__version__}"
+    write_lines(wb.create_sheet(INSTRUCTIONS), _instructions(e), (18, 30, 90))
+    extra = reference_ids(e)
+    counts = {s.name: 0 for s in SHEETS}
+    rows: dict[str, list[list[Any]]] = {}
+    for s in SHEETS:
+        rows[s.name] = list(sheet_rows(e, s))
+        counts[s.name] = len(rows[s.name])
+    lists = Lists(counts, extra)
+    ws = wb.create_sheet(SETTINGS)
+    settings_cols = (Col("key", "text"), Col("value", "value", "the setting's value"),
+                     Col("help", "long"))
+    write_table(ws, settings_cols, settings_rows(e), lists, len(SETTINGS_ROWS))
+    for row, st in enumerate(SETTINGS_ROWS, start=2):
+        col = Col(st.key, st.kind, st.help, choices=st.choices, **SETTING_BOUNDS.get(st.key, {}))
+        ws.data_validations.append(_validation(col, lists.formula(col), row, row, "B"))
+    ws.column_dimensions["B"].width = 30
+    ws.column_dimensions["C"].width = 80
+    for s in SHEETS:
+        freeze = "C2" if s.table is not None and s.columns[:2] == (
+            "capability", "business_unit") else ("B2" if s.cols[0].kind in ("id", "ref")
+                                                  else "A2")
+        write_table(wb.create_sheet(s.name), s.cols, rows[s.name], lists, counts[s.name],
+                    freeze=freeze)
+    ws = wb.create_sheet(LISTS)
+    ws.sheet_state = "hidden"
+    width = max(len(v) for v in extra.values())
+    declare_size(ws, width + 1, len(extra))
+    ws.append(list(extra))
+    for k in range(width):
+        ws.append([v[k] if k < len(v) else None for v in extra.values()])
+    return wb
+
+
+def write_xlsx(e: Enterprise, path: str | os.PathLike[str]) -> Path:
+    """Write ``e`` as an ``.xlsx`` workbook at ``path`` (atomically)."""
+    out = Path(path)
+    wb = model_workbook(e)
+    save_workbook(wb, out)
+    return out
+
+
+def save_workbook(wb: Workbook, out: Path) -> None:
+    try:
+        with atomic_path(out) as tmp:
+            wb.save(tmp)
+    except IllegalCharacterError as exc:  # pragma: no cover - clean_text drops them
+        raise InputError(f"cannot write {out}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}",
+                         hint="check the folder exists and is writable") from None
+
+
+# -- reading -------------------------------------------------------------------------------
+def _fail(path: Path, code: str, msg: str, hint: str | None = None) -> ModelError:
+    issue = Issue(code, msg, (), hint=hint).at(path.name, (path.name, 0, 0))
+    return ModelError([issue], source=str(path))
+
+
+def open_workbook(path: str | os.PathLike[str]) -> Any:
+    """Open an xlsx read-only, turning every way it can be unreadable into a located error."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file", hint="give the path of an .xlsx workbook")
+    if p.is_dir():
+        raise InputError(f"{p} is a folder, not a workbook")
+    if not zipfile.is_zipfile(p):
+        raise _fail(p, "E-XLSX", "not an xlsx workbook: it is not a zip archive (truncated, "
+                    "corrupt, or another format such as .xls or .csv)",
+                    hint="save it again as 'Excel Workbook (.xlsx)'")
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = set(z.namelist())
+            size = sum(i.file_size for i in z.infolist())
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _fail(p, "E-XLSX", f"the workbook archive is damaged ({exc})",
+                    hint="save it again from your spreadsheet program") from None
+    if bad is not None:
+        raise _fail(p, "E-XLSX", f"the workbook archive is damaged (bad data in {bad})",
+                    hint="save it again from your spreadsheet program")
+    if "xl/workbook.xml" not in names:
+        raise _fail(p, "E-XLSX", "the zip archive is not an Excel workbook (no "
+                    "xl/workbook.xml)", hint="save it as 'Excel Workbook (.xlsx)'")
+    if size > MAX_UNPACKED:
+        raise _fail(p, "E-XLSX", f"the workbook would unpack to {size:,} bytes, above the "
+                    f"limit of {MAX_UNPACKED:,}; refusing it")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return load_workbook(p, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
+            OSError, EOFError, SyntaxError) as exc:
+        raise _fail(p, "E-XLSX", f"cannot read the workbook: {type(exc).__name__}: {exc}",
+                    hint="save it again as 'Excel Workbook (.xlsx)'") from None
+
+
+def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
+    """(row number, values) of every row of a read-only sheet."""
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return [(k, list(r)) for k, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+
+
+def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
+    """Read and validate a model workbook; raise :class:`ModelError` listing every error."""
+    p = Path(path)
+    wb = open_workbook(p)
+    try:
+        col = Collected(source=p.name)
+        known = [SETTINGS, *SHEET_BY_NAME]
+        present = list(wb.sheetnames)
+        strays = [n for n in present if n not in known and n not in (INSTRUCTIONS, LISTS)]
+        for name in strays:
+            ws = wb[name]
+            if ws.sheet_state != "visible" and name.startswith("_"):
+                continue  # a tool's own hidden sheet
+            missing = [k for k in known if k not in present]
+            close = get_close_matches(name, missing or known, n=1, cutoff=0.6)
+            col.add(name, 1, 1, "E-SHEET", f"unknown sheet '{name}'",
+                    hint=f"did you mean '{close[0]}'?" if close
+                    else "delete it or move its rows to a known sheet")
+        for name in REQUIRED_SHEETS:
+            if name not in present:
+                close = get_close_matches(name, strays, n=1, cutoff=0.6)
+                col.at_file("E-SHEET", f"required sheet '{name}' is missing",
+                            hint=f"rename '{close[0]}' to '{name}'" if close
+                            else "export a fresh workbook with `opmodel export`")
+        if SETTINGS in present:
+            read_settings(col, sheet_values(wb[SETTINGS]))
+        for s in SHEETS:
+            if s.name in present:
+                read_sheet(col, s, sheet_values(wb[s.name]))
+    finally:
+        wb.close()
+    return finish(col, p)
+
+
+def finish(col: Collected, p: Path) -> LoadResult:
+    """Validate what was collected; raise :class:`ModelError` on any error."""
+    enterprise: Enterprise | None = None
+    issues = col.issues
+    if SETTINGS in col.headers:
+        enterprise, found = assemble(col.data, cross=not col.blocked)
+        issues = issues + found
+    placed = [place(col, i) for i in issues]
+    if enterprise is None or any(i.severity == "error" for i in placed):
+        if enterprise is None and not any(i.severity == "error" for i in placed):
+            placed.append(Issue("E-SHEET", "no model could be read", ()).at(p.name))
+        raise ModelError(placed, source=str(p))
+    return LoadResult(enterprise, [i for i in placed if i.severity == "warning"])
+
+
+__all__ = ["MAX_UNPACKED", "cell_name", "read_xlsx", "write_xlsx"]

@@ -1,0 +1,268 @@
+"""Excel workbooks: export → import gives the same model; every problem is located at
+``Sheet!C17``; a real spreadsheet program (LibreOffice) can re-save the file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import opmodel
+from opmodel import api
+from opmodel.cli import app
+from opmodel.errors import InputError, ModelError
+from opmodel.io.sheets import SHEETS
+from opmodel.io.tables import ASSESSMENTS
+from opmodel.io.xlsx import read_xlsx, write_xlsx
+
+from ..strategies import enterprises
+
+
+@pytest.fixture
+def starter(starter_path: Path) -> opmodel.Enterprise:
+    return opmodel.load(starter_path)
+
+
+@pytest.fixture
+def book(starter: opmodel.Enterprise, tmp_path: Path) -> Path:
+    return write_xlsx(starter, tmp_path / "model.xlsx")
+
+
+def edit(path: Path, change: Callable[[Any], None]) -> Path:
+    wb = load_workbook(path)
+    change(wb)
+    wb.save(path)
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ModelError) as info:
+        read_xlsx(path)
+    return [str(i) for i in info.value.errors]
+
+
+# -- round trips ---------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(enterprises())
+def test_round_trip(e: opmodel.Enterprise) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_xlsx(e, Path(tmp) / "m.xlsx")
+        assert read_xlsx(path).enterprise == e
+
+
+def test_bundled_models_round_trip(starter_path: Path, acme_path: Path, tmp_path: Path) -> None:
+    for src in (starter_path, acme_path):
+        e = opmodel.load(src)
+        back = opmodel.load(write_xlsx(e, tmp_path / f"{src.name}.xlsx"))
+        assert back == e
+
+
+def test_awkward_values_survive(starter: opmodel.Enterprise, tmp_path: Path) -> None:
+    bu = starter.business_units[0].model_copy(update={
+        "name": "=SUM(A1:A9)", "description": "line one\nline two", "weight": 0.1 + 0.2})
+    e = starter.model_copy(update={"business_units": (bu, *starter.business_units[1:])})
+    back = read_xlsx(write_xlsx(e, tmp_path / "m.xlsx")).enterprise
+    assert back.business_units[0] == bu  # text that looks like a formula stays text
+
+
+# -- what the workbook looks like ----------------------------------------------------------
+def test_layout(book: Path) -> None:
+    wb = load_workbook(book)
+    assert wb.sheetnames[0] == "Instructions"
+    assert wb.sheetnames[1:-1] == ["Settings", *(s.name for s in SHEETS)]
+    assert wb["Lists"].sheet_state == "hidden"
+    ws = wb["Assessments"]
+    assert [c.value for c in ws[1]] == list(ASSESSMENTS.columns)  # same columns as the CSV
+    assert all(c.font.b for c in ws[1])
+    assert ws.freeze_panes == "C2"
+    assert ws.column_dimensions["A"].width >= 15
+    assert ws["H2"].number_format == "yyyy-mm-dd"
+    caps = wb["Capabilities"]
+    assert caps.freeze_panes == "B2" and caps["A2"].data_type == "s"
+    assert caps.column_dimensions["A"].number_format == "@"  # ids typed in stay text
+    assert wb["Guardrails"]["B2"].number_format == "0%"
+
+
+def validations(ws: Any) -> dict[str, Any]:
+    return {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
+            for dv in ws.data_validations.dataValidation}
+
+
+def test_dropdowns(book: Path) -> None:
+    wb = load_workbook(book)
+    kinds = validations(wb["Initiatives"])["D"]
+    assert kinds.type == "list" and kinds.formula1 == '"run,grow,transform"'
+    owner = validations(wb["Initiatives"])["C"]
+    assert owner.type == "list" and owner.formula1.startswith("'BusinessUnits'!$A$2:$A$")
+    stage = validations(wb["Capabilities"])["C"]
+    assert stage.formula1.startswith("'Stages'!$A$2")
+    maturity = validations(wb["Assessments"])["C"]
+    assert "n/a" in maturity.formula1 and maturity.errorStyle == "warning"
+    assert validations(wb["Assessments"])["F"].formula1 == '"stated,inferred"'
+    fit = validations(wb["Applications"])["G"]
+    assert (fit.type, fit.formula1, fit.formula2) == ("whole", "1", "4")
+    quarter = validations(wb["Initiatives"])["L"]
+    assert quarter.formula1.startswith("'Lists'!$")
+    assert validations(wb["Capabilities"])["A"].prompt  # every column explains itself
+
+
+def test_instructions_explain_every_column(book: Path) -> None:
+    text = " ".join(str(c.value) for row in load_workbook(book)["Instructions"].iter_rows()
+                    for c in row if c.value)
+    for s in SHEETS:
+        assert s.name in text
+    assert "n/a" in text and "Sheet!C17" in text
+
+
+# -- located errors ------------------------------------------------------------------------
+def test_text_in_a_number_cell(book: Path) -> None:
+    edit(book, lambda wb: wb["Assessments"].__setitem__("C5", "three"))
+    assert problems(book) == ["Assessments!C5: E-TYPE current: 'three' is not a number"]
+
+
+def test_every_problem_at_once_sorted(book: Path) -> None:
+    def change(wb: Any) -> None:
+        wb["Stages"]["C3"] = "second"
+        wb["Capabilities"]["C4"] = "sel"
+        wb["Applications"]["G2"] = 9
+        wb["KPIs"]["A2"] = "grow-revenu"
+    edit(book, change)
+    found = problems(book)
+    assert [f.split(":")[0] for f in found] == [
+        "Applications!G2", "Capabilities!C4", "KPIs!A2", "Stages!C3"]
+    assert "E-RANGE" in found[0]
+    assert "E-REF" in found[1] and "'sel'" in found[1]
+    assert "did you mean 'grow-revenue'" in found[2]
+
+
+def test_unknown_column(book: Path) -> None:
+    edit(book, lambda wb: wb["Capabilities"].__setitem__("C1", "stag"))
+    found = problems(book)
+    assert found[0].startswith("Capabilities!C1: E-UNKNOWN unknown column 'stag'")
+    assert "did you mean 'stage'?" in found[0]
+
+
+def test_value_under_no_header(book: Path) -> None:
+    edit(book, lambda wb: wb["Stages"].__setitem__("H3", "stray"))
+    assert problems(book) == [
+        "Stages!H3: E-UNKNOWN this cell has a value but its column has no header "
+        "(add a header or clear the cell)"]
+
+
+def test_wrong_sheet_name(book: Path) -> None:
+    edit(book, lambda wb: setattr(wb["Capabilities"], "title", "Capabilites"))
+    found = problems(book)
+    assert "Capabilites!A1: E-SHEET unknown sheet 'Capabilites' (did you mean " \
+           "'Capabilities'?)" in found
+    assert any(f.startswith("model.xlsx: E-SHEET required sheet 'Capabilities' is missing")
+               for f in found)
+
+
+def test_unknown_setting(book: Path) -> None:
+    def change(wb: Any) -> None:
+        ws = wb["Settings"]
+        ws["A3"] = "curency"
+    edit(book, change)
+    found = problems(book)
+    assert found[0].startswith("Settings!A3: E-UNKNOWN unknown setting 'curency'")
+
+
+def test_broken_setting_is_located(book: Path) -> None:
+    def change(wb: Any) -> None:
+        ws = wb["Settings"]
+        row = next(r for r in ws.iter_rows() if r[0].value == "horizon.quarters")
+        row[1].value = 20
+    edit(book, change)
+    (found,) = problems(book)
+    assert found.startswith("Settings!B7: E-RANGE")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook"])
+def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str) -> None:
+    data = book.read_bytes()
+    if damage == "truncated":
+        book.write_bytes(data[: len(data) // 2])
+    elif damage == "not a zip":
+        book.write_text("capability,business_unit\ncrm,north\n")
+    else:
+        book.unlink()
+        with zipfile.ZipFile(book, "w") as z:
+            z.writestr("hello.txt", "hi")
+    with pytest.raises(ModelError) as info:
+        api.import_model(book, tmp_path / "out")
+    (issue,) = info.value.errors
+    assert issue.location == "model.xlsx" and issue.code == "E-XLSX"
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_refuses_a_folder_with_files(book: Path, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(InputError):
+        api.import_model(book, tmp_path / "out")
+    result, _ = api.import_model(book, tmp_path / "out", force=True)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+    assert opmodel.load(tmp_path / "out") == result.enterprise
+
+
+def test_read_dispatches_on_suffix(book: Path, starter: opmodel.Enterprise) -> None:
+    assert opmodel.load(book) == starter
+
+
+# -- the command line ----------------------------------------------------------------------
+def test_cli_export_and_import(starter_path: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "m.xlsx"
+    r = runner.invoke(app, ["export", str(starter_path), str(out)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "wrote" in r.output and out.exists()
+    r = runner.invoke(app, ["import", str(out), str(tmp_path / "back")],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert opmodel.load(tmp_path / "back") == opmodel.load(starter_path)
+    edit(out, lambda wb: wb["Assessments"].__setitem__("D3", "high"))
+    r = runner.invoke(app, ["import", str(out), str(tmp_path / "again")],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 1
+    assert "Assessments!D3: E-TYPE" in r.output and "nothing was changed" in r.output
+    assert not (tmp_path / "again").exists()
+    r = runner.invoke(app, ["export", str(starter_path), str(tmp_path / "m.txt")],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 1 and "--format" in r.output
+
+
+# -- LibreOffice as a real client ----------------------------------------------------------
+def _soffice() -> str | None:
+    found = shutil.which("libreoffice") or shutil.which("soffice")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice is required under CI (Debian: libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed")
+    return found
+
+
+@pytest.mark.slow
+def test_libreoffice_resave_imports_to_the_same_model(acme_path: Path, tmp_path: Path) -> None:
+    soffice = _soffice()
+    e = opmodel.load(acme_path)
+    src = write_xlsx(e, tmp_path / "acme.xlsx")
+    out = tmp_path / "resaved"
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(
+        [str(soffice), f"-env:UserInstallation={profile}", "--headless", "--convert-to",
+         "xlsx", "--outdir", str(out), str(src)],
+        capture_output=True, text=True, timeout=240)
+    resaved = out / "acme.xlsx"
+    assert resaved.exists(), proc.stdout + proc.stderr
+    assert resaved.read_bytes() != src.read_bytes()  # really written by LibreOffice
+    assert read_xlsx(resaved).enterprise == e

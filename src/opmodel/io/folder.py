@@ -217,7 +217,9 @@ def _positions(text: str) -> Any:
         return None
 
 
-def _yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
+def yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
+    """1-based (line, column) of the deepest node of ``path`` found in a document parsed
+    with ruamel's round-trip loader (a mapping key's own position, or a list item's)."""
     line, col = 0, 0
     node = doc
     for part in path:
@@ -265,7 +267,7 @@ class _Placer:
             return issue.at(file, (file, 0, 0))
         if file not in self.docs:
             self.docs[file] = _positions(self.src.texts[file])
-        line, col = _yaml_position(self.docs[file], ypath)
+        line, col = yaml_position(self.docs[file], ypath)
         return issue.at(f"{file}:{line}:{col}", (file, line, col))
 
     def _place_csv(self, issue: Issue, table: Table) -> Issue:

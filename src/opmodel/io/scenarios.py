@@ -31,29 +31,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ..errors import InputError, Issue, ModelError, PathPart
 from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
+from .folder import yaml_position
 from .issues import pydantic_issues
 
 FILE = "scenarios.yaml"
-
-
-def _position(doc: object, path: tuple[PathPart, ...]) -> tuple[int, int]:
-    line, col, node = 0, 0, doc
-    for part in path:
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            break
-        try:
-            if isinstance(part, int) and isinstance(node, list) and part < len(node):
-                line, col = lc.item(part)
-                node = node[part]
-            elif isinstance(node, dict) and part in node:
-                line, col = lc.key(part)
-                node = node[part]
-            else:
-                break
-        except (KeyError, IndexError, TypeError):
-            break
-    return line + 1, col + 1
 
 
 def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) -> Scenarios:
@@ -105,7 +86,7 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     if issues:
         placed = []
         for i in issues:
-            line, col = _position(doc, i.path)
+            line, col = yaml_position(doc, i.path)
             placed.append(i.at(f"{FILE}:{line}:{col}", (FILE, line, col)))
         raise ModelError(placed, source=str(path))
     return Scenarios(scenarios=tuple(sc for _, sc in parsed))

@@ -67,3 +67,40 @@ def test_readme_own_model_commands_run(tmp_path: Path) -> None:
         done = subprocess.run([str(exe), *cmd[1:]], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _tour() -> list[list[str]]:
+    block = README.split("## What the demo shows", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return [ln.split("#")[0].split() for ln in block.strip().splitlines()]
+
+
+def test_readme_tour_names_real_things() -> None:
+    """The tour's ids exist in the example: initiatives, scenarios, cells."""
+    import opmodel
+    from opmodel.io.scenarios import read_scenarios
+
+    acme = opmodel.load(ROOT / "examples" / "acme")
+    scenarios = {s.id for s in read_scenarios(ROOT / "examples" / "acme", acme).scenarios}
+    for cmd in _tour():
+        assert cmd[0] == "opmodel" and cmd[2] == "examples/acme"
+        if cmd[1] == "explain":
+            acme.initiative(cmd[3])
+        if cmd[1] == "diff":
+            assert set(cmd[3:5]) <= scenarios | {"base"}
+        if "--explain" in cmd:
+            stage, unit = cmd[cmd.index("--explain") + 1].split("/")
+            acme.stage(stage)
+            acme.business_unit(unit)
+
+
+@pytest.mark.parametrize("cmd", [c for c in _tour() if c[1] in
+                                 ("gaps", "heatmap", "homogeneity", "apps", "explain")],
+                         ids=lambda c: c[1])
+def test_readme_tour_commands_run(cmd: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from opmodel.cli import app
+
+    args = [str(ROOT / a) if a == "examples/acme" else a for a in cmd[1:]]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output

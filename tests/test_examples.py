@@ -289,3 +289,16 @@ def test_yaml_files_start_with_explaining_comments(acme_path: Path) -> None:
             head += 1
         assert 2 <= head <= 5, f.name
         assert lines[0].startswith(f"# {f.name}"), f.name
+
+
+def test_every_acme_scenario_applies_to_a_valid_model(acme: Enterprise,
+                                                      acme_path: Path) -> None:
+    from opmodel.io.scenarios import read_scenarios
+    from opmodel.optimize.scenario import apply
+
+    scenarios = read_scenarios(acme_path, acme).scenarios
+    assert {s.id for s in scenarios} >= {"lean", "dynamics", "customer-first", "three-years"}
+    for s in scenarios:
+        changed = apply(acme, s)
+        assert [i for i in opmodel.validate(changed) if i.severity == "error"] == []
+        assert changed != acme

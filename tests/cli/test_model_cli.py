@@ -91,12 +91,3 @@ def test_validate_strict_fails_on_warnings(starter_copy: Path) -> None:
 def test_validate_missing_path(tmp_path: Path) -> None:
     code, out = run("validate", str(tmp_path / "nope"))
     assert code == 1 and "no such folder" in out
-
-
-def test_demo_copies_and_summarises(tmp_path: Path, acme_path: Path) -> None:
-    if not (acme_path / "enterprise.yaml").exists():
-        pytest.skip("the Acme example is not bundled in this checkout")
-    code, out = run("demo", "--dir", str(tmp_path / "d"))
-    assert code == 0, out
-    assert (tmp_path / "d" / "acme" / "enterprise.yaml").exists()
-    assert "is valid" in out

@@ -93,5 +93,46 @@ def broken_rules(e: Enterprise, starts: dict[str, int]) -> list[str]:
     return out
 
 
+def plan_value(e: Enterprise, starts: dict[str, int], end_quarters: int = 4) -> float:
+    """Value of ``starts`` under docs/optimize.md "The value model", quarter by quarter.
+
+    Uses only the analysis scores (gap and weight per cell) and the Enterprise.
+    """
+    from opmodel.analysis import score
+    from opmodel.analysis.scoring import ASSESSED
+
+    sc = score(e)
+    T = e.horizon.quarters
+    pv = e.scoring.point_value
+    apps = {a.id: a for a in e.applications}
+    by_id = {it.id: it for it in e.initiatives}
+    total = 0.0
+    for t in [*range(T), T]:  # t == T: the end state, counted end_quarters times
+        weight = end_quarters if t == T else 1
+        done = [by_id[i] for i, s in starts.items() if t == T or s + by_id[i].duration <= t]
+        offered: dict[tuple[int, int], float] = {}
+        for it in done:
+            total += weight * (it.direct_value - it.added_run_cost) / 4
+            for eff in it.effects:
+                if eff.capability not in sc.capabilities:
+                    continue
+                c = sc.capabilities.index(eff.capability)
+                units = eff.business_units or sc.business_units
+                for u in units:
+                    if u not in sc.business_units:
+                        continue
+                    b = sc.business_units.index(u)
+                    if sc.status[c, b] == ASSESSED and sc.gap[c, b] > 0:
+                        offered[(c, b)] = offered.get((c, b), 0.0) + eff.uplift
+        for (c, b), up in offered.items():
+            total += weight * sc.weight[c, b] * min(up, sc.gap[c, b]) * pv / 4
+        retired = {a for it in done for a in it.retires}
+        for a in retired:
+            app = apps.get(a)
+            if app is not None and app.lifecycle != "retired":
+                total += weight * app.annual_run_cost / 4
+    return total
+
+
 def plan_starts(plan: Plan) -> dict[str, int]:
     return {i: int(s) for i, s in zip(plan.instance.ids, plan.start, strict=True) if s >= 0}

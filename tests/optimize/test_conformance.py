@@ -203,3 +203,30 @@ def test_thread_count_can_change_between_solves() -> None:
     m = model([ini("a", cost=10, value=10)])
     for threads in (None, 1, 2, None, 1):
         assert optimize(m, SolveOptions(threads=threads)).status == "optimal"
+
+
+def test_warm_start_does_not_stand_in_for_the_optimum() -> None:
+    """The ranked list is handed to HiGHS as its starting plan; the plan returned must be the
+    optimum, worth exactly what the solver says, not the starting plan.
+
+    ``big`` (cost 200, +2 on c1) fits only in 2027Q1, the one quarter with 300; ``quick``
+    (cost 100, +3 on c2 capped at the gap 2, and 1 of direct value) and ``twin`` (cost 100,
+    the same +3 on c2) close the same cell. Worth per quarter delivered: big 2, quick 3,
+    twin 2, so started in 2027Q1 (7 quarters of value): 14, 21, 14.
+    Optimum: big + quick in 2027Q1 = 35 (big + twin = 28, then quick adds only its direct
+    value from 2027Q2: 1 · 6 → 34). The ranked list (value per cost: quick, twin, big)
+    funds quick and leaves no room for big: 21. HiGHS 1.16 took the ranked list through
+    presolve, credited it 35 in its reduced space, stopped "optimal" and handed back the
+    starting plan itself (worth 21).
+    """
+    e = model([ini("big", cost=200, uplift={"c1": 2}),
+               ini("quick", cost=100, uplift={"c2": 3}, value=1),
+               ini("twin", cost=100, uplift={"c2": 3})],
+              budget=[300, 100, 100, 100], gap=2)
+    p = optimize(e, SolveOptions(time_limit=20, seed=0))
+    assert p.baselines["ranked list"].value == pytest.approx(21)
+    assert starts(p) == {"big": q(0), "quick": q(0), "twin": None}
+    assert p.objective == pytest.approx(35)
+    assert p.solver_objective == pytest.approx(p.objective)
+    assert p.status == "optimal"
+    assert p.bound == pytest.approx(35)

@@ -80,6 +80,7 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
         size={"rows": milp.n_rows, "columns": milp.n_cols, "nonzeros": milp.nnz,
               "binaries": milp.n_z},
         nodes=run.nodes, warm_start=warm_value, solver_objective=run.objective,
+        solver_note=run.note,
     )
 
 

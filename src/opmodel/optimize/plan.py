@@ -44,7 +44,10 @@ class Plan:
     warm_start: float | None = None
     """Value of the starting plan handed to the solver (the ranked list), if any."""
     solver_objective: float = 0.0
-    """The objective HiGHS reported (equal to ``objective`` up to tolerances)."""
+    """The MILP objective of the solver's plan before unneeded work is dropped (equal to
+    ``objective`` up to tolerances; checked against what HiGHS itself reported)."""
+    solver_note: str = ""
+    """What the solve needed beyond one plain HiGHS run (e.g. a re-solve), empty if nothing."""
 
     # -- summaries -----------------------------------------------------------------------
     @property
@@ -175,7 +178,8 @@ class Plan:
                        "time_limit": self.options.time_limit, "mip_gap": self.options.mip_gap,
                        "seed": self.options.seed, "threads": self.options.threads,
                        "warm_start_value": self.warm_start,
-                       "solver_objective": self.solver_objective, **self.size},
+                       "solver_objective": self.solver_objective, "note": self.solver_note,
+                       **self.size},
             "value": {"total": ev.total, "capability": ev.capability, "savings": ev.savings,
                       "direct": ev.direct, "in_horizon": ev.in_horizon,
                       "end_state": ev.end_state, "end_quarters": self.instance.end_quarters,

@@ -5,10 +5,18 @@ in one ``passModel`` call, solves it, and turns HiGHS's own model status into ei
 :class:`SolverRun` or an :class:`~opmodel.errors.OptimizationError` — here and nowhere else.
 The status is honest: ``"optimal"`` only when HiGHS proved optimality within
 :data:`PROVEN_GAP`; otherwise ``"feasible"`` with the remaining gap to the proven bound.
+
+HiGHS's word is checked, not taken: the objective reported is recomputed from the column
+vector it returns. With a starting plan (``setSolution``) HiGHS 1.16 can credit that plan a
+higher objective in its presolved space than the plan is worth, prune the whole tree with
+it, stop "optimal" and hand back the starting plan itself. When the returned vector is not
+worth what HiGHS says, the model is solved once more without the starting plan, and the
+better of the two vectors is kept with its own objective and a bound HiGHS did prove.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +29,9 @@ from .formulation import Milp
 
 PROVEN_GAP = 1e-4
 """Largest relative gap still called "optimal" (HiGHS's default ``mip_rel_gap``)."""
+
+AGREE = 1e-6
+"""Relative tolerance within which HiGHS's objective must match the vector it returns."""
 
 Status = Literal["optimal", "feasible"]
 
@@ -67,6 +78,10 @@ class SolverRun:
     gap: float
     time: float
     nodes: int
+    note: str = ""
+    """What had to be done beyond one plain solve (empty when nothing)."""
+    consistent: bool = True
+    """Whether the objective HiGHS reported is that of the vector returned."""
 
 
 _STOPPED = {"kTimeLimit": "the time limit", "kIterationLimit": "the iteration limit",
@@ -89,7 +104,59 @@ def relative_gap(objective: float, bound: float) -> float:
 def run_highs(milp: Milp, options: SolveOptions, start: np.ndarray | None = None,
               progress: Callable[[Progress], None] | None = None,
               minimize: bool = False) -> SolverRun:
-    """Solve ``milp`` (maximize, or minimize its cost when ``minimize``) with HiGHS."""
+    """Solve ``milp`` (maximize, or minimize its cost when ``minimize``) with HiGHS.
+
+    ``objective`` is always the objective of the returned ``x`` (recomputed here); when
+    HiGHS reported another one for it, see the module notes: the solve is repeated without
+    ``start`` in the time left and ``note`` says so.
+    """
+    t0 = time.perf_counter()
+    run = _solve_once(milp, options, start, progress, minimize)
+    if run.consistent:
+        return run
+    retry: SolverRun | None = None
+    if start is not None:
+        left = max(0.1, options.time_limit - (time.perf_counter() - t0))
+        try:
+            retry = _solve_once(milp, dataclasses.replace(options, time_limit=left), None,
+                                progress, minimize)
+        except (InfeasibleError, SolverError):  # the first vector is feasible: keep it
+            retry = None
+    return _reconcile(run, retry, minimize, time.perf_counter() - t0)
+
+
+def _reconcile(first: SolverRun, retry: SolverRun | None, minimize: bool,
+               elapsed: float) -> SolverRun:
+    """The better vector of an inconsistent solve and its retry, with a bound HiGHS proved.
+
+    The bound of a consistent retry is a proof. Without one, the first run's bound is kept
+    (a node pruned by the overrated starting plan is bounded by that rating, so it still
+    bounds every plan) but nothing is called optimal on its word alone.
+    """
+    sign = 1.0 if minimize else -1.0  # sign · objective is minimized
+    runs = [first] if retry is None else [first, retry]
+    best = min(runs, key=lambda r: sign * r.objective)
+    proof = retry if retry is not None and retry.consistent else None
+    bound = (proof or first).bound
+    # the bound is never below the plan in hand (never above it when minimizing)
+    bound = min(bound, best.objective) if minimize else max(bound, best.objective)
+    gap = relative_gap(-best.objective, -bound) if minimize else \
+        relative_gap(best.objective, bound)
+    proven = proof is not None and gap <= PROVEN_GAP + 1e-12
+    note = first.note or "HiGHS reported another objective for its plan"
+    if retry is not None:
+        note += "; solved again without the starting plan"
+        if proof is None:
+            note += f" ({retry.note or 'which did not agree either'})"
+    return SolverRun("optimal" if proven else "feasible", (proof or first).solver_status,
+                     best.x, best.objective, bound, gap, elapsed,
+                     first.nodes + (retry.nodes if retry is not None else 0), note,
+                     consistent=proof is not None)
+
+
+def _solve_once(milp: Milp, options: SolveOptions, start: np.ndarray | None,
+                progress: Callable[[Progress], None] | None, minimize: bool) -> SolverRun:
+    """One HiGHS solve; ``consistent`` False when its objective is not that of its vector."""
     t0 = time.perf_counter()
     if milp.n_cols == 0:
         return SolverRun("optimal", "kModelEmpty", np.zeros(0), 0.0, 0.0, 0.0,
@@ -134,16 +201,20 @@ def run_highs(milp: Milp, options: SolveOptions, start: np.ndarray | None = None
                               hint="see the conflicting rules listed above")
     if name == "kOptimal" or (name in _STOPPED and has_solution):
         x = np.asarray(h.getSolution().col_value, dtype=float)
-        obj = float(info.objective_function_value)
+        reported = float(info.objective_function_value)
+        obj = float(milp.cost @ x) + float(milp.offset)
+        consistent = abs(reported - obj) <= AGREE * max(1.0, abs(reported), abs(obj))
+        note = "" if consistent else (f"HiGHS reported {reported:,.6g} for a plan worth "
+                                      f"{obj:,.6g}")
         bound = float(info.mip_dual_bound)
         if not np.isfinite(bound):
             bound = float("inf") if not minimize else float("-inf")
         gap = relative_gap(obj, bound) if not minimize else relative_gap(-obj, -bound)
         if name == "kOptimal" and not np.isfinite(gap):
             gap = 0.0
-        proven = name == "kOptimal" and gap <= PROVEN_GAP + 1e-12
+        proven = consistent and name == "kOptimal" and gap <= PROVEN_GAP + 1e-12
         return SolverRun("optimal" if proven else "feasible", name, x, obj, bound, gap, elapsed,
-                         int(info.mip_node_count))
+                         int(info.mip_node_count), note, consistent)
     if name in _STOPPED:
         raise SolverError(f"HiGHS stopped at {_STOPPED[name]} after {elapsed:.1f} s without "
                           "finding any feasible plan",

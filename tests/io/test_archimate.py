@@ -218,6 +218,36 @@ def test_errors_inside_the_file_are_located(starter_path: Path, tmp_path: Path) 
     assert issue.location == f"m.xml:{rel.sourceline}"  # the assessment's relationship
 
 
+
+def test_bad_id_and_quarter_are_located(starter_path: Path, tmp_path: Path) -> None:
+    """An element's id property and a quarter that break the rules: E-ID and E-QUARTER
+    with the folder's messages, at the element's line."""
+    path = write_archimate(opmodel.load(starter_path), tmp_path / "m.xml")
+    tree = etree.parse(str(path))
+    root = tree.getroot()
+    defs = {d.findtext(f"{{{NS}}}name"): d.get("identifier")
+            for d in root.iter(f"{{{NS}}}propertyDefinition")}
+
+    def value_of(ident: str, key: str) -> etree._Element:
+        el = next(e for e in root.iter(f"{{{NS}}}element") if e.get("identifier") == ident)
+        prop = next(p for p in el.iter(f"{{{NS}}}property")
+                    if p.get("propertyDefinitionRef") == defs[key])
+        return prop.find(f"{{{NS}}}value")
+
+    value_of("id-capability-quoting", "id").text = " Quoting Tool "
+    value_of("id-initiative-service-desk", "earliest_start").text = "2027Q5"
+    tree.write(str(path))
+    lines = {e.get("identifier"): e.sourceline
+             for e in etree.parse(str(path)).getroot().iter(f"{{{NS}}}element")}
+    with pytest.raises(ModelError) as info:
+        read_archimate(path)
+    got = {(i.code, i.message, i.location) for i in info.value.errors}
+    assert ("E-ID", "'Quoting Tool' is not a valid id (lower-case letters, digits, '_', '.', "
+            "'-'; starting with a letter or digit)",
+            f"m.xml:{lines['id-capability-quoting']}") in got
+    assert ("E-QUARTER", "'2027Q5' is not a quarter like 2027Q1",
+            f"m.xml:{lines['id-initiative-service-desk']}") in got
+
 # -- hostile and malformed input -----------------------------------------------------------
 @pytest.mark.parametrize("name", ["billion-laughs.xml", "external-entity.xml"])
 def test_entities_are_refused(name: str, tmp_path: Path) -> None:

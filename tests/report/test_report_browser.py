@@ -199,3 +199,57 @@ def test_plateau_slider_shows_the_heat_map_after_each_quarter(page: Page) -> Non
         "Array.from(document.querySelectorAll('#plateau-chart .role-title-text text'))"
         ".some(t => t.textContent.includes('after 2028Q4'))")
     assert page.errors == []
+
+
+UNPACK_JS = """
+  function column(col, n) {
+    if (Array.isArray(col)) return col;
+    const out = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = col.d[col.i[k]];
+    return out;
+  }
+  function unpack(x) {
+    if (Array.isArray(x)) return x.map(unpack);
+    if (x && typeof x === 'object') {
+      if (x.__packed) {
+        const p = x.__packed, names = Object.keys(p.c), cols = {};
+        names.forEach(f => { cols[f] = column(p.c[f], p.n); });
+        return Array.from({length: p.n},
+                          (_, k) => Object.fromEntries(names.map(f => [f, cols[f][k]])));
+      }
+      return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, unpack(v)]));
+    }
+    return x;
+  }
+"""
+
+
+def test_every_chart_compiles_without_vega_lite_warnings(page: Page) -> None:
+    # each chart of the report (and the drill-down's own map, if any) drawn again with
+    # Vega's warnings on: Vega-Lite may not complain about any of them
+    messages: list[str] = []
+
+    def keep(m: Any) -> None:
+        if m.type in ("warning", "error"):
+            messages.append(m.text)
+
+    page.page.on("console", keep)
+    try:
+        names = page.js("(async () => {" + UNPACK_JS + """
+          const DATA = JSON.parse(document.getElementById('report-data').textContent);
+          const specs = Object.entries(DATA.charts);
+          if (DATA.drill.spec) specs.push(['drill', DATA.drill.spec]);
+          for (const [name, spec] of specs) {
+            const el = document.createElement('div');
+            document.body.appendChild(el);
+            const res = await vegaEmbed(el, unpack(spec), {renderer: 'svg', actions: false,
+                                                           logLevel: 2});
+            res.view.finalize();
+            el.remove();
+          }
+          return specs.map(s => s[0]);
+        })()""")
+    finally:
+        page.page.remove_listener("console", keep)
+    assert "heatmap-capability" in names
+    assert messages == []

@@ -12,8 +12,11 @@ left out with a warning (never given a zero).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +63,8 @@ class _Reader:
     places: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
     skips: dict[str, tuple[int, int]] = field(default_factory=dict)
     lines: dict[int, dict[Any, int]] = field(default_factory=dict)
+    rows: dict[str, list[int]] = field(default_factory=dict)  # table → line of each row
+    marked: dict[tuple[PathPart, ...], dict[Any, int]] = field(default_factory=dict)
 
     def mark(self, rec: dict[str, Any], what: Any, line: int) -> None:
         """Remember the line that gave ``rec`` its field (or list item) ``what``."""
@@ -77,18 +82,35 @@ class _Reader:
     def place(self, issue: Issue) -> Issue:
         if issue.location is not None:
             return issue
-        path = issue.path
-        line = 1
-        for n in range(len(path), 0, -1):
-            if path[:n] in self.places:
-                line = self.places[path[:n]]
-                break
+        line = self.line_of(issue.path)
         return issue.at(f"{self.path.name}:{line}", (self.path.name, line, 0))
+
+    def line_of(self, path: tuple[PathPart, ...]) -> int:
+        """The line of the longest known prefix of ``path`` (1 if none is known)."""
+        for n in range(len(path), 0, -1):
+            head = path[:n]
+            if head in self.places:
+                return self.places[head]
+            m = 3 if head[0] == "policy" else 2  # an entity's path: (table, i) or policy's
+            if n > m and head[:m] in self.marked:  # a field a relationship gave it
+                what = head[m:]
+                marks = self.marked[head[:m]]
+                key = what[0] if len(what) == 1 else what
+                if key in marks:
+                    return marks[key]
+            if n == 2 and head[0] in self.rows and isinstance(head[1], int):
+                rows = self.rows[head[0]]
+                if 0 <= head[1] < len(rows):
+                    return rows[head[1]]
+        return 1
 
 
 _NAME, _DOC, _PROPERTIES = _q("name"), _q("documentation"), _q("properties")
+_RELATIONSHIP = _q("relationship")
+_REF = "propertyDefinitionRef"
 _TYPE = f"{{{XSI}}}type"
 _ASSESSED = ASSESSMENTS.columns[2:]
+_ASSESSMENT_KEYS = frozenset((*_ASSESSED, "applicable"))
 
 
 def _first(el: etree._Element, tag: str) -> str | None:
@@ -115,16 +137,7 @@ def _scan(el: etree._Element, defs: dict[str, str]
     for c in el:
         tag = c.tag
         if tag == _PROPERTIES:
-            for p in c:
-                key = defs.get(p.get("propertyDefinitionRef") or "")
-                if key is None or key in props or not len(p):
-                    continue
-                v = p[0]
-                if len(p) > 1 and v.get(XML_LANG) not in (None, "en"):
-                    v = next((x for x in p if x.get(XML_LANG) in (None, "en")), v)
-                text = (v.text or "").strip()
-                if text:
-                    props[key] = text
+            _props(c, defs, props)
         elif tag in (_NAME, _DOC):
             en = c.get(XML_LANG) in (None, "en")
             text = (c.text or "").strip() or None
@@ -133,6 +146,27 @@ def _scan(el: etree._Element, defs: dict[str, str]
             elif tag == _DOC and (doc is None or (en and not doc_en)):
                 doc, doc_en = text, en
     return name, doc, props
+
+
+def _props(holder: etree._Element, defs: dict[str, str], props: dict[str, str]) -> None:
+    """Fill ``props`` from a ``<properties>`` element: the first non-empty value of each
+    property (in English or with no language, else the first), keyed by its definition's
+    name. A hot loop (inlined for assessments in :func:`_read_relationships`): it touches
+    each ``property`` element once and reads its first value directly."""
+    get = defs.get
+    for p in holder:
+        key = get(p.get(_REF, ""))
+        if key is None or key in props:
+            continue
+        n = len(p)
+        if not n:
+            continue
+        v = p[0]
+        if n > 1 and v.get(XML_LANG) not in (None, "en"):
+            v = next((x for x in p if x.get(XML_LANG) in (None, "en")), v)
+        text = v.text
+        if text and (text := text.strip()):
+            props[key] = text
 
 
 def _slug(text: str, taken: set[str], prefix: str) -> str:
@@ -155,10 +189,32 @@ def _split(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split(";") if p.strip()]
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a file is read.
+
+    A large exchange file becomes a million short-lived dicts and strings and then some
+    100,000 model objects; the collector would scan that growing heap again and again
+    (about a quarter of the import time) although none of it forms reference cycles that
+    need it. Reference counting still frees everything; the collector runs again after.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read(path: str | os.PathLike[str]) -> LoadResult:
     """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error."""
-    p = Path(path)
-    tree = parse_file(p)
+    with _gc_paused():
+        return _read(Path(path))
+
+
+def _read(p: Path) -> LoadResult:
+    tree = parse_file(p, remove_blank_text=True)  # the reader never looks at indentation
     root = tree.getroot()
     rd = _Reader(p)
     if root.tag != _q("model"):
@@ -337,31 +393,55 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
     fits: list[dict[str, Any]] = []
     data["assessments"], data["application_fits"] = assessments, fits
     holder = root.find(_q("relationships"))
-    for r in holder.iterchildren(_q("relationship")) if holder is not None else ():
-        _relation(rd, r, defs, els, assessments, fits)
+    if holder is None:
+        return
+    rows = rd.rows.setdefault("assessments", [])
+    element = els.get
+    assessed = {ref: key for ref, key in defs.items() if key in _ASSESSMENT_KEYS}.get
+    for r in holder.iterchildren(_RELATIONSHIP):
+        src, dst = element(r.get("source") or ""), element(r.get("target") or "")
+        if src is None or dst is None:
+            rd.skip("relationship(s) naming an element the file does not have",
+                    r.sourceline or 1)
+            continue
+        if src.skipped or dst.skipped:
+            continue  # left out with its element, which was reported already
+        xtype = r.get(_TYPE) or "?"
+        if xtype == "Association" and src.kind == "bu" and dst.kind == "capability":
+            # one per assessment, the most common relationship by far: _props inlined,
+            # reading only the assessment's properties
+            pr: dict[str, str] = {}
+            for c in r:
+                if c.tag != _PROPERTIES:
+                    continue
+                for prop in c:
+                    key = assessed(prop.get(_REF, ""))
+                    if key is None or key in pr:
+                        continue
+                    n = len(prop)
+                    if not n:
+                        continue
+                    v = prop[0]
+                    if n > 1 and v.get(XML_LANG) not in (None, "en"):
+                        v = next((x for x in prop if x.get(XML_LANG) in (None, "en")), v)
+                    text = v.text
+                    if text and (text := text.strip()):
+                        pr[key] = text
+            rec: dict[str, Any] = {"capability": dst.key, "business_unit": src.key}
+            applicable = pr.pop("applicable", None)
+            rec.update(pr)
+            if applicable is not None and applicable.lower() == "false":
+                rec["applicable"] = False
+            rows.append(r.sourceline or 1)
+            assessments.append(rec)
+            continue
+        _relation(rd, r, xtype, src, dst, defs, fits)
 
 
-def _relation(rd: _Reader, r: etree._Element, defs: dict[str, str], els: dict[str, _El],
-              assessments: list[dict[str, Any]], fits: list[dict[str, Any]]) -> None:
-    xtype = r.get(_TYPE) or "?"
+def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
+              defs: dict[str, str], fits: list[dict[str, Any]]) -> None:
     line = r.sourceline or 1
-    src, dst = els.get(r.get("source") or ""), els.get(r.get("target") or "")
-    if src is None or dst is None:
-        rd.skip("relationship(s) naming an element the file does not have", line)
-        return
-    if src.skipped or dst.skipped:
-        return  # left out with its element, which was reported already
     name_, _, pr = _scan(r, defs)
-    if xtype == "Association" and src.kind == "bu" and dst.kind == "capability":
-        rec: dict[str, Any] = {"capability": dst.key, "business_unit": src.key}
-        for k in _ASSESSED:  # the most common relationship by far: kept lean
-            if k in pr:
-                rec[k] = pr[k]
-        if pr.get("applicable", "").lower() == "false":
-            rec["applicable"] = False
-        rd.places[("assessments", len(assessments))] = line
-        assessments.append(rec)
-        return
     name = (name_ or "").lower()
     s, t = src.rec, dst.rec
     pair = (xtype, src.kind, dst.kind)
@@ -501,8 +581,9 @@ def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:
 def _placed(rd: _Reader, path: tuple[PathPart, ...], el: _El) -> None:
     """Places of an entity and of what its relationships gave it."""
     rd.places[path] = el.line
-    for what, line in rd.lines.get(id(el.rec), {}).items():
-        rd.places[(*path, *what) if isinstance(what, tuple) else (*path, what)] = line
+    marks = rd.lines.get(id(el.rec))
+    if marks:
+        rd.marked[path] = marks
 
 
 def _number(v: Any) -> bool:

@@ -19,10 +19,11 @@ from ..errors import InputError, Issue, ModelError
 MAX_BYTES = 1 << 30  # 1 GiB: far above any real model
 
 
-def _parser() -> etree.XMLParser:
+def _parser(remove_blank_text: bool = False) -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            dtd_validation=False, huge_tree=False, remove_comments=True,
-                           remove_pis=True, collect_ids=False)
+                           remove_pis=True, collect_ids=False,
+                           remove_blank_text=remove_blank_text)
 
 
 def _issue(path: Path, line: int, col: int | None, msg: str, hint: str | None = None) -> Issue:
@@ -52,8 +53,14 @@ def refused(path: Path, line: int) -> ModelError:
         source=str(path))
 
 
-def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
-    """Parse ``path`` safely; raise :class:`ModelError` (located) if it is not plain XML."""
+def parse_file(path: str | os.PathLike[str], *, remove_blank_text: bool = False
+               ) -> etree._ElementTree:
+    """Parse ``path`` safely; raise :class:`ModelError` (located) if it is not plain XML.
+
+    ``remove_blank_text`` leaves out the whitespace between elements (indentation), which
+    is most of the text nodes of a pretty-printed file: a reader that only looks at
+    elements, attributes and the text of leaf elements gets the same answers from a
+    tree ~40 % smaller, that is quicker to build, walk and free."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such file", hint="give the path of an exchange file (.xml)")
@@ -68,7 +75,7 @@ def parse_file(path: str | os.PathLike[str]) -> etree._ElementTree:
     if line is not None:
         raise refused(p, line)
     try:
-        tree = etree.fromstring(data, _parser()).getroottree()
+        tree = etree.fromstring(data, _parser(remove_blank_text)).getroottree()
     except etree.XMLSyntaxError as exc:
         ln, col = exc.position if exc.position else (exc.lineno or 1, 0)
         msg = str(exc.msg or exc).split(", line ")[0]

@@ -7,10 +7,12 @@ The job is the planning loop of DESIGN.md, each step one library call:
    TIME, rank stability (:mod:`opmodel.analysis`)
 2. the plan — the optimal funded portfolio beside the ranked-list and funding-driven
    baselines, every decision explained (:mod:`opmodel.optimize`)
-3. around the plan — the roadmap (Gantt, spend, mix, plateaus), the efficient frontier and
-   the Monte Carlo cost risk
+3. around the plan — the roadmap (Gantt, spend, mix, plateaus), the Monte Carlo cost risk
+   and the efficient frontier
 4. the files — HTML, workbook and charts, written through a temporary folder so a failure
-   never leaves a half-written report behind.
+   never leaves a half-written report behind. The charts are drawn to PNG and SVG in the
+   background as soon as their data exist (:class:`.exports.ChartJobs`): the analysis
+   charts while the optimizer solves, the plan's before its decisions are explained.
 
 Progress is reported through a callback ``progress(step, done, total)`` (``total`` None
 when the length of the step is not known), so the CLI can draw progress bars.
@@ -18,8 +20,10 @@ when the length of the step is not known), so the CLI can draw progress bars.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
     from ..optimize.risk import CostRisk
     from ..optimize.roadmap import Roadmap
     from ..optimize.scenario import Scenario
+    from .exports import ChartSpec
     from .findings import Findings
 
 ProgressFn = Callable[[str, float, float | None], None]
@@ -103,6 +108,27 @@ class ReportOptions:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The analysis step's results: all the heat maps, gap, consolidation, TIME and
+    stability charts need, available before the optimizer starts."""
+
+    enterprise: Enterprise
+    scores: Scores
+    weights: WeightsResult
+    stage_map: HeatMap
+    capability_map: HeatMap
+    gaps: GapTable
+    homogeneity: HomogeneityResult
+    time: TimeResult
+    stability: StabilityResult
+
+    @property
+    def money_unit(self) -> str:
+        e = self.enterprise
+        return f"{e.currency} {e.unit}"
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything the report shows, computed once and shared by HTML, workbook and charts."""
 
@@ -142,6 +168,12 @@ class ReportData:
         return [] if self.frontier is None else self.frontier.to_rows()
 
     def findings(self) -> Findings:
+        """The report's findings (computed once, then shared by the HTML, the workbook and
+        the charts)."""
+        return self._findings
+
+    @functools.cached_property
+    def _findings(self) -> Findings:
         from .findings import findings
 
         return findings(self)
@@ -157,6 +189,8 @@ class ReportResult:
     charts: tuple[Path, ...]
     data: ReportData
     timings: dict[str, float]
+    chart_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each chart took its worker process."""
 
     @property
     def size(self) -> int:
@@ -198,8 +232,16 @@ def default_command(source: str | os.PathLike[str] | None, out_dir: Path | None,
 def compute(e: Enterprise, *, scenario: Scenario | None = None,
             options: ReportOptions | None = None, progress: ProgressFn | None = None,
             source: str | os.PathLike[str] | None = None,
-            out_dir: Path | None = None) -> ReportData:
-    """Run analysis, plan, roadmap, frontier and risk for the report (no files written)."""
+            out_dir: Path | None = None,
+            on_analysis: Callable[[Analysis], None] | None = None,
+            on_plan: Callable[[ReportData], None] | None = None) -> ReportData:
+    """Run analysis, plan, roadmap, cost risk, explanations and frontier for the report (no
+    files written).
+
+    The report draws its charts while the rest is computed: ``on_analysis`` is called with
+    the analysis before the optimizer starts, ``on_plan`` with the report data so far
+    (no explanations or frontier yet) as soon as the plan, its roadmap and cost risk are
+    known."""
     from .. import __version__
 
     opts = options or ReportOptions()
@@ -224,6 +266,8 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     stab = stability(e, top=10, draws=opts.stability_draws, seed=opts.seed, scores=s)
     step("analysis", 1, 1)
     timings["analysis"] = time.perf_counter() - t0
+    if on_analysis is not None:
+        on_analysis(Analysis(e, s, w, stage_map, cap_map, gaps, homog, tc, stab))
 
     t0 = time.perf_counter()
     solve_opts = opts.solve_options()
@@ -236,25 +280,28 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     step("solving", plan.solve_time, plan.solve_time)
     timings["solve"] = time.perf_counter() - t0
 
+    road = _roadmap(plan, step, timings)
+    risk = _risk(plan, opts, step, timings)
+    data = ReportData(
+        enterprise=e, scenario=name, options=opts, scores=s, weights=w, stage_map=stage_map,
+        capability_map=cap_map, gaps=gaps, homogeneity=homog, time=tc, stability=stab,
+        plan=plan, explanations=(), roadmap=road, frontier=None, risk=risk,
+        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
+        command=default_command(source, out_dir, name, opts), version=__version__,
+        timings=timings)
+    if on_plan is not None:
+        on_plan(data)
+
     t0 = time.perf_counter()
     step("explaining decisions", 0, 1)
     expl = tuple(explain_all(plan))
     step("explaining decisions", 1, 1)
     timings["explain"] = time.perf_counter() - t0
 
-    road = _roadmap(plan, step, timings)
     front = _frontier(e, opts, step, timings)
     if front is not None:
         front = with_plan(front, plan, e)
-    risk = _risk(plan, opts, step, timings)
-
-    return ReportData(
-        enterprise=e, scenario=name, options=opts, scores=s, weights=w, stage_map=stage_map,
-        capability_map=cap_map, gaps=gaps, homogeneity=homog, time=tc, stability=stab,
-        plan=plan, explanations=expl, roadmap=road, frontier=front, risk=risk,
-        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
-        command=default_command(source, out_dir, name, opts), version=__version__,
-        timings=timings)
+    return dataclasses.replace(data, explanations=expl, frontier=front)
 
 
 def _roadmap(plan: Plan, step: ProgressFn, timings: dict[str, float]) -> Roadmap | None:
@@ -316,6 +363,37 @@ def _risk(plan: Plan, opts: ReportOptions, step: ProgressFn,
 
 
 # -- writing ---------------------------------------------------------------------------------
+class _Staging:
+    """The temporary folder inside ``out`` the files are written to, and the chart workers
+    writing into it. :meth:`close` removes it (and ``out`` itself if it was made for a
+    report that failed and is still empty)."""
+
+    def __init__(self, out: Path, charts: bool, processes: int,
+                 start: int | None = None) -> None:
+        from .exports import ChartJobs
+
+        self.out = out
+        self.made = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+        self.jobs: ChartJobs | None = None
+        try:
+            if charts:
+                (self.tmp / "charts").mkdir()
+                self.jobs = ChartJobs(self.tmp / "charts", processes=processes, start=start)
+        except BaseException:
+            self.close(failed=True)
+            raise
+
+    def close(self, failed: bool) -> None:
+        if self.jobs is not None:
+            self.jobs.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if failed and self.made:
+            with contextlib.suppress(OSError):
+                self.out.rmdir()  # only when empty
+
+
 def build_report(e: Enterprise, *, scenario: Scenario | None = None,
                  out_dir: str | os.PathLike[str], options: ReportOptions | None = None,
                  progress: ProgressFn | None = None,
@@ -325,42 +403,82 @@ def build_report(e: Enterprise, *, scenario: Scenario | None = None,
 
     ``source`` (the model's path) is only used to print the command that reproduces the
     report. Files are written to a temporary folder first and moved into place at the end,
-    so an error never leaves a half-written report.
+    so an error never leaves a half-written report. The charts of the analysis are drawn by
+    a worker process while the optimizer solves (it uses one core).
     """
+    from .exports import analysis_chart_specs, plan_chart_specs
+
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file", hint="give a folder for -o")
     opts = options or ReportOptions()
     step = progress or _noop
-    data = compute(e, scenario=scenario, options=opts, progress=step, source=source,
-                   out_dir=out)
-    return write_report(data, out, progress=step)
+    early: dict[str, Any] = {}
+    staging: list[_Staging] = []
+
+    def on_analysis(a: Analysis) -> None:
+        t0 = time.perf_counter()
+        specs = analysis_chart_specs(a)
+        early["specs"], early["time"] = specs, time.perf_counter() - t0
+        if opts.charts:
+            st = _Staging(out, True, opts.processes, start=1)
+            staging.append(st)
+            assert st.jobs is not None
+            st.jobs.submit(specs.values())
+
+    def on_plan(d: ReportData) -> None:
+        # the plan's charts that need neither explanations (the Gantt) nor the frontier
+        t0 = time.perf_counter()
+        specs = plan_chart_specs(d, skip=("roadmap-gantt", "frontier"))
+        early["specs"] = {**early["specs"], **specs}
+        early["time"] += time.perf_counter() - t0
+        if staging and staging[0].jobs is not None:
+            staging[0].jobs.submit(specs.values())
+
+    try:
+        data = compute(e, scenario=scenario, options=opts, progress=step, source=source,
+                       out_dir=out, on_analysis=on_analysis, on_plan=on_plan)
+        if "time" in early:
+            data.timings["specs"] = early["time"]
+    except BaseException:
+        for st in staging:
+            st.close(failed=True)
+        raise
+    return _write(data, out, step, staging[0] if staging else None, early.get("specs"))
 
 
 def write_report(data: ReportData, out_dir: str | os.PathLike[str],
                  progress: ProgressFn | None = None) -> ReportResult:
     """Write the files of a computed report to ``out_dir`` (created when absent)."""
-    from .exports import ChartJobs, chart_specs
+    return _write(data, Path(out_dir), progress or _noop, None, None)
+
+
+def _write(data: ReportData, out: Path, step: ProgressFn, staging: _Staging | None,
+           early: dict[str, ChartSpec] | None) -> ReportResult:
+    """Write the report's files through ``staging`` (made here when None), whose chart
+    workers already draw the ``early`` charts."""
+    from .exports import chart_specs, spare_cores
     from .html import render_html
     from .workbook import write_workbook
 
-    step = progress or _noop
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     timings = dict(data.timings)
-    tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
-    jobs: ChartJobs | None = None
+    if staging is None:
+        staging = _Staging(out, data.options.charts, data.options.processes)
+    tmp, jobs = staging.tmp, staging.jobs
+    failed = True
     try:
         t0 = time.perf_counter()
         step("writing report.html", 0, 1)
-        specs = chart_specs(data)
-        if data.options.charts:  # rendered by worker processes while the files are written
-            (tmp / "charts").mkdir()
-            jobs = ChartJobs(specs, tmp / "charts", processes=data.options.processes)
+        specs = chart_specs(data, early)
+        timings["specs"] = timings.get("specs", 0.0) + time.perf_counter() - t0
+        if jobs is not None:  # drawn by the workers while the files are written
+            jobs.add_workers(spare_cores())
+            jobs.submit(c for name, c in specs.items() if early is None or name not in early)
+        t1 = time.perf_counter()
         html = render_html(data, specs)
         (tmp / "report.html").write_text(html, encoding="utf-8")
         step("writing report.html", 1, 1)
-        timings["html"] = time.perf_counter() - t0
+        timings["html"] = time.perf_counter() - t1
 
         t0 = time.perf_counter()
         step("writing results.xlsx", 0, 1)
@@ -369,28 +487,29 @@ def write_report(data: ReportData, out_dir: str | os.PathLike[str],
         timings["workbook"] = time.perf_counter() - t0
 
         charts: list[Path] = []
+        seconds: dict[str, float] = {}
         if jobs is not None:
             t0 = time.perf_counter()
             written = jobs.collect(lambda k, n: step("charts (PNG, SVG)", k, n))
             charts = [out / "charts" / p.name for p in written]
+            seconds = dict(jobs.seconds)
             timings["charts"] = time.perf_counter() - t0
 
         # move into place: the charts folder is replaced as a whole, then the files
-        if charts:
+        if jobs is not None:
             final = out / "charts"
             if final.exists():
                 shutil.rmtree(final)
             os.replace(tmp / "charts", final)
         for name in ("results.xlsx", "report.html"):
             os.replace(tmp / name, out / name)
+        failed = False
     finally:
-        if jobs is not None:
-            jobs.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        staging.close(failed)
     data = dataclasses.replace(data, timings=timings)
     return ReportResult(out, out / "report.html", out / "results.xlsx", tuple(charts), data,
-                        timings)
+                        timings, seconds)
 
 
-__all__ = ["DEMO_FRONTIER", "ProgressFn", "ReportData", "ReportOptions", "ReportResult",
-           "build_report", "compute", "default_command", "write_report"]
+__all__ = ["DEMO_FRONTIER", "Analysis", "ProgressFn", "ReportData", "ReportOptions",
+           "ReportResult", "build_report", "compute", "default_command", "write_report"]

@@ -17,7 +17,7 @@ from ..analysis.provenance import cell_provenance
 from ..optimize.baselines import FUNDING, RANKED
 
 if TYPE_CHECKING:
-    from .build import ReportData
+    from .build import Analysis, ReportData
 
 Tone = Literal["neutral", "good", "warn", "bad"]
 MAX_WORK = 3
@@ -132,16 +132,25 @@ def _names(items: list[str], limit: int = 3) -> str:
     return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
 
 
-def findings(d: ReportData) -> Findings:
+@dataclass(frozen=True)
+class AnalysisFindings:
+    """The findings that need only the analysis (no plan): the report can draw their charts
+    while the optimizer is still solving."""
+
+    headline: Finding
+    heatmap: Finding
+    consolidation: Finding
+    applications: Finding
+
+
+def analysis_findings(d: Analysis | ReportData) -> AnalysisFindings:
+    """The hottest cell, the heat map, consolidation and applications findings."""
     e = d.enterprise
     cur, unit = e.currency, e.unit
 
     def m(x: float | None) -> str:
         return money(x, cur, unit)
 
-    stages = {s.id: s.name for s in e.stages}
-    bus = {b.id: b.name for b in e.business_units}
-    plan = d.plan
     hm = d.stage_map
 
     # -- the hottest stage × unit cell ----------------------------------------------------
@@ -175,6 +184,48 @@ def findings(d: ReportData) -> Findings:
     heat = Finding(hm_title, f"{d.gaps.with_gap:,} of {d.gaps.assessed:,} assessed capability × "
                    "unit cells have a gap. A cell shows the hottest capability of the stage "
                    "(priority = weight × gap / 5, 0–1).")
+
+    # -- consolidation ----------------------------------------------------------------------
+    h = d.homogeneity
+    cands = h.top_candidates(3)
+    if cands:
+        top = "; ".join(f"{c.name}: keep {c.keep.name}, retire {len(c.retire)} "
+                        f"({m(c.savings)})" for c in cands)
+        consolidation = Finding(
+            f"{len(h.candidates)} capabilities run on several applications; consolidating "
+            f"saves up to {m(h.total_savings)} a year",
+            f"Largest savings: {top}.", "warn")
+    else:
+        consolidation = Finding("Every capability runs on one application",
+                                "No consolidation candidates.", "good")
+
+    # -- applications (TIME) ----------------------------------------------------------------
+    counts, costs = d.time.counts(), d.time.cost()
+    apps = Finding(
+        f"{counts['eliminate']} applications to eliminate and {counts['migrate']} to migrate, "
+        f"costing {m(costs['eliminate'] + costs['migrate'])} a year",
+        f"Of {sum(counts.values())} applications in use: invest {counts['invest']}, migrate "
+        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']} "
+        "(functional and technical fit, 1–4; 3 or more is high).",
+        "warn" if counts["eliminate"] else "neutral")
+
+    return AnalysisFindings(headline, heat, consolidation, apps)
+
+
+def findings(d: ReportData) -> Findings:
+    e = d.enterprise
+    cur, unit = e.currency, e.unit
+
+    def m(x: float | None) -> str:
+        return money(x, cur, unit)
+
+    stages = {s.id: s.name for s in e.stages}
+    bus = {b.id: b.name for b in e.business_units}
+    plan = d.plan
+    a = analysis_findings(d)
+    headline, heat, consolidation, apps = a.headline, a.heatmap, a.consolidation, \
+        a.applications
+    h = d.homogeneity
 
     # -- the five hottest cells and why ---------------------------------------------------
     hot = tuple(_hot_cell(d, row, stages, bus) for row in d.gaps.rows[:5])
@@ -242,30 +293,6 @@ def findings(d: ReportData) -> Findings:
                       f"Guardrails: {'; '.join(rules)}.", "good")
     else:
         mix = Finding(f"Spend by kind: {mix_now}", "The model sets no mix guardrails.")
-
-    # -- consolidation ----------------------------------------------------------------------
-    h = d.homogeneity
-    cands = h.top_candidates(3)
-    if cands:
-        top = "; ".join(f"{c.name}: keep {c.keep.name}, retire {len(c.retire)} "
-                        f"({m(c.savings)})" for c in cands)
-        consolidation = Finding(
-            f"{len(h.candidates)} capabilities run on several applications; consolidating "
-            f"saves up to {m(h.total_savings)} a year",
-            f"Largest savings: {top}.", "warn")
-    else:
-        consolidation = Finding("Every capability runs on one application",
-                                "No consolidation candidates.", "good")
-
-    # -- applications (TIME) ----------------------------------------------------------------
-    counts, costs = d.time.counts(), d.time.cost()
-    apps = Finding(
-        f"{counts['eliminate']} applications to eliminate and {counts['migrate']} to migrate, "
-        f"costing {m(costs['eliminate'] + costs['migrate'])} a year",
-        f"Of {sum(counts.values())} applications in use: invest {counts['invest']}, migrate "
-        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']} "
-        "(functional and technical fit, 1–4; 3 or more is high).",
-        "warn" if counts["eliminate"] else "neutral")
 
     # -- roadmap -----------------------------------------------------------------------------
     ev = plan.evaluation
@@ -406,4 +433,5 @@ def _hot_cell(d: ReportData, row: object, stages: dict[str, str],
                    row.pain, row.priority, why, text, closed, tuple(closers))
 
 
-__all__ = ["Finding", "Findings", "HotCell", "Kpi", "findings", "money", "pct"]
+__all__ = ["AnalysisFindings", "Finding", "Findings", "HotCell", "Kpi", "analysis_findings",
+           "findings", "money", "pct"]

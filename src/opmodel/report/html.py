@@ -8,6 +8,7 @@ script unpacks it before handing each spec to ``vegaEmbed``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -206,8 +207,13 @@ def provenance_payload(d: ReportData) -> dict[str, Any]:
 
 
 def drill_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, Any]:
-    """The drill-down from a stage × unit cell: the capability heat map (filtered to the
-    stage by the script) and, per cell, the (capability, unit) cell that drives it."""
+    """The drill-down from a stage × unit cell: a capability heat map (filtered to the
+    stage by the script) and, per cell, the (capability, unit) cell that drives it.
+
+    The map is the report's capability chart when that shows every capability; else (the
+    chart shows the hottest) its own spec of :func:`.exports.capability_view`, every
+    capability or, for very large models, the level-1 capabilities."""
+    from .charts import heatmap_chart, top_columns
     from .exports import capability_view
 
     e, hm = d.enterprise, d.stage_map
@@ -221,8 +227,15 @@ def drill_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, A
             drivers[f"{col}|{row}"] = None if x.driver is None else \
                 [x.driver.capability, x.driver.business_unit]
     cv = capability_view(d)
-    return {"chart": "heatmap-capability" if cap_spec is not None else None,
-            "drivers": drivers, "cap_drivers": _group_drivers(d, cv),
+    own = None
+    if cap_spec is not None and (cv is not d.capability_map
+                                 or top_columns(d.capability_map) is not None):
+        import altair as alt
+
+        with alt.utils.schemapi.debug_mode(False):
+            own = pack_spec(heatmap_chart(cv, limit=None).to_dict(validate=False))
+    return {"chart": "heatmap-capability" if cap_spec is not None and own is None else None,
+            "spec": own, "drivers": drivers, "cap_drivers": _group_drivers(d, cv),
             "level": cv.level, "stages": {st.id: st.name for st in e.stages},
             "rows": dict(zip(hm.rows, hm.row_names, strict=True)), "all": ALL}
 
@@ -256,15 +269,16 @@ def _group_drivers(d: ReportData, hm: Any) -> dict[str, list[str]]:
 def plateau_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, Any] | None:
     """The capability heat map today and after each quarter: the chart's spec once, and per
     step the columns that change."""
-    from .charts import heatmap_records
-    from .exports import capability_view, plateau_maps
+    from .charts import heatmap_records, top_columns
+    from .exports import plateau_maps
 
     if d.roadmap is None or cap_spec is None:
         return None
-    maps = plateau_maps(d, capability_view(d))
+    maps = plateau_maps(d, d.capability_map)
+    keep = top_columns(d.capability_map)  # the columns of the chart
     steps = []
     for label, m in maps:
-        recs = heatmap_records(m)
+        recs = heatmap_records(m, keep)
         steps.append({"label": label, "value": [_clean(r["value"]) for r in recs],
                       "label_": pack_records([{"v": r["label"]} for r in recs])["c"]["v"],
                       "dark": [r["dark"] for r in recs],
@@ -272,11 +286,15 @@ def plateau_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str,
     base = cap_spec.get("data", {}).get("values")
     if not isinstance(base, list) or len(base) != len(steps[0]["value"]):
         return None
-    return {"chart": "heatmap-capability", "steps": steps, "closing": _closing_counts(maps)}
+    note = None
+    if keep is not None:
+        note = f"the {len(keep)} hottest of {len(d.capability_map.columns):,} capabilities"
+    return {"chart": "heatmap-capability", "steps": steps, "closing": _closing_counts(maps),
+            "note": note}
 
 
 def _closing_counts(maps: list[tuple[str, Any]]) -> list[int]:
-    """Cells with priority above 0.2 at each step (the hot cells left)."""
+    """Cells with priority above 0.2 at each step (the hot cells left, in the whole map)."""
     out = []
     for _, m in maps:
         v = np.nan_to_num(np.asarray(m.values[:-1], dtype=float), nan=0.0)
@@ -292,10 +310,24 @@ def _resource(name: str) -> str:
 def _env() -> Any:
     import jinja2
 
+    class Cache(jinja2.FileSystemBytecodeCache):
+        """The compiled template in the cache folder (a tenth of a second each run); a
+        cache that cannot be written only costs that time."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    cache = None
+    folder = _cache_dir()
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        cache = Cache(str(folder), "jinja-%s.cache")
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda n: _resource(n)),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        bytecode_cache=cache)
     return env
 
 
@@ -364,6 +396,16 @@ def _fmt_num(x: float | None, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _shown(d: ReportData) -> str | None:
+    """How many capabilities the capability chart shows, when not all of them."""
+    from .charts import top_columns
+
+    keep = top_columns(d.capability_map)
+    if keep is None:
+        return None
+    return f"the {len(keep)} hottest of the {len(d.capability_map.columns):,} capabilities"
+
+
 def _context(d: ReportData, f: Any, specs: dict[str, ChartSpec], m: Any) -> dict[str, Any]:
     from . import tables
 
@@ -386,6 +428,7 @@ def _context(d: ReportData, f: Any, specs: dict[str, ChartSpec], m: Any) -> dict
         "inputs": tables.input_rows(d),
         "risk_lines": tables.risk_line_rows(d),
         "frontier_rows": d.frontier_rows(),
+        "cap_shown": _shown(d),
         "hot": f.hot_cells,
     }
 

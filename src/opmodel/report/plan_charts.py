@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
-from .charts import CONFIG
+from .charts import CONFIG, ch, inline
 
 if TYPE_CHECKING:
     from ..optimize.frontier import Frontier
@@ -23,35 +23,52 @@ def _kind_scale() -> alt.Scale:
     return alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))
 
 
-def gantt_chart(plan: Plan, title: str | None = None) -> alt.TopLevelMixin:
-    """Funded initiatives as bars over the quarters of the horizon, coloured by kind."""
+GANTT_LIMIT = 60
+"""A Gantt shows at most this many bars: the most valuable initiatives (the value lost if
+each alone were dropped); the schedule CSV lists them all."""
+
+
+def gantt_chart(plan: Plan, title: str | None = None,
+                limit: int = GANTT_LIMIT) -> alt.TopLevelMixin:
+    """Funded initiatives as bars over the quarters of the horizon, coloured by kind; with
+    more than ``limit``, the ``limit`` most valuable (in roadmap order)."""
     from ..optimize.roadmap import roadmap
+    from ..optimize.value import marginal_values
 
     r = roadmap(plan)
     Q = list(r.quarters)
+    gantt = list(r.gantt)
+    if len(gantt) > limit:
+        worth = marginal_values(plan.instance, plan.start)
+        pos = {it.id: i for i, it in enumerate(plan.instance.enterprise.initiatives)}
+        best = sorted(gantt, key=lambda g: (-float(worth[pos[g["id"]]]), g["id"]))[:limit]
+        ids = {g["id"] for g in best}
+        gantt = [g for g in gantt if g["id"] in ids]
     rows = [{**g, "end_quarter": Q[g["end_index"]],
              "label": f"{g['id']}{' (mandatory)' if g['mandatory'] else ''}",
-             "x0": g["start_index"], "x1": g["end_index"] + 1} for g in r.gantt]
+             "x0": g["start_index"], "x1": g["end_index"] + 1} for g in gantt]
     order = [row["label"] for row in rows]
     e = plan.instance.enterprise
     height = max(120, 18 * len(rows))
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        y=alt.Y("label:N", sort=order, title=None),
+    shown = (f"the {len(rows)} most valuable of {len(r.gantt)} funded initiatives"
+             if len(rows) < len(r.gantt) else f"{len(rows)} funded initiatives")
+    base = alt.Chart(inline(rows)).encode(
+        **ch(y=alt.Y("label:N", sort=order, title=None)),
     )
     bars = base.mark_bar(cornerRadius=2, height=12).encode(
-        x=alt.X("x0:Q", title=None, scale=alt.Scale(domain=[0, len(Q)]),
+        **ch(x=alt.X("x0:Q", title=None, scale=alt.Scale(domain=[0, len(Q)]),
                 axis=alt.Axis(values=list(range(len(Q))), labelExpr=_quarter_expr(Q),
                               grid=True)),
         x2="x1:Q",
         color=alt.Color("kind:N", scale=_kind_scale(), title="kind"),
         tooltip=[alt.Tooltip("id:N"), alt.Tooltip("name:N"), alt.Tooltip("kind:N"),
                  alt.Tooltip("start:N"), alt.Tooltip("end_quarter:N", title="finish"),
-                 alt.Tooltip("cost:Q", format=",.0f")],
+                 alt.Tooltip("cost:Q", format=",.0f")]),
     )
     return bars.properties(
         width=560, height=height,
         title=alt.Title(title or f"{e.name}: roadmap",
-                        subtitle=f"{len(rows)} funded initiatives; plan {plan.status_text}"),
+                        subtitle=f"{shown}; plan {plan.status_text}"),
     ).configure(**CONFIG)
 
 
@@ -78,16 +95,16 @@ def spend_chart(plan: Plan, title: str | None = None) -> alt.TopLevelMixin:
     x = alt.X("quarter:O", title=None, sort=list(inst.quarters))
     data = [{**r, "budget": None} for r in bar_rows] + \
         [{**r, "kind": None, "spend": None} for r in lines]
-    base = alt.Chart(alt.Data(values=data))
+    base = alt.Chart(inline(data))
     stack = base.transform_filter("datum.spend != null").mark_bar().encode(
-        x=x, y=alt.Y("sum(spend):Q", title=f"{e.currency} {e.unit}"),
+        **ch(x=x, y=alt.Y("sum(spend):Q", title=f"{e.currency} {e.unit}"),
         color=alt.Color("kind:N", scale=_kind_scale(), title="kind"),
         tooltip=[alt.Tooltip("pool:N"), alt.Tooltip("quarter:N"), alt.Tooltip("kind:N"),
-                 alt.Tooltip("sum(spend):Q", format=",.0f", title="spend")],
+                 alt.Tooltip("sum(spend):Q", format=",.0f", title="spend")]),
     )
     budget = base.transform_filter("datum.budget != null").mark_tick(
         color="#d62728", thickness=2, size=28).encode(
-        x=x, y=alt.Y("budget:Q"), tooltip=[alt.Tooltip("budget:Q", format=",.0f")])
+        **ch(x=x, y=alt.Y("budget:Q"), tooltip=[alt.Tooltip("budget:Q", format=",.0f")]))
     layered = alt.layer(stack, budget).properties(width=max(240, 46 * len(inst.quarters)),
                                                   height=200)
     chart = layered.facet(row=alt.Row("pool:N", title=None))
@@ -100,17 +117,17 @@ def spend_chart(plan: Plan, title: str | None = None) -> alt.TopLevelMixin:
 def frontier_chart(f: Frontier, name: str = "", currency: str = "") -> alt.TopLevelMixin:
     """Value of the best plan against the budget scale, today's budget marked."""
     rows: list[dict[str, Any]] = [r for r in f.to_rows() if r["value"] is not None]
-    base = alt.Chart(alt.Data(values=rows))
+    base = alt.Chart(inline(rows))
     line = base.mark_line(point=True, color="#2171b5").encode(
-        x=alt.X("scale:Q", title="budget (× today)", axis=alt.Axis(format="%")),
+        **ch(x=alt.X("scale:Q", title="budget (× today)", axis=alt.Axis(format="%")),
         y=alt.Y("value:Q", title=f"value of the best plan {currency}".strip()),
         tooltip=[alt.Tooltip("scale:Q", format=".0%"), alt.Tooltip("budget:Q", format=",.0f"),
                  alt.Tooltip("value:Q", format=",.0f"), alt.Tooltip("status:N"),
-                 alt.Tooltip("funded:Q")],
+                 alt.Tooltip("funded:Q")]),
     )
     now = base.transform_filter("datum.current").mark_point(
-        size=160, shape="diamond", filled=True, color="#d62728").encode(x="scale:Q",
-                                                                         y="value:Q")
+        size=160, shape="diamond", filled=True, color="#d62728").encode(**ch(x="scale:Q",
+                                                                         y="value:Q"))
     return alt.layer(line, now).properties(
         width=480, height=280,
         title=alt.Title(f"{name}: efficient frontier".strip(": "),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
-from .charts import CONFIG, colour_scale
+from .charts import CONFIG, ch, colour_scale, inline
 from .plan_charts import KIND_COLOURS
 
 if TYPE_CHECKING:
@@ -59,17 +59,17 @@ def baselines_chart(plan: Plan, money: str = "", title: str | None = None
                      "note": b.note + (" (breaks rules)" if b.breaks else "")})
     order = [r["plan"] for r in rows]
     bars = alt.Chart().mark_bar(height=26).encode(
-        x=alt.X("value:Q", title=f"value {money}".strip(), axis=alt.Axis(format=",.0f")),
+        **ch(x=alt.X("value:Q", title=f"value {money}".strip(), axis=alt.Axis(format=",.0f")),
         y=alt.Y("plan:N", sort=order, title=None, axis=alt.Axis(labelFontSize=12)),
         color=alt.Color("plan:N", scale=alt.Scale(domain=list(BASELINE_COLOURS),
                                                   range=list(BASELINE_COLOURS.values())),
                         legend=None),
         tooltip=[alt.Tooltip("plan:N"), alt.Tooltip("value:Q", format=",.0f"),
                  alt.Tooltip("share:Q", format=".0%", title="share of the optimum"),
-                 alt.Tooltip("note:N")])
+                 alt.Tooltip("note:N")]))
     text = bars.mark_text(align="left", dx=5, fontSize=12, fontWeight="bold").encode(
-        text=alt.Text("share:Q", format=".0%"), color=alt.value("#222"))
-    return (alt.layer(bars, text, data=alt.Data(values=rows))
+        **ch(text=alt.Text("share:Q", format=".0%"), color=alt.value("#222")))
+    return (alt.layer(bars, text, data=inline(rows))
             .properties(width=460, height=alt.Step(38), title=alt.Title(
                 title or "The optimized plan against deciding by list or by funding",
                 subtitle="same model, same budget and rules; % = share of the optimum's value"))
@@ -86,15 +86,15 @@ def value_over_time_chart(plan: Plan, money: str = "") -> alt.TopLevelMixin:
         for q, v in zip(plan.quarters, ev.per_quarter, strict=True):
             acc += float(v)
             rows.append({"plan": name, "quarter": q, "value": round(acc, 2)})
-    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True, strokeWidth=2.5).encode(
-        x=alt.X("quarter:O", sort=list(plan.quarters), title=None,
+    chart = alt.Chart(inline(rows)).mark_line(point=True, strokeWidth=2.5).encode(
+        **ch(x=alt.X("quarter:O", sort=list(plan.quarters), title=None,
                 axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=f"value delivered so far {money}".strip(),
                 axis=alt.Axis(format=",.0f")),
         color=alt.Color("plan:N", scale=alt.Scale(domain=list(BASELINE_COLOURS),
                                                   range=list(BASELINE_COLOURS.values())),
                         title=None, legend=alt.Legend(orient="top-left")),
-        tooltip=["plan:N", "quarter:N", alt.Tooltip("value:Q", format=",.0f")])
+        tooltip=["plan:N", "quarter:N", alt.Tooltip("value:Q", format=",.0f")]))
     return chart.properties(width=460, height=240, title=alt.Title(
         "Value delivered inside the horizon", subtitle="cumulative, per quarter")
     ).configure(**CONFIG)
@@ -125,8 +125,9 @@ def gantt_chart(gantt: list[dict[str, Any]], quarters: tuple[str, ...],
               axis=alt.Axis(values=list(range(len(Q))), labelExpr=_quarter_expr(Q), grid=True,
                             orient="top", labelAlign="left", labelFontWeight="bold"))
     bars = alt.Chart().mark_bar(cornerRadius=3, height={"band": 0.72}).encode(
-        x=x, x2="x1:Q",
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        **ch(x=x, x2="x1:Q",
+        # labels are cut to 42 characters above: no measuring and cutting by Vega
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
         color=alt.Color("kind:N", scale=kind_scale(), title="kind",
                         legend=alt.Legend(orient="top", direction="horizontal")),
         stroke=alt.condition("datum.mandatory == 'yes'", alt.value("#222"),
@@ -136,13 +137,13 @@ def gantt_chart(gantt: list[dict[str, Any]], quarters: tuple[str, ...],
                  alt.Tooltip("kind:N"), alt.Tooltip("owner:N"), alt.Tooltip("start:N"),
                  alt.Tooltip("finish:N"), alt.Tooltip("cost:Q", format=",.0f"),
                  alt.Tooltip("worth:Q", format=",.0f", title="value lost if dropped"),
-                 alt.Tooltip("mandatory:N")])
+                 alt.Tooltip("mandatory:N")]))
     sub = "bars run from the start of the first quarter to the end of the last; " \
           "outlined: mandatory"
     if hidden:
         sub = f"the {limit} most valuable of {len(gantt)} funded initiatives " \
               f"({hidden} more in the table); " + sub
-    return (bars.properties(data=alt.Data(values=data), width=max(420, 70 * len(Q)),
+    return (bars.properties(data=inline(data), width=max(420, 70 * len(Q)),
                             height=alt.Step(20),
                             title=alt.Title(title or "Funded roadmap", subtitle=sub))
             .configure(**CONFIG))
@@ -164,26 +165,26 @@ def mix_chart(mix: list[dict[str, Any]], quarters: tuple[str, ...],
     rules = [{"kind": g["kind"], "limit": g["limit"], "label": g["label"]} for g in guardrails]
     xs = [*quarters, HORIZON]
     kinds = list(KIND_COLOURS)
-    base_bar = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        x=alt.X("quarter:O", sort=xs, title=None, axis=alt.Axis(labelAngle=-45)),
+    base_bar = alt.Chart(inline(rows)).mark_bar().encode(
+        **ch(x=alt.X("quarter:O", sort=xs, title=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("share:Q", title="share of spend", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("kind:N", scale=kind_scale(), legend=None),
         opacity=alt.condition("datum.whole == 'horizon'", alt.value(1.0), alt.value(0.75)),
         tooltip=["kind:N", "quarter:N", alt.Tooltip("share:Q", format=".0%"),
-                 alt.Tooltip("spend:Q", format=",.0f")])
+                 alt.Tooltip("spend:Q", format=",.0f")]))
     panels = []
     for k in kinds:
         bar = base_bar.transform_filter(f"datum.kind == '{k}'")
         layers: list[Any] = [bar]
         mine = [r for r in rules if r["kind"] == k]
         if mine:
-            rule_base = alt.Chart(alt.Data(values=mine))
+            rule_base = alt.Chart(inline(mine))
             layers.append(rule_base.mark_rule(color=BUDGET_COLOUR, strokeDash=[5, 3],
-                                              strokeWidth=2).encode(y="limit:Q"))
+                                              strokeWidth=2).encode(**ch(y="limit:Q")))
             layers.append(rule_base.mark_text(align="left", dx=3, dy=-7, fontSize=11,
                                               color=BUDGET_COLOUR).encode(
-                y="limit:Q", x=alt.value(0), text="label:N"))
+                **ch(y="limit:Q", x=alt.value(0), text="label:N")))
         panels.append(alt.layer(*layers).properties(
             width=max(200, 26 * len(xs)), height=170,
             title=alt.Title(k, fontSize=13, color=KIND_COLOURS[k])))
@@ -198,7 +199,7 @@ def plateau_chart(records: list[dict[str, Any]], steps: list[str], rows: list[st
                   columns: list[str], title: str | None = None) -> alt.TopLevelMixin:
     """The stage × unit priority heat map now and after each quarter, as small multiples."""
     cell = alt.Chart().mark_rect(stroke="white", strokeWidth=1).encode(
-        x=alt.X("column_name:N", sort=columns, title=None,
+        **ch(x=alt.X("column_name:N", sort=columns, title=None,
                 axis=alt.Axis(labelAngle=-40, labelLimit=90, labelFontSize=9, domain=False,
                               ticks=False)),
         y=alt.Y("row_name:N", sort=rows, title=None,
@@ -207,11 +208,11 @@ def plateau_chart(records: list[dict[str, Any]], steps: list[str], rows: list[st
                         legend=alt.Legend(orient="right", gradientLength=120)),
         tooltip=["step:N", alt.Tooltip("row_name:N", title="unit"),
                  alt.Tooltip("column_name:N", title="stage"),
-                 alt.Tooltip("value:Q", format=".2f", title="priority")])
+                 alt.Tooltip("value:Q", format=".2f", title="priority")]))
     chart = cell.properties(width=alt.Step(22), height=alt.Step(16)).facet(
         facet=alt.Facet("step:N", sort=steps, title=None,
                         header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
-        columns=min(5, len(steps)), data=alt.Data(values=records), spacing=10)
+        columns=min(5, len(steps)), data=inline(records), spacing=10)
     return chart.properties(title=alt.Title(
         title or "The heat map as the roadmap delivers",
         subtitle="priority by unit and stage today and after each quarter (hottest "
@@ -234,7 +235,7 @@ def consolidation_chart(candidates: list[dict[str, Any]], total: float, money: s
            alt.Tooltip("homogeneity:Q", format=".0%"), alt.Tooltip("note:N", title="keep"),
            alt.Tooltip("retire:N"), alt.Tooltip("units:N")]
     bars = alt.Chart().mark_bar(height={"band": 0.75}).encode(
-        x=alt.X("savings:Q", title=f"savings a year {money}".strip(),
+        **ch(x=alt.X("savings:Q", title=f"savings a year {money}".strip(),
                 axis=alt.Axis(format=",.0f")),
         y=y,
         color=alt.Color("homogeneity:Q", scale=alt.Scale(scheme="redyellowgreen",
@@ -242,15 +243,15 @@ def consolidation_chart(candidates: list[dict[str, Any]], total: float, money: s
                         title="homogeneity", legend=alt.Legend(
                             orient="bottom", gradientLength=140, format=".0%",
                             titleOrient="left")),
-        tooltip=tip)
+        tooltip=tip))
     amount = bars.mark_text(align="left", dx=4, fontSize=11).encode(
-        text=alt.Text("savings:Q", format=",.0f"), color=alt.value("#222"))
+        **ch(text=alt.Text("savings:Q", format=",.0f"), color=alt.value("#222")))
     notes = alt.Chart().mark_text(align="left", fontSize=11, color="#444").encode(
-        y=alt.Y("name:N", sort=order, axis=None), x=alt.value(0), text="note:N",
-        tooltip=tip)
+        **ch(y=alt.Y("name:N", sort=order, axis=None), x=alt.value(0), text="note:N",
+        tooltip=tip))
     left = alt.layer(bars, amount).properties(width=340, height=alt.Step(22))
     right = notes.properties(width=330, height=alt.Step(22))
-    return (alt.hconcat(left, right, data=alt.Data(values=data), spacing=28)
+    return (alt.hconcat(left, right, data=inline(data), spacing=28)
             .properties(title=alt.Title(
                 title or "Consolidation candidates",
                 subtitle=f"savings = run cost of the applications to retire; {total:,.0f} "
@@ -273,19 +274,19 @@ def risk_spend_chart(risk: CostRisk, quarters: tuple[str, ...], budgets: dict[tu
            alt.Tooltip("budget:Q", format=",.0f")]
     base = alt.Chart()
     planned = base.mark_bar(color="#9ecae1", width={"band": 0.7}).encode(
-        x=x, y=alt.Y("planned:Q", title=money or "spend"), tooltip=tip)
-    band = base.mark_rule(color="#08519c", strokeWidth=3).encode(x=x, y="p50:Q", y2="p80:Q",
-                                                                 tooltip=tip)
-    p80 = base.mark_tick(color="#08519c", thickness=2, size=14).encode(x=x, y="p80:Q",
-                                                                       tooltip=tip)
+        **ch(x=x, y=alt.Y("planned:Q", title=money or "spend"), tooltip=tip))
+    band = base.mark_rule(color="#08519c", strokeWidth=3).encode(**ch(x=x, y="p50:Q", y2="p80:Q",
+                                                                 tooltip=tip))
+    p80 = base.mark_tick(color="#08519c", thickness=2, size=14).encode(**ch(x=x, y="p80:Q",
+                                                                       tooltip=tip))
     bud = base.transform_filter("datum.budget != null").mark_tick(
-        color=BUDGET_COLOUR, thickness=2.5, size=30).encode(x=x, y="budget:Q", tooltip=tip)
+        color=BUDGET_COLOUR, thickness=2.5, size=30).encode(**ch(x=x, y="budget:Q", tooltip=tip))
     layered = alt.layer(planned, band, p80, bud).properties(
         width=max(240, 40 * len(quarters)), height=170)
     return (layered.facet(column=alt.Column("pool:N", title=None,
                                             header=alt.Header(labelFontSize=12,
                                                               labelFontWeight="bold")),
-                          data=alt.Data(values=rows))
+                          data=inline(rows))
             .properties(title=alt.Title(
                 title or "Cost risk per quarter",
                 subtitle=f"bars: planned spend; blue line: P50–P80 of {risk.draws:,} cost draws "
@@ -306,7 +307,7 @@ def overrun_chart(risk: CostRisk, quarters: tuple[str, ...],
                          "budget": r["budget"], "p80": round(r["p80"], 2)}
     rows = list(best.values())
     bars = alt.Chart().mark_bar(width={"band": 0.7}).encode(
-        x=alt.X("quarter:O", sort=list(quarters), title=None, axis=alt.Axis(labelAngle=-45)),
+        **ch(x=alt.X("quarter:O", sort=list(quarters), title=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("p:Q", title="overrun probability", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("p:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]),
@@ -314,15 +315,15 @@ def overrun_chart(risk: CostRisk, quarters: tuple[str, ...],
         tooltip=["pool:N", "quarter:N", alt.Tooltip("p:Q", format=".0%", title="probability"),
                  alt.Tooltip("line:N", title="budget line"),
                  alt.Tooltip("budget:Q", format=",.0f"),
-                 alt.Tooltip("p80:Q", format=",.0f", title="P80 spend")])
+                 alt.Tooltip("p80:Q", format=",.0f", title="P80 spend")]))
     text = bars.mark_text(dy=-6, fontSize=10).encode(
-        text=alt.Text("p:Q", format=".0%"), color=alt.value("#333"))
+        **ch(text=alt.Text("p:Q", format=".0%"), color=alt.value("#333")))
     layered = alt.layer(bars, text).properties(width=max(240, 40 * len(quarters)),
                                                height=150)
     return (layered.facet(column=alt.Column("pool:N", title=None,
                                             header=alt.Header(labelFontSize=12,
                                                               labelFontWeight="bold")),
-                          data=alt.Data(values=rows))
+                          data=inline(rows))
             .properties(title=alt.Title(
                 title or "Chance of overrunning the budget",
                 subtitle="per pool, by the end of each quarter (budget lines with the model's "

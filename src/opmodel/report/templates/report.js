@@ -164,11 +164,13 @@
   var D = DATA.drill;
   // one stage of the capability heat map (the same chart as in the export, filtered)
   function stageSpec(stage) {
-    var full = D.chart && DATA.charts[D.chart];
+    var full = D.spec || (D.chart && DATA.charts[D.chart]);
     if (!full) return null;
     var spec = unpack(full), name = D.stages[stage] || stage;
     spec.data.values = spec.data.values.filter(function (r) { return r.stage === name; });
     if (!spec.data.values.length) return null;
+    // one stage, named in the heading: no stage names, lines or rules between stages
+    if (spec.layer) spec.layer = spec.layer.filter(function (l) { return !/^stage-/.test(l.name || ""); });
     spec.title = { text: name + ": priority by business unit and capability",
                    subtitle: D.level ? "capabilities rolled up to level " + D.level + "; bottom row: all units"
                                      : "bottom row: all units, hottest cell" };
@@ -222,7 +224,8 @@
         return o;
       }) };
       spec.title = { text: "Priority by business unit and capability — " + st.label,
-                     subtitle: PL.closing[i] + " cells with priority above 0.2" + (i ? " (today: " + PL.closing[0] + ")" : "") };
+                     subtitle: (PL.note ? PL.note + "; " : "") + PL.closing[i] + " cells with priority above 0.2" +
+                               (i ? " (today: " + PL.closing[0] + ")" : "") };
       out.textContent = st.label + ": " + PL.closing[i] + " cells above priority 0.2" + (i ? " (today " + PL.closing[0] + ")" : "");
       return embed($("#plateau-chart"), spec, "plateau");
     }

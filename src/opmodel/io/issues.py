@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, PathPart
 from ..model import Enterprise
+from ..model.base import PATTERN_ISSUES
 
 _TYPE_CODES = {
     "missing": "E-MISSING",
@@ -55,6 +56,20 @@ def _inner_model(ann: Any) -> type[BaseModel] | None:
     return None
 
 
+# what pydantic's str_strip_whitespace removes (Unicode White_Space): Python's str.strip()
+# also removes \x1c-\x1f, which pydantic keeps
+_STRIPPED = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _checked_text(value: Any) -> str:
+    """The text a pattern was matched against: the input after pydantic's stripping and its
+    ``coerce_numbers_to_str``."""
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", errors="replace")
+    return value.strip(_STRIPPED) if isinstance(value, str) else str(value)
+
+
 def _show(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
     return text if len(text) <= 60 else text[:57] + "…'"
@@ -72,6 +87,10 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             code, msg = etype, e["msg"]
             if code == "E-MISSING" and not loc[len(prefix):]:
                 msg = e["msg"]
+        elif etype == "string_pattern_mismatch" and (
+                (e.get("ctx") or {}).get("pattern") in PATTERN_ISSUES):
+            code, template = PATTERN_ISSUES[e["ctx"]["pattern"]]  # ids and quarters
+            msg = template.replace("{value}", _checked_text(e.get("input")))
         elif etype == "missing":
             code, msg = "E-MISSING", f"required field '{field}' is missing"
         elif etype == "extra_forbidden":

@@ -1,7 +1,11 @@
 """Shared building blocks of the metamodel: frozen entities, ids, quarters, scales.
 
 Validators raise errors whose *type* is an opmodel issue code (``E-QUARTER``…), so that
-adapters can turn pydantic's error list into located issues without guessing.
+adapters can turn pydantic's error list into located issues without guessing. Ids and
+quarters are checked by pydantic's own (Rust) pattern matching instead — a model has
+hundreds of thousands of ids — so their errors arrive as ``string_pattern_mismatch``
+carrying the pattern, and :data:`PATTERN_ISSUES` gives the opmodel code and message for
+each pattern.
 """
 
 from __future__ import annotations
@@ -9,31 +13,20 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from .quarter import is_quarter
+from .quarter import QUARTER_RE
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+SLUG_RE = re.compile(ID_PATTERN)
 
-
-def _check_slug(v: str) -> str:
-    if not SLUG_RE.match(v):
-        raise PydanticCustomError(
-            "E-ID",
-            "'{value}' is not a valid id (lower-case letters, digits, '_', '.', '-';"
-            " starting with a letter or digit)",
-            {"value": v},
-        )
-    return v
-
-
-def _check_quarter(v: str) -> str:
-    if not is_quarter(v):
-        raise PydanticCustomError(
-            "E-QUARTER", "'{value}' is not a quarter like 2027Q1", {"value": v}
-        )
-    return v
+#: pattern → (issue code, message template with ``{value}``) for pydantic's
+#: ``string_pattern_mismatch`` errors on :data:`Id` and :data:`Quarter` fields
+PATTERN_ISSUES: dict[str, tuple[str, str]] = {
+    ID_PATTERN: ("E-ID", "'{value}' is not a valid id (lower-case letters, digits, '_', '.',"
+                         " '-'; starting with a letter or digit)"),
+    QUARTER_RE.pattern: ("E-QUARTER", "'{value}' is not a quarter like 2027Q1"),
+}
 
 
 def _as_tuple(v: Any) -> Any:
@@ -45,8 +38,8 @@ def _as_tuple(v: Any) -> Any:
     return v
 
 
-Id = Annotated[str, AfterValidator(_check_slug)]
-Quarter = Annotated[str, AfterValidator(_check_quarter)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Quarter = Annotated[str, StringConstraints(pattern=QUARTER_RE.pattern)]
 IdList = Annotated[tuple[Id, ...], BeforeValidator(_as_tuple)]
 Maturity = Annotated[float, Field(ge=0, le=5)]
 NonNegative = Annotated[float, Field(ge=0)]

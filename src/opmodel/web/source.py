@@ -1,0 +1,148 @@
+"""Where the API reads its model from, and the snapshot it serves.
+
+A :class:`Source` answers two questions: what is the model's version now (cheaply, on every
+request) and what is the model (loaded only when the version changed). :class:`Models`
+keeps the last snapshot and reloads it once per new version, however many requests ask.
+
+- :class:`StoreSource`: a database URL (``sqlite:///…``, ``postgresql://…``) read through
+  :func:`opmodel.api.read`; the version is the store's model version.
+- :class:`FolderSource`: a model folder, read-only (the version is a fingerprint of the
+  files' sizes and modification times). ``opmodel serve FOLDER`` serves a store made beside
+  the folder instead; this one is for reading a folder as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import api
+from ..errors import Issue
+from ..model import Enterprise
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The model at one version, with the warnings it loaded with."""
+
+    enterprise: Enterprise
+    version: str
+    warnings: tuple[Issue, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+class Source:
+    """Base of the model sources."""
+
+    url: str
+    writable = False
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def load(self) -> tuple[Enterprise, list[Issue]]:
+        raise NotImplementedError
+
+    def scenarios(self, e: Enterprise) -> Any:
+        """The named scenarios (an :class:`~opmodel.optimize.scenario.Scenarios`)."""
+        from ..optimize.scenario import Scenarios
+
+        return Scenarios()
+
+
+def is_database_url(text: str) -> bool:
+    return "://" in text and text.split("://", 1)[0].split("+", 1)[0] in (
+        "sqlite", "postgresql", "postgres")
+
+
+class FolderSource(Source):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+
+    def version(self) -> str:
+        h = hashlib.sha256()
+        try:
+            entries = sorted(os.scandir(self.path), key=lambda d: d.name)
+        except OSError:
+            return "missing"
+        for d in entries:
+            if d.is_file():
+                st = d.stat()
+                h.update(f"{d.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()[:16]
+
+    def load(self) -> tuple[Enterprise, list[Issue]]:
+        r = api.read(self.path)
+        return r.enterprise, list(r.warnings)
+
+    def scenarios(self, e: Enterprise) -> Any:
+        from ..io.scenarios import read_scenarios
+
+        return read_scenarios(self.path, e)
+
+
+class StoreSource(Source):
+    """A store at a database URL; writes go through :mod:`opmodel.actions`."""
+
+    writable = True
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def version(self) -> str:
+        from .. import store  # type: ignore[attr-defined]
+
+        return str(store.model_version(self.url))
+
+    def load(self) -> tuple[Enterprise, list[Issue]]:
+        r = api.read(self.url)
+        return r.enterprise, list(r.warnings)
+
+    def scenarios(self, e: Enterprise) -> Any:
+        from .. import store  # type: ignore[attr-defined]
+
+        fn = getattr(store, "read_scenarios", None)
+        if fn is None:
+            return super().scenarios(e)
+        return fn(self.url, e)
+
+
+def source_for(text: str | os.PathLike[str] | Source) -> Source:
+    if isinstance(text, Source):
+        return text
+    s = str(text)
+    return StoreSource(s) if is_database_url(s) else FolderSource(s)
+
+
+class Models:
+    """The current snapshot of a source, reloaded once per new version."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot:
+        v = self.source.version()
+        snap = self._snap
+        if snap is not None and snap.version == v:
+            return snap
+        with self._lock:
+            snap = self._snap
+            v = self.source.version()
+            if snap is not None and snap.version == v:
+                return snap
+            for _ in range(3):  # a write may land while loading: load again
+                e, warnings = self.source.load()
+                after = self.source.version()
+                if after == v:
+                    break
+                v = after
+            snap = Snapshot(e, v, tuple(warnings))
+            self._snap = snap
+            return snap

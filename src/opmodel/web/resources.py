@@ -35,6 +35,7 @@ class Kind:
 
     path: str
     entity: str
+    """The Enterprise field (and the store's kind) holding the items."""
     items: Callable[[Enterprise], tuple[Any, ...]]
     key: tuple[str, ...] = ("id",)
 
@@ -43,20 +44,20 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("business-units", "business_unit", lambda e: e.business_units),
-    Kind("stages", "stage", lambda e: e.stages),
-    Kind("capabilities", "capability", lambda e: e.capabilities),
-    Kind("objectives", "objective", lambda e: e.objectives),
-    Kind("segments", "segment", lambda e: e.segments),
-    Kind("expectations", "expectation", lambda e: e.expectations),
-    Kind("assessments", "assessment", lambda e: e.assessments,
+    Kind("business-units", "business_units", lambda e: e.business_units),
+    Kind("stages", "stages", lambda e: e.stages),
+    Kind("capabilities", "capabilities", lambda e: e.capabilities),
+    Kind("objectives", "objectives", lambda e: e.objectives),
+    Kind("segments", "segments", lambda e: e.segments),
+    Kind("expectations", "expectations", lambda e: e.expectations),
+    Kind("assessments", "assessments", lambda e: e.assessments,
          ("capability", "business_unit")),
-    Kind("applications", "application", lambda e: e.applications),
-    Kind("application-fits", "application_fit", lambda e: e.application_fits,
+    Kind("applications", "applications", lambda e: e.applications),
+    Kind("application-fits", "application_fits", lambda e: e.application_fits,
          ("application", "business_unit")),
-    Kind("initiatives", "initiative", lambda e: e.initiatives),
-    Kind("budgets", "budget", lambda e: e.budgets, ("pool", "period")),
-    Kind("teams", "team", lambda e: e.policy.teams),
+    Kind("initiatives", "initiatives", lambda e: e.initiatives),
+    Kind("budgets", "budgets", lambda e: e.budgets, ("period", "pool")),
+    Kind("teams", "teams", lambda e: e.policy.teams),
 )
 BY_PATH = {k.path: k for k in KINDS}
 
@@ -87,14 +88,28 @@ def find(snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> Any:
     return item
 
 
-def item_etag(request: Request, kind: Kind, key: tuple[str, ...], item: Any) -> str:
-    """The item's version as an ETag: the store's entity version when it keeps one,
-    else a hash of the item's content."""
+def entity_version(request: Request, snap: Snapshot, kind: Kind,
+                   key: tuple[str, ...]) -> int | None:
+    """The store's version of one entity (None for a folder, or a kind it does not
+    version on its own); the versions of a kind are read once per model version."""
     src = request.app.state.ctx.source
-    fn = getattr(src, "item_version", None)
-    v = fn(kind.entity, key) if fn is not None else None
+    fn = getattr(src, "versions", None)
+    if fn is None or kind.path == "teams":
+        return None
+    cache_key = ("versions", kind.entity)
+    versions = snap.extra.get(cache_key)
+    if versions is None:
+        versions = snap.extra[cache_key] = fn(kind.entity, at=int(snap.version))
+    return versions.get("/".join(key))  # type: ignore[no-any-return]
+
+
+def item_etag(request: Request, snap: Snapshot, kind: Kind, key: tuple[str, ...],
+              item: Any) -> str:
+    """The item's version as an ETag: the store's entity version (``"3"``) when it keeps
+    one, else a hash of the item's content."""
+    v = entity_version(request, snap, kind, key)
     if v is None:
-        v = hashlib.sha256(dumps(item_dict(item))).hexdigest()[:16]
+        return '"h' + hashlib.sha256(dumps(item_dict(item))).hexdigest()[:16] + '"'
     return f'"{v}"'
 
 
@@ -238,7 +253,7 @@ def _register_kind(app: FastAPI, kind: Kind) -> None:
         key = tuple(str(keys[k]) for k in kind.key)
         item = find(snap, kind, key)
         return answer(request, dumps(item_dict(item)),
-                      etag=item_etag(request, kind, key, item))
+                      etag=item_etag(request, snap, kind, key, item))
 
     get_item.__name__ = f"get_{kind.entity}"
     with_path_params(get_item, kind.key)

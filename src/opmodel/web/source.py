@@ -87,29 +87,40 @@ class FolderSource(Source):
 
 
 class StoreSource(Source):
-    """A store at a database URL; writes go through :mod:`opmodel.actions`."""
+    """A store at a database URL (:mod:`opmodel.store`); writes go through
+    :mod:`opmodel.actions`. The version is the store's revision number."""
 
     writable = True
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from ..store.store import open_store
+
+            self._store = open_store(self.url)
+        return self._store
 
     def version(self) -> str:
-        from .. import store  # type: ignore[attr-defined]
-
-        return str(store.model_version(self.url))
+        return str(self.store.revision())
 
     def load(self) -> tuple[Enterprise, list[Issue]]:
-        r = api.read(self.url)
+        r = self.store.read()
         return r.enterprise, list(r.warnings)
 
-    def scenarios(self, e: Enterprise) -> Any:
-        from .. import store  # type: ignore[attr-defined]
+    def versions(self, kind: str, at: int | None = None) -> dict[str, int]:
+        """key → entity version of every entity of ``kind`` (store kind names), as it
+        stands or stood at revision ``at``."""
+        return self.store.versions(kind, at)  # type: ignore[no-any-return]
 
-        fn = getattr(store, "read_scenarios", None)
+    def scenarios(self, e: Enterprise) -> Any:
+        fn = getattr(self.store, "scenarios", None)
         if fn is None:
             return super().scenarios(e)
-        return fn(self.url, e)
+        return fn(e)
 
 
 def source_for(text: str | os.PathLike[str] | Source) -> Source:

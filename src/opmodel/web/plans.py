@@ -67,6 +67,15 @@ def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | N
                  "hint": "name one of the model's scenarios, 'base', or give an inline "
                          "what-if object"}])
         return apply(e, found)
+    from ..errors import ModelError
+    from ..io.scenarios import _references
+
+    issues = [i for i in _references([(0, scenario)], e) if i.severity == "error"]
+    if issues:
+        exc = web_errors.from_model_error(ModelError(issues, source="scenario"))
+        for entry, issue in zip(exc.errors, issues, strict=True):
+            entry["field"] = "body.scenario." + ".".join(str(p) for p in issue.path[2:])
+        raise exc
     return apply(e, scenario)
 
 

@@ -1,0 +1,67 @@
+"""Plans as background jobs: 202 + Location, progress, result as plan.json; explain, diff."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .conftest import assert_error_shape
+
+
+def wait(client: Any, url: str, timeout: float = 120) -> dict[str, Any]:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        body = client.get(url).json()
+        if body["status"] in ("done", "failed"):
+            return body  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not finish")
+
+
+def test_plan_job_runs_and_answers_plan_json(folder_client: Any) -> None:
+    r = folder_client.post("/plans", json={"time_limit": 30, "draws": 200})
+    assert r.status_code == 202
+    loc = r.headers["location"]
+    assert loc == r.json()["url"]
+    job = wait(folder_client, loc)
+    assert job["status"] == "done", job
+    assert job["progress"]["done"] is True
+    res = folder_client.get(job["result"])
+    assert res.status_code == 200
+    plan = res.json()
+    assert plan["status"] in ("optimal", "feasible")
+    assert {"schedule", "explanations", "roadmap", "risk"} <= set(plan)
+    # the same plan again is answered from the cache: explain reuses it
+    funded = next(x for x in plan["explanations"] if x["funded"])
+    ex = folder_client.get(f"{loc}/explain/{funded['id']}")
+    assert ex.status_code == 200 and ex.json()["funded"] is True
+    assert_error_shape(folder_client.get(f"{loc}/explain/nope"), 404)
+    listed = folder_client.get("/plans").json()
+    assert any(j["id"] == job["id"] for j in listed["items"])
+
+
+def test_what_if_plan_and_bad_requests(folder_client: Any) -> None:
+    r = folder_client.post("/plans", json={"scenario": {"budget_scale": 0.5,
+                                                        "force_out": ["crm-salesforce"]},
+                                           "time_limit": 20, "draws": 0})
+    assert r.status_code == 202, r.text
+    job = wait(folder_client, r.headers["location"])
+    assert job["status"] == "done", job
+    plan = folder_client.get(job["result"]).json()
+    assert "crm-salesforce" not in {s["id"] for s in plan["schedule"] if s.get("start")}
+    body = assert_error_shape(folder_client.post("/plans", json={"scenario": "nope"}), 404)
+    assert body["errors"][0]["field"] == "scenario"
+    body = assert_error_shape(folder_client.post("/plans", json={"time_limit": -1}), 422)
+    assert body["errors"][0]["field"] == "body.time_limit"
+    body = assert_error_shape(folder_client.post(
+        "/plans", json={"scenario": {"force_in": ["no-such-initiative"]}}), 422)
+    assert_error_shape(folder_client.get("/plans/no-such-plan"), 404)
+
+
+def test_diff_of_two_scenarios(folder_client: Any) -> None:
+    r = folder_client.get("/diff", params={"a": "base", "b": "lean", "time_limit": 20})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert {"added", "removed", "moved"} <= set(d)
+    body = assert_error_shape(folder_client.get("/diff", params={"b": "nope"}), 404)
+    assert body["errors"][0]["field"] == "query.b"

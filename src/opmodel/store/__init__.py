@@ -1,0 +1,88 @@
+"""The team store: a model in SQLite or PostgreSQL, every change on record.
+
+URLs: ``sqlite:///relative.db``, ``sqlite:////absolute/path.db``, ``postgresql://user:pw@host:5432/db``
+(``postgres://`` and ``postgresql+psycopg://`` are accepted too; psycopg 3 is used).
+
+Reading: :func:`open_store` (``Store.read(at=None)``, ``Store.snapshot``); writing happens
+only through :mod:`opmodel.actions`. :func:`init_store` fills a store from a model,
+:func:`export_store` writes it back as a model folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import InputError, ModelError
+from ..io.folder import write_folder
+from ..model import Enterprise
+from ..model import validate as validate_model
+from . import rows
+from .store import (
+    Change,
+    Current,
+    Snapshot,
+    Store,
+    close_stores,
+    display_url,
+    is_url,
+    json_location,
+    normalize_url,
+    open_store,
+    resolve_kind,
+)
+
+__all__ = [
+    "Change",
+    "Current",
+    "Snapshot",
+    "Store",
+    "close_stores",
+    "display_url",
+    "export_store",
+    "init_store",
+    "is_url",
+    "json_location",
+    "normalize_url",
+    "open_store",
+    "resolve_kind",
+    "rows",
+]
+
+
+def init_store(url: str, enterprise: Enterprise, *, who: str = "opmodel",
+               why: str | None = None, force: bool = False) -> int:
+    """Store ``enterprise`` at ``url`` as its first revision; returns that revision.
+
+    Refuses a store that already holds a model unless ``force`` (then the model is replaced
+    as a new revision, and the old one stays reachable by time travel)."""
+    errors = [i for i in validate_model(enterprise) if i.severity == "error"]
+    if errors:
+        raise ModelError(errors, source="the model to store")
+    store = open_store(url)
+    found = list(rows.to_rows(enterprise))
+    with store.transaction(who, "init", why or "store init") as tx:
+        if tx.base > 0:
+            if not force:
+                raise InputError(f"{display_url(store.url)} already holds a model "
+                                 f"(revision {tx.base})",
+                                 hint="pass --force to replace it (history is kept)")
+            from .schema import entities
+
+            keep = {(r.kind, r.key): r for r in found}
+            old = tx.conn.execute(entities.select().where(entities.c.rev_to.is_(None))).all()
+            for o in old:
+                if (o.kind, o.key) not in keep:
+                    tx.delete(o.kind, o.key, Current(o.kind, o.key, rows.json.loads(o.data),
+                                                     o.version, o.pos))
+            for r in found:
+                tx.put(r.kind, r.key, rows.json.loads(r.data), pos=r.pos)
+        else:
+            tx.bulk_create(found)
+        return tx.revision
+
+
+def export_store(url: str, folder: str | os.PathLike[str], *,
+                 at: str | None = None) -> list[Path]:
+    """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder."""
+    return write_folder(open_store(url).read(at).enterprise, folder)

@@ -1,0 +1,628 @@
+"""A model in a database: SQLite (one file) or PostgreSQL.
+
+:func:`open_store` gives the :class:`Store` of a URL (one per URL and process, migrated to
+the head revision on first use). Reading selects the rows valid at a revision — the current
+one, or the one in force at a given instant (time travel) — and assembles them into an
+:class:`~opmodel.model.Enterprise` exactly as the folder reader does. Writing happens only
+in :meth:`Store.transaction` (used by :mod:`opmodel.actions`): one transaction per change
+set, serialized by a lock on the revision counter, so revisions are numbered in commit
+order, every entity version is kept and every change is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from ..errors import InputError, Issue, ModelError, UnknownIdError
+from ..io.folder import LoadResult
+from ..model import Enterprise
+from ..model import validate as validate_model
+from . import rows as R
+from .schema import changes, entities, meta, revisions
+
+URL_RE = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
+DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def is_url(source: str | os.PathLike[str]) -> bool:
+    """True when ``source`` names a database (``sqlite:///…``, ``postgresql://…``)."""
+    return isinstance(source, str) and bool(URL_RE.match(source.strip()))
+
+
+def normalize_url(url: str) -> str:
+    """The SQLAlchemy URL for what a user typed: ``postgresql://`` and ``postgres://`` use
+    psycopg 3; SQLite URLs are kept."""
+    url = url.strip()
+    m = URL_RE.match(url)
+    if not m:
+        raise InputError(f"'{url}' is not a database URL",
+                         hint="use sqlite:///file.db or postgresql://user@host/db")
+    scheme, driver = m.group(1).lower(), m.group(2)
+    rest = url[m.end():]
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+{(driver or '+psycopg')[1:]}://{rest}"
+    return f"sqlite{driver or ''}://{rest}"
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def now_text() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def instant_text(at: str | dt.datetime) -> str:
+    """An instant as stored (UTC, microseconds, 'Z'); naive times are taken as UTC."""
+    if isinstance(at, str):
+        text = at.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"--at '{at}' is not a date and time like 2027-03-31T17:00",
+                             hint="write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or a revision "
+                                  "number like r42") from None
+    else:
+        when = at
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Current:
+    """One stored entity as it stands: its JSON data, version and position."""
+
+    kind: str
+    key: str
+    data: dict[str, Any]
+    version: int
+    pos: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log."""
+
+    revision: int
+    at: str
+    who: str
+    action: str
+    why: str | None
+    request_id: str | None
+    kind: str
+    key: str
+    field: str | None
+    old: Any
+    new: Any
+
+    @property
+    def entity(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"revision": self.revision, "at": self.at, "who": self.who,
+                "action": self.action, "why": self.why, "request_id": self.request_id,
+                "entity": self.entity, "field": self.field, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A model read from the store: the load result and the revision it stands at."""
+
+    result: LoadResult
+    revision: int
+
+    @property
+    def enterprise(self) -> Enterprise:
+        return self.result.enterprise
+
+
+def _migrations_dir() -> Path:
+    return Path(str(resources.files("opmodel.store") / "migrations"))
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit is on disk
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Store:
+    """The model stored at one database URL. Use :func:`open_store` to get one."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
+        try:
+            if self.dialect == "sqlite":
+                path = make_url(self.url).database
+                if path and path != ":memory:":
+                    parent = Path(path).expanduser().resolve().parent
+                    if not parent.is_dir():
+                        raise InputError(f"{display_url(url)}: the folder {parent} does not "
+                                         "exist")
+                self.engine = create_engine(self.url, connect_args={"timeout": 30,
+                                            "check_same_thread": False})
+                _sqlite_setup(self.engine)
+            else:
+                self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10,
+                                            max_overflow=40)
+        except (ArgumentError, ImportError) as exc:
+            raise InputError(f"cannot open {display_url(url)}: {exc}") from None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[int, Snapshot] = OrderedDict()
+        self.migrate()
+
+    def __repr__(self) -> str:
+        return f"Store({display_url(self.url)!r})"
+
+    # -- connections ------------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction with one consistent snapshot."""
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise InputError(f"cannot read {display_url(self.url)}: "
+                             f"{str(exc.orig).strip().splitlines()[0]}") from None
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction holding the store's write lock (see :meth:`transaction`)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
+
+    # -- migrations ---------------------------------------------------------------------------
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` (Alembic; run on first use of a store)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_migrations_dir()))
+        script = ScriptDirectory.from_config(cfg)
+        target = script.get_current_head() if revision == "head" else revision
+        try:
+            with self.engine.connect() as probe:
+                current = MigrationContext.configure(probe).get_current_revision()
+                probe.rollback()
+            if current == target:
+                return
+            with self.writing() as conn:
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(772011)")
+                if MigrationContext.configure(conn).get_current_revision() == target:
+                    return
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        except OperationalError as exc:
+            raise InputError(f"cannot open {display_url(self.url)}: "
+                             f"{str(exc.orig).strip().splitlines()[0]}") from None
+
+    def schema_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # -- reading ------------------------------------------------------------------------------
+    def revision(self, conn: Connection | None = None) -> int:
+        """The model version: the number of the last committed change set (0 = empty)."""
+        if conn is None:
+            with self.reading() as c:
+                return self.revision(c)
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar()
+        return int(value or 0)
+
+    def revision_at(self, at: str | int | dt.datetime, conn: Connection | None = None) -> int:
+        """The revision in force at an instant (``2027-03-31T17:00``, UTC) or named
+        directly (``r42`` or 42)."""
+        if isinstance(at, int) or (isinstance(at, str) and re.fullmatch(r"r?\d+", at.strip())):
+            n = int(str(at).strip().lstrip("r"))
+            head = self.revision(conn)
+            if n > head:
+                raise InputError(f"revision {n} does not exist (the store is at {head})")
+            return n
+        when = instant_text(at)
+        if conn is None:
+            with self.reading() as c:
+                return self.revision_at(at, c)
+        found = conn.execute(select(func.max(revisions.c.id)).where(revisions.c.at <= when))
+        return int(found.scalar() or 0)
+
+    @staticmethod
+    def _valid_at(rev: int | None) -> Any:
+        if rev is None:
+            return entities.c.rev_to.is_(None)
+        return and_(entities.c.rev_from <= rev,
+                    or_(entities.c.rev_to.is_(None), entities.c.rev_to > rev))
+
+    def snapshot(self, at: str | int | dt.datetime | None = None) -> Snapshot:
+        """The model as it stands (``at=None``) or stood at an instant or revision.
+
+        Snapshots are cached per revision, so reads after the first are fast.
+        Raises :class:`ModelError` when the store holds no model (or an invalid one).
+        """
+        with self.reading() as conn:
+            head = self.revision(conn)
+            rev = head if at is None else self.revision_at(at, conn)
+            with self._lock:
+                hit = self._cache.get(rev)
+                if hit is not None:
+                    self._cache.move_to_end(rev)
+                    return hit
+            if rev == 0:
+                raise ModelError([Issue("E-EMPTY", "the store holds no model yet"
+                                        if at is None else f"the store held no model at {at}",
+                                        hint="run `opmodel store init URL --from FOLDER`")],
+                                 source=display_url(self.url))
+            q = (select(entities.c.kind, entities.c.data)
+                 .where(self._valid_at(None if rev == head else rev))
+                 .order_by(entities.c.kind, entities.c.pos))
+            found = conn.execute(q).all()
+        snap = Snapshot(self._assemble(found), rev)
+        with self._lock:
+            self._cache[rev] = snap
+            while len(self._cache) > 4:
+                self._cache.popitem(last=False)
+        return snap
+
+    def read(self, at: str | int | dt.datetime | None = None) -> LoadResult:
+        """Like :func:`opmodel.api.read` for a folder: the validated model with warnings."""
+        return self.snapshot(at).result
+
+    def _assemble(self, found: list[Any]) -> LoadResult:
+        pairs = [(k, d) for k, d in found]
+        try:
+            e = Enterprise.model_validate_json(R.document(pairs))
+            issues = validate_model(e)
+        except ValidationError:
+            from ..io.assemble import assemble
+
+            e2, issues = assemble(R.raw(pairs))
+            e = e2  # type: ignore[assignment]
+        keyed = _KeyPlacer(pairs)
+        placed = [keyed.place(i) for i in issues]
+        if e is None or any(i.severity == "error" for i in placed):
+            raise ModelError(placed, source=display_url(self.url))
+        return LoadResult(e, [i for i in placed if i.severity == "warning"])
+
+    def current(self, kind: str, key: str, conn: Connection | None = None) -> Current | None:
+        """The stored entity ``kind:key`` as it stands, or None."""
+        if conn is None:
+            with self.reading() as c:
+                return self.current(kind, key, c)
+        row = conn.execute(
+            select(entities.c.data, entities.c.version, entities.c.pos)
+            .where(entities.c.kind == kind, entities.c.key == key,
+                   entities.c.rev_to.is_(None))).first()
+        if row is None:
+            return None
+        return Current(kind, key, json.loads(row.data), row.version, row.pos)
+
+    def version_data(self, kind: str, key: str, version: int,
+                     conn: Connection) -> dict[str, Any] | None:
+        row = conn.execute(select(entities.c.data).where(
+            entities.c.kind == kind, entities.c.key == key,
+            entities.c.version == version)).first()
+        return None if row is None else json.loads(row.data)
+
+    def versions(self, kind: str, at: str | int | None = None) -> dict[str, int]:
+        """key → version of every entity of ``kind`` (as it stands, or stood at ``at``)."""
+        with self.reading() as conn:
+            rev = None if at is None else self.revision_at(at, conn)
+            q = select(entities.c.key, entities.c.version).where(
+                entities.c.kind == kind, self._valid_at(rev))
+            return {k: v for k, v in conn.execute(q)}
+
+    def history(self, entity: str | None = None, *, limit: int | None = None,
+                since: int | None = None) -> list[Change]:
+        """The change log, oldest first; ``entity`` as ``kind:key`` (``initiatives:crm``,
+        also the singular ``initiative:crm``) or a whole kind (``assessments``)."""
+        q = (select(changes.c.rev, revisions.c.at, revisions.c.who, revisions.c.action,
+                    revisions.c.why, revisions.c.request_id, changes.c.kind, changes.c.key,
+                    changes.c.field, changes.c.old, changes.c.new)
+             .join(revisions, revisions.c.id == changes.c.rev)
+             .order_by(changes.c.id))
+        if entity:
+            kind, _, key = entity.partition(":")
+            kind = resolve_kind(kind)
+            q = q.where(changes.c.kind == kind)
+            if key:
+                q = q.where(changes.c.key == key)
+        if since is not None:
+            q = q.where(changes.c.rev > since)
+        if limit is not None:
+            q = q.order_by(None).order_by(changes.c.id.desc()).limit(limit)
+        with self.reading() as conn:
+            found = conn.execute(q).all()
+        if limit is not None:
+            found.reverse()
+        return [Change(r.rev, r.at, r.who, r.action, r.why, r.request_id, r.kind, r.key,
+                       r.field, _loads(r.old), _loads(r.new)) for r in found]
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, who: str, action: str, why: str | None = None,
+                    request_id: str | None = None) -> Iterator[Transaction]:
+        """One change set: everything written inside is one revision, committed at the end
+        (or not at all on any error). Writers are serialized on the revision counter."""
+        try:
+            with self.writing() as conn:
+                q = select(meta.c.value).where(meta.c.key == "revision")
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                head = int(conn.execute(q).scalar() or 0)
+                tx = Transaction(self, conn, head + 1, head)
+                conn.execute(revisions.insert().values(
+                    id=tx.revision, at=now_text(), who=who, action=action,
+                    why=why, request_id=request_id))
+                yield tx
+                conn.execute(meta.update().where(meta.c.key == "revision")
+                             .values(value=str(tx.revision)))
+        except OperationalError as exc:
+            raise InputError(f"cannot write {display_url(self.url)}: "
+                             f"{str(exc.orig).strip().splitlines()[0]}",
+                             hint="nothing was changed; try again") from None
+        if tx.after is not None:  # committed: the model at the new revision, without a reload
+            with self._lock:
+                self._cache[tx.revision] = Snapshot(_Derived(tx.after, self.url), tx.revision)
+                while len(self._cache) > 4:
+                    self._cache.popitem(last=False)
+
+    def model_at_head(self, tx: Transaction) -> Enterprise:
+        """The model as it stands inside a write transaction (from the cache when it is
+        at the transaction's base revision)."""
+        with self._lock:
+            hit = self._cache.get(tx.base)
+        if hit is not None:
+            return hit.enterprise
+        found = tx.conn.execute(
+            select(entities.c.kind, entities.c.data).where(entities.c.rev_to.is_(None))
+            .order_by(entities.c.kind, entities.c.pos)).all()
+        if not found:
+            raise ModelError([Issue("E-EMPTY", "the store holds no model yet",
+                                    hint="run `opmodel store init URL --from FOLDER`")],
+                             source=display_url(self.url))
+        snap = Snapshot(self._assemble(found), tx.base)
+        with self._lock:
+            self._cache[tx.base] = snap
+        return snap.enterprise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class Transaction:
+    """Writing inside :meth:`Store.transaction`: put and delete entities, log each change."""
+
+    def __init__(self, store: Store, conn: Connection, revision: int, base: int) -> None:
+        self.store = store
+        self.conn = conn
+        self.revision = revision
+        self.base = base
+        self.written: list[tuple[str, str, int | None]] = []  # kind, key, new version
+        self.after: Enterprise | None = None  # the model after this change set, if known
+
+    def current(self, kind: str, key: str) -> Current | None:
+        return self.store.current(kind, key, self.conn)
+
+    def put(self, kind: str, key: str, data: dict[str, Any], *,
+            before: Current | None = None, pos: int | None = None) -> int:
+        """Store ``data`` as the new version of ``kind:key`` (created when absent) and log
+        each changed field; returns the new version (unchanged data writes nothing)."""
+        if before is None:
+            before = self.current(kind, key)
+        if before is not None and before.data == data:
+            self.written.append((kind, key, before.version))
+            return before.version
+        if before is not None:
+            self._close(kind, key)
+            version, pos = before.version + 1, before.pos
+        else:
+            version = 1
+            if pos is None:
+                top = self.conn.execute(select(func.max(entities.c.pos))
+                                        .where(entities.c.kind == kind)).scalar()
+                pos = 0 if top is None else int(top) + 1
+        self.conn.execute(entities.insert().values(
+            kind=kind, key=key, pos=pos, version=version, data=R.dumps(data),
+            rev_from=self.revision, rev_to=None))
+        self._log(kind, key, None if before is None else before.data, data)
+        self.written.append((kind, key, version))
+        return version
+
+    def delete(self, kind: str, key: str, before: Current) -> None:
+        self._close(kind, key)
+        self._log(kind, key, before.data, None)
+        self.written.append((kind, key, None))
+
+    def _close(self, kind: str, key: str) -> None:
+        self.conn.execute(entities.update().where(
+            entities.c.kind == kind, entities.c.key == key, entities.c.rev_to.is_(None))
+            .values(rev_to=self.revision))
+
+    def _log(self, kind: str, key: str, old: dict[str, Any] | None,
+             new: dict[str, Any] | None) -> None:
+        if old is None or new is None:
+            self.conn.execute(changes.insert().values(
+                rev=self.revision, kind=kind, key=key, field=None,
+                old=None if old is None else R.dumps(old),
+                new=None if new is None else R.dumps(new)))
+            return
+        rows = []
+        for f in list(dict.fromkeys([*old, *new])):
+            if old.get(f) != new.get(f):
+                rows.append({"rev": self.revision, "kind": kind, "key": key, "field": f,
+                             "old": None if f not in old else R.dumps(old[f]),
+                             "new": None if f not in new else R.dumps(new[f])})
+        if rows:
+            self.conn.execute(changes.insert(), rows)
+
+    def bulk_create(self, found: list[R.Row]) -> None:
+        """Insert many new entities at once (``store init``), one 'created' record each."""
+        chunk = 5000
+        for k in range(0, len(found), chunk):
+            part = found[k:k + chunk]
+            self.conn.execute(entities.insert(), [
+                {"kind": r.kind, "key": r.key, "pos": r.pos, "version": 1, "data": r.data,
+                 "rev_from": self.revision, "rev_to": None} for r in part])
+            self.conn.execute(changes.insert(), [
+                {"rev": self.revision, "kind": r.kind, "key": r.key, "field": None,
+                 "old": None, "new": r.data} for r in part])
+
+
+class _Derived(LoadResult):
+    """The load result of a model derived in memory by a write: its warnings are worked
+    out when first asked for (a large model's full check is not paid on every write)."""
+
+    def __init__(self, enterprise: Enterprise, url: str) -> None:
+        self.enterprise = enterprise
+        self._url = url
+        self._warnings: list[Issue] | None = None
+
+    @property  # type: ignore[override]
+    def warnings(self) -> list[Issue]:
+        if self._warnings is None:
+            e = self.enterprise
+            pairs = [(k, R.dumps(R.dump(it))) for k in R.list_kinds() for it in getattr(e, k)]
+            placer = _KeyPlacer(pairs)
+            self._warnings = [placer.place(i) for i in validate_model(e)
+                              if i.severity == "warning"]
+        return self._warnings
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+_SINGULAR = {"assessment": "assessments", "capability": "capabilities",
+             "initiative": "initiatives", "application": "applications",
+             "business_unit": "business_units", "business-unit": "business_units",
+             "stage": "stages", "objective": "objectives", "segment": "segments",
+             "expectation": "expectations", "budget": "budgets",
+             "application_fit": "application_fits", "decision": "decisions",
+             "actual": "actuals", "user": "users"}
+
+
+def resolve_kind(kind: str) -> str:
+    """The row kind for a user's word: ``initiative`` → ``initiatives``."""
+    kind = kind.strip()
+    if kind in R.kinds() or kind == "users":
+        return kind
+    if kind in _SINGULAR:
+        return _SINGULAR[kind]
+    from difflib import get_close_matches
+
+    close = get_close_matches(kind, [*R.kinds(), *_SINGULAR], n=1)
+    raise UnknownIdError("kind of entity", kind,
+                         hint=f"did you mean '{close[0]}'?" if close else
+                         f"kinds: {', '.join(R.kinds())}")
+
+
+class _KeyPlacer:
+    """Places issue paths (``("assessments", 12, "current")``) at the entity's key in JSON
+    field style: ``assessments[crm/storage].current``."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        self._keys: dict[str, list[str]] | None = None
+
+    def keys(self) -> dict[str, list[str]]:
+        if self._keys is None:
+            out: dict[str, list[str]] = {}
+            for kind, data in self.pairs:
+                if kind in R.list_kinds():
+                    lst = out.setdefault(kind, [])
+                    lst.append(R.key_of(kind, json.loads(data), len(lst)))
+            self._keys = out
+        return self._keys
+
+    def place(self, issue: Issue) -> Issue:
+        if issue.location is not None:
+            return issue
+        return issue.at(json_location(issue.path, self.keys()))
+
+
+def json_location(path: tuple[Any, ...], keys: dict[str, list[str]] | None = None) -> str:
+    """``("initiatives", 3, "effects", 0, "uplift")`` → ``initiatives[crm].effects[0].uplift``
+    (the entity named by its key when ``keys`` gives it)."""
+    out = ""
+    for n, part in enumerate(path):
+        if isinstance(part, int):
+            if n == 1 and keys is not None and isinstance(path[0], str) and \
+                    part < len(keys.get(path[0], [])):
+                out += f"[{keys[path[0]][part]}]"
+            else:
+                out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "enterprise"
+
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(url: str) -> Store:
+    """The :class:`Store` at ``url`` (one per URL and process; migrated on first use)."""
+    key = normalize_url(url)
+    with _STORES_LOCK:
+        found = _STORES.get(key)
+        if found is None:
+            try:
+                found = _STORES[key] = Store(key)
+            except SQLAlchemyError as exc:
+                raise InputError(f"cannot open {display_url(url)}: {exc}") from None
+        return found
+
+
+def close_stores() -> None:
+    """Dispose of every open store's connections (tests, forks)."""
+    with _STORES_LOCK:
+        for s in _STORES.values():
+            s.dispose()
+        _STORES.clear()

@@ -45,3 +45,67 @@ def folder_app(acme_path: Path) -> Any:
 def folder_client(folder_app: Any) -> Any:
     with TestClient(folder_app, raise_server_exceptions=False) as c:
         yield c
+
+
+# -- a store with one user per role ------------------------------------------------------------
+ROLES = {  # user name → (role, units)
+    "ada": ("admin", ()),
+    "archie": ("architect", ()),
+    "pat": ("portfolio", ()),
+    "stella": ("bu-lead", ("storage",)),
+    "nick": ("bu-lead", ("networking",)),
+    "vera": ("viewer", ()),
+}
+
+
+def make_store(url: str, folder: Path) -> dict[str, str]:
+    """Fill the store at ``url`` from ``folder`` and add the users of :data:`ROLES`;
+    returns user name → API token."""
+    from opmodel import actions, api
+    from opmodel.store import init_store, open_store
+    from opmodel.store.users import User
+
+    init_store(url, api.load(folder))
+    st = open_store(url)
+    system = User("opmodel", "admin")
+    tokens = {}
+    for name, (role, units) in ROLES.items():
+        _, tokens[name] = actions.add_user(st, system, name, role, units, password="pw-" + name)
+    return tokens
+
+
+class Clients:
+    """A TestClient per user: ``clients["stella"].get(...)``."""
+
+    def __init__(self, app: Any, tokens: dict[str, str]) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.anonymous = TestClient(app, raise_server_exceptions=False)
+        self._by = {n: TestClient(app, raise_server_exceptions=False,
+                                  headers={"Authorization": f"Bearer {t}"})
+                    for n, t in tokens.items()}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._by[name]
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'acme.db'}"
+
+
+@pytest.fixture
+def store_app(store_url: str, acme_path: Path) -> Any:
+    tokens = make_store(store_url, acme_path)
+    app = create_app(store_url)
+    app.state.test_tokens = tokens
+    return app
+
+
+@pytest.fixture
+def clients(store_app: Any) -> Any:
+    c = Clients(store_app, store_app.state.test_tokens)
+    yield c
+    from opmodel.store import close_stores
+
+    close_stores()

@@ -115,7 +115,7 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     """
     src = source_for(source)
     if token_lookup is None and src.writable:
-        token_lookup = _store_token_lookup(src.url)
+        token_lookup = _store_token_lookup(src)
     if anonymous is None:
         anonymous = not src.writable
     anon = ANONYMOUS if anonymous is True else (anonymous or None)
@@ -149,13 +149,15 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     return app
 
 
-def _store_token_lookup(url: str) -> Any:
-    """The store's ``token → user`` check, bound to ``url``."""
-    try:
-        from .. import store  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - the store is part of the package
-        return None
-    fn = getattr(store, "user_for_token", None)
-    if fn is None:
-        return None
-    return lambda token: fn(url, token)
+def _store_token_lookup(source: Source) -> Any:
+    """The store's ``token → user`` check (None for an unknown or revoked token)."""
+    from ..errors import AuthenticationError
+    from ..store.users import user_for_token
+
+    def lookup(token: str) -> Any:
+        try:
+            return user_for_token(source.store, token)  # type: ignore[attr-defined]
+        except AuthenticationError:
+            return None
+
+    return lookup

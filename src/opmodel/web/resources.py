@@ -43,22 +43,25 @@ class Kind:
         return tuple(str(getattr(item, k)) for k in self.key)
 
 
-KINDS: tuple[Kind, ...] = (
-    Kind("business-units", "business_units", lambda e: e.business_units),
-    Kind("stages", "stages", lambda e: e.stages),
-    Kind("capabilities", "capabilities", lambda e: e.capabilities),
-    Kind("objectives", "objectives", lambda e: e.objectives),
-    Kind("segments", "segments", lambda e: e.segments),
-    Kind("expectations", "expectations", lambda e: e.expectations),
-    Kind("assessments", "assessments", lambda e: e.assessments,
-         ("capability", "business_unit")),
-    Kind("applications", "applications", lambda e: e.applications),
-    Kind("application-fits", "application_fits", lambda e: e.application_fits,
-         ("application", "business_unit")),
-    Kind("initiatives", "initiatives", lambda e: e.initiatives),
-    Kind("budgets", "budgets", lambda e: e.budgets, ("period", "pool")),
-    Kind("teams", "teams", lambda e: e.policy.teams),
-)
+def _kinds() -> tuple[Kind, ...]:
+    """One resource per table of the model (every tuple field of :class:`Enterprise`, so
+    tables added later — decisions, actuals — are served too), keyed as the store keys
+    them, plus the policy's teams."""
+    from ..store.rows import NATURAL_KEYS, item_model, list_kinds
+
+    out = []
+    for name in list_kinds():
+        key = NATURAL_KEYS.get(name) or (("id",) if "id" in item_model(name).model_fields
+                                         else None)
+        if key is None:
+            continue
+        out.append(Kind(name.replace("_", "-"), name,
+                        (lambda n: lambda e: getattr(e, n))(name), key))
+    out.append(Kind("teams", "teams", lambda e: e.policy.teams))
+    return tuple(out)
+
+
+KINDS: tuple[Kind, ...] = _kinds()
 BY_PATH = {k.path: k for k in KINDS}
 
 
@@ -168,14 +171,12 @@ def filters_of(request: Request, model: Any) -> dict[str, str]:
 def _item_model(kind: Kind) -> Any:
     from typing import get_args
 
-    ann = Enterprise.model_fields
     from ..model.funding import Policy
+    from ..store.rows import item_model
 
     if kind.path == "teams":
         return get_args(Policy.model_fields["teams"].annotation)[0]
-    name = {"business-units": "business_units", "application-fits": "application_fits"}.get(
-        kind.path, kind.path)
-    return get_args(ann[name].annotation)[0]
+    return item_model(kind.entity)
 
 
 def with_path_params(fn: Callable[..., Any], names: tuple[str, ...]) -> None:

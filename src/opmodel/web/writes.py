@@ -1,9 +1,473 @@
-"""Write endpoints (through :mod:`opmodel.actions`), decisions and the change history."""
+"""Write endpoints: each is one call of an action in :mod:`opmodel.actions` (the one write
+path: it validates, checks the caller's rights and the version, writes and records the
+change), plus the change history, decisions and users.
+
+Versions: an item's ``ETag`` is its version (``"3"``). A write to an item that exists must
+say which version it is based on — ``If-Match: "3"`` (or ``"version": 3`` in the body);
+``If-Match: *`` overwrites whatever is stored. Without either the write is refused with 428
+(nothing written). A write to an item that does not exist yet creates it (and fails with
+409 if someone created it first). A stale version is refused with 409, naming each field
+with ``yours`` and ``current``. ``why`` (in the body, or the ``X-Why`` header) goes into
+the change log with the ``X-Request-Id`` (echoed; generated when absent).
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+
+from .. import actions
+from ..errors import ConflictError, Issue, ModelError, OpmodelError
+from .auth import Principal, authenticate
+from .errors import ApiError, from_opmodel_error, issue_entry
+from .jsonout import answer, dumps
+from .resources import BY_PATH, KINDS, Kind, entity_version, page, snapshot, with_path_params
+from .source import Snapshot
+
+Auth = Depends(authenticate)
+Snap = Depends(snapshot)
+
+RESERVED = ("why", "version")
+#: kinds with an action of their own; every other kind is written with set_entity
+OWN = {"assessments", "initiatives", "budgets", "decisions", "actuals"}
 
 
+# -- plumbing -------------------------------------------------------------------------------
+def _writable(request: Request, who: Principal) -> Any:
+    src = request.app.state.ctx.source
+    if not src.writable or who.user is None:
+        raise ApiError(403, "this server is read-only (a model folder); serve a store to "
+                            "write", code="E-READ-ONLY")
+    return src.store
+
+
+def precheck(who: Principal, action: str, units: tuple[str, ...] = ()) -> None:
+    """Refuse with 403 before anything else is looked at (the action checks again)."""
+    run("", lambda: actions.check_right(who.user, action, units))
+
+
+def request_id(request: Request) -> str:
+    rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request.state.request_id = rid[:200]
+    return rid[:200]
+
+
+def _why(request: Request, body: dict[str, Any]) -> str | None:
+    why = body.pop("why", None)
+    if why is not None and not isinstance(why, str):
+        raise ApiError(422, "body.why: must be text", code="E-TYPE",
+                       errors=[{"code": "E-TYPE", "field": "body.why",
+                                "message": "must be text"}])
+    return why or request.headers.get("x-why") or None
+
+
+def _version(request: Request, body: dict[str, Any], exists: bool) -> int | None:
+    """The version the write is based on (see the module docstring); None = no check."""
+    in_body = body.pop("version", None)
+    header = request.headers.get("if-match")
+    if header is not None:
+        h = header.strip()
+        if h == "*":
+            return None
+        h = h.removeprefix("W/").strip('"')
+        if h.isdigit():
+            return int(h)
+        raise ApiError(412 if exists else 428, f"If-Match: {header} is not a version of "
+                       "this item", code="E-PRECONDITION",
+                       errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
+                                "message": "not a version of this item (use the ETag of "
+                                           "a GET)"}])
+    if in_body is not None:
+        if isinstance(in_body, bool) or not isinstance(in_body, int) or in_body < 0:
+            raise ApiError(422, "body.version: must be a whole number ≥ 0", code="E-TYPE",
+                           errors=[{"code": "E-TYPE", "field": "body.version",
+                                    "message": "must be a whole number ≥ 0"}])
+        return in_body
+    if exists or request.app.state.ctx.require_if_match:
+        raise ApiError(428, "say which version you changed: send If-Match with the ETag "
+                            "of your GET (or If-Match: * to overwrite)",
+                       code="E-PRECONDITION",
+                       errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
+                                "message": "missing"}])
+    return 0  # a new item: refused if someone created it meanwhile
+
+
+def _fields(issue_path: tuple[Any, ...], kind: str) -> str:
+    """``("assessments", "crm/storage", "current")`` → ``body.current``."""
+    rest = list(issue_path)
+    if rest[:1] == [kind]:
+        rest = rest[2:]
+    return ".".join(["body", *(str(p) for p in rest)])
+
+
+def _map(exc: OpmodelError, kind: str) -> ApiError:
+    """The action's error as HTTP, with every field named relative to the body."""
+    if isinstance(exc, ConflictError):
+        entries = [{"code": exc.code, "field": f"body.{c.field}", "yours": c.yours,
+                    "current": c.current,
+                    "message": f"{c.field} changed since version {exc.version}: yours "
+                               f"{c.yours!r}, current {c.current!r}"}
+                   for c in exc.conflicts] or [{"code": exc.code, "message": exc.message}]
+        for e in entries:
+            e["entity"] = exc.entity
+            e["version"] = exc.version
+            e["current_version"] = exc.current_version
+        return ApiError(409, exc.message, code=exc.code, errors=entries)
+    if isinstance(exc, ModelError):
+        entries = []
+        for i in exc.errors or exc.issues:
+            entry = issue_entry(Issue(i.code, i.message, hint=i.hint, location=i.location))
+            entry["field"] = _fields(i.path, kind) if i.path and i.path[0] == kind else (
+                i.location or "body")
+            entries.append(entry)
+        first = entries[0]
+        return ApiError(422, f"{first['field']}: {first['message']}", code=exc.code,
+                        errors=entries)
+    return from_opmodel_error(exc)
+
+
+def run(kind: str, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except OpmodelError as exc:
+        raise _map(exc, kind) from None
+
+
+def written(request: Request, w: Any, status: int = 200) -> Response:
+    data = {"ok": True, "entity": w.entity, "kind": w.kind, "key": w.key,
+            "version": w.version, "revision": w.revision, "data": w.data,
+            "request_id": getattr(request.state, "request_id", None)}
+    headers = {"X-Model-Version": str(w.revision)}
+    if w.version is not None:
+        headers["ETag"] = f'"{w.version}"'
+    return answer(request, dumps(data), status=status, headers=headers)
+
+
+def _owner(snap: Snapshot, initiative: str) -> str | None:
+    found = snap.enterprise.ids("initiative").get(initiative)
+    return None if found is None else str(found.owner)
+
+
+def _object(body: Any, what: str = "body") -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(422, f"{what}: expected a JSON object", code="E-TYPE",
+                       errors=[{"code": "E-TYPE", "field": what,
+                                "message": "expected a JSON object"}])
+    return dict(body)
+
+
+def _exists(request: Request, snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> bool:
+    return entity_version(request, snap, kind, key) is not None
+
+
+JsonBody = Body(..., description="The fields to write (JSON object); 'why' and 'version' "
+                                 "are taken out as the reason and the base version.")
+
+
+# -- routes -----------------------------------------------------------------------------------
 def register(app: FastAPI) -> None:
-    pass
+    _assessments(app)
+    _initiatives(app)
+    _portfolio(app)
+    for kind in KINDS:
+        if kind.entity not in OWN and kind.path != "teams":
+            _architecture(app, kind)
+    _history(app)
+    _users(app)
+
+
+def _assessments(app: FastAPI) -> None:
+    kind = BY_PATH["assessments"]
+
+    def set_assessment(request: Request, capability: str, business_unit: str,
+                       body: Any = JsonBody, who: Principal = Auth,
+                       snap: Snapshot = Snap) -> Response:
+        st = _writable(request, who)
+        precheck(who, "set_assessment", (business_unit,))
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        version = _version(request, b, _exists(request, snap, kind,
+                                               (capability, business_unit)))
+        w = run("assessments", lambda: actions.set_assessment(
+            st, who.user, capability, business_unit, b, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+    for method in ("PUT", "PATCH"):
+        app.add_api_route("/assessments/{capability}/{business_unit}", set_assessment,
+                          methods=[method], tags=["assessments"],
+                          name=f"set_assessment_{method.lower()}",
+                          summary="Set an assessment (partial: the fields given; 'n/a' in "
+                                  "current and target marks it not applicable)")
+
+
+def _initiatives(app: FastAPI) -> None:
+    kind = BY_PATH["initiatives"]
+
+    @app.post("/initiatives", status_code=201, tags=["initiatives"],
+              summary="Propose a new initiative (every field, id included)")
+    def propose(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = _writable(request, who)
+        precheck(who, "propose_initiative")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        b.pop("version", None)
+        w = run("initiatives", lambda: actions.propose_initiative(
+            st, who.user, b, why=why, request_id=rid))
+        r = written(request, w, status=201)
+        r.headers["Location"] = f"/initiatives/{w.key}"
+        return r
+
+    @app.patch("/initiatives/{id}", tags=["initiatives"],
+               summary="Change fields of an initiative (null resets a field)")
+    def update(request: Request, id: str, body: Any = JsonBody, who: Principal = Auth,
+               snap: Snapshot = Snap) -> Response:
+        st = _writable(request, who)
+        owner = _owner(snap, id)
+        precheck(who, "update_initiative", (owner,) if owner else ())
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        version = _version(request, b, True)
+        w = run("initiatives", lambda: actions.update_initiative(
+            st, who.user, id, b, version=version, why=why, request_id=rid))
+        return written(request, w)
+
+    del kind
+
+
+def _portfolio(app: FastAPI) -> None:
+    budgets = BY_PATH["budgets"]
+
+    @app.put("/budgets/{period}/{pool}", tags=["budgets"],
+             summary="Set the budget of a pool in a period (created if new)")
+    def set_budget(request: Request, period: str, pool: str, body: Any = JsonBody,
+                   who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        st = _writable(request, who)
+        precheck(who, "set_budget")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        version = _version(request, b, _exists(request, snap, budgets, (period, pool)))
+        unknown = sorted(set(b) - {"amount", "period", "pool"})
+        if unknown or "amount" not in b:
+            errs = [{"code": "E-UNKNOWN", "field": f"body.{k}",
+                     "message": f"unknown field '{k}'"} for k in unknown]
+            if "amount" not in b:
+                errs.append({"code": "E-MISSING", "field": "body.amount",
+                             "message": "required field 'amount' is missing"})
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code=errs[0][
+                "code"], errors=errs)
+        amount = b["amount"]
+        w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
+                                                      version=version, why=why,
+                                                      request_id=rid))
+        return written(request, w)
+
+    @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
+    def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth,
+                   snap: Snapshot = Snap) -> Response:
+        st = _writable(request, who)
+        precheck(who, "set_policy")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        version = _version(request, b, True)
+        w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
+                                                     why=why, request_id=rid))
+        return written(request, w)
+
+    @app.post("/decisions", status_code=201, tags=["decisions"],
+              summary="Record a portfolio-office decision on an initiative")
+    def decide(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = _writable(request, who)
+        precheck(who, "decide")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        b.pop("version", None)
+        missing = [k for k in ("initiative", "action", "cycle") if not b.get(k)]
+        if missing:
+            errs = [{"code": "E-MISSING", "field": f"body.{k}",
+                     "message": f"required field '{k}' is missing"} for k in missing]
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
+                           code="E-MISSING", errors=errs)
+        bad = [k for k in ("initiative", "action", "cycle") if not isinstance(b[k], str)]
+        if bad:
+            raise ApiError(422, f"body.{bad[0]}: must be text", code="E-TYPE", errors=[
+                {"code": "E-TYPE", "field": f"body.{k}", "message": "must be text"}
+                for k in bad])
+        initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
+        rationale = b.pop("rationale", None)
+        w = run("decisions", lambda: actions.decide(
+            st, who.user, initiative, action, cycle=cycle, rationale=rationale, fields=b,
+            why=why, request_id=rid))
+        r = written(request, w, status=201)
+        r.headers["Location"] = f"/decisions/{w.key}"
+        return r
+
+    @app.put("/actuals/{initiative}/{quarter}", tags=["actuals"],
+             summary="Record spend and progress of an initiative in a quarter")
+    def record_actuals(request: Request, initiative: str, quarter: str,
+                       body: Any = JsonBody, who: Principal = Auth,
+                       snap: Snapshot = Snap) -> Response:
+        st = _writable(request, who)
+        precheck(who, "record_actuals")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        kind = BY_PATH.get("actuals")
+        exists = kind is not None and _exists(request, snap, kind, (initiative, quarter))
+        version = _version(request, b, exists)
+        w = run("actuals", lambda: actions.record_actuals(
+            st, who.user, initiative, quarter, b, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+
+def _architecture(app: FastAPI, kind: Kind) -> None:
+    params = "/".join("{" + k + "}" for k in kind.key)
+    label = kind.entity.replace("_", " ")
+
+    def put_entity(request: Request, body: Any = JsonBody, who: Principal = Auth,
+                   snap: Snapshot = Snap, **keys: str) -> Response:
+        st = _writable(request, who)
+        precheck(who, "set_entity")
+        key = tuple(keys[k] for k in kind.key)
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        version = _version(request, b, _exists(request, snap, kind, key))
+        for k, v in zip(kind.key, key, strict=True):
+            b.setdefault(k, v)
+        w = run(kind.entity, lambda: actions.set_entity(
+            st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+    def delete_entity(request: Request, who: Principal = Auth, snap: Snapshot = Snap,
+                      **keys: str) -> Response:
+        st = _writable(request, who)
+        precheck(who, "set_entity")
+        key = tuple(keys[k] for k in kind.key)
+        rid = request_id(request)
+        why = request.headers.get("x-why")
+        version = _version(request, {}, _exists(request, snap, kind, key))
+        w = run(kind.entity, lambda: actions.set_entity(
+            st, who.user, kind.entity, "/".join(key), None, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+    name = kind.entity
+    put_entity.__name__ = f"put_{name}"
+    delete_entity.__name__ = f"delete_{name}"
+    with_path_params(put_entity, kind.key)
+    with_path_params(delete_entity, kind.key)
+    app.add_api_route(f"/{kind.path}/{params}", put_entity, methods=["PUT"],
+                      tags=[kind.path], summary=f"Create or replace a {label} (the whole "
+                      "entity)")
+    app.add_api_route(f"/{kind.path}/{params}", delete_entity, methods=["DELETE"],
+                      tags=[kind.path], summary=f"Remove a {label}")
+
+
+def _history(app: FastAPI) -> None:
+    @app.get("/history", tags=["history"],
+             summary="The change log, newest first: who, when, entity, field, old → new")
+    def history(request: Request,
+                entity: str | None = Query(None, description="kind:key (initiative:crm) or "
+                                           "a whole kind (assessments)."),
+                since: int | None = Query(None, ge=0, description="Only revisions after "
+                                          "this one."),
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                who: Principal = Auth) -> Response:
+        src = request.app.state.ctx.source
+        if not src.writable:
+            return answer(request, dumps(page(request, [], limit, offset)))
+        try:  # the newest offset + limit + 1 changes: enough to page, without the whole log
+            changes = src.store.history(entity, since=since, limit=offset + limit + 1)
+        except OpmodelError as exc:
+            e = from_opmodel_error(exc)
+            for x in e.errors:
+                x["field"] = "query.entity"
+            raise e from None
+        changes.reverse()
+        data = page(request, changes, limit, offset, lambda c: c.as_dict())
+        data["total"] = None  # not counted: the log of a large model is long
+        return answer(request, dumps(data))
+
+
+def _users(app: FastAPI) -> None:
+    @app.get("/users", tags=["users"], summary="Users and their roles (admin)")
+    def list_users(request: Request, who: Principal = Auth) -> Response:
+        from ..store.users import list_users as all_users
+
+        st = _writable(request, who)
+        precheck(who, "add_user")
+        users = all_users(st)
+        return answer(request, dumps(page(request, users, 1000, 0, lambda u: u.as_dict())))
+
+    @app.get("/me", tags=["users"], summary="Who the caller is")
+    def me(request: Request, who: Principal = Auth) -> Response:
+        return answer(request, dumps({"ok": True, "name": who.name, "role": who.role,
+                                      "units": list(who.units)}))
+
+    @app.post("/users", status_code=201, tags=["users"],
+              summary="Add a user (admin); answers their first API token, shown once")
+    def add_user(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = _writable(request, who)
+        precheck(who, "add_user")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        errs = []
+        for k, typ in (("name", str), ("role", str)):
+            if not isinstance(b.get(k), typ):
+                errs.append({"code": "E-MISSING" if k not in b else "E-TYPE",
+                             "field": f"body.{k}", "message": "required text"})
+        units = b.get("units", [])
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            errs.append({"code": "E-TYPE", "field": "body.units",
+                         "message": "a list of business unit ids"})
+        pw = b.get("password")
+        if pw is not None and not isinstance(pw, str):
+            errs.append({"code": "E-TYPE", "field": "body.password", "message": "text"})
+        extra = sorted(set(b) - {"name", "role", "units", "password"})
+        errs += [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
+                 for k in extra]
+        if errs:
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
+                           code=errs[0]["code"], errors=errs)
+        user, token = run("users", lambda: actions.add_user(
+            st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid))
+        return answer(request, dumps({"ok": True, "user": user.as_dict(), "token": token}),
+                      status=201, headers={"Location": "/users"})
+
+    @app.post("/users/{name}/tokens", status_code=201, tags=["users"],
+              summary="A new API token for a user (admin), shown once")
+    def add_token(request: Request, name: str, body: Any = Body(None),
+                  who: Principal = Auth) -> Response:
+        st = _writable(request, who)
+        precheck(who, "add_token")
+        b = _object(body or {})
+        label = b.get("label")
+        if label is not None and not isinstance(label, str):
+            raise ApiError(422, "body.label: must be text", code="E-TYPE",
+                           errors=[{"code": "E-TYPE", "field": "body.label",
+                                    "message": "must be text"}])
+        token = run("users", lambda: actions.add_token(st, who.user, name, label,
+                                                       request_id=request_id(request)))
+        return answer(request, dumps({"ok": True, "user": name, "token": token}), status=201)
+
+    @app.delete("/users/{name}", tags=["users"], summary="Disable a user (admin)")
+    def disable(request: Request, name: str, who: Principal = Auth) -> Response:
+        st = _writable(request, who)
+        precheck(who, "disable_user")
+        run("users", lambda: actions.disable_user(st, who.user, name,
+                                                  request_id=request_id(request)))
+        return answer(request, dumps({"ok": True, "user": name, "disabled": True}))

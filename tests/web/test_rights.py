@@ -1,0 +1,157 @@
+"""The rights walk: every route × every role (and each bu-lead against a unit not theirs).
+
+Each forbidden call is 403 in the error shape and changes nothing (the store's revision
+and change log stay as they were); each allowed call is not refused. Unauthenticated calls
+are 401 everywhere but /health and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fastapi.routing import APIRoute
+
+from opmodel.actions import allowed
+from opmodel.store import open_store
+from opmodel.store.users import User
+
+from .conftest import ROLES, assert_error_shape
+
+_n = itertools.count()
+
+
+def _new_initiative(owner: str) -> dict[str, Any]:
+    return {"id": f"walk-{next(_n)}", "name": "Walk", "owner": owner, "kind": "grow",
+            "duration": 2, "cost": 100}
+
+
+# (method, route) → list of (path, json body or None, action or None, units)
+# action None: a read every role may make.
+def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[str, ...]]]]:
+    read = [
+        "/", "/enterprise", "/policy", "/me", "/heatmap", "/gaps", "/homogeneity", "/apps",
+        "/weights", "/stability?draws=10", "/plans", "/history",
+    ]
+    out: dict[tuple[str, str], list[Any]] = {("GET", p.split("?")[0]): [(p, None, None, ())]
+                                             for p in read}
+    out[("GET", "/heatmap/cells/{column}/{unit}")] = [
+        ("/heatmap/cells/order-to-cash/storage", None, None, ())]
+    keys = {"business-units": "storage", "stages": "market", "capabilities": "crm",
+            "objectives": "grow-revenue", "segments": "enterprise",
+            "expectations": "ent-one-quote", "assessments": "order-capture/storage",
+            "applications": "crm-sfdc-servers", "application-fits": "sn-csm/services",
+            "initiatives": "eu-data-act", "budgets": "2027Q1/enterprise", "teams": "platform"}
+    params = {"assessments": "{capability}/{business_unit}",
+              "application-fits": "{application}/{business_unit}",
+              "budgets": "{period}/{pool}"}
+    for kind, key in keys.items():
+        out[("GET", f"/{kind}")] = [(f"/{kind}?limit=2", None, None, ())]
+        out[("GET", f"/{kind}/{params.get(kind, '{id}')}")] = [(f"/{kind}/{key}", None, None,
+                                                                ())]
+        if kind not in ("assessments", "initiatives", "budgets", "teams"):
+            route = f"/{kind}/{params.get(kind, '{id}')}"
+            missing = "no-such/thing" if kind in params else f"no-such-{kind}"
+            out[("PUT", route)] = [(f"/{kind}/{missing}", {"name": "x"}, "set_entity", ())]
+            out[("DELETE", route)] = [(f"/{kind}/{missing}", None, "set_entity", ())]
+    for m in ("PUT", "PATCH"):
+        out[(m, "/assessments/{capability}/{business_unit}")] = [
+            ("/assessments/order-capture/storage", {"current": 2}, "set_assessment",
+             ("storage",)),
+            ("/assessments/order-capture/networking", {"current": 2}, "set_assessment",
+             ("networking",))]
+    out[("POST", "/initiatives")] = [
+        ("/initiatives", "new:storage", "propose_initiative", ("storage",)),
+        ("/initiatives", "new:networking", "propose_initiative", ("networking",))]
+    out[("PATCH", "/initiatives/{id}")] = [
+        ("/initiatives/eu-data-act", {"name": "EU Data Act"}, "update_initiative", ("storage",)),
+        ("/initiatives/ebs-sustain", {"name": "EBS"}, "update_initiative", ("networking",))]
+    out[("PUT", "/budgets/{period}/{pool}")] = [("/budgets/2027Q1/enterprise", {"amount": 2100},
+                                                 "set_budget", ())]
+    out[("PATCH", "/policy")] = [("/policy", {"carry_over": "fiscal-year"}, "set_policy", ())]
+    out[("POST", "/decisions")] = [("/decisions", {"initiative": "eu-data-act",
+                                                   "action": "approve", "cycle": "2027Q1"},
+                                    "decide", ())]
+    out[("PUT", "/actuals/{initiative}/{quarter}")] = [
+        ("/actuals/eu-data-act/2027Q1", {"spent": 10}, "record_actuals", ())]
+    out[("GET", "/users")] = [("/users", None, "add_user", ())]
+    out[("POST", "/users")] = [("/users", "new-user", "add_user", ())]
+    out[("POST", "/users/{name}/tokens")] = [("/users/vera/tokens", {}, "add_token", ())]
+    out[("DELETE", "/users/{name}")] = [("/users/no-such-user", None, "disable_user", ())]
+    # reads that would solve: an unknown name answers without solving (rights come first)
+    out[("POST", "/plans")] = [("/plans", {"scenario": "no-such-scenario"}, None, ())]
+    out[("GET", "/plans/{plan_id}")] = [("/plans/no-such-plan", None, None, ())]
+    out[("GET", "/plans/{plan_id}/result")] = [("/plans/no-such-plan/result", None, None, ())]
+    out[("GET", "/plans/{plan_id}/explain/{initiative}")] = [
+        ("/plans/no-such-plan/explain/eu-data-act", None, None, ())]
+    out[("GET", "/explain/{initiative}")] = [("/explain/no-such-initiative", None, None, ())]
+    out[("GET", "/diff")] = [("/diff?b=no-such-scenario", None, None, ())]
+    return out
+
+
+OPEN = {("GET", "/health")}
+
+
+def _state(store: Any) -> tuple[int, Any]:
+    """The revision and the newest change-log entry: both move on any write."""
+    last = store.history(limit=1)
+    return store.revision(), last[-1] if last else None
+
+
+def test_every_route_every_role(clients: Any, store_url: str) -> None:
+    table = samples()
+    routes = {(m, r.path) for r in clients.app.routes if isinstance(r, APIRoute)
+              for m in r.methods}
+    missing = routes - set(table) - OPEN
+    assert not missing, f"routes without a rights sample: {sorted(missing)}"
+    store = open_store(store_url)
+    refused = allowed_calls = 0
+    for (method, _route), cases in sorted(table.items()):
+        for path, body, action, units in cases:
+            for name, (role, my_units) in ROLES.items():
+                payload = body
+                if isinstance(body, str) and body.startswith("new:"):
+                    payload = _new_initiative(body[4:])
+                elif body == "new-user":
+                    payload = {"name": f"u{next(_n)}", "role": "viewer"}
+                before = _state(store)
+                r = clients[name].request(method, path, json=payload,
+                                          headers={"If-Match": "*"})
+                user = User(name, role, my_units)  # type: ignore[arg-type]
+                if action is not None and not allowed(user, action, units):
+                    body_ = assert_error_shape(r, 403)
+                    assert body_["code"] == "E-FORBIDDEN"
+                    assert _state(store) == before, (method, path, name)
+                    refused += 1
+                else:
+                    assert r.status_code not in (401, 403), (method, path, name, r.text)
+                    assert r.status_code < 500, (method, path, name, r.text)
+                    allowed_calls += 1
+            # nobody signed in: 401, nothing changed
+            before = _state(store)
+            r = clients.anonymous.request(method, path, json=body if isinstance(body, dict)
+                                          else None)
+            assert_error_shape(r, 401)
+            assert _state(store) == before
+    assert refused > 50 and allowed_calls > 50
+
+
+def test_bu_lead_cannot_move_an_initiative_to_a_unit_not_theirs(clients: Any,
+                                                                 store_url: str) -> None:
+    store = open_store(store_url)
+    before = _state(store)
+    r = clients["stella"].patch("/initiatives/eu-data-act", json={"owner": "networking"},
+                                headers={"If-Match": "*"})
+    assert_error_shape(r, 403)
+    r = clients["stella"].patch("/initiatives/ebs-sustain", json={"owner": "storage"},
+                                headers={"If-Match": "*"})
+    assert_error_shape(r, 403)
+    assert _state(store) == before
+    assert clients["stella"].get("/initiatives/eu-data-act").json()["owner"] == "storage"
+
+
+def test_open_routes_need_no_login(clients: Any) -> None:
+    assert clients.anonymous.get("/health").status_code == 200
+    assert clients.anonymous.get("/openapi.json").status_code == 200
+    assert_error_shape(clients.anonymous.get("/", headers={"Authorization": "Bearer nope"}),
+                       401)

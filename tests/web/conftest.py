@@ -14,6 +14,7 @@ with warnings.catch_warnings():
 
 from opmodel.web import create_app
 
+ACME_PATH = Path(__file__).resolve().parents[2] / "examples" / "acme"
 SHAPE_KEYS = {"ok", "error", "errors", "status", "code"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 
 from .conftest import assert_error_shape
@@ -20,7 +21,16 @@ def unknown_path(route: APIRoute) -> str:
     return re.sub(r"\{[^}]+\}", "no-such-thing", route.path)
 
 
-def test_every_route_answers_errors_in_the_shape(folder_app: Any, folder_client: Any) -> None:
+@pytest.fixture(params=["folder", "store"])
+def app_and_client(request: Any) -> Any:
+    if request.param == "folder":
+        return request.getfixturevalue("folder_app"), request.getfixturevalue("folder_client")
+    clients = request.getfixturevalue("clients")
+    return clients.app, clients["ada"]
+
+
+def test_every_route_answers_errors_in_the_shape(app_and_client: Any) -> None:
+    folder_app, folder_client = app_and_client
     checked = 0
     paths = {r.path: set() for r in routes(folder_app)}
     for r in routes(folder_app):

@@ -13,6 +13,7 @@ the change log with the ``X-Request-Id`` (echoed; generated when absent).
 
 from __future__ import annotations
 
+import typing
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,7 @@ from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
 from .. import actions
-from ..errors import ConflictError, Issue, ModelError, OpmodelError
+from ..errors import ConflictError, InputError, Issue, ModelError, OpmodelError, UnknownIdError
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
@@ -130,9 +131,54 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
     return from_opmodel_error(exc)
 
 
-def run(kind: str, call: Callable[[], Any]) -> Any:
+def _accepts_bool(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    return any(_accepts_bool(a) for a in typing.get_args(annotation))
+
+
+def strict_types(kind: str, body: dict[str, Any]) -> None:
+    """JSON true/false where the entity wants a number or text is a wrong type (the model
+    itself is lenient, as a CSV cell must be)."""
+    from ..store.rows import item_model
+
+    try:
+        fields = item_model(kind).model_fields
+    except (KeyError, IndexError):
+        return
+    errs = [{"code": "E-TYPE", "field": f"body.{k}",
+             "message": f"{k}: {str(v).lower()} is not a {_type_name(fields[k].annotation)}"}
+            for k, v in body.items()
+            if isinstance(v, bool) and k in fields and not _accepts_bool(fields[k].annotation)]
+    if errs:
+        raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code="E-TYPE",
+                       errors=errs)
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation)
+    return "number" if ("float" in text or "int" in text) else "text"
+
+
+def run(kind: str, call: Callable[[], Any], unknown: str | None = None) -> Any:
+    """``call()`` (an action), its errors mapped to HTTP. ``unknown`` names where an id the
+    action cannot find came from: ``path.id`` (404) or ``body.owner`` (422)."""
     try:
         return call()
+    except UnknownIdError as exc:
+        mapped = _map(exc, kind)
+        if unknown is not None:
+            mapped.errors[0]["field"] = unknown
+            if unknown.startswith("body"):
+                mapped.status = 422
+        raise mapped from None
+    except InputError as exc:
+        mapped = _map(exc, kind)
+        if "already exists" in exc.message:
+            mapped.status, mapped.code = 409, "E-EXISTS"
+            mapped.errors[0].update(code="E-EXISTS", field="body.id" if kind != "users"
+                                    else "body.name")
+        raise mapped from None
     except OpmodelError as exc:
         raise _map(exc, kind) from None
 
@@ -191,6 +237,7 @@ def _assessments(app: FastAPI) -> None:
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
+        strict_types("assessments", b)
         version = _version(request, b, _exists(request, snap, kind,
                                                (capability, business_unit)))
         w = run("assessments", lambda: actions.set_assessment(
@@ -218,6 +265,7 @@ def _initiatives(app: FastAPI) -> None:
         rid = request_id(request)
         why = _why(request, b)
         b.pop("version", None)
+        strict_types("initiatives", b)
         w = run("initiatives", lambda: actions.propose_initiative(
             st, who.user, b, why=why, request_id=rid))
         r = written(request, w, status=201)
@@ -234,9 +282,10 @@ def _initiatives(app: FastAPI) -> None:
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
+        strict_types("initiatives", b)
         version = _version(request, b, True)
         w = run("initiatives", lambda: actions.update_initiative(
-            st, who.user, id, b, version=version, why=why, request_id=rid))
+            st, who.user, id, b, version=version, why=why, request_id=rid), "path.id")
         return written(request, w)
 
     del kind
@@ -254,6 +303,7 @@ def _portfolio(app: FastAPI) -> None:
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
+        strict_types("budgets", b)
         version = _version(request, b, _exists(request, snap, budgets, (period, pool)))
         unknown = sorted(set(b) - {"amount", "period", "pool"})
         if unknown or "amount" not in b:
@@ -278,6 +328,7 @@ def _portfolio(app: FastAPI) -> None:
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
+        strict_types("policy", b)
         version = _version(request, b, True)
         w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
                                                      why=why, request_id=rid))
@@ -307,7 +358,7 @@ def _portfolio(app: FastAPI) -> None:
         rationale = b.pop("rationale", None)
         w = run("decisions", lambda: actions.decide(
             st, who.user, initiative, action, cycle=cycle, rationale=rationale, fields=b,
-            why=why, request_id=rid))
+            why=why, request_id=rid), "body.initiative")
         r = written(request, w, status=201)
         r.headers["Location"] = f"/decisions/{w.key}"
         return r
@@ -324,10 +375,11 @@ def _portfolio(app: FastAPI) -> None:
         why = _why(request, b)
         kind = BY_PATH.get("actuals")
         exists = kind is not None and _exists(request, snap, kind, (initiative, quarter))
+        strict_types("actuals", b)
         version = _version(request, b, exists)
         w = run("actuals", lambda: actions.record_actuals(
             st, who.user, initiative, quarter, b, version=version, why=why,
-            request_id=rid))
+            request_id=rid), "path.initiative")
         return written(request, w)
 
 
@@ -343,6 +395,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
+        strict_types(kind.entity, b)
         version = _version(request, b, _exists(request, snap, kind, key))
         for k, v in zip(kind.key, key, strict=True):
             b.setdefault(k, v)
@@ -361,7 +414,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         version = _version(request, {}, _exists(request, snap, kind, key))
         w = run(kind.entity, lambda: actions.set_entity(
             st, who.user, kind.entity, "/".join(key), None, version=version, why=why,
-            request_id=rid))
+            request_id=rid), "path." + kind.key[-1])
         return written(request, w)
 
     name = kind.entity
@@ -437,6 +490,12 @@ def _users(app: FastAPI) -> None:
         pw = b.get("password")
         if pw is not None and not isinstance(pw, str):
             errs.append({"code": "E-TYPE", "field": "body.password", "message": "text"})
+        from ..store.users import ROLES
+
+        if isinstance(b.get("role"), str) and b["role"] not in ROLES:
+            errs.append({"code": "E-VALUE", "field": "body.role",
+                         "message": f"unknown role '{b['role']}'",
+                         "hint": f"roles: {', '.join(ROLES)}"})
         extra = sorted(set(b) - {"name", "role", "units", "password"})
         errs += [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
                  for k in extra]
@@ -444,7 +503,8 @@ def _users(app: FastAPI) -> None:
             raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
                            code=errs[0]["code"], errors=errs)
         user, token = run("users", lambda: actions.add_user(
-            st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid))
+            st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid),
+            "body.units")
         return answer(request, dumps({"ok": True, "user": user.as_dict(), "token": token}),
                       status=201, headers={"Location": "/users"})
 
@@ -461,7 +521,8 @@ def _users(app: FastAPI) -> None:
                            errors=[{"code": "E-TYPE", "field": "body.label",
                                     "message": "must be text"}])
         token = run("users", lambda: actions.add_token(st, who.user, name, label,
-                                                       request_id=request_id(request)))
+                                                       request_id=request_id(request)),
+                    "path.name")
         return answer(request, dumps({"ok": True, "user": name, "token": token}), status=201)
 
     @app.delete("/users/{name}", tags=["users"], summary="Disable a user (admin)")
@@ -469,5 +530,5 @@ def _users(app: FastAPI) -> None:
         st = _writable(request, who)
         precheck(who, "disable_user")
         run("users", lambda: actions.disable_user(st, who.user, name,
-                                                  request_id=request_id(request)))
+                                                  request_id=request_id(request)), "path.name")
         return answer(request, dumps({"ok": True, "user": name, "disabled": True}))

@@ -464,7 +464,7 @@ def set_entity(store: Store | str, actor: User, kind: str, key: str,
 
 # -- surveys --------------------------------------------------------------------------------
 def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str], *,
-                 force: bool = False, why: str | None = None,
+                 force: bool = False, today: dt.date | None = None, why: str | None = None,
                  request_id: str | None = None) -> list[Written]:
     """Merge a returned survey workbook (``opmodel survey export``) into the stored model:
     every changed assessment in one transaction. Conflicts (cells changed in the store since
@@ -476,7 +476,7 @@ def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str]
     out: list[Written] = []
     with st.transaction(actor.name, "merge_survey", why, request_id) as tx:
         e = st.model_at_head(tx)
-        plan = plan_merge(e, survey)
+        plan = plan_merge(e, survey, today)
         check_right(actor, "merge_survey", (plan.business_unit,))
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))

@@ -297,7 +297,9 @@ class Store:
             if rev == 0:
                 raise ModelError([Issue("E-EMPTY", "the store holds no model yet"
                                         if at is None else f"the store held no model at {at}",
-                                        hint="run `opmodel store init URL --from FOLDER`")],
+                                        hint="run `opmodel store init URL --from FOLDER`"
+                                        if at is None else "see `opmodel history URL` for "
+                                        "when it was stored")],
                                  source=display_url(self.url))
             q = (select(entities.c.kind, entities.c.data)
                  .where(self._valid_at(None if rev == head else rev))

@@ -463,7 +463,7 @@ class Transaction:
             return before.version
         if before is not None:
             self._close(kind, key)
-            version, pos = before.version + 1, before.pos
+            version, pos = before.version + 1, before.pos if pos is None else pos
         else:
             version = 1
             if pos is None:

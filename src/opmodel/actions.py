@@ -222,18 +222,20 @@ def _check_model(e: Enterprise, kind: str, key: str, item: Any | None) -> Enterp
         probe = new_e.model_copy(update=slim)
     errors = [i for i in validate_model(probe) if i.severity == "error"]
     if errors:
-        keys = {kind: [key]} if _leaf(kind) else None
-        issues = []
-        for i in errors:
-            loc = json_location(i.path, keys)
-            if keys is None and len(i.path) >= 2 and i.path[0] == kind and isinstance(
-                    i.path[1], int) and i.path[1] < len(getattr(new_e, kind)):
-                k2 = R.key_of(kind, getattr(new_e, kind)[i.path[1]], i.path[1])
-                loc = f"{kind}[{k2}]" + (json_location(("x", *i.path[2:]))[1:]
-                                         if len(i.path) > 2 else "")
-            issues.append(i.at(loc))
+        issues = [i.at(_locate(probe, i.path)) for i in errors]
         raise ModelError(issues, source=f"{kind}:{key}")
     return new_e
+
+
+def _locate(e: Enterprise, path: tuple[Any, ...]) -> str:
+    """``("initiatives", 3, "depends_on", 0)`` → ``initiatives[crm].depends_on[0]``."""
+    if len(path) >= 2 and isinstance(path[1], int) and path[0] in R.list_kinds():
+        items = getattr(e, str(path[0]))
+        if path[1] < len(items):
+            key = R.key_of(str(path[0]), items[path[1]], path[1])
+            rest = json_location(("x", *path[2:]))[1:] if len(path) > 2 else ""
+            return f"{path[0]}[{key}]{rest}"
+    return json_location(path)
 
 
 def _conflict(tx: Transaction, kind: str, key: str, version: int | None,

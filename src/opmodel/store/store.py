@@ -164,7 +164,7 @@ def _sqlite_setup(engine: Engine) -> None:
 class Store:
     """The model stored at one database URL. Use :func:`open_store` to get one."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = normalize_url(url)
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         try:
@@ -185,7 +185,8 @@ class Store:
             raise InputError(f"cannot open {display_url(url)}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, Snapshot] = OrderedDict()
-        self.migrate()
+        if upgrade:
+            self.migrate()
 
     def __repr__(self) -> str:
         return f"Store({display_url(self.url)!r})"

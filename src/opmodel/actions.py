@@ -182,58 +182,110 @@ def _leaf(kind: str) -> bool:
     return "id" not in R.item_model(kind).model_fields
 
 
-_KEYS: dict[tuple[int, str], dict[str, int]] = {}
+# key → position of every entity of a kind, per model object (kept with the model so that
+# an id is never reused while its entry lives); carried over to the model a write makes
+_KEYS: dict[tuple[int, str], tuple[Enterprise, dict[str, int]]] = {}
 
 
 def _positions(e: Enterprise, kind: str) -> dict[str, int]:
-    k = (id(e), kind)
-    found = _KEYS.get(k)
+    found = _KEYS.get((id(e), kind))
     if found is None:
-        if len(_KEYS) > 32:
-            _KEYS.clear()
-        found = _KEYS[k] = {R.key_of(kind, it, n): n for n, it in enumerate(getattr(e, kind))}
-    return found
+        index = {R.key_of(kind, it, n): n for n, it in enumerate(getattr(e, kind))}
+        _remember(e, kind, index)
+        return index
+    return found[1]
+
+
+def _remember(e: Enterprise, kind: str, index: dict[str, int]) -> None:
+    if len(_KEYS) >= 16:
+        del _KEYS[next(iter(_KEYS))]
+    _KEYS[(id(e), kind)] = (e, index)
+
+
+def _strings(value: Any, out: set[str]) -> set[str]:
+    if isinstance(value, str):
+        out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, out)
+    return out
+
+
+def _leaf_errors(e: Enterprise, kind: str, item: Any) -> list[Issue]:
+    """Errors ``item`` of a kind nobody refers to would bring into ``e``: the model's rules
+    run on a probe holding only the settings, the entities the item names and the item,
+    against the same probe without it (whatever fails in both is not the item's doing)."""
+    named = _strings(R.dump(item), set())
+    slim: dict[str, Any] = {}
+    for k in R.list_kinds():
+        if _leaf(k):
+            slim[k] = ()
+        else:
+            slim[k] = tuple(x for x in getattr(e, k) if x.id in named)
+    base = e.model_copy(update=slim)
+    probe = e.model_copy(update={**slim, kind: (item,)})
+    before = {(i.code, i.message) for i in validate_model(base) if i.severity == "error"}
+    return [i for i in validate_model(probe)
+            if i.severity == "error" and (i.code, i.message) not in before]
 
 
 def _check_model(e: Enterprise, kind: str, key: str, item: Any | None) -> Enterprise:
     """The model with ``kind:key`` replaced by ``item`` (removed when None), checked with the
-    model's rules. Kinds nobody refers to (assessments, budgets, …) are checked with only
-    the changed item in them, so a write costs the same on a small and a large model."""
+    model's rules. A changed entity of a kind nobody refers to (assessments, budgets, …) is
+    checked against the entities it names only, so such a write costs the same on a small
+    and a large model; other kinds are checked with every entity that may refer to them."""
     if kind == R.SETTINGS:
         new_e = Enterprise.model_validate({**item.model_dump(), **{
             f: getattr(e, f) for f in (*R.list_kinds(), *R.SEPARATE)}})
+        errors = [i for i in validate_model(new_e) if i.severity == "error"]
         probe = new_e
     elif kind in R.SEPARATE:
         new_e = e.model_copy(update={kind: item})
+        errors = [i for i in validate_model(new_e) if i.severity == "error"]
         probe = new_e
     else:
         items = list(getattr(e, kind))
-        pos = _positions(e, kind).get(key)
+        index = _positions(e, kind)
+        pos = index.get(key)
         if pos is None and item is not None:
             items.append(item)
+            index = {**index, key: len(items) - 1}
         elif pos is not None and item is None:
             del items[pos]
+            index = None  # type: ignore[assignment]
         elif pos is not None:
             items[pos] = item
         new_e = e.model_copy(update={kind: tuple(items)})
-        slim = {k: () for k in R.list_kinds() if _leaf(k)}
-        if _leaf(kind):
-            slim[kind] = () if item is None else (item,)
-        probe = new_e.model_copy(update=slim)
-    errors = [i for i in validate_model(probe) if i.severity == "error"]
+        if _leaf(kind) and item is not None:
+            probe = e.model_copy(update={kind: (item,)})
+            errors = [i for i in _leaf_errors(e, kind, item)]
+        else:
+            slim = {k: () for k in R.list_kinds() if _leaf(k) and k != kind}
+            probe = new_e.model_copy(update=slim)
+            errors = [i for i in validate_model(probe) if i.severity == "error"]
+        if index is not None:
+            for k in R.list_kinds():
+                if k != kind and (id(e), k) in _KEYS:
+                    _remember(new_e, k, _KEYS[(id(e), k)][1])
+            _remember(new_e, kind, index)
     if errors:
-        keys = {kind: [key]} if _leaf(kind) else None
-        issues = []
-        for i in errors:
-            loc = json_location(i.path, keys)
-            if keys is None and len(i.path) >= 2 and i.path[0] == kind and isinstance(
-                    i.path[1], int) and i.path[1] < len(getattr(new_e, kind)):
-                k2 = R.key_of(kind, getattr(new_e, kind)[i.path[1]], i.path[1])
-                loc = f"{kind}[{k2}]" + (json_location(("x", *i.path[2:]))[1:]
-                                         if len(i.path) > 2 else "")
-            issues.append(i.at(loc))
+        issues = [i.at(_locate(probe, i.path)) for i in errors]
         raise ModelError(issues, source=f"{kind}:{key}")
     return new_e
+
+
+def _locate(e: Enterprise, path: tuple[Any, ...]) -> str:
+    """``("initiatives", 3, "depends_on", 0)`` → ``initiatives[crm].depends_on[0]``."""
+    if len(path) >= 2 and isinstance(path[1], int) and path[0] in R.list_kinds():
+        items = getattr(e, str(path[0]))
+        if path[1] < len(items):
+            key = R.key_of(str(path[0]), items[path[1]], path[1])
+            rest = json_location(("x", *path[2:]))[1:] if len(path) > 2 else ""
+            return f"{path[0]}[{key}]{rest}"
+    return json_location(path)
 
 
 def _conflict(tx: Transaction, kind: str, key: str, version: int | None,
@@ -464,7 +516,7 @@ def set_entity(store: Store | str, actor: User, kind: str, key: str,
 
 # -- surveys --------------------------------------------------------------------------------
 def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str], *,
-                 force: bool = False, why: str | None = None,
+                 force: bool = False, today: dt.date | None = None, why: str | None = None,
                  request_id: str | None = None) -> list[Written]:
     """Merge a returned survey workbook (``opmodel survey export``) into the stored model:
     every changed assessment in one transaction. Conflicts (cells changed in the store since
@@ -476,7 +528,7 @@ def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str]
     out: list[Written] = []
     with st.transaction(actor.name, "merge_survey", why, request_id) as tx:
         e = st.model_at_head(tx)
-        plan = plan_merge(e, survey)
+        plan = plan_merge(e, survey, today)
         check_right(actor, "merge_survey", (plan.business_unit,))
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))

@@ -14,12 +14,38 @@ from .model import Enterprise
 from .model import validate as _validate_model
 
 
-def read(path: str | os.PathLike[str]) -> LoadResult:
-    """Read and validate the model at ``path`` (a model folder, an ``.xlsx`` workbook or an
-    ArchiMate ``.xml`` exchange file); the result carries the warnings.
+def store_url(source: str | os.PathLike[str]) -> str | None:
+    """The database URL ``source`` names (``sqlite:///acme.db``, ``postgresql://…``, or an
+    existing ``*.db`` / ``*.sqlite`` file), or None for a folder or file model."""
+    from .store import is_url
+
+    if isinstance(source, str) and is_url(source):
+        return source
+    p = Path(source)
+    if p.suffix.lower() in (".db", ".sqlite", ".sqlite3") and p.is_file():
+        return f"sqlite:///{p}"
+    return None
+
+
+def read(path: str | os.PathLike[str], at: str | None = None) -> LoadResult:
+    """Read and validate the model at ``path``: a model folder, an ``.xlsx`` workbook, an
+    ArchiMate ``.xml`` exchange file, or a store's database URL (``sqlite:///acme.db``,
+    ``postgresql://user@host/db``); the result carries the warnings.
+
+    ``at`` (stores only): the model as it stood at that instant (UTC, ``2027-03-31T17:00``)
+    or revision (``r42``) — time travel.
 
     Raises :class:`~opmodel.errors.ModelError` (with every located issue) on any error.
     """
+    url = store_url(path)
+    if url is not None:
+        from .store import open_store
+
+        return open_store(url).read(at)
+    if at is not None:
+        raise InputError(f"--at needs a model in a store, not {path}",
+                         hint="give a database URL (sqlite:///file.db); in git, check out "
+                              "the commit instead")
     p = Path(path)
     if p.suffix.lower() == ".xlsx":
         from .io.xlsx import read_xlsx
@@ -32,9 +58,10 @@ def read(path: str | os.PathLike[str]) -> LoadResult:
     return read_folder(p)
 
 
-def load(path: str | os.PathLike[str]) -> Enterprise:
-    """The validated :class:`Enterprise` stored at ``path`` (a model folder)."""
-    return read(path).enterprise
+def load(path: str | os.PathLike[str], at: str | None = None) -> Enterprise:
+    """The validated :class:`Enterprise` stored at ``path`` (a model folder or a database
+    URL; ``at`` as for :func:`read`)."""
+    return read(path, at).enterprise
 
 
 def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:

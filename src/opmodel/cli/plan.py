@@ -23,9 +23,9 @@ from ..errors import InputError
 from ..model import Enterprise
 from ..model.initiative import KINDS
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import MODEL_HELP, AtOpt, console, err_console, handle_errors
 
-PathArg = typer.Argument(..., help="Model folder.")
+PathArg = typer.Argument(..., help=MODEL_HELP)
 TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
                        "seconds (the best plan so far is reported with its gap).")
 GapOpt = typer.Option(1e-4, "--gap", help="Relative optimality gap at which to stop "
@@ -34,8 +34,8 @@ ThreadsOpt = typer.Option(None, "--threads", help="Solver threads (default: HiGH
 SeedOpt = typer.Option(0, "--seed", help="Solver random seed (same seed, same plan).")
 
 
-def _load(path: Path, scenario: str | None = None) -> Enterprise:
-    result = api.read(path)
+def _load(path: str, scenario: str | None = None, at: str | None = None) -> Enterprise:
+    result = api.read(path, at)
     if result.warnings:
         err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
                           f"`opmodel validate {escape(str(path))}`")
@@ -252,7 +252,8 @@ def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> A
 @app.command()
 @handle_errors
 def plan(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     scenario: str | None = ScenarioOpt,
     time_limit: float = TimeOpt,
     gap: float = GapOpt,
@@ -269,7 +270,7 @@ def plan(
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
     from ..optimize.risk import cost_risk
 
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     result = solve_with_progress(e, opts)
     risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
@@ -285,7 +286,8 @@ def plan(
 @app.command()
 @handle_errors
 def explain(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     initiative: str = typer.Argument(..., help="Id of the initiative to explain."),
     scenario: str | None = ScenarioOpt,
     time_limit: float = TimeOpt,
@@ -297,7 +299,7 @@ def explain(
     """Why an initiative is funded (and what dropping it costs) or not (the binding rule)."""
     from ..optimize.explain import explain as explain_one
 
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     e.initiative(initiative)  # unknown id: a clear error before solving
     opts = _options(time_limit, gap, None, seed)
     result = solve_with_progress(e, opts)
@@ -311,7 +313,8 @@ def explain(
 @app.command()
 @handle_errors
 def diff(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     a: str = typer.Argument(..., help="First scenario ('base' = the model as it is)."),
     b: str = typer.Argument(..., help="Second scenario."),
     time_limit: float = TimeOpt,
@@ -326,7 +329,7 @@ def diff(
 
     plans = []
     for name in (a, b):
-        e = _load(path, name)
+        e = _load(path, name, at)
         console.print(f"planning [bold]{escape(name)}[/]…")
         plans.append(solve_with_progress(e, _options(time_limit, gap, None, seed)))
     d = plan_diff(plans[0], plans[1], a, b)
@@ -375,7 +378,8 @@ def diff(
 @app.command()
 @handle_errors
 def frontier(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     scenario: str | None = ScenarioOpt,
     low: float = typer.Option(0.5, "--from", help="Smallest budget scale (× today)."),
     high: float = typer.Option(1.5, "--to", help="Largest budget scale (× today)."),
@@ -396,7 +400,7 @@ def frontier(
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier
     scales = sorted(grid)
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
     t = Table(title=f"Efficient frontier — {escape(e.name)}", title_justify="left")

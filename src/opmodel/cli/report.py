@@ -28,7 +28,7 @@ from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import MODEL_HELP, AtOpt, console, err_console, handle_errors
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
                  "separated (e.g. 0.6,0.8,1.2,1.4); 'none' skips the frontier.")
@@ -89,15 +89,15 @@ class StepBars:
         self.progress.update(tid, completed=done, total=total, note=note)
 
 
-def load_model(path: Path) -> Enterprise:
-    result = api.read(path)
+def load_model(path: str | Path, at: str | None = None) -> Enterprise:
+    result = api.read(path, at)
     if result.warnings:
         err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
                           f"`opmodel validate {escape(str(path))}`")
     return result.enterprise
 
 
-def scenario_of(path: Path, e: Enterprise, name: str | None) -> Any:
+def scenario_of(path: str | Path, e: Enterprise, name: str | None) -> Any:
     """The :class:`~opmodel.optimize.scenario.Scenario` called ``name`` in PATH's
     scenarios.yaml (None for no scenario or ``base``)."""
     if name is None:
@@ -107,7 +107,7 @@ def scenario_of(path: Path, e: Enterprise, name: str | None) -> Any:
 
     if name == BASE:
         return None
-    found = read_scenarios(path, e).get(name) if path.is_dir() else None
+    found = read_scenarios(path, e).get(name) if Path(path).is_dir() else None
     if found is None:
         from ..io.scenarios import scenario_model
 
@@ -208,7 +208,7 @@ def run_report(e: Enterprise, out_dir: Path, options: Any, source: Path | None,
 @app.command()
 @handle_errors
 def report(
-    path: Path = typer.Argument(..., help="Model folder (or .xlsx workbook)."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     output: Path = typer.Option(Path("report"), "--output", "-o",
                                 help="Folder for report.html, results.xlsx and charts/."),
     scenario: str | None = typer.Option(None, "--scenario", "-s",
@@ -225,12 +225,13 @@ def report(
                                        help="Relative gap at which a frontier point stops."),
     charts: bool = typer.Option(True, "--charts/--no-charts",
                                 help="Also write every chart as PNG and SVG."),
+    at: str | None = AtOpt,
 ) -> None:
     """Write the planning report: report.html (one self-contained file), results.xlsx and
     every chart as PNG and SVG."""
     from ..report.build import ReportOptions
 
-    e = load_model(path)
+    e = load_model(path, at)
     sc = scenario_of(path, e, scenario)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,
                          frontier_scales=parse_scales(frontier),

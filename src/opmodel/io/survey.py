@@ -202,14 +202,14 @@ def survey_workbook(e: Enterprise, business_unit: str, exported: dt.date) -> Wor
     return wb
 
 
-def export_survey(model: str | os.PathLike[str], business_unit: str,
+def export_survey(model: str | os.PathLike[str] | Enterprise, business_unit: str,
                   out: str | os.PathLike[str], today: dt.date | None = None,
                   overwrite: bool = False) -> Path:
     """Write the survey workbook of ``business_unit`` for the model folder ``model``.
 
     Refuses to replace an existing file unless ``overwrite``: it may be a returned survey.
     """
-    e = read_folder(model).enterprise
+    e = model if isinstance(model, Enterprise) else read_folder(model).enterprise
     e.business_unit(business_unit)  # UnknownIdError with a did-you-mean when absent
     path = Path(out)
     if path.suffix.lower() != ".xlsx":

@@ -164,7 +164,7 @@ def _sqlite_setup(engine: Engine) -> None:
 class Store:
     """The model stored at one database URL. Use :func:`open_store` to get one."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = normalize_url(url)
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         try:
@@ -185,7 +185,8 @@ class Store:
             raise InputError(f"cannot open {display_url(url)}: {exc}") from None
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, Snapshot] = OrderedDict()
-        self.migrate()
+        if upgrade:
+            self.migrate()
 
     def __repr__(self) -> str:
         return f"Store({display_url(self.url)!r})"
@@ -297,7 +298,9 @@ class Store:
             if rev == 0:
                 raise ModelError([Issue("E-EMPTY", "the store holds no model yet"
                                         if at is None else f"the store held no model at {at}",
-                                        hint="run `opmodel store init URL --from FOLDER`")],
+                                        hint="run `opmodel store init URL --from FOLDER`"
+                                        if at is None else "see `opmodel history URL` for "
+                                        "when it was stored")],
                                  source=display_url(self.url))
             q = (select(entities.c.kind, entities.c.data)
                  .where(self._valid_at(None if rev == head else rev))
@@ -461,7 +464,7 @@ class Transaction:
             return before.version
         if before is not None:
             self._close(kind, key)
-            version, pos = before.version + 1, before.pos
+            version, pos = before.version + 1, before.pos if pos is None else pos
         else:
             version = 1
             if pos is None:

@@ -1,0 +1,105 @@
+"""The store on SQLite and on a real PostgreSQL: round trips, time travel, the change log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from opmodel import actions, api
+from opmodel.errors import InputError, ModelError
+from opmodel.io.folder import folder_files
+from opmodel.store import export_store, init_store, open_store
+from opmodel.store.users import User
+
+ADMIN = User("ann", "admin")
+
+
+@pytest.fixture
+def acme_store(store_url: str, acme_path: Path) -> str:
+    init_store(store_url, api.load(acme_path), who="ann")
+    return store_url
+
+
+def test_acme_round_trip_is_byte_identical(acme_store: str, acme_path: Path,
+                                           tmp_path: Path) -> None:
+    e = api.load(acme_path)
+    assert api.load(acme_store) == e
+    export_store(acme_store, tmp_path / "out")
+    expected = dict(folder_files(e))
+    got = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()}
+    assert got == expected
+
+
+def test_a_fresh_store_holds_no_model(store_url: str) -> None:
+    with pytest.raises(ModelError) as exc:
+        api.read(store_url)
+    assert exc.value.issues[0].code == "E-EMPTY"
+
+
+def test_init_refuses_a_store_with_a_model(acme_store: str, acme_path: Path) -> None:
+    with pytest.raises(InputError, match="already holds a model"):
+        init_store(acme_store, api.load(acme_path))
+
+
+def test_init_force_replaces_and_keeps_history(acme_store: str, starter_path: Path) -> None:
+    before = api.load(acme_store)
+    rev = init_store(acme_store, api.load(starter_path), force=True)
+    assert api.load(acme_store) == api.load(starter_path)
+    assert api.load(acme_store, at=f"r{rev - 1}") == before
+
+
+def test_time_travel_by_revision_and_instant(acme_store: str) -> None:
+    st = open_store(acme_store)
+    e0 = st.read().enterprise
+    a = e0.assessments[0]
+    time.sleep(0.01)
+    cut = st.history()[-1].at  # the instant of revision 1
+    w = actions.set_assessment(acme_store, ADMIN, a.capability, a.business_unit,
+                               {"current": 0}, version=1, why="re-assessed")
+    assert w.version == 2 and w.revision == 2
+    now = api.load(acme_store)
+    assert now.assessment(a.capability, a.business_unit).current == 0
+    assert api.load(acme_store, at="r1") == e0
+    assert api.load(acme_store, at=cut) == e0
+    assert api.load(acme_store, at="2999-01-01T00:00") == now
+    with pytest.raises(ModelError):
+        api.load(acme_store, at="2000-01-01")
+    with pytest.raises(InputError, match="not a date"):
+        api.load(acme_store, at="last tuesday")
+
+
+def test_change_log_records_who_what_why(acme_store: str) -> None:
+    e = api.load(acme_store)
+    i = e.initiatives[0]
+    actions.update_initiative(acme_store, User("pat", "portfolio"), i.id,
+                              {"name": "Renamed", "description": None}, version=1,
+                              why="clearer", request_id="req-1")
+    found = open_store(acme_store).history(f"initiative:{i.id}")
+    assert found[0].field is None and found[0].old is None  # created by init
+    last = [c for c in found if c.revision == found[-1].revision]
+    by_field = {c.field: c for c in last}
+    assert by_field["name"].old == i.name and by_field["name"].new == "Renamed"
+    assert all(c.who == "pat" and c.why == "clearer" and c.request_id == "req-1"
+               and c.action == "update_initiative" for c in last)
+    if i.description:
+        assert by_field["description"].new is None
+
+
+def test_at_needs_a_store(acme_path: Path) -> None:
+    with pytest.raises(InputError, match="--at needs a model in a store"):
+        api.read(acme_path, at="r1")
+
+
+def test_a_plain_db_file_is_a_store(tmp_path: Path, acme_path: Path) -> None:
+    init_store(f"sqlite:///{tmp_path / 'm.db'}", api.load(acme_path))
+    assert api.load(tmp_path / "m.db") == api.load(acme_path)
+
+
+def test_postgres_scheme_is_mapped_to_psycopg() -> None:
+    from opmodel.store import normalize_url
+
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"

@@ -39,6 +39,13 @@ class Kind:
     items: Callable[[Enterprise], tuple[Any, ...]]
     key: tuple[str, ...] = ("id",)
 
+    @property
+    def label(self) -> str:
+        """One of them, in words: ``capabilities`` → ``capability``."""
+        n = self.entity
+        n = n[:-3] + "y" if n.endswith("ies") else n[:-1] if n.endswith("s") else n
+        return n.replace("_", " ")
+
     def key_of(self, item: Any) -> tuple[str, ...]:
         return tuple(str(getattr(item, k)) for k in self.key)
 
@@ -86,7 +93,7 @@ def find(snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> Any:
         from difflib import get_close_matches
 
         close = get_close_matches("/".join(key), ["/".join(k) for k in index], n=1)
-        raise not_found(kind.entity.replace("_", " "), "/".join(key),
+        raise not_found(kind.label, "/".join(key),
                         f"did you mean '{close[0]}'?" if close else None)
     return item
 
@@ -104,6 +111,27 @@ def entity_version(request: Request, snap: Snapshot, kind: Kind,
     if versions is None:
         versions = snap.extra[cache_key] = fn(kind.entity, at=int(snap.version))
     return versions.get("/".join(key))  # type: ignore[no-any-return]
+
+
+def stored_item(request: Request, kind: Kind, key: tuple[str, ...]
+                ) -> tuple[dict[str, Any], int] | None:
+    """``(item JSON, version)`` read from the store in one query, without loading the whole
+    model; None when the source is not a store (or the kind is not stored on its own).
+    An unknown key is a 404 with a "did you mean"."""
+    src = request.app.state.ctx.source
+    if not getattr(src, "writable", False) or kind.path == "teams":
+        return None
+    from ..store.rows import item_model
+
+    cur = src.store.current(kind.entity, "/".join(key))
+    if cur is None:
+        from difflib import get_close_matches
+
+        close = get_close_matches("/".join(key), list(src.store.versions(kind.entity)), n=1)
+        raise not_found(kind.label, "/".join(key),
+                        f"did you mean '{close[0]}'?" if close else None)
+    item = item_model(kind.entity).model_validate(cur.data)
+    return item_dict(item), cur.version
 
 
 def item_etag(request: Request, snap: Snapshot, kind: Kind, key: tuple[str, ...],
@@ -250,8 +278,13 @@ def _register_kind(app: FastAPI, kind: Kind) -> None:
     params = "/".join("{" + k + "}" for k in kind.key)
 
     def get_item(request: Request, who: Principal = Depends(authenticate),
-                 snap: Snapshot = Depends(snapshot), **keys: str) -> Response:
+                 **keys: str) -> Response:
         key = tuple(str(keys[k]) for k in kind.key)
+        stored = stored_item(request, kind, key)
+        if stored is not None:  # straight from the store: body and version from one row
+            data, version = stored
+            return answer(request, dumps(data), etag=f'"{version}"')
+        snap = snapshot(request)
         item = find(snap, kind, key)
         return answer(request, dumps(item_dict(item)),
                       etag=item_etag(request, snap, kind, key, item))

@@ -26,11 +26,9 @@ from ..errors import ConflictError, InputError, Issue, ModelError, OpmodelError,
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
-from .resources import BY_PATH, KINDS, Kind, entity_version, page, snapshot, with_path_params
-from .source import Snapshot
+from .resources import BY_PATH, KINDS, Kind, page, with_path_params
 
 Auth = Depends(authenticate)
-Snap = Depends(snapshot)
 
 RESERVED = ("why", "version")
 #: kinds with an action of their own; every other kind is written with set_entity
@@ -193,9 +191,9 @@ def written(request: Request, w: Any, status: int = 200) -> Response:
     return answer(request, dumps(data), status=status, headers=headers)
 
 
-def _owner(snap: Snapshot, initiative: str) -> str | None:
-    found = snap.enterprise.ids("initiative").get(initiative)
-    return None if found is None else str(found.owner)
+def _owner(request: Request, initiative: str) -> str | None:
+    cur = request.app.state.ctx.source.store.current("initiatives", initiative)
+    return None if cur is None else str(cur.data.get("owner", ""))
 
 
 def _object(body: Any, what: str = "body") -> dict[str, Any]:
@@ -206,8 +204,9 @@ def _object(body: Any, what: str = "body") -> dict[str, Any]:
     return dict(body)
 
 
-def _exists(request: Request, snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> bool:
-    return entity_version(request, snap, kind, key) is not None
+def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
+    st = request.app.state.ctx.source.store
+    return st.current(kind.entity, "/".join(key)) is not None
 
 
 JsonBody = Body(..., description="The fields to write (JSON object); 'why' and 'version' "
@@ -230,15 +229,14 @@ def _assessments(app: FastAPI) -> None:
     kind = BY_PATH["assessments"]
 
     def set_assessment(request: Request, capability: str, business_unit: str,
-                       body: Any = JsonBody, who: Principal = Auth,
-                       snap: Snapshot = Snap) -> Response:
+                       body: Any = JsonBody, who: Principal = Auth) -> Response:
         st = _writable(request, who)
         precheck(who, "set_assessment", (business_unit,))
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
         strict_types("assessments", b)
-        version = _version(request, b, _exists(request, snap, kind,
+        version = _version(request, b, _exists(request, kind,
                                                (capability, business_unit)))
         w = run("assessments", lambda: actions.set_assessment(
             st, who.user, capability, business_unit, b, version=version, why=why,
@@ -274,10 +272,9 @@ def _initiatives(app: FastAPI) -> None:
 
     @app.patch("/initiatives/{id}", tags=["initiatives"],
                summary="Change fields of an initiative (null resets a field)")
-    def update(request: Request, id: str, body: Any = JsonBody, who: Principal = Auth,
-               snap: Snapshot = Snap) -> Response:
+    def update(request: Request, id: str, body: Any = JsonBody, who: Principal = Auth) -> Response:
         st = _writable(request, who)
-        owner = _owner(snap, id)
+        owner = _owner(request, id)
         precheck(who, "update_initiative", (owner,) if owner else ())
         b = _object(body)
         rid = request_id(request)
@@ -297,14 +294,14 @@ def _portfolio(app: FastAPI) -> None:
     @app.put("/budgets/{period}/{pool}", tags=["budgets"],
              summary="Set the budget of a pool in a period (created if new)")
     def set_budget(request: Request, period: str, pool: str, body: Any = JsonBody,
-                   who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+                   who: Principal = Auth) -> Response:
         st = _writable(request, who)
         precheck(who, "set_budget")
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
         strict_types("budgets", b)
-        version = _version(request, b, _exists(request, snap, budgets, (period, pool)))
+        version = _version(request, b, _exists(request, budgets, (period, pool)))
         unknown = sorted(set(b) - {"amount", "period", "pool"})
         if unknown or "amount" not in b:
             errs = [{"code": "E-UNKNOWN", "field": f"body.{k}",
@@ -321,8 +318,7 @@ def _portfolio(app: FastAPI) -> None:
         return written(request, w)
 
     @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
-    def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth,
-                   snap: Snapshot = Snap) -> Response:
+    def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
         st = _writable(request, who)
         precheck(who, "set_policy")
         b = _object(body)
@@ -366,15 +362,14 @@ def _portfolio(app: FastAPI) -> None:
     @app.put("/actuals/{initiative}/{quarter}", tags=["actuals"],
              summary="Record spend and progress of an initiative in a quarter")
     def record_actuals(request: Request, initiative: str, quarter: str,
-                       body: Any = JsonBody, who: Principal = Auth,
-                       snap: Snapshot = Snap) -> Response:
+                       body: Any = JsonBody, who: Principal = Auth) -> Response:
         st = _writable(request, who)
         precheck(who, "record_actuals")
         b = _object(body)
         rid = request_id(request)
         why = _why(request, b)
         kind = BY_PATH.get("actuals")
-        exists = kind is not None and _exists(request, snap, kind, (initiative, quarter))
+        exists = kind is not None and _exists(request, kind, (initiative, quarter))
         strict_types("actuals", b)
         version = _version(request, b, exists)
         w = run("actuals", lambda: actions.record_actuals(
@@ -388,7 +383,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
     label = kind.entity.replace("_", " ")
 
     def put_entity(request: Request, body: Any = JsonBody, who: Principal = Auth,
-                   snap: Snapshot = Snap, **keys: str) -> Response:
+                   **keys: str) -> Response:
         st = _writable(request, who)
         precheck(who, "set_entity")
         key = tuple(keys[k] for k in kind.key)
@@ -396,7 +391,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         rid = request_id(request)
         why = _why(request, b)
         strict_types(kind.entity, b)
-        version = _version(request, b, _exists(request, snap, kind, key))
+        version = _version(request, b, _exists(request, kind, key))
         for k, v in zip(kind.key, key, strict=True):
             b.setdefault(k, v)
         w = run(kind.entity, lambda: actions.set_entity(
@@ -404,14 +399,13 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
             request_id=rid))
         return written(request, w)
 
-    def delete_entity(request: Request, who: Principal = Auth, snap: Snapshot = Snap,
-                      **keys: str) -> Response:
+    def delete_entity(request: Request, who: Principal = Auth, **keys: str) -> Response:
         st = _writable(request, who)
         precheck(who, "set_entity")
         key = tuple(keys[k] for k in kind.key)
         rid = request_id(request)
         why = request.headers.get("x-why")
-        version = _version(request, {}, _exists(request, snap, kind, key))
+        version = _version(request, {}, _exists(request, kind, key))
         w = run(kind.entity, lambda: actions.set_entity(
             st, who.user, kind.entity, "/".join(key), None, version=version, why=why,
             request_id=rid), "path." + kind.key[-1])

@@ -56,5 +56,6 @@ def serve(
                 f"  user      {escape(lg.name)}\n  password  {escape(lg.password)}\n"
                 f"  API token {escape(lg.token)}", soft_wrap=True)
     application = create_app(url)
-    console.print(f"serving {escape(url)} on http://{host}:{port} (API docs at /docs)")
+    console.print(f"serving {escape(url)} on http://{host}:{port} (API docs at /docs)",
+                  soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level=log_level)

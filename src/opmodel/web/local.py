@@ -47,7 +47,9 @@ def _newest_mtime(folder: Path) -> float:
 
 def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalStore:
     """The SQLite store beside ``folder``, made (with a first admin login) or refreshed."""
-    from .. import actions, store  # type: ignore[attr-defined]
+    from .. import actions, api
+    from ..store import init_store, open_store
+    from ..store.users import User
 
     root = Path(folder)
     if not root.is_dir():
@@ -55,23 +57,31 @@ def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalSt
                          hint="give a model folder or a database URL (sqlite:///x.db)")
     db = store_path(root)
     url = f"sqlite:///{db}"
+    system = User("opmodel", "admin")
     if not db.exists():
-        store.init_store(url, root)
-        password = secrets.token_urlsafe(12)
-        actions.add_user(None, url, admin, role="admin", password=password)
-        token = actions.create_token(None, url, admin)
+        e = api.load(root)
+        try:
+            init_store(url, e, why=f"opmodel serve {root}")
+            password = secrets.token_urlsafe(12)
+            _, token = actions.add_user(url, system, admin, "admin", (), password,
+                                        why="the first admin, made by opmodel serve")
+        except BaseException:
+            from ..store import close_stores
+
+            close_stores()
+            db.unlink(missing_ok=True)  # nothing half-made: the next run starts over
+            raise
         return LocalStore(url, db, True, False, FirstLogin(admin, password, token))
-    st = store.open_store(url)
-    notice = None
-    refreshed = False
-    if _newest_mtime(root) > db.stat().st_mtime:
-        edited = [c for c in st.history(limit=50) if c.action not in ("init", "import")]
-        if edited:
-            notice = (f"{root} changed since {db.name} was made, and the store has edits of "
-                      "its own: serving the store as it is. Write the store back with "
-                      f"`opmodel store export {url} DIR`, or delete {db.name} to start over "
-                      "from the folder.")
-        else:
-            store.refresh_store(url, root)
-            refreshed = True
-    return LocalStore(url, db, False, refreshed, None, notice)
+    st = open_store(url)
+    if _newest_mtime(root) <= db.stat().st_mtime:
+        return LocalStore(url, db, False, False, None)
+    edits = [c for c in st.history(limit=200) if c.action not in
+             ("init", "add_user", "add_token", "disable_user")]
+    if edits:
+        return LocalStore(url, db, False, False, None, notice=(
+            f"{root} changed since {db.name} was made, and the store has edits of its own: "
+            f"serving the store as it is. Write it back with `opmodel store export {url} "
+            f"DIR`, or delete {db.name} to start again from the folder."))
+    init_store(url, api.load(root), force=True, why=f"opmodel serve {root}: refreshed")
+    os.utime(db)
+    return LocalStore(url, db, False, True, None)

@@ -95,6 +95,8 @@ class StoreSource(Source):
     def __init__(self, url: str) -> None:
         self.url = url
         self._store: Any = None
+        #: writers of this process queue here on SQLite (one writer at a time anyway)
+        self.write_lock = threading.Lock() if url.startswith("sqlite") else None
 
     @property
     def store(self) -> Any:

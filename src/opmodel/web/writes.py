@@ -13,6 +13,7 @@ the change log with the ``X-Request-Id`` (echoed; generated when absent).
 
 from __future__ import annotations
 
+import contextvars
 import typing
 import uuid
 from collections.abc import Callable
@@ -36,17 +37,21 @@ OWN = {"assessments", "initiatives", "budgets", "decisions", "actuals"}
 
 
 # -- plumbing -------------------------------------------------------------------------------
+_WRITE_LOCK: contextvars.ContextVar[Any] = contextvars.ContextVar("write_lock", default=None)
+
+
 def _writable(request: Request, who: Principal) -> Any:
     src = request.app.state.ctx.source
     if not src.writable or who.user is None:
         raise ApiError(403, "this server is read-only (a model folder); serve a store to "
                             "write", code="E-READ-ONLY")
+    _WRITE_LOCK.set(getattr(src, "write_lock", None))
     return src.store
 
 
 def precheck(who: Principal, action: str, units: tuple[str, ...] = ()) -> None:
     """Refuse with 403 before anything else is looked at (the action checks again)."""
-    run("", lambda: actions.check_right(who.user, action, units))
+    run("", lambda: actions.check_right(who.user, action, units), write=False)
 
 
 def request_id(request: Request) -> str:
@@ -158,11 +163,18 @@ def _type_name(annotation: Any) -> str:
     return "number" if ("float" in text or "int" in text) else "text"
 
 
-def run(kind: str, call: Callable[[], Any], unknown: str | None = None) -> Any:
+def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
+        write: bool = True) -> Any:
     """``call()`` (an action), its errors mapped to HTTP. ``unknown`` names where an id the
-    action cannot find came from: ``path.id`` (404) or ``body.owner`` (422)."""
+    action cannot find came from: ``path.id`` (404) or ``body.owner`` (422). On SQLite the
+    server's writers queue on a lock of their own instead of SQLite's busy-wait (which
+    sleeps and retries, so a few unlucky writers wait far longer than the rest)."""
+    lock = _WRITE_LOCK.get() if write else None
     try:
-        return call()
+        if lock is None:
+            return call()
+        with lock:
+            return call()
     except UnknownIdError as exc:
         mapped = _map(exc, kind)
         if unknown is not None:

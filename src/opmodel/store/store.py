@@ -410,11 +410,13 @@ class Store:
             raise InputError(f"cannot write {display_url(self.url)}: "
                              f"{str(exc.orig).strip().splitlines()[0]}",
                              hint="nothing was changed; try again") from None
-        if tx.after is not None:  # committed: the model at the new revision, without a reload
-            with self._lock:
+        with self._lock:  # committed: the model at the new revision, without a reload
+            if tx.after is not None:
                 self._cache[tx.revision] = Snapshot(_Derived(tx.after, self.url), tx.revision)
-                while len(self._cache) > 4:
-                    self._cache.popitem(last=False)
+            elif not tx.written and tx.base in self._cache:  # users only: the same model
+                self._cache[tx.revision] = Snapshot(self._cache[tx.base].result, tx.revision)
+            while len(self._cache) > 4:
+                self._cache.popitem(last=False)
 
     def model_at_head(self, tx: Transaction) -> Enterprise:
         """The model as it stands inside a write transaction (from the cache when it is

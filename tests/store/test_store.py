@@ -32,6 +32,18 @@ def test_acme_round_trip_is_byte_identical(acme_store: str, acme_path: Path,
     assert got == expected
 
 
+def test_side_files_travel_with_the_model(store_url: str, acme_path: Path,
+                                          tmp_path: Path) -> None:
+    """scenarios.yaml is kept in the store verbatim and written back by the export."""
+    init_store(store_url, acme_path)
+    export_store(store_url, tmp_path / "out")
+    text = (acme_path / "scenarios.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "scenarios.yaml").read_text(encoding="utf-8") == text
+    assert open_store(store_url).files() == {"scenarios.yaml": text}
+    with api.side_files(store_url) as folder:
+        assert (folder / "scenarios.yaml").read_text(encoding="utf-8") == text
+
+
 def test_a_fresh_store_holds_no_model(store_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         api.read(store_url)

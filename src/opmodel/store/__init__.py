@@ -49,26 +49,41 @@ __all__ = [
     "refresh_store",
     "resolve_kind",
     "rows",
+    "side_files_of",
 ]
 
 
+def side_files_of(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """The side files (``scenarios.yaml``) of a model folder: name → text."""
+    root = Path(folder)
+    if not root.is_dir():
+        return {}
+    return {name: (root / name).read_text(encoding="utf-8-sig")
+            for name in rows.SIDE_FILES if (root / name).is_file()}
+
+
 def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
-               who: str = "opmodel", why: str | None = None, force: bool = False) -> int:
+               who: str = "opmodel", why: str | None = None, force: bool = False,
+               files: dict[str, str] | None = None) -> int:
     """Store ``enterprise`` (a model, or the folder / file of one) at ``url`` as its first
     revision; returns that revision.
 
     Refuses a store that already holds a model unless ``force`` (then the model is replaced
     as a new revision — only the entities that differ are written — and the old one stays
     reachable by time travel)."""
+    files = dict(files or {})
     if not isinstance(enterprise, Enterprise):
         from ..api import load
 
+        files = {**side_files_of(enterprise), **files}
         enterprise = load(enterprise)
     errors = [i for i in validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to store")
     store = open_store(url)
     found = list(rows.to_rows(enterprise))
+    found += [rows.Row(rows.FILES, name, k, rows.dumps({"text": text}))
+              for k, (name, text) in enumerate(files.items())]
     with store.transaction(who, "init", why or "store init") as tx:
         if tx.base > 0:
             if not force:
@@ -100,5 +115,13 @@ def refresh_store(url: str, model: Enterprise | str | os.PathLike[str], *,
 
 def export_store(url: str, folder: str | os.PathLike[str], *,
                  at: str | None = None) -> list[Path]:
-    """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder."""
-    return write_folder(open_store(url).read(at).enterprise, folder)
+    """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder,
+    with the side files kept in the store (``scenarios.yaml``)."""
+    from ..io.csvpatch import write_text_atomic
+
+    st = open_store(url)
+    written = write_folder(st.read(at).enterprise, folder)
+    for name, text in st.files(at).items():
+        write_text_atomic(Path(folder) / name, text)
+        written.append(Path(folder) / name)
+    return written

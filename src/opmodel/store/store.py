@@ -303,7 +303,8 @@ class Store:
                                         "when it was stored")],
                                  source=display_url(self.url))
             q = (select(entities.c.kind, entities.c.data)
-                 .where(self._valid_at(None if rev == head else rev))
+                 .where(self._valid_at(None if rev == head else rev),
+                        entities.c.kind != R.FILES)
                  .order_by(entities.c.kind, entities.c.pos))
             found = conn.execute(q).all()
         snap = Snapshot(self._assemble(found), rev)
@@ -332,6 +333,14 @@ class Store:
         if e is None or any(i.severity == "error" for i in placed):
             raise ModelError(placed, source=display_url(self.url))
         return LoadResult(e, [i for i in placed if i.severity == "warning"])
+
+    def files(self, at: str | int | dt.datetime | None = None) -> dict[str, str]:
+        """The model folder's side files kept in the store (``scenarios.yaml``): name → text."""
+        with self.reading() as conn:
+            rev = None if at is None else self.revision_at(at, conn)
+            q = select(entities.c.key, entities.c.data).where(
+                entities.c.kind == R.FILES, self._valid_at(rev)).order_by(entities.c.pos)
+            return {k: json.loads(d)["text"] for k, d in conn.execute(q)}
 
     def current(self, kind: str, key: str, conn: Connection | None = None) -> Current | None:
         """The stored entity ``kind:key`` as it stands, or None."""
@@ -426,7 +435,8 @@ class Store:
         if hit is not None:
             return hit.enterprise
         found = tx.conn.execute(
-            select(entities.c.kind, entities.c.data).where(entities.c.rev_to.is_(None))
+            select(entities.c.kind, entities.c.data).where(entities.c.rev_to.is_(None),
+                                                           entities.c.kind != R.FILES)
             .order_by(entities.c.kind, entities.c.pos)).all()
         if not found:
             raise ModelError([Issue("E-EMPTY", "the store holds no model yet",

@@ -115,3 +115,27 @@ def test_postgres_scheme_is_mapped_to_psycopg() -> None:
     assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_second_process_catches_up_without_a_full_load(acme_store: str) -> None:
+    """Two Store objects on one database stand for two server processes: each one's cached
+    model follows the other's writes (updates, new and removed entities) exactly."""
+    from opmodel.store.store import Store
+
+    other = Store(acme_store)
+    first = other.snapshot()
+    e = first.enterprise
+    a, b = e.assessments[0], e.assessments[1]
+    actions.set_assessment(acme_store, ADMIN, a.capability, a.business_unit, {"current": 0})
+    actions.set_assessment(acme_store, ADMIN, b.capability, b.business_unit,
+                           {"current": "n/a", "target": "n/a"})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new",
+                       {"id": "brand-new", "name": "New", "stage": e.stages[0].id})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new", None)
+    actions.set_budget(acme_store, ADMIN, "2027Q1", 1)
+    with other.reading() as conn:
+        caught = other._caught_up(conn, other.revision(conn))
+    assert caught is not None and caught.revision == open_store(acme_store).revision()
+    other._cache.clear()
+    assert caught.enterprise == other.snapshot().enterprise
+    other.dispose()

@@ -30,12 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import load as load_bench  # noqa: E402  (bench/load.py: the model and the timing helpers)
+import load as load_bench
 
-import opmodel  # noqa: E402
-from opmodel import actions  # noqa: E402
-from opmodel.store import export_store, init_store, open_store  # noqa: E402
-from opmodel.store.users import User  # noqa: E402
+import opmodel
+from opmodel import actions
+from opmodel.store import export_store, init_store, open_store
+from opmodel.store.users import User
 
 GOAL = 1.5
 

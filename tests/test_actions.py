@@ -269,3 +269,34 @@ def test_merge_survey_writes_each_change_in_one_revision(acme_url: str, tmp_path
     assert len({w.revision for w in written}) == 1
     e = api.load(acme_url)
     assert all(e.assessment(c, "storage").current == 0 for c in changed)
+
+
+def test_first_admin_only_on_a_store_without_users(acme_url: str) -> None:
+    from opmodel.store.users import authenticate, user_for_token
+
+    _user, token = actions.first_admin(acme_url, "boss", "pw")
+    st = open_store(acme_url)
+    assert user_for_token(st, token).role == "admin"
+    assert authenticate(st, "boss", "pw").name == "boss"
+    with pytest.raises(PermissionDenied):
+        actions.first_admin(acme_url, "intruder", "pw")
+
+
+def test_refresh_from_a_folder_writes_only_what_differs(acme_url: str, acme_copy: Path
+                                                       ) -> None:
+    from opmodel.store import refresh_store
+
+    e = api.load(acme_copy)
+    changed = e.model_copy(update={"budgets": e.budgets[1:]})
+    opmodel_save(changed, acme_copy)
+    rev = refresh_store(acme_url, acme_copy)
+    st = open_store(acme_url)
+    assert api.load(acme_url) == changed
+    log = [c for c in st.history() if c.revision == rev]
+    assert [(c.kind, c.field, c.new) for c in log] == [("budgets", None, None)]
+
+
+def opmodel_save(e: Any, path: Path) -> None:
+    import opmodel
+
+    opmodel.save(e, path)

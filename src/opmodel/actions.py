@@ -76,6 +76,7 @@ __all__ = [
     "check_right",
     "decide",
     "disable_user",
+    "first_admin",
     "merge_survey",
     "propose_initiative",
     "record_actuals",
@@ -589,6 +590,21 @@ def add_user(store: Store | str, actor: User, name: str, role: str,
             rev=tx.revision, kind="users", key=name, field=None, old=None,
             new=json.dumps({"role": role, "units": list(units)})))
     return User(name, role, units), token  # type: ignore[arg-type]
+
+
+def first_admin(store: Store | str, name: str, password: str | None = None
+                ) -> tuple[User, str]:
+    """Create the store's first user, an admin, when it has no users at all (bootstrapping
+    a new store, as ``opmodel serve FOLDER`` does); returns the user and an API token.
+    Refused with :class:`PermissionDenied` once the store has any user."""
+    from .store.users import list_users
+
+    st = _store(store)
+    if list_users(st):
+        raise PermissionDenied("the store already has users; an admin adds the others",
+                               user=name, action="add_user")
+    return add_user(st, User(name, "admin"), name, "admin", (), password,
+                    why="first admin")
 
 
 def add_token(store: Store | str, actor: User, name: str, label: str | None = None, *,

@@ -6,12 +6,32 @@ Every CLI command is one of these calls plus parsing and formatting.
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError, Issue, ModelError
 from .io.folder import LoadResult, read_folder, write_folder
 from .model import Enterprise
 from .model import validate as _validate_model
+
+
+@contextmanager
+def side_files(source: str | os.PathLike[str], at: str | None = None) -> Iterator[Path]:
+    """The folder holding a model's side files (``scenarios.yaml``): the model folder
+    itself, or for a store a temporary folder with the files it keeps (as they stood
+    ``at``)."""
+    url = store_url(source)
+    if url is None:
+        yield Path(source)
+        return
+    from .store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="opmodel-side-") as tmp:
+        for name, text in open_store(url).files(at).items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        yield Path(tmp)
 
 
 def store_url(source: str | os.PathLike[str]) -> str | None:

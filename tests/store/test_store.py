@@ -32,6 +32,18 @@ def test_acme_round_trip_is_byte_identical(acme_store: str, acme_path: Path,
     assert got == expected
 
 
+def test_side_files_travel_with_the_model(store_url: str, acme_path: Path,
+                                          tmp_path: Path) -> None:
+    """scenarios.yaml is kept in the store verbatim and written back by the export."""
+    init_store(store_url, acme_path)
+    export_store(store_url, tmp_path / "out")
+    text = (acme_path / "scenarios.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "scenarios.yaml").read_text(encoding="utf-8") == text
+    assert open_store(store_url).files() == {"scenarios.yaml": text}
+    with api.side_files(store_url) as folder:
+        assert (folder / "scenarios.yaml").read_text(encoding="utf-8") == text
+
+
 def test_a_fresh_store_holds_no_model(store_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         api.read(store_url)
@@ -103,3 +115,27 @@ def test_postgres_scheme_is_mapped_to_psycopg() -> None:
     assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_second_process_catches_up_without_a_full_load(acme_store: str) -> None:
+    """Two Store objects on one database stand for two server processes: each one's cached
+    model follows the other's writes (updates, new and removed entities) exactly."""
+    from opmodel.store.store import Store
+
+    other = Store(acme_store)
+    first = other.snapshot()
+    e = first.enterprise
+    a, b = e.assessments[0], e.assessments[1]
+    actions.set_assessment(acme_store, ADMIN, a.capability, a.business_unit, {"current": 0})
+    actions.set_assessment(acme_store, ADMIN, b.capability, b.business_unit,
+                           {"current": "n/a", "target": "n/a"})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new",
+                       {"id": "brand-new", "name": "New", "stage": e.stages[0].id})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new", None)
+    actions.set_budget(acme_store, ADMIN, "2027Q1", 1)
+    with other.reading() as conn:
+        caught = other._caught_up(conn, other.revision(conn))
+    assert caught is not None and caught.revision == open_store(acme_store).revision()
+    other._cache.clear()
+    assert caught.enterprise == other.snapshot().enterprise
+    other.dispose()

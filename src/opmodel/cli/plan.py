@@ -43,7 +43,8 @@ def _load(path: str, scenario: str | None = None, at: str | None = None) -> Ente
         return result.enterprise
     from ..io.scenarios import scenario_model
 
-    return scenario_model(path, result.enterprise, scenario)
+    with api.side_files(path, at) as folder:
+        return scenario_model(folder, result.enterprise, scenario)
 
 
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Plan a scenario from the model's "

@@ -97,7 +97,8 @@ def load_model(path: str | Path, at: str | None = None) -> Enterprise:
     return result.enterprise
 
 
-def scenario_of(path: str | Path, e: Enterprise, name: str | None) -> Any:
+def scenario_of(path: str | Path, e: Enterprise, name: str | None,
+                at: str | None = None) -> Any:
     """The :class:`~opmodel.optimize.scenario.Scenario` called ``name`` in PATH's
     scenarios.yaml (None for no scenario or ``base``)."""
     if name is None:
@@ -107,12 +108,13 @@ def scenario_of(path: str | Path, e: Enterprise, name: str | None) -> Any:
 
     if name == BASE:
         return None
-    found = read_scenarios(path, e).get(name) if Path(path).is_dir() else None
-    if found is None:
-        from ..io.scenarios import scenario_model
+    with api.side_files(path, at) as folder:
+        found = read_scenarios(folder, e).get(name) if folder.is_dir() else None
+        if found is None:
+            from ..io.scenarios import scenario_model
 
-        scenario_model(path, e, name)  # raises the error with a "did you mean" hint
-        raise InputError(f"no scenario '{name}'")  # pragma: no cover
+            scenario_model(folder, e, name)  # raises the error with a "did you mean" hint
+            raise InputError(f"no scenario '{name}'")  # pragma: no cover
     return found
 
 
@@ -232,7 +234,7 @@ def report(
     from ..report.build import ReportOptions
 
     e = load_model(path, at)
-    sc = scenario_of(path, e, scenario)
+    sc = scenario_of(path, e, scenario, at)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,
                          frontier_scales=parse_scales(frontier),
                          frontier_time_limit=frontier_time_limit, frontier_gap=frontier_gap,

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from .. import actions, api
 from ..errors import InputError
-from ..store import display_url, export_store, init_store, open_store
+from ..store import display_url, export_store, init_store, open_store, side_files_of
 from ..store.users import ROLES, User, list_users
 from . import app
 from ._common import MODEL_HELP, AtOpt, console, handle_errors, print_issues
@@ -66,7 +66,7 @@ def store_init(
     print_issues(result.warnings)
     who = local_actor().name
     rev = init_store(_url(url), result.enterprise, who=who, why=f"store init --from {source}",
-                     force=force)
+                     force=force, files=side_files_of(source))
     counts = result.enterprise.summary()
     console.print(f"[green]✓[/] stored {escape(result.enterprise.name)} in "
                   f"[bold]{escape(display_url(_url(url)))}[/] as revision {rev}: "

@@ -10,6 +10,7 @@ only through :mod:`opmodel.actions`. :func:`init_store` fills a store from a mod
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -45,22 +46,44 @@ __all__ = [
     "json_location",
     "normalize_url",
     "open_store",
+    "refresh_store",
     "resolve_kind",
     "rows",
+    "side_files_of",
 ]
 
 
-def init_store(url: str, enterprise: Enterprise, *, who: str = "opmodel",
-               why: str | None = None, force: bool = False) -> int:
-    """Store ``enterprise`` at ``url`` as its first revision; returns that revision.
+def side_files_of(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """The side files (``scenarios.yaml``) of a model folder: name → text."""
+    root = Path(folder)
+    if not root.is_dir():
+        return {}
+    return {name: (root / name).read_text(encoding="utf-8-sig")
+            for name in rows.SIDE_FILES if (root / name).is_file()}
+
+
+def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
+               who: str = "opmodel", why: str | None = None, force: bool = False,
+               files: dict[str, str] | None = None) -> int:
+    """Store ``enterprise`` (a model, or the folder / file of one) at ``url`` as its first
+    revision; returns that revision.
 
     Refuses a store that already holds a model unless ``force`` (then the model is replaced
-    as a new revision, and the old one stays reachable by time travel)."""
+    as a new revision — only the entities that differ are written — and the old one stays
+    reachable by time travel)."""
+    files = dict(files or {})
+    if not isinstance(enterprise, Enterprise):
+        from ..api import load
+
+        files = {**side_files_of(enterprise), **files}
+        enterprise = load(enterprise)
     errors = [i for i in validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to store")
     store = open_store(url)
     found = list(rows.to_rows(enterprise))
+    found += [rows.Row(rows.FILES, name, k, rows.dumps({"text": text}))
+              for k, (name, text) in enumerate(files.items())]
     with store.transaction(who, "init", why or "store init") as tx:
         if tx.base > 0:
             if not force:
@@ -73,16 +96,32 @@ def init_store(url: str, enterprise: Enterprise, *, who: str = "opmodel",
             old = tx.conn.execute(entities.select().where(entities.c.rev_to.is_(None))).all()
             for o in old:
                 if (o.kind, o.key) not in keep:
-                    tx.delete(o.kind, o.key, Current(o.kind, o.key, rows.json.loads(o.data),
+                    tx.delete(o.kind, o.key, Current(o.kind, o.key, json.loads(o.data),
                                                      o.version, o.pos))
             for r in found:
-                tx.put(r.kind, r.key, rows.json.loads(r.data), pos=r.pos)
+                tx.put(r.kind, r.key, json.loads(r.data), pos=r.pos)
         else:
             tx.bulk_create(found)
         return tx.revision
 
 
+def refresh_store(url: str, model: Enterprise | str | os.PathLike[str], *,
+                  who: str = "opmodel", why: str | None = None) -> int:
+    """Replace the stored model by ``model`` (e.g. its folder after a ``git pull``) as one
+    new revision that writes only what differs; returns the revision."""
+    return init_store(url, model, who=who, why=why or "refreshed from the folder",
+                      force=True)
+
+
 def export_store(url: str, folder: str | os.PathLike[str], *,
                  at: str | None = None) -> list[Path]:
-    """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder."""
-    return write_folder(open_store(url).read(at).enterprise, folder)
+    """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder,
+    with the side files kept in the store (``scenarios.yaml``)."""
+    from ..io.csvpatch import write_text_atomic
+
+    st = open_store(url)
+    written = write_folder(st.read(at).enterprise, folder)
+    for name, text in st.files(at).items():
+        write_text_atomic(Path(folder) / name, text)
+        written.append(Path(folder) / name)
+    return written

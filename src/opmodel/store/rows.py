@@ -24,6 +24,10 @@ from pydantic import BaseModel
 from ..model import Enterprise
 
 SETTINGS = "enterprise"
+#: side files of a model folder kept in the store verbatim (key = file name, data =
+#: ``{"text": …}``); not part of the Enterprise
+FILES = "files"
+SIDE_FILES = ("scenarios.yaml",)
 #: non-tuple fields kept as a row of their own (a file of their own in the folder)
 SEPARATE = ("policy",)
 #: the fields that name an entity of a kind without an ``id``, joined by '/'

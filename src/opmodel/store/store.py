@@ -302,16 +302,71 @@ class Store:
                                         if at is None else "see `opmodel history URL` for "
                                         "when it was stored")],
                                  source=display_url(self.url))
-            q = (select(entities.c.kind, entities.c.data)
-                 .where(self._valid_at(None if rev == head else rev))
-                 .order_by(entities.c.kind, entities.c.pos))
-            found = conn.execute(q).all()
-        snap = Snapshot(self._assemble(found), rev)
+            snap = self._caught_up(conn, rev) if rev == head else None
+            if snap is None:
+                q = (select(entities.c.kind, entities.c.data)
+                     .where(self._valid_at(None if rev == head else rev),
+                            entities.c.kind != R.FILES)
+                     .order_by(entities.c.kind, entities.c.pos))
+                found = conn.execute(q).all()
+                snap = Snapshot(self._assemble(found), rev)
         with self._lock:
             self._cache[rev] = snap
             while len(self._cache) > 4:
                 self._cache.popitem(last=False)
         return snap
+
+    def _caught_up(self, conn: Connection, rev: int, limit: int = 5000) -> Snapshot | None:
+        """The model at ``rev`` made from the newest older snapshot in the cache by applying
+        the entity rows changed since (another process wrote them), or None when there is
+        no such snapshot or too much changed (then the caller loads everything)."""
+        with self._lock:
+            older = [r for r in self._cache if r < rev]
+            if not older:
+                return None
+            snap = self._cache[max(older)]
+        base = snap.revision
+        q = (select(entities.c.kind, entities.c.key, entities.c.data, entities.c.rev_from,
+                    entities.c.rev_to)
+             .where(or_(and_(entities.c.rev_from > base, entities.c.rev_from <= rev),
+                        and_(entities.c.rev_to > base, entities.c.rev_to <= rev)),
+                    entities.c.kind != R.FILES)
+             .order_by(entities.c.pos).limit(limit + 1))
+        found = conn.execute(q).all()
+        if len(found) > limit:
+            return None
+        final: dict[tuple[str, str], str | None] = {}
+        for r in found:
+            valid = r.rev_from <= rev and (r.rev_to is None or r.rev_to > rev)
+            if valid:
+                final[(r.kind, r.key)] = r.data
+            else:
+                final.setdefault((r.kind, r.key), None)
+        if any(kind not in R.list_kinds() for kind, _ in final):
+            return None  # the settings or the policy changed: load everything
+        e = snap.enterprise
+        update: dict[str, tuple[Any, ...]] = {}
+        try:
+            for kind in dict.fromkeys(k for k, _ in final):
+                items: list[Any] = list(getattr(e, kind))
+                index = {R.key_of(kind, it, n): n for n, it in enumerate(items)}
+                cls = R.item_model(kind)
+                gone: set[int] = set()
+                for (k, key), data in final.items():
+                    if k != kind:
+                        continue
+                    pos = index.get(key)
+                    if data is None:
+                        if pos is not None:
+                            gone.add(pos)
+                    elif pos is None:
+                        items.append(cls.model_validate_json(data))
+                    else:
+                        items[pos] = cls.model_validate_json(data)
+                update[kind] = tuple(it for n, it in enumerate(items) if n not in gone)
+        except ValidationError:
+            return None
+        return Snapshot(_Derived(e.model_copy(update=update), self.url), rev)
 
     def read(self, at: str | int | dt.datetime | None = None) -> LoadResult:
         """Like :func:`opmodel.api.read` for a folder: the validated model with warnings."""
@@ -332,6 +387,14 @@ class Store:
         if e is None or any(i.severity == "error" for i in placed):
             raise ModelError(placed, source=display_url(self.url))
         return LoadResult(e, [i for i in placed if i.severity == "warning"])
+
+    def files(self, at: str | int | dt.datetime | None = None) -> dict[str, str]:
+        """The model folder's side files kept in the store (``scenarios.yaml``): name → text."""
+        with self.reading() as conn:
+            rev = None if at is None else self.revision_at(at, conn)
+            q = select(entities.c.key, entities.c.data).where(
+                entities.c.kind == R.FILES, self._valid_at(rev)).order_by(entities.c.pos)
+            return {k: json.loads(d)["text"] for k, d in conn.execute(q)}
 
     def current(self, kind: str, key: str, conn: Connection | None = None) -> Current | None:
         """The stored entity ``kind:key`` as it stands, or None."""
@@ -410,11 +473,13 @@ class Store:
             raise InputError(f"cannot write {display_url(self.url)}: "
                              f"{str(exc.orig).strip().splitlines()[0]}",
                              hint="nothing was changed; try again") from None
-        if tx.after is not None:  # committed: the model at the new revision, without a reload
-            with self._lock:
+        with self._lock:  # committed: the model at the new revision, without a reload
+            if tx.after is not None:
                 self._cache[tx.revision] = Snapshot(_Derived(tx.after, self.url), tx.revision)
-                while len(self._cache) > 4:
-                    self._cache.popitem(last=False)
+            elif not tx.written and tx.base in self._cache:  # users only: the same model
+                self._cache[tx.revision] = Snapshot(self._cache[tx.base].result, tx.revision)
+            while len(self._cache) > 4:
+                self._cache.popitem(last=False)
 
     def model_at_head(self, tx: Transaction) -> Enterprise:
         """The model as it stands inside a write transaction (from the cache when it is
@@ -423,8 +488,14 @@ class Store:
             hit = self._cache.get(tx.base)
         if hit is not None:
             return hit.enterprise
+        caught = self._caught_up(tx.conn, tx.base)
+        if caught is not None:
+            with self._lock:
+                self._cache[tx.base] = caught
+            return caught.enterprise
         found = tx.conn.execute(
-            select(entities.c.kind, entities.c.data).where(entities.c.rev_to.is_(None))
+            select(entities.c.kind, entities.c.data).where(entities.c.rev_to.is_(None),
+                                                           entities.c.kind != R.FILES)
             .order_by(entities.c.kind, entities.c.pos)).all()
         if not found:
             raise ModelError([Issue("E-EMPTY", "the store holds no model yet",

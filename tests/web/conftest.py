@@ -62,11 +62,11 @@ ROLES = {  # user name → (role, units)
 def make_store(url: str, folder: Path) -> dict[str, str]:
     """Fill the store at ``url`` from ``folder`` and add the users of :data:`ROLES`;
     returns user name → API token."""
-    from opmodel import actions, api
+    from opmodel import actions
     from opmodel.store import init_store, open_store
     from opmodel.store.users import User
 
-    init_store(url, api.load(folder))
+    init_store(url, folder)
     st = open_store(url)
     system = User("opmodel", "admin")
     tokens = {}

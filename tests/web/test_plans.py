@@ -65,3 +65,12 @@ def test_diff_of_two_scenarios(folder_client: Any) -> None:
     assert {"added", "removed", "moved"} <= set(d)
     body = assert_error_shape(folder_client.get("/diff", params={"b": "nope"}), 404)
     assert body["errors"][0]["field"] == "query.b"
+
+
+def test_a_store_keeps_its_scenarios(clients: Any) -> None:
+    c = clients["vera"]  # a viewer may plan: a what-if writes nothing
+    r = c.post("/plans", json={"scenario": "lean", "time_limit": 20, "draws": 0})
+    assert r.status_code == 202, r.text
+    job = wait(c, r.headers["location"])
+    assert job["status"] == "done", job
+    assert_error_shape(c.post("/plans", json={"scenario": "nope"}), 404)

@@ -27,15 +27,16 @@ def serve(
     """Serve the REST API (docs/api.md): OpenAPI at /openapi.json, docs at /docs."""
     import uvicorn
 
+    from ..api import store_url
     from ..web import create_app
-    from ..web.source import is_database_url
 
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1–65535 (got {port})")
-    if is_database_url(source) or read_only:
-        url = source
-        if read_only and is_database_url(source):
+    url = store_url(source)
+    if url is not None or read_only:
+        if read_only and url is not None:
             raise InputError("--read-only serves a folder", hint="drop --read-only for a URL")
+        url = url or source
     else:
         from ..web.local import local_store
 

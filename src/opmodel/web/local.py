@@ -47,9 +47,8 @@ def _newest_mtime(folder: Path) -> float:
 
 def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalStore:
     """The SQLite store beside ``folder``, made (with a first admin login) or refreshed."""
-    from .. import actions, api
-    from ..store import init_store, open_store
-    from ..store.users import User
+    from .. import actions
+    from ..store import init_store, open_store, refresh_store
 
     root = Path(folder)
     if not root.is_dir():
@@ -57,14 +56,11 @@ def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalSt
                          hint="give a model folder or a database URL (sqlite:///x.db)")
     db = store_path(root)
     url = f"sqlite:///{db}"
-    system = User("opmodel", "admin")
     if not db.exists():
-        e = api.load(root)
         try:
-            init_store(url, e, why=f"opmodel serve {root}")
+            init_store(url, root, why=f"opmodel serve {root}")
             password = secrets.token_urlsafe(12)
-            _, token = actions.add_user(url, system, admin, "admin", (), password,
-                                        why="the first admin, made by opmodel serve")
+            _, token = actions.first_admin(url, admin, password)
         except BaseException:
             from ..store import close_stores
 
@@ -82,6 +78,6 @@ def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalSt
             f"{root} changed since {db.name} was made, and the store has edits of its own: "
             f"serving the store as it is. Write it back with `opmodel store export {url} "
             f"DIR`, or delete {db.name} to start again from the folder."))
-    init_store(url, api.load(root), force=True, why=f"opmodel serve {root}: refreshed")
+    refresh_store(url, root, why=f"opmodel serve {root}: refreshed from the folder")
     os.utime(db)
     return LocalStore(url, db, False, True, None)

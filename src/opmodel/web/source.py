@@ -54,11 +54,6 @@ class Source:
         return Scenarios()
 
 
-def is_database_url(text: str) -> bool:
-    return "://" in text and text.split("://", 1)[0].split("+", 1)[0] in (
-        "sqlite", "postgresql", "postgres")
-
-
 class FolderSource(Source):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -119,17 +114,18 @@ class StoreSource(Source):
         return self.store.versions(kind, at)  # type: ignore[no-any-return]
 
     def scenarios(self, e: Enterprise) -> Any:
-        fn = getattr(self.store, "scenarios", None)
-        if fn is None:
-            return super().scenarios(e)
-        return fn(e)
+        """The scenarios.yaml the store keeps beside the model."""
+        from ..io.scenarios import read_scenarios
+
+        with api.side_files(self.url) as folder:
+            return read_scenarios(folder, e)
 
 
 def source_for(text: str | os.PathLike[str] | Source) -> Source:
     if isinstance(text, Source):
         return text
-    s = str(text)
-    return StoreSource(s) if is_database_url(s) else FolderSource(s)
+    url = api.store_url(text)
+    return StoreSource(url) if url is not None else FolderSource(text)
 
 
 class Models:

@@ -238,7 +238,7 @@ def register(app: FastAPI) -> None:
         return answer(request, dumps(data))
 
     @app.get("/health", tags=["model"], summary="Liveness: 200 when the server answers")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"ok": True}
 
     @app.get("/enterprise", tags=["model"], summary="The enterprise settings")

@@ -77,3 +77,48 @@ def test_serve_command(acme_copy: Path, monkeypatch: Any) -> None:
     assert r.exit_code == 1 and "not a model folder" in r.output
     r = CliRunner().invoke(cli_app, ["serve", str(acme_copy), "--port", "0"])
     assert r.exit_code == 1
+
+
+def test_readme_serve_line_serves_the_store(tmp_path: Path, acme_path: Path) -> None:
+    """The `opmodel serve` line of the README's "Working as a team", run on the store that
+    section makes: the API answers the admin's token."""
+    import shlex
+
+    import httpx
+
+    from opmodel.store import init_store
+
+    from .loadgen import free_port
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## Working as a team", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = [ln.split("  #", 1)[0].strip() for ln in block.splitlines()
+             if ln.strip().startswith("opmodel serve")]
+    assert lines, "the README's team section has no `opmodel serve` line"
+    argv = shlex.split(lines[0])
+    url = argv[2].replace("sqlite:///", f"sqlite:///{tmp_path}/")
+    init_store(url, acme_path)
+    _, token = actions.first_admin(url, "ann")
+    close_stores()
+    port = free_port()
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "opmodel", "serve", url, *argv[3:],
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/me",
+                              headers={"Authorization": f"Bearer {token}"}, timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < end and proc.poll() is None
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["role"] == "admin"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -74,3 +74,14 @@ def test_a_store_keeps_its_scenarios(clients: Any) -> None:
     job = wait(c, r.headers["location"])
     assert job["status"] == "done", job
     assert_error_shape(c.post("/plans", json={"scenario": "nope"}), 404)
+
+
+def test_explain_as_the_cli(folder_client: Any) -> None:
+    r = folder_client.get("/explain/dr-refresh", params={"replan": "false"})
+    assert r.status_code == 200, r.text
+    x = r.json()
+    assert x["id"] == "dr-refresh" and isinstance(x["funded"], bool) and x["text"]
+    again = folder_client.get("/explain/dr-refresh", params={"replan": "false"})
+    assert again.content == r.content  # cached per model version
+    body = assert_error_shape(folder_client.get("/explain/dr-refresh-x"), 404)
+    assert "dr-refresh" in body["errors"][0]["hint"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
+import opmodel
 from opmodel.actions import allowed
 from opmodel.store import open_store
 from opmodel.store.users import User
@@ -37,23 +38,23 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
                                              for p in read}
     out[("GET", "/heatmap/cells/{column}/{unit}")] = [
         ("/heatmap/cells/order-to-cash/storage", None, None, ())]
-    keys = {"business-units": "storage", "stages": "market", "capabilities": "crm",
-            "objectives": "grow-revenue", "segments": "enterprise",
-            "expectations": "ent-one-quote", "assessments": "order-capture/storage",
-            "applications": "crm-sfdc-servers", "application-fits": "sn-csm/services",
-            "initiatives": "eu-data-act", "budgets": "2027Q1/enterprise", "teams": "platform"}
-    params = {"assessments": "{capability}/{business_unit}",
-              "application-fits": "{application}/{business_unit}",
-              "budgets": "{period}/{pool}"}
-    for kind, key in keys.items():
-        out[("GET", f"/{kind}")] = [(f"/{kind}?limit=2", None, None, ())]
-        out[("GET", f"/{kind}/{params.get(kind, '{id}')}")] = [(f"/{kind}/{key}", None, None,
-                                                                ())]
-        if kind not in ("assessments", "initiatives", "budgets", "teams"):
-            route = f"/{kind}/{params.get(kind, '{id}')}"
-            missing = "no-such/thing" if kind in params else f"no-such-{kind}"
-            out[("PUT", route)] = [(f"/{kind}/{missing}", {"name": "x"}, "set_entity", ())]
-            out[("DELETE", route)] = [(f"/{kind}/{missing}", None, "set_entity", ())]
+    from opmodel.web.resources import KINDS
+    from opmodel.web.writes import OWN
+
+    from .conftest import ACME_PATH
+
+    acme = opmodel.load(ACME_PATH)
+    for kind in KINDS:
+        items = kind.items(acme)
+        key = "/".join(kind.key_of(items[0])) if items else \
+            "/".join("no-such" for _ in kind.key)
+        route = f"/{kind.path}/" + "/".join("{" + k + "}" for k in kind.key)
+        out[("GET", f"/{kind.path}")] = [(f"/{kind.path}?limit=2", None, None, ())]
+        out[("GET", route)] = [(f"/{kind.path}/{key}", None, None, ())]
+        if kind.entity not in OWN and kind.path != "teams":
+            missing = "/".join(f"no-such-{k.replace('_', '-')}" for k in kind.key)
+            out[("PUT", route)] = [(f"/{kind.path}/{missing}", {"name": "x"}, "set_entity", ())]
+            out[("DELETE", route)] = [(f"/{kind.path}/{missing}", None, "set_entity", ())]
     for m in ("PUT", "PATCH"):
         out[(m, "/assessments/{capability}/{business_unit}")] = [
             ("/assessments/order-capture/storage", {"current": 2}, "set_assessment",

@@ -97,3 +97,26 @@ def test_json_is_strict(folder_client: Any) -> None:
         r = folder_client.get(url)
         assert r.status_code == 200, url
         json.loads(r.text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+
+
+def test_time_travel_with_at(clients: Any) -> None:
+    c = clients["ada"]
+    url = "/assessments/order-capture/storage"
+    before = c.get(url).json()
+    rev = c.get("/").json()["version"]
+    heat = c.get("/heatmap").content
+    r = c.patch(url, json={"current": 4, "target": 4}, headers={"If-Match": "*"})
+    assert r.status_code == 200
+    assert c.get("/heatmap").content != heat
+    assert c.get("/heatmap", params={"at": f"r{rev}"}).content == heat
+    assert c.get(url, params={"at": f"r{rev}"}).json() == before
+    old = c.get("/assessments", params={"at": f"r{rev}", "capability": "order-capture",
+                                        "business_unit": "storage"}).json()
+    assert old["items"] == [before]
+    assert_error_shape(c.get("/heatmap", params={"at": "r999999"}), 422)
+    assert_error_shape(c.get("/heatmap", params={"at": "yesterday-ish"}), 422)
+
+
+def test_time_travel_needs_a_store(folder_client: Any) -> None:
+    body = assert_error_shape(folder_client.get("/heatmap", params={"at": "r1"}), 400)
+    assert body["errors"][0]["field"] == "query.at"

@@ -72,9 +72,15 @@ KINDS: tuple[Kind, ...] = _kinds()
 BY_PATH = {k.path: k for k in KINDS}
 
 
-def snapshot(request: Request) -> Snapshot:
-    """The model as it stands now (cached per version)."""
-    snap: Snapshot = request.app.state.ctx.models.current()
+def snapshot(request: Request,
+             at: str | None = Query(None, description="A store's model as it stood at this "
+                                    "instant (UTC, 2027-03-31T17:00) or revision (r42).")
+             ) -> Snapshot:
+    """The model as it stands now (cached per version) or, with ``?at=2027-03-31T17:00``
+    (UTC) or ``?at=r42`` on a store, as it stood then: time travel, as ``--at``."""
+    at = at if isinstance(at, str) else None
+    ctx = request.app.state.ctx
+    snap: Snapshot = ctx.models.current() if not at else ctx.models.at(at)
     request.state.snapshot = snap
     return snap
 
@@ -175,7 +181,7 @@ def page(request: Request, items: list[Any], limit: int, offset: int,
 
 Limit = Query(100, ge=1, le=MAX_LIMIT, description=f"Items per page (1–{MAX_LIMIT}).")
 Offset = Query(0, ge=0, description="Items to skip.")
-RESERVED = {"limit", "offset"}
+RESERVED = {"limit", "offset", "at"}
 
 
 def filters_of(request: Request, model: Any) -> dict[str, str]:
@@ -280,11 +286,11 @@ def _register_kind(app: FastAPI, kind: Kind) -> None:
     def get_item(request: Request, who: Principal = Depends(authenticate),
                  **keys: str) -> Response:
         key = tuple(str(keys[k]) for k in kind.key)
-        stored = stored_item(request, kind, key)
+        stored = None if request.query_params.get("at") else stored_item(request, kind, key)
         if stored is not None:  # straight from the store: body and version from one row
             data, version = stored
             return answer(request, dumps(data), etag=f'"{version}"')
-        snap = snapshot(request)
+        snap = snapshot(request, request.query_params.get("at"))
         item = find(snap, kind, key)
         return answer(request, dumps(item_dict(item)),
                       etag=item_etag(request, snap, kind, key, item))

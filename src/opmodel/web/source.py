@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import api
-from ..errors import Issue
+from ..errors import Issue, OpmodelError
 from ..model import Enterprise
 
 
@@ -129,12 +130,43 @@ def source_for(text: str | os.PathLike[str] | Source) -> Source:
 
 
 class Models:
-    """The current snapshot of a source, reloaded once per new version."""
+    """The current snapshot of a source, reloaded once per new version (and a few past
+    ones, for time travel)."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
+        self._past: OrderedDict[int, Snapshot] = OrderedDict()
+
+    def at(self, when: str) -> Snapshot:
+        """The model as it stood at ``when`` (an instant in UTC, or ``r42``); stores only.
+        Its version is the revision it stood at, so results are cached like any other."""
+        from .errors import ApiError
+
+        store = getattr(self.source, "store", None)
+        if store is None:
+            raise ApiError(400, "a folder has no history: ?at needs a store",
+                           code="E-INPUT", errors=[{"code": "E-INPUT", "field": "query.at",
+                                                    "message": "a folder has no history"}])
+        try:
+            with store.reading() as conn:
+                rev = store.revision_at(when, conn)
+        except OpmodelError as exc:
+            raise ApiError(422, f"at: {exc.message}", code=exc.code, errors=[
+                {"code": exc.code, "field": "query.at", "message": exc.message}]) from None
+        with self._lock:
+            hit = self._past.get(rev)
+            if hit is not None:
+                self._past.move_to_end(rev)
+                return hit
+        r = store.read(rev)
+        snap = Snapshot(r.enterprise, str(rev), tuple(r.warnings))
+        with self._lock:
+            self._past[rev] = snap
+            while len(self._past) > 4:
+                self._past.popitem(last=False)
+        return snap
 
     def current(self) -> Snapshot:
         v = self.source.version()

@@ -76,6 +76,7 @@ CASES = [
     ("POST", "/users", {"role": "viewer"}, {}, 422, "body.name"),
     ("POST", "/users/no-such-user/tokens", {}, {}, 404, "path.name"),
     ("DELETE", "/users/no-such-user", None, {}, 404, "path.name"),
+    ("POST", "/surveys", {"a": "json object"}, {}, 422, "body"),
 ]
 
 

@@ -75,6 +75,8 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
                                     "decide", ())]
     out[("PUT", "/actuals/{initiative}/{quarter}")] = [
         ("/actuals/eu-data-act/2027Q1", {"spent": 10}, "record_actuals", ())]
+    out[("GET", "/surveys/{business_unit}")] = [("/surveys/storage", None, None, ())]
+    out[("POST", "/surveys")] = [("/surveys", {"not": "a workbook"}, "merge_survey", ())]
     out[("GET", "/users")] = [("/users", None, "add_user", ())]
     out[("POST", "/users")] = [("/users", "new-user", "add_user", ())]
     out[("POST", "/users/{name}/tokens")] = [("/users/vera/tokens", {}, "add_token", ())]

@@ -115,7 +115,7 @@ def test_every_action_for_every_role(shared: dict[str, Any], action: str, role: 
 @pytest.fixture
 def acme_url(tmp_path: Path, acme_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'acme.db'}"
-    init_store(url, api.load(acme_path))
+    init_store(url, acme_path)
     return url
 
 

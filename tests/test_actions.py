@@ -300,3 +300,42 @@ def opmodel_save(e: Any, path: Path) -> None:
     import opmodel
 
     opmodel.save(e, path)
+
+
+@pytest.mark.parametrize("bad", ["current=3", ["current", 3], {1: 3}])
+def test_fields_that_are_not_a_mapping_are_refused(acme_url: str, bad: Any) -> None:
+    with pytest.raises(ModelError) as exc:
+        actions.set_assessment(acme_url, ADMIN, "market-insight", "storage", bad)
+    assert exc.value.errors[0].code == "E-TYPE"
+
+
+@pytest.mark.parametrize("key", ["", "a\x00b", "x" * 500])
+def test_unusable_keys_are_refused_before_the_database(store_url: str, starter_path: Path,
+                                                      key: str) -> None:
+    init_store(store_url, starter_path)
+    rev = open_store(store_url).revision()
+    with pytest.raises((InputError, ModelError)):
+        actions.update_initiative(store_url, ADMIN, key, {"name": "x"})
+    with pytest.raises((InputError, ModelError)):
+        actions.set_assessment(store_url, ADMIN, key, "storage", {"current": 1, "target": 2})
+    assert open_store(store_url).revision() == rev
+
+
+def test_unknown_fields_are_named(acme_url: str) -> None:
+    with pytest.raises(ModelError) as exc:
+        actions.update_initiative(acme_url, ADMIN, "eu-data-act", {"durration": 3})
+    err = exc.value.errors[0]
+    assert err.code == "E-UNKNOWN" and err.location == "initiatives[eu-data-act].durration"
+    assert "duration" in (err.hint or "")
+
+
+def test_enterprise_settings(acme_url: str) -> None:
+    st = open_store(acme_url)
+    cur = st.current("enterprise", "enterprise")
+    assert cur is not None
+    actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                       {**cur.data, "name": "Acme Two"}, version=cur.version)
+    assert api.load(acme_url).name == "Acme Two"
+    with pytest.raises(ModelError):
+        actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                           {**cur.data, "horizon": {"start": "2027Q1", "quarters": 99}})

@@ -327,6 +327,9 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
     if kind not in R.kinds():
         raise InputError(f"this model has no '{kind}'",
                          hint=f"kinds: {', '.join(R.kinds())}")
+    _check_key(kind, key)
+    if fields is not None:
+        _check_fields(kind, key, fields)
     with st.transaction(actor.name, action, why, request_id) as tx:
         before = tx.current(kind, key)
         if units is not None:  # rights that depend on what is stored (bu-lead's units)
@@ -357,6 +360,20 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
         return Written(kind, key, new_version, tx.revision, stored)
 
 
+def _check_key(kind: str, key: str) -> None:
+    if not isinstance(key, str) or not key or len(key) > 400 or any(
+            ord(c) < 32 for c in key):
+        raise InputError(f"{kind}: {str(key)[:60]!r} cannot name an entity",
+                         hint="ids are lower-case letters, digits, '_', '.' and '-'")
+
+
+def _check_fields(kind: str, key: str, fields: Any) -> None:
+    if not isinstance(fields, Mapping) or not all(isinstance(k, str) for k in fields):
+        raise ModelError([Issue("E-TYPE", f"the fields of {kind}:{key} must be a mapping of "
+                                "field names to values", (kind, key)).at(f"{kind}[{key}]")],
+                         source=f"{kind}:{key}")
+
+
 # -- assessments --------------------------------------------------------------------------
 def set_assessment(store: Store | str, actor: User, capability: str, business_unit: str,
                    fields: Mapping[str, Any], *, version: int | None = None,
@@ -367,6 +384,8 @@ def set_assessment(store: Store | str, actor: User, capability: str, business_un
     in current and target marks the capability not applicable). ``version``: the version
     the change is based on (0 or None for a new assessment; None skips the check)."""
     check_right(actor, "set_assessment", (business_unit,))
+    _check_key("assessments", f"{capability}/{business_unit}")
+    _check_fields("assessments", f"{capability}/{business_unit}", fields)
     f = dict(fields)
     for k in ("capability", "business_unit"):
         if k in f and f[k] != locals()[k]:
@@ -389,6 +408,7 @@ def propose_initiative(store: Store | str, actor: User, initiative: Mapping[str,
                        why: str | None = None, request_id: str | None = None) -> Written:
     """Add a new initiative (all its fields, ``id`` included); a bu-lead only for a unit
     of theirs as ``owner``."""
+    _check_fields("initiatives", "new", initiative)
     data = {k: v for k, v in initiative.items() if v is not None}
     check_right(actor, "propose_initiative", (str(data.get("owner", "")),))
     key = str(data.get("id", ""))

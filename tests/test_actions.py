@@ -236,6 +236,15 @@ def test_removing_a_referenced_entity_is_refused(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.set_entity(acme_url, ADMIN, "stages", api.load(acme_url).stages[0].id, None)
     assert any(i.code == "E-REF" for i in exc.value.errors)
+    stage = api.load(acme_url).stages[0].id
+    actions.set_entity(acme_url, ADMIN, "capabilities", "lonely",
+                       {"id": "lonely", "name": "Lonely", "stage": stage})
+    actions.set_assessment(acme_url, ADMIN, "lonely", "storage", {"current": 1, "target": 2})
+    rev = open_store(acme_url).revision()
+    with pytest.raises(ModelError) as exc:  # its assessment still names it
+        actions.set_entity(acme_url, ADMIN, "capabilities", "lonely", None)
+    assert exc.value.errors[0].location == "assessments[lonely/storage].capability"
+    assert open_store(acme_url).revision() == rev
 
 
 def test_budgets_and_policy(acme_url: str) -> None:

@@ -263,7 +263,10 @@ def _check_model(e: Enterprise, kind: str, key: str, item: Any | None) -> Enterp
         if _leaf(kind) and item is not None:
             probe = e.model_copy(update={kind: (item,)})
             errors = [i for i in _leaf_errors(e, kind, item)]
-        else:
+        elif item is None:  # a removal: everything that may name it is checked
+            probe = new_e
+            errors = [i for i in validate_model(probe) if i.severity == "error"]
+        else:  # kinds nothing refers to cannot be broken by a changed entity they name
             slim = {k: () for k in R.list_kinds() if _leaf(k) and k != kind}
             probe = new_e.model_copy(update=slim)
             errors = [i for i in validate_model(probe) if i.severity == "error"]

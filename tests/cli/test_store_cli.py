@@ -38,7 +38,9 @@ def test_init_export_round_trip(url: str, tmp_path: Path, acme_path: Path) -> No
     code, out = run("store", "export", url, str(tmp_path / "out"))
     assert code == 0, out
     files = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()}
-    assert files == dict(folder_files(opmodel.load(acme_path)))
+    scenarios = (acme_path / "scenarios.yaml").read_text(encoding="utf-8")
+    assert files == {**dict(folder_files(opmodel.load(acme_path))),
+                     "scenarios.yaml": scenarios}
     code, out = run("store", "init", url, "--from", str(acme_path))
     assert code == 1 and "already holds a model" in out
 

@@ -72,8 +72,9 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
             url, u, {**new_initiative, "id": f"new-{tag()}"}),
         "update_initiative": lambda u: actions.update_initiative(
             url, u, "eu-data-act", {"name": f"EU Data Act {tag()}"}),
-        "decide": lambda u: actions.decide(url, u, "eu-data-act", "approve", cycle="2027Q1",
-                                           fields={"start": "2027Q1"}, rationale="needed"),
+        "decide": lambda u: actions.decide(url, u, _undecided(url), "approve", cycle="2027Q3",
+                                           rationale="needed",
+                                           fields={"start": "2027Q4", "date": "2027-07-10"}),
         "record_actuals": lambda u: actions.record_actuals(
             url, u, "eu-data-act", "2027Q1", {"spent": tag()}),
         "set_budget": lambda u: actions.set_budget(url, u, "2027Q1", 2000 + tag()),
@@ -86,6 +87,14 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
         "add_token": lambda u: actions.add_token(url, u, "someone", f"t{tag()}"),
         "disable_user": lambda u: actions.disable_user(url, u, "victim"),
     }
+
+
+def _undecided(url: str) -> str:
+    """An initiative still only proposed, with no decision on record (approvable)."""
+    e = api.load(url)
+    decided = {d.initiative for d in getattr(e, "decisions", ())}
+    return next(i.id for i in e.initiatives
+                if i.id not in decided and getattr(i, "status", "proposed") == "proposed")
 
 
 def test_the_rights_matrix_is_the_documented_one() -> None:
@@ -348,3 +357,31 @@ def test_enterprise_settings(acme_url: str) -> None:
     with pytest.raises(ModelError):
         actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
                            {**cur.data, "horizon": {"start": "2027Q1", "quarters": 99}})
+
+
+def test_decisions_and_actuals_go_through_the_cycle_rules(acme_url: str) -> None:
+    if "decisions" not in R.list_kinds() or "actuals" not in R.list_kinds():
+        pytest.skip("this build has no quarterly-cycle model (decisions, actuals)")
+    pat = User("pat", "portfolio")
+    target = _undecided(acme_url)
+    w = actions.decide(acme_url, pat, target, "approve", cycle="2027Q3", rationale="needed",
+                       fields={"start": "2027Q4", "date": "2027-07-10"}, why="Q3 meeting")
+    d = api.load(acme_url).decisions[-1]
+    assert (d.id, d.initiative, d.by, d.role, d.action) == (w.key, target, "pat", "portfolio",
+                                                            "approve")
+    rev = open_store(acme_url).revision()
+    with pytest.raises(ModelError) as exc:  # approving it again breaks the lifecycle
+        actions.decide(acme_url, pat, target, "approve", cycle="2027Q3",
+                       fields={"start": "2027Q4", "date": "2027-07-11"})
+    assert exc.value.errors[0].location.startswith("decisions[")
+    assert open_store(acme_url).revision() == rev
+    a = actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 100,
+                                                                  "percent_complete": 10})
+    b = actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 120},
+                               version=a.version)
+    assert b.version == 2
+    assert [x.spent for x in api.load(acme_url).actuals if x.initiative == target] == [120]
+    with pytest.raises(ConflictError):
+        actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 130}, version=1)
+    with pytest.raises(PermissionDenied):
+        actions.decide(acme_url, LEAD, target, "cancel", cycle="2027Q3", rationale="no")

@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -186,10 +187,12 @@ def _leaf(kind: str) -> bool:
 # key → position of every entity of a kind, per model object (kept with the model so that
 # an id is never reused while its entry lives); carried over to the model a write makes
 _KEYS: dict[tuple[int, str], tuple[Enterprise, dict[str, int]]] = {}
+_KEYS_LOCK = threading.Lock()
 
 
 def _positions(e: Enterprise, kind: str) -> dict[str, int]:
-    found = _KEYS.get((id(e), kind))
+    with _KEYS_LOCK:
+        found = _KEYS.get((id(e), kind))
     if found is None:
         index = {R.key_of(kind, it, n): n for n, it in enumerate(getattr(e, kind))}
         _remember(e, kind, index)
@@ -198,9 +201,16 @@ def _positions(e: Enterprise, kind: str) -> dict[str, int]:
 
 
 def _remember(e: Enterprise, kind: str, index: dict[str, int]) -> None:
-    if len(_KEYS) >= 16:
-        del _KEYS[next(iter(_KEYS))]
-    _KEYS[(id(e), kind)] = (e, index)
+    with _KEYS_LOCK:
+        while len(_KEYS) >= 16:
+            del _KEYS[next(iter(_KEYS))]
+        _KEYS[(id(e), kind)] = (e, index)
+
+
+def _known_index(e: Enterprise, kind: str) -> dict[str, int] | None:
+    with _KEYS_LOCK:
+        found = _KEYS.get((id(e), kind))
+    return None if found is None else found[1]
 
 
 def _strings(value: Any, out: set[str]) -> set[str]:
@@ -272,8 +282,9 @@ def _check_model(e: Enterprise, kind: str, key: str, item: Any | None) -> Enterp
             errors = [i for i in validate_model(probe) if i.severity == "error"]
         if index is not None:
             for k in R.list_kinds():
-                if k != kind and (id(e), k) in _KEYS:
-                    _remember(new_e, k, _KEYS[(id(e), k)][1])
+                known = _known_index(e, k) if k != kind else None
+                if known is not None:
+                    _remember(new_e, k, known)
             _remember(new_e, kind, index)
     if errors:
         issues = [i.at(_locate(probe, i.path)) for i in errors]

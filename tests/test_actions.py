@@ -385,3 +385,15 @@ def test_decisions_and_actuals_go_through_the_cycle_rules(acme_url: str) -> None
         actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 130}, version=1)
     with pytest.raises(PermissionDenied):
         actions.decide(acme_url, LEAD, target, "cancel", cycle="2027Q3", rationale="no")
+
+
+def test_settings_errors_are_placed_on_the_setting(acme_url: str) -> None:
+    cur = open_store(acme_url).current("enterprise", "enterprise")
+    assert cur is not None
+    with pytest.raises(ModelError) as exc:
+        actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                           {**cur.data, "horizon": {"start": "2027Q1", "quarters": 99}})
+    assert exc.value.errors[0].location == "enterprise.horizon.quarters"
+    with pytest.raises(ModelError) as exc:
+        actions.set_policy(acme_url, ADMIN, {"carry_over": "sometimes"})
+    assert exc.value.errors[0].location == "policy.carry_over"

@@ -158,14 +158,20 @@ def _store(store: Store | str | os.PathLike[str]) -> Store:
     return store if isinstance(store, Store) else open_store(str(store))
 
 
+def entity_location(kind: str, key: str, rest: tuple[Any, ...] = ()) -> str:
+    """Where a field of an entity is, JSON style: ``initiatives[crm].effects[0].uplift``
+    (``enterprise.horizon`` and ``policy.teams[0]`` for the single rows)."""
+    head = kind if kind in (R.SETTINGS, *R.SEPARATE) else f"{kind}[{key}]"
+    return head + (json_location(("x", *rest))[1:] if rest else "")
+
+
 def _located(issues: list[Issue], kind: str, key: str) -> list[Issue]:
+    """Issues of one entity's own validation, placed at ``kind[key].field``."""
     out = []
     for i in issues:
-        path = (kind, key, *i.path[2:]) if len(i.path) >= 2 and i.path[0] == kind else i.path
-        loc = json_location(path) if path[:1] != (kind,) else (
-            f"{kind}[{key}]" + json_location(("x", *path[2:]))[1:] if len(path) > 2
-            else f"{kind}[{key}]")
-        out.append(Issue(i.code, i.message, path, hint=i.hint).at(loc))
+        rest = tuple(i.path[2:]) if i.path[:1] == (kind,) else tuple(i.path)
+        out.append(Issue(i.code, i.message, (kind, key, *rest), hint=i.hint)
+                   .at(entity_location(kind, key, rest)))
     return out
 
 
@@ -298,8 +304,7 @@ def _locate(e: Enterprise, path: tuple[Any, ...]) -> str:
         items = getattr(e, str(path[0]))
         if path[1] < len(items):
             key = R.key_of(str(path[0]), items[path[1]], path[1])
-            rest = json_location(("x", *path[2:]))[1:] if len(path) > 2 else ""
-            return f"{path[0]}[{key}]{rest}"
+            return entity_location(str(path[0]), key, tuple(path[2:]))
     return json_location(path)
 
 

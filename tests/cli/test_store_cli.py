@@ -114,6 +114,11 @@ def test_history_table_and_json(url: str) -> None:
     assert code == 1 and "did you mean" in out
 
 
+def test_history_of_a_folder_points_at_git(acme_path: Path) -> None:
+    code, out = run("history", str(acme_path))
+    assert code == 1 and "git log" in out
+
+
 def test_survey_round_trip_on_a_store(url: str, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

@@ -72,8 +72,9 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
             url, u, {**new_initiative, "id": f"new-{tag()}"}),
         "update_initiative": lambda u: actions.update_initiative(
             url, u, "eu-data-act", {"name": f"EU Data Act {tag()}"}),
-        "decide": lambda u: actions.decide(url, u, "eu-data-act", "approve", cycle="2027Q1",
-                                           fields={"start": "2027Q1"}, rationale="needed"),
+        "decide": lambda u: actions.decide(url, u, _undecided(url), "approve", cycle="2027Q3",
+                                           rationale="needed",
+                                           fields={"start": "2027Q4", "date": "2027-07-10"}),
         "record_actuals": lambda u: actions.record_actuals(
             url, u, "eu-data-act", "2027Q1", {"spent": tag()}),
         "set_budget": lambda u: actions.set_budget(url, u, "2027Q1", 2000 + tag()),
@@ -86,6 +87,14 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
         "add_token": lambda u: actions.add_token(url, u, "someone", f"t{tag()}"),
         "disable_user": lambda u: actions.disable_user(url, u, "victim"),
     }
+
+
+def _undecided(url: str) -> str:
+    """An initiative still only proposed, with no decision on record (approvable)."""
+    e = api.load(url)
+    decided = {d.initiative for d in getattr(e, "decisions", ())}
+    return next(i.id for i in e.initiatives
+                if i.id not in decided and getattr(i, "status", "proposed") == "proposed")
 
 
 def test_the_rights_matrix_is_the_documented_one() -> None:
@@ -115,7 +124,7 @@ def test_every_action_for_every_role(shared: dict[str, Any], action: str, role: 
 @pytest.fixture
 def acme_url(tmp_path: Path, acme_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'acme.db'}"
-    init_store(url, api.load(acme_path))
+    init_store(url, acme_path)
     return url
 
 
@@ -236,6 +245,15 @@ def test_removing_a_referenced_entity_is_refused(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.set_entity(acme_url, ADMIN, "stages", api.load(acme_url).stages[0].id, None)
     assert any(i.code == "E-REF" for i in exc.value.errors)
+    stage = api.load(acme_url).stages[0].id
+    actions.set_entity(acme_url, ADMIN, "capabilities", "lonely",
+                       {"id": "lonely", "name": "Lonely", "stage": stage})
+    actions.set_assessment(acme_url, ADMIN, "lonely", "storage", {"current": 1, "target": 2})
+    rev = open_store(acme_url).revision()
+    with pytest.raises(ModelError) as exc:  # its assessment still names it
+        actions.set_entity(acme_url, ADMIN, "capabilities", "lonely", None)
+    assert exc.value.errors[0].location == "assessments[lonely/storage].capability"
+    assert open_store(acme_url).revision() == rev
 
 
 def test_budgets_and_policy(acme_url: str) -> None:
@@ -300,3 +318,82 @@ def opmodel_save(e: Any, path: Path) -> None:
     import opmodel
 
     opmodel.save(e, path)
+
+
+@pytest.mark.parametrize("bad", ["current=3", ["current", 3], {1: 3}])
+def test_fields_that_are_not_a_mapping_are_refused(acme_url: str, bad: Any) -> None:
+    with pytest.raises(ModelError) as exc:
+        actions.set_assessment(acme_url, ADMIN, "market-insight", "storage", bad)
+    assert exc.value.errors[0].code == "E-TYPE"
+
+
+@pytest.mark.parametrize("key", ["", "a\x00b", "x" * 500])
+def test_unusable_keys_are_refused_before_the_database(store_url: str, starter_path: Path,
+                                                      key: str) -> None:
+    init_store(store_url, starter_path)
+    rev = open_store(store_url).revision()
+    with pytest.raises((InputError, ModelError)):
+        actions.update_initiative(store_url, ADMIN, key, {"name": "x"})
+    with pytest.raises((InputError, ModelError)):
+        actions.set_assessment(store_url, ADMIN, key, "storage", {"current": 1, "target": 2})
+    assert open_store(store_url).revision() == rev
+
+
+def test_unknown_fields_are_named(acme_url: str) -> None:
+    with pytest.raises(ModelError) as exc:
+        actions.update_initiative(acme_url, ADMIN, "eu-data-act", {"durration": 3})
+    err = exc.value.errors[0]
+    assert err.code == "E-UNKNOWN" and err.location == "initiatives[eu-data-act].durration"
+    assert "duration" in (err.hint or "")
+
+
+def test_enterprise_settings(acme_url: str) -> None:
+    st = open_store(acme_url)
+    cur = st.current("enterprise", "enterprise")
+    assert cur is not None
+    actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                       {**cur.data, "name": "Acme Two"}, version=cur.version)
+    assert api.load(acme_url).name == "Acme Two"
+    with pytest.raises(ModelError):
+        actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                           {**cur.data, "horizon": {"start": "2027Q1", "quarters": 99}})
+
+
+def test_decisions_and_actuals_go_through_the_cycle_rules(acme_url: str) -> None:
+    if "decisions" not in R.list_kinds() or "actuals" not in R.list_kinds():
+        pytest.skip("this build has no quarterly-cycle model (decisions, actuals)")
+    pat = User("pat", "portfolio")
+    target = _undecided(acme_url)
+    w = actions.decide(acme_url, pat, target, "approve", cycle="2027Q3", rationale="needed",
+                       fields={"start": "2027Q4", "date": "2027-07-10"}, why="Q3 meeting")
+    d = api.load(acme_url).decisions[-1]
+    assert (d.id, d.initiative, d.by, d.role, d.action) == (w.key, target, "pat", "portfolio",
+                                                            "approve")
+    rev = open_store(acme_url).revision()
+    with pytest.raises(ModelError) as exc:  # approving it again breaks the lifecycle
+        actions.decide(acme_url, pat, target, "approve", cycle="2027Q3",
+                       fields={"start": "2027Q4", "date": "2027-07-11"})
+    assert exc.value.errors[0].location.startswith("decisions[")
+    assert open_store(acme_url).revision() == rev
+    a = actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 100,
+                                                                  "percent_complete": 10})
+    b = actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 120},
+                               version=a.version)
+    assert b.version == 2
+    assert [x.spent for x in api.load(acme_url).actuals if x.initiative == target] == [120]
+    with pytest.raises(ConflictError):
+        actions.record_actuals(acme_url, pat, target, "2027Q4", {"spent": 130}, version=1)
+    with pytest.raises(PermissionDenied):
+        actions.decide(acme_url, LEAD, target, "cancel", cycle="2027Q3", rationale="no")
+
+
+def test_settings_errors_are_placed_on_the_setting(acme_url: str) -> None:
+    cur = open_store(acme_url).current("enterprise", "enterprise")
+    assert cur is not None
+    with pytest.raises(ModelError) as exc:
+        actions.set_entity(acme_url, ADMIN, "enterprise", "enterprise",
+                           {**cur.data, "horizon": {"start": "2027Q1", "quarters": 99}})
+    assert exc.value.errors[0].location == "enterprise.horizon.quarters"
+    with pytest.raises(ModelError) as exc:
+        actions.set_policy(acme_url, ADMIN, {"carry_over": "sometimes"})
+    assert exc.value.errors[0].location == "policy.carry_over"

@@ -140,4 +140,6 @@ def test_readme_working_as_a_team_runs(tmp_path: Path) -> None:
 
     out = tmp_path / "acme-folder"
     files = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
-    assert files == dict(folder_files(opmodel.load(ROOT / "examples" / "acme")))
+    acme = ROOT / "examples" / "acme"
+    assert files == {**dict(folder_files(opmodel.load(acme))),  # canonical model files
+                     "scenarios.yaml": (acme / "scenarios.yaml").read_text(encoding="utf-8")}

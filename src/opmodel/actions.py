@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -157,14 +158,20 @@ def _store(store: Store | str | os.PathLike[str]) -> Store:
     return store if isinstance(store, Store) else open_store(str(store))
 
 
+def entity_location(kind: str, key: str, rest: tuple[Any, ...] = ()) -> str:
+    """Where a field of an entity is, JSON style: ``initiatives[crm].effects[0].uplift``
+    (``enterprise.horizon`` and ``policy.teams[0]`` for the single rows)."""
+    head = kind if kind in (R.SETTINGS, *R.SEPARATE) else f"{kind}[{key}]"
+    return head + (json_location(("x", *rest))[1:] if rest else "")
+
+
 def _located(issues: list[Issue], kind: str, key: str) -> list[Issue]:
+    """Issues of one entity's own validation, placed at ``kind[key].field``."""
     out = []
     for i in issues:
-        path = (kind, key, *i.path[2:]) if len(i.path) >= 2 and i.path[0] == kind else i.path
-        loc = json_location(path) if path[:1] != (kind,) else (
-            f"{kind}[{key}]" + json_location(("x", *path[2:]))[1:] if len(path) > 2
-            else f"{kind}[{key}]")
-        out.append(Issue(i.code, i.message, path, hint=i.hint).at(loc))
+        rest = tuple(i.path[2:]) if i.path[:1] == (kind,) else tuple(i.path)
+        out.append(Issue(i.code, i.message, (kind, key, *rest), hint=i.hint)
+                   .at(entity_location(kind, key, rest)))
     return out
 
 
@@ -186,10 +193,12 @@ def _leaf(kind: str) -> bool:
 # key → position of every entity of a kind, per model object (kept with the model so that
 # an id is never reused while its entry lives); carried over to the model a write makes
 _KEYS: dict[tuple[int, str], tuple[Enterprise, dict[str, int]]] = {}
+_KEYS_LOCK = threading.Lock()
 
 
 def _positions(e: Enterprise, kind: str) -> dict[str, int]:
-    found = _KEYS.get((id(e), kind))
+    with _KEYS_LOCK:
+        found = _KEYS.get((id(e), kind))
     if found is None:
         index = {R.key_of(kind, it, n): n for n, it in enumerate(getattr(e, kind))}
         _remember(e, kind, index)
@@ -198,9 +207,16 @@ def _positions(e: Enterprise, kind: str) -> dict[str, int]:
 
 
 def _remember(e: Enterprise, kind: str, index: dict[str, int]) -> None:
-    if len(_KEYS) >= 16:
-        del _KEYS[next(iter(_KEYS))]
-    _KEYS[(id(e), kind)] = (e, index)
+    with _KEYS_LOCK:
+        while len(_KEYS) >= 16:
+            del _KEYS[next(iter(_KEYS))]
+        _KEYS[(id(e), kind)] = (e, index)
+
+
+def _known_index(e: Enterprise, kind: str) -> dict[str, int] | None:
+    with _KEYS_LOCK:
+        found = _KEYS.get((id(e), kind))
+    return None if found is None else found[1]
 
 
 def _strings(value: Any, out: set[str]) -> set[str]:
@@ -263,14 +279,18 @@ def _check_model(e: Enterprise, kind: str, key: str, item: Any | None) -> Enterp
         if _leaf(kind) and item is not None:
             probe = e.model_copy(update={kind: (item,)})
             errors = [i for i in _leaf_errors(e, kind, item)]
-        else:
+        elif item is None:  # a removal: everything that may name it is checked
+            probe = new_e
+            errors = [i for i in validate_model(probe) if i.severity == "error"]
+        else:  # kinds nothing refers to cannot be broken by a changed entity they name
             slim = {k: () for k in R.list_kinds() if _leaf(k) and k != kind}
             probe = new_e.model_copy(update=slim)
             errors = [i for i in validate_model(probe) if i.severity == "error"]
         if index is not None:
             for k in R.list_kinds():
-                if k != kind and (id(e), k) in _KEYS:
-                    _remember(new_e, k, _KEYS[(id(e), k)][1])
+                known = _known_index(e, k) if k != kind else None
+                if known is not None:
+                    _remember(new_e, k, known)
             _remember(new_e, kind, index)
     if errors:
         issues = [i.at(_locate(probe, i.path)) for i in errors]
@@ -284,8 +304,7 @@ def _locate(e: Enterprise, path: tuple[Any, ...]) -> str:
         items = getattr(e, str(path[0]))
         if path[1] < len(items):
             key = R.key_of(str(path[0]), items[path[1]], path[1])
-            rest = json_location(("x", *path[2:]))[1:] if len(path) > 2 else ""
-            return f"{path[0]}[{key}]{rest}"
+            return entity_location(str(path[0]), key, tuple(path[2:]))
     return json_location(path)
 
 
@@ -327,6 +346,9 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
     if kind not in R.kinds():
         raise InputError(f"this model has no '{kind}'",
                          hint=f"kinds: {', '.join(R.kinds())}")
+    _check_key(kind, key)
+    if fields is not None:
+        _check_fields(kind, key, fields)
     with st.transaction(actor.name, action, why, request_id) as tx:
         before = tx.current(kind, key)
         if units is not None:  # rights that depend on what is stored (bu-lead's units)
@@ -357,6 +379,20 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
         return Written(kind, key, new_version, tx.revision, stored)
 
 
+def _check_key(kind: str, key: str) -> None:
+    if not isinstance(key, str) or not key or len(key) > 400 or any(
+            ord(c) < 32 for c in key):
+        raise InputError(f"{kind}: {str(key)[:60]!r} cannot name an entity",
+                         hint="ids are lower-case letters, digits, '_', '.' and '-'")
+
+
+def _check_fields(kind: str, key: str, fields: Any) -> None:
+    if not isinstance(fields, Mapping) or not all(isinstance(k, str) for k in fields):
+        raise ModelError([Issue("E-TYPE", f"the fields of {kind}:{key} must be a mapping of "
+                                "field names to values", (kind, key)).at(f"{kind}[{key}]")],
+                         source=f"{kind}:{key}")
+
+
 # -- assessments --------------------------------------------------------------------------
 def set_assessment(store: Store | str, actor: User, capability: str, business_unit: str,
                    fields: Mapping[str, Any], *, version: int | None = None,
@@ -367,6 +403,8 @@ def set_assessment(store: Store | str, actor: User, capability: str, business_un
     in current and target marks the capability not applicable). ``version``: the version
     the change is based on (0 or None for a new assessment; None skips the check)."""
     check_right(actor, "set_assessment", (business_unit,))
+    _check_key("assessments", f"{capability}/{business_unit}")
+    _check_fields("assessments", f"{capability}/{business_unit}", fields)
     f = dict(fields)
     for k in ("capability", "business_unit"):
         if k in f and f[k] != locals()[k]:
@@ -389,6 +427,7 @@ def propose_initiative(store: Store | str, actor: User, initiative: Mapping[str,
                        why: str | None = None, request_id: str | None = None) -> Written:
     """Add a new initiative (all its fields, ``id`` included); a bu-lead only for a unit
     of theirs as ``owner``."""
+    _check_fields("initiatives", "new", initiative)
     data = {k: v for k, v in initiative.items() if v is not None}
     check_right(actor, "propose_initiative", (str(data.get("owner", "")),))
     key = str(data.get("id", ""))

@@ -22,7 +22,7 @@ def _counts(st: Store) -> tuple[int, int, int]:
 
 
 def test_first_use_migrates_to_head(store_url: str) -> None:
-    st = open_store(store_url)
+    st = open_store(store_url, create=True)
     assert st.schema_revision() == "0002"
     assert st.revision() == 0
 

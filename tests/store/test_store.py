@@ -45,6 +45,7 @@ def test_side_files_travel_with_the_model(store_url: str, acme_path: Path,
 
 
 def test_a_fresh_store_holds_no_model(store_url: str) -> None:
+    open_store(store_url, create=True)
     with pytest.raises(ModelError) as exc:
         api.read(store_url)
     assert exc.value.issues[0].code == "E-EMPTY"
@@ -107,6 +108,12 @@ def test_at_needs_a_store(acme_path: Path) -> None:
 def test_a_plain_db_file_is_a_store(tmp_path: Path, acme_path: Path) -> None:
     init_store(f"sqlite:///{tmp_path / 'm.db'}", api.load(acme_path))
     assert api.load(tmp_path / "m.db") == api.load(acme_path)
+
+
+def test_reading_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such database file"):
+        api.read(f"sqlite:///{tmp_path / 'nope.db'}")
+    assert not (tmp_path / "nope.db").exists()
 
 
 def test_postgres_scheme_is_mapped_to_psycopg() -> None:

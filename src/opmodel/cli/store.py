@@ -156,6 +156,9 @@ def history(
     """The change log of a stored model: who changed what, when, why, old → new."""
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
+    if api.store_url(model) is None and Path(model).is_dir():
+        raise InputError(f"{model} is a model folder: its history is in git",
+                         hint=f"git log -p -- {model}")
     found = open_store(_url(model)).history(entity, limit=limit)
     if fmt == "json":
         sys.stdout.write(json.dumps([c.as_dict() for c in found], ensure_ascii=False,

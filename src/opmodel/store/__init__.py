@@ -80,7 +80,7 @@ def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
     errors = [i for i in validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to store")
-    store = open_store(url)
+    store = open_store(url, create=True)
     found = list(rows.to_rows(enterprise))
     found += [rows.Row(rows.FILES, name, k, rows.dumps({"text": text}))
               for k, (name, text) in enumerate(files.items())]

@@ -164,7 +164,7 @@ def _sqlite_setup(engine: Engine) -> None:
 class Store:
     """The model stored at one database URL. Use :func:`open_store` to get one."""
 
-    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True, create: bool = True) -> None:
         self.url = normalize_url(url)
         self.dialect = self.url.split(":", 1)[0].split("+", 1)[0]
         try:
@@ -175,6 +175,10 @@ class Store:
                     if not parent.is_dir():
                         raise InputError(f"{display_url(url)}: the folder {parent} does not "
                                          "exist")
+                    if not create and not Path(path).expanduser().exists():
+                        raise InputError(f"{display_url(url)}: no such database file",
+                                         hint="start a store with `opmodel store init URL "
+                                              "--from FOLDER`")
                 self.engine = create_engine(self.url, connect_args={"timeout": 30,
                                             "check_same_thread": False})
                 _sqlite_setup(self.engine)
@@ -681,14 +685,17 @@ _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 
 
-def open_store(url: str) -> Store:
-    """The :class:`Store` at ``url`` (one per URL and process; migrated on first use)."""
+def open_store(url: str, *, create: bool = False) -> Store:
+    """The :class:`Store` at ``url`` (one per URL and process; migrated on first use).
+
+    A SQLite file that does not exist is an error unless ``create`` (reading a model never
+    leaves an empty database behind)."""
     key = normalize_url(url)
     with _STORES_LOCK:
         found = _STORES.get(key)
         if found is None:
             try:
-                found = _STORES[key] = Store(key)
+                found = _STORES[key] = Store(key, create=create)
             except SQLAlchemyError as exc:
                 raise InputError(f"cannot open {display_url(url)}: {exc}") from None
         return found

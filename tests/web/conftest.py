@@ -12,7 +12,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+import jsonschema
+
 from opmodel.web import create_app
+from opmodel.web.app import ERROR_SCHEMA
 
 ACME_PATH = Path(__file__).resolve().parents[2] / "examples" / "acme"
 SHAPE_KEYS = {"ok", "error", "errors", "status", "code"}
@@ -34,6 +37,7 @@ def assert_error_shape(r: Any, status: int | None = None) -> dict[str, Any]:
     for e in body["errors"]:
         assert isinstance(e, dict) and isinstance(e.get("code"), str), e
         assert isinstance(e.get("message"), str) and e["message"], e
+    jsonschema.validate(body, ERROR_SCHEMA)  # as /openapi.json documents it
     return body  # type: ignore[no-any-return]
 
 

@@ -95,3 +95,17 @@ def test_folder_is_read_only_and_takes_no_tokens(folder_client: Any) -> None:
                               401)
     assert body["code"] == "E-AUTH"
     assert_error_shape(folder_client.get("/", headers={"Authorization": "Basic x"}), 401)
+
+
+def test_openapi_documents_every_route_and_the_error_shape(folder_app: Any,
+                                                          folder_client: Any) -> None:
+    doc = folder_client.get("/openapi.json").json()
+    assert doc["components"]["schemas"]["Error"]["required"] == ["ok", "error", "errors",
+                                                                 "status", "code"]
+    for route in routes(folder_app):
+        ops = doc["paths"][route.path]
+        for method in route.methods:
+            op = ops[method.lower()]
+            assert op["responses"]["4XX"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"}
+            assert "422" not in op["responses"]

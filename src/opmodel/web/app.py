@@ -138,6 +138,7 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     )
     app.state.ctx = ctx
     errors.install(app)
+    _document_errors(app)
     from . import analysis, plans, resources, writes
 
     resources.register(app)
@@ -147,6 +148,50 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     app.add_middleware(BodyLimit, limit=max_body)
 
     return app
+
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["ok", "error", "errors", "status", "code"],
+    "properties": {
+        "ok": {"type": "boolean", "enum": [False]},
+        "error": {"type": "string", "description": "What went wrong, in one sentence."},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "field": {"type": "string", "description": "body.x, query.x, "
+                                     "path.x or header.x"},
+                           "hint": {"type": "string"}, "location": {"type": "string"},
+                           "yours": {}, "current": {}}}},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "A stable code, e.g. E-STALE."},
+    },
+}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Every operation in /openapi.json answers errors with the one shape."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=app.title, version=app.version,
+                          description=app.description, routes=app.routes)
+        doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"description": "An error, in the one shape (docs/api.md)",
+               "content": {"application/json": {"schema": {
+                   "$ref": "#/components/schemas/Error"}}}}
+        for ops in doc.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                responses.pop("422", None)  # FastAPI's own shape: ours replaces it
+                responses["4XX"] = ref
+                responses["5XX"] = ref
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _store_token_lookup(source: Source) -> Any:

@@ -69,8 +69,10 @@ def _why(request: Request, body: dict[str, Any]) -> str | None:
     return why or request.headers.get("x-why") or None
 
 
-def _version(request: Request, body: dict[str, Any], exists: bool) -> int | None:
-    """The version the write is based on (see the module docstring); None = no check."""
+def _version(request: Request, body: dict[str, Any],
+             exists: bool | Callable[[], bool]) -> int | None:
+    """The version the write is based on (see the module docstring); None = no check.
+    ``exists`` (or a function answering it) is asked only when no version was given."""
     in_body = body.pop("version", None)
     header = request.headers.get("if-match")
     if header is not None:
@@ -80,7 +82,7 @@ def _version(request: Request, body: dict[str, Any], exists: bool) -> int | None
         h = h.removeprefix("W/").strip('"')
         if h.isdigit():
             return int(h)
-        raise ApiError(412 if exists else 428, f"If-Match: {header} is not a version of "
+        raise ApiError(412, f"If-Match: {header} is not a version of "
                        "this item", code="E-PRECONDITION",
                        errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
                                 "message": "not a version of this item (use the ETag of "
@@ -91,7 +93,7 @@ def _version(request: Request, body: dict[str, Any], exists: bool) -> int | None
                            errors=[{"code": "E-TYPE", "field": "body.version",
                                     "message": "must be a whole number ≥ 0"}])
         return in_body
-    if exists or request.app.state.ctx.require_if_match:
+    if request.app.state.ctx.require_if_match or (exists() if callable(exists) else exists):
         raise ApiError(428, "say which version you changed: send If-Match with the ETag "
                             "of your GET (or If-Match: * to overwrite)",
                        code="E-PRECONDITION",
@@ -252,8 +254,8 @@ def _assessments(app: FastAPI) -> None:
         rid = request_id(request)
         why = _why(request, b)
         strict_types("assessments", b)
-        version = _version(request, b, _exists(request, kind,
-                                               (capability, business_unit)))
+        version = _version(request, b, lambda: _exists(request, kind,
+                                                       (capability, business_unit)))
         w = run("assessments", lambda: actions.set_assessment(
             st, who.user, capability, business_unit, b, version=version, why=why,
             request_id=rid))
@@ -317,7 +319,7 @@ def _portfolio(app: FastAPI) -> None:
         rid = request_id(request)
         why = _why(request, b)
         strict_types("budgets", b)
-        version = _version(request, b, _exists(request, budgets, (period, pool)))
+        version = _version(request, b, lambda: _exists(request, budgets, (period, pool)))
         unknown = sorted(set(b) - {"amount", "period", "pool"})
         if unknown or "amount" not in b:
             errs = [{"code": "E-UNKNOWN", "field": f"body.{k}",
@@ -385,9 +387,9 @@ def _portfolio(app: FastAPI) -> None:
         rid = request_id(request)
         why = _why(request, b)
         kind = BY_PATH.get("actuals")
-        exists = kind is not None and _exists(request, kind, (initiative, quarter))
         strict_types("actuals", b)
-        version = _version(request, b, exists)
+        version = _version(request, b, lambda: kind is not None and _exists(
+            request, kind, (initiative, quarter)))
         w = run("actuals", lambda: actions.record_actuals(
             st, who.user, initiative, quarter, b, version=version, why=why,
             request_id=rid), "path.initiative")
@@ -407,7 +409,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         rid = request_id(request)
         why = _why(request, b)
         strict_types(kind.entity, b)
-        version = _version(request, b, _exists(request, kind, key))
+        version = _version(request, b, lambda: _exists(request, kind, key))
         for k, v in zip(kind.key, key, strict=True):
             b.setdefault(k, v)
         w = run(kind.entity, lambda: actions.set_entity(
@@ -421,7 +423,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         key = tuple(keys[k] for k in kind.key)
         rid = request_id(request)
         why = request.headers.get("x-why")
-        version = _version(request, {}, _exists(request, kind, key))
+        version = _version(request, {}, lambda: _exists(request, kind, key))
         w = run(kind.entity, lambda: actions.set_entity(
             st, who.user, kind.entity, "/".join(key), None, version=version, why=why,
             request_id=rid), "path." + kind.key[-1])

@@ -85,3 +85,21 @@ def test_explain_as_the_cli(folder_client: Any) -> None:
     assert again.content == r.content  # cached per model version
     body = assert_error_shape(folder_client.get("/explain/dr-refresh-x"), 404)
     assert "dr-refresh" in body["errors"][0]["hint"]
+
+
+def test_a_plan_that_cannot_be_made_fails_with_the_error_shape(folder_client: Any) -> None:
+    # initiatives forced in with no budget: no plan exists (only those without exclusions,
+    # so that the scenario itself is valid and the solver finds out)
+    items = folder_client.get("/initiatives?limit=1000").json()["items"]
+    excluded = {x for i in items for x in i["excludes"]}
+    inits = [i["id"] for i in items if not i["excludes"] and i["id"] not in excluded
+             and not i["forbidden"]][:10]
+    r = folder_client.post("/plans", json={"scenario": {"budget_scale": 0, "force_in": inits},
+                                           "time_limit": 10, "draws": 0})
+    assert r.status_code == 202, r.text
+    job = wait(folder_client, r.headers["location"])
+    assert job["status"] == "failed" and job["result"] is None
+    err = job["error"]
+    assert set(err) == {"ok", "error", "errors", "status", "code"} and err["ok"] is False
+    body = assert_error_shape(folder_client.get(r.headers["location"] + "/result"))
+    assert body["code"] == err["code"]

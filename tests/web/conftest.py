@@ -99,9 +99,27 @@ def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'acme.db'}"
 
 
+@pytest.fixture(scope="session")
+def acme_store_template(tmp_path_factory: Any) -> tuple[Path, dict[str, str]]:
+    """A SQLite store of Acme with the users of :data:`ROLES`, made once per session;
+    each test gets a copy of the file (the same users and tokens)."""
+    from opmodel.store import close_stores, open_store
+
+    path = tmp_path_factory.mktemp("template") / "acme.db"
+    url = f"sqlite:///{path}"
+    tokens = make_store(url, ACME_PATH)
+    with open_store(url).engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    close_stores()
+    return path, tokens
+
+
 @pytest.fixture
-def store_app(store_url: str, acme_path: Path) -> Any:
-    tokens = make_store(store_url, acme_path)
+def store_app(store_url: str, acme_store_template: tuple[Path, dict[str, str]]) -> Any:
+    import shutil
+
+    template, tokens = acme_store_template
+    shutil.copyfile(template, store_url.removeprefix("sqlite:///"))
     app = create_app(store_url)
     app.state.test_tokens = tokens
     return app

@@ -606,10 +606,13 @@ class _Derived(LoadResult):
     def warnings(self) -> list[Issue]:
         if self._warnings is None:
             e = self.enterprise
-            pairs = [(k, R.dumps(R.dump(it))) for k in R.list_kinds() for it in getattr(e, k)]
-            placer = _KeyPlacer(pairs)
-            self._warnings = [placer.place(i) for i in validate_model(e)
-                              if i.severity == "warning"]
+            found = [i for i in validate_model(e) if i.severity == "warning"]
+            placer = _KeyPlacer([])
+            if found:
+                placer._keys = {k: [R.key_of(k, it, n) for n, it in enumerate(getattr(e, k))]
+                                for k in {str(i.path[0]) for i in found if i.path}
+                                if k in R.list_kinds()}
+            self._warnings = [placer.place(i) for i in found]
         return self._warnings
 
 

@@ -99,6 +99,9 @@ def test_user_add_prompt_stdin_and_token(url: str) -> None:
     assert code == 1 and "unknown role" in out
     code, out = run("user", "list", url)
     assert code == 0 and "lee" in out and "storage, servers" in out
+    code, out = run("store", "info", url)
+    assert code == 0 and "model revision 3" in out and "schema 0002" in out
+    assert "2 user(s)" in out
 
 
 def test_history_table_and_json(url: str) -> None:

@@ -41,6 +41,7 @@ EXPECTED = {
     "set_entity": {"admin", "architect"},
     "add_user": {"admin"},
     "add_token": {"admin"},
+    "set_user": {"admin"},
     "disable_user": {"admin"},
 }
 
@@ -85,6 +86,8 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
             {**R.dump(api.load(url).capability("market-insight")), "name": f"MI {tag()}"}),
         "add_user": lambda u: actions.add_user(url, u, f"new-user-{tag()}", "viewer"),
         "add_token": lambda u: actions.add_token(url, u, "someone", f"t{tag()}"),
+        "set_user": lambda u: actions.set_user(url, u, "someone",
+                                               role=("viewer", "architect")[tag() % 2]),
         "disable_user": lambda u: actions.disable_user(url, u, "victim"),
     }
 
@@ -397,3 +400,23 @@ def test_settings_errors_are_placed_on_the_setting(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.set_policy(acme_url, ADMIN, {"carry_over": "sometimes"})
     assert exc.value.errors[0].location == "policy.carry_over"
+
+
+def test_set_user_changes_role_units_and_password(acme_url: str) -> None:
+    from opmodel.store.users import authenticate, get_user
+
+    actions.add_user(acme_url, ADMIN, "lee", "bu-lead", ["storage"], "old")
+    u = actions.set_user(acme_url, ADMIN, "lee", units=["storage", "servers"],
+                         password="new")
+    st = open_store(acme_url)
+    assert u == get_user(st, "lee") and u.units == ("storage", "servers")
+    assert authenticate(st, "lee", "new").name == "lee"
+    u = actions.set_user(acme_url, ADMIN, "lee", role="viewer")
+    assert u.units == () and get_user(st, "lee").role == "viewer"  # type: ignore[union-attr]
+    log = [(c.field, c.old, c.new) for c in st.history("users:lee")]
+    assert ("units", ["storage"], ["storage", "servers"]) in log
+    assert ("role", "bu-lead", "viewer") in log and ("password", None, "changed") in log
+    with pytest.raises(UnknownIdError):
+        actions.set_user(acme_url, ADMIN, "nobody", role="viewer")
+    with pytest.raises(UnknownIdError):
+        actions.set_user(acme_url, ADMIN, "lee", role="bu-lead", units=["nowhere"])

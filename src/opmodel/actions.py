@@ -85,6 +85,7 @@ __all__ = [
     "set_budget",
     "set_entity",
     "set_policy",
+    "set_user",
     "update_initiative",
 ]
 
@@ -101,6 +102,7 @@ RIGHTS: dict[str, frozenset[Role]] = {
     "set_entity": frozenset({"admin", "architect"}),
     "add_user": frozenset({"admin"}),
     "add_token": frozenset({"admin"}),
+    "set_user": frozenset({"admin"}),
     "disable_user": frozenset({"admin"}),
 }
 #: actions a bu-lead may take only for the business units they answer for
@@ -664,6 +666,47 @@ def add_token(store: Store | str, actor: User, name: str, label: str | None = No
                                                 field="token", old=None,
                                                 new=json.dumps(label or "token")))
     return token
+
+
+def set_user(store: Store | str, actor: User, name: str, *, role: str | None = None,
+             units: Iterable[str] | None = None, password: str | None = None,
+             why: str | None = None, request_id: str | None = None) -> User:
+    """Change a user's role, business units or password (what is not given is kept)."""
+    from .store.schema import changes, users
+    from .store.users import get_user, hash_password
+
+    check_right(actor, "set_user")
+    st = _store(store)
+    with st.transaction(actor.name, "set_user", why, request_id) as tx:
+        old = get_user(st, name, tx.conn)
+        if old is None:
+            raise UnknownIdError("user", name)
+        new_role = old.role if role is None else role
+        new_units = old.units if units is None else tuple(u.strip() for u in units
+                                                          if u.strip())
+        if new_role not in ROLES:
+            raise InputError(f"unknown role '{new_role}'", hint=f"roles: {', '.join(ROLES)}")
+        if new_role == "bu-lead" and not new_units:
+            raise InputError("a bu-lead needs their business units")
+        if new_role != "bu-lead":
+            new_units = ()
+        if new_units:
+            e = st.model_at_head(tx)
+            for u in new_units:
+                e.business_unit(u)
+        values: dict[str, Any] = {"role": new_role, "units": ";".join(new_units)}
+        if password is not None:
+            values["password_hash"] = hash_password(password)
+        tx.conn.execute(users.update().where(users.c.name == name).values(**values))
+        log = [("role", old.role, new_role), ("units", list(old.units), list(new_units))]
+        rows = [{"rev": tx.revision, "kind": "users", "key": name, "field": f,
+                 "old": json.dumps(a), "new": json.dumps(b)} for f, a, b in log if a != b]
+        if password is not None:
+            rows.append({"rev": tx.revision, "kind": "users", "key": name,
+                         "field": "password", "old": None, "new": json.dumps("changed")})
+        if rows:
+            tx.conn.execute(changes.insert(), rows)
+    return User(name, new_role, new_units)  # type: ignore[arg-type]
 
 
 def disable_user(store: Store | str, actor: User, name: str, *, why: str | None = None,

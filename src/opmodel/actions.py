@@ -43,7 +43,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,7 @@ __all__ = [
     "add_token",
     "add_user",
     "allowed",
+    "apply",
     "check_right",
     "decide",
     "disable_user",
@@ -100,6 +101,7 @@ RIGHTS: dict[str, frozenset[Role]] = {
     "set_budget": frozenset({"admin", "portfolio"}),
     "set_policy": frozenset({"admin", "portfolio"}),
     "set_entity": frozenset({"admin", "architect"}),
+    "archive_assessments": frozenset({"admin", "architect", "portfolio"}),
     "add_user": frozenset({"admin"}),
     "add_token": frozenset({"admin"}),
     "set_user": frozenset({"admin"}),
@@ -554,6 +556,50 @@ def set_entity(store: Store | str, actor: User, kind: str, key: str,
     check_right(actor, "set_entity")
     return _write(store, actor, "set_entity", kind, key, None if data is None else dict(data),
                   version=version, why=why, request_id=request_id, replace=True)
+
+
+# -- model-wide changes ------------------------------------------------------------------------
+def apply(store: Store | str, actor: User, action: str,
+          transform: Callable[[Enterprise], Enterprise], kinds: Iterable[str], *,
+          units: Iterable[str] = (), why: str | None = None,
+          request_id: str | None = None) -> list[Written]:
+    """Apply a pure model change (``transform``: the model as it stands → the new model,
+    raising :class:`ModelError` to refuse) as one action: rights of ``action`` (for
+    ``units``), the new model checked by every rule, and only the entities of ``kinds``
+    that differ written and logged. For the quarterly cycle's bulk steps (merging a
+    quarter's actuals, archiving the assessments before a new round)."""
+    kinds = tuple(kinds)
+    for k in kinds:
+        if k not in R.list_kinds():
+            raise InputError(f"this model has no '{k}'", hint=f"kinds: {', '.join(R.list_kinds())}")
+    if actor.role == "bu-lead" and action in UNIT_SCOPED and not tuple(units):
+        raise PermissionDenied(f"{actor.name} (bu-lead) may not {action.replace('_', ' ')} "
+                               "for the whole model", user=actor.name, action=action)
+    check_right(actor, action, units)
+    st = _store(store)
+    out: list[Written] = []
+    with st.transaction(actor.name, action, why, request_id) as tx:
+        e = st.model_at_head(tx)
+        new_e = transform(e)
+        errors = [i for i in validate_model(new_e) if i.severity == "error"]
+        if errors:
+            raise ModelError([i.at(_locate(new_e, i.path)) for i in errors],
+                             source=action.replace("_", " "))
+        for kind in kinds:
+            old = {R.key_of(kind, it, n): R.dump(it) for n, it in enumerate(getattr(e, kind))}
+            new = {R.key_of(kind, it, n): R.dump(it)
+                   for n, it in enumerate(getattr(new_e, kind))}
+            for key, data in new.items():
+                if old.get(key) != data:
+                    v = tx.put(kind, key, data)
+                    out.append(Written(kind, key, v, tx.revision, data))
+            for key in old.keys() - new.keys():
+                cur = tx.current(kind, key)
+                if cur is not None:
+                    tx.delete(kind, key, cur)
+                    out.append(Written(kind, key, None, tx.revision, None))
+        tx.after = new_e
+    return out
 
 
 # -- surveys --------------------------------------------------------------------------------

@@ -161,3 +161,31 @@ def test_warnings_after_a_write_are_placed_like_after_a_load(acme_store: str) ->
     assert any(i.code == "W-NA" for i in loaded)
     assert [(i.code, i.location) for i in derived] == [(i.code, i.location) for i in loaded]
     assert all(i.location and "[" in i.location for i in loaded)
+
+
+def test_concurrent_readers_share_one_load(acme_store: str) -> None:
+    """Readers arriving together after the cache emptied wait for one load, not one each."""
+    import threading
+
+    st = open_store(acme_store)
+    st._cache.clear()
+    loads = []
+    real = st._assemble
+
+    def counted(found):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return real(found)
+
+    st._assemble = counted  # type: ignore[method-assign]
+    try:
+        got: list[object] = []
+        threads = [threading.Thread(target=lambda: got.append(st.read().enterprise))
+                   for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        del st._assemble
+    assert len(got) == 8 and all(g is got[0] for g in got)
+    assert len(loads) == 1

@@ -39,8 +39,10 @@ EXPECTED = {
     "set_budget": {"admin", "portfolio"},
     "set_policy": {"admin", "portfolio"},
     "set_entity": {"admin", "architect"},
+    "archive_assessments": {"admin", "architect", "portfolio"},
     "add_user": {"admin"},
     "add_token": {"admin"},
+    "set_user": {"admin"},
     "disable_user": {"admin"},
 }
 
@@ -85,6 +87,10 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
             {**R.dump(api.load(url).capability("market-insight")), "name": f"MI {tag()}"}),
         "add_user": lambda u: actions.add_user(url, u, f"new-user-{tag()}", "viewer"),
         "add_token": lambda u: actions.add_token(url, u, "someone", f"t{tag()}"),
+        "archive_assessments": lambda u: actions.apply(
+            url, u, "archive_assessments", lambda e: e, ["budgets"]),
+        "set_user": lambda u: actions.set_user(url, u, "someone",
+                                               role=("viewer", "architect")[tag() % 2]),
         "disable_user": lambda u: actions.disable_user(url, u, "victim"),
     }
 
@@ -397,3 +403,51 @@ def test_settings_errors_are_placed_on_the_setting(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.set_policy(acme_url, ADMIN, {"carry_over": "sometimes"})
     assert exc.value.errors[0].location == "policy.carry_over"
+
+
+def test_set_user_changes_role_units_and_password(acme_url: str) -> None:
+    from opmodel.store.users import authenticate, get_user
+
+    actions.add_user(acme_url, ADMIN, "lee", "bu-lead", ["storage"], "old")
+    u = actions.set_user(acme_url, ADMIN, "lee", units=["storage", "servers"],
+                         password="new")
+    st = open_store(acme_url)
+    assert u == get_user(st, "lee") and u.units == ("storage", "servers")
+    assert authenticate(st, "lee", "new").name == "lee"
+    u = actions.set_user(acme_url, ADMIN, "lee", role="viewer")
+    assert u.units == () and get_user(st, "lee").role == "viewer"  # type: ignore[union-attr]
+    log = [(c.field, c.old, c.new) for c in st.history("users:lee")]
+    assert ("units", ["storage"], ["storage", "servers"]) in log
+    assert ("role", "bu-lead", "viewer") in log and ("password", None, "changed") in log
+    with pytest.raises(UnknownIdError):
+        actions.set_user(acme_url, ADMIN, "nobody", role="viewer")
+    with pytest.raises(UnknownIdError):
+        actions.set_user(acme_url, ADMIN, "lee", role="bu-lead", units=["nowhere"])
+
+
+def test_apply_writes_only_what_the_transform_changed(acme_url: str) -> None:
+    e = api.load(acme_url)
+    pat = User("pat", "portfolio")
+
+    def cut(m: Any) -> Any:
+        return m.model_copy(update={"budgets": tuple(
+            b.model_copy(update={"amount": b.amount * 0.9}) if b.period == "2027Q1" else b
+            for b in m.budgets if b.period != "2027Q2")})
+
+    written = actions.apply(acme_url, pat, "set_budget", cut, ["budgets"], why="10 % cut")
+    changed = {w.key: w.version for w in written}
+    assert changed and all(k.startswith(("2027Q1/", "2027Q2/")) for k in changed)
+    assert all(v is None for k, v in changed.items() if k.startswith("2027Q2/"))
+    assert api.load(acme_url) == cut(e)
+    assert len({w.revision for w in written}) == 1
+
+    def breaks(m: Any) -> Any:
+        return m.model_copy(update={"budgets": (*m.budgets, m.budgets[0])})  # a duplicate
+
+    rev = open_store(acme_url).revision()
+    with pytest.raises(ModelError) as exc:
+        actions.apply(acme_url, pat, "set_budget", breaks, ["budgets"])
+    assert exc.value.errors[0].code == "E-DUP"
+    assert open_store(acme_url).revision() == rev
+    with pytest.raises(PermissionDenied):
+        actions.apply(acme_url, LEAD, "set_assessment", lambda m: m, ["assessments"])

@@ -43,7 +43,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,7 @@ __all__ = [
     "add_token",
     "add_user",
     "allowed",
+    "apply",
     "check_right",
     "decide",
     "disable_user",
@@ -85,6 +86,7 @@ __all__ = [
     "set_budget",
     "set_entity",
     "set_policy",
+    "set_user",
     "update_initiative",
 ]
 
@@ -99,8 +101,10 @@ RIGHTS: dict[str, frozenset[Role]] = {
     "set_budget": frozenset({"admin", "portfolio"}),
     "set_policy": frozenset({"admin", "portfolio"}),
     "set_entity": frozenset({"admin", "architect"}),
+    "archive_assessments": frozenset({"admin", "architect", "portfolio"}),
     "add_user": frozenset({"admin"}),
     "add_token": frozenset({"admin"}),
+    "set_user": frozenset({"admin"}),
     "disable_user": frozenset({"admin"}),
 }
 #: actions a bu-lead may take only for the business units they answer for
@@ -554,6 +558,50 @@ def set_entity(store: Store | str, actor: User, kind: str, key: str,
                   version=version, why=why, request_id=request_id, replace=True)
 
 
+# -- model-wide changes ------------------------------------------------------------------------
+def apply(store: Store | str, actor: User, action: str,
+          transform: Callable[[Enterprise], Enterprise], kinds: Iterable[str], *,
+          units: Iterable[str] = (), why: str | None = None,
+          request_id: str | None = None) -> list[Written]:
+    """Apply a pure model change (``transform``: the model as it stands → the new model,
+    raising :class:`ModelError` to refuse) as one action: rights of ``action`` (for
+    ``units``), the new model checked by every rule, and only the entities of ``kinds``
+    that differ written and logged. For the quarterly cycle's bulk steps (merging a
+    quarter's actuals, archiving the assessments before a new round)."""
+    kinds = tuple(kinds)
+    for k in kinds:
+        if k not in R.list_kinds():
+            raise InputError(f"this model has no '{k}'", hint=f"kinds: {', '.join(R.list_kinds())}")
+    if actor.role == "bu-lead" and action in UNIT_SCOPED and not tuple(units):
+        raise PermissionDenied(f"{actor.name} (bu-lead) may not {action.replace('_', ' ')} "
+                               "for the whole model", user=actor.name, action=action)
+    check_right(actor, action, units)
+    st = _store(store)
+    out: list[Written] = []
+    with st.transaction(actor.name, action, why, request_id) as tx:
+        e = st.model_at_head(tx)
+        new_e = transform(e)
+        errors = [i for i in validate_model(new_e) if i.severity == "error"]
+        if errors:
+            raise ModelError([i.at(_locate(new_e, i.path)) for i in errors],
+                             source=action.replace("_", " "))
+        for kind in kinds:
+            old = {R.key_of(kind, it, n): R.dump(it) for n, it in enumerate(getattr(e, kind))}
+            new = {R.key_of(kind, it, n): R.dump(it)
+                   for n, it in enumerate(getattr(new_e, kind))}
+            for key, data in new.items():
+                if old.get(key) != data:
+                    v = tx.put(kind, key, data)
+                    out.append(Written(kind, key, v, tx.revision, data))
+            for key in old.keys() - new.keys():
+                cur = tx.current(kind, key)
+                if cur is not None:
+                    tx.delete(kind, key, cur)
+                    out.append(Written(kind, key, None, tx.revision, None))
+        tx.after = new_e
+    return out
+
+
 # -- surveys --------------------------------------------------------------------------------
 def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str], *,
                  force: bool = False, today: dt.date | None = None, why: str | None = None,
@@ -664,6 +712,47 @@ def add_token(store: Store | str, actor: User, name: str, label: str | None = No
                                                 field="token", old=None,
                                                 new=json.dumps(label or "token")))
     return token
+
+
+def set_user(store: Store | str, actor: User, name: str, *, role: str | None = None,
+             units: Iterable[str] | None = None, password: str | None = None,
+             why: str | None = None, request_id: str | None = None) -> User:
+    """Change a user's role, business units or password (what is not given is kept)."""
+    from .store.schema import changes, users
+    from .store.users import get_user, hash_password
+
+    check_right(actor, "set_user")
+    st = _store(store)
+    with st.transaction(actor.name, "set_user", why, request_id) as tx:
+        old = get_user(st, name, tx.conn)
+        if old is None:
+            raise UnknownIdError("user", name)
+        new_role = old.role if role is None else role
+        new_units = old.units if units is None else tuple(u.strip() for u in units
+                                                          if u.strip())
+        if new_role not in ROLES:
+            raise InputError(f"unknown role '{new_role}'", hint=f"roles: {', '.join(ROLES)}")
+        if new_role == "bu-lead" and not new_units:
+            raise InputError("a bu-lead needs their business units")
+        if new_role != "bu-lead":
+            new_units = ()
+        if new_units:
+            e = st.model_at_head(tx)
+            for u in new_units:
+                e.business_unit(u)
+        values: dict[str, Any] = {"role": new_role, "units": ";".join(new_units)}
+        if password is not None:
+            values["password_hash"] = hash_password(password)
+        tx.conn.execute(users.update().where(users.c.name == name).values(**values))
+        log = [("role", old.role, new_role), ("units", list(old.units), list(new_units))]
+        rows = [{"rev": tx.revision, "kind": "users", "key": name, "field": f,
+                 "old": json.dumps(a), "new": json.dumps(b)} for f, a, b in log if a != b]
+        if password is not None:
+            rows.append({"rev": tx.revision, "kind": "users", "key": name,
+                         "field": "password", "old": None, "new": json.dumps("changed")})
+        if rows:
+            tx.conn.execute(changes.insert(), rows)
+    return User(name, new_role, new_units)  # type: ignore[arg-type]
 
 
 def disable_user(store: Store | str, actor: User, name: str, *, why: str | None = None,

@@ -99,6 +99,9 @@ def test_user_add_prompt_stdin_and_token(url: str) -> None:
     assert code == 1 and "unknown role" in out
     code, out = run("user", "list", url)
     assert code == 0 and "lee" in out and "storage, servers" in out
+    code, out = run("store", "info", url)
+    assert code == 0 and "model revision 3" in out and "schema 0002" in out
+    assert "2 user(s)" in out
 
 
 def test_history_table_and_json(url: str) -> None:
@@ -135,3 +138,31 @@ def test_survey_round_trip_on_a_store(url: str, tmp_path: Path) -> None:
     assert code == 0, out
     assert opmodel.load(url).assessment(cap, "storage").current == 0
     assert open_store(url).history(f"assessments:{cap}/storage")[-1].who == "cli-test"
+
+
+def test_cycle_commands_on_a_store(url: str, acme_path: Path) -> None:
+    """decide, actuals and archive go through the actions when the model is a store."""
+    from opmodel.store import rows
+
+    if "decisions" not in rows.list_kinds():
+        pytest.skip("this build has no quarterly-cycle model (decisions, actuals)")
+    rev = open_store(url).revision()
+    code, out = run("decide", url, "dr-refresh", "approve", "--by", "Maria Chen", "--role",
+                    "portfolio", "--start", "2027Q4", "--cycle", "2027Q3", "--date",
+                    "2027-07-10", "--no-plan")
+    assert code == 0, out
+    d = opmodel.load(url).decisions[-1]
+    assert (d.initiative, d.action, d.start) == ("dr-refresh", "approve", "2027Q4")
+    code, out = run("decide", url, "dr-refresh", "approve", "--by", "Maria Chen", "--role",
+                    "portfolio", "--start", "2027Q4", "--cycle", "2027Q3", "--date",
+                    "2027-07-11", "--no-plan")
+    assert code == 1  # approving it twice breaks the lifecycle; nothing written
+    actuals = acme_path.parent / "acme-q3-actuals.csv"
+    code, out = run("actuals", url, str(actuals))
+    assert code == 0, out
+    code, out = run("archive", url, "--cycle", "2027Q3")
+    assert code == 0, out
+    st = open_store(url)
+    assert st.revision() == rev + 3
+    assert [c.action for c in st.history(limit=1)] == ["archive_assessments"]
+    assert {c.who for c in st.history() if c.revision > rev} == {"cli-test"}

@@ -146,3 +146,46 @@ def test_a_second_process_catches_up_without_a_full_load(acme_store: str) -> Non
     other._cache.clear()
     assert caught.enterprise == other.snapshot().enterprise
     other.dispose()
+
+
+def test_warnings_after_a_write_are_placed_like_after_a_load(acme_store: str) -> None:
+    st = open_store(acme_store)
+    e = st.read().enterprise
+    effect = next(i for i in e.initiatives if i.effects).effects[0]
+    unit = (effect.business_units or [b.id for b in e.business_units])[0]
+    actions.set_assessment(acme_store, ADMIN, effect.capability, unit,
+                           {"current": "n/a", "target": "n/a"})  # W-NA: raised but n/a
+    derived = st.read().warnings  # the model the write left in the cache
+    st._cache.clear()
+    loaded = st.read().warnings
+    assert any(i.code == "W-NA" for i in loaded)
+    assert [(i.code, i.location) for i in derived] == [(i.code, i.location) for i in loaded]
+    assert all(i.location and "[" in i.location for i in loaded)
+
+
+def test_concurrent_readers_share_one_load(acme_store: str) -> None:
+    """Readers arriving together after the cache emptied wait for one load, not one each."""
+    import threading
+
+    st = open_store(acme_store)
+    st._cache.clear()
+    loads = []
+    real = st._assemble
+
+    def counted(found):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return real(found)
+
+    st._assemble = counted  # type: ignore[method-assign]
+    try:
+        got: list[object] = []
+        threads = [threading.Thread(target=lambda: got.append(st.read().enterprise))
+                   for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        del st._assemble
+    assert len(got) == 8 and all(g is got[0] for g in got)
+    assert len(loads) == 1

@@ -188,6 +188,7 @@ class Store:
         except (ArgumentError, ImportError) as exc:
             raise InputError(f"cannot open {display_url(url)}: {exc}") from None
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._cache: OrderedDict[int, Snapshot] = OrderedDict()
         if upgrade:
             self.migrate()
@@ -294,11 +295,9 @@ class Store:
         with self.reading() as conn:
             head = self.revision(conn)
             rev = head if at is None else self.revision_at(at, conn)
-            with self._lock:
-                hit = self._cache.get(rev)
-                if hit is not None:
-                    self._cache.move_to_end(rev)
-                    return hit
+            hit = self._cached(rev)
+            if hit is not None:
+                return hit
             if rev == 0:
                 raise ModelError([Issue("E-EMPTY", "the store holds no model yet"
                                         if at is None else f"the store held no model at {at}",
@@ -306,19 +305,31 @@ class Store:
                                         if at is None else "see `opmodel history URL` for "
                                         "when it was stored")],
                                  source=display_url(self.url))
-            snap = self._caught_up(conn, rev) if rev == head else None
-            if snap is None:
-                q = (select(entities.c.kind, entities.c.data)
-                     .where(self._valid_at(None if rev == head else rev),
-                            entities.c.kind != R.FILES)
-                     .order_by(entities.c.kind, entities.c.pos))
-                found = conn.execute(q).all()
-                snap = Snapshot(self._assemble(found), rev)
-        with self._lock:
-            self._cache[rev] = snap
-            while len(self._cache) > 4:
-                self._cache.popitem(last=False)
+        with self._load_lock:  # one load at a time: concurrent readers wait for its result
+            hit = self._cached(rev)
+            if hit is not None:
+                return hit
+            with self.reading() as conn:
+                snap = self._caught_up(conn, rev)
+                if snap is None:
+                    q = (select(entities.c.kind, entities.c.data)
+                         .where(self._valid_at(None if rev == self.revision(conn) else rev),
+                                entities.c.kind != R.FILES)
+                         .order_by(entities.c.kind, entities.c.pos))
+                    found = conn.execute(q).all()
+                    snap = Snapshot(self._assemble(found), rev)
+            with self._lock:
+                self._cache[rev] = snap
+                while len(self._cache) > 4:
+                    self._cache.popitem(last=False)
         return snap
+
+    def _cached(self, rev: int) -> Snapshot | None:
+        with self._lock:
+            hit = self._cache.get(rev)
+            if hit is not None:
+                self._cache.move_to_end(rev)
+            return hit
 
     def _caught_up(self, conn: Connection, rev: int, limit: int = 5000) -> Snapshot | None:
         """The model at ``rev`` made from the newest older snapshot in the cache by applying
@@ -606,10 +617,13 @@ class _Derived(LoadResult):
     def warnings(self) -> list[Issue]:
         if self._warnings is None:
             e = self.enterprise
-            pairs = [(k, R.dumps(R.dump(it))) for k in R.list_kinds() for it in getattr(e, k)]
-            placer = _KeyPlacer(pairs)
-            self._warnings = [placer.place(i) for i in validate_model(e)
-                              if i.severity == "warning"]
+            found = [i for i in validate_model(e) if i.severity == "warning"]
+            placer = _KeyPlacer([])
+            if found:
+                placer._keys = {k: [R.key_of(k, it, n) for n, it in enumerate(getattr(e, k))]
+                                for k in {str(i.path[0]) for i in found if i.path}
+                                if k in R.list_kinds()}
+            self._warnings = [placer.place(i) for i in found]
         return self._warnings
 
 

@@ -77,6 +77,11 @@ CASES = [
     ("POST", "/users/no-such-user/tokens", {}, {}, 404, "path.name"),
     ("DELETE", "/users/no-such-user", None, {}, 404, "path.name"),
     ("POST", "/surveys", {"a": "json object"}, {}, 422, "body"),
+    ("PATCH", "/users/stella", {"role": "boss"}, {}, 422, "body.role"),
+    ("PATCH", "/users/stella", {"units": ["nowhere"]}, {}, 422, "body.units"),
+    ("PATCH", "/users/stella", {"units": "storage"}, {}, 422, "body.units"),
+    ("PATCH", "/users/stella", {"colour": 1}, {}, 422, "body.colour"),
+    ("PATCH", "/users/no-such-user", {"role": "viewer"}, {}, 404, "path.name"),
 ]
 
 

@@ -81,6 +81,8 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
     out[("POST", "/users")] = [("/users", "new-user", "add_user", ())]
     out[("POST", "/users/{name}/tokens")] = [("/users/vera/tokens", {}, "add_token", ())]
     out[("DELETE", "/users/{name}")] = [("/users/no-such-user", None, "disable_user", ())]
+    out[("PATCH", "/users/{name}")] = [("/users/no-such-user", {"role": "viewer"}, "set_user",
+                                        ())]
     # reads that would solve: an unknown name answers without solving (rights come first)
     out[("POST", "/plans")] = [("/plans", {"scenario": "no-such-scenario"}, None, ())]
     out[("GET", "/plans/{plan_id}")] = [("/plans/no-such-plan", None, None, ())]
@@ -158,3 +160,16 @@ def test_open_routes_need_no_login(clients: Any) -> None:
     assert clients.anonymous.get("/openapi.json").status_code == 200
     assert_error_shape(clients.anonymous.get("/", headers={"Authorization": "Bearer nope"}),
                        401)
+
+
+def test_admin_changes_a_role_and_it_takes_effect(clients: Any) -> None:
+    r = clients["ada"].patch("/users/vera", json={"role": "bu-lead", "units": ["networking"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["user"] == {"name": "vera", "role": "bu-lead", "units": ["networking"]}
+    assert clients["vera"].get("/me").json()["role"] == "bu-lead"
+    ok = clients["vera"].patch("/assessments/order-capture/networking", json={"current": 2},
+                               headers={"If-Match": "*"})
+    assert ok.status_code == 200, ok.text
+    assert_error_shape(clients["vera"].patch("/assessments/order-capture/storage",
+                                             json={"current": 2}, headers={"If-Match": "*"}),
+                       403)

@@ -537,6 +537,47 @@ def _users(app: FastAPI) -> None:
                     "path.name")
         return answer(request, dumps({"ok": True, "user": name, "token": token}), status=201)
 
+    @app.patch("/users/{name}", tags=["users"],
+               summary="Change a user's role, business units or password (admin)")
+    def set_user(request: Request, name: str, body: Any = JsonBody,
+                 who: Principal = Auth) -> Response:
+        from ..store.users import ROLES
+
+        st = _writable(request, who)
+        precheck(who, "set_user")
+        b = _object(body)
+        rid = request_id(request)
+        why = _why(request, b)
+        errs = [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
+                for k in sorted(set(b) - {"role", "units", "password"})]
+        role, units, pw = b.get("role"), b.get("units"), b.get("password")
+        if role is not None and (not isinstance(role, str) or role not in ROLES):
+            errs.append({"code": "E-VALUE", "field": "body.role",
+                         "message": f"unknown role {role!r}",
+                         "hint": f"roles: {', '.join(ROLES)}"})
+        if units is not None and (not isinstance(units, list) or
+                                  not all(isinstance(u, str) for u in units)):
+            errs.append({"code": "E-TYPE", "field": "body.units",
+                         "message": "a list of business unit ids"})
+        if pw is not None and not isinstance(pw, str):
+            errs.append({"code": "E-TYPE", "field": "body.password", "message": "text"})
+        if errs:
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
+                           code=errs[0]["code"], errors=errs)
+        def change() -> Any:
+            try:
+                return actions.set_user(st, who.user, name, role=role, units=units,
+                                        password=pw, why=why, request_id=rid)
+            except UnknownIdError as exc:
+                if exc.kind == "user":
+                    raise
+                raise ApiError(422, f"body.units: {exc.message}", code=exc.code, errors=[
+                    {"code": exc.code, "field": "body.units", "message": exc.message,
+                     **({"hint": exc.hint} if exc.hint else {})}]) from None
+
+        user = run("users", change, "path.name")
+        return answer(request, dumps({"ok": True, "user": user.as_dict()}))
+
     @app.delete("/users/{name}", tags=["users"], summary="Disable a user (admin)")
     def disable(request: Request, name: str, who: Principal = Auth) -> Response:
         st = _writable(request, who)

@@ -120,3 +120,11 @@ def test_time_travel_with_at(clients: Any) -> None:
 def test_time_travel_needs_a_store(folder_client: Any) -> None:
     body = assert_error_shape(folder_client.get("/heatmap", params={"at": "r1"}), 400)
     assert body["errors"][0]["field"] == "query.at"
+
+
+def test_a_password_in_the_url_is_never_shown(tmp_path: Any) -> None:
+    from opmodel.web.resources import _display
+    from opmodel.web.source import StoreSource
+
+    shown = _display(StoreSource("postgresql://ann:s3cret@db.example:5432/acme"))
+    assert "s3cret" not in shown and "ann" in shown

@@ -57,6 +57,9 @@ def serve(
                 f"  user      {escape(lg.name)}\n  password  {escape(lg.password)}\n"
                 f"  API token {escape(lg.token)}", soft_wrap=True)
     application = create_app(url)
-    console.print(f"serving {escape(url)} on http://{host}:{port} (API docs at /docs)",
+    from ..store import display_url
+
+    shown = display_url(url) if store_url(url) else url
+    console.print(f"serving {escape(shown)} on http://{host}:{port} (API docs at /docs)",
                   soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level=log_level)

@@ -213,6 +213,15 @@ def _item_model(kind: Kind) -> Any:
     return item_model(kind.entity)
 
 
+def _display(source: Any) -> str:
+    """The source for people: a database URL with its password masked."""
+    if getattr(source, "writable", False):
+        from ..store import display_url
+
+        return str(display_url(source.url))
+    return str(source.url)
+
+
 def with_path_params(fn: Callable[..., Any], names: tuple[str, ...]) -> None:
     """Give ``fn`` (which takes ``**keys``) a signature naming each path parameter, so that
     FastAPI parses them and OpenAPI lists them."""
@@ -234,7 +243,7 @@ def register(app: FastAPI) -> None:
               snap: Snapshot = Depends(snapshot)) -> Response:
         e = snap.enterprise
         data = {"ok": True, "name": e.name, "version": snap.version,
-                "source": request.app.state.ctx.source.url,
+                "source": _display(request.app.state.ctx.source),
                 "user": {"name": who.name, "role": who.role, "units": list(who.units)},
                 "counts": e.summary(), "warnings": len(snap.warnings),
                 "resources": ["/enterprise", "/policy", *(f"/{k.path}" for k in KINDS),

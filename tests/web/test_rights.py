@@ -173,3 +173,24 @@ def test_admin_changes_a_role_and_it_takes_effect(clients: Any) -> None:
     assert_error_shape(clients["vera"].patch("/assessments/order-capture/storage",
                                              json={"current": 2}, headers={"If-Match": "*"}),
                        403)
+
+
+def test_another_way_to_sign_in_plugs_in(clients: Any) -> None:
+    """The hook the web app's session cookies use: an authenticator tried after tokens."""
+    from opmodel.store.users import get_user
+    from opmodel.web.auth import add_authenticator, principal_from_user
+
+    app = clients.app
+
+    def from_header(request: Any) -> Any:
+        name = request.headers.get("x-test-user")
+        user = name and get_user(app.state.ctx.source.store, name)
+        return principal_from_user(user) if user else None
+
+    add_authenticator(app, from_header)
+    c = clients.anonymous
+    assert c.get("/me", headers={"X-Test-User": "stella"}).json()["role"] == "bu-lead"
+    r = c.patch("/assessments/order-capture/networking", json={"current": 2},
+                headers={"X-Test-User": "stella", "If-Match": "*"})
+    assert_error_shape(r, 403)  # the same rights, whichever way the user signed in
+    assert_error_shape(c.get("/me", headers={"X-Test-User": "nobody"}), 401)

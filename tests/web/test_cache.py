@@ -51,3 +51,13 @@ def test_a_failed_computation_is_not_cached() -> None:
         with pytest.raises(RuntimeError):
             c.get_or_compute("k", boom)
     assert c.get_or_compute("k", lambda: 7) == 7
+
+
+def test_bytes_are_bounded_too() -> None:
+    c = LRU(100, max_bytes=10)
+    c.put("a", b"12345")
+    c.put("b", b"12345")
+    c.put("c", b"123")
+    assert c.get("a") is None and c.get("b") == b"12345" and c.bytes == 8
+    c.put("huge", b"x" * 50)  # kept alone: the newest result is always kept
+    assert len(c) == 1 and c.get("huge")

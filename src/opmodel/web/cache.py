@@ -15,11 +15,14 @@ T = TypeVar("T")
 
 
 class LRU:
-    """At most ``size`` results; ``get_or_compute`` computes each key once even when
-    several requests ask for it at the same time (the others wait for the first)."""
+    """At most ``size`` results (and, of results that are bytes, at most ``max_bytes`` in
+    all); ``get_or_compute`` computes each key once even when several requests ask for it
+    at the same time (the others wait for the first)."""
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, max_bytes: int = 256 << 20) -> None:
         self.size = max(1, size)
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[Hashable, threading.Lock] = {}
@@ -36,10 +39,14 @@ class LRU:
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
+            old = self._data.pop(key, None)
+            self.bytes -= _size(old)
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self.bytes += _size(value)
+            while len(self._data) > 1 and (len(self._data) > self.size
+                                           or self.bytes > self.max_bytes):
+                _, dropped = self._data.popitem(last=False)
+                self.bytes -= _size(dropped)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -64,3 +71,7 @@ class LRU:
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, bytes | bytearray) else 0

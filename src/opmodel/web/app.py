@@ -120,7 +120,7 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
         anonymous = not src.writable
     anon = ANONYMOUS if anonymous is True else (anonymous or None)
     ctx = Context(source=src, models=Models(src), cache=LRU(cache_size),
-                  jobs=Jobs(workers=plan_workers), plans=LRU(16), token_lookup=token_lookup,
+                  jobs=Jobs(workers=plan_workers), plans=LRU(8), token_lookup=token_lookup,
                   anonymous=anon, require_if_match=require_if_match, max_body=max_body)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -139,12 +139,10 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     app.state.ctx = ctx
     errors.install(app)
     _document_errors(app)
-    from . import analysis, plans, resources, writes
+    from . import analysis, history, plans, resources, surveys, users, writes
 
-    resources.register(app)
-    analysis.register(app)
-    plans.register(app)
-    writes.register(app)
+    for module in (resources, analysis, plans, writes, history, users, surveys):
+        module.register(app)
     app.add_middleware(BodyLimit, limit=max_body)
 
     return app

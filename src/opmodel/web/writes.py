@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from .. import actions
@@ -27,7 +27,7 @@ from ..errors import ConflictError, InputError, Issue, ModelError, OpmodelError,
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
-from .resources import BY_PATH, KINDS, Kind, page, with_path_params
+from .resources import BY_PATH, KINDS, Kind, with_path_params
 
 Auth = Depends(authenticate)
 
@@ -40,7 +40,7 @@ OWN = {"assessments", "initiatives", "budgets", "decisions", "actuals"}
 _WRITE_LOCK: contextvars.ContextVar[Any] = contextvars.ContextVar("write_lock", default=None)
 
 
-def _writable(request: Request, who: Principal) -> Any:
+def writable(request: Request, who: Principal) -> Any:
     src = request.app.state.ctx.source
     if not src.writable or who.user is None:
         raise ApiError(403, "this server is read-only (a model folder); serve a store to "
@@ -60,7 +60,7 @@ def request_id(request: Request) -> str:
     return rid[:200]
 
 
-def _why(request: Request, body: dict[str, Any]) -> str | None:
+def why_of(request: Request, body: dict[str, Any]) -> str | None:
     why = body.pop("why", None)
     if why is not None and not isinstance(why, str):
         raise ApiError(422, "body.why: must be text", code="E-TYPE",
@@ -213,7 +213,7 @@ def _owner(request: Request, initiative: str) -> str | None:
     return None if cur is None else str(cur.data.get("owner", ""))
 
 
-def _object(body: Any, what: str = "body") -> dict[str, Any]:
+def body_object(body: Any, what: str = "body") -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(422, f"{what}: expected a JSON object", code="E-TYPE",
                        errors=[{"code": "E-TYPE", "field": what,
@@ -238,9 +238,6 @@ def register(app: FastAPI) -> None:
     for kind in KINDS:
         if kind.entity not in OWN and kind.path != "teams":
             _architecture(app, kind)
-    _history(app)
-    _users(app)
-    _surveys(app)
 
 
 def _assessments(app: FastAPI) -> None:
@@ -248,11 +245,11 @@ def _assessments(app: FastAPI) -> None:
 
     def set_assessment(request: Request, capability: str, business_unit: str,
                        body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "set_assessment", (business_unit,))
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         strict_types("assessments", b)
         version = _version(request, b, lambda: _exists(request, kind,
                                                        (capability, business_unit)))
@@ -275,11 +272,11 @@ def _initiatives(app: FastAPI) -> None:
     @app.post("/initiatives", status_code=201, tags=["initiatives"],
               summary="Propose a new initiative (every field, id included)")
     def propose(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "propose_initiative")
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         b.pop("version", None)
         strict_types("initiatives", b)
         w = run("initiatives", lambda: actions.propose_initiative(
@@ -291,12 +288,12 @@ def _initiatives(app: FastAPI) -> None:
     @app.patch("/initiatives/{id}", tags=["initiatives"],
                summary="Change fields of an initiative (null resets a field)")
     def update(request: Request, id: str, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         owner = _owner(request, id)
         precheck(who, "update_initiative", (owner,) if owner else ())
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         strict_types("initiatives", b)
         version = _version(request, b, True)
         w = run("initiatives", lambda: actions.update_initiative(
@@ -313,11 +310,11 @@ def _portfolio(app: FastAPI) -> None:
              summary="Set the budget of a pool in a period (created if new)")
     def set_budget(request: Request, period: str, pool: str, body: Any = JsonBody,
                    who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "set_budget")
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         strict_types("budgets", b)
         version = _version(request, b, lambda: _exists(request, budgets, (period, pool)))
         unknown = sorted(set(b) - {"amount", "period", "pool"})
@@ -337,11 +334,11 @@ def _portfolio(app: FastAPI) -> None:
 
     @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
     def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "set_policy")
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         strict_types("policy", b)
         version = _version(request, b, True)
         w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
@@ -351,11 +348,11 @@ def _portfolio(app: FastAPI) -> None:
     @app.post("/decisions", status_code=201, tags=["decisions"],
               summary="Record a portfolio-office decision on an initiative")
     def decide(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "decide")
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         b.pop("version", None)
         missing = [k for k in ("initiative", "action", "cycle") if not b.get(k)]
         if missing:
@@ -381,11 +378,11 @@ def _portfolio(app: FastAPI) -> None:
              summary="Record spend and progress of an initiative in a quarter")
     def record_actuals(request: Request, initiative: str, quarter: str,
                        body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "record_actuals")
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         kind = BY_PATH.get("actuals")
         strict_types("actuals", b)
         version = _version(request, b, lambda: kind is not None and _exists(
@@ -402,12 +399,12 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
 
     def put_entity(request: Request, body: Any = JsonBody, who: Principal = Auth,
                    **keys: str) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "set_entity")
         key = tuple(keys[k] for k in kind.key)
-        b = _object(body)
+        b = body_object(body)
         rid = request_id(request)
-        why = _why(request, b)
+        why = why_of(request, b)
         strict_types(kind.entity, b)
         version = _version(request, b, lambda: _exists(request, kind, key))
         for k, v in zip(kind.key, key, strict=True):
@@ -418,7 +415,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         return written(request, w)
 
     def delete_entity(request: Request, who: Principal = Auth, **keys: str) -> Response:
-        st = _writable(request, who)
+        st = writable(request, who)
         precheck(who, "set_entity")
         key = tuple(keys[k] for k in kind.key)
         rid = request_id(request)
@@ -439,214 +436,3 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
                       "entity)")
     app.add_api_route(f"/{kind.path}/{params}", delete_entity, methods=["DELETE"],
                       tags=[kind.path], summary=f"Remove a {label}")
-
-
-def _history(app: FastAPI) -> None:
-    @app.get("/history", tags=["history"],
-             summary="The change log, newest first: who, when, entity, field, old → new")
-    def history(request: Request,
-                entity: str | None = Query(None, description="kind:key (initiative:crm) or "
-                                           "a whole kind (assessments)."),
-                since: int | None = Query(None, ge=0, description="Only revisions after "
-                                          "this one."),
-                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
-                who: Principal = Auth) -> Response:
-        src = request.app.state.ctx.source
-        if not src.writable:
-            return answer(request, dumps(page(request, [], limit, offset)))
-        try:  # the newest offset + limit + 1 changes: enough to page, without the whole log
-            changes = src.store.history(entity, since=since, limit=offset + limit + 1)
-        except OpmodelError as exc:
-            e = from_opmodel_error(exc)
-            for x in e.errors:
-                x["field"] = "query.entity"
-            raise e from None
-        changes.reverse()
-        data = page(request, changes, limit, offset, lambda c: c.as_dict())
-        data["total"] = None  # not counted: the log of a large model is long
-        return answer(request, dumps(data))
-
-
-def _users(app: FastAPI) -> None:
-    @app.get("/users", tags=["users"], summary="Users and their roles (admin)")
-    def list_users(request: Request, who: Principal = Auth) -> Response:
-        from ..store.users import list_users as all_users
-
-        st = _writable(request, who)
-        precheck(who, "add_user")
-        users = all_users(st)
-        return answer(request, dumps(page(request, users, 1000, 0, lambda u: u.as_dict())))
-
-    @app.get("/me", tags=["users"], summary="Who the caller is")
-    def me(request: Request, who: Principal = Auth) -> Response:
-        return answer(request, dumps({"ok": True, "name": who.name, "role": who.role,
-                                      "units": list(who.units)}))
-
-    @app.post("/users", status_code=201, tags=["users"],
-              summary="Add a user (admin); answers their first API token, shown once")
-    def add_user(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
-        precheck(who, "add_user")
-        b = _object(body)
-        rid = request_id(request)
-        why = _why(request, b)
-        errs = []
-        for k, typ in (("name", str), ("role", str)):
-            if not isinstance(b.get(k), typ):
-                errs.append({"code": "E-MISSING" if k not in b else "E-TYPE",
-                             "field": f"body.{k}", "message": "required text"})
-        units = b.get("units", [])
-        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
-            errs.append({"code": "E-TYPE", "field": "body.units",
-                         "message": "a list of business unit ids"})
-        pw = b.get("password")
-        if pw is not None and not isinstance(pw, str):
-            errs.append({"code": "E-TYPE", "field": "body.password", "message": "text"})
-        from ..store.users import ROLES
-
-        if isinstance(b.get("role"), str) and b["role"] not in ROLES:
-            errs.append({"code": "E-VALUE", "field": "body.role",
-                         "message": f"unknown role '{b['role']}'",
-                         "hint": f"roles: {', '.join(ROLES)}"})
-        extra = sorted(set(b) - {"name", "role", "units", "password"})
-        errs += [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
-                 for k in extra]
-        if errs:
-            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
-                           code=errs[0]["code"], errors=errs)
-        user, token = run("users", lambda: actions.add_user(
-            st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid),
-            "body.units")
-        return answer(request, dumps({"ok": True, "user": user.as_dict(), "token": token}),
-                      status=201, headers={"Location": "/users"})
-
-    @app.post("/users/{name}/tokens", status_code=201, tags=["users"],
-              summary="A new API token for a user (admin), shown once")
-    def add_token(request: Request, name: str, body: Any = Body(None),
-                  who: Principal = Auth) -> Response:
-        st = _writable(request, who)
-        precheck(who, "add_token")
-        b = _object(body or {})
-        label = b.get("label")
-        if label is not None and not isinstance(label, str):
-            raise ApiError(422, "body.label: must be text", code="E-TYPE",
-                           errors=[{"code": "E-TYPE", "field": "body.label",
-                                    "message": "must be text"}])
-        token = run("users", lambda: actions.add_token(st, who.user, name, label,
-                                                       request_id=request_id(request)),
-                    "path.name")
-        return answer(request, dumps({"ok": True, "user": name, "token": token}), status=201)
-
-    @app.patch("/users/{name}", tags=["users"],
-               summary="Change a user's role, business units or password (admin)")
-    def set_user(request: Request, name: str, body: Any = JsonBody,
-                 who: Principal = Auth) -> Response:
-        from ..store.users import ROLES
-
-        st = _writable(request, who)
-        precheck(who, "set_user")
-        b = _object(body)
-        rid = request_id(request)
-        why = _why(request, b)
-        errs = [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
-                for k in sorted(set(b) - {"role", "units", "password"})]
-        role, units, pw = b.get("role"), b.get("units"), b.get("password")
-        if role is not None and (not isinstance(role, str) or role not in ROLES):
-            errs.append({"code": "E-VALUE", "field": "body.role",
-                         "message": f"unknown role {role!r}",
-                         "hint": f"roles: {', '.join(ROLES)}"})
-        if units is not None and (not isinstance(units, list) or
-                                  not all(isinstance(u, str) for u in units)):
-            errs.append({"code": "E-TYPE", "field": "body.units",
-                         "message": "a list of business unit ids"})
-        if pw is not None and not isinstance(pw, str):
-            errs.append({"code": "E-TYPE", "field": "body.password", "message": "text"})
-        if errs:
-            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
-                           code=errs[0]["code"], errors=errs)
-        def change() -> Any:
-            try:
-                return actions.set_user(st, who.user, name, role=role, units=units,
-                                        password=pw, why=why, request_id=rid)
-            except UnknownIdError as exc:
-                if exc.kind == "user":
-                    raise
-                raise ApiError(422, f"body.units: {exc.message}", code=exc.code, errors=[
-                    {"code": exc.code, "field": "body.units", "message": exc.message,
-                     **({"hint": exc.hint} if exc.hint else {})}]) from None
-
-        user = run("users", change, "path.name")
-        return answer(request, dumps({"ok": True, "user": user.as_dict()}))
-
-    @app.delete("/users/{name}", tags=["users"], summary="Disable a user (admin)")
-    def disable(request: Request, name: str, who: Principal = Auth) -> Response:
-        st = _writable(request, who)
-        precheck(who, "disable_user")
-        run("users", lambda: actions.disable_user(st, who.user, name,
-                                                  request_id=request_id(request)), "path.name")
-        return answer(request, dumps({"ok": True, "user": name, "disabled": True}))
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _surveys(app: FastAPI) -> None:
-    @app.get("/surveys/{business_unit}", tags=["surveys"],
-             summary="The assessment survey of a unit (.xlsx), as `opmodel survey export`",
-             response_class=Response, responses={200: {"content": {XLSX: {}}}})
-    def export(request: Request, business_unit: str, who: Principal = Auth) -> Response:
-        import datetime as dt
-        import io
-
-        from ..io.survey import survey_workbook
-        from .resources import snapshot
-
-        e = snapshot(request, request.query_params.get("at")).enterprise
-        try:
-            wb = survey_workbook(e, business_unit, dt.date.today())
-        except UnknownIdError as exc:
-            mapped = from_opmodel_error(exc)
-            mapped.errors[0]["field"] = "path.business_unit"
-            raise mapped from None
-        buf = io.BytesIO()
-        wb.save(buf)
-        return Response(buf.getvalue(), media_type=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="survey-{business_unit}.xlsx"'})
-
-    @app.post("/surveys", tags=["surveys"],
-              summary="Merge a returned survey workbook (the request body, .xlsx) into the "
-                      "assessments, as `opmodel survey merge`",
-              openapi_extra={"requestBody": {"required": True,
-                                             "content": {XLSX: {"schema": {
-                                                 "type": "string", "format": "binary"}}}}})
-    async def merge(request: Request, force: bool = Query(
-            False, description="Keep the survey's values where the store changed since the "
-                               "survey was exported."),
-            who: Principal = Auth) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
-        data = await request.body()
-        return await run_in_threadpool(_merge_survey, request, who, data, force)
-
-
-def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) -> Response:
-    import tempfile
-    from pathlib import Path
-
-    st = _writable(request, who)
-    precheck(who, "merge_survey")
-    if not data.startswith(b"PK"):
-        raise ApiError(422, "body: not an .xlsx workbook", code="E-TYPE", errors=[
-            {"code": "E-TYPE", "field": "body", "message": "not an .xlsx workbook (send the "
-             "returned survey file as the request body)"}])
-    rid = request_id(request)
-    why = request.headers.get("x-why") or "survey merged through the API"
-    with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp:
-        path = Path(tmp) / "survey.xlsx"
-        path.write_bytes(data)
-        done = run("assessments", lambda: actions.merge_survey(
-            st, who.user, path, force=force, why=why, request_id=rid))
-    out = [{"entity": w.entity, "version": w.version, "revision": w.revision, "data": w.data}
-           for w in done]
-    return answer(request, dumps({"ok": True, "changed": len(out), "written": out,
-                                  "request_id": rid}))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -29,77 +28,42 @@ from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from ..errors import InputError, Issue, ModelError, UnknownIdError
+from ..errors import InputError, Issue, ModelError
 from ..io.folder import LoadResult
 from ..model import Enterprise
 from ..model import validate as validate_model
 from . import rows as R
+from .locate import _KeyPlacer, json_location, resolve_kind
 from .schema import changes, entities, meta, revisions
+from .transaction import Current, Transaction
+from .urls import (
+    DB_SUFFIXES,
+    URL_RE,
+    display_url,
+    instant_text,
+    is_url,
+    normalize_url,
+    now_text,
+)
 
-URL_RE = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
-DB_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-
-
-def is_url(source: str | os.PathLike[str]) -> bool:
-    """True when ``source`` names a database (``sqlite:///…``, ``postgresql://…``)."""
-    return isinstance(source, str) and bool(URL_RE.match(source.strip()))
-
-
-def normalize_url(url: str) -> str:
-    """The SQLAlchemy URL for what a user typed: ``postgresql://`` and ``postgres://`` use
-    psycopg 3; SQLite URLs are kept."""
-    url = url.strip()
-    m = URL_RE.match(url)
-    if not m:
-        raise InputError(f"'{url}' is not a database URL",
-                         hint="use sqlite:///file.db or postgresql://user@host/db")
-    scheme, driver = m.group(1).lower(), m.group(2)
-    rest = url[m.end():]
-    if scheme in ("postgres", "postgresql"):
-        return f"postgresql+{(driver or '+psycopg')[1:]}://{rest}"
-    return f"sqlite{driver or ''}://{rest}"
-
-
-def display_url(url: str) -> str:
-    """The URL with any password masked, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-def now_text() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def instant_text(at: str | dt.datetime) -> str:
-    """An instant as stored (UTC, microseconds, 'Z'); naive times are taken as UTC."""
-    if isinstance(at, str):
-        text = at.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            when = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"--at '{at}' is not a date and time like 2027-03-31T17:00",
-                             hint="write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or a revision "
-                                  "number like r42") from None
-    else:
-        when = at
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass(frozen=True)
-class Current:
-    """One stored entity as it stands: its JSON data, version and position."""
-
-    kind: str
-    key: str
-    data: dict[str, Any]
-    version: int
-    pos: int
+__all__ = [
+    "DB_SUFFIXES",
+    "URL_RE",
+    "Change",
+    "Current",
+    "Snapshot",
+    "Store",
+    "Transaction",
+    "close_stores",
+    "display_url",
+    "instant_text",
+    "is_url",
+    "json_location",
+    "normalize_url",
+    "now_text",
+    "open_store",
+    "resolve_kind",
+]
 
 
 @dataclass(frozen=True)
@@ -525,85 +489,6 @@ class Store:
         self.engine.dispose()
 
 
-class Transaction:
-    """Writing inside :meth:`Store.transaction`: put and delete entities, log each change."""
-
-    def __init__(self, store: Store, conn: Connection, revision: int, base: int) -> None:
-        self.store = store
-        self.conn = conn
-        self.revision = revision
-        self.base = base
-        self.written: list[tuple[str, str, int | None]] = []  # kind, key, new version
-        self.after: Enterprise | None = None  # the model after this change set, if known
-
-    def current(self, kind: str, key: str) -> Current | None:
-        return self.store.current(kind, key, self.conn)
-
-    def put(self, kind: str, key: str, data: dict[str, Any], *,
-            before: Current | None = None, pos: int | None = None) -> int:
-        """Store ``data`` as the new version of ``kind:key`` (created when absent) and log
-        each changed field; returns the new version (unchanged data writes nothing)."""
-        if before is None:
-            before = self.current(kind, key)
-        if before is not None and before.data == data:
-            self.written.append((kind, key, before.version))
-            return before.version
-        if before is not None:
-            self._close(kind, key)
-            version, pos = before.version + 1, before.pos if pos is None else pos
-        else:
-            version = 1
-            if pos is None:
-                top = self.conn.execute(select(func.max(entities.c.pos))
-                                        .where(entities.c.kind == kind)).scalar()
-                pos = 0 if top is None else int(top) + 1
-        self.conn.execute(entities.insert().values(
-            kind=kind, key=key, pos=pos, version=version, data=R.dumps(data),
-            rev_from=self.revision, rev_to=None))
-        self._log(kind, key, None if before is None else before.data, data)
-        self.written.append((kind, key, version))
-        return version
-
-    def delete(self, kind: str, key: str, before: Current) -> None:
-        self._close(kind, key)
-        self._log(kind, key, before.data, None)
-        self.written.append((kind, key, None))
-
-    def _close(self, kind: str, key: str) -> None:
-        self.conn.execute(entities.update().where(
-            entities.c.kind == kind, entities.c.key == key, entities.c.rev_to.is_(None))
-            .values(rev_to=self.revision))
-
-    def _log(self, kind: str, key: str, old: dict[str, Any] | None,
-             new: dict[str, Any] | None) -> None:
-        if old is None or new is None:
-            self.conn.execute(changes.insert().values(
-                rev=self.revision, kind=kind, key=key, field=None,
-                old=None if old is None else R.dumps(old),
-                new=None if new is None else R.dumps(new)))
-            return
-        rows = []
-        for f in list(dict.fromkeys([*old, *new])):
-            if old.get(f) != new.get(f):
-                rows.append({"rev": self.revision, "kind": kind, "key": key, "field": f,
-                             "old": None if f not in old else R.dumps(old[f]),
-                             "new": None if f not in new else R.dumps(new[f])})
-        if rows:
-            self.conn.execute(changes.insert(), rows)
-
-    def bulk_create(self, found: list[R.Row]) -> None:
-        """Insert many new entities at once (``store init``), one 'created' record each."""
-        chunk = 5000
-        for k in range(0, len(found), chunk):
-            part = found[k:k + chunk]
-            self.conn.execute(entities.insert(), [
-                {"kind": r.kind, "key": r.key, "pos": r.pos, "version": 1, "data": r.data,
-                 "rev_from": self.revision, "rev_to": None} for r in part])
-            self.conn.execute(changes.insert(), [
-                {"rev": self.revision, "kind": r.kind, "key": r.key, "field": None,
-                 "old": None, "new": r.data} for r in part])
-
-
 class _Derived(LoadResult):
     """The load result of a model derived in memory by a write: its warnings are worked
     out when first asked for (a large model's full check is not paid on every write)."""
@@ -629,70 +514,6 @@ class _Derived(LoadResult):
 
 def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
-
-
-_SINGULAR = {"assessment": "assessments", "capability": "capabilities",
-             "initiative": "initiatives", "application": "applications",
-             "business_unit": "business_units", "business-unit": "business_units",
-             "stage": "stages", "objective": "objectives", "segment": "segments",
-             "expectation": "expectations", "budget": "budgets",
-             "application_fit": "application_fits", "decision": "decisions",
-             "actual": "actuals", "user": "users"}
-
-
-def resolve_kind(kind: str) -> str:
-    """The row kind for a user's word: ``initiative`` → ``initiatives``."""
-    kind = kind.strip()
-    if kind in R.kinds() or kind == "users":
-        return kind
-    if kind in _SINGULAR:
-        return _SINGULAR[kind]
-    from difflib import get_close_matches
-
-    close = get_close_matches(kind, [*R.kinds(), *_SINGULAR], n=1)
-    raise UnknownIdError("kind of entity", kind,
-                         hint=f"did you mean '{close[0]}'?" if close else
-                         f"kinds: {', '.join(R.kinds())}")
-
-
-class _KeyPlacer:
-    """Places issue paths (``("assessments", 12, "current")``) at the entity's key in JSON
-    field style: ``assessments[crm/storage].current``."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-        self._keys: dict[str, list[str]] | None = None
-
-    def keys(self) -> dict[str, list[str]]:
-        if self._keys is None:
-            out: dict[str, list[str]] = {}
-            for kind, data in self.pairs:
-                if kind in R.list_kinds():
-                    lst = out.setdefault(kind, [])
-                    lst.append(R.key_of(kind, json.loads(data), len(lst)))
-            self._keys = out
-        return self._keys
-
-    def place(self, issue: Issue) -> Issue:
-        if issue.location is not None:
-            return issue
-        return issue.at(json_location(issue.path, self.keys()))
-
-
-def json_location(path: tuple[Any, ...], keys: dict[str, list[str]] | None = None) -> str:
-    """``("initiatives", 3, "effects", 0, "uplift")`` → ``initiatives[crm].effects[0].uplift``
-    (the entity named by its key when ``keys`` gives it)."""
-    out = ""
-    for n, part in enumerate(path):
-        if isinstance(part, int):
-            if n == 1 and keys is not None and isinstance(path[0], str) and \
-                    part < len(keys.get(path[0], [])):
-                out += f"[{keys[path[0]][part]}]"
-            else:
-                out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "enterprise"
 
 
 _STORES: dict[str, Store] = {}

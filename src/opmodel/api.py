@@ -92,15 +92,21 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     """Read an ``.xlsx`` workbook or ArchiMate file and write it as a model folder.
 
     Nothing is written when the file has any error, or when ``directory`` already holds
-    files (unless ``force``). Returns what was read (with its warnings) and the files written.
+    files (unless ``force``). The model files are replaced in one step (other files of the
+    folder are kept): a kill leaves the old model or the new one, never a mix. Returns what
+    was read (with its warnings) and the files written.
     """
+    from .io.atomic import folder_lock
+
     src = Path(file)
     format_of(src)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
-    if dst.is_dir() and any(dst.iterdir()) and not force:
-        raise InputError(f"{dst} is not empty",
-                         hint="choose a new folder, or pass --force to replace its model files")
-    result = read(src)
-    return result, write_folder(result.enterprise, dst)
+    with folder_lock(dst, "opmodel import"):  # the check and the write are one step
+        if dst.is_dir() and any(dst.iterdir()) and not force:
+            raise InputError(f"{dst} is not empty",
+                             hint="choose a new folder, or pass --force to replace its model "
+                                  "files")
+        result = read(src)
+        return result, write_folder(result.enterprise, dst, what="opmodel import")

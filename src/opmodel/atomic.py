@@ -494,8 +494,13 @@ def _swap_journaled(stage: Path, real: Path) -> None:
     old = real.parent / f".{real.name}.old-{stage.name.rsplit('.new-', 1)[1]}"
     write_file(_journal(real), json.dumps({"new": stage.name, "old": old.name}))
     os.rename(real, old)
-    pause("replace-folder-journaled")
-    os.rename(stage, real)
+    try:
+        pause("replace-folder-journaled")
+        os.rename(stage, real)
+    except BaseException:  # still alive: put a whole version back before giving up
+        if not real.exists():
+            os.rename(stage if stage.is_dir() else old, real)
+        raise
     _fsync_dir(real.parent)
     _journal(real).unlink()
     shutil.rmtree(old, ignore_errors=True)
@@ -516,9 +521,13 @@ def recover(folder: str | os.PathLike[str]) -> list[str]:
             new, old = parent / info["new"], parent / info["old"]
         except (OSError, ValueError, KeyError, TypeError):
             new = old = None
-        if new is not None and not real.exists() and new.is_dir():
-            os.rename(new, real)  # killed between the two renames: roll forward
-            done.append(f"finished the interrupted replacement of {real} ({new.name})")
+        if new is not None and old is not None and not real.exists():
+            if new.is_dir():  # killed between the two renames: roll forward
+                os.rename(new, real)
+                done.append(f"finished the interrupted replacement of {real} ({new.name})")
+            elif old.is_dir():  # (cannot happen unless the new one was removed): roll back
+                os.rename(old, real)
+                done.append(f"restored {real} from {old.name} (the new version was lost)")
         if old is not None and old.exists():
             shutil.rmtree(old, ignore_errors=True)
             done.append(f"removed {old} (the replaced version)")

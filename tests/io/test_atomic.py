@@ -180,7 +180,7 @@ def test_a_change_between_read_and_write_is_caught(tmp_path: Path) -> None:
     assert "a.csv" in str(exc.value) and exc.value.code == "E-CHANGED"
     before = fingerprint(tmp_path)
     (tmp_path / "sub" / "c.yaml").write_text("")
-    with pytest.raises(FolderChangedError, match="sub/c.yaml"):
+    with pytest.raises(FolderChangedError, match=r"sub/c\.yaml"):
         check_unchanged(tmp_path, before)
     before = fingerprint(tmp_path)
     (tmp_path / ".a.csv.1234abcd.tmp").write_text("a write in progress")  # not a change
@@ -234,7 +234,7 @@ def test_replace_folder_refuses_when_the_folder_changed_since_read(tmp_path: Pat
     before = fingerprint(f)
     (f / "notes.txt").write_text("edited meanwhile")
     old = tree(f)
-    with pytest.raises(FolderChangedError, match="notes.txt"):
+    with pytest.raises(FolderChangedError, match=r"notes\.txt"):
         replace_folder(f, {"plan.json": "new"}, expect=before)
     assert tree(f) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

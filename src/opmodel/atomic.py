@@ -51,7 +51,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import fcntl
 import hashlib
 import json
 import logging
@@ -69,6 +68,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+
+try:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        """Lock ``fd`` or raise BlockingIOError at once."""
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except ImportError:  # pragma: no cover - Windows: best effort, untested
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            raise BlockingIOError from None
 
 log = logging.getLogger("opmodel")
 
@@ -179,7 +193,7 @@ def _flock(path: Path, folder: Path, what: str, deadline: float, waited: float) 
                              hint="opmodel needs write access to the folder that holds "
                                   f"{folder.name} to write it safely") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _try_lock(fd)
         except BlockingIOError:
             os.close(fd)
             if time.monotonic() >= deadline:
@@ -201,8 +215,10 @@ def _flock(path: Path, folder: Path, what: str, deadline: float, waited: float) 
             continue
         info = {"pid": os.getpid(), "host": socket.gethostname(), "what": what,
                 "since": time.time()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message of a waiter
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, json.dumps(info).encode())
         return fd
 
 
@@ -379,6 +395,10 @@ def _exchange(a: Path, b: Path) -> bool:
     err = ctypes.get_errno()
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
         return False
+    if err in (errno.EXDEV, errno.EBUSY):
+        raise InputError(f"cannot replace {b} in one step: it is a mount point or on another "
+                         "file system than the folder that holds it",
+                         hint="write to a folder inside it, or to a new folder")
     raise OSError(err, os.strerror(err), str(a))
 
 

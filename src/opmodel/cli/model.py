@@ -35,11 +35,12 @@ def init(
     """Create a small, commented starter model in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise InputError(f"{directory} is not empty", hint="choose a new folder or pass --force")
-    directory.mkdir(parents=True, exist_ok=True)
+    from ..io.atomic import replace_folder
+
     src = bundled("starter")
-    for f in sorted(src.iterdir()):
-        if f.is_file():
-            shutil.copyfile(f, directory / f.name)
+    # the starter's files in one step (other files of the folder are kept)
+    replace_folder(directory, {f.name: f.read_bytes() for f in sorted(src.iterdir())
+                               if f.is_file()}, what="opmodel init")
     console.print(f"[green]✓[/] starter model written to [bold]{escape(str(directory))}[/]")
     console.print("  next: edit the files, then run "
                   f"[bold]opmodel validate {escape(str(directory))}[/]")

@@ -481,12 +481,17 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
     the lock changed the folder meanwhile, nothing is written
     (:class:`~opmodel.io.atomic.FolderChangedError`).
     """
+    if dry_run:  # reads only: no lock (a read-only model can be checked)
+        plan = plan_merge(model, survey, today)
+        if plan.conflicts and not force:
+            raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
+        return plan
     with folder_lock(model, "opmodel survey merge") as lock:
         before = atomic.fingerprint(lock.folder)  # what the plan is computed from
         plan = plan_merge(model, survey, today)
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
-        if dry_run or not plan.changes:
+        if not plan.changes:
             return plan
         path = lock.folder / ASSESSMENTS.file
         text = path.read_text(encoding="utf-8") if path.exists() else ""

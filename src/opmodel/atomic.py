@@ -11,9 +11,10 @@ Every command that writes a model folder (``survey merge``, ``import --force``, 
     the lock first finishes or cleans up what a killed run left behind (:func:`recover`).
 :func:`fingerprint` / :func:`check_unchanged`
     The "changed since read" check of a read-modify-write: a fingerprint (size, mtime_ns,
-    inode and, up to 1 MiB, the sha256) of every file of the folder taken before reading and
-    compared before writing; :class:`FolderChangedError` names the files that changed. It
-    catches writers that do not take the lock (an editor, ``git checkout``, an old opmodel).
+    inode and, up to 1 MiB, the sha256; files in sub-folders are only stat'ed) of every file
+    of the folder taken before reading and compared before writing; a
+    :class:`FolderChangedError` names the files that changed. It catches writers that do not
+    take the lock (an editor, ``git checkout``, an old opmodel).
 :func:`write_file`
     One file replaced in one step: a temporary file beside it, fsync, ``rename(2)``.
 :func:`replace_folder`
@@ -241,7 +242,7 @@ def folder_lock(folder: str | os.PathLike[str], what: str = "opmodel",
     deadline = time.monotonic() + wait
     with _registry_lock:
         held = _registry.setdefault(str(path), _Held())
-    if not held.rlock.acquire(timeout=wait if wait > 0 else -1 if wait < 0 else 0.001):
+    if not held.rlock.acquire(timeout=max(wait, 0.001)):
         raise FolderLockedError(f"{real} is being written by another thread of this process",
                                 hint="wait for it to finish")
     lock = FolderLock(real, path)
@@ -284,8 +285,9 @@ def _leftover(name: str) -> bool:
 
 def fingerprint(folder: str | os.PathLike[str]) -> Fingerprint:
     """What every entry of ``folder`` (recursively, leftovers of killed runs excluded) looks
-    like now: kind, size, mtime_ns, inode and, for files up to :data:`HASH_LIMIT`, the
-    sha256. An absent folder has the empty fingerprint."""
+    like now: kind, size, mtime_ns, inode and, for the folder's own files up to
+    :data:`HASH_LIMIT` (the model files), the sha256. Files in sub-folders (a ``.git``, say)
+    are only stat'ed. An absent folder has the empty fingerprint."""
     root = Path(folder)
     out: Fingerprint = {}
 
@@ -304,7 +306,7 @@ def fingerprint(folder: str | os.PathLike[str]) -> Fingerprint:
                 walk(Path(entry.path), rel + "/")
             elif stat.S_ISREG(st.st_mode):
                 digest = ""
-                if st.st_size <= HASH_LIMIT:
+                if not prefix and st.st_size <= HASH_LIMIT:
                     with contextlib.suppress(OSError):
                         digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
                 out[rel] = ("file", st.st_size, st.st_mtime_ns, st.st_ino, digest)

@@ -103,10 +103,16 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
-    with folder_lock(dst, "opmodel import"):  # the check and the write are one step
+    if dst.is_dir() and not force and any(not p.name.startswith(".") for p in dst.iterdir()):
+        raise _not_empty(dst)  # early; hidden leftovers of a killed run are cleaned below
+    result = read(src)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
         if dst.is_dir() and any(dst.iterdir()) and not force:
-            raise InputError(f"{dst} is not empty",
-                             hint="choose a new folder, or pass --force to replace its model "
-                                  "files")
-        result = read(src)
+            raise _not_empty(dst)
         return result, write_folder(result.enterprise, dst, what="opmodel import")
+
+
+def _not_empty(dst: Path) -> InputError:
+    return InputError(f"{dst} is not empty",
+                      hint="choose a new folder, or pass --force to replace its model files")

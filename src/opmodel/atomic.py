@@ -226,7 +226,7 @@ def _flock(path: Path, folder: Path, what: str, deadline: float, waited: float) 
 @contextlib.contextmanager
 def folder_lock(folder: str | os.PathLike[str], what: str = "opmodel",
                 timeout: float | None = None) -> Iterator[FolderLock]:
-    """Hold the write lock of ``folder`` (which need not exist yet; its parent is created).
+    """Hold the write lock of ``folder`` (which need not exist yet; its parent must).
 
     ``what`` names the command for the message another writer gets. Nested calls in the same
     thread share the lock. On first taking it, leftovers of killed runs are cleaned up
@@ -234,10 +234,6 @@ def folder_lock(folder: str | os.PathLike[str], what: str = "opmodel",
     """
     real = real_folder(folder)
     path = real.parent / f".{real.name}.lock"
-    try:
-        real.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {real.parent}: {exc.strerror}") from None
     wait = _timeout(timeout)
     deadline = time.monotonic() + wait
     with _registry_lock:
@@ -454,6 +450,11 @@ def replace_folder(folder: str | os.PathLike[str],
     for name in files:
         if not name or "/" in name or name in (".", "..") or os.sep in name:
             raise ValueError(f"not a plain file name: {name!r}")
+    parent = real_folder(folder).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {parent}: {exc.strerror}") from None
     with folder_lock(folder, what, timeout) as lock:
         real = lock.folder
         if real.exists() and not real.is_dir():

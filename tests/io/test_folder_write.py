@@ -65,3 +65,16 @@ def test_init_force_keeps_other_files(tmp_path: Path) -> None:
     assert (m / "notes.txt").read_text() == "mine"
     opmodel.load(m)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_bad_input_creates_no_folder(starter_path: Path, tmp_path: Path) -> None:
+    from opmodel.io.survey import export_survey, merge_survey
+
+    survey = export_survey(starter_path, "south", tmp_path / "s.xlsx")
+    with pytest.raises(InputError, match="no such folder"):
+        merge_survey(tmp_path / "typo" / "model", survey)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook")
+    with pytest.raises(opmodel.errors.OpmodelError):
+        opmodel.api.import_model(bad, tmp_path / "new" / "model")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx", "s.xlsx"]

@@ -486,6 +486,8 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
         return plan
+    if not Path(model).is_dir():
+        read_folder(model)  # says what is wrong with the path; nothing is created
     with folder_lock(model, "opmodel survey merge") as lock:
         before = atomic.fingerprint(lock.folder)  # what the plan is computed from
         plan = plan_merge(model, survey, today)

@@ -377,6 +377,7 @@ class _Staging:
         self.made = not out.exists()
         # held until close(): another report into ``out`` waits; leftovers are cleaned up
         self.lock = contextlib.ExitStack()
+        out.parent.mkdir(parents=True, exist_ok=True)
         self.lock.enter_context(folder_lock(out, "opmodel report"))
         self.jobs: ChartJobs | None = None
         try:

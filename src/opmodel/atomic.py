@@ -38,10 +38,10 @@ Every command that writes a model folder (``survey merge``, ``import --force``, 
 A read-modify-write of one file of a model folder (what ``decide`` and ``actuals`` do)::
 
     with folder_lock(model, "opmodel decide") as lock:
-        before = fingerprint(lock.folder)
-        e = read_folder(model).enterprise           # read under the lock
-        text = ...                                  # compute the new file
-        check_unchanged(lock.folder, before)        # refuse if someone else wrote
+        before = fingerprint(lock.folder, deep=False)   # the model files
+        e = read_folder(model).enterprise               # read under the lock
+        text = ...                                      # compute the new file
+        check_unchanged(lock.folder, before, deep=False)  # refuse if someone else wrote
         write_file(lock.folder / "decisions.yaml", text)
 
 See docs/reliability.md for the guarantees and their limits.
@@ -279,11 +279,15 @@ def _leftover(name: str) -> bool:
     return bool(_LEFTOVER_DIR.match(name) or _LEFTOVER_FILE.match(name))
 
 
-def fingerprint(folder: str | os.PathLike[str]) -> Fingerprint:
+def fingerprint(folder: str | os.PathLike[str], *, deep: bool = True) -> Fingerprint:
     """What every entry of ``folder`` (recursively, leftovers of killed runs excluded) looks
     like now: kind, size, mtime_ns, inode and, for the folder's own files up to
     :data:`HASH_LIMIT` (the model files), the sha256. Files in sub-folders (a ``.git``, say)
-    are only stat'ed. An absent folder has the empty fingerprint."""
+    are only stat'ed. An absent folder has the empty fingerprint.
+
+    With ``deep=False`` only the folder's own visible entries count (sub-folders by name,
+    not their content; hidden names not at all): the model files, for a read-modify-write
+    of them, so that a report written into ``model/report`` meanwhile is no change."""
     root = Path(folder)
     out: Fingerprint = {}
 
@@ -293,13 +297,15 @@ def fingerprint(folder: str | os.PathLike[str]) -> Fingerprint:
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
-            if not prefix and _leftover(entry.name):
+            if not prefix and (_leftover(entry.name)
+                               or (not deep and entry.name.startswith("."))):
                 continue
             rel = prefix + entry.name
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISDIR(st.st_mode):
                 out[rel] = ("dir",)
-                walk(Path(entry.path), rel + "/")
+                if deep:
+                    walk(Path(entry.path), rel + "/")
             elif stat.S_ISREG(st.st_mode):
                 digest = ""
                 if not prefix and st.st_size <= HASH_LIMIT:
@@ -320,9 +326,11 @@ def changed_files(before: Fingerprint, after: Fingerprint) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-def check_unchanged(folder: str | os.PathLike[str], before: Fingerprint) -> None:
-    """Raise :class:`FolderChangedError` when ``folder`` no longer matches ``before``."""
-    diff = changed_files(before, fingerprint(folder))
+def check_unchanged(folder: str | os.PathLike[str], before: Fingerprint, *,
+                    deep: bool = True) -> None:
+    """Raise :class:`FolderChangedError` when ``folder`` no longer matches ``before`` (taken
+    by :func:`fingerprint` with the same ``deep``)."""
+    diff = changed_files(before, fingerprint(folder, deep=deep))
     if diff:
         names = ", ".join(diff[:5]) + (f" and {len(diff) - 5} more" if len(diff) > 5 else "")
         raise FolderChangedError(

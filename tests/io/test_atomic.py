@@ -187,6 +187,22 @@ def test_a_change_between_read_and_write_is_caught(tmp_path: Path) -> None:
     check_unchanged(tmp_path, before)
 
 
+def test_the_model_files_fingerprint_ignores_sub_folders_and_hidden_files(
+        tmp_path: Path) -> None:
+    """A report written into model/report, or its lock file, is no change to the model."""
+    (tmp_path / "assessments.csv").write_text("x\n")
+    (tmp_path / "report").mkdir()
+    before, before_all = fingerprint(tmp_path, deep=False), fingerprint(tmp_path)
+    (tmp_path / "report" / "report.html").write_text("new report")
+    (tmp_path / ".report.lock").write_text("{}")
+    check_unchanged(tmp_path, before, deep=False)
+    with pytest.raises(FolderChangedError, match=r"\.report\.lock, report/report\.html"):
+        check_unchanged(tmp_path, before_all)  # the whole folder did change
+    (tmp_path / "assessments.csv").write_text("y\n")
+    with pytest.raises(FolderChangedError, match=r"assessments\.csv"):
+        check_unchanged(tmp_path, before, deep=False)
+
+
 # -- replace_folder ----------------------------------------------------------------------
 def folder_with_others(tmp_path: Path) -> Path:
     f = tmp_path / "out"

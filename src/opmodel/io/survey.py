@@ -489,7 +489,7 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
     if not Path(model).is_dir():
         read_folder(model)  # says what is wrong with the path; nothing is created
     with folder_lock(model, "opmodel survey merge") as lock:
-        before = atomic.fingerprint(lock.folder)  # what the plan is computed from
+        before = atomic.fingerprint(lock.folder, deep=False)  # the model files, as read
         plan = plan_merge(model, survey, today)
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
@@ -503,7 +503,7 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
         if not check_csv(new_text, plan.assessments):  # pragma: no cover - a safety net
             new_text = full_text(plan.assessments)
         pause("survey-merge")
-        check_unchanged(lock.folder, before)  # a writer that ignores the lock: refuse
+        check_unchanged(lock.folder, before, deep=False)  # a writer ignoring the lock: refuse
         write_file(path, bom + new_text)
         plan.written = True
         return plan

@@ -38,7 +38,10 @@ def load(path: str | os.PathLike[str]) -> Enterprise:
 
 
 def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
-    """Write ``enterprise`` as a model folder; refuses a model that does not validate."""
+    """Write ``enterprise`` as a model folder; refuses a model that does not validate.
+
+    The model files are replaced in one step under the folder's lock (other files are
+    kept): see :func:`opmodel.io.atomic.replace_folder`."""
     errors = [i for i in _validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to save")

@@ -136,7 +136,7 @@ def test_a_writer_that_ignores_the_lock_is_noticed(setup: dict[str, Any]) -> Non
     log = model.parent / "edited.log"
     proc = subprocess.Popen(
         command("survey", "merge", model, setup["surveys"]["east"], "--date", DATE),
-        env=env(OPMODEL_TEST_PAUSE_AT="survey-merge", OPMODEL_TEST_PAUSE_SECONDS="1"),
+        env=env(OPMODEL_TEST_PAUSE_AT="survey-merge", OPMODEL_TEST_PAUSE_SECONDS="5"),
         stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while b"paused at survey-merge" not in log.read_bytes():

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opmodel import atomic as impl
 from opmodel.io.atomic import (
@@ -368,3 +370,31 @@ def test_pause_is_inert_without_the_variable(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("OPMODEL_TEST_PAUSE_AT", "another-point")
     pause("write-file")
     assert time.monotonic() - t0 < 5
+
+
+# -- a property ----------------------------------------------------------------------------
+NAMES = st.sampled_from(["a.csv", "b.yaml", "c.txt", "d", "e.json", ".hidden"])
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old=st.dictionaries(NAMES, st.binary(max_size=20), max_size=5),
+       new=st.dictionaries(NAMES, st.binary(max_size=20), max_size=5),
+       remove=st.sets(NAMES, max_size=3), sub=st.booleans())
+def test_replace_folder_is_old_minus_removed_plus_new(
+        tmp_path_factory: pytest.TempPathFactory, old: dict[str, bytes],
+        new: dict[str, bytes], remove: set[str], sub: bool) -> None:
+    root = tmp_path_factory.mktemp("prop")
+    f = root / "f"
+    f.mkdir()
+    for name, data in old.items():
+        (f / name).write_bytes(data)
+    if sub:
+        (f / "sub").mkdir()
+        (f / "sub" / "x").write_bytes(b"x")
+    replace_folder(f, new, remove=remove)
+    want = {k: v for k, v in old.items() if k not in remove} | new
+    if sub and "sub" not in remove:
+        want["sub/x"] = b"x"
+    assert tree(f) == want
+    assert sorted(p.name for p in root.iterdir()) == ["f"]

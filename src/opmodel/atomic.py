@@ -41,7 +41,7 @@ A read-modify-write of one file of a model folder (what ``decide`` and ``actuals
         before = fingerprint(lock.folder, deep=False)   # the model files
         e = read_folder(model).enterprise               # read under the lock
         text = ...                                      # compute the new file
-        check_unchanged(lock.folder, before, deep=False)  # refuse if someone else wrote
+        check_unchanged(lock.folder, before)            # refuse if someone else wrote
         write_file(lock.folder / "decisions.yaml", text)
 
 See docs/reliability.md for the guarantees and their limits.
@@ -272,7 +272,13 @@ def _release(held: _Held, path: Path) -> None:
 
 
 # -- changed since read ------------------------------------------------------------------
-Fingerprint = dict[str, tuple[object, ...]]
+class Fingerprint(dict[str, tuple[object, ...]]):
+    """What a folder looked like (:func:`fingerprint`): entry → (kind, size, mtime_ns, inode,
+    sha256); ``deep`` says whether sub-folders and hidden entries were looked at."""
+
+    def __init__(self, deep: bool = True) -> None:
+        super().__init__()
+        self.deep = deep
 
 
 def _leftover(name: str) -> bool:
@@ -289,7 +295,7 @@ def fingerprint(folder: str | os.PathLike[str], *, deep: bool = True) -> Fingerp
     not their content; hidden names not at all): the model files, for a read-modify-write
     of them, so that a report written into ``model/report`` meanwhile is no change."""
     root = Path(folder)
-    out: Fingerprint = {}
+    out = Fingerprint(deep)
 
     def walk(d: Path, prefix: str) -> None:
         try:
@@ -326,11 +332,10 @@ def changed_files(before: Fingerprint, after: Fingerprint) -> list[str]:
     return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
 
-def check_unchanged(folder: str | os.PathLike[str], before: Fingerprint, *,
-                    deep: bool = True) -> None:
-    """Raise :class:`FolderChangedError` when ``folder`` no longer matches ``before`` (taken
-    by :func:`fingerprint` with the same ``deep``)."""
-    diff = changed_files(before, fingerprint(folder, deep=deep))
+def check_unchanged(folder: str | os.PathLike[str], before: Fingerprint) -> None:
+    """Raise :class:`FolderChangedError` when ``folder`` no longer matches ``before`` (looked
+    at as deeply as ``before`` was)."""
+    diff = changed_files(before, fingerprint(folder, deep=before.deep))
     if diff:
         names = ", ".join(diff[:5]) + (f" and {len(diff) - 5} more" if len(diff) > 5 else "")
         raise FolderChangedError(
@@ -467,9 +472,9 @@ def replace_folder(folder: str | os.PathLike[str],
         real = lock.folder
         if real.exists() and not real.is_dir():
             raise InputError(f"{real} exists and is not a folder")
-        before = fingerprint(real)
-        if expect is not None and changed_files(expect, before):
+        if expect is not None:
             check_unchanged(real, expect)
+        before = fingerprint(real)
         token = f"{os.getpid()}-{secrets.token_hex(3)}"
         stage = real.parent / f".{real.name}.new-{token}"
         stage.mkdir()

@@ -197,12 +197,12 @@ def test_the_model_files_fingerprint_ignores_sub_folders_and_hidden_files(
     before, before_all = fingerprint(tmp_path, deep=False), fingerprint(tmp_path)
     (tmp_path / "report" / "report.html").write_text("new report")
     (tmp_path / ".report.lock").write_text("{}")
-    check_unchanged(tmp_path, before, deep=False)
+    check_unchanged(tmp_path, before)
     with pytest.raises(FolderChangedError, match=r"\.report\.lock, report/report\.html"):
         check_unchanged(tmp_path, before_all)  # the whole folder did change
     (tmp_path / "assessments.csv").write_text("y\n")
     with pytest.raises(FolderChangedError, match=r"assessments\.csv"):
-        check_unchanged(tmp_path, before, deep=False)
+        check_unchanged(tmp_path, before)
 
 
 # -- replace_folder ----------------------------------------------------------------------
@@ -256,6 +256,11 @@ def test_replace_folder_refuses_when_the_folder_changed_since_read(tmp_path: Pat
         replace_folder(f, {"plan.json": "new"}, expect=before)
     assert tree(f) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # the model files only: a change in a sub-folder is none of its business
+    before = fingerprint(f, deep=False)
+    (f / "docs" / "a.md").write_text("edited in a sub-folder")
+    replace_folder(f, {"plan.json": "new"}, expect=before)
+    assert tree(f)["plan.json"] == b"new" and tree(f)["docs/a.md"] == b"edited in a sub-folder"
 
 
 def test_a_failure_before_the_swap_leaves_the_old_folder(tmp_path: Path,

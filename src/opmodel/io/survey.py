@@ -503,7 +503,7 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
         if not check_csv(new_text, plan.assessments):  # pragma: no cover - a safety net
             new_text = full_text(plan.assessments)
         pause("survey-merge")
-        check_unchanged(lock.folder, before, deep=False)  # a writer ignoring the lock: refuse
+        check_unchanged(lock.folder, before)  # a writer that ignores the lock: refuse
         write_file(path, bom + new_text)
         plan.written = True
         return plan

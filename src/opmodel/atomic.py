@@ -12,7 +12,8 @@ Every command that writes a model folder (``survey merge``, ``import --force``, 
 :func:`fingerprint` / :func:`check_unchanged`
     The "changed since read" check of a read-modify-write: a fingerprint (size, mtime_ns,
     inode and, up to 1 MiB, the sha256; files in sub-folders are only stat'ed) of every file
-    of the folder taken before reading and compared before writing; a
+    of the folder — with ``deep=False`` of the model files only, the folder's own visible
+    files — taken before reading and compared before writing; a
     :class:`FolderChangedError` names the files that changed. It catches writers that do not
     take the lock (an editor, ``git checkout``, an old opmodel).
 :func:`write_file`

@@ -78,3 +78,14 @@ def test_bad_input_creates_no_folder(starter_path: Path, tmp_path: Path) -> None
     with pytest.raises(opmodel.errors.OpmodelError):
         opmodel.api.import_model(bad, tmp_path / "new" / "model")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.xlsx", "s.xlsx"]
+
+
+def test_extra_files_go_in_the_same_step(starter_path: Path, tmp_path: Path) -> None:
+    m = tmp_path / "m"
+    e = opmodel.load(starter_path)
+    from opmodel.io.folder import write_folder
+
+    write_folder(e, m, extra={"scenarios.yaml": "scenarios: []\n"})
+    assert (m / "scenarios.yaml").read_text() == "scenarios: []\n"
+    write_folder(e, m, remove=("scenarios.yaml",))
+    assert not (m / "scenarios.yaml").exists()

@@ -16,14 +16,13 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from ..model.initiative import KINDS
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import Table, console, err_console, handle_errors
 
 PathArg = typer.Argument(..., help="Model folder.")
 TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
@@ -90,7 +89,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
     colour = "green" if plan.status == "optimal" else "yellow"
     out.append(
         f"[bold]{escape(e.name)}[/] — plan [{colour}]{plan.status_text}[/]: value "
-        f"[bold]{_money(plan.objective)}[/] {unit} (proven bound {_money(plan.bound)}); "
+        f"[bold]{_money(plan.objective)}[/] {escape(unit)} (proven bound {_money(plan.bound)}); "
         f"{len(plan.selected)} of {inst.n} initiatives funded, spend "
         f"{_money(plan.total_spend)}; solved in {plan.solve_time:.1f} s "
         f"(model built in {plan.build_time:.2f} s)")
@@ -101,7 +100,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
     t.add_row("optimized", _money(plan.objective), "100.0 %", plan.status_text)
     for name, b in plan.baselines.items():
         note = b.note + (f" — breaks {len(b.breaks)} rule(s)" if b.breaks else "")
-        t.add_row(name, _money(b.value), _pct(plan.baseline_percent(name)), escape(note))
+        t.add_row(name, _money(b.value), _pct(plan.baseline_percent(name)), note)
     ev = plan.evaluation
     t.caption = (f"value = capability gaps closed {_money(ev.capability)} + run cost saved "
                  f"{_money(ev.savings)} + direct {_money(ev.direct)}; "
@@ -161,7 +160,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
         d.add_row(x.id, f"fund from {x.start}",
                   f"worth {_money(x.value_if_dropped)} (value lost if dropped)")
     for x in left[:5]:
-        d.add_row(x.id, "leave out", escape(x.text.split(": ", 1)[-1]))
+        d.add_row(x.id, "leave out", x.text.split(": ", 1)[-1])
     if len(left) > 5:
         d.caption = f"{len(left) - 5} more left out; `opmodel explain PATH ID` for any of them"
     out.append(d)
@@ -334,8 +333,8 @@ def diff(
     sign = "+" if d.value_change >= 0 else "−"
     console.print(f"value: {escape(a)} {_money(d.value_a)} ({d.status_a}) → {escape(b)} "
                   f"{_money(d.value_b)} ({d.status_b}): {sign}{_money(abs(d.value_change))} "
-                  f"{unit}")
-    t = Table(title=f"Initiatives ({escape(a)} → {escape(b)})", title_justify="left")
+                  f"{escape(unit)}")
+    t = Table(title=f"Initiatives ({a} → {b})", title_justify="left")
     t.add_column("change")
     t.add_column("initiatives", overflow="fold")
     t.add_row("in", ", ".join(d.added) or "–")
@@ -399,13 +398,13 @@ def frontier(
     e = _load(path, scenario)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
-    t = Table(title=f"Efficient frontier — {escape(e.name)}", title_justify="left")
+    t = Table(title=f"Efficient frontier — {e.name}", title_justify="left")
     for col in ("budget", "scale", "value", "funded", "status"):
         t.add_column(col, justify="left" if col == "status" else "right")
     for r in f.to_rows():
         mark = " ◀ today" if r["current"] else ""
         t.add_row(_money(r["budget"]), f"{r['scale']:.0%}{mark}", _money(r["value"]),
-                  str(r["funded"]), escape(r["status"]))
+                  str(r["funded"]), r["status"])
     console.print(t)
     if output is not None:
         from ..report.charts import chart_bytes, write_atomic

@@ -5,6 +5,7 @@ Shared by every adapter: each one only has to say where an element path lives in
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from difflib import get_close_matches
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, PathPart
 from ..model import Enterprise
-from ..model.base import PATTERN_ISSUES
+from ..model.base import MAX_AMOUNT, PATTERN_ISSUES
 
 _TYPE_CODES = {
     "missing": "E-MISSING",
@@ -116,6 +117,10 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             want = etype.split("_")[0].replace("float", "number").replace("int", "whole number")
             want = {"tuple": "list", "model": "mapping", "dict": "mapping"}.get(want, want)
             msg = f"{field}: {_show(e.get('input'))} is not a {want}"
+        elif etype == "finite_number":
+            code = "E-RANGE"
+            msg = f"{field}: {_show(e.get('input'))} is not a finite number"
+            hint = "NaN and infinity are not amounts; write an ordinary number"
         elif etype in _TYPE_CODES:
             code = _TYPE_CODES[etype]
             ctx = e.get("ctx") or {}
@@ -123,10 +128,15 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             words = {"greater_than_equal": "at least", "greater_than": "above",
                      "less_than_equal": "at most", "less_than": "below"}
             if etype in words:
-                what = "negative" if bound == 0 and etype == "greater_than_equal" else None
-                msg = f"{field}: {_show(e.get('input'))} must be {words[etype]} {bound}"
-                if what:
+                shown = f"{bound:g}" if isinstance(bound, float) else bound
+                msg = f"{field}: {_show(e.get('input'))} must be {words[etype]} {shown}"
+                if bound == 0 and etype == "greater_than_equal":
                     msg = f"{field}: {_show(e.get('input'))} is negative; it must be at least 0"
+                elif isinstance(bound, int | float) and abs(bound) == MAX_AMOUNT:
+                    limit = f"{'-' if bound < 0 else ''}1e{round(math.log10(MAX_AMOUNT))}"
+                    msg = (f"{field}: {_show(e.get('input'))} is beyond {limit}, the largest "
+                           "amount a model may hold")
+                    hint = "amounts are in the model's currency unit, as set in enterprise.yaml"
             else:
                 msg = f"{field}: {e['msg'].lower()}"
         else:

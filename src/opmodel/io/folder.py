@@ -22,11 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputError, Issue, ModelError, PathPart
 from ..model import Enterprise
 from .assemble import assemble
+from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
 
 
@@ -67,8 +69,31 @@ CSV_BLURBS = {
 }
 
 
+class _Constructor(SafeConstructor):
+    """ruamel's safe constructor, with bad numbers and dates (``2027-02-30``, ``!!int x``)
+    raised as located YAML errors instead of bare ValueErrors."""
+
+
+def _located(fn: Any) -> Any:
+    def construct(self: SafeConstructor, node: Any) -> Any:
+        try:
+            return fn(self, node)
+        except (ValueError, OverflowError) as exc:
+            raise ConstructorError(None, None, f"cannot read '{excerpt(str(node.value))}': "
+                                   f"{exc}", node.start_mark) from None
+    return construct
+
+
+for _tag, _fn in (("int", SafeConstructor.construct_yaml_int),
+                  ("float", SafeConstructor.construct_yaml_float),
+                  ("timestamp", SafeConstructor.construct_yaml_timestamp)):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _located(_fn))
+
+
 def _yaml_fast() -> YAML:
-    return YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
+    y = YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
+    y.Constructor = _Constructor
+    return y
 
 
 @dataclass
@@ -90,21 +115,26 @@ class _Source:
         if code.startswith("E-"):
             self.blocked = True
 
+    def add(self, issue: Issue) -> None:
+        """An issue already placed (by :mod:`~opmodel.io.safefile`)."""
+        self.issues.append(issue)
+        if issue.severity == "error":
+            self.blocked = True
+
 
 def _read_text(src: _Source, name: str, required: bool) -> str | None:
-    path = src.root / name
-    if not path.exists():
+    data = read_bytes(src.root, name)
+    if data is None:
         if required:
             src.at(name, 1, None, "E-FILE", f"required file {name} is missing",
                    hint="run `opmodel init` for a starter model")
         return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        src.at(name, 1, None, "E-FILE", f"{name} is not UTF-8 text ({exc.reason})")
+    if isinstance(data, Issue):
+        src.add(data)
         return None
-    except OSError as exc:
-        src.at(name, 1, None, "E-FILE", f"cannot read {name}: {exc.strerror}")
+    text = decode(name, data)
+    if isinstance(text, Issue):
+        src.add(text)
         return None
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
@@ -112,13 +142,16 @@ def _read_text(src: _Source, name: str, required: bool) -> str | None:
         src.at(name, 1, None, "E-FILE", f"{name} is empty",
                hint="delete it if the model does not need it" if not required else None)
         return None
-    src.texts[name] = text
     return text
 
 
 def _read_yaml(src: _Source, spec: YamlFile) -> None:
     text = _read_text(src, spec.name, spec.required)
     if text is None:
+        return
+    refused = yaml_guard(spec.name, text)
+    if refused is not None:
+        src.add(refused)
         return
     try:
         doc = _yaml_fast().load(text)
@@ -128,7 +161,8 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
         problem = (exc.problem or "malformed YAML").strip()
         context = f" {exc.context.strip()}" if exc.context else ""
         src.at(spec.name, line, col, "E-YAML", f"{problem}{context}",
-               hint="check the indentation and the ':' after each key")
+               hint="quote the value if it is text" if isinstance(exc, ConstructorError)
+               else "check the indentation and the ':' after each key")
         return
     except YAMLError as exc:
         src.at(spec.name, 1, None, "E-YAML", str(exc).splitlines()[0])
@@ -137,6 +171,7 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
         src.at(spec.name, 1, 1, "E-YAML", f"{spec.name} must be a mapping with the keys "
                f"{', '.join(spec.keys)}")
         return
+    src.texts[spec.name] = text  # parsed: the cross-file rules may use it
     for key, value in doc.items():
         if key not in spec.keys:
             close = get_close_matches(str(key), spec.keys, n=1, cutoff=0.6)
@@ -154,6 +189,11 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
 def _read_csv(src: _Source, table: Table) -> None:
     text = _read_text(src, table.file, table.required_file)
     if text is None:
+        return
+    bad = control_characters(table.file, text)
+    if bad:
+        for issue in bad:
+            src.add(issue)
         return
     # leading '#' lines are comments (a note on what the file holds); line numbers still count
     offset = 0
@@ -213,8 +253,8 @@ def _positions(text: str) -> Any:
     """The document with ruamel's line/column marks (parsed only when placing issues)."""
     try:
         return YAML().load(text)
-    except YAMLError:
-        return None
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        return None  # the issue stays at the file; loading it was refused already
 
 
 def yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:

@@ -59,6 +59,18 @@ YAML_FILES: tuple[YamlFile, ...] = (
     YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
 )
+#: files and folders of a model folder that other parts of opmodel read (not the model's
+#: own tables above): the one list that says which names are known, so nothing here is
+#: reported as an unknown file (W-FILE). A folder's name ends with '/'. Register new ones
+#: here.
+OTHER_FILES: dict[str, str] = {
+    "scenarios.yaml": "named what-ifs (opmodel plan --scenario)",
+    "decisions.yaml": "the portfolio office's decisions (the quarterly cycle)",
+    "actuals.csv": "spend and progress per quarter (the quarterly cycle)",
+    "usage.csv": "application usage",
+    "history/": "earlier assessments and plans (the quarterly cycle)",
+}
+_IGNORED_PREFIXES = (".", "readme", "license", "licence")
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
 CSV_BLURBS = {
@@ -332,6 +344,41 @@ class LoadResult:
     warnings: list[Issue]
 
 
+def known_files() -> tuple[str, ...]:
+    """Every name a model folder may hold (folders end with '/')."""
+    return (*(f.name for f in YAML_FILES), *(t.file for t in TABLES), *OTHER_FILES)
+
+
+def _unknown_files(src: _Source) -> None:
+    """A warning (W-FILE) for each entry of the folder that no part of opmodel reads,
+    with "did you mean" for a near miss of a known name (``initiative.yaml``)."""
+    known = known_files()
+    try:
+        entries = sorted(os.scandir(src.root), key=lambda d: d.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.lower().startswith(_IGNORED_PREFIXES) or name == "__pycache__":
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        shown = name + "/" if is_dir else name
+        if shown in known:
+            continue
+        candidates = [k for k in known if k.endswith("/") == is_dir]
+        close = get_close_matches(shown, candidates, n=1, cutoff=0.75)
+        missing = bool(close) and not (src.root / close[0].rstrip("/")).exists()
+        hint = (f"did you mean '{close[0]}'? rename it" if missing else
+                f"did you mean '{close[0]}'?" if close else
+                "opmodel does not read it; move it out of the model folder or ignore this")
+        src.issues.append(Issue(
+            "W-FILE", f"unknown {'folder' if is_dir else 'file'} '{excerpt(shown)}' is not "
+            "part of the model", (), hint=hint).at(excerpt(shown), (shown, 0, 0)))
+
+
 def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     """Read and validate a model folder; raise :class:`ModelError` listing every error."""
     root = Path(path)
@@ -345,8 +392,8 @@ def read_folder(path: str | os.PathLike[str]) -> LoadResult:
         _read_yaml(src, spec)
     for table in TABLES:
         _read_csv(src, table)
+    _unknown_files(src)
     placer = _Placer(src)
-    enterprise: Enterprise | None = None
     enterprise: Enterprise | None = None
     issues = src.issues
     if "enterprise.yaml" in src.texts:

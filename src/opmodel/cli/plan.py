@@ -230,6 +230,24 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     return files
 
 
+def check_folder(out: Path | None) -> None:
+    """Refuse an ``-o`` folder that cannot be one, before any work is done."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file", hint="give a folder for -o")
+
+
+def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
+    """Refuse an ``-o`` file that cannot be written, before any work is done."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError(f"{out} is a folder", hint="give a file name for -o")
+    if formats and out.suffix.lower().lstrip(".") not in formats:
+        raise InputError(f"cannot tell the format of {out}",
+                         hint="end the file name with "
+                              + ", ".join(f".{f}" for f in formats[:-1]) + f" or .{formats[-1]}")
+
+
 def write_files(out: Path, files: dict[str, bytes]) -> None:
     from ..report.charts import write_atomic
 
@@ -268,6 +286,7 @@ def plan(
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
     from ..optimize.risk import cost_risk
 
+    check_folder(output)
     e = _load(path, scenario)
     opts = _options(time_limit, gap, threads, seed)
     result = solve_with_progress(e, opts)
@@ -323,9 +342,10 @@ def diff(
     value, spend per quarter, and the capability cells that end at another level."""
     from ..optimize.diff import diff as plan_diff
 
+    check_file(output)
+    models = [_load(path, name) for name in (a, b)]  # both scenarios checked before solving
     plans = []
-    for name in (a, b):
-        e = _load(path, name)
+    for name, e in zip((a, b), models, strict=True):
         console.print(f"planning [bold]{escape(name)}[/]…")
         plans.append(solve_with_progress(e, _options(time_limit, gap, None, seed)))
     d = plan_diff(plans[0], plans[1], a, b)
@@ -395,6 +415,7 @@ def frontier(
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier
     scales = sorted(grid)
+    check_file(output, ("json", "csv", "png", "svg", "html"))
     e = _load(path, scenario)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)

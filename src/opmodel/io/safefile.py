@@ -69,6 +69,16 @@ def inside(root: Path, path: Path) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
+def not_regular(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (``"a named pipe (FIFO)"``), else
+    None. Links are followed; nothing is opened, so a FIFO cannot block."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: the caller's open says which
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
 def read_bytes(root: Path, name: str, limit: int = MAX_FILE_BYTES) -> bytes | Issue | None:
     """The bytes of ``root/name``; None when there is no such file; an :class:`Issue`
     when it may not or cannot be read (a link out of the folder, not a regular file,

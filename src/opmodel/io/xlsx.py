@@ -46,7 +46,7 @@ from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
 from .assemble import assemble
 from .folder import LoadResult
-from .safefile import excerpt
+from .safefile import excerpt, not_regular
 from .sheets import (
     INSTRUCTIONS,
     LISTS,
@@ -394,6 +394,9 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: no such file", hint="give the path of an .xlsx workbook")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not a workbook")
+    kind = not_regular(p)
+    if kind is not None:
+        raise InputError(f"{p} is {kind}, not a regular file; refusing to read it")
     if not zipfile.is_zipfile(p):
         raise _fail(p, "E-XLSX", "not an xlsx workbook: it is not a zip archive (truncated, "
                     "corrupt, or another format such as .xls or .csv)",

@@ -212,7 +212,7 @@ def _read_csv(src: _Source, table: Table) -> None:
     lines_in = text.splitlines(keepends=True)
     while offset < len(lines_in) and lines_in[offset].lstrip().startswith("#"):
         offset += 1
-    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""))
+    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
@@ -253,7 +253,14 @@ def _read_csv(src: _Source, table: Table) -> None:
             rows.append(cells_to_record(table, header, cells))
             lines.append(row_line)
     except csv.Error as exc:
-        src.at(table.file, reader.line_num + offset, None, "E-CSV", f"malformed CSV: {exc}")
+        if "end of data" in str(exc):  # an opened quote swallowed the rest of the file
+            src.at(table.file, line + 1, None, "E-CSV", "a quote opened in this row is never "
+                   "closed; the rest of the file would be one value",
+                   hint='close the quote, or double a quote inside a quoted value ("")')
+        else:
+            src.at(table.file, reader.line_num + offset, None, "E-CSV",
+                   f"malformed CSV: {exc}",
+                   hint='quote values with commas or quotes; double a quote inside one ("")')
         problems = True
     if not problems:
         src.data[table.key] = rows

@@ -609,6 +609,10 @@ CASES: tuple[Case, ...] = (
     C("csv-unclosed-quote", "CSV shape", lambda w: validate(w, on(
         "assessments.csv", "Quotes take three days", '"Quotes take three days')), 1,
       (r"assessments\.csv:8: E-CSV a quote opened in this row is never closed",)),
+    C("csv-huge-field", "CSV shape", lambda w: validate(w, on(
+        "assessments.csv", "Quotes take three days", "x" * 200_000)), 1,
+      (r"assessments\.csv:\d+: E-CSV malformed CSV: field larger than field limit",),
+      ("x" * 100,)),
     C("csv-missing-file", "CSV shape", lambda w: validate(w, lambda m: (
         m / "assessments.csv").unlink()), 1,
       (r"assessments\.csv:1: E-FILE required file assessments\.csv is missing",)),

@@ -508,6 +508,13 @@ CASES: tuple[Case, ...] = (
       (r"policy\.yaml:1: E-FILE .*named pipe",), alone=True),
     C("folder-named-like-a-file", "links and special files", folder_named("objectives.yaml"),
       1, (r"objectives\.yaml:1: E-FILE .*a folder, not a regular file",)),
+    C("long-header-cut", "links and special files", lambda w: validate(w, on(
+        "budgets.csv", "period,pool,amount", "period,pool,amount,root:x:0:0:" + "y" * 10_000)),
+      1, (at("budgets.csv", "E-UNKNOWN", r"unknown column 'root:x:0:0:y{69}…'"),),
+      ("y" * 100,)),
+    C("long-id-cut", "links and special files", lambda w: validate(w, on(
+        "stages.yaml", "{id: sell,", "{id: 'Sell\\x07" + "z" * 10_000 + "',")), 1,
+      (at("stages.yaml", "E-ID", r"'Sell\\x07z{72}…' is not a valid id"),), ("z" * 100,)),
     C("link-inside-folder-ok", "links and special files", link_inside, 0, (r"is valid",)),
     C("link-loop", "links and special files", link_loop, 1, (r"budgets\.csv:1: E-FILE",)),
     C("dangling-link", "links and special files", dangling_link, 1,

@@ -188,7 +188,8 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
         if key not in spec.keys:
             close = get_close_matches(str(key), spec.keys, n=1, cutoff=0.6)
             src.issues.append(Issue(
-                "E-UNKNOWN", f"unknown key '{key}' in {spec.name}", (spec.name, str(key)),
+                "E-UNKNOWN", f"unknown key '{excerpt(str(key))}' in {spec.name}",
+                (spec.name, str(key)),
                 hint=f"did you mean '{close[0]}'?" if close
                 else f"known keys: {', '.join(spec.keys)}"))
             continue
@@ -222,12 +223,13 @@ def _read_csv(src: _Source, table: Table) -> None:
     for k, col in enumerate(header):
         if col not in table.columns:
             close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
-            src.at(table.file, offset + 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
+            src.at(table.file, offset + 1, k + 1, "E-UNKNOWN",
+                   f"unknown column '{excerpt(col)}'",
                    hint=f"did you mean '{close[0]}'?" if close
                    else f"columns are: {', '.join(table.columns)}")
             problems = True
         elif header.index(col) != k:
-            src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{col}' appears twice")
+            src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{excerpt(col)}' appears twice")
             problems = True
     for col in table.required:
         if col not in header:

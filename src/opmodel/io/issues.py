@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Issue, PathPart
 from ..model import Enterprise
 from ..model.base import MAX_AMOUNT, PATTERN_ISSUES
+from .safefile import excerpt
 
 _TYPE_CODES = {
     "missing": "E-MISSING",
@@ -72,8 +73,9 @@ def _checked_text(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "…'"
+    if isinstance(value, str):
+        return f"'{excerpt(value, 58)}'"
+    return excerpt(repr(value), 60)
 
 
 def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> list[Issue]:
@@ -91,14 +93,14 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
         elif etype == "string_pattern_mismatch" and (
                 (e.get("ctx") or {}).get("pattern") in PATTERN_ISSUES):
             code, template = PATTERN_ISSUES[e["ctx"]["pattern"]]  # ids and quarters
-            msg = template.replace("{value}", _checked_text(e.get("input")))
+            msg = template.replace("{value}", excerpt(_checked_text(e.get("input"))))
         elif etype == "missing":
             code, msg = "E-MISSING", f"required field '{field}' is missing"
         elif etype == "extra_forbidden":
             code = "E-UNKNOWN"
             known = list((_model_at(loc[:-1]) or Enterprise).model_fields)
             close = get_close_matches(str(field), known, n=1, cutoff=0.6)
-            msg = f"unknown key '{field}'"
+            msg = f"unknown key '{excerpt(str(field))}'"
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             if e.get("input") is None and not close:
                 hint = ("a comma inside a {…} mapping splits the value: put the value in "

@@ -366,10 +366,16 @@ def _unknown_files(src: _Source) -> None:
         entries = sorted(os.scandir(src.root), key=lambda d: d.name)
     except OSError:
         return
+    listed = 0
     for entry in entries:
         name = entry.name
         if name.lower().startswith(_IGNORED_PREFIXES) or name == "__pycache__":
             continue
+        if listed == 20:  # a folder full of other things: say so once
+            src.issues.append(Issue("W-FILE", "more files and folders here are not part of "
+                                    "the model; only the first 20 are listed", ()).at(
+                                    str(src.root), ("~", 0, 0)))
+            break
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
         except OSError:
@@ -377,6 +383,7 @@ def _unknown_files(src: _Source) -> None:
         shown = name + "/" if is_dir else name
         if shown in known:
             continue
+        listed += 1
         candidates = [k for k in known if k.endswith("/") == is_dir]
         close = get_close_matches(shown, candidates, n=1, cutoff=0.75)
         missing = bool(close) and not (src.root / close[0].rstrip("/")).exists()

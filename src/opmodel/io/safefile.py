@@ -90,8 +90,8 @@ def read_bytes(root: Path, name: str, limit: int = MAX_FILE_BYTES) -> bytes | Is
         return None
     except OSError as exc:
         return _issue(name, 1, None, "E-FILE", f"cannot read {name}: {exc.strerror}")
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | \
-        getattr(os, "O_NOCTTY", 0)
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | \
+        getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
     if stat.S_ISLNK(st.st_mode):
         if not inside(root, path):
             return _issue(name, 1, None, "E-FILE", f"{name} is a link to a file outside the "

@@ -259,6 +259,17 @@ def dependency_cycle(work: Path) -> list[str]:
     return ["validate", str(m)]
 
 
+def csv_rows(rows: int, line: str) -> Callable[[Path], list[str]]:
+    def build(work: Path) -> list[str]:
+        m = model(work)
+        header = (m / "assessments.csv").read_text().splitlines()[0]
+        with open(m / "assessments.csv", "w") as f:
+            f.write(header + "\n")
+            f.writelines([line] * rows)
+        return ["validate", str(m)]
+    return build
+
+
 def removed_unit(work: Path) -> list[str]:
     m = model(work, ACME)
     text = (m / "enterprise.yaml").read_text()
@@ -620,6 +631,12 @@ CASES: tuple[Case, ...] = (
         "assessments.csv", "Quotes take three days", "x" * 200_000)), 1,
       (r"assessments\.csv:\d+: E-CSV malformed CSV: field larger than field limit",),
       ("x" * 100,)),
+    C("csv-600k-rows", "CSV shape", csv_rows(600_000, "crm,north,1,2,,,,,\n"), 1,
+      (r"assessments\.csv:500002: E-CSV more than 500,000 rows",), alone=True),
+    C("csv-400k-junk-rows", "CSV shape", csv_rows(400_000, "x,y\n"), 1,
+      (r"assessments\.csv:101: E-CSV row has 2 values",
+       r"E-MANY 399,900 more problems in assessments\.csv are not listed"),
+      (r"assessments\.csv:102:",), alone=True),
     C("csv-missing-file", "CSV shape", lambda w: validate(w, lambda m: (
         m / "assessments.csv").unlink()), 1,
       (r"assessments\.csv:1: E-FILE required file assessments\.csv is missing",)),

@@ -84,6 +84,11 @@ def handle_errors(fn: F) -> F:
             err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
                               soft_wrap=True)
             raise typer.Exit(1) from None
+        except MemoryError:
+            err_console.print("[red]error[/] E-MEMORY: not enough memory for this input; "
+                              "nothing was changed\n  [dim]a model this large needs a "
+                              "bigger machine, or the input is not a model[/]")
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:  # pragma: no cover
             err_console.print("interrupted")
             sys.exit(130)

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ..errors import InputError, Issue, ModelError, PathPart
+from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
 from .assemble import assemble
 from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
@@ -71,6 +71,10 @@ OTHER_FILES: dict[str, str] = {
     "history/": "earlier assessments and plans (the quarterly cycle)",
 }
 _IGNORED_PREFIXES = (".", "readme", "license", "licence")
+#: problems listed per file; beyond that they are counted (a file of junk is one problem)
+MAX_ISSUES_PER_FILE = 100
+#: rows per CSV file (five times the 100,000 assessments of the largest generated model)
+MAX_ROWS = 500_000
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
 CSV_BLURBS = {
@@ -120,18 +124,43 @@ class _Source:
     texts: dict[str, str] = field(default_factory=dict)
     blocked: bool = False  # a file or row could not be used: skip cross-entity rules
 
+    per_file: dict[str, int] = field(default_factory=dict)
+
     def at(self, file: str, line: int, col: int | None, code: str, msg: str,
            hint: str | None = None) -> None:
-        loc = f"{file}:{line}" + (f":{col}" if col is not None else "")
-        self.issues.append(Issue(code, msg, (), hint=hint).at(loc, (file, line, col or 0)))
         if code.startswith("E-"):
             self.blocked = True
+        n = self.per_file[file] = self.per_file.get(file, 0) + 1
+        if n > MAX_ISSUES_PER_FILE:  # a flood (a file of junk): counted, listed once
+            return
+        loc = f"{file}:{line}" + (f":{col}" if col is not None else "")
+        self.issues.append(Issue(code, msg, (), hint=hint).at(loc, (file, line, col or 0)))
 
     def add(self, issue: Issue) -> None:
         """An issue already placed (by :mod:`~opmodel.io.safefile`)."""
         self.issues.append(issue)
         if issue.severity == "error":
             self.blocked = True
+
+
+def _capped(issues: list[Issue], counted: dict[str, int] | None = None) -> list[Issue]:
+    """At most :data:`MAX_ISSUES_PER_FILE` issues per file (the first ones, in order),
+    and one more saying how many were left out."""
+    by_file: dict[str, int] = dict(counted or {})
+    kept_n: dict[str, int] = {}
+    out: list[Issue] = []
+    for i in sort_issues(issues):
+        f = i.sort_key[0] or "model"
+        kept_n[f] = kept_n.get(f, 0) + 1
+        by_file[f] = max(by_file.get(f, 0), kept_n[f])
+        if kept_n[f] <= MAX_ISSUES_PER_FILE:
+            out.append(i)
+    for f, n in by_file.items():
+        if n > MAX_ISSUES_PER_FILE:
+            out.append(Issue("E-MANY", f"{n - MAX_ISSUES_PER_FILE:,} more problems in {f} "
+                             f"are not listed (only the first {MAX_ISSUES_PER_FILE})",
+                             (), hint="fix these and run again").at(f, (f, 1 << 62, 0)))
+    return out
 
 
 def _read_text(src: _Source, name: str, required: bool) -> str | None:
@@ -241,12 +270,20 @@ def _read_csv(src: _Source, table: Table) -> None:
     lines: list[int] = []
     width = len(header)
     line = reader.line_num + offset
+    seen = 0
     try:
         for cells in reader:
             row_line = line + 1
             line = reader.line_num + offset
             if not cells or all(not c.strip() for c in cells):
                 continue
+            seen += 1
+            if seen > MAX_ROWS:
+                src.at(table.file, row_line, None, "E-CSV", f"more than {MAX_ROWS:,} rows; "
+                       "refusing the file", hint="a model this large is not supported; is "
+                       "this the right file?")
+                problems = True
+                break
             if len(cells) != width:
                 src.at(table.file, row_line, None, "E-CSV",
                        f"row has {len(cells)} values but the header has {width} columns",
@@ -415,7 +452,7 @@ def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     if "enterprise.yaml" in src.texts:
         enterprise, found = assemble(src.data, cross=not src.blocked)
         issues = issues + found
-    placed = [placer.place(i) for i in issues]
+    placed = _capped([placer.place(i) for i in issues], src.per_file)
     if enterprise is None or any(i.severity == "error" for i in placed):
         raise ModelError(placed, source=str(root))
     return LoadResult(enterprise, [i for i in placed if i.severity == "warning"])

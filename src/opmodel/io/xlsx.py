@@ -45,7 +45,7 @@ from .. import __version__
 from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
 from .assemble import assemble
-from .folder import LoadResult
+from .folder import MAX_ROWS, LoadResult
 from .safefile import excerpt, not_regular
 from .sheets import (
     INSTRUCTIONS,
@@ -474,7 +474,14 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
-        rows = [(k, list(r)) for k, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        rows = []
+        for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+            if k > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+                raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
+                                   "the workbook")
+            rows.append((k, list(r)))
+    except ModelError:
+        raise
     except Exception as exc:  # lazily parsed third-party XML: anything may come out
         raise _sheet_error(ws, f"the sheet cannot be read: {type(exc).__name__}: "
                            f"{excerpt(str(exc))}") from None

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import console, handle_errors, print_issues
+from ._common import Table, console, handle_errors, print_issues
 
 
 def bundled(name: str) -> Path:
@@ -128,7 +127,8 @@ def show(path: Path = typer.Argument(..., help="Model folder to summarise.")) ->
     result = api.read(path)
     e = result.enterprise
     console.print(f"[bold]{escape(e.name)}[/] — horizon {e.horizon.start}–{e.horizon.end} "
-                  f"({e.horizon.quarters} quarters), money in {e.unit} of {e.currency}")
+                  f"({e.horizon.quarters} quarters), money in {escape(e.unit)} of "
+                  f"{escape(e.currency)}")
     if e.description:
         console.print(escape(e.description))
     for t in summary_tables(e):

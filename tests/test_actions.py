@@ -244,7 +244,10 @@ def test_na_and_removing_entities(acme_url: str) -> None:
     assert "brand-new" not in api.load(acme_url).ids("capability")
     with pytest.raises(ModelError) as exc:  # still named by applications, initiatives, …
         actions.set_entity(acme_url, arch, "capability", "customer-success", None)
-    assert "applications[gainsight].capabilities[0]" in {i.location for i in exc.value.errors}
+    assert exc.value.errors and all(i.code == "E-REF" and "customer-success" in i.message
+                                    for i in exc.value.errors)
+    assert all(i.location and "][" not in i.location and "[" in i.location
+               for i in exc.value.errors)  # placed at the entity that names it
 
 
 def test_removing_a_referenced_entity_is_refused(acme_url: str) -> None:
@@ -451,3 +454,17 @@ def test_apply_writes_only_what_the_transform_changed(acme_url: str) -> None:
     assert open_store(acme_url).revision() == rev
     with pytest.raises(PermissionDenied):
         actions.apply(acme_url, LEAD, "set_assessment", lambda m: m, ["assessments"])
+
+
+def test_budget_lines_a_pool_needs_cannot_go(acme_url: str) -> None:
+    """Budgets are referenced (an initiative's pool needs budget lines): removing a pool's
+    lines is checked against the initiatives, not against the budgets alone."""
+    e = api.load(acme_url)
+    pool = next(i.pool for i in e.initiatives if i.pool != "enterprise")
+
+    def drop(m: Any) -> Any:
+        return m.model_copy(update={"budgets": tuple(b for b in m.budgets if b.pool != pool)})
+
+    with pytest.raises(ModelError) as exc:
+        actions.apply(acme_url, ADMIN, "set_budget", drop, ["budgets"])
+    assert any(pool in i.message for i in exc.value.errors)

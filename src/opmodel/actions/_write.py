@@ -126,8 +126,8 @@ def _entity(kind: str, key: str, data: dict[str, Any]) -> Any:
 
 
 def _leaf(kind: str) -> bool:
-    """Kinds whose items have no id: nothing refers to them."""
-    return "id" not in R.item_model(kind).model_fields
+    """Kinds no rule about another kind looks at (:data:`opmodel.store.rows.UNREFERENCED`)."""
+    return kind in R.UNREFERENCED
 
 
 # key → position of every entity of a kind, per model object (kept with the model so that
@@ -178,8 +178,8 @@ def _leaf_errors(e: Enterprise, kind: str, item: Any) -> list[Issue]:
     named = _strings(R.dump(item), set())
     slim: dict[str, Any] = {}
     for k in R.list_kinds():
-        if _leaf(k):
-            slim[k] = ()
+        if _leaf(k) or "id" not in R.item_model(k).model_fields:
+            slim[k] = ()  # the same in both probes: nothing the item's rules look at
         else:
             slim[k] = tuple(x for x in getattr(e, k) if x.id in named)
     base = e.model_copy(update=slim)

@@ -354,7 +354,7 @@ def diff(
     from ..optimize.diff import diff as plan_diff
 
     check_file(output)
-    models = [_load(path, name, at) for name in (a, b)]  # both checked before solving
+    models = [_load(path, name, at) for name in (a, b)]  # both scenarios checked before solving
     plans = []
     for name, e in zip((a, b), models, strict=True):
         console.print(f"planning [bold]{escape(name)}[/]…")

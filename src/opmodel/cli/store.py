@@ -14,14 +14,13 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import actions, api
 from ..errors import InputError
 from ..store import display_url, export_store, init_store, open_store, side_files_of
 from ..store.users import ROLES, User, list_users
 from . import app
-from ._common import MODEL_HELP, AtOpt, console, handle_errors, print_issues
+from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 
 store_app = typer.Typer(help="Keep a model in a database (SQLite or PostgreSQL) for a team.",
                         no_args_is_help=True)
@@ -139,7 +138,7 @@ def user_list(url: str = typer.Argument(..., help=URL_HELP)) -> None:
     for col in ("name", "role", "units"):
         t.add_column(col)
     for u in list_users(open_store(_url(url))):
-        t.add_row(escape(u.name), u.role, escape(", ".join(u.units)) or "–")
+        t.add_row(u.name, u.role, ", ".join(u.units) or "–")
     console.print(t)
 
 
@@ -172,8 +171,8 @@ def history(
             change = "created" if c.old is None else "removed"
         else:
             change = f"{_short(c.old)} → {_short(c.new)}"
-        t.add_row(str(c.revision), c.at[:19].replace("T", " "), escape(c.who), c.action,
-                  escape(c.entity), escape(c.field or ""), escape(change), escape(c.why or ""))
+        t.add_row(str(c.revision), c.at[:19].replace("T", " "), c.who, c.action, c.entity,
+                  c.field or "", change, c.why or "")
     console.print(t)
     if not found:
         console.print("no changes on record" + (f" for {escape(entity)}" if entity else ""))

@@ -117,11 +117,6 @@ def export_store(url: str, folder: str | os.PathLike[str], *,
                  at: str | None = None) -> list[Path]:
     """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder,
     with the side files kept in the store (``scenarios.yaml``)."""
-    from ..io.csvpatch import write_text_atomic
-
     st = open_store(url)
-    written = write_folder(st.read(at).enterprise, folder)
-    for name, text in st.files(at).items():
-        write_text_atomic(Path(folder) / name, text)
-        written.append(Path(folder) / name)
-    return written
+    return write_folder(st.read(at).enterprise, folder, what="opmodel store export",
+                        extra=st.files(at))

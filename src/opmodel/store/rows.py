@@ -40,6 +40,14 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: kinds that no rule about another kind looks at (for errors): a changed entity of one is
+#: checked against the entities it names only, and they are left out when a change to any
+#: other kind is checked — so such writes cost the same on a small and a large model. A
+#: kind belongs here only when that is true of the model's rules (budgets do not: an
+#: initiative's pool must have budget lines).
+UNREFERENCED: tuple[str, ...] = ("assessments", "application_fits")
+
+
 def list_kinds() -> tuple[str, ...]:
     """The Enterprise fields that hold one entity per item, in declaration order."""
     out = []

@@ -1,0 +1,215 @@
+"""The reading pages: overview, heat map (and its drill-down to a cell's provenance),
+capability, initiatives, history. Each is the same library call the REST API makes, on
+the same snapshot, cached per model version in the same cache."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ...analysis import heatmap as heatmap_fn
+from ...analysis.heatmap import LAYERS
+from ..auth import Principal
+from ..resources import snapshot
+from ..source import Snapshot
+from .common import PageError, page_user, render
+
+T = TypeVar("T")
+Who = Depends(page_user)
+Snap = Depends(snapshot)
+
+#: colour-blind-safe sequential palette (viridis, light to dark reversed for "hot")
+PALETTE = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e",
+           "#3e4989", "#482878", "#440154")
+
+
+def cached(request: Request, snap: Snapshot, name: str, params: tuple[Any, ...],
+           compute: Callable[[], T]) -> T:
+    """``compute()`` once per model version and parameters (the API's cache)."""
+    ctx = request.app.state.ctx
+    return ctx.cache.get_or_compute((snap.version, "page", name, params), compute)
+
+
+def colour(layer: str, v: float | None, lo: float, hi: float) -> tuple[str, str]:
+    """(background, text colour) of a cell: the numbers are printed too."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "#f2f2f2", "#333"
+    span = (hi - lo) or 1.0
+    x = min(max((v - lo) / span, 0.0), 1.0)
+    i = min(int(x * len(PALETTE)), len(PALETTE) - 1)
+    return PALETTE[i], ("#fff" if i >= 4 else "#111")
+
+
+def _range(layer: str) -> tuple[float, float]:
+    return (0.0, 1.0) if layer == "priority" else (0.0, 5.0)
+
+
+def grid(hm: Any) -> dict[str, Any]:
+    """A heat map as rows of cells for the template."""
+    lo, hi = _range(hm.layer)
+    rows = []
+    for r, (rid, rname) in enumerate(zip(hm.rows, hm.row_names, strict=True)):
+        cells = []
+        for k, cid in enumerate(hm.columns):
+            v = hm.values[r, k]
+            val = None if math.isnan(float(v)) else float(v)
+            bg, fg = colour(hm.layer, val, lo, hi)
+            cells.append({"column": cid, "value": val, "bg": bg, "fg": fg,
+                          "text": "–" if val is None else (f"{val:.2f}" if hm.layer ==
+                                                            "priority" else f"{val:.1f}")})
+        rows.append({"id": rid, "name": rname, "cells": cells})
+    return {"columns": list(zip(hm.columns, hm.column_names, strict=True)), "rows": rows,
+            "layer": hm.layer}
+
+
+def _layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise PageError(400, f"layer must be one of {', '.join(LAYERS)}")
+    return layer
+
+
+def overview_data(snap: Snapshot) -> dict[str, Any]:
+    from ...analysis import homogeneity, ranked_gaps, score, time_classification, weights
+    from ...report import charts as C
+    from ...report.build import Analysis
+    from ...report.exports import _spec
+    from ...report.findings import analysis_findings
+
+    e = snap.enterprise
+    s = score(e)
+    stage = heatmap_fn(e, "stage", "priority", "max", scores=s)
+    cap = heatmap_fn(e, "capability", "priority", "max", scores=s)
+    gaps = ranked_gaps(e, None, scores=s)
+    a = Analysis(e, s, weights(e), stage, cap, gaps, homogeneity(e, scores=s),
+                 time_classification(e), None)  # type: ignore[arg-type]
+    f = analysis_findings(a)
+    import altair as alt
+
+    with alt.utils.schemapi.debug_mode(False):
+        charts = {"top-gaps": _spec(C.gaps_chart(ranked_gaps(e, 15, scores=s),
+                                                title="The 15 hottest gaps"))}
+    return {"findings": [f.headline, f.heatmap, f.consolidation, f.applications],
+            "charts": {k: json.dumps(v) for k, v in charts.items()},
+            "counts": {"business units": len(e.business_units),
+                       "capabilities": len(e.capabilities), "assessments": len(e.assessments),
+                       "initiatives": len(e.initiatives)}}
+
+
+def last_change(request: Request) -> Any:
+    src = request.app.state.ctx.source
+    if not src.writable:
+        return None
+    log = src.store.history(limit=1)
+    return log[-1] if log else None
+
+
+def register(app: FastAPI) -> None:
+    @app.get("/ui", include_in_schema=False)
+    @app.get("/ui/", response_class=HTMLResponse, include_in_schema=False)
+    def overview(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        data = cached(request, snap, "overview", (), lambda: overview_data(snap))
+        return render(request, "overview.html", page="overview", snap=snap,
+                      name=snap.enterprise.name, last=last_change(request), **data)
+
+    @app.get("/ui/heatmap", response_class=HTMLResponse, include_in_schema=False)
+    def heatmap(request: Request, layer: str = Query("priority"), me: Principal = Who,
+                snap: Snapshot = Snap) -> Response:
+        _layer(layer)
+        g = cached(request, snap, "stage-grid", (layer,), lambda: grid(
+            heatmap_fn(snap.enterprise, "stage", layer, "max")))
+        return render(request, "heatmap.html", page="heatmap", snap=snap, grid=g,
+                      layer=layer, layers=LAYERS, stage=None)
+
+    @app.get("/ui/heatmap/{stage}", response_class=HTMLResponse, include_in_schema=False)
+    def heatmap_stage(request: Request, stage: str, layer: str = Query("priority"),
+                      me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        _layer(layer)
+        e = snap.enterprise
+        if stage not in e.ids("stage"):
+            raise PageError(404, f"no stage '{stage}'")
+        g = cached(request, snap, "cap-grid", (layer, stage), lambda: grid(
+            heatmap_fn(e, "capability", layer, "max", stage=stage)))
+        name = next(s.name for s in e.stages if s.id == stage)
+        return render(request, "heatmap.html", page="heatmap", snap=snap, grid=g,
+                      layer=layer, layers=LAYERS, stage=(stage, name))
+
+    @app.get("/ui/cell/{column}/{unit}", response_class=HTMLResponse, include_in_schema=False)
+    def cell(request: Request, column: str, unit: str, layer: str = Query("priority"),
+             by: str = Query("capability"), me: Principal = Who,
+             snap: Snapshot = Snap) -> Response:
+        _layer(layer)
+        e = snap.enterprise
+        if by not in ("stage", "capability") or column not in e.ids(by) or \
+                (unit not in e.ids("business unit") and unit != "all"):
+            raise PageError(404, f"no heat-map cell {column}/{unit}")
+
+        def compute() -> Any:
+            try:
+                return heatmap_fn(e, by, layer, "max").explain(column, unit).to_dict()
+            except Exception as exc:  # an unknown row/column: the library's message
+                raise PageError(404, str(exc)) from None
+
+        x = cached(request, snap, "cell", (by, layer, column, unit), compute)
+        return render(request, "cell.html", x=x, snap=snap,
+                      pretty=lambda v: json.dumps(v, indent=1, default=str,
+                                                  ensure_ascii=False))
+
+    @app.get("/ui/capabilities/{cap}", response_class=HTMLResponse, include_in_schema=False)
+    def capability(request: Request, cap: str, me: Principal = Who,
+                   snap: Snapshot = Snap) -> Response:
+        from ...analysis import homogeneity
+
+        e = snap.enterprise
+        found = next((c for c in e.capabilities if c.id == cap), None)
+        if found is None:
+            raise PageError(404, f"no capability '{cap}'")
+        units = {u.id: u.name for u in e.business_units}
+        rows = [a for a in e.assessments if a.capability == cap]
+        apps = [a for a in e.applications if cap in getattr(a, "capabilities", ())]
+        h = cached(request, snap, "homogeneity", (), lambda: homogeneity(e))
+        cand = next((c for c in h.candidates if getattr(c, "capability", None) == cap), None)
+        moving = [i for i in e.initiatives if any(f.capability == cap for f in i.effects)]
+        hist = []
+        src = request.app.state.ctx.source
+        if src.writable:
+            hist = [c for c in reversed(src.store.history("assessments", limit=2000))
+                    if c.key.split("/")[0] == cap][:50]
+        return render(request, "capability.html", page="heatmap", snap=snap, cap=found,
+                      rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
+                      history=hist)
+
+    @app.get("/ui/initiatives", response_class=HTMLResponse, include_in_schema=False)
+    def initiatives(request: Request, owner: str = Query(""), kind: str = Query(""),
+                    q: str = Query(""), me: Principal = Who,
+                    snap: Snapshot = Snap) -> Response:
+        e = snap.enterprise
+        items = [i for i in e.initiatives
+                 if (not owner or i.owner == owner) and (not kind or i.kind == kind)
+                 and (not q or q.lower() in (i.id + " " + i.name).lower())]
+        kinds = sorted({str(i.kind) for i in e.initiatives})
+        return render(request, "initiatives.html", page="initiatives", snap=snap,
+                      items=items, units=e.business_units, kinds=kinds,
+                      f={"owner": owner, "kind": kind, "q": q}, money=e.unit,
+                      currency=e.currency)
+
+    @app.get("/ui/history", response_class=HTMLResponse, include_in_schema=False)
+    def history(request: Request, entity: str = Query(""), who: str = Query(""),
+                action: str = Query(""), me: Principal = Who,
+                snap: Snapshot = Snap) -> Response:
+        src = request.app.state.ctx.source
+        changes: list[Any] = []
+        if src.writable:
+            try:
+                changes = src.store.history(entity or None, limit=2000)
+            except Exception as exc:
+                raise PageError(400, f"entity: {exc}") from None
+            changes.reverse()
+            changes = [c for c in changes if (not who or c.who == who)
+                       and (not action or c.action == action)][:300]
+        return render(request, "history.html", page="history", snap=snap, changes=changes,
+                      f={"entity": entity, "who": who, "action": action})

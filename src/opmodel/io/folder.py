@@ -56,6 +56,9 @@ YAML_FILES: tuple[YamlFile, ...] = (
              blurb="investment proposals: cost, timing, effects on capabilities"),
     YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
+    YamlFile("decisions.yaml", ("decisions",),
+             blurb="the portfolio office's decisions, oldest first (append-only; a decision "
+                   "is never edited, only superseded)"),
 )
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
@@ -64,6 +67,8 @@ CSV_BLURBS = {
     "applications": "applications, where they are used and how well they fit",
     "application_fits": "per-business-unit fit where it differs from the application's own",
     "budgets": "money available per quarter (or fiscal year) and pool",
+    "actuals": "spend and progress per quarter and initiative",
+    "assessment_history": "assessments as they stood in earlier cycles (the heat-map trend)",
 }
 
 

@@ -195,12 +195,14 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, bytes]:
-    """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet)."""
+def plan_files(plan: Any, risk: Any = None, charts: bool = True,
+               extra: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet);
+    ``extra`` is merged into plan.json (plan id, inputs digest, the cycle's changes)."""
     from ..optimize.explain import explain_all
     from ..optimize.roadmap import roadmap
 
-    data = plan.to_dict()
+    data = {**(extra or {}), **plan.to_dict()}
     ex = [x.to_dict() for x in explain_all(plan)]
     data["explanations"] = ex
     road = roadmap(plan)
@@ -221,6 +223,8 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     files["plateaus.csv"] = _csv(road.plateau_rows())
     if risk is not None:
         files["risk.csv"] = _csv(risk.lines)
+    if extra and "cycle" in extra:
+        files["variance.csv"] = _csv(extra["cycle"]["variance"])
     if charts:
         from ..report.charts import chart_bytes
         from ..report.plan_charts import gantt_chart, spend_chart
@@ -264,20 +268,44 @@ def plan(
                                 help="Also write gantt.png and spend.png with -o."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write "
                                        "plan.json, CSV tables and PNG charts to."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Re-plan from this quarter: "
+                                     "decisions bind, actuals count, sunk cost stays sunk; "
+                                     "says what changed against the plan of record."),
+    quarters: int | None = typer.Option(None, "--quarters", help="With --as-of: horizon "
+                                        "length (default: the model's)."),
 ) -> None:
     """Fund the portfolio: the value-maximizing plan beside the ranked-list and
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
+    from ..io.cycle_files import inputs_sha256, plan_id
     from ..optimize.risk import cost_risk
 
     e = _load(path, scenario)
     opts = _options(time_limit, gap, threads, seed)
-    result = solve_with_progress(e, opts)
+    digest = inputs_sha256(e)
+    extra: dict[str, Any] = {"plan_id": plan_id(as_of or e.horizon.start, digest),
+                             "inputs_sha256": digest}
+    again = None
+    if as_of is not None:
+        from ..cycle import replan
+
+        with console.status(f"re-planning as of {as_of}…"):
+            again = replan(e, as_of, opts, quarters=quarters)
+        result = again.plan
+        extra["cycle"] = again.to_dict()
+    else:
+        result = solve_with_progress(e, opts)
     risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
-    files = plan_files(result, risk, charts) if output is not None else None
+    files = plan_files(result, risk, charts, extra) if output is not None else None
     if scenario is not None:
         console.print(f"scenario [bold]{escape(scenario)}[/]")
+    console.print(f"plan [bold]{extra['plan_id']}[/] (inputs sha256 {digest[:12]}…)")
     for r in summary(result, risk):
         console.print(r)
+    if again is not None:
+        from .cycle import what_changed
+
+        for r in what_changed(again):
+            console.print(r)
     if output is not None and files is not None:
         write_files(output, files)
 

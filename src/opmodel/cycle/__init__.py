@@ -1,0 +1,25 @@
+"""The quarterly cycle (DESIGN §5): pure functions over an :class:`~opmodel.model.Enterprise`
+holding decisions and actuals — roll the model to a quarter, re-plan it, compare with the
+plan of record and the actuals, price the decisions' overrides, append a decision or a
+quarter's actuals. No I/O: the CLI, the store and the web app call these."""
+
+from .pricing import DecisionRow, Pricing, price_decisions, recommendation
+from .record import decide, merge_actuals
+from .replan import Change, Replan, replan, variance_rows
+from .roll import Rolled, Standing, roll
+
+__all__ = [
+    "Change",
+    "DecisionRow",
+    "Pricing",
+    "Replan",
+    "Rolled",
+    "Standing",
+    "decide",
+    "merge_actuals",
+    "price_decisions",
+    "recommendation",
+    "replan",
+    "roll",
+    "variance_rows",
+]

@@ -70,7 +70,8 @@ class Standing:
 
     @property
     def slip(self) -> int:
-        if self.finish is None or self.planned_finish is None:
+        if self.finish is None or self.planned_finish is None or self.status in (
+                "cancelled", "rejected"):
             return 0
         return quarter_index(self.finish) - quarter_index(self.planned_finish)
 
@@ -258,11 +259,58 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
     apps = tuple(a.model_copy(update={"lifecycle": "retired"}) if a.id in retired else a
                  for a in e.applications)
     budgets, budget_notes = _roll_budgets(e, horizon, clock, spend_q)
+    new_inits, budgets = _commit(new_inits, budgets, fixed, horizon, e.fiscal_year_start,
+                                 budget_notes)
 
     rolled = e.model_copy(update={
         "horizon": horizon, "initiatives": tuple(new_inits), "assessments": assessments,
         "applications": apps, "budgets": budgets, "decisions": (), "actuals": ()})
     return Rolled(as_of, e, rolled, lc, standings, fixed, delivered, budget_notes, notes)
+
+
+COMMITTED = ".committed"
+
+
+def _commit(inits: list[Initiative], budgets: tuple[Budget, ...], fixed: dict[str, str],
+            h: Horizon, fy0: int, notes: list[dict[str, Any]]
+            ) -> tuple[list[Initiative], tuple[Budget, ...]]:
+    """Fixed work is committed: it draws on ``<pool>.committed`` (no budget line), and the
+    pool's budget lines keep what it leaves for new work. When fixed work fits its budget the
+    plans allowed are the same; when it overruns, the line is left at 0 (noted) instead of
+    making every re-plan infeasible."""
+    used: dict[tuple[str, int], float] = {}
+    h0 = quarter_index(h.start)
+    out = []
+    for it in inits:
+        if it.id not in fixed:
+            out.append(it)
+            continue
+        s = quarter_index(fixed[it.id]) - h0
+        for k, amt in enumerate(it.profile):
+            used[(it.pool, s + k)] = used.get((it.pool, s + k), 0.0) + float(amt)
+        out.append(it.model_copy(update={"pool": it.pool + COMMITTED}))
+    lines = []
+    for b in budgets:
+        if b.is_fiscal_year:
+            fy = int(b.period[2:])
+            c = sum(v for (p, t), v in used.items() if p == b.pool
+                    and fiscal_year_of(add_quarters(h.start, t), fy0) == fy)
+        else:
+            c = used.get((b.pool, quarter_index(b.period) - h0), 0.0)
+        if c <= 0:
+            lines.append(b)
+            continue
+        left = b.amount - c
+        if left < 0:
+            notes.append({"period": b.period, "pool": b.pool, "amount": b.amount,
+                          "spent": c, "left": left,
+                          "note": "fixed work overruns this budget line; new work gets none"})
+        lines.append(b.model_copy(update={"amount": max(0.0, left)}))
+    for (pool, t), v in sorted(used.items()):  # the committed pool holds exactly its spend
+        if 0 <= t < h.quarters:
+            lines.append(Budget(period=add_quarters(h.start, t), pool=pool + COMMITTED,
+                                amount=v * (1 + 1e-9) + 1e-9))
+    return out, tuple(lines)
 
 
 def _scaled_range(it: Initiative, remaining: float) -> CostRange | None:

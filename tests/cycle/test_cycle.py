@@ -1,0 +1,162 @@
+"""The quarterly cycle on tiny models: lifecycle, roll, re-plan invariants (property)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from opmodel.cycle import decide, merge_actuals, replan, roll
+from opmodel.errors import ModelError
+from opmodel.model import Actual, lifecycle
+from opmodel.model.quarter import quarter_index
+from opmodel.optimize import SolveOptions
+from tests.optimize.tiny import CAPS, ini, model, q
+
+DAY = dt.date(2027, 1, 10)
+OPTS = SolveOptions(time_limit=10)
+
+
+def base(n: int = 5) -> object:
+    inits = [ini(
+        f"i{k}", cost=100 + 10 * k, duration=1 + k % 3, uplift={CAPS[k % len(CAPS)]: 2})
+        for k in range(n)]
+    return model(inits, quarters=6, budget=300.0)
+
+
+def test_decisions_bind_and_status_is_derived() -> None:
+    e = base()
+    e, _ = decide(e, "i0", "approve", by="A", role="portfolio", cycle=q(0), date=DAY,
+                  start=q(0))
+    e, _ = decide(e, "i1", "reject", by="A", role="portfolio", cycle=q(0), date=DAY,
+                  rationale="no")
+    e, _ = decide(e, "i2", "defer", by="A", role="portfolio", cycle=q(0), date=DAY,
+                  until=q(3), rationale="later")
+    lc = lifecycle(e, q(1))
+    assert lc["i0"].status == "done"  # one quarter, no actuals reported: as planned
+    assert lc["i1"].status == "rejected" and lc["i2"].status == "deferred"
+    r = replan(e, q(1), OPTS)
+    assert r.plan.start_of("i1") is None
+    s2 = r.plan.start_of("i2")
+    assert s2 is None or quarter_index(s2) >= quarter_index(q(3))
+
+
+@pytest.mark.parametrize(("steps", "code"), [
+    ([("i0", "reject", {})], "E-RATIONALE"),
+    ([("i0", "complete", {})], "E-TRANSITION"),
+    ([("i0", "cancel", {"rationale": "x"})], "E-TRANSITION"),
+    ([("nope", "approve", {"start": "2027Q1"})], "E-REF"),
+    ([("i0", "approve", {"start": "2027Q1"}), ("i0", "approve", {"start": "2027Q2"})],
+     "E-TRANSITION"),
+    ([("i0", "defer", {"rationale": "x"})], "E-MISSING"),
+])
+def test_bad_decisions_are_refused(steps: list, code: str) -> None:
+    e = base()
+    with pytest.raises(ModelError) as exc:
+        for iid, action, kw in steps:
+            e, _ = decide(e, iid, action, by="A", role="p", cycle=q(0), date=DAY, **kw)
+    assert code in {i.code for i in exc.value.errors}
+
+
+def test_in_flight_cannot_be_rejected_only_cancelled() -> None:
+    e = base()
+    e, _ = decide(e, "i2", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    later = dt.date(2027, 4, 10)
+    with pytest.raises(ModelError, match="cannot be rejected, only cancelled"):
+        decide(e, "i2", "reject", by="A", role="p", cycle=q(1), date=later, rationale="x")
+    e, _ = decide(e, "i2", "cancel", by="A", role="p", cycle=q(1), date=later, rationale="x")
+    assert lifecycle(e, q(2))["i2"].status == "cancelled"
+
+
+def test_future_cycle_and_duplicate_id_refused() -> None:
+    e = base()
+    with pytest.raises(ModelError, match="E-FUTURE|future"):
+        decide(e, "i0", "approve", by="A", role="p", cycle=q(3), date=DAY, start=q(3))
+    e, _ = decide(e, "i0", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0),
+                  id="d1")
+    with pytest.raises(ModelError) as exc:
+        decide(e, "i1", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0), id="d1")
+    assert "E-DUP" in {i.code for i in exc.value.errors}
+
+
+def test_actuals_spend_after_cancellation_and_unknown_refused() -> None:
+    e = base()
+    e, _ = decide(e, "i2", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e, _ = decide(e, "i2", "cancel", by="A", role="p", cycle=q(1), date=dt.date(2027, 4, 2),
+                  rationale="x")
+    with pytest.raises(ModelError) as exc:
+        merge_actuals(e, [Actual(quarter=q(2), initiative="i2", spent=10),
+                          Actual(quarter=q(0), initiative="ghost", spent=1)])
+    codes = {(i.code, i.path[1]) for i in exc.value.errors}
+    assert ("E-ACTUAL", 0) in codes and ("E-REF", 1) in codes
+    with pytest.raises(ValueError):
+        Actual(quarter=q(0), initiative="i2", spent=-1)
+
+
+def test_in_flight_keeps_remaining_cost_and_sunk_is_not_counted() -> None:
+    e = base()
+    e, _ = decide(e, "i2", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="i2", spent=90, percent_complete=30)])
+    r = roll(e, q(1))
+    s = r.standings["i2"]
+    assert s.spent == 90 and s.remaining == pytest.approx(90 / 0.3 - 90)
+    it = r.enterprise.initiative("i2")
+    assert it.total_cost == pytest.approx(s.remaining) and it.mandatory
+    assert it.earliest_start == it.latest_start == q(1)
+
+
+decision_actions = st.lists(st.tuples(st.integers(0, 4), st.sampled_from(
+    ["approve", "reject", "defer", "cancel", "force-start"]), st.integers(0, 2)),
+    max_size=6)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(decision_actions, st.integers(1, 3), st.lists(st.floats(0, 200), max_size=5))
+def test_replan_properties(actions: list, as_of_k: int, spends: list[float]) -> None:
+    """A re-plan never plans work before --as-of, never drops in-flight work without a
+    cancel decision, never counts sunk cost, never breaks a decision."""
+    e = base()
+    for k, (i, action, lag) in enumerate(actions):
+        cyc = q(min(k // 2, as_of_k - 1))
+        kw = {"rationale": "r"}
+        if action in ("approve", "force-start"):
+            kw["start"] = q(quarter_index(cyc) - quarter_index(q(0)) + lag)
+        if action == "defer":
+            kw["until"] = q(quarter_index(cyc) - quarter_index(q(0)) + 1 + lag)
+        try:
+            e, _ = decide(e, f"i{i}", action, by="A", role="p", cycle=cyc,
+                          date=dt.date(2027, 3 * (quarter_index(cyc) % 4) + 1, 5), **kw)
+        except ModelError:
+            continue
+    rows = []
+    for k, v in enumerate(spends):
+        st_ = lifecycle(e, q(as_of_k))[f"i{k}"]
+        if st_.status in ("in-flight", "done") and st_.start and \
+                quarter_index(st_.start) < quarter_index(q(as_of_k)):
+            rows.append(Actual(quarter=st_.start, initiative=f"i{k}", spent=v))
+    try:
+        e = merge_actuals(e, rows)
+    except ModelError:
+        pass
+    as_of = q(as_of_k)
+    r = replan(e, as_of, OPTS, record=False)
+    lc = r.rolled.lifecycle
+    for iid, s in r.starts().items():
+        st_ = lc[iid]
+        if s is not None and st_.status not in ("in-flight", "done", "cancelled"):
+            assert quarter_index(s) >= quarter_index(as_of)  # nothing new before as_of
+        if st_.status == "in-flight":
+            assert r.plan.start_of(iid) == as_of  # kept, from as_of on
+        if st_.status == "approved":
+            assert s == max(st_.start, as_of, key=quarter_index)  # decision kept
+        if st_.status in ("rejected", "cancelled"):
+            assert r.plan.start_of(iid) is None
+        if st_.status == "deferred" and r.plan.start_of(iid) is not None:
+            assert quarter_index(r.plan.start_of(iid)) >= quarter_index(st_.until)
+    for iid, sd in r.rolled.standings.items():
+        it = r.rolled.enterprise.initiative(iid)
+        if lc[iid].status == "in-flight":  # only the remaining cost is planned
+            assert it.total_cost == pytest.approx(sd.remaining)
+            assert sd.remaining <= max(sd.planned_cost, sd.estimate_at_completion) + 1e-6

@@ -25,12 +25,12 @@ from ..model import (
     Application,
     Assessment,
     Decision,
-    Review,
     Enterprise,
     Guardrail,
     Initiative,
     Kpi,
     Policy,
+    Review,
 )
 from ..model.quarter import add_quarters, quarter_index
 from .tables import (

@@ -77,10 +77,62 @@ def write_file(path: Path, text: str) -> None:
         raise
 
 
+def _yaml_load(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)
+
+
+def _appended_decisions(old: str, e: Enterprise) -> str | None:
+    """``old`` (the decisions.yaml as read, comments and all) with the decisions of ``e``
+    beyond the old ones appended as text — so ``decide`` changes only the end of the file.
+    None when the old file cannot be extended safely (then the canonical text is written)."""
+    import re
+
+    try:
+        doc = _yaml_load(old)
+    except Exception:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("decisions"), list):
+        return None
+    n = len(doc["decisions"])
+    if n > len(e.decisions) or n == 0:
+        return None
+    m = re.search(r"^decisions:[ \t]*\n(?:(?:[ \t]*#.*|[ \t]*)\n)*([ \t]*)- ", old, re.M)
+    if m is None:
+        return None
+    indent = m.group(1)
+    full = dict(folder_files(e.model_copy(update={"decisions": e.decisions[n:]})))
+    body = full["decisions.yaml"].split("\ndecisions:\n", 1)[1]
+    block = "".join(indent + ln if ln.strip() else ln for ln in body.splitlines(True))
+    text = old if old.endswith("\n") else old + "\n"
+    text += block
+    try:
+        check = _yaml_load(text)
+    except Exception:
+        return None
+    want = _yaml_load(dict(folder_files(e))["decisions.yaml"])
+    return text if check == want else None
+
+
+def _kept_comments(old: str | None, canonical: str) -> str:
+    """``canonical`` CSV text under the leading '#' comment lines of ``old``."""
+    if not old:
+        return canonical
+    head = []
+    for ln in old.splitlines(True):
+        if not ln.lstrip().startswith("#"):
+            break
+        head.append(ln)
+    return "".join(head) + canonical
+
+
 def write_changed(root: Path, before: dict[str, bytes | None], e: Enterprise,
                   names: Sequence[str] = CYCLE_FILES) -> list[str]:
     """Write the files ``names`` of ``e`` that differ from the folder; refuse when any model
-    file of the folder changed since ``before`` was taken. Returns the names written."""
+    file of the folder changed since ``before`` was taken. decisions.yaml is extended at its
+    end (the record above stays byte for byte); CSV files keep their leading comments.
+    Returns the names written."""
     if snapshot(root) != before:
         raise InputError(f"{root} changed while this command was working on it; nothing was "
                          "written", hint="another program wrote the model; run the command "
@@ -91,7 +143,13 @@ def write_changed(root: Path, before: dict[str, bytes | None], e: Enterprise,
         text = files.get(name)
         if text is None:
             continue
-        if before.get(name) != text.encode("utf-8"):
+        raw = before.get(name)
+        old = raw.decode("utf-8-sig") if raw is not None else None
+        if old is not None and name == "decisions.yaml":
+            text = _appended_decisions(old, e) or text
+        elif name.endswith(".csv"):
+            text = _kept_comments(old, text)
+        if raw != text.encode("utf-8"):
             write_file(root / name, text)
             written.append(name)
     return written

@@ -223,3 +223,21 @@ def what_changed(r: Any) -> list[Any]:
     for note in r.rolled.notes:
         out.append(f"[dim]note:[/] {escape(note)}")
     return out
+
+
+def demo_replan(e: Any) -> None:
+    """The end of ``opmodel demo``: the re-plan as of the quarter after the last cycle."""
+    from ..cycle import next_quarter, replan
+    from ..optimize import SolveOptions
+
+    as_of = next_quarter(e)
+    if as_of is None:
+        return
+    console.rule(f"The quarterly cycle: re-plan as of {as_of}")
+    with console.status(f"re-planning as of {as_of}…"):
+        r = replan(e, as_of, SolveOptions(time_limit=20.0))
+    console.print(f"re-planned value {_money(r.plan.objective)} {e.currency} {e.unit}, "
+                  f"{len(r.plan.selected)} initiatives funded or continued; "
+                  f"`opmodel plan PATH --as-of {as_of}` for the full plan")
+    for x in what_changed(r):
+        console.print(x)

@@ -167,3 +167,6 @@ def demo(
         console.print(r)
     console.print(files_line(res))
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)
+    from .cycle import demo_replan
+
+    demo_replan(e)

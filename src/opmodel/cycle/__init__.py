@@ -5,8 +5,9 @@ quarter's actuals. No I/O: the CLI, the store and the web app call these."""
 
 from .pricing import DecisionRow, Pricing, price_decisions, recommendation
 from .record import decide, merge_actuals
-from .replan import Change, Replan, replan, variance_rows
+from .replan import Change, Replan, next_quarter, plan_of_record, replan, variance_rows
 from .roll import Rolled, Standing, roll
+from .trend import Trend, as_of_cycle, trend
 
 __all__ = [
     "Change",
@@ -15,11 +16,16 @@ __all__ = [
     "Replan",
     "Rolled",
     "Standing",
+    "Trend",
+    "as_of_cycle",
     "decide",
     "merge_actuals",
+    "next_quarter",
+    "plan_of_record",
     "price_decisions",
     "recommendation",
     "replan",
     "roll",
+    "trend",
     "variance_rows",
 ]

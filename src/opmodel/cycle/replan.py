@@ -195,3 +195,13 @@ def _change(rolled: Rolled, plan: Plan, record_cycle: str | None,
                   for p, pool in enumerate(inst.pools) for t, q in enumerate(inst.quarters)]
     return Change(record_cycle, added, removed, moved, rec_value, plan.objective, breaks,
                   spend_rows)
+
+
+def next_quarter(e: Enterprise) -> str | None:
+    """The quarter to re-plan from next: after the last decided cycle and the last reported
+    actuals (None when the model has neither)."""
+    marks = [quarter_index(d.cycle) for d in e.decisions]
+    marks += [quarter_index(a.quarter) for a in e.actuals]
+    if not marks:
+        return None
+    return add_quarters(e.horizon.start, max(marks) + 1 - quarter_index(e.horizon.start))

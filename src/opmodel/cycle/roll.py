@@ -24,8 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError, ModelError
-from ..model import Enterprise, Horizon, Initiative, InitiativeState, Lifecycle, lifecycle
-from ..model.funding import Budget
+from ..model import (
+    Actual,
+    Enterprise,
+    Horizon,
+    Initiative,
+    InitiativeState,
+    Lifecycle,
+    lifecycle,
+)
+from ..model.funding import Budget, CapacityOverride
 from ..model.initiative import CostRange
 from ..model.quarter import add_quarters, fiscal_year_of, quarter_index
 
@@ -107,14 +115,14 @@ def _profile_at(it: Initiative, k: int) -> float:
     return float(prof[k]) if 0 <= k < len(prof) else 0.0
 
 
-def _spend_by_quarter(it: Initiative, st: InitiativeState, e: Enterprise, clock: int,
+def _spend_by_quarter(it: Initiative, st: InitiativeState, rows: list[Actual], clock: int,
                       reported: set[int]) -> tuple[dict[int, float], float]:
     """Spend of ``it`` per quarter before ``clock`` (actuals, else the plan where nobody
     reported), and how much of it was assumed from the plan."""
     out: dict[int, float] = {}
-    for a in e.actuals:
+    for a in rows:
         q = quarter_index(a.quarter)
-        if a.initiative == it.id and q < clock:
+        if q < clock:
             out[q] = out.get(q, 0.0) + a.spent
     assumed = 0.0
     if st.start is not None and st.status in ("in-flight", "done", "cancelled"):
@@ -132,13 +140,13 @@ def _spend_by_quarter(it: Initiative, st: InitiativeState, e: Enterprise, clock:
     return out, assumed
 
 
-def _remaining(it: Initiative, st: InitiativeState, e: Enterprise, spent_q: dict[int, float],
-               clock: int, reported: set[int]) -> float:
+def _remaining(it: Initiative, st: InitiativeState, rows: list[Actual],
+               spent_q: dict[int, float], clock: int) -> float:
     if st.status == "approved":
         return it.total_cost
     if st.status != "in-flight":
         return 0.0
-    rows = [a for a in e.actuals if a.initiative == it.id and quarter_index(a.quarter) < clock]
+    rows = [a for a in rows if quarter_index(a.quarter) < clock]
     spent = sum(spent_q.values())
     if not rows:
         return max(0.0, it.total_cost - spent)
@@ -172,16 +180,20 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
     new_inits: list[Initiative] = []
     done_ids: set[str] = set()
     length = quarters or e.horizon.quarters
+    by_init: dict[str, list[Actual]] = {}
+    for a in e.actuals:
+        by_init.setdefault(a.initiative, []).append(a)
 
     for it in e.initiatives:
         st = lc[it.id]
-        sq, assumed = _spend_by_quarter(it, st, e, clock, reported)
+        mine = by_init.get(it.id, [])
+        sq, assumed = _spend_by_quarter(it, st, mine, clock, reported)
         spend_q[it.id] = sq
         planned_to_date = 0.0
         if st.planned_start is not None:
             ps = quarter_index(st.planned_start)
             planned_to_date = sum(_profile_at(it, q - ps) for q in range(ps, clock))
-        rem = _remaining(it, st, e, sq, clock, reported)
+        rem = _remaining(it, st, mine, sq, clock)
         finish = st.finish
         if st.status == "approved" and st.start is not None:
             begin = max(quarter_index(st.start), clock)
@@ -261,10 +273,12 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
     budgets, budget_notes = _roll_budgets(e, horizon, clock, spend_q)
     new_inits, budgets = _commit(new_inits, budgets, fixed, horizon, e.fiscal_year_start,
                                  budget_notes)
+    new_inits, policy = _commit_teams(new_inits, e.policy, fixed, horizon, notes)
 
     rolled = e.model_copy(update={
         "horizon": horizon, "initiatives": tuple(new_inits), "assessments": assessments,
-        "applications": apps, "budgets": budgets, "decisions": (), "actuals": ()})
+        "applications": apps, "budgets": budgets, "policy": policy, "decisions": (),
+        "actuals": ()})
     return Rolled(as_of, e, rolled, lc, standings, fixed, delivered, budget_notes, notes)
 
 
@@ -313,6 +327,44 @@ def _commit(inits: list[Initiative], budgets: tuple[Budget, ...], fixed: dict[st
     return out, tuple(lines)
 
 
+def _commit_teams(inits: list[Initiative], policy: Any, fixed: dict[str, str], h: Horizon,
+                  notes: list[str]) -> tuple[list[Initiative], Any]:
+    """Fixed work keeps its teams: its demand is taken off their capacity (what is left is
+    for new work; an overload leaves 0 and is noted)."""
+    if not policy.teams:
+        return inits, policy
+    h0 = quarter_index(h.start)
+    used: dict[tuple[str, int], float] = {}
+    out = []
+    for it in inits:
+        if it.id not in fixed or not it.team_demand:
+            out.append(it)
+            continue
+        s = quarter_index(fixed[it.id]) - h0
+        for td in it.team_demand:
+            for t in range(s, s + it.duration):
+                used[(td.team, t)] = used.get((td.team, t), 0.0) + td.amount
+        out.append(it.model_copy(update={"team_demand": ()}))
+    if not used:
+        return out, policy
+    teams = []
+    for tm in policy.teams:
+        overrides = {o.quarter: o for o in tm.by_quarter}
+        for t in range(h.quarters):
+            u = used.get((tm.id, t), 0.0)
+            if u <= 0:
+                continue
+            q = add_quarters(h.start, t)
+            cap = tm.capacity_in(q)
+            if u > cap:
+                notes.append(f"team {tm.id} in {q}: committed work needs {u:g}, capacity "
+                             f"{cap:g}; no capacity left for new work")
+            overrides[q] = CapacityOverride(quarter=q, capacity=max(0.0, cap - u))
+        teams.append(tm.model_copy(update={"by_quarter": tuple(
+            overrides[q] for q in sorted(overrides, key=quarter_index))}))
+    return out, policy.model_copy(update={"teams": tuple(teams)})
+
+
 def _scaled_range(it: Initiative, remaining: float) -> CostRange | None:
     r = it.cost_range
     if r is None or it.total_cost <= 0:
@@ -329,7 +381,8 @@ def _delivered(e: Enterprise, lc: Lifecycle, done: set[str]
     bus = [b.id for b in e.business_units]
     add: dict[tuple[str, str], tuple[float, list[str]]] = {}
     out: list[dict[str, Any]] = []
-    for iid in sorted(done, key=lambda i: e.initiatives.index(e.initiative(i))):
+    order = {it.id: k for k, it in enumerate(e.initiatives)}
+    for iid in sorted(done, key=order.__getitem__):
         it = e.initiative(iid)
         st = lc[iid]
         delivered_from = (quarter_index(st.finish) + 1) if st.finish else h0

@@ -159,3 +159,18 @@ def test_replan_properties(actions: list, as_of_k: int, spends: list[float]) -> 
         if lc[iid].status == "in-flight":  # only the remaining cost is planned
             assert it.total_cost == pytest.approx(sd.remaining)
             assert sd.remaining <= max(sd.planned_cost, sd.estimate_at_completion) + 1e-6
+
+
+def test_since_section_escapes_user_text() -> None:
+    from opmodel.report.cycle_section import render_since, since_last_quarter
+
+    e = base()
+    evil = "<script>alert(1)</script> [bold]x[/] :smile:"
+    e, _ = decide(e, "i1", "reject", by="<b>A</b>", role="p", cycle=q(0), date=DAY,
+                  rationale=evil)
+    e, _ = decide(e, "i0", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    r = replan(e, q(1), OPTS)
+    data = since_last_quarter(r)
+    assert data["decisions"][0]["rationale"] == evil
+    html = render_since(data)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>A</b>" not in html

@@ -79,8 +79,10 @@ def solve_with_progress(e: Enterprise, options: Any) -> Any:
 
 
 # -- summary --------------------------------------------------------------------------------
-def summary(plan: Any, risk: Any = None) -> list[Any]:
-    """Rich renderables: headline, value vs baselines, budget use, mix, top decisions."""
+def summary(plan: Any, risk: Any = None, decided: frozenset[str] = frozenset()) -> list[Any]:
+    """Rich renderables: headline, value vs baselines, budget use, mix, top decisions
+    (``decided``: initiatives a re-plan leaves out by decision — done, rejected, cancelled —
+    are not listed as left out)."""
     from ..optimize.explain import explain_all
 
     inst = plan.instance
@@ -152,7 +154,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
 
     ex = explain_all(plan)
     funded = sorted((x for x in ex if x.funded), key=lambda x: -(x.value_if_dropped or 0))
-    left = [x for x in ex if not x.funded]
+    left = [x for x in ex if not x.funded and x.id not in decided]
     d = Table(title="Top decisions", title_justify="left", show_lines=False)
     d.add_column("initiative")
     d.add_column("decision")
@@ -299,7 +301,10 @@ def plan(
     if scenario is not None:
         console.print(f"scenario [bold]{escape(scenario)}[/]")
     console.print(f"plan [bold]{extra['plan_id']}[/] (inputs sha256 {digest[:12]}…)")
-    for r in summary(result, risk):
+    decided = frozenset() if again is None else frozenset(
+        k for k, st in again.rolled.lifecycle.states.items()
+        if st.status in ("done", "rejected", "cancelled"))
+    for r in summary(result, risk, decided):
         console.print(r)
     if again is not None:
         from .cycle import what_changed

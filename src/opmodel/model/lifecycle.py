@@ -396,7 +396,10 @@ def _apply(st: InitiativeState, it: Initiative, d: Decision, k: int,
             finish=add_quarters(d.cycle, -1) if was_running else None,
             start=st.start if was_running else None, **base)
     if a == "complete":
-        return dataclasses.replace(st, status="done", finish=add_quarters(d.cycle, -1), **base)
+        finish = add_quarters(d.cycle, -1)
+        if st.start is not None and quarter_index(finish) < quarter_index(st.start):
+            finish = st.start
+        return dataclasses.replace(st, status="done", finish=finish, **base)
     # propose
     return dataclasses.replace(st, status="proposed", start=None, finish=None, until=None,
                                planned_start=None, planned_finish=None, cancelled_in=None,

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from . import app
-from ._common import console, handle_errors
+from ._common import console, err_console, handle_errors
 
 PathArg = typer.Argument(..., help="Model folder.")
 
@@ -83,13 +83,19 @@ def decide(
     def split(text: str | None) -> tuple[str, ...]:
         return tuple(p.strip() for p in (text or "").split(";") if p.strip())
 
-    def recommend(e: Any, cyc: str) -> dict[str, Any]:
+    def recommend(e: Any, cyc: str) -> dict[str, Any] | None:
         from ..cycle import recommendation
         from ..cycle.pricing import recommended_for
+        from ..errors import OptimizationError
         from ..io.cycle_files import inputs_sha256, plan_id
 
-        with console.status(f"planning the {cyc} recommendation…"):
-            rec = recommendation(e, cyc, SolveOptions(time_limit=time_limit))
+        try:
+            with console.status(f"planning the {cyc} recommendation…"):
+                rec = recommendation(e, cyc, SolveOptions(time_limit=time_limit))
+        except OptimizationError as exc:
+            err_console.print(f"[yellow]no recommendation to record[/] ({escape(exc.message)})"
+                              "; the decision is recorded without the plan", soft_wrap=True)
+            return None
         from ..cycle.pricing import before_cycle
 
         digest = inputs_sha256(before_cycle(e, cyc))

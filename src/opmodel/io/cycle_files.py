@@ -166,7 +166,8 @@ def _folder(path: str | os.PathLike[str]) -> Path:
 
 # -- decide --------------------------------------------------------------------------------
 def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str, *,
-                     recommend: Callable[[Enterprise, str], dict[str, Any]] | None = None,
+                     recommend: Callable[[Enterprise, str], dict[str, Any] | None] | None
+                     = None,
                      cycle: str | None = None, date: dt.date | None = None,
                      **fields: Any) -> Decision:
     """Append one decision to the model folder at ``path`` (see :func:`opmodel.cycle.decide`

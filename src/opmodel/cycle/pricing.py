@@ -144,8 +144,9 @@ def price_decisions(e: Enterprise, cycle: str | None = None,
             o = (d.action in ("reject", "defer") and r["funded"]) or (
                 d.action in ("approve", "force-start")
                 and (not r["funded"] or (d.start is not None and d.start != r["start"])))
+        decided_start = d.start or (r["start"] if d.action == "approve" else None)
         rows.append(DecisionRow(
-            d.id, d.initiative, d.action, d.start, r["funded"], r["start"], bool(o),
+            d.id, d.initiative, d.action, decided_start, r["funded"], r["start"], bool(o),
             alone, d.by, d.role, d.rationale, d.review.verdict if d.review else None))
     decided = evaluate(inst, all_applied).total
     breaks = violations(inst, all_applied)

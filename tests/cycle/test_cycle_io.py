@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from opmodel import api
@@ -108,3 +109,20 @@ def test_trend_and_section_data(acme: object) -> None:
     moved = [c for c in t.cells() if c["change"]]
     assert moved and all(c["change"] < 0 for c in moved)  # gaps closed since 2026Q3
     assert trend(acme.model_copy(update={"assessment_history": ()})) is None
+
+
+def test_archive_assessments_keeps_the_trend(acme: object) -> None:
+    from opmodel.cycle import archive_assessments
+
+    e = archive_assessments(acme, "2027Q2")
+    rows = [r for r in e.assessment_history if r.cycle == "2027Q2"]
+    assert len(rows) == len(acme.assessments)
+    again = archive_assessments(e, "2027Q2")
+    assert again.assessment_history == e.assessment_history  # same cycle: replaced
+    # raise one cell now: the trend shows it against the archived cycle
+    a = next(x for x in e.assessments if x.assessed and x.current < x.target)
+    bumped = tuple(x.model_copy(update={"current": x.target}) if x is a else x
+                   for x in e.assessments)
+    t = trend(e.model_copy(update={"assessments": bumped}), layer="current")
+    assert t is not None and t.cycles[-2:] == ("2027Q2", "now")
+    assert (t.values[-1] >= t.values[-2] - 1e-9)[~np.isnan(t.values[-1])].all()

@@ -4,7 +4,7 @@ plan of record and the actuals, price the decisions' overrides, append a decisio
 quarter's actuals. No I/O: the CLI, the store and the web app call these."""
 
 from .pricing import DecisionRow, Pricing, price_decisions, recommendation
-from .record import decide, merge_actuals
+from .record import archive_assessments, decide, merge_actuals
 from .replan import Change, Replan, next_quarter, plan_of_record, replan, variance_rows
 from .roll import Rolled, Standing, roll
 from .trend import Trend, as_of_cycle, trend
@@ -17,6 +17,7 @@ __all__ = [
     "Rolled",
     "Standing",
     "Trend",
+    "archive_assessments",
     "as_of_cycle",
     "decide",
     "merge_actuals",

@@ -100,3 +100,22 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     if issues:
         raise ModelError(issues, source="the actuals")
     return new
+
+
+def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
+    """``e`` with its current assessments kept in the history as they stand in ``cycle``
+    (replacing history rows of that cycle) — call it before a new assessment round
+    overwrites assessments.csv, so the heat-map trend keeps the old values."""
+    from ..model import AssessmentRecord
+
+    try:
+        quarter_index(cycle)
+    except ValueError:
+        from ..errors import InputError
+
+        raise InputError(f"'{cycle}' is not a quarter like 2027Q3") from None
+    kept = [r for r in e.assessment_history if r.cycle != cycle]
+    new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
+           for a in e.assessments]
+    order = sorted([*kept, *new], key=lambda r: quarter_index(r.cycle))
+    return e.model_copy(update={"assessment_history": tuple(order)})

@@ -131,3 +131,28 @@ def test_plan_as_of_writes_the_cycle_into_plan_json(acme: Path, tmp_path: Path) 
     assert not sched["service-platform"]["funded"] and not sched["customer-360"]["funded"]
     assert sched["crm-salesforce"]["start"] == "2027Q3"  # in flight, kept
     assert (out / "variance.csv").exists()
+
+
+def test_decisions_json_on_a_small_model(tmp_path: Path) -> None:
+    from tests.optimize.tiny import ini, model
+
+    e = model([ini("a", uplift={"c1": 2}), ini("b", uplift={"c2": 1}, cost=300),
+               ini("c", uplift={"c3": 3}, duration=2)], quarters=4, budget=250.0)
+    folder = tmp_path / "m"
+    api.save(e, folder)
+    common = ("--by", "Ann", "--role", "portfolio", "--cycle", "2027Q1", "--date",
+              "2027-01-05")
+    r = run("decide", str(folder), "a", "approve", *common)
+    assert r.exit_code == 0, r.output
+    r = run("decide", str(folder), "c", "reject", *common, "--why", "<b>not now</b>",
+            "--review-by", "Pat", "--verdict", "non-conform")
+    assert r.exit_code == 0, r.output
+    r = run("decisions", str(folder), "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    rows = {x["initiative"]: x for x in data["decisions"]}
+    assert data["cycle"] == "2027Q1" and set(rows) == {"a", "c"}
+    assert rows["c"]["verdict"] == "non-conform" and rows["c"]["rationale"] == "<b>not now</b>"
+    e2 = api.load(folder)
+    assert e2.decisions[0].against is not None  # the plan it was decided against
+    assert e2.decisions[0].against.plan.startswith("plan-2027q1-")

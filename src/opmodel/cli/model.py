@@ -166,7 +166,7 @@ def demo(
     for r in summary_renderables(res.data):
         console.print(r)
     console.print(files_line(res))
-    console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)
     from .cycle import demo_replan
 
-    demo_replan(e)
+    demo_replan(e)  # the quarterly cycle: re-plan from where Acme stands
+    console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

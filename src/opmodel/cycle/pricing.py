@@ -67,9 +67,22 @@ class DecisionRow:
     role: str
     rationale: str | None
     verdict: str | None
+    moves: dict[str, list[str]] = field(default_factory=dict)
+    """Traceability: the capability cells (``capability × unit``) and the objectives the
+    initiative moves."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def traces(e: Enterprise, initiative: str) -> dict[str, list[str]]:
+    """Decision → initiative → the capability cells and objectives it moves."""
+    it = e.initiative(initiative)
+    bus = [b.id for b in e.business_units]
+    cells = [f"{eff.capability} × {b}" for eff in it.effects for b in (eff.business_units or bus)]
+    caps = {eff.capability for eff in it.effects}
+    objectives = [o.id for o in e.objectives if any(ln.capability in caps for ln in o.links)]
+    return {"cells": cells, "objectives": objectives}
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,8 @@ def price_decisions(e: Enterprise, cycle: str | None = None,
         decided_start = d.start or (r["start"] if d.action == "approve" else None)
         rows.append(DecisionRow(
             d.id, d.initiative, d.action, decided_start, r["funded"], r["start"], bool(o),
-            alone, d.by, d.role, d.rationale, d.review.verdict if d.review else None))
+            alone, d.by, d.role, d.rationale, d.review.verdict if d.review else None,
+            traces(e, d.initiative)))
     decided = evaluate(inst, all_applied).total
     breaks = violations(inst, all_applied)
     reopt = None

@@ -49,7 +49,8 @@ def recommended_for(rec: Replan, initiative: str) -> dict[str, Any]:
         stake = evaluate(inst, trial).total - plan.objective
     else:
         stake = 0.0
-    return {"funded": start is not None, "start": start, "value_at_stake": stake}
+    # to the cent: what a spreadsheet keeps of it (15 significant digits) round-trips
+    return {"funded": start is not None, "start": start, "value_at_stake": round(stake, 2)}
 
 
 @dataclass(frozen=True)

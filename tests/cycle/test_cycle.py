@@ -174,3 +174,18 @@ def test_since_section_escapes_user_text() -> None:
     assert next(d for d in data["decisions"] if d["initiative"] == "i1")["rationale"] == evil
     html = render_since(data)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>A</b>" not in html
+
+
+def test_supersedes_replaces_a_decision_and_is_checked() -> None:
+    e = base()
+    e, first = decide(e, "i3", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(2))
+    e, _ = decide(e, "i3", "force-start", by="A", role="p", cycle=q(0), date=DAY, start=q(1),
+                  rationale="typo in the start", supersedes=first.id)
+    st = lifecycle(e, q(0))["i3"]
+    assert st.status == "approved" and st.planned_start == q(1)
+    with pytest.raises(ModelError, match=r"E-SUPERSEDE|already superseded"):
+        decide(e, "i3", "reject", by="A", role="p", cycle=q(0), date=DAY, rationale="x",
+               supersedes=first.id)
+    with pytest.raises(ModelError, match=r"E-SUPERSEDE|a decision on"):
+        decide(e, "i4", "reject", by="A", role="p", cycle=q(0), date=DAY, rationale="x",
+               supersedes=first.id)

@@ -113,7 +113,7 @@ decision_actions = st.lists(st.tuples(st.integers(0, 4), st.sampled_from(
     max_size=6)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(decision_actions, st.integers(1, 3), st.lists(st.floats(0, 200), max_size=5))
 def test_replan_properties(actions: list, as_of_k: int, spends: list[float]) -> None:
     """A re-plan never plans work before --as-of, never drops in-flight work without a

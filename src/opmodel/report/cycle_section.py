@@ -78,9 +78,11 @@ def since_last_quarter(r: Replan, trend: Trend | None = None) -> dict[str, Any]:
 
 def render_since(data: dict[str, Any]) -> str:
     """The section's HTML (autoescaped: every name and rationale is text, never markup)."""
-    from .html import _env
+    import jinja2
 
-    return _env().get_template("sections/since.html.j2").render(s=data)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("opmodel.report", "templates"),
+                             autoescape=True)
+    return env.get_template("sections/since.html.j2").render(s=data)
 
 
 __all__ = ["render_since", "since_last_quarter"]

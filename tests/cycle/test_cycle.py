@@ -192,3 +192,30 @@ def test_supersedes_replaces_a_decision_and_is_checked() -> None:
     with pytest.raises(ModelError, match=r"E-SUPERSEDE|a decision on"):
         decide(e, "i4", "reject", by="A", role="p", cycle=q(0), date=DAY, rationale="x",
                supersedes=first.id)
+
+
+def test_actual_spend_counts_against_its_fiscal_year_and_delivered_uplift() -> None:
+    from opmodel.model import Budget
+
+    e = model([ini("a", cost=400, duration=4, uplift={"c1": 2}),
+               ini("b", cost=100, uplift={"c2": 3}), ini("c", cost=200, uplift={"c3": 1})],
+              quarters=8, budgets=[Budget(period="FY2027", amount=1000),
+                                   Budget(period="FY2028", amount=500)])
+    e, _ = decide(e, "a", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e, _ = decide(e, "b", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="a", spent=150, percent_complete=30),
+                          Actual(quarter=q(0), initiative="b", spent=120, percent_complete=100),
+                          Actual(quarter=q(1), initiative="a", spent=100, percent_complete=50)])
+    r = roll(e, q(2))
+    fy = {b.period: b.amount for b in r.enterprise.budgets if b.pool == "enterprise"}
+    rem = r.standings["a"].remaining
+    assert rem == pytest.approx(250 / 0.5 - 250)  # earned value: 500 at completion
+    # FY2027: 1000 less 370 spent (sunk) less the committed remainder of 'a' in 2027
+    assert fy["FY2027"] == pytest.approx(1000 - 370 - rem)
+    assert fy["FY2028"] == pytest.approx(500)
+    assert r.sunk == pytest.approx(370)
+    # 'b' is done: its uplift is delivered maturity, and it is out of the plan
+    cell = r.enterprise.assessment("c2", "bu")
+    assert cell is not None and cell.current == 3
+    assert r.enterprise.initiative("b").forbidden
+    assert r.standings["a"].overrun == pytest.approx(0.25)

@@ -219,3 +219,12 @@ def test_actual_spend_counts_against_its_fiscal_year_and_delivered_uplift() -> N
     assert cell is not None and cell.current == 3
     assert r.enterprise.initiative("b").forbidden
     assert r.standings["a"].overrun == pytest.approx(0.25)
+
+
+def test_approved_after_the_horizon_is_kept_not_stretched() -> None:
+    e = base()
+    e, _ = decide(e, "i1", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(7))
+    r = replan(e, q(1), OPTS, record=False)
+    assert r.rolled.enterprise.horizon.quarters == 6
+    assert r.starts()["i1"] == q(7) and r.plan.start_of("i1") is None
+    assert any("after this horizon" in n for n in r.rolled.notes)

@@ -69,6 +69,8 @@ class Replan:
                 out[iid] = st.start
             elif iid in self.rolled.fixed:
                 out[iid] = self.rolled.fixed[iid]
+            elif st.status == "approved":  # decided to start after this horizon
+                out[iid] = st.start
             else:
                 out[iid] = self.plan.start_of(iid)
         return out

@@ -218,6 +218,12 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
                 "cost_range": _scaled_range(it, rem), "earliest_start": as_of,
                 "latest_start": as_of, "deadline": None, "mandatory": True,
                 "forbidden": False, "depends_on": ()}))
+        elif st.status == "approved" and st.start is not None and \
+                quarter_index(st.start) - clock >= length:
+            notes.append(f"{it.id}: approved to start {st.start}, after this horizon; "
+                         "kept out of this plan")
+            new_inits.append(it.model_copy(update={**base, "forbidden": True,
+                                                   "mandatory": False}))
         elif st.status == "approved":
             assert st.start is not None
             start = st.start if quarter_index(st.start) >= clock else as_of

@@ -210,8 +210,8 @@ def test_actual_spend_counts_against_its_fiscal_year_and_delivered_uplift() -> N
     fy = {b.period: b.amount for b in r.enterprise.budgets if b.pool == "enterprise"}
     rem = r.standings["a"].remaining
     assert rem == pytest.approx(250 / 0.5 - 250)  # earned value: 500 at completion
-    # FY2027: 1000 less 370 spent (sunk) less the committed remainder of 'a' in 2027
-    assert fy["FY2027"] == pytest.approx(1000 - 370 - rem)
+    # FY2027: 1000 less the 370 spent before 2027Q3 (sunk); 'a' continues inside what is left
+    assert fy["FY2027"] == pytest.approx(1000 - 370)
     assert fy["FY2028"] == pytest.approx(500)
     assert r.sunk == pytest.approx(370)
     # 'b' is done: its uplift is delivered maturity, and it is out of the plan

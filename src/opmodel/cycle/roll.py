@@ -288,87 +288,85 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
     return Rolled(as_of, e, rolled, lc, standings, fixed, delivered, budget_notes, notes)
 
 
-COMMITTED = ".committed"
+def _committed_use(inits: list[Initiative], fixed: dict[str, str], h: Horizon
+                   ) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+    """Spend per (pool, quarter) and team demand per (team, quarter) of the fixed work."""
+    h0 = quarter_index(h.start)
+    spend: dict[tuple[str, int], float] = {}
+    teams: dict[tuple[str, int], float] = {}
+    for it in inits:
+        if it.id not in fixed:
+            continue
+        s = quarter_index(fixed[it.id]) - h0
+        for k, amt in enumerate(it.profile):
+            spend[(it.pool, s + k)] = spend.get((it.pool, s + k), 0.0) + float(amt)
+        for td in it.team_demand:
+            for t in range(s, s + it.duration):
+                teams[(td.team, t)] = teams.get((td.team, t), 0.0) + td.amount
+    return spend, teams
 
 
 def _commit(inits: list[Initiative], budgets: tuple[Budget, ...], fixed: dict[str, str],
             h: Horizon, fy0: int, notes: list[dict[str, Any]]
             ) -> tuple[list[Initiative], tuple[Budget, ...]]:
-    """Fixed work is committed: it draws on ``<pool>.committed`` (no budget line), and the
-    pool's budget lines keep what it leaves for new work. When fixed work fits its budget the
-    plans allowed are the same; when it overruns, the line is left at 0 (noted) instead of
-    making every re-plan infeasible."""
-    used: dict[tuple[str, int], float] = {}
+    """Fixed work is committed: a budget line its spend alone overruns is raised to hold it
+    (new work then gets nothing there), and a quarter it spends in without any line gets a
+    line of its size — noted, instead of making every re-plan infeasible. When fixed work
+    fits its budget nothing changes."""
+    used, _ = _committed_use(inits, fixed, h)
     h0 = quarter_index(h.start)
-    out = []
-    for it in inits:
-        if it.id not in fixed:
-            out.append(it)
-            continue
-        s = quarter_index(fixed[it.id]) - h0
-        for k, amt in enumerate(it.profile):
-            used[(it.pool, s + k)] = used.get((it.pool, s + k), 0.0) + float(amt)
-        out.append(it.model_copy(update={"pool": it.pool + COMMITTED}))
-    lines = []
-    for b in budgets:
+    lines = list(budgets)
+    covered: set[tuple[str, int]] = set()
+    for k, b in enumerate(lines):
         if b.is_fiscal_year:
             fy = int(b.period[2:])
-            c = sum(v for (p, t), v in used.items() if p == b.pool
-                    and fiscal_year_of(add_quarters(h.start, t), fy0) == fy)
+            ts = [t for t in range(h.quarters)
+                  if fiscal_year_of(add_quarters(h.start, t), fy0) == fy]
+            covered.update((b.pool, t) for t in ts)
+            c = sum(used.get((b.pool, t), 0.0) for t in ts)
         else:
-            c = used.get((b.pool, quarter_index(b.period) - h0), 0.0)
-        if c <= 0:
-            lines.append(b)
-            continue
-        left = b.amount - c
-        if left < 0:
+            t = quarter_index(b.period) - h0
+            covered.add((b.pool, t))
+            c = used.get((b.pool, t), 0.0)
+        if c > b.amount:
             notes.append({"period": b.period, "pool": b.pool, "amount": b.amount,
-                          "spent": c, "left": left,
-                          "note": "fixed work overruns this budget line; new work gets none"})
-        lines.append(b.model_copy(update={"amount": max(0.0, left)}))
-    for (pool, t), v in sorted(used.items()):  # the committed pool holds exactly its spend
-        if 0 <= t < h.quarters:
-            lines.append(Budget(period=add_quarters(h.start, t), pool=pool + COMMITTED,
-                                amount=v * (1 + 1e-9) + 1e-9))
-    return out, tuple(lines)
+                          "spent": c, "left": b.amount - c,
+                          "note": "committed work overruns this line: raised to hold it, "
+                                  "new work gets nothing here"})
+            lines[k] = b.model_copy(update={"amount": c})
+    for (pool, t), v in sorted(used.items()):
+        if 0 <= t < h.quarters and (pool, t) not in covered and v > 0:
+            q = add_quarters(h.start, t)
+            notes.append({"period": q, "pool": pool, "amount": 0.0, "spent": v, "left": -v,
+                          "note": "committed work spends here without a budget line: a line "
+                                  "of its size is assumed"})
+            lines.append(Budget(period=q, pool=pool, amount=v))
+    return inits, tuple(lines)
 
 
 def _commit_teams(inits: list[Initiative], policy: Any, fixed: dict[str, str], h: Horizon,
                   notes: list[str]) -> tuple[list[Initiative], Any]:
-    """Fixed work keeps its teams: its demand is taken off their capacity (what is left is
-    for new work; an overload leaves 0 and is noted)."""
+    """Fixed work keeps its teams: where its demand alone exceeds a team's capacity, the
+    capacity is raised to hold it (new work gets none there; noted)."""
     if not policy.teams:
         return inits, policy
-    h0 = quarter_index(h.start)
-    used: dict[tuple[str, int], float] = {}
-    out = []
-    for it in inits:
-        if it.id not in fixed or not it.team_demand:
-            out.append(it)
-            continue
-        s = quarter_index(fixed[it.id]) - h0
-        for td in it.team_demand:
-            for t in range(s, s + it.duration):
-                used[(td.team, t)] = used.get((td.team, t), 0.0) + td.amount
-        out.append(it.model_copy(update={"team_demand": ()}))
+    _, used = _committed_use(inits, fixed, h)
     if not used:
-        return out, policy
+        return inits, policy
     teams = []
     for tm in policy.teams:
         overrides = {o.quarter: o for o in tm.by_quarter}
         for t in range(h.quarters):
             u = used.get((tm.id, t), 0.0)
-            if u <= 0:
-                continue
             q = add_quarters(h.start, t)
             cap = tm.capacity_in(q)
             if u > cap:
                 notes.append(f"team {tm.id} in {q}: committed work needs {u:g}, capacity "
-                             f"{cap:g}; no capacity left for new work")
-            overrides[q] = CapacityOverride(quarter=q, capacity=max(0.0, cap - u))
+                             f"{cap:g}; raised to hold it, no capacity left for new work")
+                overrides[q] = CapacityOverride(quarter=q, capacity=u)
         teams.append(tm.model_copy(update={"by_quarter": tuple(
             overrides[q] for q in sorted(overrides, key=quarter_index))}))
-    return out, policy.model_copy(update={"teams": tuple(teams)})
+    return inits, policy.model_copy(update={"teams": tuple(teams)})
 
 
 def _scaled_range(it: Initiative, remaining: float) -> CostRange | None:

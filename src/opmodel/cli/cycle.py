@@ -204,6 +204,11 @@ def what_changed(r: Any) -> list[Any]:
             f"{_money(ch.value_record)} → {_money(ch.value_plan)} "
             f"({ch.value_change:+,.0f}); in: {escape(', '.join(ch.added) or '–')}; out: "
             + escape(", ".join(f"{x['id']} ({x['now']})" for x in ch.removed) or "–"))
+        if ch.record_breaks:
+            out.append("[yellow]the plan of record, continued as decided, would now break "
+                       f"{len(ch.record_breaks)} rule(s)[/]: "
+                       + escape("; ".join(ch.record_breaks[:3]))
+                       + (" …" if len(ch.record_breaks) > 3 else ""))
         if ch.moved:
             t = Table(title="Moved against the plan of record", title_justify="left")
             for col in ("initiative", "start (record)", "start (now)", "finish (record)",

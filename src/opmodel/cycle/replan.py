@@ -29,7 +29,9 @@ class Change:
     moved: list[dict[str, Any]]
     """Start or finish later or earlier than the plan of record said."""
     value_record: float
-    """The plan of record continued as decided, priced on the rolled model."""
+    """The plan of record continued as decided — the work in it that is still to do (not
+    done, cancelled or rejected since), where it said, or from the as-of quarter when that
+    passed — priced on the rolled model."""
     value_plan: float
     record_breaks: list[str]
     spend: list[dict[str, Any]]
@@ -168,7 +170,8 @@ def _change(rolled: Rolled, plan: Plan, record_cycle: str | None,
         in_record = r_start is not None
         funded_now = plan.start[i] >= 0
         st = now[iid]
-        if in_record:
+        if in_record and st.status not in ("done", "cancelled", "rejected"):
+            # the plan of record continued: what is still to do, where it said (or now)
             assert r_start is not None
             rec_start[i] = max(0, quarter_index(r_start) - clock)
             if rec_start[i] + inst.duration[i] > inst.T:

@@ -156,3 +156,15 @@ def test_decisions_json_on_a_small_model(tmp_path: Path) -> None:
     e2 = api.load(folder)
     assert e2.decisions[0].against is not None  # the plan it was decided against
     assert e2.decisions[0].against.plan.startswith("plan-2027q1-")
+
+
+def test_archive_keeps_the_round(acme: Path) -> None:
+    before = (acme / "assessment_history.csv").read_text()
+    r = run("archive", str(acme), "--cycle", "2027Q2")
+    assert r.exit_code == 0, r.output
+    after = (acme / "assessment_history.csv").read_text()
+    assert after.startswith(before.split("cycle,")[0])  # the comment lines stay
+    e = api.load(acme)
+    assert sum(1 for x in e.assessment_history if x.cycle == "2027Q2") == len(e.assessments)
+    bad = run("archive", str(acme), "--cycle", "2027Q5")
+    assert bad.exit_code == 1 and "2027Q5" in bad.output

@@ -252,3 +252,19 @@ def demo_replan(e: Any) -> None:
                   f"`opmodel plan PATH --as-of {as_of}` for the full plan")
     for x in what_changed(r):
         console.print(x)
+
+
+@app.command()
+@handle_errors
+def archive(
+    path: Path = PathArg,
+    cycle: str = typer.Option(..., "--cycle", help="The cycle (quarter) the current "
+                              "assessments stand for, e.g. 2027Q2."),
+) -> None:
+    """Keep the current assessments in assessment_history.csv as they stand in a cycle,
+    before a new assessment round replaces them (the heat-map trend)."""
+    from ..io.cycle_files import archive_in_folder
+
+    n = archive_in_folder(path, cycle)
+    console.print(f"[green]✓[/] kept {n} assessment(s) as they stand in {escape(cycle)} in "
+                  f"{escape(str(path))}/assessment_history.csv")

@@ -289,3 +289,17 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
         raise ModelError(placed, source=str(file)) from None
     write_changed(root, before, new, ("actuals.csv",))
     return rows
+
+
+def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:
+    """Keep the current assessments of the model folder at ``path`` in its
+    assessment_history.csv as they stand in ``cycle`` (atomic; before a new assessment
+    round overwrites assessments.csv). Returns the number of rows archived."""
+    from ..cycle import archive_assessments
+
+    root = _folder(path)
+    before = snapshot(root)
+    e = read_folder(root).enterprise
+    new = archive_assessments(e, cycle)
+    write_changed(root, before, new, ("assessment_history.csv",))
+    return sum(1 for r in new.assessment_history if r.cycle == cycle)

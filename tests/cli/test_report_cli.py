@@ -43,6 +43,7 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path_factory: pytest.TempPathFact
         assert step in out, step
     # the quarterly cycle: the re-plan from where Acme stands (docs/cycle.md)
     assert "re-plan as of 2027Q3" in out and "Plan versus actual" in out
+    assert "plan of record of 2027Q2" in out and "+30%" in out
     html = (demo.report / "report.html").read_text()
     assert 'id="since"' in html and "Since last quarter" in html
     # it ends with the path of report.html

@@ -236,8 +236,36 @@ def what_changed(r: Any) -> list[Any]:
     return out
 
 
-def demo_replan(e: Any) -> None:
-    """The end of ``opmodel demo``: the re-plan as of the quarter after the last cycle."""
+def since_renderables(s: dict[str, Any]) -> list[Any]:
+    """The report's "Since last quarter" data (report/cycle_section.py) for the terminal."""
+    unit = f"{s['currency']} {s['unit']}"
+    ch = s["change"]
+    out: list[Any] = [
+        f"re-planned value {_money(s['value'])} {unit}; "
+        + ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items()))
+        + f"; sunk {_money(s['sunk'])} (never counted again)"]
+    if ch["record_cycle"]:
+        out.append(f"against the plan of record of {ch['record_cycle']}: value "
+                   f"{_money(ch['value_record'])} → {_money(ch['value_plan'])}; in: "
+                   + escape(", ".join(x["id"] for x in ch["added"]) or "–") + "; out: "
+                   + escape(", ".join(f"{x['id']} ({x['now']})" for x in ch["removed"])
+                            or "–"))
+    t = Table(title="Plan versus actual", title_justify="left")
+    for col in ("initiative", "status", "spent", "estimate at completion", "overrun", "slip"):
+        t.add_column(col, justify="left" if col in ("initiative", "status") else "right")
+    for v in s["variance"]:
+        t.add_row(escape(v["id"]), v["status"], _money(v["spent"]),
+                  _money(v["estimate_at_completion"]),
+                  "–" if v["overrun"] is None else f"{v['overrun']:+.0%}",
+                  f"{v['slip']:+d} q" if v["slip"] else "")
+    t.caption = unit
+    out.append(t)
+    return out
+
+
+def demo_replan(e: Any, since: dict[str, Any] | None = None) -> None:
+    """The end of ``opmodel demo``: the re-plan as of the quarter after the last cycle
+    (``since``: the report already computed it)."""
     from ..cycle import next_quarter, replan
     from ..optimize import SolveOptions
 
@@ -245,6 +273,12 @@ def demo_replan(e: Any) -> None:
     if as_of is None:
         return
     console.rule(f"The quarterly cycle: re-plan as of {as_of}")
+    if since is not None:
+        for x in since_renderables(since):
+            console.print(x)
+        console.print(f"`opmodel plan PATH --as-of {as_of}` for the full plan; the report's "
+                      "section Since last quarter")
+        return
     with console.status(f"re-planning as of {as_of}…"):
         r = replan(e, as_of, SolveOptions(time_limit=20.0))
     console.print(f"re-planned value {_money(r.plan.objective)} {e.currency} {e.unit}, "

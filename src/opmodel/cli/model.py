@@ -168,5 +168,5 @@ def demo(
     console.print(files_line(res))
     from .cycle import demo_replan
 
-    demo_replan(e)  # the quarterly cycle: re-plan from where Acme stands
+    demo_replan(e, getattr(res.data, "since", None))  # the cycle: re-plan from where Acme is
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

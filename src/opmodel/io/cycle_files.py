@@ -2,9 +2,11 @@
 against, ``decide`` and ``actuals`` as atomic appends (one write path: the library change in
 :mod:`opmodel.cycle`, then :func:`write_changed`).
 
-A write re-reads nothing: it checks that the folder's model files are byte for byte what was
-read (otherwise it refuses: someone else changed the model meanwhile) and replaces each
-changed file in one step (temporary file, fsync, rename).
+Writes go through :mod:`opmodel.io.atomic`: under the folder's lock, refused when the folder
+changed since it was read (:class:`~opmodel.io.atomic.FolderChangedError`), each changed file
+replaced in one step (temporary file, fsync, rename) — a kill leaves the model old or new.
+``decide`` solves the cycle's recommendation before taking the lock (it may take a minute)
+and then checks that nothing changed since it read the model.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
 from pathlib import Path
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from ..errors import InputError, Issue, ModelError
 from ..model import Actual, Decision, Enterprise
+from .atomic import Fingerprint, check_unchanged, fingerprint, folder_lock, pause, write_file
 from .folder import YAML_FILES, folder_files, read_folder
 from .issues import pydantic_issues
 from .tables import ACTUALS, TABLES, cells_to_record
@@ -47,7 +49,7 @@ def plan_id(as_of: str, digest: str) -> str:
     return f"plan-{as_of.lower()}-{digest[:12]}"
 
 
-# -- the folder snapshot ---------------------------------------------------------------
+# -- the folder as read ----------------------------------------------------------------
 def _model_names() -> set[str]:
     return {s.name for s in YAML_FILES} | {t.file for t in TABLES}
 
@@ -61,20 +63,6 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
         except FileNotFoundError:
             out[name] = None
     return out
-
-
-def write_file(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` in one step (temporary file beside it, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _yaml_load(text: str) -> Any:
@@ -127,18 +115,13 @@ def _kept_comments(old: str | None, canonical: str) -> str:
     return "".join(head) + canonical
 
 
-def write_changed(root: Path, before: dict[str, bytes | None], e: Enterprise,
-                  names: Sequence[str] = CYCLE_FILES) -> list[str]:
-    """Write the files ``names`` of ``e`` that differ from the folder; refuse when any model
-    file of the folder changed since ``before`` was taken. decisions.yaml is extended at its
-    end (the record above stays byte for byte); CSV files keep their leading comments.
-    Returns the names written."""
-    if snapshot(root) != before:
-        raise InputError(f"{root} changed while this command was working on it; nothing was "
-                         "written", hint="another program wrote the model; run the command "
-                         "again")
+def changed_texts(before: dict[str, bytes | None], e: Enterprise,
+                  names: Sequence[str] = CYCLE_FILES) -> dict[str, str]:
+    """The new text of each file of ``names`` that ``e`` changes against ``before`` (the
+    bytes as read): decisions.yaml is extended at its end (the record above stays byte for
+    byte); CSV files keep their leading comment lines."""
     files = dict(folder_files(e))
-    written = []
+    out = {}
     for name in names:
         text = files.get(name)
         if text is None:
@@ -150,9 +133,20 @@ def write_changed(root: Path, before: dict[str, bytes | None], e: Enterprise,
         elif name.endswith(".csv"):
             text = _kept_comments(old, text)
         if raw != text.encode("utf-8"):
-            write_file(root / name, text)
-            written.append(name)
-    return written
+            out[name] = text
+    return out
+
+
+def write_changed(root: Path, read_at: Fingerprint, texts: dict[str, str],
+                  what: str) -> list[str]:
+    """Write ``texts`` into ``root`` under its lock, refusing when the folder changed since
+    ``read_at`` was taken. Returns the names written."""
+    with folder_lock(root, what) as lock:
+        pause(what)
+        check_unchanged(lock.folder, read_at)
+        for name, text in texts.items():
+            write_file(lock.folder / name, text)
+    return list(texts)
 
 
 def _folder(path: str | os.PathLike[str]) -> Path:
@@ -178,6 +172,7 @@ def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str,
     from ..model.lifecycle import quarter_of_date
 
     root = _folder(path)
+    read_at = fingerprint(root, deep=False)  # the model as read; checked again before writing
     before = snapshot(root)
     e = read_folder(root).enterprise
     day = date or dt.date.today()
@@ -190,7 +185,8 @@ def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str,
     except ModelError as exc:
         where = f"decision on {initiative}"
         raise ModelError([i.at(where) for i in exc.issues], source=str(root)) from None
-    write_changed(root, before, new, ("decisions.yaml",))
+    write_changed(root, read_at, changed_texts(before, new, ("decisions.yaml",)),
+                  "opmodel decide")
     return d
 
 
@@ -272,6 +268,7 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
     from ..cycle import merge_actuals
 
     root = _folder(path)
+    read_at = fingerprint(root, deep=False)
     before = snapshot(root)
     e = read_folder(root).enterprise
     rows, lines = read_actuals_file(file)
@@ -287,7 +284,8 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
             else:
                 placed.append(i.at(str(root)))
         raise ModelError(placed, source=str(file)) from None
-    write_changed(root, before, new, ("actuals.csv",))
+    write_changed(root, read_at, changed_texts(before, new, ("actuals.csv",)),
+                  "opmodel actuals")
     return rows
 
 
@@ -298,8 +296,10 @@ def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:
     from ..cycle import archive_assessments
 
     root = _folder(path)
+    read_at = fingerprint(root, deep=False)
     before = snapshot(root)
     e = read_folder(root).enterprise
     new = archive_assessments(e, cycle)
-    write_changed(root, before, new, ("assessment_history.csv",))
+    write_changed(root, read_at, changed_texts(before, new, ("assessment_history.csv",)),
+                  "opmodel archive")
     return sum(1 for r in new.assessment_history if r.cycle == cycle)

@@ -13,11 +13,10 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from ..errors import InputError
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import Table, console, err_console, handle_errors
 
 PathArg = typer.Argument(..., help="Model folder.")
 
@@ -148,9 +147,9 @@ def decisions(
     for r in p.rows:
         recd = f"start {r.recommended_start}" if r.recommended_funded else "not funded"
         dec = r.action + (f" {r.decided_start}" if r.decided_start else "")
-        t.add_row(escape(r.id), escape(r.initiative), recd, dec, "yes" if r.override else "",
-                  _money(r.value_change), escape(f"{r.by} ({r.role})"),
-                  escape(r.verdict or ""), escape(r.rationale or ""))
+        t.add_row(r.id, r.initiative, recd, dec, "yes" if r.override else "",
+                  _money(r.value_change), f"{r.by} ({r.role})",
+                  r.verdict or "", r.rationale or "")
     console.print(t)
     unit = f"{e.currency} {e.unit}"
     console.print(f"recommended plan {_money(p.recommended_value)} {unit}; decided as is "
@@ -215,7 +214,7 @@ def what_changed(r: Any) -> list[Any]:
                         "finish (now)"):
                 t.add_column(col)
             for m in ch.moved:
-                t.add_row(escape(m["id"]), m["start_record"] or "–", m["start_now"] or "–",
+                t.add_row(m["id"], m["start_record"] or "–", m["start_now"] or "–",
                           m["finish_record"] or "–", m["finish_now"] or "–")
             out.append(t)
     if r.variance:
@@ -224,7 +223,7 @@ def what_changed(r: Any) -> list[Any]:
                     "estimate at completion", "overrun", "slip"):
             t.add_column(col, justify="left" if col in ("initiative", "status") else "right")
         for v in r.variance:
-            t.add_row(escape(v["id"]), v["status"], _money(v["planned_to_date"]),
+            t.add_row(v["id"], v["status"], _money(v["planned_to_date"]),
                       _money(v["spent"]) + ("*" if v["assumed"] else ""),
                       f"{v['variance']:+,.0f}", _money(v["estimate_at_completion"]),
                       "–" if v["overrun"] is None else f"{v['overrun']:+.0%}",
@@ -254,7 +253,7 @@ def since_renderables(s: dict[str, Any]) -> list[Any]:
     for col in ("initiative", "status", "spent", "estimate at completion", "overrun", "slip"):
         t.add_column(col, justify="left" if col in ("initiative", "status") else "right")
     for v in s["variance"]:
-        t.add_row(escape(v["id"]), v["status"], _money(v["spent"]),
+        t.add_row(v["id"], v["status"], _money(v["spent"]),
                   _money(v["estimate_at_completion"]),
                   "–" if v["overrun"] is None else f"{v['overrun']:+.0%}",
                   f"{v['slip']:+d} q" if v["slip"] else "")

@@ -68,6 +68,7 @@ YAML_FILES: tuple[YamlFile, ...] = (
 OTHER_FILES: dict[str, str] = {
     "scenarios.yaml": "named what-ifs (opmodel plan --scenario)",
     "usage.csv": "application usage",
+    "history/": "earlier plans and exports kept beside the model",
 }
 _IGNORED_PREFIXES = (".", "readme", "license", "licence")
 #: problems listed per file; beyond that they are counted (a file of junk is one problem)

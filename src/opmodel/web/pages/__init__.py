@@ -55,7 +55,7 @@ def session_secret(source: Any) -> str:
 
 def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = False) -> None:
     """Add the web app to ``app`` (made by :func:`opmodel.web.create_app`)."""
-    from . import read, write
+    from . import plan, read, write
 
     ctx = app.state.ctx
     key = secret or session_secret(ctx.source)
@@ -67,3 +67,4 @@ def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = F
     install_handlers(app)
     read.register(app)
     write.register(app)
+    plan.register(app)

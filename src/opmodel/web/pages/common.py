@@ -17,6 +17,19 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)
 
+
+
+def number(v: Any) -> Any:
+    """4.0 → 4, 2.5 → 2.5, None → ''; anything else as it is."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and not isinstance(v, bool):
+        return f"{v:g}"
+    return v
+
+
+env.filters["n"] = number
+
 #: the pages a role sees in the navigation
 NAV = (("overview", "/ui/", "Overview"), ("heatmap", "/ui/heatmap", "Heat map"),
        ("initiatives", "/ui/initiatives", "Initiatives"), ("plan", "/ui/plan", "Planning"),

@@ -6,6 +6,7 @@ lock and per-version plan cache); a decision is :func:`opmodel.actions.decide`."
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -152,7 +153,8 @@ def register(app: FastAPI) -> None:
         return render(request, "decisions.html", page="decisions", snap=snap, e=e,
                       cycle=cyc, cycles=sorted(set(cycles) | {nq}), pricing=pricing,
                       decided=decided, error=error, actions_=ACTIONS[:4],
-                      verdicts=VERDICTS, date=_meeting_date(cyc), names={i.id: i.name for i in e.initiatives},
+                      verdicts=VERDICTS, date=_meeting_date(cyc),
+                      names={i.id: i.name for i in e.initiatives},
                       messages=[])
 
     @app.post("/ui/decisions", response_class=HTMLResponse, include_in_schema=False)
@@ -171,10 +173,8 @@ def register(app: FastAPI) -> None:
         elif form.get("action") == "defer":
             from ...model.quarter import add_quarters
 
-            try:
+            with contextlib.suppress(Exception):  # a bad cycle: the action names it
                 fields["until"] = add_quarters(cyc, 1)  # back on the table next quarter
-            except Exception:
-                pass
         if form.get("verdict"):
             fields["review"] = {"reviewer": str(form.get("reviewer") or me.name),
                                 "verdict": str(form["verdict"])}

@@ -170,7 +170,7 @@ def register(app: FastAPI) -> None:
         return render(request, "initiative.html", page="initiatives", snap=snap, item=None,
                       values={"owner": (me.units or ("",))[0], "kind": "grow",
                               "duration": 2, "pool": "enterprise"},
-                      version=0, messages=[], e=snap.enterprise)
+                      entity_version=0, messages=[], e=snap.enterprise)
 
     @app.get("/ui/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
     def initiative_edit(request: Request, iid: str, me: Principal = Who,
@@ -183,7 +183,7 @@ def register(app: FastAPI) -> None:
                    if request.app.state.ctx.source.writable else 0)
         values = {k: getattr(item, k, None) for k in INIT_FIELDS}
         return render(request, "initiative.html", page="initiatives", snap=snap, item=item,
-                      values=values, version=version, messages=[], e=e)
+                      values=values, entity_version=version, messages=[], e=e)
 
     @app.post("/ui/initiatives", response_class=HTMLResponse, include_in_schema=False)
     @app.post("/ui/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
@@ -223,7 +223,7 @@ def register(app: FastAPI) -> None:
         e = snap.enterprise
         item = next((i for i in e.initiatives if i.id == iid), None) if iid else None
         return render(request, "initiative.html", status=status, page="initiatives",
-                      snap=snap, item=item, values=values, version=version,
+                      snap=snap, item=item, values=values, entity_version=version,
                       messages=messages, e=e)
 
     # -- admin -----------------------------------------------------------------------------

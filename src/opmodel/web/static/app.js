@@ -19,6 +19,11 @@
         .catch(function (err) { el.textContent = "The chart could not be drawn: " + err; });
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { charts(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    charts(document);
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+      el.addEventListener("change", function () { el.form.submit(); });
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (ev) { charts(ev.target); });
 })();

@@ -207,6 +207,8 @@ def test_bu_lead_edits_an_assessment_and_the_heat_map_changes(users: Any) -> Non
     u.go("/ui/heatmap")
     assert u.page.get_by_test_id("heatmap").is_visible()
     u.shot("heatmap")
+    u.page.screenshot(path=str(u.shots / "heatmap-docs.png"),  # docs/web-heatmap.png
+                      clip={"x": 0, "y": 0, "width": 1060, "height": 520})
     u.page.locator('td[data-cell^="' + stage + '/storage"] a').click()
     u.page.locator(f'td[data-cell="{cap}/storage"] button').click()
     u.page.get_by_test_id("provenance").wait_for()

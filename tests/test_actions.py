@@ -468,3 +468,21 @@ def test_budget_lines_a_pool_needs_cannot_go(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.apply(acme_url, ADMIN, "set_budget", drop, ["budgets"])
     assert any(pool in i.message for i in exc.value.errors)
+
+
+def test_apply_keeps_the_stores_order(acme_url: str) -> None:
+    """A transform that adds an entity in the middle: the model in memory after the write
+    has the order the store will load (in place, new ones at the end)."""
+    e = api.load(acme_url)
+    first = e.budgets[0]
+    extra = first.model_copy(update={"pool": "brand-new-pool", "amount": 1.0})
+
+    def insert(m: Any) -> Any:
+        return m.model_copy(update={"budgets": (m.budgets[0], extra, *m.budgets[1:])})
+
+    actions.apply(acme_url, ADMIN, "set_budget", insert, ["budgets"])
+    st = open_store(acme_url)
+    kept = st.read().enterprise
+    st._cache.clear()
+    assert kept == st.read().enterprise
+    assert kept.budgets[-1].pool == "brand-new-pool"

@@ -296,6 +296,9 @@ def test_merge_survey_writes_each_change_in_one_revision(acme_url: str, tmp_path
     assert len({w.revision for w in written}) == 1
     e = api.load(acme_url)
     assert all(e.assessment(c, "storage").current == 0 for c in changed)
+    st = open_store(acme_url)
+    st._cache.clear()
+    assert st.read().enterprise == e  # the model kept after the merge is the one stored
 
 
 def test_first_admin_only_on_a_store_without_users(acme_url: str) -> None:

@@ -296,6 +296,9 @@ def test_merge_survey_writes_each_change_in_one_revision(acme_url: str, tmp_path
     assert len({w.revision for w in written}) == 1
     e = api.load(acme_url)
     assert all(e.assessment(c, "storage").current == 0 for c in changed)
+    st = open_store(acme_url)
+    st._cache.clear()
+    assert st.read().enterprise == e  # the model kept after the merge is the one stored
 
 
 def test_first_admin_only_on_a_store_without_users(acme_url: str) -> None:
@@ -468,3 +471,21 @@ def test_budget_lines_a_pool_needs_cannot_go(acme_url: str) -> None:
     with pytest.raises(ModelError) as exc:
         actions.apply(acme_url, ADMIN, "set_budget", drop, ["budgets"])
     assert any(pool in i.message for i in exc.value.errors)
+
+
+def test_apply_keeps_the_stores_order(acme_url: str) -> None:
+    """A transform that adds an entity in the middle: the model in memory after the write
+    has the order the store will load (in place, new ones at the end)."""
+    e = api.load(acme_url)
+    first = e.budgets[0]
+    extra = first.model_copy(update={"pool": "brand-new-pool", "amount": 1.0})
+
+    def insert(m: Any) -> Any:
+        return m.model_copy(update={"budgets": (m.budgets[0], extra, *m.budgets[1:])})
+
+    actions.apply(acme_url, ADMIN, "set_budget", insert, ["budgets"])
+    st = open_store(acme_url)
+    kept = st.read().enterprise
+    st._cache.clear()
+    assert kept == st.read().enterprise
+    assert kept.budgets[-1].pool == "brand-new-pool"

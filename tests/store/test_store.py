@@ -145,6 +145,22 @@ def test_a_second_process_catches_up_without_a_full_load(acme_store: str) -> Non
     assert caught is not None and caught.revision == open_store(acme_store).revision()
     other._cache.clear()
     assert caught.enterprise == other.snapshot().enterprise
+    # an entity removed and made anew moves to the end: the catch-up defers to a full load
+    stage = e.stages[0].id
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", {
+        "id": "again", "name": "One", "stage": stage})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "later", {
+        "id": "later", "name": "Two", "stage": stage})
+    assert [c.id for c in other.snapshot().enterprise.capabilities][-2:] == ["again", "later"]
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", None)
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", {
+        "id": "again", "name": "One again", "stage": stage})
+    with other.reading() as conn:
+        assert other._caught_up(conn, other.revision(conn)) is None
+    now = other.snapshot().enterprise
+    assert [c.id for c in now.capabilities][-2:] == ["later", "again"]
+    open_store(acme_store)._cache.clear()
+    assert now == open_store(acme_store).read().enterprise
     other.dispose()
 
 

@@ -128,3 +128,9 @@ def test_a_password_in_the_url_is_never_shown(tmp_path: Any) -> None:
 
     shown = _display(StoreSource("postgresql://ann:s3cret@db.example:5432/acme"))
     assert "s3cret" not in shown and "ann" in shown
+
+
+def test_the_index_names_only_real_routes(folder_app: Any, folder_client: Any) -> None:
+    paths = {getattr(r, "path", None) for r in folder_app.routes}
+    listed = folder_client.get("/").json()["resources"]
+    assert listed and all(p in paths for p in listed), set(listed) - paths

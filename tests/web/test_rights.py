@@ -95,6 +95,9 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
 
 
 OPEN = {("GET", "/health")}
+#: actions whose samples are valid writes: allowed callers must succeed, not only pass
+MUST_SUCCEED = {"set_assessment", "propose_initiative", "update_initiative", "set_budget",
+                "set_policy", "add_token", "add_user"}
 
 
 def _state(store: Any) -> tuple[int, Any]:
@@ -131,6 +134,8 @@ def test_every_route_every_role(clients: Any, store_url: str) -> None:
                 else:
                     assert r.status_code not in (401, 403), (method, path, name, r.text)
                     assert r.status_code < 500, (method, path, name, r.text)
+                    if action in MUST_SUCCEED:  # a valid write, allowed: it goes through
+                        assert r.status_code in (200, 201), (method, path, name, r.text)
                     allowed_calls += 1
             # nobody signed in: 401, nothing changed
             before = _state(store)

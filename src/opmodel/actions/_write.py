@@ -373,5 +373,11 @@ def apply(store: Store | str, actor: User, action: str,
                 if cur is not None:
                     tx.delete(kind, key, cur)
                     out.append(Written(kind, key, None, tx.revision, None))
+            # the store keeps entities in place and adds new ones at the end: the model it
+            # will load has that order, so the one kept in memory must have it too
+            stored = [k for k in old if k in new] + [k for k in new if k not in old]
+            if stored != list(new):
+                by_key = dict(zip(new, getattr(new_e, kind), strict=True))
+                new_e = new_e.model_copy(update={kind: tuple(by_key[k] for k in stored)})
         tx.after = new_e
     return out

@@ -200,8 +200,9 @@ def merge_survey(store: Store | str, actor: User, survey: str | os.PathLike[str]
         if plan.conflicts and not force:
             raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
         changed = {c.capability for c in plan.changes}
-        for cap in changed:
-            a = plan.touched[cap]
+        for cap, a in plan.touched.items():  # in model order: new ones added in that order
+            if cap not in changed:
+                continue
             key = f"{cap}/{plan.business_unit}"
             v = tx.put("assessments", key, R.dump(a))
             out.append(Written("assessments", key, v, tx.revision, R.dump(a)))

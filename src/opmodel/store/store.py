@@ -306,7 +306,7 @@ class Store:
             snap = self._cache[max(older)]
         base = snap.revision
         q = (select(entities.c.kind, entities.c.key, entities.c.data, entities.c.rev_from,
-                    entities.c.rev_to)
+                    entities.c.rev_to, entities.c.version)
              .where(or_(and_(entities.c.rev_from > base, entities.c.rev_from <= rev),
                         and_(entities.c.rev_to > base, entities.c.rev_to <= rev)),
                     entities.c.kind != R.FILES)
@@ -315,10 +315,13 @@ class Store:
         if len(found) > limit:
             return None
         final: dict[tuple[str, str], str | None] = {}
+        created: set[tuple[str, str]] = set()
         for r in found:
             valid = r.rev_from <= rev and (r.rev_to is None or r.rev_to > rev)
             if valid:
                 final[(r.kind, r.key)] = r.data
+                if r.version == 1:
+                    created.add((r.kind, r.key))
             else:
                 final.setdefault((r.kind, r.key), None)
         if any(kind not in R.list_kinds() for kind, _ in final):
@@ -335,6 +338,8 @@ class Store:
                     if k != kind:
                         continue
                     pos = index.get(key)
+                    if pos is not None and (k, key) in created:
+                        return None  # removed and made anew: it moved to the end; reload
                     if data is None:
                         if pos is not None:
                             gone.add(pos)

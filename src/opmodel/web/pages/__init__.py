@@ -54,17 +54,21 @@ def session_secret(source: Any) -> str:
 
 
 def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = False) -> None:
-    """Add the web app to ``app`` (made by :func:`opmodel.web.create_app`)."""
+    """Add the web app to ``app`` (made by :func:`opmodel.web.create_app`): an application
+    of its own mounted at ``/ui`` (so the REST API's routes, error shape and OpenAPI stay
+    as they are) sharing the API's context, and the static files at ``/static``."""
     from . import plan, read, write
+    from .common import install_handlers
 
     ctx = app.state.ctx
     key = secret or session_secret(ctx.source)
-    app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="opmodel_session",
-                       same_site="strict", https_only=secure_cookies, max_age=12 * 3600)
+    ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    ui.state.ctx = ctx
+    ui.add_middleware(SessionMiddleware, secret_key=key, session_cookie="opmodel_session",
+                      same_site="strict", https_only=secure_cookies, max_age=12 * 3600)
+    install_handlers(ui)
+    read.register(ui)
+    write.register(ui)
+    plan.register(ui)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from .common import install_handlers
-
-    install_handlers(app)
-    read.register(app)
-    write.register(app)
-    plan.register(app)
+    app.mount("/ui", ui, name="ui")

@@ -123,6 +123,13 @@ def install_handlers(app: FastAPI) -> None:
             return Response(status_code=401, headers={"HX-Redirect": "/ui/login"})
         return RedirectResponse(f"/ui/login?next={quote(exc.next_url, safe='/')}", 303)
 
+    from ..errors import ApiError
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return render(request, "error.html", status=exc.status, status_code=exc.status,
+                      message=exc.message)
+
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> Response:
         return render(request, "error.html", status=exc.status, status_code=exc.status,

@@ -69,7 +69,7 @@ def plan_view(plan: Any, e: Any, base: Any | None) -> dict[str, Any]:
 
 
 def register(app: FastAPI) -> None:
-    @app.get("/ui/plan", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def workspace(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         e = snap.enterprise
         pools = sorted({b.pool for b in e.budgets})
@@ -79,7 +79,7 @@ def register(app: FastAPI) -> None:
                       jobs=[j for j in request.app.state.ctx.jobs.all()
                             if j.owner == me.name][:5])
 
-    @app.post("/ui/plan", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     async def start(request: Request, me: Principal = Who, snap: Snapshot = Snap
                     ) -> Response:
         form = await check_csrf(request)
@@ -117,7 +117,7 @@ def register(app: FastAPI) -> None:
                                                 snap.version, me.name, run, _error_of)
         return render(request, "plan_status.html", job=job, limit=req.time_limit)
 
-    @app.get("/ui/plan/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/plan/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
     def status(request: Request, job_id: str, me: Principal = Who) -> Response:
         job = request.app.state.ctx.jobs.get(job_id)
         if job is None:
@@ -127,7 +127,7 @@ def register(app: FastAPI) -> None:
                       view=job.value if job.status == "done" else None)
 
     # -- the decision meeting -----------------------------------------------------------------
-    @app.get("/ui/decisions", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)
     def decisions(request: Request, cycle: str = Query(""), me: Principal = Who,
                   snap: Snapshot = Snap) -> Response:
         from ...cycle.replan import next_quarter
@@ -157,7 +157,7 @@ def register(app: FastAPI) -> None:
                       names={i.id: i.name for i in e.initiatives},
                       messages=[])
 
-    @app.post("/ui/decisions", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/decisions", response_class=HTMLResponse, include_in_schema=False)
     async def decide(request: Request, me: Principal = Who, snap: Snapshot = Snap
                      ) -> Response:
         form = await check_csrf(request)

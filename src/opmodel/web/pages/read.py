@@ -109,14 +109,13 @@ def last_change(request: Request) -> Any:
 
 
 def register(app: FastAPI) -> None:
-    @app.get("/ui", include_in_schema=False)
-    @app.get("/ui/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         data = cached(request, snap, "overview", (), lambda: overview_data(snap))
         return render(request, "overview.html", page="overview", snap=snap,
                       name=snap.enterprise.name, last=last_change(request), **data)
 
-    @app.get("/ui/heatmap", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/heatmap", response_class=HTMLResponse, include_in_schema=False)
     def heatmap(request: Request, layer: str = Query("priority"), me: Principal = Who,
                 snap: Snapshot = Snap) -> Response:
         _layer(layer)
@@ -125,7 +124,7 @@ def register(app: FastAPI) -> None:
         return render(request, "heatmap.html", page="heatmap", snap=snap, grid=g,
                       layer=layer, layers=LAYERS, stage=None)
 
-    @app.get("/ui/heatmap/{stage}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/heatmap/{stage}", response_class=HTMLResponse, include_in_schema=False)
     def heatmap_stage(request: Request, stage: str, layer: str = Query("priority"),
                       me: Principal = Who, snap: Snapshot = Snap) -> Response:
         _layer(layer)
@@ -138,7 +137,7 @@ def register(app: FastAPI) -> None:
         return render(request, "heatmap.html", page="heatmap", snap=snap, grid=g,
                       layer=layer, layers=LAYERS, stage=(stage, name))
 
-    @app.get("/ui/cell/{column}/{unit}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/cell/{column}/{unit}", response_class=HTMLResponse, include_in_schema=False)
     def cell(request: Request, column: str, unit: str, layer: str = Query("priority"),
              by: str = Query("capability"), me: Principal = Who,
              snap: Snapshot = Snap) -> Response:
@@ -159,7 +158,7 @@ def register(app: FastAPI) -> None:
                       pretty=lambda v: json.dumps(v, indent=1, default=str,
                                                   ensure_ascii=False))
 
-    @app.get("/ui/capabilities/{cap}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/capabilities/{cap}", response_class=HTMLResponse, include_in_schema=False)
     def capability(request: Request, cap: str, me: Principal = Who,
                    snap: Snapshot = Snap) -> Response:
         from ...analysis import homogeneity
@@ -183,7 +182,7 @@ def register(app: FastAPI) -> None:
                       rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
                       history=hist)
 
-    @app.get("/ui/initiatives", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/initiatives", response_class=HTMLResponse, include_in_schema=False)
     def initiatives(request: Request, owner: str = Query(""), kind: str = Query(""),
                     q: str = Query(""), me: Principal = Who,
                     snap: Snapshot = Snap) -> Response:
@@ -197,7 +196,7 @@ def register(app: FastAPI) -> None:
                       f={"owner": owner, "kind": kind, "q": q}, money=e.unit,
                       currency=e.currency)
 
-    @app.get("/ui/history", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/history", response_class=HTMLResponse, include_in_schema=False)
     def history(request: Request, entity: str = Query(""), who: str = Query(""),
                 action: str = Query(""), me: Principal = Who,
                 snap: Snapshot = Snap) -> Response:

@@ -84,11 +84,11 @@ def _messages(exc: OpmodelError) -> list[str]:
 
 def register(app: FastAPI) -> None:
     # -- signing in and out ---------------------------------------------------------------
-    @app.get("/ui/login", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_form(request: Request, next: str = Query("/ui/")) -> Response:
         return render(request, "login.html", next=_safe_next(next), error=None)
 
-    @app.post("/ui/login", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
     async def login(request: Request) -> Response:
         form = await check_csrf(request)
         src = request.app.state.ctx.source
@@ -107,19 +107,19 @@ def register(app: FastAPI) -> None:
         request.session["user"] = user.name
         return RedirectResponse(nxt, 303)
 
-    @app.post("/ui/logout", include_in_schema=False)
+    @app.post("/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
         await check_csrf(request)
         request.session.clear()
         return RedirectResponse("/ui/login", 303)
 
     # -- assessments ------------------------------------------------------------------------
-    @app.get("/ui/assess/{unit}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/assess/{unit}", response_class=HTMLResponse, include_in_schema=False)
     def assess_form(request: Request, unit: str, me: Principal = Who,
                     snap: Snapshot = Snap) -> Response:
         return _assess_page(request, me, snap, unit)
 
-    @app.post("/ui/assess/{unit}/{cap}", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/assess/{unit}/{cap}", response_class=HTMLResponse, include_in_schema=False)
     async def assess_save(request: Request, unit: str, cap: str, me: Principal = Who,
                           snap: Snapshot = Snap) -> Response:
         form = await check_csrf(request)
@@ -163,7 +163,7 @@ def register(app: FastAPI) -> None:
                       unit=bu, rows=rows, saved=request.query_params.get("saved"), **extra)
 
     # -- initiatives -------------------------------------------------------------------------
-    @app.get("/ui/initiatives/new", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/initiatives/new", response_class=HTMLResponse, include_in_schema=False)
     def initiative_new(request: Request, me: Principal = Who, snap: Snapshot = Snap
                        ) -> Response:
         _user(me)
@@ -172,7 +172,7 @@ def register(app: FastAPI) -> None:
                               "duration": 2, "pool": "enterprise"},
                       entity_version=0, messages=[], e=snap.enterprise)
 
-    @app.get("/ui/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
     def initiative_edit(request: Request, iid: str, me: Principal = Who,
                         snap: Snapshot = Snap) -> Response:
         e = snap.enterprise
@@ -185,8 +185,8 @@ def register(app: FastAPI) -> None:
         return render(request, "initiative.html", page="initiatives", snap=snap, item=item,
                       values=values, entity_version=version, messages=[], e=e)
 
-    @app.post("/ui/initiatives", response_class=HTMLResponse, include_in_schema=False)
-    @app.post("/ui/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/initiatives", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
     async def initiative_save(request: Request, iid: str | None = None, me: Principal = Who,
                               snap: Snapshot = Snap) -> Response:
         form = await check_csrf(request)
@@ -227,7 +227,7 @@ def register(app: FastAPI) -> None:
                       messages=messages, e=e)
 
     # -- admin -----------------------------------------------------------------------------
-    @app.get("/ui/admin", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     def admin(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         from ...store.users import ROLES, list_users
 
@@ -238,7 +238,7 @@ def register(app: FastAPI) -> None:
                       users=list_users(src.store), roles=ROLES, units=snap.enterprise.
                       business_units, message=request.query_params.get("made"))
 
-    @app.post("/ui/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/admin/users", response_class=HTMLResponse, include_in_schema=False)
     async def admin_add(request: Request, me: Principal = Who) -> Response:
         form = await check_csrf(request)
         units = form.get("units") or []

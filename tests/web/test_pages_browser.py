@@ -275,6 +275,8 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     u.page.get_by_role("button", name="Solve").click()
     u.page.get_by_test_id("plan-result").wait_for(timeout=60_000)
     assert "initiatives funded" in u.page.get_by_test_id("plan-result").inner_text()
+    u.page.get_by_test_id("plan-diff").wait_for(timeout=60_000)
+    u.page.wait_for_selector('[data-testid="chart-baselines"] svg', timeout=30_000)
     u.shot("plan")
     u.go("/ui/decisions?cycle=2027Q3")
     for iid, action in (("partner-portal", "approve"), ("cpq-storage", "defer"),
@@ -287,6 +289,8 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
         u.page.get_by_test_id("recorded").wait_for()
     assert u.page.get_by_test_id("running-value").is_visible()
     assert u.page.get_by_test_id("decided").locator("tbody tr").count() == 3
+    u.page.wait_for_selector('[data-testid="chart-gantt"] svg', timeout=60_000)
+    u.page.wait_for_selector('[data-testid="chart-spend"] svg', timeout=30_000)
     u.shot("decisions")
     u.go("/ui/history?action=decide")
     text = u.page.get_by_test_id("history").inner_text()

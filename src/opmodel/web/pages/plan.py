@@ -7,7 +7,6 @@ lock and per-version plan cache); a decision is :func:`opmodel.actions.decide`."
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,7 +20,7 @@ from ..plans import PlanRequest, WhatIf, _error_of, _scenario_model, solve
 from ..resources import snapshot
 from ..source import Snapshot
 from .common import PageError, check_csrf, page_user, render
-from .read import cached
+from .read import cached, chart_specs
 from .write import _act, _messages, _user
 
 Who = Depends(page_user)
@@ -43,9 +42,9 @@ def _list(form: dict[str, Any], key: str) -> list[str]:
     return [v] if isinstance(v, str) else [str(x) for x in v]
 
 
-def plan_view(plan: Any, e: Any, base: Any | None) -> dict[str, Any]:
-    """What the result panel shows: value, baselines, the funded list, why in or out, the
-    difference against the plan of the model as it is."""
+def plan_view(plan: Any, e: Any, base: Any | None = None) -> dict[str, Any]:
+    """What the result panel shows: value, baselines, the funded list, why in or out (and,
+    given ``base``, the difference against the plan of the model as it is)."""
     from ...optimize.explain import explain_all
 
     names = {i.id: i.name for i in e.initiatives}
@@ -58,6 +57,10 @@ def plan_view(plan: Any, e: Any, base: Any | None) -> dict[str, Any]:
                      "why": x.text if x is not None else ""})
     rows.sort(key=lambda r: (not r["in"], r["start"] or "", r["name"]))
     d = plan.to_dict()
+    from ...report.report_charts import baselines_chart
+
+    charts = chart_specs(baselines=lambda: baselines_chart(
+        plan, money=f"{e.currency} {e.unit}", title="The what-if against the baselines"))
     diff = None
     if base is not None:
         a, b = set(base.selected), set(plan.selected)
@@ -65,7 +68,12 @@ def plan_view(plan: Any, e: Any, base: Any | None) -> dict[str, Any]:
                 "base_value": base.objective}
     return {"objective": plan.objective, "status": d.get("status"), "gap": plan.gap,
             "baselines": d.get("baselines") or {}, "rows": rows, "diff": diff,
-            "n": len(plan.selected)}
+            "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
+
+
+def diff_view(view: dict[str, Any], base: Any) -> dict[str, Any]:
+    a, b = set(base.selected), set(view["selected"])
+    return {"added": sorted(b - a), "removed": sorted(a - b), "base_value": base.objective}
 
 
 def register(app: FastAPI) -> None:
@@ -110,8 +118,7 @@ def register(app: FastAPI) -> None:
                                 "bound": p.bound, "gap": p.gap}
 
             plan = solve(request, snap, req, progress)
-            base = solve(request, snap, PlanRequest(time_limit=req.time_limit, draws=0))
-            return b"", plan_view(plan, e, base)
+            return b"", plan_view(plan, e)  # the comparison follows (diff below)
 
         job = request.app.state.ctx.jobs.submit("plan", req.model_dump(mode="json"),
                                                 snap.version, me.name, run, _error_of)
@@ -125,6 +132,21 @@ def register(app: FastAPI) -> None:
         limit = float(job.params.get("time_limit") or 10)
         return render(request, "plan_status.html", job=job, limit=limit,
                       view=job.value if job.status == "done" else None)
+
+    @app.get("/plan/jobs/{job_id}/diff", response_class=HTMLResponse,
+             include_in_schema=False)
+    def job_diff(request: Request, job_id: str, me: Principal = Who) -> Response:
+        """The finished what-if against the plan of the model as it is (solved once per
+        model version, then cached), loaded after the result is shown."""
+        job = request.app.state.ctx.jobs.get(job_id)
+        if job is None or job.status != "done":
+            raise PageError(404, "no finished plan with that id")
+        snap = request.app.state.ctx.models.current()
+        if snap.version != job.model_version:
+            return render(request, "plan_diff.html", diff=None, stale=True)
+        base = solve(request, snap, PlanRequest(time_limit=float(job.params.get(
+            "time_limit") or 10), draws=0))
+        return render(request, "plan_diff.html", diff=diff_view(job.value, base), stale=False)
 
     # -- the decision meeting -----------------------------------------------------------------
     @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)
@@ -156,6 +178,36 @@ def register(app: FastAPI) -> None:
                       verdicts=VERDICTS, date=_meeting_date(cyc),
                       names={i.id: i.name for i in e.initiatives},
                       messages=[])
+
+    @app.get("/decisions/roadmap", response_class=HTMLResponse, include_in_schema=False)
+    def roadmap(request: Request, cycle: str = Query(...), me: Principal = Who,
+                snap: Snapshot = Snap) -> Response:
+        """The roadmap of record after the meeting of ``cycle``: the best plan keeping every
+        decision taken up to it (as ``opmodel plan --as-of``), as the report draws it."""
+        from ...cycle.replan import replan
+        from ...model.quarter import quarter_index
+        from ...report.plan_charts import gantt_chart, spend_chart
+
+        e = snap.enterprise
+        try:
+            c = quarter_index(cycle)
+        except Exception:
+            raise PageError(400, f"cycle: '{cycle}' is not a quarter (2027Q3)") from None
+
+        def compute() -> Any:
+            upto = e.model_copy(update={"decisions": tuple(
+                d for d in e.decisions if quarter_index(d.cycle) <= c)})
+            with SOLVER_LOCK:
+                plan = replan(upto, cycle).plan
+            return chart_specs(
+                gantt=lambda: gantt_chart(plan, title=f"The roadmap of record after {cycle}"),
+                spend=lambda: spend_chart(plan, title="Spend against budget"))
+
+        try:
+            charts = cached(request, snap, "roadmap", (cycle,), compute)
+        except OpmodelError as exc:
+            return render(request, "charts_fragment.html", charts={}, error=exc.message)
+        return render(request, "charts_fragment.html", charts=charts, error=None)
 
     @app.post("/decisions", response_class=HTMLResponse, include_in_schema=False)
     async def decide(request: Request, me: Principal = Who, snap: Snapshot = Snap
@@ -202,5 +254,3 @@ def _meeting_date(cycle: str) -> str:
     return max(today, first).isoformat()
 
 
-def spec_json(spec: dict[str, Any]) -> str:
-    return json.dumps(spec).replace("</", "<\\/")

@@ -94,10 +94,26 @@ def overview_data(snap: Snapshot) -> dict[str, Any]:
         charts = {"top-gaps": _spec(C.gaps_chart(ranked_gaps(e, 15, scores=s),
                                                 title="The 15 hottest gaps"))}
     return {"findings": [f.headline, f.heatmap, f.consolidation, f.applications],
-            "charts": {k: json.dumps(v) for k, v in charts.items()},
+            "charts": {k: spec_json(v) for k, v in charts.items()},
             "counts": {"business units": len(e.business_units),
                        "capabilities": len(e.capabilities), "assessments": len(e.assessments),
                        "initiatives": len(e.initiatives)}}
+
+
+def spec_json(spec: Any) -> str:
+    """A chart spec as JSON that cannot end the <script> element it is inlined in (user
+    text such as names and notes is data)."""
+    return json.dumps(spec).replace("</", "<\\/").replace("<!--", "<\\u0021--")
+
+
+def chart_specs(**charts: Any) -> dict[str, str]:
+    """The report's chart builders' specs (``name=lambda: chart``) as inlinable JSON."""
+    import altair as alt
+
+    from ...report.exports import _spec
+
+    with alt.utils.schemapi.debug_mode(False):
+        return {k: spec_json(_spec(make())) for k, make in charts.items()}
 
 
 def last_change(request: Request) -> Any:

@@ -25,5 +25,5 @@
       el.addEventListener("change", function () { el.form.submit(); });
     });
   });
-  document.addEventListener("htmx:afterSwap", function (ev) { charts(ev.target); });
+  document.addEventListener("htmx:afterSettle", function () { charts(document); });
 })();

@@ -197,3 +197,24 @@ def test_vendored_files_with_licences_and_no_other_origin() -> None:
     for t in TEMPLATES.glob("*.html"):
         for ref in re.findall(r'(?:src|href|action|hx-get|hx-post)="([^"]*)"', t.read_text()):
             assert not re.match(r"(?i)^(https?:)?//", ref), (t.name, ref)
+
+
+def test_an_initiative_form_shows_located_messages(app: Any, url: str) -> None:
+    st = open_store(url)
+    it = st.read().enterprise.initiatives[1]
+    v = st.versions("initiatives")[it.id]
+    before = st.revision()
+    c = login(app, "pat")
+    form = {"csrf": csrf(c, "/ui/initiatives"), "version": str(v), "name": it.name,
+            "owner": it.owner, "kind": it.kind, "pool": it.pool, "duration": "0",
+            "cost": "-5"}
+    r = c.post(f"/ui/initiatives/{it.id}", data=form)
+    assert r.status_code == 422, r.text[:500]
+    assert f"initiatives[{it.id}].duration" in r.text
+    assert 'value="-5"' in r.text  # what was typed is kept
+    assert open_store(url).revision() == before
+    r = c.post(f"/ui/initiatives/{it.id}", data={**form, "duration": str(it.duration),
+                                                 "cost": "" if it.cost is None else
+                                                 str(it.cost), "why": "renamed"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text[:800]

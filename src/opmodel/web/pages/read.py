@@ -49,13 +49,23 @@ def _range(layer: str) -> tuple[float, float]:
     return (0.0, 1.0) if layer == "priority" else (0.0, 5.0)
 
 
-def grid(hm: Any) -> dict[str, Any]:
-    """A heat map as rows of cells for the template."""
+MAX_COLUMNS = 40
+"""A capability × unit page shows at most this many columns unless asked for all: the
+hottest ones, chosen as the report's chart chooses them (``top_columns``)."""
+
+
+def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
+    """A heat map as rows of cells for the template (at most ``limit`` columns)."""
+    from ...report.charts import top_columns
+
     lo, hi = _range(hm.layer)
+    keep = top_columns(hm, limit)
+    cols = list(range(len(hm.columns))) if keep is None else keep
     rows = []
     for r, (rid, rname) in enumerate(zip(hm.rows, hm.row_names, strict=True)):
         cells = []
-        for k, cid in enumerate(hm.columns):
+        for k in cols:
+            cid = hm.columns[k]
             v = hm.values[r, k]
             val = None if math.isnan(float(v)) else float(v)
             bg, fg = colour(hm.layer, val, lo, hi)
@@ -63,8 +73,8 @@ def grid(hm: Any) -> dict[str, Any]:
                           "text": "–" if val is None else (f"{val:.2f}" if hm.layer ==
                                                             "priority" else f"{val:.1f}")})
         rows.append({"id": rid, "name": rname, "cells": cells})
-    return {"columns": list(zip(hm.columns, hm.column_names, strict=True)), "rows": rows,
-            "layer": hm.layer}
+    return {"columns": [(hm.columns[k], hm.column_names[k]) for k in cols], "rows": rows,
+            "layer": hm.layer, "total": len(hm.columns), "shown": len(cols)}
 
 
 def _layer(layer: str) -> str:
@@ -142,13 +152,15 @@ def register(app: FastAPI) -> None:
 
     @app.get("/heatmap/{stage}", response_class=HTMLResponse, include_in_schema=False)
     def heatmap_stage(request: Request, stage: str, layer: str = Query("priority"),
-                      me: Principal = Who, snap: Snapshot = Snap) -> Response:
+                      columns: str = Query("top"), me: Principal = Who,
+                      snap: Snapshot = Snap) -> Response:
         _layer(layer)
         e = snap.enterprise
         if stage not in e.ids("stage"):
             raise PageError(404, f"no stage '{stage}'")
-        g = cached(request, snap, "cap-grid", (layer, stage), lambda: grid(
-            heatmap_fn(e, "capability", layer, "max", stage=stage)))
+        limit = None if columns == "all" else MAX_COLUMNS
+        g = cached(request, snap, "cap-grid", (layer, stage, limit), lambda: grid(
+            heatmap_fn(e, "capability", layer, "max", stage=stage), limit))
         name = next(s.name for s in e.stages if s.id == stage)
         return render(request, "heatmap.html", page="heatmap", snap=snap, grid=g,
                       layer=layer, layers=LAYERS, stage=(stage, name))

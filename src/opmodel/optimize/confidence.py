@@ -181,10 +181,13 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     r_fail = np.zeros(len(budget))
     fail_value = base.objective  # value of the plan at r_fail (an upper bound beyond it)
     r_cur, plan_cur, use_cur = r_fail, base, use0
+    r_inf: np.ndarray | None = None  # the smallest reserve tried that left no plan
     solves = 0
     while solves < max_solves:
         if best is None:
             r_next = _raise(use_cur, budget_use(inst, plan_cur.start), budget, r_cur, year, aim)
+            if r_inf is not None:  # a reserve that left no plan: stay below it
+                r_next = np.minimum(r_next, (r_cur + r_inf) / 2)
             if np.allclose(r_next, r_cur, rtol=0, atol=1e-6 * max(1.0, budget.max())):
                 note = "the reserves stopped growing before the target was reached"
                 break
@@ -203,15 +206,16 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
         inst_r = with_reserve(inst, r_next)
         try:
             plan_k = optimize(inst_r, opts, progress=progress, with_baselines=False)
-        except InfeasibleError as exc:
+        except InfeasibleError:
             solves += 1
             history.append({"solve": solves, "reserve": _total(inst, r_next, year),
                             "value": None, "within_budget": None, "infeasible": True})
-            if best is None:
-                note = ("holding the reserve the target needs leaves no plan for the required "
-                        "work: " + exc.message.split("\n", 1)[0])
-                break
-            r_fail = r_next
+            if best is None:  # too much reserve for the required (mandatory) work
+                r_inf = r_next
+                note = ("the reserve the target needs leaves no plan for the required "
+                        "(mandatory) work")
+            else:
+                r_fail = r_next
             continue
         solves += 1
         p, _, use = within_budget(inst_r, plan_k.start, draws, seed)
@@ -252,8 +256,8 @@ def _raise(use: np.ndarray, planned: np.ndarray, budget: np.ndarray, reserve: np
     its spend on the estimates. The excess over planned spend ``X`` is the same whatever the
     budget; a line holds in a draw when ``X ≤ slack`` (budget − planned). At the lowest
     common quantile level ``q`` at which every line holds jointly with probability ≥ ``aim``
-    (a line holds up to ``max(slack, Q_q(X))``), each line short of ``Q_q(X)`` gets its
-    reserve raised by the shortfall.
+    (a line holds up to ``max(slack, Q_q(X))``), each line whose slack is short of
+    ``Q_q(X)`` gets that as its reserve, so the next plan must leave it unspent.
     """
     out = reserve.copy()
     idx = np.nonzero(year)[0]
@@ -278,8 +282,9 @@ def _raise(use: np.ndarray, planned: np.ndarray, budget: np.ndarray, reserve: np
         else:
             lo = mid + 1
     need = ordered[lo]
-    short = np.maximum(0.0, need - slack)
-    out[idx] = np.minimum(budget[idx], reserve[idx] + short)
+    short = need > slack  # the plan must leave ``need`` unspent on these lines
+    out[idx] = np.where(short, np.minimum(budget[idx], np.maximum(reserve[idx], need)),
+                        reserve[idx])
     return out
 
 

@@ -153,10 +153,12 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
     if plan.confidence is not None:
         out.append(confidence_table(plan))
     if risk is not None:
+        p = risk.within_budget
+        how = (f"± {risk.within_budget_se:.1%}, {risk.draws:,} draws" if 0 < p < 1 else
+               f"{'no' if p == 0 else 'every'} draw of {risk.draws:,}")
         out.append(
-            f"[bold]Within budget[/]: {risk.within_budget:.1%} probability that every "
-            f"fiscal-year budget line holds at once (± {risk.within_budget_se:.1%}, "
-            f"{risk.draws:,} draws)"
+            f"[bold]Within budget[/]: {p:.1%} probability that every fiscal-year budget line "
+            f"holds at once ({how})"
             + ("" if plan.confidence is not None else "; plan with --confidence 0.8 to hold "
                "a management reserve"))
         out.append(

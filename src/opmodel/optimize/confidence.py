@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import ConfidenceError, InfeasibleError, InputError
 from .instance import END_QUARTERS, Instance
-from .risk import within_budget
+from .risk import overruns, within_budget
 from .solve import Progress, SolveOptions
 from .value import budget_use
 
@@ -148,7 +148,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     carries a :class:`Confidence` (``plan.confidence``): the reserve per line, the
     probability reached, and the value given up against the plan without a reserve. Each
     solve gets ``options.time_limit``. ``on_solve(k, reserve)`` is called before the k-th
-    solve with a reserve (for a progress line).
+    solve with a reserve (for a progress line). ``every_row`` insures every budget row, the
+    year-to-date rows under carry-over included, instead of the fiscal-year lines.
     """
     from .optimizer import optimize
 
@@ -311,8 +312,8 @@ def _result(base: Plan, chosen: Plan, reserve: np.ndarray, p: float, c: float, c
             history: list[dict[str, Any]]) -> Plan:
     inst = chosen.instance
     _, per_row, use = within_budget(inst, chosen.start, draws, seed)
-    within_all = float((use <= np.array([b.budget for b in inst.budget_rows]) * (1 + 1e-9)
-                        + 1e-9).all(axis=1).mean()) if len(per_row) else 1.0
+    budgets = np.array([b.budget for b in inst.budget_rows])
+    within_all = float((~overruns(use, budgets).any(axis=1)).mean()) if len(per_row) else 1.0
     used = budget_use(inst, chosen.start)
     outer = _outer(inst, year)
     held = np.array([b.budget for b in inst.budget_rows]) - used

@@ -57,8 +57,9 @@ class Plan:
     # -- summaries -----------------------------------------------------------------------
     @property
     def reserve(self) -> float:
-        """Money held back as a management reserve (0 without a confidence)."""
-        return self.confidence.reserve if self.confidence is not None else 0.0
+        """Money the plan was required to hold back as a management reserve (0 without a
+        confidence, or when the plan met it without one)."""
+        return self.confidence.required if self.confidence is not None else 0.0
 
     @property
     def status_text(self) -> str:

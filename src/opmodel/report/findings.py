@@ -359,9 +359,10 @@ def findings(d: ReportData) -> Findings:
     kpis.append(Kpi("Budget used", pct(use), f"{m(spend)} of {m(budget_total)}",
                     "good" if use is not None and use >= 0.85 else "warn"))
     if d.risk is not None:
-        kpis.append(Kpi("Overrun probability", pct(d.risk.overrun_any),
-                        f"P80 spend {m(d.risk.total_p80)}",
-                        "bad" if d.risk.overrun_any >= 0.5 else "warn"))
+        kpis.append(Kpi("Within budget", pct(d.risk.within_budget),
+                        f"every fiscal-year line at once; P80 spend {m(d.risk.total_p80)}",
+                        "bad" if d.risk.within_budget < 0.5 else
+                        "warn" if d.risk.within_budget < 0.7 else "good"))
     kpis.append(Kpi("Consolidation savings", m(h.total_savings), "a year, run cost",
                     "neutral"))
     return Findings(headline, hot, value, budget, mix, consolidation, apps, roadmap, heat,

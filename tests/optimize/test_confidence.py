@@ -73,6 +73,9 @@ def test_a_confidence_drops_b_and_prices_it() -> None:
     # the budget lines themselves are unchanged; the plan was held to them less the reserve
     assert p.budget_rows()[0]["budget"] == 150
     assert "less the reserve" in p.status_text
+    # the baselines are held to the same reserve: neither can fund both any more
+    for b in p.baselines.values():
+        assert b.value is not None and b.value <= p.objective + 1e-9
 
 
 def test_a_higher_confidence_keeps_only_what_is_certain() -> None:

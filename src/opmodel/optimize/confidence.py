@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfidenceError, InfeasibleError, InputError
+from .baselines import baselines
+from .formulation import build_milp
 from .instance import END_QUARTERS, Instance
 from .risk import overruns, within_budget
 from .solve import Progress, SolveOptions
@@ -330,7 +332,10 @@ def _result(base: Plan, chosen: Plan, reserve: np.ndarray, p: float, c: float, c
         value=chosen.objective, value_without=value_without,
         status_without=base.status_text, achieved_without=p0, within_all=within_all,
         solves=solves, note=note, history=history)
-    return dataclasses.replace(chosen, baselines=base.baselines, confidence=conf)
+    # the status quo held to the same rules: the budget lines less the same reserve
+    status_quo = base.baselines if chosen is base or not base.baselines else \
+        baselines(build_milp(inst))
+    return dataclasses.replace(chosen, baselines=status_quo, confidence=conf)
 
 
 def require_certified(plan: Plan) -> Plan:

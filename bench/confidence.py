@@ -68,6 +68,10 @@ def main() -> None:
               f"{'certified' if cf.certified else 'NOT certified'}; reserve {cf.reserve:,.0f} "
               f"({cf.reserve / cf.budget:.1%} of the lines); value given up "
               f"{cf.value_given_up:,.0f} ({share:.1%})")
+        for h in cf.history[1:]:
+            what = ("no plan" if h.get("infeasible") else
+                    f"value {h['value']:,.0f}, P {h['within_budget']:.1%}, {h['seconds']:.1f} s")
+            print(f"    solve {h['solve']}: reserve {h['reserve']:,.0f} → {what}")
 
 
 if __name__ == "__main__":

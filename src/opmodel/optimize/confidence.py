@@ -192,6 +192,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     fail_p = p0
     r_cur, plan_cur, use_cur = r_fail, base, use0
     r_inf: np.ndarray | None = None  # the smallest reserve tried that left no plan
+    why = ""
     solves = 0
     while solves < max_solves:
         if best is None:
@@ -226,8 +227,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
                             "value": None, "within_budget": None, "infeasible": True})
             if best is None:  # too much reserve for the required (mandatory) work
                 r_inf = r_next
-                note = ("the reserve the target needs leaves no plan for the required "
-                        "(mandatory) work")
+                why = ("the reserve the target needs leaves no plan for the required "
+                       "(mandatory) work")
             else:
                 r_fail = r_next
             continue
@@ -248,6 +249,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
                 r_cur, plan_cur, use_cur = r_next, plan_k, use
     certified = best is not None
     chosen, r_chosen, p_chosen = best if best is not None else closest
+    if not certified and r_inf is not None:
+        note = why
     if not certified and not note:
         note = (f"not certified after {solves} solve(s) with a reserve; the best plan found "
                 f"holds with {p_chosen:.1%}")

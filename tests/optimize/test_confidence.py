@@ -133,6 +133,11 @@ def test_which_rows_are_fiscal_year_lines() -> None:
     for carry, lines in expect.items():
         inst = build_instance(model(its, quarters=8, budget=100, carry=carry))
         assert [b.year_line for b in inst.budget_rows] == lines, carry
+    # fiscal years from July: 2027Q1–Q2 close FY2027, 2027Q3–2028Q2 FY2028, the rest FY2029
+    july = build_instance(model(its, quarters=8, budget=100, carry="fiscal-year",
+                                fiscal_year_start=3))
+    assert [b.year_line for b in july.budget_rows] == [False, True, False, False, False, True,
+                                                       False, True]
     e = model(its, quarters=8, carry="fiscal-year",
               budgets=[Budget(period="FY2027", amount=400)]
               + [Budget(period=q(k), amount=100) for k in range(4, 8)])

@@ -100,6 +100,8 @@ class Confidence:
     """Solves with a reserve (the plan without one not counted)."""
     note: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    plan_without: Plan | None = field(default=None, repr=False, compare=False)
+    """The plan without a reserve (the reference for the value given up)."""
 
     @property
     def value_given_up(self) -> float:
@@ -345,7 +347,7 @@ def _result(base: Plan, chosen: Plan, reserve: np.ndarray, p: float, c: float, c
         budget=float(sum(b.budget for b, o in zip(inst.budget_rows, outer, strict=True) if o)),
         value=chosen.objective, value_without=value_without,
         status_without=base.status_text, achieved_without=p0, within_all=within_all,
-        solves=solves, note=note, history=history)
+        solves=solves, note=note, history=history, plan_without=base)
     # the status quo held to the same rules: the budget lines less the same reserve
     status_quo = base.baselines if chosen is base or not base.baselines else \
         baselines(build_milp(inst))

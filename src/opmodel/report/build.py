@@ -302,8 +302,9 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     timings["explain"] = time.perf_counter() - t0
 
     front = _frontier(e, opts, step, timings)
-    if front is not None:
-        front = with_plan(front, plan, e)
+    if front is not None:  # the frontier holds no reserve: today's point is the plain plan
+        front = with_plan(front, plan if plan.confidence is None else
+                          plan.confidence.plan_without or plan, e)
     return dataclasses.replace(data, explanations=expl, frontier=front)
 
 

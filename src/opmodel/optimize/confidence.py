@@ -23,11 +23,12 @@ reserve the plan's excess over planned spend at a common quantile level ``q``, `
 lowest at which the simulated lines hold jointly with the target probability (lines with
 enough slack count as holding). Once a plan is certified, the reserve is shrunk between the
 last reserve that failed and the one that held (interpolating the probabilities reached,
-kept between 10 % and 90 % of the way), keeping the most valuable certified plan; it stops
-when the plan holds within 2 points (or two standard errors) of the target, or when less
-reserve could add at most 0.2 % of value. At most ``max_solves`` solves after the plan
-without a reserve; if none is certified the result says so (``certified`` False) with the
-best probability reached — never a claim it cannot back.
+kept between 10 % and 90 % of the way; halfway when the last solve repeated a plan),
+keeping the most valuable certified plan; it stops when the plan holds within 2 points (or
+two standard errors) of the target, or when less reserve could add at most 0.2 % of value.
+At most ``max_solves`` solves after the plan without a reserve; if none is certified the
+result says so (``certified`` False) with the best probability reached — never a claim it
+cannot back.
 
 The value given up is the value of the best plan found without a reserve less the value of
 the plan returned; that plan is optimal (when HiGHS proved it) for the budget lines less its
@@ -192,6 +193,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     r_fail = np.zeros(len(budget))
     fail_value = base.objective  # value of the plan at r_fail (an upper bound beyond it)
     fail_p = p0
+    fail_start = base.start
+    repeat = False
     r_cur, plan_cur, use_cur = r_fail, base, use0
     r_inf: np.ndarray | None = None  # the smallest reserve tried that left no plan
     why = ""
@@ -215,7 +218,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
                     or ok_p - c <= max(CLOSE, 2 * se):
                 break
             # regula falsi on the probability (kept off the ends so that it cannot stall)
-            lam = (aim - fail_p) / (ok_p - fail_p) if ok_p > fail_p else 0.5
+            lam = (aim - fail_p) / (ok_p - fail_p) if ok_p > fail_p and not repeat else 0.5
             lam = min(0.9, max(0.1, lam))
             r_next = r_fail + lam * (r_ok - r_fail)
         if on_solve is not None:
@@ -237,14 +240,18 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
         solves += 1
         p, _, use = within_budget(inst_r, plan_k.start, draws, seed)
         history.append(_step(solves, _total(inst, r_next, year), plan_k, p))
+        # the same plan again on the same side teaches little: bisect next time
         if p >= c:
+            repeat = best is not None and np.array_equal(plan_k.start, best[0].start)
             if best is None or plan_k.objective >= best[0].objective - 1e-9:
                 best = (plan_k, r_next, p)
             else:  # less reserve yet less value (a time-limited solve): keep the better
-                r_fail, fail_value, fail_p = r_next, plan_k.objective, p
+                r_fail, fail_value, fail_p, fail_start = r_next, plan_k.objective, p, \
+                    plan_k.start
                 continue
         else:
-            r_fail, fail_value, fail_p = r_next, plan_k.objective, p
+            repeat = np.array_equal(plan_k.start, fail_start)
+            r_fail, fail_value, fail_p, fail_start = r_next, plan_k.objective, p, plan_k.start
             if p > closest[2]:
                 closest = (plan_k, r_next, p)
             if best is None:

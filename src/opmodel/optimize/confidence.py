@@ -24,8 +24,10 @@ lowest at which the simulated lines hold jointly with the target probability (li
 enough slack count as holding). Once a plan is certified, the reserve is shrunk between the
 last reserve that failed and the one that held (interpolating the probabilities reached,
 kept between 10 % and 90 % of the way; halfway when the last solve repeated a plan),
-keeping the most valuable certified plan; it stops when the plan holds within 2 points (or
-two standard errors) of the target, or when less reserve could add at most 0.2 % of value.
+keeping the most valuable certified plan; it stops when less reserve could add at most
+0.2 % of value (the plan at the last failing reserve bounds what any reserve between is
+worth). The probability is not monotone in the reserve (plans change in steps), so the
+search is a heuristic, bounded and honest about what it found.
 At most ``max_solves`` solves after the plan without a reserve; if none is certified the
 result says so (``certified`` False) with the best probability reached — never a claim it
 cannot back.
@@ -62,10 +64,6 @@ MAX_SOLVES = 6
 
 SHRINK_GAIN = 2e-3
 """Stop shrinking the reserve when a smaller one could add at most this share of value."""
-
-CLOSE = 0.02
-"""Stop shrinking the reserve when the plan holds with at most this much above the target
-(or two standard errors, if more)."""
 
 
 @dataclass(frozen=True)
@@ -214,8 +212,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
             gap = float(np.abs(r_ok - r_fail).max()) if len(r_ok) else 0.0
             upside = fail_value - best[0].objective
             if best[0] is base or gap <= max(1e-3 * float(budget[year].max(initial=0.0)), 1e-9) \
-                    or upside <= SHRINK_GAIN * max(1.0, abs(base.objective)) \
-                    or ok_p - c <= max(CLOSE, 2 * se):
+                    or upside <= SHRINK_GAIN * max(1.0, abs(base.objective)):
                 break
             # regula falsi on the probability (kept off the ends so that it cannot stall)
             lam = (aim - fail_p) / (ok_p - fail_p) if ok_p > fail_p and not repeat else 0.5

@@ -196,3 +196,14 @@ def test_policy_confidence_and_an_unreachable_one(risky_path: Path, tmp_path: Pa
     assert not (tmp_path / "never").exists()
     code, out = run("plan", str(risky_path), "--confidence", "1.5")
     assert code == 1 and "between 0 and 1" in out
+
+
+def test_a_scenario_sets_the_confidence(risky_path: Path) -> None:
+    sc = risky_path / "scenarios.yaml"
+    sc.write_text("scenarios:\n  - id: prudent\n    name: Prudent\n    confidence: 0.5\n")
+    code, out = run("plan", str(risky_path), "--scenario", "prudent", "--draws", "0")
+    assert code == 0, out
+    assert "Management reserve for 50% confidence" in out and "Within budget" not in out
+    sc.write_text(sc.read_text().replace("0.5", "2"))
+    code, out = run("plan", str(risky_path), "--scenario", "prudent")
+    assert code == 1 and "scenarios.yaml:4:5: E-RANGE confidence" in out

@@ -189,3 +189,16 @@ def test_planned_to_a_confidence_holds_under_an_independent_draw(seed: int, c: f
     draws = 20_000
     se = math.sqrt(c * (1 - c) / 4_000) + math.sqrt(c * (1 - c) / draws)
     assert independent(p, seed=seed + 1, draws=draws) >= c - 3 * se
+
+
+def test_nested_lines_count_once_in_the_total() -> None:
+    """Under horizon carry-over the line at the end of 2028 contains the one at the end of
+    2027: the total reserve and budget count the outer line only."""
+    a = ini("a", uplift={"c1": 3}, cost_range=RANGE)
+    b = ini("b", uplift={"c2": 1}, cost=40)
+    e = model([a, b], quarters=8, budget=[150] + [0] * 7, carry="horizon")
+    p = plan_to_confidence(e, 0.5, draws=10_000, seed=2)
+    cf = p.confidence
+    assert cf is not None and cf.certified and p.selected == ("a",)
+    assert [ln["counted_in_total"] for ln in cf.lines] == [False, True]
+    assert cf.budget == 150 and cf.reserve == pytest.approx(50)

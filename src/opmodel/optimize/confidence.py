@@ -177,6 +177,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
         inst = dataclasses.replace(inst, budget_rows=tuple(
             dataclasses.replace(b, year_line=True) for b in inst.budget_rows))
     year = np.array([b.year_line for b in inst.budget_rows], dtype=bool)
+    outer = _outer(inst, year)
     budget = np.array([b.budget for b in inst.budget_rows])
     p0, _, use0 = within_budget(inst, base.start, draws, seed)
     history = [_step(0, 0.0, base, p0)]
@@ -219,13 +220,13 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
             lam = min(0.9, max(0.1, lam))
             r_next = r_fail + lam * (r_ok - r_fail)
         if on_solve is not None:
-            on_solve(solves + 1, _total(inst, r_next, year))
+            on_solve(solves + 1, float(r_next[outer].sum()))
         inst_r = with_reserve(inst, r_next)
         try:
             plan_k = optimize(inst_r, opts, progress=progress, with_baselines=False)
         except InfeasibleError:
             solves += 1
-            history.append({"solve": solves, "reserve": _total(inst, r_next, year),
+            history.append({"solve": solves, "reserve": float(r_next[outer].sum()),
                             "value": None, "within_budget": None, "infeasible": True})
             if best is None:  # too much reserve for the required (mandatory) work
                 r_inf = r_next
@@ -236,7 +237,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
             continue
         solves += 1
         p, _, use = within_budget(inst_r, plan_k.start, draws, seed)
-        history.append(_step(solves, _total(inst, r_next, year), plan_k, p))
+        history.append(_step(solves, float(r_next[outer].sum()), plan_k, p))
         # the same plan again on the same side teaches little: bisect next time
         if p >= c:
             repeat = best is not None and np.array_equal(plan_k.start, best[0].start)
@@ -315,18 +316,17 @@ def _outer(inst: Instance, year: np.ndarray) -> np.ndarray:
     """Year lines not inside another year line of their pool (nested cumulative rows under
     ``horizon`` carry-over count once: the outermost holds all that is held back)."""
     rows = inst.budget_rows
-    spans = [{t for a, z in b.pieces for t in range(a, z + 1)} for b in rows]
     out = year.copy()
+    by_pool: dict[int, list[int]] = {}
     for r in np.nonzero(year)[0]:
-        for k in np.nonzero(year)[0]:
-            if k != r and rows[k].pool == rows[r].pool and spans[r] < spans[k]:
-                out[r] = False
-                break
+        by_pool.setdefault(rows[r].pool, []).append(int(r))
+    for mine in by_pool.values():
+        if len(mine) < 2:
+            continue
+        spans = {r: {t for a, z in rows[r].pieces for t in range(a, z + 1)} for r in mine}
+        for r in mine:
+            out[r] = not any(k != r and spans[r] < spans[k] for k in mine)
     return out
-
-
-def _total(inst: Instance, reserve: np.ndarray, year: np.ndarray) -> float:
-    return float(reserve[_outer(inst, year)].sum())
 
 
 def _result(base: Plan, chosen: Plan, reserve: np.ndarray, p: float, c: float, certified: bool,

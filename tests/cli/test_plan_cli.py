@@ -174,7 +174,7 @@ def test_plan_to_a_confidence(risky_path: Path, tmp_path: Path) -> None:
     assert cf["value_given_up"] == pytest.approx(7) and cf["reserve"] == pytest.approx(50)
     assert [r["id"] for r in data["schedule"] if r["funded"]] == ["a"]
     assert data["within_budget"]["probability"] == pytest.approx(cf["achieved"])
-    assert data["budgets"][0]["budget"] == 150 and "reserve" in data["budgets"][0]
+    assert data["budgets"][0]["budget"] == 150 and "required_reserve" in data["budgets"][0]
 
 
 def test_policy_confidence_and_an_unreachable_one(risky_path: Path, tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ class Plan:
         return [{"constraint": b.label, "pool": self.instance.pools[b.pool],
                  "until": self.quarters[b.last], "budget": b.budget, "spend": float(u),
                  "use": (float(u) / b.budget) if b.budget > 0 else None,
-                 **({"reserve": b.reserve} if self.confidence is not None else {})}
+                 **({"required_reserve": b.reserve} if self.confidence is not None else {})}
                 for b, u in zip(self.instance.budget_rows, used, strict=True)]
 
     def spend_rows(self) -> list[dict[str, Any]]:

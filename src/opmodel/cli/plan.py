@@ -206,7 +206,8 @@ def confidence_table(plan: Any) -> Table:
                  f"{_money(cf.required)} required, the rest unplaced); value given up "
                  f"{_money(cf.value_given_up)} ({share:.1%}) against the plan without a reserve "
                  f"({_money(cf.value_without)}, {cf.status_without}, holds with "
-                 f"{cf.achieved_without:.1%}); {cf.solves} solve(s) with a reserve, "
+                 f"{cf.achieved_without:.1%}); {cf.solves} solve(s) with a reserve "
+                 f"({sum(h.get('seconds') or 0.0 for h in cf.history):.1f} s with the first), "
                  f"{cf.draws:,} draws (seed {cf.seed})"
                  + (f"; {escape(cf.note)}" if cf.note else "")) if cf.budget > 0 else None
     return t

@@ -202,3 +202,28 @@ def test_nested_lines_count_once_in_the_total() -> None:
     assert cf is not None and cf.certified and p.selected == ("a",)
     assert [ln["counted_in_total"] for ln in cf.lines] == [False, True]
     assert cf.budget == 150 and cf.reserve == pytest.approx(50)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), rows=st.integers(1, 5), aim=st.floats(0.05, 1.0))
+def test_raised_reserves_cover_the_simulated_excess_jointly(seed: int, rows: int,
+                                                             aim: float) -> None:
+    """After a raise, a plan with the same spread that left each line its reserve unspent
+    would hold jointly with probability ≥ aim; lines with slack to spare keep theirs."""
+    from opmodel.optimize.confidence import _raise
+
+    rng = np.random.default_rng(seed)
+    draws = 500
+    planned = rng.uniform(50, 100, rows)
+    budget = planned + rng.uniform(0, 30, rows)
+    use = planned + rng.gamma(2.0, 5.0, (draws, rows)) - 5.0
+    reserve = rng.uniform(0, 1, rows) * (budget - planned)  # a plan keeps its reserve
+    year = np.ones(rows, dtype=bool)
+    r = _raise(use, planned, budget, reserve, year, aim)
+    assert (r >= reserve - 1e-12).all() and (r <= budget + 1e-12).all()
+    slack = budget - planned
+    raised = r > reserve + 1e-12
+    assert (r[raised] > slack[raised]).all()  # only lines short of slack are raised
+    # the same spread, with each line's slack at least its new reserve: holds ≥ aim jointly
+    thr = np.maximum(slack, r)
+    assert ((use - planned) <= thr + 1e-9).all(axis=1).mean() >= aim - 1e-12

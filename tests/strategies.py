@@ -181,6 +181,7 @@ def enterprises(draw: st.DrawFn) -> Enterprise:
         carry_over=draw(st.sampled_from(["none", "fiscal-year", "horizon"])),
         guardrails=(Guardrail(kind="transform", min_share=0.2),) if draw(st.booleans()) else (),
         teams=teams,
+        confidence=draw(st.none() | st.sampled_from([0.0, 0.7, 0.85])),
     )
     return Enterprise(
         name=draw(text), description=draw(maybe_text), currency="EUR", horizon=horizon,

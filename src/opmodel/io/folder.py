@@ -55,7 +55,8 @@ YAML_FILES: tuple[YamlFile, ...] = (
              blurb="customer segments and what they expect (importance 1–5)"),
     YamlFile("initiatives.yaml", ("initiatives",),
              blurb="investment proposals: cost, timing, effects on capabilities"),
-    YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
+    YamlFile("policy.yaml", ("carry_over", "guardrails", "teams", "confidence"),
+             under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
 )
 #: files and folders of a model folder that other parts of opmodel read (not the model's

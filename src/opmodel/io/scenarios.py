@@ -13,6 +13,7 @@
         force_in: [crm-salesforce]
         force_out: [data-platform]
         horizon: {quarters: 12}
+        confidence: 0.8                      # plan to 80 % (policy.confidence)
 
 Every problem is reported at once as ``scenarios.yaml:LINE:COL: CODE message``, including
 references to pools, budget periods and initiatives the model does not have.

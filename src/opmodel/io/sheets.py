@@ -310,6 +310,8 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
             "is worth per year"),
     Setting("policy.carry_over", "enum", "where unspent budget may be used later",
             CARRY_OVER),
+    Setting("policy.confidence", "number", "optional: plan so that every fiscal-year budget "
+            "line holds with this probability under the cost ranges, e.g. 0.8"),
 )
 SETTING_BY_KEY = {s.key: s for s in SETTINGS_ROWS}
 SETTINGS_COLUMNS = ("key", "value", "help")

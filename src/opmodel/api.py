@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from .errors import InputError, Issue, ModelError
+from .io.archimate_map import ImportReport, Mapping
 from .io.folder import LoadResult, read_folder, write_folder
 from .model import Enterprise
 from .model import validate as _validate_model
@@ -88,19 +89,66 @@ def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathL
 
 
 def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str],
-                 force: bool = False) -> tuple[LoadResult, list[Path]]:
+                 force: bool = False, mapping: Mapping | str | os.PathLike[str] | None = None
+                 ) -> tuple[LoadResult, list[Path]]:
     """Read an ``.xlsx`` workbook or ArchiMate file and write it as a model folder.
 
     Nothing is written when the file has any error, or when ``directory`` already holds
-    files (unless ``force``). Returns what was read (with its warnings) and the files written.
+    files (unless ``force``). ``mapping`` (a :class:`~opmodel.io.archimate_map.Mapping` or
+    the path of a mapping file) says which ArchiMate element types become what; see
+    :func:`inspect_import`. Returns what was read (with its warnings) and the files written.
     """
     src = Path(file)
-    format_of(src)
+    fmt = format_of(src)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
     if dst.is_dir() and any(dst.iterdir()) and not force:
         raise InputError(f"{dst} is not empty",
                          hint="choose a new folder, or pass --force to replace its model files")
-    result = read(src)
+    if fmt == "archimate":
+        from .io.archimate import read_archimate
+
+        result = read_archimate(src, *_mapping(mapping))
+    else:
+        _no_mapping(mapping)
+        result = read(src)
     return result, write_folder(result.enterprise, dst)
+
+
+def inspect_import(file: str | os.PathLike[str],
+                   mapping: Mapping | str | os.PathLike[str] | None = None) -> ImportReport:
+    """What :func:`import_model` would make of ``file``, writing nothing: for an ArchiMate
+    file the mapping used (given, or guessed for a file another tool wrote) and every
+    element and relationship type mapped or left out, with counts and first lines; for a
+    workbook the rows read per kind. Model errors are in the report, not raised."""
+    src = Path(file)
+    if format_of(src) == "archimate":
+        from .io.archimate_read import inspect
+
+        return inspect(src, *_mapping(mapping))
+    _no_mapping(mapping)
+    from .io.archimate_map import DEFAULT, ImportRow
+
+    try:
+        result = read(src)
+    except ModelError as exc:
+        return ImportReport(str(src), DEFAULT, "workbook", (), (), tuple(exc.issues), {})
+    counts = result.enterprise.summary()
+    rows = tuple(ImportRow("sheet", kind, kind, "", n, 0) for kind, n in counts.items() if n)
+    return ImportReport(str(src), DEFAULT, "workbook", (), rows, tuple(result.warnings),
+                        counts)
+
+
+def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> tuple[Mapping | None, str]:
+    if mapping is None or isinstance(mapping, Mapping):
+        return mapping, "given" if mapping is not None else ""
+    from .io.archimate_map import load_mapping
+
+    return load_mapping(mapping), str(mapping)
+
+
+def _no_mapping(mapping: object) -> None:
+    if mapping is not None:
+        raise InputError("a mapping applies to ArchiMate exchange files only",
+                         hint="leave out --map for a workbook")

@@ -44,6 +44,7 @@ from lxml import etree
 
 from .. import __version__
 from ..model import Enterprise
+from .archimate_map import Mapping
 from .archimate_read import read
 from .archimate_view import NS, XSI, heatmap_view, priorities
 from .folder import LoadResult
@@ -319,9 +320,12 @@ def write_archimate(e: Enterprise, path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def read_archimate(path: str | os.PathLike[str]) -> LoadResult:
+def read_archimate(path: str | os.PathLike[str], mapping: Mapping | None = None,
+                   mapping_source: str = "") -> LoadResult:
     """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error.
 
-    Elements and relationships outside the mapping become grouped ``W-SKIP`` warnings.
+    Elements and relationships outside the mapping become grouped ``W-SKIP`` warnings;
+    ``mapping`` says which element types become what (default: opmodel's own mapping for
+    files opmodel wrote, a guessed one for others; see :mod:`.archimate_map`).
     """
-    return read(path)
+    return read(path, mapping, mapping_source)

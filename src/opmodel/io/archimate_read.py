@@ -24,7 +24,18 @@ from typing import Any
 from lxml import etree
 
 from ..errors import Issue, ModelError, PathPart
+from ..model import Enterprise
 from ..model.quarter import add_quarters
+from .archimate_map import (
+    BECOMES,
+    DEFAULT,
+    Candidate,
+    ImportReport,
+    Mapping,
+    Tally,
+    guess_mapping,
+    report_rows,
+)
 from .archimate_view import NS, XML_LANG, XSI
 from .assemble import assemble
 from .folder import LoadResult
@@ -37,10 +48,11 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
-KINDS = {"BusinessActor": "bu", "ValueStream": "stage", "Capability": "capability",
-         "Goal": "objective", "Outcome": "kpi", "Stakeholder": "segment",
-         "Requirement": "expectation", "ApplicationComponent": "application",
-         "WorkPackage": "initiative", "Resource": "team"}
+KINDS = DEFAULT.kinds()
+"""Element type → opmodel kind in the default mapping (see :mod:`.archimate_map`)."""
+BEHAVIOUR = frozenset({"ApplicationService", "ApplicationInterface", "ApplicationFunction",
+                       "ApplicationProcess"})
+"""An application's own behaviour: an application serves what its services serve."""
 
 
 @dataclass
@@ -54,6 +66,7 @@ class _El:
     key: str = ""  # the opmodel id
     rec: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False
+    xtype: str = ""
 
 
 @dataclass
@@ -65,6 +78,14 @@ class _Reader:
     lines: dict[int, dict[Any, int]] = field(default_factory=dict)
     rows: dict[str, list[int]] = field(default_factory=dict)  # table → line of each row
     marked: dict[tuple[PathPart, ...], dict[Any, int]] = field(default_factory=dict)
+    mapping: Mapping = DEFAULT
+    mapping_source: str = "opmodel"
+    notes: list[str] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    unfit: list[int] = field(default_factory=lambda: [0, 0])  # applications, first line
+    uses: list[tuple[_El, _El, int]] = field(default_factory=list)  # unit uses capability
+    behaviour: dict[str, tuple[list[_El], list[tuple[_El, int]]]] = field(
+        default_factory=dict)  # service id → (its applications, what it serves)
 
     def mark(self, rec: dict[str, Any], what: Any, line: int) -> None:
         """Remember the line that gave ``rec`` its field (or list item) ``what``."""
@@ -207,16 +228,39 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read(path: str | os.PathLike[str]) -> LoadResult:
-    """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error."""
+def read(path: str | os.PathLike[str], mapping: Mapping | None = None,
+         mapping_source: str = "") -> LoadResult:
+    """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error.
+
+    ``mapping`` says which element types become what (:mod:`.archimate_map`); without
+    one, a file opmodel wrote uses the default mapping and any other file a guessed one."""
     with _gc_paused():
-        return _read(Path(path))
+        e, placed, _ = _read(Path(path), mapping, mapping_source)
+    if e is None or any(i.severity == "error" for i in placed):
+        raise ModelError(placed, source=str(path))
+    return LoadResult(e, [i for i in placed if i.severity == "warning"])
 
 
-def _read(p: Path) -> LoadResult:
+def inspect(path: str | os.PathLike[str], mapping: Mapping | None = None,
+            mapping_source: str = "") -> ImportReport:
+    """What reading ``path`` would make of it — the mapping used, every element and
+    relationship type mapped or left out (with counts and first lines), the issues — for
+    ``opmodel import --dry-run``. Model errors are reported, not raised."""
+    with _gc_paused():
+        e, placed, rd = _read(Path(path), mapping, mapping_source)
+    ok = e is not None and not any(i.severity == "error" for i in placed)
+    return ImportReport(str(path), rd.mapping, rd.mapping_source, tuple(rd.notes),
+                        report_rows(rd.tally), tuple(placed),
+                        e.summary() if ok and e is not None else {})
+
+
+def _read(p: Path, mapping: Mapping | None, mapping_source: str
+          ) -> tuple[Enterprise | None, list[Issue], _Reader]:
     tree = parse_file(p, remove_blank_text=True)  # the reader never looks at indentation
     root = tree.getroot()
     rd = _Reader(p)
+    if mapping is not None:
+        rd.mapping, rd.mapping_source = mapping, mapping_source or "given"
     if root.tag != _q("model"):
         ns = etree.QName(root).namespace
         hint = ("ArchiMate 2.x exchange files are not supported; export ArchiMate 3.x"
@@ -236,17 +280,24 @@ def _read(p: Path) -> LoadResult:
     if doc:
         data["description"] = doc
     _read_settings(rd, data, props, root)
-    els = _read_elements(rd, root, defs)
+    foreign = not props.get("exported_by", "").startswith("opmodel")
+    els = _read_elements(rd, root, defs, guess=mapping is None and foreign)
     _read_relationships(rd, root, defs, els, data)
+    _derived(rd, data)
     _collect(rd, els, data)
     e, found = assemble(data, cross=True)
     placed = [rd.place(i) for i in rd.issues + found]
+    n, line = rd.unfit
+    if n:
+        placed.append(Issue(
+            "W-FIT", f"{n} application(s) without a functional_fit or technical_fit property: "
+            "imported with their fit not assessed (TIME 'not assessed')", (),
+            hint="survey their fit (1–4) and add it in applications.csv").at(
+            f"{p.name}:{line}", (p.name, line, 0)))
     for reason, (n, line) in sorted(rd.skips.items(), key=lambda kv: kv[1][1]):
         placed.append(Issue("W-SKIP", f"{n} {reason}; left out", ()).at(
             f"{p.name}:{line}", (p.name, line, 0)))
-    if e is None or any(i.severity == "error" for i in placed):
-        raise ModelError(placed, source=str(p))
-    return LoadResult(e, [i for i in placed if i.severity == "warning"])
+    return e, placed, rd
 
 
 def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
@@ -297,38 +348,107 @@ def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
             rd.places[("policy", "guardrails", k)] = line
 
 
-def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str]
+def _folders(root: etree._Element) -> dict[str, tuple[str, ...]]:
+    """Element identifier → the labels of the organization folders it sits in."""
+    out: dict[str, tuple[str, ...]] = {}
+    orgs = root.find(_q("organizations"))
+    if orgs is None:
+        return out
+    item_tag = _q("item")
+
+    def walk(node: etree._Element, labels: tuple[str, ...]) -> None:
+        for it in node.iterchildren(item_tag):
+            ref = it.get("identifierRef")
+            label = _first(it, "label")
+            if ref:
+                out.setdefault(ref, labels)
+            walk(it, (*labels, label) if label else labels)
+
+    walk(orgs, ())
+    return out
+
+
+def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], guess: bool
                    ) -> dict[str, _El]:
     els: dict[str, _El] = {}
     holder = root.find(_q("elements"))
-    taken: dict[str, set[str]] = {}
+    scan = set(rd.mapping.kinds()) | ({"BusinessFunction"} if guess else set())
     for el in holder.iterchildren(_q("element")) if holder is not None else ():
         xtype = el.get(_TYPE) or "?"
         ident = el.get("identifier") or ""
         line = el.sourceline or 1
-        kind = KINDS.get(xtype)
         if ident in els:
             rd.error(line, "E-XML", f"identifier '{ident}' is used twice")
             continue
-        if kind is None:
-            rd.skip(f"element(s) of type {xtype} (not part of the opmodel metamodel)", line)
-            els[ident] = _El(ident, "", "", None, {}, line, skipped=True)
+        if xtype not in scan:
+            els[ident] = _El(ident, "", "", None, {}, line, skipped=True, xtype=xtype)
             continue
         name_, doc, props = _scan(el, defs)
-        name = name_ or ""
-        item = _El(ident, kind, name, doc, props, line)
-        pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{ident}", set())
-        given = props.get("id")
+        els[ident] = _El(ident, "", name_ or "", doc, props, line, xtype=xtype)
+    folders = _folders(root) if guess or rd.mapping.business_units.folder else {}
+    if guess:
+        rd.mapping, notes = guess_mapping([
+            Candidate(x.ident, x.xtype, x.name, x.props, folders.get(x.ident, ()))
+            for x in els.values() if x.xtype in ("BusinessActor", "Capability",
+                                                 "BusinessFunction")])
+        rd.mapping_source = "guessed"
+        rd.notes.extend(notes)
+    kinds = rd.mapping.kinds()
+    rule = rd.mapping.business_units
+    unit_types = set(rule.types)
+    default_rule = rule == DEFAULT.business_units
+    taken: dict[str, set[str]] = {}
+    for item in els.values():
+        kind = kinds.get(item.xtype)
+        if kind is None:
+            why = "not part of the opmodel metamodel" if item.xtype not in DEFAULT.kinds() \
+                else "not in the mapping"
+            rd.skip(f"element(s) of type {item.xtype} ({why})", item.line)
+            rd.tally.add("element", item.xtype, f"left out: {why}", item.line)
+            item.skipped = True
+            continue
+        if kind == "bu" and not default_rule and item.xtype in unit_types:
+            why_not = rule.decide(item.name, item.ident, item.props,
+                                  folders.get(item.ident, ()))
+            if why_not is not None:
+                _not_a_unit(rd, item, why_not)
+                continue
+        item.kind = kind
+        pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{item.ident}", set())
+        given = item.props.get("id")
         if given and kind != "kpi":
             pool.add(given)
-        item.key = given or _slug(name, pool, kind)
-        els[ident] = item
+        item.key = given or _slug(item.name, pool, kind)
+    if rule.skip_groups:
+        _skip_groups(rd, root, els)
     return els
+
+
+def _not_a_unit(rd: _Reader, item: _El, why: str) -> None:
+    item.skipped = True
+    rd.skip(f"{item.xtype} element(s) not taken as business units ({why})", item.line)
+    rd.tally.add("element", item.xtype, f"left out: not a business unit: {why}", item.line)
+
+
+def _skip_groups(rd: _Reader, root: etree._Element, els: dict[str, _El]) -> None:
+    """Leave out the units that compose or aggregate other units (the company itself)."""
+    holder = root.find(_q("relationships"))
+    groups: set[str] = set()
+    for r in holder.iterchildren(_RELATIONSHIP) if holder is not None else ():
+        if r.get(_TYPE) in ("Composition", "Aggregation"):
+            src, dst = els.get(r.get("source") or ""), els.get(r.get("target") or "")
+            if src is not None and dst is not None and src.kind == dst.kind == "bu" \
+                    and src is not dst:
+                groups.add(src.ident)
+    for ident in groups:
+        item = els[ident]
+        item.kind = ""
+        _not_a_unit(rd, item, "it composes other units: the company or a parent "
+                              "organisation, whose units are counted instead")
 
 
 _NEED = {
     "objective": ("weight",), "expectation": ("importance",), "team": ("capacity",),
-    "application": ("functional_fit", "technical_fit"),
     "initiative": ("kind", "duration"),
 }
 _LABEL = {"objective": "Goal", "expectation": "Requirement", "team": "Resource",
@@ -345,11 +465,21 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
         need = [n for n in _NEED.get(el.kind, ()) if n not in pr]
         if el.kind == "initiative" and "cost" not in pr and "cost_profile" not in pr:
             need.append("cost")
-        if need and not el.skipped:
-            el.skipped = True
-            rd.skip(f"{_LABEL[el.kind]} element(s) without the {', '.join(need)} "
-                    f"propert{'ies' if len(need) > 1 else 'y'} the model needs", el.line)
+        if el.skipped or not el.kind:
             continue
+        if need:
+            el.skipped = True
+            why = (f"without the {', '.join(need)} propert{'ies' if len(need) > 1 else 'y'} "
+                   "the model needs")
+            rd.skip(f"{_LABEL[el.kind]} element(s) {why}", el.line)
+            rd.tally.add("element", el.xtype, f"left out: {why}", el.line)
+            continue
+        becomes = BECOMES[el.kind]
+        if el.kind == "application" and not ("functional_fit" in pr and "technical_fit" in pr):
+            becomes = "application (fit not assessed)"
+            rd.unfit[0] += 1
+            rd.unfit[1] = rd.unfit[1] or el.line
+        rd.tally.add("element", el.xtype, becomes, el.line)
         if el.kind == "bu":
             el.rec = {**base, **_copy(pr, ("weight",))}
         elif el.kind == "stage":
@@ -398,15 +528,22 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
     rows = rd.rows.setdefault("assessments", [])
     element = els.get
     assessed = {ref: key for ref, key in defs.items() if key in _ASSESSMENT_KEYS}.get
+    tally = rd.tally.add
     for r in holder.iterchildren(_RELATIONSHIP):
         src, dst = element(r.get("source") or ""), element(r.get("target") or "")
+        xtype = r.get(_TYPE) or "?"
         if src is None or dst is None:
             rd.skip("relationship(s) naming an element the file does not have",
                     r.sourceline or 1)
+            tally("relationship", (xtype, "?", "?"),
+                  "left out: names an element the file does not have", r.sourceline or 1)
             continue
         if src.skipped or dst.skipped:
-            continue  # left out with its element, which was reported already
-        xtype = r.get(_TYPE) or "?"
+            if not _behaviour(rd, xtype, src, dst, r.sourceline or 1):
+                # left out with its element, which was reported already
+                tally("relationship", (xtype, src.xtype, dst.xtype),
+                      "left out: an end is left out", r.sourceline or 1)
+            continue
         if xtype == "Association" and src.kind == "bu" and dst.kind == "capability":
             # one per assessment, the most common relationship by far: _props inlined,
             # reading only the assessment's properties
@@ -434,12 +571,19 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
                 rec["applicable"] = False
             rows.append(r.sourceline or 1)
             assessments.append(rec)
+            tally("relationship", (xtype, src.xtype, dst.xtype), "assessment",
+                  r.sourceline or 1)
             continue
-        _relation(rd, r, xtype, src, dst, defs, fits)
+        outcome = _relation(rd, r, xtype, src, dst, defs, fits)
+        tally("relationship", (xtype, src.xtype, dst.xtype), outcome, r.sourceline or 1)
+
+
+_USE = ("Assignment", "Composition", "Aggregation")
 
 
 def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
-              defs: dict[str, str], fits: list[dict[str, Any]]) -> None:
+              defs: dict[str, str], fits: list[dict[str, Any]]) -> str:
+    """Apply one relationship; return what it became ("left out: why" when nothing)."""
     line = r.sourceline or 1
     name_, _, pr = _scan(r, defs)
     name = (name_ or "").lower()
@@ -449,70 +593,135 @@ def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
             "capability", "stage"):
         s.setdefault("stage", dst.key)
         rd.mark(s, "stage", line)
-    elif xtype in ("Composition", "Aggregation") and (src.kind, dst.kind) == (
+        return "capability on a stage"
+    if xtype in ("Composition", "Aggregation", "Association") and (src.kind, dst.kind) == (
+            "stage", "capability"):
+        t.setdefault("stage", src.key)
+        rd.mark(t, "stage", line)
+        return "capability on a stage"
+    if xtype in ("Composition", "Aggregation") and (src.kind, dst.kind) == (
             "capability", "capability"):
         t.setdefault("parent", src.key)
         rd.mark(t, "parent", line)
-    elif pair in (("Influence", "capability", "objective"),
-                  ("Realization", "capability", "objective")):
+        return "parent capability"
+    if pair in (("Influence", "capability", "objective"),
+                ("Realization", "capability", "objective")):
         if "strength" not in pr:
             rd.skip("link(s) from capabilities to goals without a strength property", line)
-            return
+            return "left out: no strength property"
         rd.mark(t, ("links", len(t["links"])), line)
         t["links"].append({"capability": src.key, "strength": pr["strength"]})
-    elif pair == ("Realization", "kpi", "objective"):
+        return "objective link"
+    if pair == ("Realization", "kpi", "objective"):
         rd.mark(t, ("kpis", len(t["kpis"])), src.line)
         t["kpis"].append(s)
         s["_objective"] = dst.key
-    elif pair == ("Association", "segment", "expectation"):
+        return "KPI of an objective"
+    if pair == ("Association", "segment", "expectation"):
         t.setdefault("segment", src.key)
         rd.mark(t, "segment", line)
-    elif pair == ("Association", "expectation", "stage"):
+        return "segment of an expectation"
+    if pair == ("Association", "expectation", "stage"):
         s.setdefault("stage", dst.key)
         rd.mark(s, "stage", line)
-    elif pair == ("Realization", "capability", "expectation"):
+        return "stage of an expectation"
+    if pair == ("Realization", "capability", "expectation"):
         _append(rd, t, "capabilities", src.key, line)
-    elif pair == ("Serving", "application", "bu"):
-        _append(rd, s, "business_units", dst.key, line)
-    elif pair == ("Realization", "application", "capability"):
-        _append(rd, s, "capabilities", dst.key, line)
-    elif pair == ("Association", "application", "bu") and (
+        return "capability of an expectation"
+    if pair == ("Serving", "application", "bu") or (
+            xtype in _USE and (src.kind, dst.kind) == ("bu", "application")):
+        app, unit = (s, dst) if src.kind == "application" else (t, src)
+        _add_unique(rd, app, "business_units", unit.key, line)
+        return "unit using an application"
+    if xtype in ("Realization", "Serving") and (src.kind, dst.kind) == (
+            "application", "capability"):
+        _add_unique(rd, s, "capabilities", dst.key, line)
+        return "capability of an application"
+    if pair == ("Association", "application", "bu") and (
             name == "fit" or "functional_fit" in pr or "technical_fit" in pr):
         rd.places[("application_fits", len(fits))] = line
         fits.append({"application": src.key, "business_unit": dst.key,
                      **_copy(pr, ("functional_fit", "technical_fit"))})
-    elif pair == ("Assignment", "bu", "initiative"):
+        return "a unit's own fit"
+    if xtype in _USE and (src.kind, dst.kind) == ("bu", "capability"):
+        rd.uses.append((src, dst, line))
+        return "unit using a capability (unassessed)"
+    if pair == ("Assignment", "bu", "initiative"):
         t.setdefault("owner", src.key)
         rd.mark(t, "owner", line)
-    elif pair == ("Realization", "initiative", "capability"):
+        return "owner of an initiative"
+    if pair == ("Realization", "initiative", "capability"):
         if "uplift" not in pr:
             rd.skip("realization(s) from work packages to capabilities without an uplift "
                     "property", line)
-            return
+            return "left out: no uplift property"
         _append(rd, s, "effects", {"capability": dst.key, "uplift": pr["uplift"],
                                    "business_units": _split(pr.get("business_units"))}, line)
-    elif pair == ("Triggering", "initiative", "initiative"):
+        return "effect of an initiative"
+    if pair == ("Triggering", "initiative", "initiative"):
         _append(rd, t, "depends_on", src.key, line)
-    elif pair == ("Association", "initiative", "initiative") and name == "excludes":
+        return "dependency"
+    if pair == ("Association", "initiative", "initiative") and name == "excludes":
         _append(rd, s, "excludes", dst.key, line)
-    elif pair == ("Association", "initiative", "application") and name == "retires":
+        return "exclusion"
+    if pair == ("Association", "initiative", "application") and name == "retires":
         _append(rd, s, "retires", dst.key, line)
-    elif pair == ("Association", "team", "initiative") and "amount" in pr:
+        return "application retired"
+    if pair == ("Association", "team", "initiative") and "amount" in pr:
         _append(rd, t, "team_demand", {"team": src.key, "amount": pr["amount"]}, line)
-    elif pair == ("Flow", "stage", "stage"):
-        return  # the order travels in the 'order' property
-    else:
-        rd.skip(f"{xtype} relationship(s) from {_arch(src)} to {_arch(dst)} (not part of the "
-                "opmodel mapping)", line)
+        return "team demand"
+    if pair == ("Flow", "stage", "stage"):
+        return "stage order (ignored: the order property says it)"
+    rd.skip(f"{xtype} relationship(s) from {src.xtype} to {dst.xtype} (not part of the "
+            "opmodel mapping)", line)
+    return "left out: not part of the opmodel mapping"
+
+
+def _behaviour(rd: _Reader, xtype: str, src: _El, dst: _El, line: int) -> bool:
+    """Remember a link through an application's service (or interface, function, process):
+    an application that realizes a service serves what the service serves."""
+    if dst.xtype in BEHAVIOUR and src.kind == "application" and xtype in (
+            "Realization", "Assignment", "Composition", "Aggregation"):
+        rd.behaviour.setdefault(dst.ident, ([], []))[0].append(src)
+        return True
+    if src.xtype in BEHAVIOUR and dst.kind in ("capability", "bu") and xtype in (
+            "Serving", "Realization"):
+        rd.behaviour.setdefault(src.ident, ([], []))[1].append((dst, line))
+        return True
+    return False
+
+
+def _derived(rd: _Reader, data: dict[str, Any]) -> None:
+    """What follows from two relationships: applications serving through their services,
+    and units that use a capability (an unassessed assessment, unless one is given)."""
+    for apps, served in rd.behaviour.values():
+        for app in apps:
+            for target, line in served:
+                field_ = "capabilities" if target.kind == "capability" else "business_units"
+                _add_unique(rd, app.rec, field_, target.key, line)
+                what = "capability of an application" if target.kind == "capability" \
+                    else "unit using an application"
+                rd.tally.add("relationship", ("via service", app.xtype, target.xtype),
+                             what, line)
+    if rd.uses:
+        have = {(a["capability"], a["business_unit"]) for a in data["assessments"]}
+        rows = rd.rows.setdefault("assessments", [])
+        for unit, cap, line in rd.uses:
+            if (cap.key, unit.key) in have:
+                continue
+            have.add((cap.key, unit.key))
+            rows.append(line)
+            data["assessments"].append({"capability": cap.key, "business_unit": unit.key})
+
+
+def _add_unique(rd: _Reader, rec: dict[str, Any], key: str, item: Any, line: int) -> None:
+    if item not in rec[key]:
+        _append(rd, rec, key, item, line)
 
 
 def _append(rd: _Reader, rec: dict[str, Any], key: str, item: Any, line: int) -> None:
     rd.mark(rec, (key, len(rec[key])), line)
     rec[key].append(item)
-
-
-def _arch(el: _El) -> str:
-    return next((k for k, v in KINDS.items() if v == el.kind), el.kind)
 
 
 def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:
@@ -558,16 +767,21 @@ def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:
             if "stage" in cur:
                 c["stage"] = cur["stage"]
         if any("stage" not in c for c in unplaced):
-            stages.append({"id": "unplaced", "name": "Not placed on the value chain",
-                           "order": max((int(float(s["order"])) for s in stages
-                                         if _number(s.get("order"))), default=0) + 1})
+            default = rd.mapping.default_stage
+            known = any(s["id"] == default for s in stages)
+            if not known:
+                stages.append({"id": default, "name": "Not placed on the value chain"
+                               if default == "unplaced" else default,
+                               "order": max((int(float(s["order"])) for s in stages
+                                             if _number(s.get("order"))), default=0) + 1})
             lost = [c for c in unplaced if "stage" not in c]
             for c in lost:
-                c["stage"] = "unplaced"
+                c["stage"] = default
             first = next(el.line for el in els.values() if el.rec is lost[0])
             rd.issues.append(Issue(
                 "W-STAGE", f"{len(lost)} capabilit{'ies serve' if len(lost) > 1 else 'y serves'}"
-                " no value stream; placed on a new stage 'unplaced'", (),
+                f" no value stream; placed on {'the' if known else 'a new'} stage '{default}'",
+                (),
                 hint="relate each capability to a ValueStream (Serving), or edit "
                      "capabilities.yaml").at(f"{rd.path.name}:{first}",
                                             (rd.path.name, first, 0)))

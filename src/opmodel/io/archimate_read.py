@@ -683,10 +683,14 @@ def _behaviour(rd: _Reader, xtype: str, src: _El, dst: _El, line: int) -> bool:
     if dst.xtype in BEHAVIOUR and src.kind == "application" and xtype in (
             "Realization", "Assignment", "Composition", "Aggregation"):
         rd.behaviour.setdefault(dst.ident, ([], []))[0].append(src)
+        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
+                     "link through an application service", line)
         return True
     if src.xtype in BEHAVIOUR and dst.kind in ("capability", "bu") and xtype in (
             "Serving", "Realization"):
         rd.behaviour.setdefault(src.ident, ([], []))[1].append((dst, line))
+        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
+                     "link through an application service", line)
         return True
     return False
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Issue, ModelError
-from .io.archimate_map import ImportReport, Mapping
 from .io.folder import LoadResult, read_folder, write_folder
 from .model import Enterprise
 from .model import validate as _validate_model
+
+if TYPE_CHECKING:
+    from .io.archimate_map import ImportReport, Mapping
+    from .optimize.scenario import Scenarios
 
 
 def read(path: str | os.PathLike[str]) -> LoadResult:
@@ -71,21 +75,34 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
-                 format: str | None = None) -> Path:
+                 format: str | None = None, scenarios: Scenarios | None = None) -> Path:
     """Write a model (an :class:`Enterprise` or the path of one) as an ``.xlsx`` workbook or
-    an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``."""
+    an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``.
+
+    The model's what-if scenarios go with it: ``scenarios``, or those of the model at the
+    path (a folder's scenarios.yaml, checked against the model first)."""
     fmt = format_of(out, format)
-    e = model if isinstance(model, Enterprise) else load(model)
+    if isinstance(model, Enterprise):
+        e = model
+    else:
+        result = read(model)
+        e = result.enterprise
+        if scenarios is None:
+            scenarios = result.scenarios
+            if scenarios is None and Path(model).is_dir():
+                from .io.scenarios import read_scenarios
+
+                scenarios = read_scenarios(model, e)
     errors = [i for i in _validate_model(e) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to export")
     if fmt == "xlsx":
         from .io.xlsx import write_xlsx
 
-        return write_xlsx(e, out)
+        return write_xlsx(e, out, scenarios)
     from .io.archimate import write_archimate
 
-    return write_archimate(e, out)
+    return write_archimate(e, out, scenarios)
 
 
 def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str],
@@ -96,7 +113,8 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     Nothing is written when the file has any error, or when ``directory`` already holds
     files (unless ``force``). ``mapping`` (a :class:`~opmodel.io.archimate_map.Mapping` or
     the path of a mapping file) says which ArchiMate element types become what; see
-    :func:`inspect_import`. Returns what was read (with its warnings) and the files written.
+    :func:`inspect_import`. Returns what was read (with its warnings) and the files written; the
+    what-if scenarios the file carries become scenarios.yaml.
     """
     src = Path(file)
     fmt = format_of(src)
@@ -113,7 +131,11 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     else:
         _no_mapping(mapping)
         result = read(src)
-    return result, write_folder(result.enterprise, dst)
+    written = write_folder(result.enterprise, dst)
+    from .io.scenarios import write_scenarios
+
+    extra = write_scenarios(dst, result.scenarios)  # None: the file said nothing of them
+    return result, written + ([extra] if extra is not None else [])
 
 
 def inspect_import(file: str | os.PathLike[str],
@@ -128,7 +150,7 @@ def inspect_import(file: str | os.PathLike[str],
 
         return inspect(src, *_mapping(mapping))
     _no_mapping(mapping)
-    from .io.archimate_map import DEFAULT, ImportRow
+    from .io.archimate_map import DEFAULT, ImportReport, ImportRow
 
     try:
         result = read(src)
@@ -141,10 +163,10 @@ def inspect_import(file: str | os.PathLike[str],
 
 
 def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> tuple[Mapping | None, str]:
+    from .io.archimate_map import Mapping, load_mapping
+
     if mapping is None or isinstance(mapping, Mapping):
         return mapping, "given" if mapping is not None else ""
-    from .io.archimate_map import load_mapping
-
     return load_mapping(mapping), str(mapping)
 
 

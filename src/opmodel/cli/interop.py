@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -18,10 +19,12 @@ from rich.table import Table
 from .. import api
 from ..errors import InputError
 from ..io import survey as surveys
-from ..io.archimate_map import ImportReport
 from ..model.quarter import quarter_index
 from . import app
 from ._common import console, handle_errors, print_issues
+
+if TYPE_CHECKING:
+    from ..io.archimate_map import ImportReport
 
 survey_app = typer.Typer(
     help="Collect assessments from business-unit leads with plain Excel workbooks: no "

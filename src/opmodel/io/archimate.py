@@ -38,7 +38,7 @@ import itertools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -51,6 +51,9 @@ from .folder import LoadResult
 from .sheets import settings_rows
 from .tables import _fmt
 from .xlsx import atomic_path, clean_text
+
+if TYPE_CHECKING:
+    from ..optimize.scenario import Scenarios
 
 SCHEMA_LOCATION = f"{NS} http://www.opengroup.org/xsd/archimate/3.1/archimate3_Diagram.xsd"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -161,9 +164,9 @@ def _fields(obj: Any, names: tuple[str, ...]) -> list[tuple[str, Any]]:
     return [(n, getattr(obj, n)) for n in names]
 
 
-def _build(e: Enterprise) -> _Writer:
+def _build(e: Enterprise, scenarios: Scenarios | None = None) -> _Writer:
     w = _Writer(e)
-    _model_properties(w, e)
+    _model_properties(w, e, scenarios)
     for b in e.business_units:
         w.element("bu", b.id, "BusinessActor", b.name, b.description,
                   [("id", b.id), ("weight", b.weight)])
@@ -207,9 +210,10 @@ def _build(e: Enterprise) -> _Writer:
     return w
 
 
-def archimate_text(e: Enterprise) -> str:
-    """The exchange document of ``e`` as text (with the "Capability heat map" view)."""
-    w = _build(e)
+def archimate_text(e: Enterprise, scenarios: Scenarios | None = None) -> str:
+    """The exchange document of ``e`` as text (with the "Capability heat map" view), with
+    the what-if ``scenarios`` as model properties (``scenario:1:id``…)."""
+    w = _build(e, scenarios)
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n",
            f'<model xmlns="{NS}" xmlns:xsi="{XSI}" xsi:schemaLocation="{SCHEMA_LOCATION}" '
            'identifier="id-opmodel-model">\n',
@@ -242,7 +246,28 @@ def archimate_tree(e: Enterprise) -> etree._ElementTree:
     return etree.fromstring(archimate_text(e).encode("utf-8")).getroottree()
 
 
-def _model_properties(w: _Writer, e: Enterprise) -> None:
+def scenario_properties(scenarios: Scenarios) -> list[tuple[str, Any]]:
+    """The scenarios as model properties: ``scenarios`` (how many), then per scenario N
+    ``scenario:N:KEY`` with the keys of scenarios.yaml (dotted when nested:
+    ``scenario:1:weights.customer``; lists of ids joined by ';'; budget rules as
+    ``scenario:N:budgets:M:pool``)."""
+    from .scenarios import scenario_records
+
+    rows: list[tuple[str, Any]] = [("scenarios", len(scenarios.scenarios))]
+    for n, rec in enumerate(scenario_records(scenarios), start=1):
+        for key, v in rec.items():
+            if key == "budgets":
+                for m, rule in enumerate(v, start=1):
+                    rows += [(f"scenario:{n}:budgets:{m}:{k}", x) for k, x in rule.items()]
+            elif isinstance(v, dict):
+                rows += [(f"scenario:{n}:{key}.{k}", x) for k, x in v.items()]
+            else:
+                rows.append((f"scenario:{n}:{key}", v))
+    return rows
+
+
+def _model_properties(w: _Writer, e: Enterprise, scenarios: Scenarios | None = None
+                      ) -> None:
     rows = [(k, v) for k, v, _ in settings_rows(e) if k not in ("name", "description")]
     rows.append(("exported_by", f"opmodel {__version__}"))
     for b in e.budgets:
@@ -250,6 +275,8 @@ def _model_properties(w: _Writer, e: Enterprise) -> None:
     for n, g in enumerate(e.policy.guardrails, start=1):
         rows += [(f"guardrail:{n}:{k}", getattr(g, k))
                  for k in ("kind", "min_share", "max_share", "scope")]
+    if scenarios is not None:
+        rows += scenario_properties(scenarios)
     for key, v in rows:
         t = _text(v)
         if t is not None:
@@ -311,10 +338,12 @@ def _relationships(w: _Writer, e: Enterprise) -> None:
                        [("amount", td.amount)])
 
 
-def write_archimate(e: Enterprise, path: str | os.PathLike[str]) -> Path:
-    """Write ``e`` as an ArchiMate exchange file at ``path`` (atomically)."""
+def write_archimate(e: Enterprise, path: str | os.PathLike[str],
+                    scenarios: Scenarios | None = None) -> Path:
+    """Write ``e`` (and its what-if ``scenarios``) as an ArchiMate exchange file at
+    ``path`` (atomically)."""
     out = Path(path)
-    text = archimate_text(e)
+    text = archimate_text(e, scenarios)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return out

@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ class _Reader:
     notes: list[str] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     unfit: list[int] = field(default_factory=lambda: [0, 0])  # applications, first line
+    scenarios: Any = None  # Scenarios the model's properties carry (None: none said)
     uses: list[tuple[_El, _El, int]] = field(default_factory=list)  # unit uses capability
     behaviour: dict[str, tuple[list[_El], list[tuple[_El, int]]]] = field(
         default_factory=dict)  # service id → (its applications, what it serves)
@@ -235,10 +236,10 @@ def read(path: str | os.PathLike[str], mapping: Mapping | None = None,
     ``mapping`` says which element types become what (:mod:`.archimate_map`); without
     one, a file opmodel wrote uses the default mapping and any other file a guessed one."""
     with _gc_paused():
-        e, placed, _ = _read(Path(path), mapping, mapping_source)
+        e, placed, rd = _read(Path(path), mapping, mapping_source)
     if e is None or any(i.severity == "error" for i in placed):
         raise ModelError(placed, source=str(path))
-    return LoadResult(e, [i for i in placed if i.severity == "warning"])
+    return LoadResult(e, [i for i in placed if i.severity == "warning"], rd.scenarios)
 
 
 def inspect(path: str | os.PathLike[str], mapping: Mapping | None = None,
@@ -287,6 +288,7 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
     _collect(rd, els, data)
     e, found = assemble(data, cross=True)
     placed = [rd.place(i) for i in rd.issues + found]
+    placed += _read_scenarios(rd, root, props, defs, e)
     n, line = rd.unfit
     if n:
         placed.append(Issue(
@@ -298,6 +300,85 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
         placed.append(Issue("W-SKIP", f"{n} {reason}; left out", ()).at(
             f"{p.name}:{line}", (p.name, line, 0)))
     return e, placed, rd
+
+
+def _read_scenarios(rd: _Reader, root: etree._Element, props: dict[str, str],
+                    defs: dict[str, str], e: Enterprise | None) -> list[Issue]:
+    """The model's ``scenarios`` / ``scenario:N:KEY`` properties (see
+    :func:`opmodel.io.archimate.scenario_properties`) → ``rd.scenarios``; the issues are
+    placed at the line of the property they came from."""
+    keys = [k for k in props if k.startswith("scenario:")]
+    if "scenarios" not in props and not keys:
+        return []
+    from .scenarios import parse_scenarios
+
+    items: dict[int, dict[str, Any]] = {}
+    origin: dict[tuple[Any, ...], str] = {}
+    bad: list[str] = []
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) < 3 or not parts[1].isdigit():
+            bad.append(key)
+            continue
+        rec = items.setdefault(int(parts[1]), {})
+        v: Any = props[key]
+        if len(parts) == 5 and parts[2] == "budgets" and parts[3].isdigit():
+            rules = rec.setdefault("budgets", {})
+            rules.setdefault(int(parts[3]), {})[parts[4]] = v
+            origin.setdefault((int(parts[1]), "budgets", int(parts[3])), key)
+            continue
+        if len(parts) != 3:
+            bad.append(key)
+            continue
+        name = parts[2]
+        if name in ("force_in", "force_out"):
+            v = _split(v)
+        node = rec
+        *parents, last = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = v
+        origin.setdefault((int(parts[1]), parents[0] if parents else name), key)
+    order = sorted(items)
+    raw = []
+    for n in order:
+        rec = items[n]
+        if "budgets" in rec:
+            rec["budgets"] = [rec["budgets"][m] for m in sorted(rec["budgets"])]
+        raw.append(rec)
+    scenarios, found = parse_scenarios(raw, e)
+    lines = _property_lines(root, defs) if found or bad else {}
+    out = []
+    for key in bad:
+        line = lines.get(key, root.sourceline or 1)
+        out.append(Issue("E-UNKNOWN", f"model property '{key}' is not a scenario key", (),
+                         hint="scenario properties look like scenario:1:name or "
+                              "scenario:1:budgets:2:pool").at(f"{rd.path.name}:{line}",
+                                                             (rd.path.name, line, 0)))
+    for i in found:
+        path = i.path
+        n = order[path[1]] if len(path) > 1 and isinstance(path[1], int) else order[0]
+        field_ = path[2] if len(path) > 2 else "id"
+        key = origin.get((n, "budgets", int(path[3]) + 1) if field_ == "budgets" and
+                         len(path) > 3 and isinstance(path[3], int) else (n, field_),
+                         f"scenario:{n}:{field_}")
+        line = lines.get(key, root.sourceline or 1)
+        out.append(replace(i, message=f"{key}: {i.message}").at(
+            f"{rd.path.name}:{line}", (rd.path.name, line, 0)))
+    if not any(i.severity == "error" for i in out):
+        rd.scenarios = scenarios
+    return out
+
+
+def _property_lines(root: etree._Element, defs: dict[str, str]) -> dict[str, int]:
+    """The line of each of the model's own properties, by name."""
+    out: dict[str, int] = {}
+    holder = root.find(_PROPERTIES)
+    for p in holder if holder is not None else ():
+        key = defs.get(p.get(_REF, ""))
+        if key is not None:
+            out.setdefault(key, p.sourceline or 1)
+    return out
 
 
 def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],

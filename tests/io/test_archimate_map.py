@@ -238,3 +238,25 @@ def test_cli_refusals(tmp_path: Path, starter_path: Path) -> None:
     r = runner.invoke(app, ["import", str(book), str(tmp_path / "x"), "--dry-run"],
                       env={"COLUMNS": "200"})
     assert r.exit_code == 0 and "workbook" in r.output and not (tmp_path / "x").exists()
+
+
+def test_dry_run_of_a_broken_file_lists_its_errors(tmp_path: Path, starter_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = api.export_model(starter_path, tmp_path / "m.xlsx")
+    wb = load_workbook(book)
+    wb["Assessments"]["C2"] = "three"
+    wb.save(book)
+    report = api.inspect_import(book)
+    assert not report.ok and any(i.location == "Assessments!C2" for i in report.issues)
+    r = CliRunner().invoke(app, ["import", str(book), str(tmp_path / "x"), "--dry-run"],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 1 and "Assessments!C2: E-TYPE" in r.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_left_out_units_are_warned_once_per_reason() -> None:
+    warnings = [str(w) for w in read_archimate(DATA / "archisurance.xml").warnings]
+    assert "archisurance.xml:10: W-SKIP 6 BusinessActor element(s) not taken as business " \
+           "units (name says it is outside the company (customer, intermediary…)); left out" \
+           in warnings

@@ -46,6 +46,7 @@ from .. import __version__
 from ..model import Enterprise
 from .archimate_map import Mapping
 from .archimate_read import read
+from .archimate_scenarios import scenario_properties
 from .archimate_view import NS, XSI, heatmap_view, priorities
 from .folder import LoadResult
 from .sheets import settings_rows
@@ -244,26 +245,6 @@ def archimate_text(e: Enterprise, scenarios: Scenarios | None = None) -> str:
 def archimate_tree(e: Enterprise) -> etree._ElementTree:
     """The exchange document of ``e``, parsed (for inspection and tests)."""
     return etree.fromstring(archimate_text(e).encode("utf-8")).getroottree()
-
-
-def scenario_properties(scenarios: Scenarios) -> list[tuple[str, Any]]:
-    """The scenarios as model properties: ``scenarios`` (how many), then per scenario N
-    ``scenario:N:KEY`` with the keys of scenarios.yaml (dotted when nested:
-    ``scenario:1:weights.customer``; lists of ids joined by ';'; budget rules as
-    ``scenario:N:budgets:M:pool``)."""
-    from .scenarios import scenario_records
-
-    rows: list[tuple[str, Any]] = [("scenarios", len(scenarios.scenarios))]
-    for n, rec in enumerate(scenario_records(scenarios), start=1):
-        for key, v in rec.items():
-            if key == "budgets":
-                for m, rule in enumerate(v, start=1):
-                    rows += [(f"scenario:{n}:budgets:{m}:{k}", x) for k, x in rule.items()]
-            elif isinstance(v, dict):
-                rows += [(f"scenario:{n}:{key}.{k}", x) for k, x in v.items()]
-            else:
-                rows.append((f"scenario:{n}:{key}", v))
-    return rows
 
 
 def _model_properties(w: _Writer, e: Enterprise, scenarios: Scenarios | None = None

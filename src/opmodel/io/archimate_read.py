@@ -6,7 +6,14 @@ from the model's properties; :func:`~opmodel.io.assemble.assemble` then validate
 every issue is placed at the line of the element or relationship it came from
 (``model.xml:120``). What does not fit the mapping is counted and reported once per kind as
 a ``W-SKIP`` warning at its first place; an element missing a number the model requires is
-left out with a warning (never given a zero).
+left out with a warning (never given a zero); an application without fits comes in with its
+fit not assessed.
+
+Which element types become what is a :class:`~.archimate_map.Mapping`: opmodel's own for
+files opmodel wrote, else the one given or a guessed one. Every element and relationship
+is tallied by type and outcome, which :func:`inspect` returns (``import --dry-run``). The
+relationship rules live in :mod:`.archimate_relations`, the scenario properties in
+:mod:`.archimate_scenarios`.
 """
 
 from __future__ import annotations
@@ -14,10 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,189 +31,38 @@ from lxml import etree
 from ..errors import Issue, ModelError, PathPart
 from ..model import Enterprise
 from ..model.quarter import add_quarters
+from .archimate_base import (
+    _ASSESSMENT_KEYS,
+    _PROPERTIES,
+    _REF,
+    _RELATIONSHIP,
+    _TYPE,
+    XML_LANG,
+    _copy,
+    _El,
+    _first,
+    _q,
+    _Reader,
+    _scan,
+    _slug,
+    _split,
+)
 from .archimate_map import (
     BECOMES,
     DEFAULT,
     Candidate,
     ImportReport,
     Mapping,
-    Tally,
     guess_mapping,
     report_rows,
 )
-from .archimate_view import NS, XML_LANG, XSI
+from .archimate_relations import _behaviour, _derived, _relation
+from .archimate_scenarios import read_scenario_properties
+from .archimate_view import NS
 from .assemble import assemble
 from .folder import LoadResult
 from .safexml import parse_file
 from .sheets import SETTINGS_ROWS
-from .tables import ASSESSMENTS
-
-
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
-KINDS = DEFAULT.kinds()
-"""Element type → opmodel kind in the default mapping (see :mod:`.archimate_map`)."""
-BEHAVIOUR = frozenset({"ApplicationService", "ApplicationInterface", "ApplicationFunction",
-                       "ApplicationProcess"})
-"""An application's own behaviour: an application serves what its services serve."""
-
-
-@dataclass
-class _El:
-    ident: str
-    kind: str
-    name: str
-    doc: str | None
-    props: dict[str, str]
-    line: int
-    key: str = ""  # the opmodel id
-    rec: dict[str, Any] = field(default_factory=dict)
-    skipped: bool = False
-    xtype: str = ""
-
-
-@dataclass
-class _Reader:
-    path: Path
-    issues: list[Issue] = field(default_factory=list)
-    places: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
-    skips: dict[str, tuple[int, int]] = field(default_factory=dict)
-    lines: dict[int, dict[Any, int]] = field(default_factory=dict)
-    rows: dict[str, list[int]] = field(default_factory=dict)  # table → line of each row
-    marked: dict[tuple[PathPart, ...], dict[Any, int]] = field(default_factory=dict)
-    mapping: Mapping = DEFAULT
-    mapping_source: str = "opmodel"
-    notes: list[str] = field(default_factory=list)
-    tally: Tally = field(default_factory=Tally)
-    unfit: list[int] = field(default_factory=lambda: [0, 0])  # applications, first line
-    scenarios: Any = None  # Scenarios the model's properties carry (None: none said)
-    uses: list[tuple[_El, _El, int]] = field(default_factory=list)  # unit uses capability
-    behaviour: dict[str, tuple[list[_El], list[tuple[_El, int]]]] = field(
-        default_factory=dict)  # service id → (its applications, what it serves)
-
-    def mark(self, rec: dict[str, Any], what: Any, line: int) -> None:
-        """Remember the line that gave ``rec`` its field (or list item) ``what``."""
-        self.lines.setdefault(id(rec), {}).setdefault(what, line)
-
-    def skip(self, reason: str, line: int) -> None:
-        """Count one thing left out for ``reason``; reported once, at the first place."""
-        n, first = self.skips.get(reason, (0, line))
-        self.skips[reason] = (n + 1, first)
-
-    def error(self, line: int, code: str, msg: str, hint: str | None = None) -> None:
-        self.issues.append(Issue(code, msg, (), hint=hint).at(
-            f"{self.path.name}:{line}", (self.path.name, line, 0)))
-
-    def place(self, issue: Issue) -> Issue:
-        if issue.location is not None:
-            return issue
-        line = self.line_of(issue.path)
-        return issue.at(f"{self.path.name}:{line}", (self.path.name, line, 0))
-
-    def line_of(self, path: tuple[PathPart, ...]) -> int:
-        """The line of the longest known prefix of ``path`` (1 if none is known)."""
-        for n in range(len(path), 0, -1):
-            head = path[:n]
-            if head in self.places:
-                return self.places[head]
-            m = 3 if head[0] == "policy" else 2  # an entity's path: (table, i) or policy's
-            if n > m and head[:m] in self.marked:  # a field a relationship gave it
-                what = head[m:]
-                marks = self.marked[head[:m]]
-                key = what[0] if len(what) == 1 else what
-                if key in marks:
-                    return marks[key]
-            if n == 2 and head[0] in self.rows and isinstance(head[1], int):
-                rows = self.rows[head[0]]
-                if 0 <= head[1] < len(rows):
-                    return rows[head[1]]
-        return 1
-
-
-_NAME, _DOC, _PROPERTIES = _q("name"), _q("documentation"), _q("properties")
-_RELATIONSHIP = _q("relationship")
-_REF = "propertyDefinitionRef"
-_TYPE = f"{{{XSI}}}type"
-_ASSESSED = ASSESSMENTS.columns[2:]
-_ASSESSMENT_KEYS = frozenset((*_ASSESSED, "applicable"))
-
-
-def _first(el: etree._Element, tag: str) -> str | None:
-    """The text of the first ``tag`` child in English (or with no language), else any."""
-    q = _q(tag)
-    first = el.find(q)
-    if first is None:
-        return None
-    lang = first.get(XML_LANG)
-    if lang is not None and lang != "en":
-        first = next((f for f in el.iterchildren(q) if f.get(XML_LANG) in (None, "en")),
-                     first)
-    return (first.text or "").strip() or None
-
-
-def _scan(el: etree._Element, defs: dict[str, str]
-          ) -> tuple[str | None, str | None, dict[str, str]]:
-    """Name, documentation and properties (name → first value) of an element,
-    relationship or the model, walking its children directly: an exchange file has
-    hundreds of thousands of properties, and lxml's find() is far slower than this."""
-    name = doc = None
-    name_en = doc_en = False
-    props: dict[str, str] = {}
-    for c in el:
-        tag = c.tag
-        if tag == _PROPERTIES:
-            _props(c, defs, props)
-        elif tag in (_NAME, _DOC):
-            en = c.get(XML_LANG) in (None, "en")
-            text = (c.text or "").strip() or None
-            if tag == _NAME and (name is None or (en and not name_en)):
-                name, name_en = text, en
-            elif tag == _DOC and (doc is None or (en and not doc_en)):
-                doc, doc_en = text, en
-    return name, doc, props
-
-
-def _props(holder: etree._Element, defs: dict[str, str], props: dict[str, str]) -> None:
-    """Fill ``props`` from a ``<properties>`` element: the first non-empty value of each
-    property (in English or with no language, else the first), keyed by its definition's
-    name. A hot loop (inlined for assessments in :func:`_read_relationships`): it touches
-    each ``property`` element once and reads its first value directly."""
-    get = defs.get
-    for p in holder:
-        key = get(p.get(_REF, ""))
-        if key is None or key in props:
-            continue
-        n = len(p)
-        if not n:
-            continue
-        v = p[0]
-        if n > 1 and v.get(XML_LANG) not in (None, "en"):
-            v = next((x for x in p if x.get(XML_LANG) in (None, "en")), v)
-        text = v.text
-        if text and (text := text.strip()):
-            props[key] = text
-
-
-def _slug(text: str, taken: set[str], prefix: str) -> str:
-    base = re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-._") or prefix
-    if not re.match(r"^[a-z0-9]", base):
-        base = f"{prefix}-{base}"
-    out, n = base, 1
-    while out in taken:
-        n += 1
-        out = f"{base}-{n}"
-    taken.add(out)
-    return out
-
-
-def _copy(props: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: props[n] for n in names if n in props}  # _scan keeps no empty value
-
-
-def _split(text: str | None) -> list[str]:
-    return [p.strip() for p in (text or "").split(";") if p.strip()]
 
 
 @contextmanager
@@ -288,7 +142,7 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
     _collect(rd, els, data)
     e, found = assemble(data, cross=True)
     placed = [rd.place(i) for i in rd.issues + found]
-    placed += _read_scenarios(rd, root, props, defs, e)
+    placed += read_scenario_properties(rd, root, props, defs, e)
     n, line = rd.unfit
     if n:
         placed.append(Issue(
@@ -300,85 +154,6 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
         placed.append(Issue("W-SKIP", f"{n} {reason}; left out", ()).at(
             f"{p.name}:{line}", (p.name, line, 0)))
     return e, placed, rd
-
-
-def _read_scenarios(rd: _Reader, root: etree._Element, props: dict[str, str],
-                    defs: dict[str, str], e: Enterprise | None) -> list[Issue]:
-    """The model's ``scenarios`` / ``scenario:N:KEY`` properties (see
-    :func:`opmodel.io.archimate.scenario_properties`) → ``rd.scenarios``; the issues are
-    placed at the line of the property they came from."""
-    keys = [k for k in props if k.startswith("scenario:")]
-    if "scenarios" not in props and not keys:
-        return []
-    from .scenarios import parse_scenarios
-
-    items: dict[int, dict[str, Any]] = {}
-    origin: dict[tuple[Any, ...], str] = {}
-    bad: list[str] = []
-    for key in keys:
-        parts = key.split(":")
-        if len(parts) < 3 or not parts[1].isdigit():
-            bad.append(key)
-            continue
-        rec = items.setdefault(int(parts[1]), {})
-        v: Any = props[key]
-        if len(parts) == 5 and parts[2] == "budgets" and parts[3].isdigit():
-            rules = rec.setdefault("budgets", {})
-            rules.setdefault(int(parts[3]), {})[parts[4]] = v
-            origin.setdefault((int(parts[1]), "budgets", int(parts[3])), key)
-            continue
-        if len(parts) != 3:
-            bad.append(key)
-            continue
-        name = parts[2]
-        if name in ("force_in", "force_out"):
-            v = _split(v)
-        node = rec
-        *parents, last = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = v
-        origin.setdefault((int(parts[1]), parents[0] if parents else name), key)
-    order = sorted(items)
-    raw = []
-    for n in order:
-        rec = items[n]
-        if "budgets" in rec:
-            rec["budgets"] = [rec["budgets"][m] for m in sorted(rec["budgets"])]
-        raw.append(rec)
-    scenarios, found = parse_scenarios(raw, e)
-    lines = _property_lines(root, defs) if found or bad else {}
-    out = []
-    for key in bad:
-        line = lines.get(key, root.sourceline or 1)
-        out.append(Issue("E-UNKNOWN", f"model property '{key}' is not a scenario key", (),
-                         hint="scenario properties look like scenario:1:name or "
-                              "scenario:1:budgets:2:pool").at(f"{rd.path.name}:{line}",
-                                                             (rd.path.name, line, 0)))
-    for i in found:
-        path = i.path
-        n = order[path[1]] if len(path) > 1 and isinstance(path[1], int) else order[0]
-        field_ = path[2] if len(path) > 2 else "id"
-        key = origin.get((n, "budgets", int(path[3]) + 1) if field_ == "budgets" and
-                         len(path) > 3 and isinstance(path[3], int) else (n, field_),
-                         f"scenario:{n}:{field_}")
-        line = lines.get(key, root.sourceline or 1)
-        out.append(replace(i, message=f"{key}: {i.message}").at(
-            f"{rd.path.name}:{line}", (rd.path.name, line, 0)))
-    if not any(i.severity == "error" for i in out):
-        rd.scenarios = scenarios
-    return out
-
-
-def _property_lines(root: etree._Element, defs: dict[str, str]) -> dict[str, int]:
-    """The line of each of the model's own properties, by name."""
-    out: dict[str, int] = {}
-    holder = root.find(_PROPERTIES)
-    for p in holder if holder is not None else ():
-        key = defs.get(p.get(_REF, ""))
-        if key is not None:
-            out.setdefault(key, p.sourceline or 1)
-    return out
 
 
 def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
@@ -657,156 +432,6 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
             continue
         outcome = _relation(rd, r, xtype, src, dst, defs, fits)
         tally("relationship", (xtype, src.xtype, dst.xtype), outcome, r.sourceline or 1)
-
-
-_USE = ("Assignment", "Composition", "Aggregation")
-
-
-def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
-              defs: dict[str, str], fits: list[dict[str, Any]]) -> str:
-    """Apply one relationship; return what it became ("left out: why" when nothing)."""
-    line = r.sourceline or 1
-    name_, _, pr = _scan(r, defs)
-    name = (name_ or "").lower()
-    s, t = src.rec, dst.rec
-    pair = (xtype, src.kind, dst.kind)
-    if xtype in ("Serving", "Realization", "Association") and (src.kind, dst.kind) == (
-            "capability", "stage"):
-        s.setdefault("stage", dst.key)
-        rd.mark(s, "stage", line)
-        return "capability on a stage"
-    if xtype in ("Composition", "Aggregation", "Association") and (src.kind, dst.kind) == (
-            "stage", "capability"):
-        t.setdefault("stage", src.key)
-        rd.mark(t, "stage", line)
-        return "capability on a stage"
-    if xtype in ("Composition", "Aggregation") and (src.kind, dst.kind) == (
-            "capability", "capability"):
-        t.setdefault("parent", src.key)
-        rd.mark(t, "parent", line)
-        return "parent capability"
-    if pair in (("Influence", "capability", "objective"),
-                ("Realization", "capability", "objective")):
-        if "strength" not in pr:
-            rd.skip("link(s) from capabilities to goals without a strength property", line)
-            return "left out: no strength property"
-        rd.mark(t, ("links", len(t["links"])), line)
-        t["links"].append({"capability": src.key, "strength": pr["strength"]})
-        return "objective link"
-    if pair == ("Realization", "kpi", "objective"):
-        rd.mark(t, ("kpis", len(t["kpis"])), src.line)
-        t["kpis"].append(s)
-        s["_objective"] = dst.key
-        return "KPI of an objective"
-    if pair == ("Association", "segment", "expectation"):
-        t.setdefault("segment", src.key)
-        rd.mark(t, "segment", line)
-        return "segment of an expectation"
-    if pair == ("Association", "expectation", "stage"):
-        s.setdefault("stage", dst.key)
-        rd.mark(s, "stage", line)
-        return "stage of an expectation"
-    if pair == ("Realization", "capability", "expectation"):
-        _append(rd, t, "capabilities", src.key, line)
-        return "capability of an expectation"
-    if pair == ("Serving", "application", "bu") or (
-            xtype in _USE and (src.kind, dst.kind) == ("bu", "application")):
-        app, unit = (s, dst) if src.kind == "application" else (t, src)
-        _add_unique(rd, app, "business_units", unit.key, line)
-        return "unit using an application"
-    if xtype in ("Realization", "Serving") and (src.kind, dst.kind) == (
-            "application", "capability"):
-        _add_unique(rd, s, "capabilities", dst.key, line)
-        return "capability of an application"
-    if pair == ("Association", "application", "bu") and (
-            name == "fit" or "functional_fit" in pr or "technical_fit" in pr):
-        rd.places[("application_fits", len(fits))] = line
-        fits.append({"application": src.key, "business_unit": dst.key,
-                     **_copy(pr, ("functional_fit", "technical_fit"))})
-        return "a unit's own fit"
-    if xtype in _USE and (src.kind, dst.kind) == ("bu", "capability"):
-        rd.uses.append((src, dst, line))
-        return "unit using a capability (unassessed)"
-    if pair == ("Assignment", "bu", "initiative"):
-        t.setdefault("owner", src.key)
-        rd.mark(t, "owner", line)
-        return "owner of an initiative"
-    if pair == ("Realization", "initiative", "capability"):
-        if "uplift" not in pr:
-            rd.skip("realization(s) from work packages to capabilities without an uplift "
-                    "property", line)
-            return "left out: no uplift property"
-        _append(rd, s, "effects", {"capability": dst.key, "uplift": pr["uplift"],
-                                   "business_units": _split(pr.get("business_units"))}, line)
-        return "effect of an initiative"
-    if pair == ("Triggering", "initiative", "initiative"):
-        _append(rd, t, "depends_on", src.key, line)
-        return "dependency"
-    if pair == ("Association", "initiative", "initiative") and name == "excludes":
-        _append(rd, s, "excludes", dst.key, line)
-        return "exclusion"
-    if pair == ("Association", "initiative", "application") and name == "retires":
-        _append(rd, s, "retires", dst.key, line)
-        return "application retired"
-    if pair == ("Association", "team", "initiative") and "amount" in pr:
-        _append(rd, t, "team_demand", {"team": src.key, "amount": pr["amount"]}, line)
-        return "team demand"
-    if pair == ("Flow", "stage", "stage"):
-        return "stage order (ignored: the order property says it)"
-    rd.skip(f"{xtype} relationship(s) from {src.xtype} to {dst.xtype} (not part of the "
-            "opmodel mapping)", line)
-    return "left out: not part of the opmodel mapping"
-
-
-def _behaviour(rd: _Reader, xtype: str, src: _El, dst: _El, line: int) -> bool:
-    """Remember a link through an application's service (or interface, function, process):
-    an application that realizes a service serves what the service serves."""
-    if dst.xtype in BEHAVIOUR and src.kind == "application" and xtype in (
-            "Realization", "Assignment", "Composition", "Aggregation"):
-        rd.behaviour.setdefault(dst.ident, ([], []))[0].append(src)
-        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
-                     "link through an application service", line)
-        return True
-    if src.xtype in BEHAVIOUR and dst.kind in ("capability", "bu") and xtype in (
-            "Serving", "Realization"):
-        rd.behaviour.setdefault(src.ident, ([], []))[1].append((dst, line))
-        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
-                     "link through an application service", line)
-        return True
-    return False
-
-
-def _derived(rd: _Reader, data: dict[str, Any]) -> None:
-    """What follows from two relationships: applications serving through their services,
-    and units that use a capability (an unassessed assessment, unless one is given)."""
-    for apps, served in rd.behaviour.values():
-        for app in apps:
-            for target, line in served:
-                field_ = "capabilities" if target.kind == "capability" else "business_units"
-                _add_unique(rd, app.rec, field_, target.key, line)
-                what = "capability of an application" if target.kind == "capability" \
-                    else "unit using an application"
-                rd.tally.add("relationship", ("via service", app.xtype, target.xtype),
-                             what, line)
-    if rd.uses:
-        have = {(a["capability"], a["business_unit"]) for a in data["assessments"]}
-        rows = rd.rows.setdefault("assessments", [])
-        for unit, cap, line in rd.uses:
-            if (cap.key, unit.key) in have:
-                continue
-            have.add((cap.key, unit.key))
-            rows.append(line)
-            data["assessments"].append({"capability": cap.key, "business_unit": unit.key})
-
-
-def _add_unique(rd: _Reader, rec: dict[str, Any], key: str, item: Any, line: int) -> None:
-    if item not in rec[key]:
-        _append(rd, rec, key, item, line)
-
-
-def _append(rd: _Reader, rec: dict[str, Any], key: str, item: Any, line: int) -> None:
-    rd.mark(rec, (key, len(rec[key])), line)
-    rec[key].append(item)
 
 
 def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:

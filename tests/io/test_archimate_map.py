@@ -260,3 +260,29 @@ def test_left_out_units_are_warned_once_per_reason() -> None:
     assert "archisurance.xml:10: W-SKIP 6 BusinessActor element(s) not taken as business " \
            "units (name says it is outside the company (customer, intermediary…)); left out" \
            in warnings
+
+
+def test_another_tools_own_ids_become_slugs(tmp_path: Path) -> None:
+    """A tool that keeps its own 'id' property (APP-001) does not break the import: the id
+    is made a slug; a valid one is kept."""
+    text = (DATA / "other-tool.xml").read_text(encoding="utf-8")
+    text = text.replace('''<name xml:lang="en">Dynamics CRM</name>
+      <properties>''', '''<name xml:lang="en">Dynamics CRM</name>
+      <properties>
+        <property propertyDefinitionRef="pd-id">
+          <value xml:lang="en">APP-001</value>
+        </property>''').replace('''<name xml:lang="en">Research</name>''',
+                                '''<name xml:lang="en">Research</name>
+      <properties>
+        <property propertyDefinitionRef="pd-id">
+          <value xml:lang="en">rnd</value>
+        </property>
+      </properties>''').replace('''  <propertyDefinitions>''', '''  <propertyDefinitions>
+    <propertyDefinition identifier="pd-id" type="string">
+      <name xml:lang="en">id</name>
+    </propertyDefinition>''')
+    path = tmp_path / "ids.xml"
+    path.write_text(text, encoding="utf-8")
+    e = read_archimate(path).enterprise
+    assert [a.id for a in e.applications] == ["app-001", "legacy-helpdesk"]
+    assert "rnd" in e.ids("capability")

@@ -104,6 +104,8 @@ def import_cmd(
                   f"{counts['business units']} business units, {counts['applications']} "
                   f"applications, {counts['assessments']} assessments, "
                   f"{counts['initiatives']} initiatives"
+                  + (f", {len(result.scenarios.scenarios)} scenario(s)"
+                     if result.scenarios is not None and result.scenarios.scenarios else "")
                   + (f"; {n} warning(s)" if n else ""))
 
 

@@ -55,6 +55,7 @@ class _Reader:
     notes: list[str] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
     unfit: list[int] = field(default_factory=lambda: [0, 0])  # applications, first line
+    foreign: bool = False  # not written by opmodel
     scenarios: Any = None  # Scenarios the model's properties carry (None: none said)
     uses: list[tuple[_El, _El, int]] = field(default_factory=list)  # unit uses capability
     behaviour: dict[str, tuple[list[_El], list[tuple[_El, int]]]] = field(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,7 +107,14 @@ def inspect(path: str | os.PathLike[str], mapping: Mapping | None = None,
     ok = e is not None and not any(i.severity == "error" for i in placed)
     return ImportReport(str(path), rd.mapping, rd.mapping_source, tuple(rd.notes),
                         report_rows(rd.tally), tuple(placed),
-                        e.summary() if ok and e is not None else {})
+                        _counts(e, rd) if ok and e is not None else {})
+
+
+def _counts(e: Enterprise, rd: _Reader) -> dict[str, int]:
+    out = e.summary()
+    if rd.scenarios is not None:
+        out["scenarios"] = len(rd.scenarios.scenarios)
+    return out
 
 
 def _read(p: Path, mapping: Mapping | None, mapping_source: str
@@ -135,7 +143,7 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
     if doc:
         data["description"] = doc
     _read_settings(rd, data, props, root)
-    foreign = not props.get("exported_by", "").startswith("opmodel")
+    foreign = rd.foreign = not props.get("exported_by", "").startswith("opmodel")
     els = _read_elements(rd, root, defs, guess=mapping is None and foreign)
     _read_relationships(rd, root, defs, els, data)
     _derived(rd, data)
@@ -224,6 +232,9 @@ def _folders(root: etree._Element) -> dict[str, tuple[str, ...]]:
     return out
 
 
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
 def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], guess: bool
                    ) -> dict[str, _El]:
     els: dict[str, _El] = {}
@@ -272,6 +283,8 @@ def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], gues
         item.kind = kind
         pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{item.ident}", set())
         given = item.props.get("id")
+        if given and rd.foreign and not _ID.fullmatch(given):
+            given = _slug(given, pool, kind)  # another tool's own id scheme (APP-001)
         if given and kind != "kpi":
             pool.add(given)
         item.key = given or _slug(item.name, pool, kind)

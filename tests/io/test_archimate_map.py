@@ -6,9 +6,11 @@ given or guessed — that reports by type what became what and what was left out
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from lxml import etree
 from typer.testing import CliRunner
 
@@ -22,6 +24,7 @@ from opmodel.io.archimate_map import Mapping, UnitRule, load_mapping
 from opmodel.io.archimate_read import inspect
 from opmodel.model import BusinessUnit
 
+from ..strategies import enterprises
 from .test_archimate import DATA, assert_valid, schema  # noqa: F401 (a fixture)
 
 SAMPLES = ("archisurance.xml", "legacy-functions.xml", "capability-map.xml", "other-tool.xml")
@@ -286,3 +289,22 @@ def test_another_tools_own_ids_become_slugs(tmp_path: Path) -> None:
     e = read_archimate(path).enterprise
     assert [a.id for a in e.applications] == ["app-001", "legacy-helpdesk"]
     assert "rnd" in e.ids("capability")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(e=enterprises())
+def test_the_account_of_any_export_adds_up(e: opmodel.Enterprise) -> None:
+    """For any model opmodel writes, the import's account has every element and
+    relationship of the file in exactly one row, nothing left out, and the counts of the
+    model read back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_archimate(e, Path(tmp) / "m.xml")
+        root = etree.parse(str(path)).getroot()
+        report = inspect(path)
+    ns = "{http://www.opengroup.org/xsd/archimate/3.0/}"
+    assert report.ok and report.mapping_source == "opmodel" and not report.left_out
+    assert sum(r.count for r in report.rows if r.section == "element") == sum(
+        1 for _ in root.iter(f"{ns}element"))
+    assert sum(r.count for r in report.rows if r.section == "relationship") == sum(
+        1 for _ in root.iter(f"{ns}relationship"))
+    assert report.counts == e.summary()

@@ -152,7 +152,7 @@ def _read(p: Path, mapping: Mapping | None, mapping_source: str
     placed = [rd.place(i) for i in rd.issues + found]
     placed += read_scenario_properties(rd, root, props, defs, e)
     n, line = rd.unfit
-    if n:
+    if n and rd.foreign:  # (a file opmodel wrote says "not assessed" on purpose)
         placed.append(Issue(
             "W-FIT", f"{n} application(s) without a functional_fit or technical_fit property: "
             "imported with their fit not assessed (TIME 'not assessed')", (),

@@ -308,3 +308,14 @@ def test_the_account_of_any_export_adds_up(e: opmodel.Enterprise) -> None:
     assert sum(r.count for r in report.rows if r.section == "relationship") == sum(
         1 for _ in root.iter(f"{ns}relationship"))
     assert report.counts == e.summary()
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_guess_printed_is_a_mapping_file_that_reads_the_same(name: str,
+                                                                 tmp_path: Path) -> None:
+    guessed = inspect(DATA / name)
+    path = tmp_path / "mapping.yaml"
+    path.write_text(guessed.mapping.yaml_text(), encoding="utf-8")
+    assert load_mapping(path) == guessed.mapping
+    given = read_archimate(DATA / name, load_mapping(path)).enterprise
+    assert given == read_archimate(DATA / name).enterprise

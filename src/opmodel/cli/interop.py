@@ -127,6 +127,10 @@ def _print_report(report: ImportReport, directory: Path) -> None:
             t.add_row(escape(r.archimate), str(r.count), escape(r.reason or r.becomes),
                       str(r.line) if r.line else "")
         console.print(t)
+    if report.mapping_source == "guessed":
+        console.print("to change what becomes what, save this as a file and pass --map FILE "
+                      "(see docs/interop.md):", soft_wrap=True)
+        console.print(escape(report.mapping.yaml_text().rstrip()), soft_wrap=True)
     print_issues([i for i in report.issues if i.code != "W-SKIP"])
     errors = sum(1 for i in report.issues if i.severity == "error")
     if report.ok:

@@ -135,9 +135,19 @@ class Mapping(Frozen):
                 out.setdefault(t, kind)
         return out
 
-    def to_yaml_dict(self) -> dict[str, Any]:
-        d = self.model_dump(exclude_defaults=True)
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+    def yaml_text(self) -> str:
+        """The mapping as a mapping file (only what differs from opmodel's own)."""
+        import io
+
+        d = self.model_dump(mode="json", exclude_defaults=True)
+        if not d:
+            return "{}  # opmodel's own mapping\n"
+        buf = io.StringIO()
+        yaml = YAML()
+        yaml.default_flow_style = False
+        yaml.width = 4096  # a pattern stays on one line
+        yaml.dump(d, buf)
+        return buf.getvalue()
 
 
 DEFAULT = Mapping()

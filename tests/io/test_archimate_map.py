@@ -81,8 +81,12 @@ def test_archisurance_like_model() -> None:
     assert rows[("BusinessProcess", "not part of the opmodel metamodel")] == 6
     assert rows[("Assignment BusinessActor → BusinessFunction",
                  "unit using a capability (unassessed)")] == 23
-    assert rows[("via service ApplicationComponent → BusinessFunction",
+    assert rows[("via ApplicationService ApplicationComponent → BusinessFunction",
                  "capability of an application")] == 3
+    assert rows[("via BusinessProcess ApplicationComponent → BusinessActor",
+                 "unit using an application")] == 1
+    assert rows[("Serving ApplicationComponent → BusinessProcess",
+                 "link through BusinessProcess (see the 'via' rows)")] == 1
     assert report.counts["business units"] == 10 and report.counts["applications"] == 10
 
     e = read_archimate(DATA / "archisurance.xml").enterprise
@@ -99,7 +103,10 @@ def test_archisurance_like_model() -> None:
     assert fin.capabilities == ("claim-payment",)  # through the Payment Service
     assert (fin.functional_fit, fin.technical_fit) == (None, None)
     portal = next(a for a in e.applications if a.name == "Web Portal")
-    assert portal.business_units == ("front-office",)  # not the customers it serves
+    # not the customers it serves; the travel department through the process it performs
+    assert portal.business_units == ("front-office", "travel-insurance-dept")
+    # and Contracting, which the process it serves is part of
+    assert portal.capabilities == ("customer-acquisition", "contracting")
     bare = e.assessment("claims-handling", "back-office")
     assert bare is not None and not bare.assessed  # a unit that uses it, not yet assessed
     t = time_classification(e)

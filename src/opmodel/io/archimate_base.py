@@ -25,6 +25,10 @@ KINDS = DEFAULT.kinds()
 BEHAVIOUR = frozenset({"ApplicationService", "ApplicationInterface", "ApplicationFunction",
                        "ApplicationProcess"})
 """An application's own behaviour: an application serves what its services serve."""
+BUSINESS = frozenset({"BusinessProcess", "BusinessFunction", "BusinessInteraction",
+                      "BusinessRole"})
+"""Business behaviour (and roles) between an application that serves it and the unit that
+performs it or the capability it is part of (when not mapped to an opmodel kind)."""
 
 
 @dataclass
@@ -58,8 +62,8 @@ class _Reader:
     foreign: bool = False  # not written by opmodel
     scenarios: Any = None  # Scenarios the model's properties carry (None: none said)
     uses: list[tuple[_El, _El, int]] = field(default_factory=list)  # unit uses capability
-    behaviour: dict[str, tuple[list[_El], list[tuple[_El, int]]]] = field(
-        default_factory=dict)  # service id → (its applications, what it serves)
+    behaviour: dict[str, tuple[str, list[_El], list[tuple[_El, int]]]] = field(
+        default_factory=dict)  # id in between → (its type, applications, what it serves)
 
     def mark(self, rec: dict[str, Any], what: Any, line: int) -> None:
         """Remember the line that gave ``rec`` its field (or list item) ``what``."""

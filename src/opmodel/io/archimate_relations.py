@@ -8,7 +8,7 @@ from typing import Any
 
 from lxml import etree
 
-from .archimate_base import BEHAVIOUR, _copy, _El, _Reader, _scan, _split
+from .archimate_base import BEHAVIOUR, BUSINESS, _copy, _El, _Reader, _scan, _split
 
 _USE = ("Assignment", "Composition", "Aggregation")
 
@@ -110,34 +110,49 @@ def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
 
 
 def _behaviour(rd: _Reader, xtype: str, src: _El, dst: _El, line: int) -> bool:
-    """Remember a link through an application's service (or interface, function, process):
-    an application that realizes a service serves what the service serves."""
-    if dst.xtype in BEHAVIOUR and src.kind == "application" and xtype in (
-            "Realization", "Assignment", "Composition", "Aggregation"):
-        rd.behaviour.setdefault(dst.ident, ([], []))[0].append(src)
-        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
-                     "link through an application service", line)
-        return True
-    if src.xtype in BEHAVIOUR and dst.kind in ("capability", "bu") and xtype in (
+    """Remember a link through an element opmodel has no place for, which two
+    relationships cross: an application realizes a service (interface, application function
+    or process) that serves a capability or unit; or an application serves a business
+    process (role, interaction, function not taken as a capability) that a unit performs or
+    that is part of — or realizes — a capability. Returns whether it was such a link."""
+    app_side = (dst.xtype in BEHAVIOUR and src.kind == "application" and xtype in (
+        "Realization", "Assignment", "Composition", "Aggregation")) or (
+        dst.xtype in BUSINESS and src.kind == "application" and xtype == "Serving")
+    if app_side:
+        _via(rd, dst)[1].append(src)
+    elif src.xtype in BEHAVIOUR and dst.kind in ("capability", "bu") and xtype in (
             "Serving", "Realization"):
-        rd.behaviour.setdefault(src.ident, ([], []))[1].append((dst, line))
-        rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
-                     "link through an application service", line)
-        return True
-    return False
+        _via(rd, src)[2].append((dst, line))
+    elif dst.xtype in BUSINESS and (
+            (src.kind == "bu" and xtype == "Assignment") or (src.kind == "capability" and xtype in (
+                "Composition", "Aggregation", "Assignment"))):
+        _via(rd, dst)[2].append((src, line))
+    elif src.xtype in BUSINESS and dst.kind == "capability" and xtype == "Realization":
+        _via(rd, src)[2].append((dst, line))
+    else:
+        return False
+    link = dst if dst.skipped else src
+    rd.tally.add("relationship", (xtype, src.xtype, dst.xtype),
+                 f"link through {link.xtype} (see the 'via' rows)", line)
+    return True
+
+
+def _via(rd: _Reader, el: _El) -> tuple[str, list[_El], list[tuple[_El, int]]]:
+    return rd.behaviour.setdefault(el.ident, (el.xtype, [], []))
 
 
 def _derived(rd: _Reader, data: dict[str, Any]) -> None:
-    """What follows from two relationships: applications serving through their services,
-    and units that use a capability (an unassessed assessment, unless one is given)."""
-    for apps, served in rd.behaviour.values():
+    """What follows from two relationships: applications serving through the elements in
+    between (:func:`_behaviour`), and units that use a capability (an unassessed
+    assessment, unless one is given)."""
+    for via, apps, served in rd.behaviour.values():
         for app in apps:
             for target, line in served:
                 field_ = "capabilities" if target.kind == "capability" else "business_units"
                 _add_unique(rd, app.rec, field_, target.key, line)
                 what = "capability of an application" if target.kind == "capability" \
                     else "unit using an application"
-                rd.tally.add("relationship", ("via service", app.xtype, target.xtype),
+                rd.tally.add("relationship", (f"via {via}", app.xtype, target.xtype),
                              what, line)
     if rd.uses:
         have = {(a["capability"], a["business_unit"]) for a in data["assessments"]}

@@ -157,6 +157,8 @@ def inspect_import(file: str | os.PathLike[str],
     except ModelError as exc:
         return ImportReport(str(src), DEFAULT, "workbook", (), (), tuple(exc.issues), {})
     counts = result.enterprise.summary()
+    if result.scenarios is not None:
+        counts["scenarios"] = len(result.scenarios.scenarios)
     rows = tuple(ImportRow("sheet", kind, kind, "", n, 0) for kind, n in counts.items() if n)
     return ImportReport(str(src), DEFAULT, "workbook", (), rows, tuple(result.warnings),
                         counts)

@@ -331,8 +331,9 @@ def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workboo
     for s in SHEETS:
         rows[s.name] = list(sheet_rows(e, s))
         counts[s.name] = len(rows[s.name])
-    for s in SCENARIO_SHEETS:  # sheet_rows walks any object with the sheet's path
-        rows[s.name] = list(sheet_rows(scenarios, s)) if scenarios is not None else []  # type: ignore[arg-type]
+    holder: Any = scenarios  # sheet_rows walks any object along the sheet's path
+    for s in SCENARIO_SHEETS:
+        rows[s.name] = list(sheet_rows(holder, s)) if holder is not None else []
         counts[s.name] = len(rows[s.name])
     lists = Lists(counts, extra)
     ws = wb.create_sheet(SETTINGS)

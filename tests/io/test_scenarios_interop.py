@@ -160,3 +160,24 @@ def test_scenario_errors_in_an_exchange_file_are_located(acme_path: Path,
     assert issue.message.startswith("scenario:2:force_in: ") and "crm-dynamcs" in \
         issue.message
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xml"])
+def test_cli_export_and_import_carry_scenarios(acme_path: Path, tmp_path: Path,
+                                               suffix: str) -> None:
+    """The commands, not only the library: `opmodel export` then `opmodel import`."""
+    from typer.testing import CliRunner
+
+    from opmodel.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / f"acme.{suffix}"
+    r = runner.invoke(app, ["export", str(acme_path), str(out)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["import", str(out), str(tmp_path / "back")],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "4 scenario(s)" in r.output
+    e = opmodel.load(acme_path)
+    assert read_scenarios(tmp_path / "back", opmodel.load(tmp_path / "back")) == \
+        read_scenarios(acme_path, e)

@@ -20,7 +20,7 @@ from opmodel.analysis import time_classification
 from opmodel.cli import app
 from opmodel.errors import ModelError
 from opmodel.io.archimate import read_archimate, write_archimate
-from opmodel.io.archimate_map import Mapping, UnitRule, load_mapping
+from opmodel.io.archimate_map import EXTERNAL_WORDS, Mapping, UnitRule, load_mapping
 from opmodel.io.archimate_read import inspect
 from opmodel.model import BusinessUnit
 
@@ -326,3 +326,14 @@ def test_the_guess_printed_is_a_mapping_file_that_reads_the_same(name: str,
     assert load_mapping(path) == guessed.mapping
     given = read_archimate(DATA / name, load_mapping(path)).enterprise
     assert given == read_archimate(DATA / name).enterprise
+
+
+@pytest.mark.parametrize(("name", "unit"), [
+    ("Customer", False), ("Insurance Broker", False), ("Intermediary", False),
+    ("Retail Customer", False), ("Reinsurance Partner", False), ("Policyholder", False),
+    ("Customer Service", True), ("Client Services Dept", True), ("Vendor Management", True),
+    ("Partner Sales Office", True), ("Back Office", True), ("Home & Away Dept", True),
+    ("Management Agency", True)])
+def test_the_guess_tells_outsiders_by_name(name: str, unit: bool) -> None:
+    rule = UnitRule(exclude_matching=EXTERNAL_WORDS)
+    assert (rule.decide(name, "x", {}, ()) is None) == unit

@@ -12,7 +12,8 @@ default :class:`Mapping`: ValueStream → stage, Capability → capability, ever
   true``, or a ``type``/``kind``/``category`` property saying unit, division, department…),
   else by an organization folder whose name says so ("Business units", "Departments"…),
   else every actor whose name does not say it is outside the company (customer, client,
-  intermediary, broker, supplier, partner…); an actor that composes or aggregates other
+  intermediary, broker, supplier, partner… — unless it also says department, office,
+  service, team…); an actor that composes or aggregates other
   units (the company itself) is left out, so its units' gaps are not counted twice.
 
 A mapping file (``opmodel import FILE DIR --map mapping.yaml``) states it explicitly::
@@ -58,9 +59,13 @@ BECOMES = {"bu": "business unit", "stage": "stage", "capability": "capability",
 UNIT_WORDS = re.compile(r"business[ _-]?units?|divisions?|departments?|organi[sz]ation(al)?"
                         r"[ _-]?units?|lines? of business|business[ _-]?lines?|subsidiar"
                         r"(y|ies)|internal", re.IGNORECASE)
-EXTERNAL_WORDS = (r"customer|client|intermediar|broker|agent|supplier|vendor|partner|"
+EXTERNAL_WORDS = (r"^(?!.*\b(dept|department|division|unit|office|team|cent(er|re)|"
+                  r"services?|management|operations|desk|group)\b)"
+                  r".*\b(customer|client|intermediar|broker|agent|supplier|vendor|partner|"
                   r"insurant|insured|policy ?holder|consumer|prospect|citizen|patient|"
-                  r"external|third[ -]party|regulator|authority|government|public")
+                  r"external|third[ -]party|regulator|authority|government|public)")
+"""Names of actors outside the company — unless the name also says it is part of it
+("Customer Service", "Client Services Dept", "Vendor Management" stay units)."""
 _UNIT_PROPERTY = re.compile(r"(business|org(ani[sz]ation(al)?)?)[ _-]?unit|unit",
                             re.IGNORECASE)
 _TYPE_PROPERTY = re.compile(r"(actor[ _-]?)?(type|kind|category|class(ification)?)",

@@ -337,3 +337,18 @@ def test_the_guess_printed_is_a_mapping_file_that_reads_the_same(name: str,
 def test_the_guess_tells_outsiders_by_name(name: str, unit: bool) -> None:
     rule = UnitRule(exclude_matching=EXTERNAL_WORDS)
     assert (rule.decide(name, "x", {}, ()) is None) == unit
+
+
+def test_associations_from_other_tools_link_applications(tmp_path: Path) -> None:
+    """Other tools often draw a plain Association for 'used by' and 'supports'."""
+    text = (DATA / "other-tool.xml").read_text(encoding="utf-8").replace(
+        '''<relationship identifier="id-r11" source="id-c1" target="id-c3" xsi:type="Flow" />''',
+        '''<relationship identifier="id-r11" source="id-c1" target="id-c3" xsi:type="Flow" />
+    <relationship identifier="id-r12" source="id-a2" target="id-app2" xsi:type="Association" />
+    <relationship identifier="id-r13" source="id-c4" target="id-app2" xsi:type="Association" />''')
+    path = tmp_path / "assoc.xml"
+    path.write_text(text, encoding="utf-8")
+    e = read_archimate(path).enterprise
+    helpdesk = next(a for a in e.applications if a.id == "legacy-helpdesk")
+    assert helpdesk.business_units == ("wholesale-division",)
+    assert helpdesk.capabilities == ("service-desk", "research")

@@ -75,6 +75,15 @@ def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
         fits.append({"application": src.key, "business_unit": dst.key,
                      **_copy(pr, ("functional_fit", "technical_fit"))})
         return "a unit's own fit"
+    ends = {src.kind, dst.kind}
+    if xtype == "Association" and rd.foreign and ends == {"application", "bu"}:
+        app, unit = (s, dst) if src.kind == "application" else (t, src)
+        _add_unique(rd, app, "business_units", unit.key, line)
+        return "unit using an application"
+    if xtype == "Association" and rd.foreign and ends == {"application", "capability"}:
+        app, cap = (s, dst) if src.kind == "application" else (t, src)
+        _add_unique(rd, app, "capabilities", cap.key, line)
+        return "capability of an application"
     if xtype in _USE and (src.kind, dst.kind) == ("bu", "capability"):
         rd.uses.append((src, dst, line))
         return "unit using a capability (unassessed)"

@@ -22,10 +22,13 @@ initiative               WorkPackage; Assignment BusinessActor (owner) → WorkP
 team                     Resource; Association "team demand" → WorkPackage (``amount``)
 settings, budgets,       properties of the model (``horizon.start``, ``budget:2027Q1:pool``,
 guardrails               ``guardrail:1:min_share``…)
+scenarios                properties of the model (``scenarios``, ``scenario:1:name``…; see
+                         :mod:`.archimate_scenarios`)
 =======================  =================================================================
 
-Reading accepts exchange files from other tools: elements and relationships outside this
-mapping are reported as grouped ``W-SKIP`` warnings and left out; an element missing a
+Reading accepts exchange files from other tools, with a mapping given or guessed
+(:mod:`.archimate_map`): elements and relationships outside the mapping are reported as
+grouped ``W-SKIP`` warnings and left out; an element missing a
 number the model requires (an application's fit, an initiative's cost…) is left out with a
 warning; a capability without assessment numbers stays unassessed, never zero. The XML is
 parsed by :mod:`opmodel.io.safexml` (no DTD, no entities, no network).

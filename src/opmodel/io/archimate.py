@@ -28,9 +28,10 @@ scenarios                properties of the model (``scenarios``, ``scenario:1:na
 
 Reading accepts exchange files from other tools, with a mapping given or guessed
 (:mod:`.archimate_map`): elements and relationships outside the mapping are reported as
-grouped ``W-SKIP`` warnings and left out; an element missing a
-number the model requires (an application's fit, an initiative's cost…) is left out with a
-warning; a capability without assessment numbers stays unassessed, never zero. The XML is
+grouped ``W-SKIP`` warnings and left out; an element missing a number the model requires
+(an initiative's cost, a goal's weight…) is left out with a warning; an application without
+fits comes in with its fit not assessed; a capability without assessment numbers stays
+unassessed, never zero. The XML is
 parsed by :mod:`opmodel.io.safexml` (no DTD, no entities, no network).
 """
 

@@ -181,3 +181,19 @@ def test_cli_export_and_import_carry_scenarios(acme_path: Path, tmp_path: Path,
     e = opmodel.load(acme_path)
     assert read_scenarios(tmp_path / "back", opmodel.load(tmp_path / "back")) == \
         read_scenarios(acme_path, e)
+
+
+def test_scenario_sheets_have_dropdowns_and_help(acme_path: Path, tmp_path: Path) -> None:
+    wb = load_workbook(api.export_model(acme_path, tmp_path / "m.xlsx"))
+    rules = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
+             for dv in wb["ScenarioBudgets"].data_validations.dataValidation}
+    assert rules["A"].type == "list" and rules["A"].formula1.startswith("'Scenarios'!$A$2")
+    assert rules["B"].type == "list"  # pools
+    scen = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv
+            for dv in wb["Scenarios"].data_validations.dataValidation}
+    header = [c.value for c in wb["Scenarios"][1]]
+    quarters = chr(ord("A") + header.index("horizon.quarters"))
+    assert scen[quarters].type == "whole" and (scen[quarters].formula1,
+                                               scen[quarters].formula2) == ("4", "12")
+    texts = [c.value for row in wb["Instructions"].iter_rows() for c in row if c.value]
+    assert "ScenarioBudgets" in texts and "Scenarios" in texts

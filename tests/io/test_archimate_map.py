@@ -206,6 +206,14 @@ def test_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
     assert "Left out" in r.output and "BusinessProcess" in r.output
     assert "application (fit not assessed)" in r.output and "nothing was written" in r.output
+    assert "not empty" not in r.output
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "notes.txt").write_text("mine", encoding="utf-8")
+    r = runner.invoke(app, ["import", str(DATA / "archisurance.xml"), str(full), "--dry-run"],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "is not empty; the import would need --force" in r.output
+    assert [p.name for p in full.iterdir()] == ["notes.txt"]
     r = runner.invoke(app, ["import", str(DATA / "archisurance.xml"), str(out), "--dry-run",
                             "--format", "json"], env={"COLUMNS": "200"})
     assert r.exit_code == 0

@@ -92,6 +92,10 @@ def import_cmd(
             sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
         else:
             _print_report(report, directory)
+            if directory.is_dir() and not force and any(directory.iterdir()):
+                console.print(f"[yellow]note[/]: {escape(str(directory))} is not empty; the "
+                              "import would need --force (which replaces its model files)",
+                              soft_wrap=True)
         if not report.ok:
             raise typer.Exit(1)
         return

@@ -135,10 +135,10 @@ def test_legacy_repository_guess_and_explicit_mapping(tmp_path: Path) -> None:
 
 def test_capability_map_with_value_streams() -> None:
     report = inspect(DATA / "capability-map.xml")
-    assert any("folder 'Business Units'" in n for n in report.notes)
+    assert any("Grouping 'Business Units'" in n for n in report.notes)
     rows = _rows(report)
-    assert rows[("BusinessActor", "not a business unit: not in the folder 'Business Units'")] \
-        == 2
+    assert rows[("BusinessActor", "not a business unit: not in the folder or Grouping "
+                 "'Business Units'")] == 2
     assert rows[("Composition ValueStream → Capability", "capability on a stage")] == 2
     e = read_archimate(DATA / "capability-map.xml").enterprise
     assert [b.id for b in e.business_units] == ["retail-banking", "business-banking",
@@ -360,3 +360,26 @@ def test_associations_from_other_tools_link_applications(tmp_path: Path) -> None
     helpdesk = next(a for a in e.applications if a.id == "legacy-helpdesk")
     assert helpdesk.business_units == ("wholesale-division",)
     assert helpdesk.capabilities == ("service-desk", "research")
+
+
+def test_a_grouping_marks_units_like_a_folder(tmp_path: Path) -> None:
+    """Archi users often draw a Grouping "Business Units" aggregating the units."""
+    text = (DATA / "other-tool.xml").read_text(encoding="utf-8").replace(
+        '''    <element identifier="id-n1" xsi:type="Node">''',
+        '''    <element identifier="id-g1" xsi:type="Grouping">
+      <name xml:lang="en">Business Units</name>
+    </element>
+    <element identifier="id-a3" xsi:type="BusinessActor">
+      <name xml:lang="en">Head Office</name>
+    </element>
+    <element identifier="id-n1" xsi:type="Node">''').replace(
+        '''<relationship identifier="id-r11" source="id-c1" target="id-c3" xsi:type="Flow" />''',
+        '''<relationship identifier="id-r11" source="id-c1" target="id-c3" xsi:type="Flow" />
+    <relationship identifier="id-r12" source="id-g1" target="id-a1" xsi:type="Aggregation" />
+    <relationship identifier="id-r13" source="id-g1" target="id-a2" xsi:type="Aggregation" />''')
+    path = tmp_path / "grouped.xml"
+    path.write_text(text, encoding="utf-8")
+    report = inspect(path)
+    assert any("Grouping 'Business Units'" in n for n in report.notes)
+    e = read_archimate(path).enterprise
+    assert [b.name for b in e.business_units] == ["Retail Division", "Wholesale Division"]

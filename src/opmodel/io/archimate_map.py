@@ -10,7 +10,8 @@ default :class:`Mapping`: ValueStream → stage, Capability → capability, ever
   BusinessFunctions instead;
 - business units are the BusinessActors marked as units: by a property (``business unit:
   true``, or a ``type``/``kind``/``category`` property saying unit, division, department…),
-  else by an organization folder whose name says so ("Business units", "Departments"…),
+  else by an organization folder or a Grouping whose name says so ("Business units",
+  "Departments"…),
   else every actor whose name does not say it is outside the company (customer, client,
   intermediary, broker, supplier, partner… — unless it also says department, office,
   service, team…); an actor that composes or aggregates other
@@ -24,7 +25,8 @@ A mapping file (``opmodel import FILE DIR --map mapping.yaml``) states it explic
     default_stage: unplaced                        # for capabilities on no value stream
     business_units:
       types: [BusinessActor]
-      folder: Business units      # only elements inside this organization folder
+      folder: Business units      # only elements inside this organization folder (or
+                                  # aggregated by a Grouping of that name)
       property: kind              # only elements whose 'kind' property …
       value: business unit        # … is this (any value but false/no/0 when left out)
       exclude: [Customer]         # names or identifiers never units
@@ -103,7 +105,7 @@ class UnitRule(Frozen):
             return "name says it is outside the company (customer, intermediary…)"
         if self.folder is not None and not any(f.casefold() == self.folder.casefold()
                                                for f in folders):
-            return f"not in the folder '{self.folder}'"
+            return f"not in the folder or Grouping '{self.folder}'"
         if self.property is not None:
             v = _prop(props, self.property)
             if v is None or (self.value is None and v.strip().lower() in _FALSE) or (
@@ -248,8 +250,8 @@ def _guess_units(actors: list[Candidate], notes: list[str]) -> UnitRule:
     labels = sorted({f for a in actors for f in a.folders if UNIT_WORDS.fullmatch(f.strip())})
     if labels:
         n = sum(1 for a in actors if labels[0] in a.folders)
-        notes.append(f"business units: the BusinessActors in the folder '{labels[0]}' "
-                     f"({n} of {len(actors)})")
+        notes.append(f"business units: the BusinessActors in the folder or Grouping "
+                     f"'{labels[0]}' ({n} of {len(actors)})")
         return UnitRule(folder=labels[0], skip_groups=True)
     out = [a.name for a in actors if re.search(EXTERNAL_WORDS, a.name, re.IGNORECASE)]
     notes.append("business units: every BusinessActor except those whose name says they are "

@@ -213,11 +213,11 @@ def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
 
 
 def _folders(root: etree._Element) -> dict[str, tuple[str, ...]]:
-    """Element identifier → the labels of the organization folders it sits in."""
+    """Element identifier → the labels of the organization folders it sits in, and the
+    names of the Grouping elements that aggregate or compose it (a Grouping "Business
+    units" marks units as a folder does)."""
     out: dict[str, tuple[str, ...]] = {}
     orgs = root.find(_q("organizations"))
-    if orgs is None:
-        return out
     item_tag = _q("item")
 
     def walk(node: etree._Element, labels: tuple[str, ...]) -> None:
@@ -228,7 +228,19 @@ def _folders(root: etree._Element) -> dict[str, tuple[str, ...]]:
                 out.setdefault(ref, labels)
             walk(it, (*labels, label) if label else labels)
 
-    walk(orgs, ())
+    if orgs is not None:
+        walk(orgs, ())
+    holder = root.find(_q("elements"))
+    groups = {el.get("identifier"): _first(el, "name")
+              for el in (holder.iterchildren(_q("element")) if holder is not None else ())
+              if el.get(_TYPE) == "Grouping"}
+    rels = root.find(_q("relationships"))
+    if groups and rels is not None:
+        for r in rels.iterchildren(_RELATIONSHIP):
+            name = groups.get(r.get("source"))
+            if name and r.get(_TYPE) in ("Aggregation", "Composition"):
+                ref = r.get("target") or ""
+                out[ref] = (*out.get(ref, ()), name)
     return out
 
 

@@ -43,7 +43,10 @@ def load(path: str | os.PathLike[str]) -> Enterprise:
 
 
 def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
-    """Write ``enterprise`` as a model folder; refuses a model that does not validate."""
+    """Write ``enterprise`` as a model folder; refuses a model that does not validate.
+
+    The model files are replaced in one step under the folder's lock (other files are
+    kept): see :func:`opmodel.io.atomic.replace_folder`."""
     errors = [i for i in _validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to save")
@@ -111,19 +114,23 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     """Read an ``.xlsx`` workbook or ArchiMate file and write it as a model folder.
 
     Nothing is written when the file has any error, or when ``directory`` already holds
-    files (unless ``force``). ``mapping`` (a :class:`~opmodel.io.archimate_map.Mapping` or
-    the path of a mapping file) says which ArchiMate element types become what; see
-    :func:`inspect_import`. Returns what was read (with its warnings) and the files written; the
-    what-if scenarios the file carries become scenarios.yaml.
+    files (unless ``force``). The model files are replaced in one step (other files of the
+    folder are kept): a kill leaves the old model or the new one, never a mix. The what-if
+    scenarios the file carries become scenarios.yaml in the same step (removed when the
+    file says there are none; kept when it says nothing of them). ``mapping`` (a
+    :class:`~opmodel.io.archimate_map.Mapping` or the path of a mapping file) says which
+    ArchiMate element types become what; see :func:`inspect_import`. Returns what was read
+    (with its warnings) and the files written.
     """
+    from .io.atomic import folder_lock
+
     src = Path(file)
     fmt = format_of(src)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
-    if dst.is_dir() and any(dst.iterdir()) and not force:
-        raise InputError(f"{dst} is not empty",
-                         hint="choose a new folder, or pass --force to replace its model files")
+    if dst.is_dir() and not force and any(not p.name.startswith(".") for p in dst.iterdir()):
+        raise _not_empty(dst)  # early; hidden leftovers of a killed run are cleaned below
     if fmt == "archimate":
         from .io.archimate import read_archimate
 
@@ -131,11 +138,26 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     else:
         _no_mapping(mapping)
         result = read(src)
-    written = write_folder(result.enterprise, dst)
-    from .io.scenarios import write_scenarios
+    extra: dict[str, str] = {}
+    remove: tuple[str, ...] = ()
+    if result.scenarios is not None:  # None: the file said nothing of them
+        from .io.scenarios import FILE, scenarios_text
 
-    extra = write_scenarios(dst, result.scenarios)  # None: the file said nothing of them
-    return result, written + ([extra] if extra is not None else [])
+        if result.scenarios.scenarios:
+            extra[FILE] = scenarios_text(result.scenarios)
+        else:
+            remove = (FILE,)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
+        if dst.is_dir() and any(dst.iterdir()) and not force:
+            raise _not_empty(dst)
+        return result, write_folder(result.enterprise, dst, what="opmodel import",
+                                    extra=extra, remove=remove)
+
+
+def _not_empty(dst: Path) -> InputError:
+    return InputError(f"{dst} is not empty",
+                      hint="choose a new folder, or pass --force to replace its model files")
 
 
 def inspect_import(file: str | os.PathLike[str],

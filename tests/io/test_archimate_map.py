@@ -383,3 +383,11 @@ def test_a_grouping_marks_units_like_a_folder(tmp_path: Path) -> None:
     assert any("Grouping 'Business Units'" in n for n in report.notes)
     e = read_archimate(path).enterprise
     assert [b.name for b in e.business_units] == ["Retail Division", "Wholesale Division"]
+
+
+def test_a_hostile_mapping_file_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x]\nb: &b [*a, *a]\ncapabilities: *b\n", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        load_mapping(bomb)
+    assert info.value.errors and info.value.errors[0].location.startswith("bomb.yaml")

@@ -164,12 +164,20 @@ def load_mapping(path: str | os.PathLike[str]) -> Mapping:
     """A mapping file (YAML); raise :class:`ModelError` with every located problem."""
     from .folder import yaml_position
     from .issues import pydantic_issues
+    from .safefile import decode, read_bytes, yaml_guard
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the mapping {p}: {exc}") from None
+    if p.is_dir():
+        raise InputError(f"cannot read the mapping {p}: it is a folder",
+                         hint="give the path of a mapping file (YAML)")
+    data = read_bytes(p.parent, p.name)  # size limit, no FIFOs or devices
+    if data is None:
+        raise InputError(f"{p}: no such mapping file", hint="see docs/interop.md")
+    text = data if isinstance(data, Issue) else decode(p.name, data)
+    refused = text if isinstance(text, Issue) else yaml_guard(p.name, text)
+    if refused is not None:  # (anchors and aliases, deep nesting: refused, as for models)
+        raise ModelError([refused], source=str(p))
+    assert isinstance(text, str)
     try:
         doc = YAML().load(text)
     except MarkedYAMLError as exc:
@@ -177,9 +185,9 @@ def load_mapping(path: str | os.PathLike[str]) -> Mapping:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ModelError([Issue("E-YAML", (exc.problem or "malformed YAML").strip()).at(
             f"{p.name}:{line}:{col}", (p.name, line, col))], source=str(p)) from None
-    except YAMLError as exc:
-        raise ModelError([Issue("E-YAML", str(exc).splitlines()[0]).at(p.name)],
-                         source=str(p)) from None
+    except (YAMLError, ValueError, OverflowError) as exc:
+        raise ModelError([Issue("E-YAML", (str(exc).splitlines() or ["malformed YAML"])[0]
+                                ).at(p.name)], source=str(p)) from None
     if doc is None:
         return DEFAULT
     if not isinstance(doc, dict):

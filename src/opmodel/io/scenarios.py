@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
 from .folder import yaml_position
 from .issues import pydantic_issues
+from .safefile import decode, excerpt, read_bytes, yaml_guard
 
 FILE = "scenarios.yaml"
 
@@ -47,14 +47,19 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     Raises :class:`ModelError` with every located problem.
     """
     path = Path(folder) / FILE
-    if not path.exists():
+    data = read_bytes(Path(folder), FILE)
+    if data is None:
         return Scenarios()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+    text = data if isinstance(data, Issue) else decode(FILE, data)
+    refused = text if isinstance(text, Issue) else yaml_guard(FILE, text)
+    if refused is not None:
+        raise ModelError([refused], source=str(path))
+    assert isinstance(text, str)
     try:
         doc = YAML().load(text)
+    except (ValueError, OverflowError) as exc:  # a bad date or number
+        raise ModelError([Issue("E-YAML", f"cannot read a value: {excerpt(str(exc))}").at(
+            FILE)], source=str(path)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -124,8 +129,11 @@ def scenarios_text(s: Scenarios) -> str:
 
 
 def write_scenarios(folder: str | os.PathLike[str], s: Scenarios | None) -> Path | None:
-    """Write (or, for no scenarios, remove) ``folder``/scenarios.yaml, atomically; None
-    leaves the folder as it is. Returns the file written, if any."""
+    """Write (or, for no scenarios, remove) ``folder``/scenarios.yaml in one step; None
+    leaves the folder as it is. Returns the file written, if any. (An import writes it with
+    the model instead, in the same step: see :func:`opmodel.api.import_model`.)"""
+    from .atomic import write_file
+
     path = Path(folder) / FILE
     if s is None:
         return None
@@ -133,22 +141,8 @@ def write_scenarios(folder: str | os.PathLike[str], s: Scenarios | None) -> Path
         if path.exists():
             path.unlink()
         return None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(scenarios_text(s))
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_file(path, scenarios_text(s))
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _fix_unknown(i: Issue) -> Issue:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
@@ -29,6 +29,9 @@ from ..model import Enterprise
 from .assemble import assemble
 from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
+
+if TYPE_CHECKING:
+    from ..optimize.scenario import Scenarios
 
 
 @dataclass(frozen=True)
@@ -388,6 +391,9 @@ class _Placer:
 class LoadResult:
     enterprise: Enterprise
     warnings: list[Issue]
+    scenarios: Scenarios | None = None
+    """What-if scenarios a workbook or exchange file carried (None: it says nothing of
+    them; a model folder keeps them in scenarios.yaml, see :mod:`.scenarios`)."""
 
 
 def known_files() -> tuple[str, ...]:

@@ -205,8 +205,10 @@ def analysis_findings(d: Analysis | ReportData) -> AnalysisFindings:
         f"{counts['eliminate']} applications to eliminate and {counts['migrate']} to migrate, "
         f"costing {m(costs['eliminate'] + costs['migrate'])} a year",
         f"Of {sum(counts.values())} applications in use: invest {counts['invest']}, migrate "
-        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']} "
-        "(functional and technical fit, 1–4; 3 or more is high).",
+        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']}"
+        + (f", not assessed {counts['not assessed']} (no fit yet)"
+           if counts["not assessed"] else "")
+        + " (functional and technical fit, 1–4; 3 or more is high).",
         "warn" if counts["eliminate"] else "neutral")
 
     return AnalysisFindings(headline, heat, consolidation, apps)

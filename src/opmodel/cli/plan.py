@@ -230,6 +230,13 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     return files
 
 
+PLAN_FILES = ("plan.json", "schedule.csv", "spend.csv", "budgets.csv", "mix.csv",
+              "explanations.csv", "teams.csv", "gantt.csv", "plateaus.csv", "risk.csv",
+              "gantt.png", "spend.png")
+"""Every file ``plan -o`` may write: those a new plan does not write are removed, so the
+folder always holds one plan's set."""
+
+
 def check_folder(out: Path | None) -> None:
     """Refuse an ``-o`` folder that cannot be one, before any work is done."""
     if out is not None and out.exists() and not out.is_dir():
@@ -249,13 +256,13 @@ def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
 
 
 def write_files(out: Path, files: dict[str, bytes]) -> None:
-    from ..report.charts import write_atomic
+    """Write the plan's files to ``out`` as one set, in one step (other files are kept)."""
+    from ..io.atomic import replace_folder
 
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file", hint="give a folder for -o")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, payload in files.items():
-        write_atomic(out / name, payload)
+    replace_folder(out, files, remove=[n for n in PLAN_FILES if n not in files],
+                   what="opmodel plan")
     console.print(f"[green]✓[/] wrote {len(files)} files to {escape(str(out))}: "
                   + ", ".join(files))
 

@@ -3,9 +3,9 @@
 Reading collects every problem of every file in one pass and raises
 :class:`~opmodel.errors.ModelError` with each issue placed at ``file:line:col``; nothing
 is returned on any error. YAML is parsed with ruamel's fast loader; only files that have
-issues are parsed a second time, with positions, to place them. Writing goes to a temporary
-folder first and then moves each file into place, so a failure never leaves a half-written
-model.
+issues are parsed a second time, with positions, to place them. Writing builds the new
+folder beside the old one and swaps it in with one step (:mod:`opmodel.io.atomic`), so a
+failure or a kill never leaves a half-written or mixed model.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -498,27 +497,25 @@ def folder_files(e: Enterprise) -> Iterator[tuple[str, str]]:
             yield table.file, _csv_text(table, items)
 
 
-def write_folder(e: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
+def write_folder(e: Enterprise, path: str | os.PathLike[str], *,
+                 what: str = "opmodel write", extra: dict[str, str] | None = None,
+                 remove: tuple[str, ...] = ()) -> list[Path]:
     """Write ``e`` as a model folder at ``path`` (created if needed). Model files that ``e``
-    does not need are removed; other files in the folder are left alone. All files are
-    written to a temporary folder first, then moved into place."""
+    does not need are removed; other files in the folder are kept. The folder is replaced
+    in one step (:func:`opmodel.io.atomic.replace_folder`): a reader sees the whole old
+    model or the whole new one, never a mix, and a killed run leaves the old model.
+
+    ``extra`` files (name → text, e.g. ``scenarios.yaml``) are written in the same step and
+    the files named in ``remove`` removed in it."""
+    from .atomic import replace_folder
+
     root = Path(path)
     if root.exists() and not root.is_dir():
         raise InputError(f"{root} exists and is not a folder")
-    root.mkdir(parents=True, exist_ok=True)
-    files = dict(folder_files(e))
-    written: list[Path] = []
-    with tempfile.TemporaryDirectory(dir=root, prefix=".opmodel-write-") as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8", newline="")
-        for name in files:
-            os.replace(Path(tmp) / name, root / name)
-            written.append(root / name)
-    known = {s.name for s in YAML_FILES} | {t.file for t in TABLES}
-    for stale in known - files.keys():
-        if (root / stale).exists():
-            (root / stale).unlink()
-    return written
+    files = dict(folder_files(e)) | (extra or {})
+    known = {s.name for s in YAML_FILES} | {t.file for t in TABLES} | set(remove)
+    replace_folder(root, files, remove=known - files.keys(), what=what)
+    return [root / name for name in files]
 
 
 def copy_folder(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:

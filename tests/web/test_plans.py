@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from .conftest import assert_error_shape
 
 
@@ -103,3 +105,18 @@ def test_a_plan_that_cannot_be_made_fails_with_the_error_shape(folder_client: An
     assert set(err) == {"ok", "error", "errors", "status", "code"} and err["ok"] is False
     body = assert_error_shape(folder_client.get(r.headers["location"] + "/result"))
     assert body["code"] == err["code"]
+
+
+@pytest.mark.slow
+def test_plan_to_a_confidence(folder_client: Any) -> None:
+    r = folder_client.post("/plans", json={"confidence": 0.8, "time_limit": 4, "draws": 300})
+    assert r.status_code == 202, r.text
+    job = wait(folder_client, r.headers["location"], timeout=300)
+    if job["status"] == "failed":  # not certifiable: refused in the shape, with the reason
+        assert job["error"]["code"] == "E-CONFIDENCE" or job["error"]["status"] == 422
+        return
+    plan = folder_client.get(job["result"]).json()
+    assert plan["confidence"] is not None and plan["confidence"]["target"] == 0.8
+    assert 0 <= plan["within_budget"]["probability"] <= 1
+    body = assert_error_shape(folder_client.post("/plans", json={"confidence": 2}), 422)
+    assert body["errors"][0]["field"] == "body.confidence"

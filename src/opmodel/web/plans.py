@@ -51,6 +51,10 @@ class PlanRequest(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
     draws: int = Field(2000, ge=0, le=100_000, description="Monte Carlo draws for cost "
                        "risk (0 skips it).")
+    confidence: float | None = Field(
+        None, ge=0, le=1, description="Plan so that every fiscal-year budget line holds at "
+        "once with this probability (a management reserve); default: the model's "
+        "policy.confidence; 0 plans on the estimates alone (as `opmodel plan --confidence`).")
 
 
 def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | None) -> Any:
@@ -90,17 +94,20 @@ def _scenario_key(scenario: str | WhatIf | None) -> str:
 def solve(request: Request, snap: Snapshot, req: PlanRequest,
           progress: Any = None) -> Any:
     """The plan for ``req`` on ``snap`` (cached per version and parameters)."""
-    from ..optimize import SolveOptions, optimize
+    from ..optimize import SolveOptions
+    from ..optimize.confidence import plan_to_confidence, require_certified
 
     ctx = request.app.state.ctx
     e = _scenario_model(request, snap, req.scenario)
     opts = SolveOptions(time_limit=req.time_limit, mip_gap=req.gap, seed=req.seed)
     key = ("plan", snap.version, _scenario_key(req.scenario), req.time_limit, req.gap,
-           req.seed)
+           req.seed, req.confidence)
 
-    def run() -> Any:
+    def run() -> Any:  # as `opmodel plan`: to the confidence asked, or the model's policy
         with SOLVER_LOCK:
-            return optimize(e, opts, progress=progress)
+            return require_certified(plan_to_confidence(
+                e, req.confidence, opts, progress=progress,
+                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed))
 
     return ctx.plans.get_or_compute(key, run)
 
@@ -115,7 +122,12 @@ def plan_data(plan: Any, draws: int, seed: int) -> dict[str, Any]:
     data["explanations"] = [x.to_dict() for x in explain_all(plan)]
     data["roadmap"] = roadmap(plan).to_dict()
     if draws > 0:
-        data["risk"] = cost_risk(plan, draws=draws, seed=seed).to_dict()
+        risk = cost_risk(plan, draws=draws, seed=seed)
+        data["risk"] = risk.to_dict()
+        # the probability the plan stays within every fiscal-year budget line, up front
+        data["within_budget"] = {"probability": risk.within_budget,
+                                 "se": risk.within_budget_se, "joint": True,
+                                 "draws": risk.draws, "seed": risk.seed}
     return data
 
 

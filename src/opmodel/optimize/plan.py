@@ -16,6 +16,8 @@ from .value import Evaluation, budget_use, spend, spend_by_kind, team_load
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .confidence import Confidence
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -48,12 +50,23 @@ class Plan:
     ``objective`` up to tolerances; checked against what HiGHS itself reported)."""
     solver_note: str = ""
     """What the solve needed beyond one plain HiGHS run (e.g. a re-solve), empty if nothing."""
+    confidence: Confidence | None = None
+    """How the plan was planned to a confidence (None: on the estimates alone); see
+    :func:`~opmodel.optimize.confidence.plan_to_confidence`."""
 
     # -- summaries -----------------------------------------------------------------------
     @property
+    def reserve(self) -> float:
+        """Money the plan was required to hold back as a management reserve (0 without a
+        confidence, or when the plan met it without one)."""
+        return self.confidence.required if self.confidence is not None else 0.0
+
+    @property
     def status_text(self) -> str:
         if self.status == "optimal":
-            return "optimal"
+            # with a reserve the proof is for the budget less the reserve, not for every
+            # plan that meets the confidence
+            return "optimal for the budget less the reserve" if self.reserve > 0 else "optimal"
         if not np.isfinite(self.gap):
             return "feasible, no bound proven yet"
         return f"feasible, gap {self.gap:.2%}"
@@ -126,8 +139,9 @@ class Plan:
         """Every budget constraint with the spend counted against it."""
         used = budget_use(self.instance, self.start)
         return [{"constraint": b.label, "pool": self.instance.pools[b.pool],
-                 "until": self.quarters[b.last], "budget": b.amount, "spend": float(u),
-                 "use": (float(u) / b.amount) if b.amount > 0 else None}
+                 "until": self.quarters[b.last], "budget": b.budget, "spend": float(u),
+                 "use": (float(u) / b.budget) if b.budget > 0 else None,
+                 **({"required_reserve": b.reserve} if self.confidence is not None else {})}
                 for b, u in zip(self.instance.budget_rows, used, strict=True)]
 
     def spend_rows(self) -> list[dict[str, Any]]:
@@ -198,4 +212,5 @@ class Plan:
             "spend": self.spend_rows(),
             "mix": self.mix_rows(),
             "teams": self.team_rows(),
+            "confidence": None if self.confidence is None else self.confidence.to_dict(),
         }

@@ -218,3 +218,23 @@ def test_an_initiative_form_shows_located_messages(app: Any, url: str) -> None:
                                                  str(it.cost), "why": "renamed"},
                follow_redirects=False)
     assert r.status_code == 303, r.text[:800]
+
+
+def test_admin_changes_a_role_others_cannot(app: Any, url: str) -> None:
+    from opmodel.store.users import get_user
+
+    c = login(app, "ada")
+    r = c.post("/ui/admin/users", data={"csrf": csrf(c, "/ui/admin"), "name": "tess",
+                                        "role": "viewer", "password": "pw-tess"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post("/ui/admin/users/tess", data={"csrf": csrf(c, "/ui/admin"),
+                                             "role": "bu-lead", "units": ["servers"]},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert get_user(open_store(url), "tess").units == ("servers",)
+    v = login(app, "vera")
+    r = v.post("/ui/admin/users/tess", data={"csrf": csrf(v, "/ui/heatmap"),
+                                             "disable": "1"})
+    assert r.status_code == 403
+    assert get_user(open_store(url), "tess") is not None

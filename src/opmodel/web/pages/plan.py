@@ -66,7 +66,12 @@ def plan_view(plan: Any, e: Any, base: Any | None = None) -> dict[str, Any]:
         a, b = set(base.selected), set(plan.selected)
         diff = {"added": sorted(b - a), "removed": sorted(a - b),
                 "base_value": base.objective}
+    c = getattr(plan, "confidence", None)
+    conf = None if c is None else {"target": c.target, "achieved": c.achieved,
+                                   "reserve": c.reserve, "given_up": c.value_without - c.value,
+                                   "certified": c.certified}
     return {"objective": plan.objective, "status": d.get("status"), "gap": plan.gap,
+            "confidence": conf, "money": f"{e.currency} {e.unit}",
             "baselines": d.get("baselines") or {}, "rows": rows, "diff": diff,
             "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
 
@@ -83,6 +88,7 @@ def register(app: FastAPI) -> None:
         pools = sorted({b.pool for b in e.budgets})
         scenarios = request.app.state.ctx.source.scenarios(e)
         return render(request, "plan.html", page="plan", snap=snap, e=e, pools=pools,
+                      w0=e.scoring.weights,
                       scenarios=[s.id for s in scenarios.scenarios],
                       jobs=[j for j in request.app.state.ctx.jobs.all()
                             if j.owner == me.name][:5])
@@ -97,6 +103,9 @@ def register(app: FastAPI) -> None:
                  if (s := _float(form, f"pool_{p}")) is not None and s != 1.0]
         w = {k: v for k in ("customer", "strategic", "pain")
              if (v := _float(form, f"w_{k}")) is not None}
+        w0 = e.scoring.weights
+        if w0 is not None and w == {k: getattr(w0, k) for k in w}:
+            w = {}  # the model's own weights: the same plan as without them
         spec: dict[str, Any] = {"budget_scale": scale, "force_in": _list(form, "force_in"),
                                 "force_out": _list(form, "force_out")}
         if pools:
@@ -106,7 +115,7 @@ def register(app: FastAPI) -> None:
         try:
             what_if = WhatIf(**spec)
             req = PlanRequest(scenario=what_if, time_limit=_float(form, "time_limit", 10.0)
-                              or 10.0, draws=0)
+                              or 10.0, draws=0, confidence=_float(form, "confidence"))
             _scenario_model(request, snap, what_if)
         except Exception as exc:  # pydantic or located model errors: shown, not raised
             msg = getattr(exc, "message", None) or str(exc)
@@ -145,7 +154,7 @@ def register(app: FastAPI) -> None:
         if snap.version != job.model_version:
             return render(request, "plan_diff.html", diff=None, stale=True)
         base = solve(request, snap, PlanRequest(time_limit=float(job.params.get(
-            "time_limit") or 10), draws=0))
+            "time_limit") or 10), draws=0, confidence=job.params.get("confidence")))
         return render(request, "plan_diff.html", diff=diff_view(job.value, base), stale=False)
 
     # -- the decision meeting -----------------------------------------------------------------

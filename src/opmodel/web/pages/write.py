@@ -251,6 +251,28 @@ def register(app: FastAPI) -> None:
             raise PageError(422, "; ".join(_messages(exc))) from None
         return RedirectResponse(f"/ui/admin?made={form.get('name')}", 303)
 
+    _register_user_changes(app)
+
+
+def _register_user_changes(app: FastAPI) -> None:
+    @app.post("/admin/users/{name}", response_class=HTMLResponse, include_in_schema=False)
+    async def admin_change(request: Request, name: str, me: Principal = Who) -> Response:
+        """Change a user's role and units (``set_user``) or disable them (``disable_user``)."""
+        form = await check_csrf(request)
+        user = _user(me)
+        try:
+            if form.get("disable"):
+                _act(request, actions.disable_user, user, name, why="web: admin page")
+            else:
+                units = form.get("units") or []
+                units = [units] if isinstance(units, str) else list(units)
+                role = str(form.get("role") or "")
+                _act(request, actions.set_user, user, name, role=role or None,
+                     units=units if role == "bu-lead" else [], why="web: admin page")
+        except OpmodelError as exc:
+            raise PageError(422, "; ".join(_messages(exc))) from None
+        return RedirectResponse(f"/ui/admin?made={name}", 303)
+
 
 def _safe_next(url: str) -> str:
     """Only a path on this site (never //other.example or https://…)."""

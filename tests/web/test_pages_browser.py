@@ -114,6 +114,7 @@ class User:
         self.errors: list[str] = []
         self.foreign: list[str] = []
         self.ctx = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+        self.ctx.set_default_timeout(180_000)  # solves on a busy 2-core machine
         self.page = self.ctx.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                      else None)
@@ -273,9 +274,9 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     u.go("/ui/plan")
     u.page.get_by_label("Budget scale (all pools)").fill("0.8")
     u.page.get_by_role("button", name="Solve").click()
-    u.page.get_by_test_id("plan-result").wait_for(timeout=60_000)
+    u.page.get_by_test_id("plan-result").wait_for(timeout=180_000)
     assert "initiatives funded" in u.page.get_by_test_id("plan-result").inner_text()
-    u.page.get_by_test_id("plan-diff").wait_for(timeout=60_000)
+    u.page.get_by_test_id("plan-diff").wait_for(timeout=180_000)
     u.page.wait_for_selector('[data-testid="chart-baselines"] svg', timeout=30_000)
     u.shot("plan")
     u.go("/ui/decisions?cycle=2027Q3")
@@ -289,7 +290,7 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
         u.page.get_by_test_id("recorded").wait_for()
     assert u.page.get_by_test_id("running-value").is_visible()
     assert u.page.get_by_test_id("decided").locator("tbody tr").count() == 3
-    u.page.wait_for_selector('[data-testid="chart-gantt"] svg', timeout=60_000)
+    u.page.wait_for_selector('[data-testid="chart-gantt"] svg', timeout=180_000)
     u.page.wait_for_selector('[data-testid="chart-spend"] svg', timeout=30_000)
     u.shot("decisions")
     u.go("/ui/history?action=decide")

@@ -56,9 +56,14 @@ hottest ones, chosen as the report's chart chooses them (``top_columns``)."""
 
 def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
     """A heat map as rows of cells for the template (at most ``limit`` columns)."""
+    import numpy as np
+
     from ...report.charts import top_columns
 
     lo, hi = _range(hm.layer)
+    vals = np.asarray(hm.values, dtype=float)
+    if hm.layer == "priority" and np.isfinite(vals).any():
+        hi = max(float(np.nanmax(vals)), 0.01)  # the hottest cell is the darkest
     keep = top_columns(hm, limit)
     cols = list(range(len(hm.columns))) if keep is None else keep
     rows = []
@@ -74,7 +79,8 @@ def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
                                                             "priority" else f"{val:.1f}")})
         rows.append({"id": rid, "name": rname, "cells": cells})
     return {"columns": [(hm.columns[k], hm.column_names[k]) for k in cols], "rows": rows,
-            "layer": hm.layer, "total": len(hm.columns), "shown": len(cols)}
+            "layer": hm.layer, "total": len(hm.columns), "shown": len(cols),
+            "lo": lo, "hi": hi}
 
 
 def _layer(layer: str) -> str:

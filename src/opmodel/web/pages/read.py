@@ -35,14 +35,14 @@ def cached(request: Request, snap: Snapshot, name: str, params: tuple[Any, ...],
     return ctx.cache.get_or_compute((snap.version, "page", name, params), compute)
 
 
-def colour(layer: str, v: float | None, lo: float, hi: float) -> tuple[str, str]:
-    """(background, text colour) of a cell: the numbers are printed too."""
+def colour(layer: str, v: float | None, lo: float, hi: float) -> str:
+    """The CSS class of a cell's colour (``h0``–``h9`` on the palette, ``hn`` for none;
+    app.css): the numbers are printed too."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "#f2f2f2", "#333"
+        return "hn"
     span = (hi - lo) or 1.0
     x = min(max((v - lo) / span, 0.0), 1.0)
-    i = min(int(x * len(PALETTE)), len(PALETTE) - 1)
-    return PALETTE[i], ("#fff" if i >= 4 else "#111")
+    return f"h{min(int(x * len(PALETTE)), len(PALETTE) - 1)}"
 
 
 def _range(layer: str) -> tuple[float, float]:
@@ -73,8 +73,7 @@ def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
             cid = hm.columns[k]
             v = hm.values[r, k]
             val = None if math.isnan(float(v)) else float(v)
-            bg, fg = colour(hm.layer, val, lo, hi)
-            cells.append({"column": cid, "value": val, "bg": bg, "fg": fg,
+            cells.append({"column": cid, "value": val, "cls": colour(hm.layer, val, lo, hi),
                           "text": "–" if val is None else (f"{val:.2f}" if hm.layer ==
                                                             "priority" else f"{val:.1f}")})
         rows.append({"id": rid, "name": rname, "cells": cells})

@@ -25,5 +25,15 @@
       el.addEventListener("change", function () { el.form.submit(); });
     });
   });
+  // a capability × unit cell: its provenance panel (one listener for the whole table)
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest ? ev.target.closest("table.heat td.cell button") : null;
+    if (!btn) { return; }
+    var table = btn.closest("table.heat");
+    var parts = btn.parentElement.dataset.cell.split("/");
+    var url = table.dataset.explain.replace("{col}", encodeURIComponent(parts[0]))
+      .replace("{unit}", encodeURIComponent(parts[1]));
+    htmx.ajax("GET", url, {target: "#panel", swap: "innerHTML"});
+  });
   document.addEventListener("htmx:afterSettle", function () { charts(document); });
 })();

@@ -25,6 +25,7 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,19 @@ from ..analysis.homogeneity import HomogeneityResult
 from ..analysis.sensitivity import StabilityResult
 from ..analysis.time_model import HIGH, QUADRANTS, TimeResult
 from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart of the report: a Vega-Lite spec (a dict) with its name and caption."""
+
+    name: str
+    """File stem and element id (``heatmap-stage`` → charts/heatmap-stage.png)."""
+    caption: str
+    spec: dict[str, Any]
+    file: bool = True
+    """Written as PNG and SVG beside the report (False: used by report.html only)."""
+
 
 FORMATS = ("png", "svg", "html", "json")
 HOT_SCHEME = "yelloworangered"
@@ -575,6 +589,6 @@ def save_chart(chart: alt.TopLevelMixin, path: str | os.PathLike[str],
     return write_atomic(path, chart_bytes(chart, fmt, scale))
 
 
-__all__ = ["FORMATS", "ch", "chart_bytes", "colour_scale", "gaps_chart", "heatmap_chart",
-           "heatmap_records", "homogeneity_chart", "save_chart", "stability_chart",
+__all__ = ["FORMATS", "ChartSpec", "ch", "chart_bytes", "colour_scale", "gaps_chart",
+           "heatmap_chart", "heatmap_records", "homogeneity_chart", "save_chart", "stability_chart",
            "time_chart", "write_atomic"]

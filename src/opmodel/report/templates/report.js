@@ -169,7 +169,7 @@
         v.legend.labelLimit = Math.round(room * 0.25);
         v.legend.titleOrient = "top";
         v.legend.titleLimit = Math.round(room * 0.5);
-        v.legend.columns = Math.max(1, Math.floor(room / 150));
+        v.legend.columns = 1;
       }
       cutText(v);
       if (v.axis && typeof v.axis === "object" && v.axis.orient !== "top" &&
@@ -178,7 +178,7 @@
     });
     s.config = s.config || {};
     s.config.legend = Object.assign({}, s.config.legend, {
-      orient: "bottom", direction: "horizontal", columns: Math.max(1, Math.floor(room / 150)),
+      orient: "bottom", direction: "horizontal", columns: 1,
       gradientLength: Math.round(room * 0.25), labelLimit: Math.round(room * 0.25),
       titleOrient: "top", titleLimit: Math.round(room * 0.5) });
     s.config.axis = Object.assign({}, s.config.axis, { labelLimit: limit });
@@ -256,9 +256,13 @@
       var w = document.documentElement.clientWidth;
       if (w === lastWidth) return;
       lastWidth = w;
+      var round = [];
       Object.keys(last).forEach(function (name) {
         var x = last[name];
-        if (x.el.isConnected && x.el.offsetParent !== null) embed(x.el, x.spec, name).catch(function () {});
+        if (x.el.isConnected && x.el.offsetParent !== null) round.push(embed(x.el, x.spec, name));
+      });
+      Promise.allSettled(round).then(function () {  // for tests: every chart fitted to w
+        if (w === lastWidth) document.body.setAttribute("data-fitted", String(w));
       });
     }, 200);
   });
@@ -499,6 +503,7 @@
   });
   jobs.push(wirePlateau());
   Promise.allSettled(jobs).then(function () {
+    document.body.setAttribute("data-fitted", String(lastWidth));
     document.body.setAttribute("data-ready", "1");
   });
 })();

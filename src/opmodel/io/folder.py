@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputError, Issue, ModelError, PathPart
 from ..model import Enterprise
+from ._gcpause import gc_paused
 from .assemble import assemble
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
 
@@ -292,6 +293,7 @@ class LoadResult:
     warnings: list[Issue]
 
 
+@gc_paused()
 def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     """Read and validate a model folder; raise :class:`ModelError` listing every error."""
     root = Path(path)

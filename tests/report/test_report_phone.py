@@ -153,3 +153,18 @@ def test_charts_fit_again_when_the_window_turns(browser: Any, report_dir: Path,
         assert p.errors == []
     finally:
         p.page.close()
+
+
+def test_a_menu_sorts_the_cards_on_a_phone(page: Page) -> None:
+    visible = page.js("getComputedStyle(document.querySelector('#f-sort')).display")
+    if page.js("window.innerWidth") >= 600:
+        assert visible == "none"  # the column headers sort
+        return
+    assert visible != "none"
+    page.page.select_option("#f-sort", "3 descending")  # cost, high to low
+    costs = page.js("""Array.from(document.querySelectorAll('#init-table tbody tr'))
+        .map(r => Number(r.cells[3].dataset.v))""")
+    assert costs == sorted(costs, reverse=True)
+    page.page.select_option("#f-sort", "")  # back to the plan's order: funded work first
+    first = page.js("document.querySelector('#init-table tbody tr').dataset.decision")
+    assert first == "funded"

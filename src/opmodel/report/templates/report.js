@@ -457,11 +457,12 @@
     apply();
     [text, kind, decision, reason].forEach(function (el) { el.addEventListener("input", apply); el.addEventListener("change", apply); });
     var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var sorter = $("#f-sort"), sorts = {};  // on a phone the headers are hidden: a menu sorts
     heads.forEach(function (th, col) {
       if (!th.hasAttribute("data-sort")) return;
       th.tabIndex = 0;
-      function sort() {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
+      function sort(want) {
+        var asc = want ? want === "ascending" : th.getAttribute("aria-sort") !== "ascending";
         heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         var num = th.getAttribute("data-sort") === "num";
@@ -477,8 +478,24 @@
         rows = keyed.map(function (x) { return x.r; });
         apply();
       }
-      th.addEventListener("click", sort);
+      th.addEventListener("click", function () { sort(); });
       th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sort(); } });
+      if (sorter) ["ascending", "descending"].forEach(function (dir) {
+        var o = document.createElement("option"), num = th.getAttribute("data-sort") === "num";
+        o.value = col + " " + dir;
+        o.textContent = th.textContent.trim().toLowerCase() + (num ? (dir === "ascending" ? ", low to high" : ", high to low")
+                                                                   : (dir === "ascending" ? ", A to Z" : ", Z to A"));
+        sorter.appendChild(o);
+        sorts[o.value] = function () { sort(dir); };
+      });
+    });
+    var planned = rows.slice();
+    if (sorter) sorter.addEventListener("change", function () {
+      if (sorts[sorter.value]) { sorts[sorter.value](); return; }
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });  // back to the plan's order
+      planned.forEach(function (r) { body.appendChild(r); });
+      rows = planned.slice();
+      apply();
     });
     window.opmodelShowInitiative = function (id) {
       text.value = ""; kind.value = ""; decision.value = ""; reason.value = ""; all = true; apply();

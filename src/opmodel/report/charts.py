@@ -347,7 +347,8 @@ def _stage_layers(base: alt.Chart, data: list[dict[str, Any]], cols: list[str],
         **ch(x=x0, x2=alt.X2("column_name:N", bandPosition=1), y=alt.value(height + 4)))
     label = base.transform_filter(f"datum.first && datum.row == '{ALL}'").mark_text(
         align="left", baseline="top", dx=2, fontSize=12, fontWeight="bold", color="#222",
-        limit={"expr": "datum.n_stage * 32 - 6"}).encode(  # type: ignore[arg-type]
+        # as wide as the stage's columns, whatever width the chart is drawn at
+        limit={"expr": "datum.n_stage * bandwidth('x') - 6"}).encode(  # type: ignore[arg-type]
         **ch(x=x0, y=alt.value(height + 8), text="stage:N",
         tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("n_stage:Q", title="capabilities")]))
     seps = base.transform_filter(f"datum.sep && datum.row == '{ALL}'").mark_rule(

@@ -152,7 +152,10 @@
       s.title = t;
     }
     if (isView(s)) {
-      if (phone) cutText(s, Math.round(room * 0.3));  // labels beside the marks (names of applications)
+      if (phone) {
+        cutText(s, Math.round(room * 0.3));  // labels beside the marks (names of applications)
+        s.padding = { left: 5, top: 5, bottom: 5, right: 30 };  // room for labels at the bars' ends
+      }
       s.width = "container";
       s.autosize = { type: "fit-x", contains: "padding" };
     }
@@ -172,6 +175,10 @@
         v.legend.columns = 1;
       }
       cutText(v);
+      // categories along x (quarters) slant rather than overlap
+      var x = v.encoding && v.encoding.x;
+      if (x && (x.type === "ordinal" || x.type === "nominal") && x.axis !== null &&
+          !(x.axis && x.axis.labelAngle)) x.axis = Object.assign({}, x.axis, { labelAngle: -45 });
       if (v.axis && typeof v.axis === "object" && v.axis.orient !== "top" &&
           !(v.axis.labelLimit > 0 && v.axis.labelLimit <= limit)) v.axis.labelLimit = limit;
       if (v.axis && typeof v.axis === "object") v.axis.titleLimit = Math.round(room * 0.6);

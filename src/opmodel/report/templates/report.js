@@ -211,12 +211,14 @@
     return s;
   }
 
-  function draw(el, spec, name) {
+  // draw `spec` in `el`; null when a newer drawing of the chart (`mine` is stale) came first
+  function draw(el, spec, name, mine) {
     if (views[name]) { views[name].finalize(); delete views[name]; }
     var inner = document.createElement("div");
     el.innerHTML = "";
     el.appendChild(inner);
     return vegaEmbed(inner, spec, EMBED).then(function (res) {
+      if (last[name] !== mine) { res.view.finalize(); return null; }
       views[name] = res.view;
       res.view.addEventListener("click", function (ev, item) {
         if (clicks[name] && item && item.datum) clicks[name](item.datum);
@@ -226,16 +228,17 @@
   }
 
   function embed(el, packed, name) {
-    last[name] = { el: el, spec: packed };
+    var mine = last[name] = { el: el, spec: packed };  // the slider may draw again meanwhile
     var plain = unpack(packed), room = el.clientWidth, m = memo[name];
     var plan = m && m.room === room ? m.plan.slice() : [];
     var tries = 0;
     function check(view) {
+      if (view === null || last[name] !== mine) return view;
       var w = svgWidth(el);
       if (w > room + 1 && room > 0 && tries++ < 5) {
         // shrink by what sticks out (twice that once a shrink fell short: centred titles)
         plan.push(!plan.length ? ["narrow", room] : ["shrink", (plan.length > 1 ? 2 : 1) * (w - room), w]);
-        return draw(el, planned(plain, plan), name).then(check);
+        return draw(el, planned(plain, plan), name, mine).then(check);
       }
       var svg = el.querySelector("svg");
       if (svg && w > room + 1) {  // still too wide: scaled down to the box
@@ -247,7 +250,7 @@
       el.setAttribute("data-rendered", "1");
       return view;
     }
-    return draw(el, plan.length ? planned(plain, plan) : plain, name).then(check).catch(failed);
+    return draw(el, plan.length ? planned(plain, plan) : plain, name, mine).then(check).catch(failed);
     function failed(err) {
       console.error("chart " + name + ": " + err);
       el.innerHTML = '<p class="chart-error">This chart could not be drawn: ' + esc(err) + "</p>";

@@ -90,9 +90,21 @@
     });
     return found;
   }
+  // cells too small for their numbers: the tooltips keep them
+  function numbersOff(s) {
+    s.layer = s.layer.filter(function (l) {
+      return !(l.encoding && l.encoding.text && l.encoding.text.field === "label");
+    });
+  }
   // a heat map turned a quarter: units across, stages or capabilities down the page
   function turn(s, room) {
     s.layer = s.layer.filter(function (l) { return !/^stage-/.test(l.name || ""); });
+    var units = 1;
+    s.layer.forEach(function (l) {
+      var y = l.encoding && l.encoding.y;
+      if (y && Array.isArray(y.sort)) units = Math.max(units, y.sort.length);
+    });
+    if (room * 0.6 / units < 26) numbersOff(s);
     s.layer.forEach(function (l) {
       var e = l.encoding;
       if (!e || !e.x || !e.y) return;
@@ -138,9 +150,7 @@
   function narrow(s, room) {
     var phone = room < 600, cols = heatColumns(s);
     if (cols && (phone || cols * 14 + 200 > room)) turn(s, room);
-    else if (cols && (room - 260) / cols < 24) {  // cells too small for their numbers: tooltips keep them
-      s.layer = s.layer.filter(function (l) { return !(l.encoding && l.encoding.text && l.encoding.text.field === "label"); });
-    }
+    else if (cols && (room - 260) / cols < 24) numbersOff(s);
     if (s.hconcat) { s.vconcat = s.hconcat; delete s.hconcat; labelRows(s.vconcat); }
     if (s.concat) s.columns = 1;
     if (s.facet && s.facet.column && !s.facet.row) s.facet = { row: s.facet.column };
@@ -235,18 +245,18 @@
     function check(view) {
       if (view === null || last[name] !== mine) return view;
       var w = svgWidth(el);
-      if (w > room + 1 && room > 0 && tries++ < 5) {
+      if (w > room + 0.5 && room > 0 && tries++ < 5) {
         // shrink by what sticks out (twice that once a shrink fell short: centred titles)
         plan.push(!plan.length ? ["narrow", room] : ["shrink", (plan.length > 1 ? 2 : 1) * (w - room), w]);
         return draw(el, planned(plain, plan), name, mine).then(check);
       }
       var svg = el.querySelector("svg");
-      if (svg && w > room + 1) {  // still too wide: scaled down to the box
+      if (svg && w > room + 0.5) {  // still too wide: scaled down to the box
         svg.style.maxWidth = "100%";
         svg.style.height = "auto";
       }
       memo[name] = { room: room, plan: plan };
-      el.setAttribute("data-fit", !plan.length ? "as-is" : w > room + 1 ? "scaled" : "fitted");
+      el.setAttribute("data-fit", !plan.length ? "as-is" : w > room + 0.5 ? "scaled" : "fitted");
       el.setAttribute("data-rendered", "1");
       return view;
     }

@@ -38,7 +38,10 @@ def load(path: str | os.PathLike[str]) -> Enterprise:
 
 
 def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
-    """Write ``enterprise`` as a model folder; refuses a model that does not validate."""
+    """Write ``enterprise`` as a model folder; refuses a model that does not validate.
+
+    The model files are replaced in one step under the folder's lock (other files are
+    kept): see :func:`opmodel.io.atomic.replace_folder`."""
     errors = [i for i in _validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to save")
@@ -92,15 +95,27 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     """Read an ``.xlsx`` workbook or ArchiMate file and write it as a model folder.
 
     Nothing is written when the file has any error, or when ``directory`` already holds
-    files (unless ``force``). Returns what was read (with its warnings) and the files written.
+    files (unless ``force``). The model files are replaced in one step (other files of the
+    folder are kept): a kill leaves the old model or the new one, never a mix. Returns what
+    was read (with its warnings) and the files written.
     """
+    from .io.atomic import folder_lock
+
     src = Path(file)
     format_of(src)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
-    if dst.is_dir() and any(dst.iterdir()) and not force:
-        raise InputError(f"{dst} is not empty",
-                         hint="choose a new folder, or pass --force to replace its model files")
+    if dst.is_dir() and not force and any(not p.name.startswith(".") for p in dst.iterdir()):
+        raise _not_empty(dst)  # early; hidden leftovers of a killed run are cleaned below
     result = read(src)
-    return result, write_folder(result.enterprise, dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
+        if dst.is_dir() and any(dst.iterdir()) and not force:
+            raise _not_empty(dst)
+        return result, write_folder(result.enterprise, dst, what="opmodel import")
+
+
+def _not_empty(dst: Path) -> InputError:
+    return InputError(f"{dst} is not empty",
+                      hint="choose a new folder, or pass --force to replace its model files")

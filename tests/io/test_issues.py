@@ -13,6 +13,7 @@ from pydantic import ValidationError
 import opmodel
 from opmodel.errors import Issue, ModelError
 from opmodel.io.issues import pydantic_issues
+from opmodel.io.safefile import excerpt
 from opmodel.model import Capability, Horizon
 from opmodel.model.base import SLUG_RE, Frozen
 from opmodel.model.quarter import is_quarter
@@ -91,7 +92,8 @@ class _Plain(Frozen):
 
 @given(value=st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=False)))
 def test_the_message_shows_the_checked_text(value: str | int | float) -> None:
-    """What the message quotes is exactly what the rule was applied to."""
+    """What the message quotes is what the rule was applied to (control characters
+    escaped, cut at 80 characters)."""
     checked = _Plain(value=value).value  # type: ignore[arg-type]
     try:
         Capability(id=value, name="x", stage="s")  # type: ignore[arg-type]
@@ -101,8 +103,8 @@ def test_the_message_shows_the_checked_text(value: str | int | float) -> None:
         assert SLUG_RE.match(checked)
         return
     assert not SLUG_RE.match(checked)
-    assert (issue.code, issue.message, issue.path) == ("E-ID", f"'{checked}' {ID_RULE}",
-                                                       ("id",))
+    assert (issue.code, issue.message, issue.path) == (
+        "E-ID", f"'{excerpt(checked)}' {ID_RULE}", ("id",))
 
 
 @pytest.mark.parametrize("value", ["\x1cab", "\u3000Ab\u00a0", "A\x85", "2027Q1\t"])
@@ -111,7 +113,7 @@ def test_stripped_like_pydantic(value: str) -> None:
     with pytest.raises(ValidationError) as info:
         Capability(id=value, name="x", stage="s", parent="Bad")
     ids = [i.message for i in pydantic_issues(info.value)]
-    assert ids == [f"'{_Plain(value=value).value}' {ID_RULE}", f"'Bad' {ID_RULE}"]
+    assert ids == [f"'{excerpt(_Plain(value=value).value)}' {ID_RULE}", f"'Bad' {ID_RULE}"]
 
 
 @given(text=st.from_regex(r"\A\s?[0-9]{4}[Qq][0-6]\s?\Z") | st.text(max_size=8))
@@ -122,7 +124,7 @@ def test_quarters_are_checked_as_before(text: str) -> None:
     except ValidationError as exc:
         (issue,) = pydantic_issues(exc)
         assert not is_quarter(stripped)
-        assert issue.message == f"'{stripped}' is not a quarter like 2027Q1"
+        assert issue.message == f"'{excerpt(stripped)}' is not a quarter like 2027Q1"
         assert (issue.code, issue.path) == ("E-QUARTER", ("start",))
     else:
         assert is_quarter(stripped)

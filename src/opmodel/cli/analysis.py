@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from .. import api
@@ -40,7 +39,7 @@ from ..analysis.time_model import HIGH
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import console, err_console, handle_errors, print_issues
+from ._common import Table, console, err_console, handle_errors, print_issues
 
 DATA_FORMATS = ("json", "csv")
 CHART_FORMATS = ("png", "svg", "html", "vega")
@@ -549,7 +548,7 @@ def print_explanation(x: CellExplanation) -> None:
                   f"[bold]{escape(p.business_unit_name)}[/] ({p.business_unit}): {p.status}")
     a = p.assessment
     if a is not None:
-        who = f" by {a.assessor}" if a.assessor else ""
+        who = f" by {escape(a.assessor)}" if a.assessor else ""
         when = f" on {a.date}" if a.date else ""
         if a.applicable:
             body = f"current {a.current:g}, target {a.target:g}, pain " + \

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from .. import api
 from ..errors import InputError
 from ..io import survey as surveys
 from ..model.quarter import quarter_index
 from . import app
-from ._common import console, handle_errors, print_issues
+from ._common import Table, console, handle_errors, print_issues
 
 survey_app = typer.Typer(
     help="Collect assessments from business-unit leads with plain Excel workbooks: no "
@@ -123,8 +123,7 @@ def survey_merge(
         for col in ("capability", "field", "old", "", "new", "cell"):
             t.add_column(col)
         for c in values:
-            t.add_row(escape(c.capability), c.field, escape(c.old or "–"), "→",
-                      escape(c.new or "–"), c.cell)
+            t.add_row(c.capability, c.field, c.old or "–", "→", c.new or "–", c.cell)
         console.print(t)
     if dated:
         console.print(f"{len(dated)} assessment(s) confirmed or dated anew")
@@ -168,7 +167,7 @@ def survey_status(
     style = {"returned": "green", "stale": "yellow", "partial": "yellow",
              "not returned": "red"}
     for r in rows:
-        t.add_row(escape(r.business_unit), f"[{style[r.state]}]{r.state}[/]",
+        t.add_row(r.business_unit, Text(r.state, style=style[r.state]),
                   f"{r.assessed + r.not_applicable}/{r.capabilities}", str(r.not_applicable),
                   str(r.missing), str(r.stale + r.undated),
                   *([str(r.stale_at_start + r.undated)] if starts > day else []),

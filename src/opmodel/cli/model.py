@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from importlib import resources
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import console, handle_errors, print_issues
+from ._common import Table, console, handle_errors, print_issues
 
 
 def bundled(name: str) -> Path:
@@ -35,11 +33,12 @@ def init(
     """Create a small, commented starter model in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise InputError(f"{directory} is not empty", hint="choose a new folder or pass --force")
-    directory.mkdir(parents=True, exist_ok=True)
+    from ..io.atomic import replace_folder
+
     src = bundled("starter")
-    for f in sorted(src.iterdir()):
-        if f.is_file():
-            shutil.copyfile(f, directory / f.name)
+    # the starter's files in one step (other files of the folder are kept)
+    replace_folder(directory, {f.name: f.read_bytes() for f in sorted(src.iterdir())
+                               if f.is_file()}, what="opmodel init")
     console.print(f"[green]✓[/] starter model written to [bold]{escape(str(directory))}[/]")
     console.print("  next: edit the files, then run "
                   f"[bold]opmodel validate {escape(str(directory))}[/]")
@@ -128,7 +127,8 @@ def show(path: Path = typer.Argument(..., help="Model folder to summarise.")) ->
     result = api.read(path)
     e = result.enterprise
     console.print(f"[bold]{escape(e.name)}[/] — horizon {e.horizon.start}–{e.horizon.end} "
-                  f"({e.horizon.quarters} quarters), money in {e.unit} of {e.currency}")
+                  f"({e.horizon.quarters} quarters), money in {escape(e.unit)} of "
+                  f"{escape(e.currency)}")
     if e.description:
         console.print(escape(e.description))
     for t in summary_tables(e):
@@ -151,8 +151,11 @@ def demo(
 
     model_dir = directory / "acme"
     if not model_dir.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(bundled("examples/acme"), model_dir)
+        from ..io.atomic import replace_folder
+
+        src = bundled("examples/acme")  # copied in one step: a kill leaves no half model
+        replace_folder(model_dir, {f.name: f.read_bytes() for f in sorted(src.iterdir())
+                                   if f.is_file()}, what="opmodel demo")
         console.print(f"copied the Acme example to [bold]{escape(str(model_dir))}[/]")
     result = api.read(model_dir)
     print_issues(result.warnings, console)

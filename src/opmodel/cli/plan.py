@@ -16,14 +16,13 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from ..model.initiative import KINDS
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import Table, console, err_console, handle_errors
 
 PathArg = typer.Argument(..., help="Model folder.")
 TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
@@ -90,7 +89,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
     colour = "green" if plan.status == "optimal" else "yellow"
     out.append(
         f"[bold]{escape(e.name)}[/] — plan [{colour}]{plan.status_text}[/]: value "
-        f"[bold]{_money(plan.objective)}[/] {unit} (proven bound {_money(plan.bound)}); "
+        f"[bold]{_money(plan.objective)}[/] {escape(unit)} (proven bound {_money(plan.bound)}); "
         f"{len(plan.selected)} of {inst.n} initiatives funded, spend "
         f"{_money(plan.total_spend)}; solved in {plan.solve_time:.1f} s "
         f"(model built in {plan.build_time:.2f} s)")
@@ -101,7 +100,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
     t.add_row("optimized", _money(plan.objective), "100.0 %", plan.status_text)
     for name, b in plan.baselines.items():
         note = b.note + (f" — breaks {len(b.breaks)} rule(s)" if b.breaks else "")
-        t.add_row(name, _money(b.value), _pct(plan.baseline_percent(name)), escape(note))
+        t.add_row(name, _money(b.value), _pct(plan.baseline_percent(name)), note)
     ev = plan.evaluation
     t.caption = (f"value = capability gaps closed {_money(ev.capability)} + run cost saved "
                  f"{_money(ev.savings)} + direct {_money(ev.direct)}; "
@@ -161,7 +160,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
         d.add_row(x.id, f"fund from {x.start}",
                   f"worth {_money(x.value_if_dropped)} (value lost if dropped)")
     for x in left[:5]:
-        d.add_row(x.id, "leave out", escape(x.text.split(": ", 1)[-1]))
+        d.add_row(x.id, "leave out", x.text.split(": ", 1)[-1])
     if len(left) > 5:
         d.caption = f"{len(left) - 5} more left out; `opmodel explain PATH ID` for any of them"
     out.append(d)
@@ -231,14 +230,39 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     return files
 
 
+PLAN_FILES = ("plan.json", "schedule.csv", "spend.csv", "budgets.csv", "mix.csv",
+              "explanations.csv", "teams.csv", "gantt.csv", "plateaus.csv", "risk.csv",
+              "gantt.png", "spend.png")
+"""Every file ``plan -o`` may write: those a new plan does not write are removed, so the
+folder always holds one plan's set."""
+
+
+def check_folder(out: Path | None) -> None:
+    """Refuse an ``-o`` folder that cannot be one, before any work is done."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file", hint="give a folder for -o")
+
+
+def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
+    """Refuse an ``-o`` file that cannot be written, before any work is done."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError(f"{out} is a folder", hint="give a file name for -o")
+    if formats and out.suffix.lower().lstrip(".") not in formats:
+        raise InputError(f"cannot tell the format of {out}",
+                         hint="end the file name with "
+                              + ", ".join(f".{f}" for f in formats[:-1]) + f" or .{formats[-1]}")
+
+
 def write_files(out: Path, files: dict[str, bytes]) -> None:
-    from ..report.charts import write_atomic
+    """Write the plan's files to ``out`` as one set, in one step (other files are kept)."""
+    from ..io.atomic import replace_folder
 
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file", hint="give a folder for -o")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, payload in files.items():
-        write_atomic(out / name, payload)
+    replace_folder(out, files, remove=[n for n in PLAN_FILES if n not in files],
+                   what="opmodel plan")
     console.print(f"[green]✓[/] wrote {len(files)} files to {escape(str(out))}: "
                   + ", ".join(files))
 
@@ -269,6 +293,7 @@ def plan(
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
     from ..optimize.risk import cost_risk
 
+    check_folder(output)
     e = _load(path, scenario)
     opts = _options(time_limit, gap, threads, seed)
     result = solve_with_progress(e, opts)
@@ -324,9 +349,10 @@ def diff(
     value, spend per quarter, and the capability cells that end at another level."""
     from ..optimize.diff import diff as plan_diff
 
+    check_file(output)
+    models = [_load(path, name) for name in (a, b)]  # both scenarios checked before solving
     plans = []
-    for name in (a, b):
-        e = _load(path, name)
+    for name, e in zip((a, b), models, strict=True):
         console.print(f"planning [bold]{escape(name)}[/]…")
         plans.append(solve_with_progress(e, _options(time_limit, gap, None, seed)))
     d = plan_diff(plans[0], plans[1], a, b)
@@ -334,8 +360,8 @@ def diff(
     sign = "+" if d.value_change >= 0 else "−"
     console.print(f"value: {escape(a)} {_money(d.value_a)} ({d.status_a}) → {escape(b)} "
                   f"{_money(d.value_b)} ({d.status_b}): {sign}{_money(abs(d.value_change))} "
-                  f"{unit}")
-    t = Table(title=f"Initiatives ({escape(a)} → {escape(b)})", title_justify="left")
+                  f"{escape(unit)}")
+    t = Table(title=f"Initiatives ({a} → {b})", title_justify="left")
     t.add_column("change")
     t.add_column("initiatives", overflow="fold")
     t.add_row("in", ", ".join(d.added) or "–")
@@ -396,16 +422,17 @@ def frontier(
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier
     scales = sorted(grid)
+    check_file(output, ("json", "csv", "png", "svg", "html"))
     e = _load(path, scenario)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
-    t = Table(title=f"Efficient frontier — {escape(e.name)}", title_justify="left")
+    t = Table(title=f"Efficient frontier — {e.name}", title_justify="left")
     for col in ("budget", "scale", "value", "funded", "status"):
         t.add_column(col, justify="left" if col == "status" else "right")
     for r in f.to_rows():
         mark = " ◀ today" if r["current"] else ""
         t.add_row(_money(r["budget"]), f"{r['scale']:.0%}{mark}", _money(r["value"]),
-                  str(r["funded"]), escape(r["status"]))
+                  str(r["funded"]), r["status"])
     console.print(t)
     if output is not None:
         from ..report.charts import chart_bytes, write_atomic

@@ -21,14 +21,13 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
 from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import console, err_console, handle_errors
+from ._common import Table, console, err_console, handle_errors
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
                  "separated (e.g. 0.6,0.8,1.2,1.4); 'none' skips the frontier.")
@@ -148,8 +147,7 @@ def baselines_table(d: Any) -> Table:
         p = plan.baseline_percent(name)
         funded = "–" if b.start is None else str(int((b.start >= 0).sum()))
         note = b.note + (" — breaks the rules" if b.breaks and "break" not in b.note else "")
-        t.add_row(name, _money(b.value), "–" if p is None else f"{p:.1f} %", funded,
-                  escape(note))
+        t.add_row(name, _money(b.value), "–" if p is None else f"{p:.1f} %", funded, note)
     t.caption = f"value in {e.currency} {e.unit}, over the horizon and the year after it"
     return t
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -95,16 +93,7 @@ def check_csv(text: str, assessments: tuple[Assessment, ...]) -> bool:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` by ``text`` through a temporary file in the same folder."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Replace ``path`` by ``text`` in one step (:func:`opmodel.io.atomic.write_file`)."""
+    from .atomic import write_file
+
+    write_file(path, text)

@@ -3,9 +3,9 @@
 Reading collects every problem of every file in one pass and raises
 :class:`~opmodel.errors.ModelError` with each issue placed at ``file:line:col``; nothing
 is returned on any error. YAML is parsed with ruamel's fast loader; only files that have
-issues are parsed a second time, with positions, to place them. Writing goes to a temporary
-folder first and then moves each file into place, so a failure never leaves a half-written
-model.
+issues are parsed a second time, with positions, to place them. Writing builds the new
+folder beside the old one and swaps it in with one step (:mod:`opmodel.io.atomic`), so a
+failure or a kill never leaves a half-written or mixed model.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import csv
 import io
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -22,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from ..errors import InputError, Issue, ModelError, PathPart
+from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
 from ._gcpause import gc_paused
 from .assemble import assemble
+from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
 
 
@@ -58,6 +59,22 @@ YAML_FILES: tuple[YamlFile, ...] = (
     YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
 )
+#: files and folders of a model folder that other parts of opmodel read (not the model's
+#: own tables above): the one list that says which names are known, so nothing here is
+#: reported as an unknown file (W-FILE). A folder's name ends with '/'. Register new ones
+#: here.
+OTHER_FILES: dict[str, str] = {
+    "scenarios.yaml": "named what-ifs (opmodel plan --scenario)",
+    "decisions.yaml": "the portfolio office's decisions (the quarterly cycle)",
+    "actuals.csv": "spend and progress per quarter (the quarterly cycle)",
+    "usage.csv": "application usage",
+    "history/": "earlier assessments and plans (the quarterly cycle)",
+}
+_IGNORED_PREFIXES = (".", "readme", "license", "licence")
+#: problems listed per file; beyond that they are counted (a file of junk is one problem)
+MAX_ISSUES_PER_FILE = 100
+#: rows per CSV file (five times the 100,000 assessments of the largest generated model)
+MAX_ROWS = 500_000
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
 CSV_BLURBS = {
@@ -68,8 +85,31 @@ CSV_BLURBS = {
 }
 
 
+class _Constructor(SafeConstructor):
+    """ruamel's safe constructor, with bad numbers and dates (``2027-02-30``, ``!!int x``)
+    raised as located YAML errors instead of bare ValueErrors."""
+
+
+def _located(fn: Any) -> Any:
+    def construct(self: SafeConstructor, node: Any) -> Any:
+        try:
+            return fn(self, node)
+        except (ValueError, OverflowError) as exc:
+            raise ConstructorError(None, None, f"cannot read '{excerpt(str(node.value))}': "
+                                   f"{exc}", node.start_mark) from None
+    return construct
+
+
+for _tag, _fn in (("int", SafeConstructor.construct_yaml_int),
+                  ("float", SafeConstructor.construct_yaml_float),
+                  ("timestamp", SafeConstructor.construct_yaml_timestamp)):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _located(_fn))
+
+
 def _yaml_fast() -> YAML:
-    return YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
+    y = YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
+    y.Constructor = _Constructor
+    return y
 
 
 @dataclass
@@ -84,28 +124,58 @@ class _Source:
     texts: dict[str, str] = field(default_factory=dict)
     blocked: bool = False  # a file or row could not be used: skip cross-entity rules
 
+    per_file: dict[str, int] = field(default_factory=dict)
+
     def at(self, file: str, line: int, col: int | None, code: str, msg: str,
            hint: str | None = None) -> None:
+        if code.startswith("E-"):
+            self.blocked = True
+        n = self.per_file[file] = self.per_file.get(file, 0) + 1
+        if n > MAX_ISSUES_PER_FILE:  # a flood (a file of junk): counted, listed once
+            return
         loc = f"{file}:{line}" + (f":{col}" if col is not None else "")
         self.issues.append(Issue(code, msg, (), hint=hint).at(loc, (file, line, col or 0)))
-        if code.startswith("E-"):
+
+    def add(self, issue: Issue) -> None:
+        """An issue already placed (by :mod:`~opmodel.io.safefile`)."""
+        self.issues.append(issue)
+        if issue.severity == "error":
             self.blocked = True
 
 
+def _capped(issues: list[Issue], counted: dict[str, int] | None = None) -> list[Issue]:
+    """At most :data:`MAX_ISSUES_PER_FILE` issues per file (the first ones, in order),
+    and one more saying how many were left out."""
+    by_file: dict[str, int] = dict(counted or {})
+    kept_n: dict[str, int] = {}
+    out: list[Issue] = []
+    for i in sort_issues(issues):
+        f = i.sort_key[0] or "model"
+        kept_n[f] = kept_n.get(f, 0) + 1
+        by_file[f] = max(by_file.get(f, 0), kept_n[f])
+        if kept_n[f] <= MAX_ISSUES_PER_FILE:
+            out.append(i)
+    for f, n in by_file.items():
+        if n > MAX_ISSUES_PER_FILE:
+            out.append(Issue("E-MANY", f"{n - MAX_ISSUES_PER_FILE:,} more problems in {f} "
+                             f"are not listed (only the first {MAX_ISSUES_PER_FILE})",
+                             (), hint="fix these and run again").at(f, (f, 1 << 62, 0)))
+    return out
+
+
 def _read_text(src: _Source, name: str, required: bool) -> str | None:
-    path = src.root / name
-    if not path.exists():
+    data = read_bytes(src.root, name)
+    if data is None:
         if required:
             src.at(name, 1, None, "E-FILE", f"required file {name} is missing",
                    hint="run `opmodel init` for a starter model")
         return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        src.at(name, 1, None, "E-FILE", f"{name} is not UTF-8 text ({exc.reason})")
+    if isinstance(data, Issue):
+        src.add(data)
         return None
-    except OSError as exc:
-        src.at(name, 1, None, "E-FILE", f"cannot read {name}: {exc.strerror}")
+    text = decode(name, data)
+    if isinstance(text, Issue):
+        src.add(text)
         return None
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
@@ -113,13 +183,16 @@ def _read_text(src: _Source, name: str, required: bool) -> str | None:
         src.at(name, 1, None, "E-FILE", f"{name} is empty",
                hint="delete it if the model does not need it" if not required else None)
         return None
-    src.texts[name] = text
     return text
 
 
 def _read_yaml(src: _Source, spec: YamlFile) -> None:
     text = _read_text(src, spec.name, spec.required)
     if text is None:
+        return
+    refused = yaml_guard(spec.name, text)
+    if refused is not None:
+        src.add(refused)
         return
     try:
         doc = _yaml_fast().load(text)
@@ -129,7 +202,8 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
         problem = (exc.problem or "malformed YAML").strip()
         context = f" {exc.context.strip()}" if exc.context else ""
         src.at(spec.name, line, col, "E-YAML", f"{problem}{context}",
-               hint="check the indentation and the ':' after each key")
+               hint="quote the value if it is text" if isinstance(exc, ConstructorError)
+               else "check the indentation and the ':' after each key")
         return
     except YAMLError as exc:
         src.at(spec.name, 1, None, "E-YAML", str(exc).splitlines()[0])
@@ -138,11 +212,13 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
         src.at(spec.name, 1, 1, "E-YAML", f"{spec.name} must be a mapping with the keys "
                f"{', '.join(spec.keys)}")
         return
+    src.texts[spec.name] = text  # parsed: the cross-file rules may use it
     for key, value in doc.items():
         if key not in spec.keys:
             close = get_close_matches(str(key), spec.keys, n=1, cutoff=0.6)
             src.issues.append(Issue(
-                "E-UNKNOWN", f"unknown key '{key}' in {spec.name}", (spec.name, str(key)),
+                "E-UNKNOWN", f"unknown key '{excerpt(str(key))}' in {spec.name}",
+                (spec.name, str(key)),
                 hint=f"did you mean '{close[0]}'?" if close
                 else f"known keys: {', '.join(spec.keys)}"))
             continue
@@ -156,12 +232,17 @@ def _read_csv(src: _Source, table: Table) -> None:
     text = _read_text(src, table.file, table.required_file)
     if text is None:
         return
+    bad = control_characters(table.file, text)
+    if bad:
+        for issue in bad:
+            src.add(issue)
+        return
     # leading '#' lines are comments (a note on what the file holds); line numbers still count
     offset = 0
     lines_in = text.splitlines(keepends=True)
     while offset < len(lines_in) and lines_in[offset].lstrip().startswith("#"):
         offset += 1
-    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""))
+    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
@@ -171,12 +252,13 @@ def _read_csv(src: _Source, table: Table) -> None:
     for k, col in enumerate(header):
         if col not in table.columns:
             close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
-            src.at(table.file, offset + 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
+            src.at(table.file, offset + 1, k + 1, "E-UNKNOWN",
+                   f"unknown column '{excerpt(col)}'",
                    hint=f"did you mean '{close[0]}'?" if close
                    else f"columns are: {', '.join(table.columns)}")
             problems = True
         elif header.index(col) != k:
-            src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{col}' appears twice")
+            src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{excerpt(col)}' appears twice")
             problems = True
     for col in table.required:
         if col not in header:
@@ -188,12 +270,20 @@ def _read_csv(src: _Source, table: Table) -> None:
     lines: list[int] = []
     width = len(header)
     line = reader.line_num + offset
+    seen = 0
     try:
         for cells in reader:
             row_line = line + 1
             line = reader.line_num + offset
             if not cells or all(not c.strip() for c in cells):
                 continue
+            seen += 1
+            if seen > MAX_ROWS:
+                src.at(table.file, row_line, None, "E-CSV", f"more than {MAX_ROWS:,} rows; "
+                       "refusing the file", hint="a model this large is not supported; is "
+                       "this the right file?")
+                problems = True
+                break
             if len(cells) != width:
                 src.at(table.file, row_line, None, "E-CSV",
                        f"row has {len(cells)} values but the header has {width} columns",
@@ -202,7 +292,14 @@ def _read_csv(src: _Source, table: Table) -> None:
             rows.append(cells_to_record(table, header, cells))
             lines.append(row_line)
     except csv.Error as exc:
-        src.at(table.file, reader.line_num + offset, None, "E-CSV", f"malformed CSV: {exc}")
+        if "end of data" in str(exc):  # an opened quote swallowed the rest of the file
+            src.at(table.file, line + 1, None, "E-CSV", "a quote opened in this row is never "
+                   "closed; the rest of the file would be one value",
+                   hint='close the quote, or double a quote inside a quoted value ("")')
+        else:
+            src.at(table.file, reader.line_num + offset, None, "E-CSV",
+                   f"malformed CSV: {exc}",
+                   hint='quote values with commas or quotes; double a quote inside one ("")')
         problems = True
     if not problems:
         src.data[table.key] = rows
@@ -214,8 +311,8 @@ def _positions(text: str) -> Any:
     """The document with ruamel's line/column marks (parsed only when placing issues)."""
     try:
         return YAML().load(text)
-    except YAMLError:
-        return None
+    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        return None  # the issue stays at the file; loading it was refused already
 
 
 def yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
@@ -293,6 +390,48 @@ class LoadResult:
     warnings: list[Issue]
 
 
+def known_files() -> tuple[str, ...]:
+    """Every name a model folder may hold (folders end with '/')."""
+    return (*(f.name for f in YAML_FILES), *(t.file for t in TABLES), *OTHER_FILES)
+
+
+def _unknown_files(src: _Source) -> None:
+    """A warning (W-FILE) for each entry of the folder that no part of opmodel reads,
+    with "did you mean" for a near miss of a known name (``initiative.yaml``)."""
+    known = known_files()
+    try:
+        entries = sorted(os.scandir(src.root), key=lambda d: d.name)
+    except OSError:
+        return
+    listed = 0
+    for entry in entries:
+        name = entry.name
+        if name.lower().startswith(_IGNORED_PREFIXES) or name == "__pycache__":
+            continue
+        if listed == 20:  # a folder full of other things: say so once
+            src.issues.append(Issue("W-FILE", "more files and folders here are not part of "
+                                    "the model; only the first 20 are listed", ()).at(
+                                    str(src.root), ("~", 0, 0)))
+            break
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        shown = name + "/" if is_dir else name
+        if shown in known:
+            continue
+        listed += 1
+        candidates = [k for k in known if k.endswith("/") == is_dir]
+        close = get_close_matches(shown, candidates, n=1, cutoff=0.75)
+        missing = bool(close) and not (src.root / close[0].rstrip("/")).exists()
+        hint = (f"did you mean '{close[0]}'? rename it" if missing else
+                f"did you mean '{close[0]}'?" if close else
+                "opmodel does not read it; move it out of the model folder or ignore this")
+        src.issues.append(Issue(
+            "W-FILE", f"unknown {'folder' if is_dir else 'file'} '{excerpt(shown)}' is not "
+            "part of the model", (), hint=hint).at(excerpt(shown), (shown, 0, 0)))
+
+
 @gc_paused()
 def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     """Read and validate a model folder; raise :class:`ModelError` listing every error."""
@@ -307,14 +446,14 @@ def read_folder(path: str | os.PathLike[str]) -> LoadResult:
         _read_yaml(src, spec)
     for table in TABLES:
         _read_csv(src, table)
+    _unknown_files(src)
     placer = _Placer(src)
-    enterprise: Enterprise | None = None
     enterprise: Enterprise | None = None
     issues = src.issues
     if "enterprise.yaml" in src.texts:
         enterprise, found = assemble(src.data, cross=not src.blocked)
         issues = issues + found
-    placed = [placer.place(i) for i in issues]
+    placed = _capped([placer.place(i) for i in issues], src.per_file)
     if enterprise is None or any(i.severity == "error" for i in placed):
         raise ModelError(placed, source=str(root))
     return LoadResult(enterprise, [i for i in placed if i.severity == "warning"])
@@ -360,27 +499,25 @@ def folder_files(e: Enterprise) -> Iterator[tuple[str, str]]:
             yield table.file, _csv_text(table, items)
 
 
-def write_folder(e: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
+def write_folder(e: Enterprise, path: str | os.PathLike[str], *,
+                 what: str = "opmodel write", extra: dict[str, str] | None = None,
+                 remove: tuple[str, ...] = ()) -> list[Path]:
     """Write ``e`` as a model folder at ``path`` (created if needed). Model files that ``e``
-    does not need are removed; other files in the folder are left alone. All files are
-    written to a temporary folder first, then moved into place."""
+    does not need are removed; other files in the folder are kept. The folder is replaced
+    in one step (:func:`opmodel.io.atomic.replace_folder`): a reader sees the whole old
+    model or the whole new one, never a mix, and a killed run leaves the old model.
+
+    ``extra`` files (name → text, e.g. ``scenarios.yaml``) are written in the same step and
+    the files named in ``remove`` removed in it."""
+    from .atomic import replace_folder
+
     root = Path(path)
     if root.exists() and not root.is_dir():
         raise InputError(f"{root} exists and is not a folder")
-    root.mkdir(parents=True, exist_ok=True)
-    files = dict(folder_files(e))
-    written: list[Path] = []
-    with tempfile.TemporaryDirectory(dir=root, prefix=".opmodel-write-") as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8", newline="")
-        for name in files:
-            os.replace(Path(tmp) / name, root / name)
-            written.append(root / name)
-    known = {s.name for s in YAML_FILES} | {t.file for t in TABLES}
-    for stale in known - files.keys():
-        if (root / stale).exists():
-            (root / stale).unlink()
-    return written
+    files = dict(folder_files(e)) | (extra or {})
+    known = {s.name for s in YAML_FILES} | {t.file for t in TABLES} | set(remove)
+    replace_folder(root, files, remove=known - files.keys(), what=what)
+    return [root / name for name in files]
 
 
 def copy_folder(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> Path:

@@ -5,6 +5,7 @@ Shared by every adapter: each one only has to say where an element path lives in
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from difflib import get_close_matches
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue, PathPart
 from ..model import Enterprise
-from ..model.base import PATTERN_ISSUES
+from ..model.base import MAX_AMOUNT, PATTERN_ISSUES
+from .safefile import excerpt
 
 _TYPE_CODES = {
     "missing": "E-MISSING",
@@ -71,8 +73,9 @@ def _checked_text(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "…'"
+    if isinstance(value, str):
+        return f"'{excerpt(value, 58)}'"
+    return excerpt(repr(value), 60)
 
 
 def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> list[Issue]:
@@ -90,14 +93,14 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
         elif etype == "string_pattern_mismatch" and (
                 (e.get("ctx") or {}).get("pattern") in PATTERN_ISSUES):
             code, template = PATTERN_ISSUES[e["ctx"]["pattern"]]  # ids and quarters
-            msg = template.replace("{value}", _checked_text(e.get("input")))
+            msg = template.replace("{value}", excerpt(_checked_text(e.get("input"))))
         elif etype == "missing":
             code, msg = "E-MISSING", f"required field '{field}' is missing"
         elif etype == "extra_forbidden":
             code = "E-UNKNOWN"
             known = list((_model_at(loc[:-1]) or Enterprise).model_fields)
             close = get_close_matches(str(field), known, n=1, cutoff=0.6)
-            msg = f"unknown key '{field}'"
+            msg = f"unknown key '{excerpt(str(field))}'"
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             if e.get("input") is None and not close:
                 hint = ("a comma inside a {…} mapping splits the value: put the value in "
@@ -116,6 +119,10 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             want = etype.split("_")[0].replace("float", "number").replace("int", "whole number")
             want = {"tuple": "list", "model": "mapping", "dict": "mapping"}.get(want, want)
             msg = f"{field}: {_show(e.get('input'))} is not a {want}"
+        elif etype == "finite_number":
+            code = "E-RANGE"
+            msg = f"{field}: {_show(e.get('input'))} is not a finite number"
+            hint = "NaN and infinity are not amounts; write an ordinary number"
         elif etype in _TYPE_CODES:
             code = _TYPE_CODES[etype]
             ctx = e.get("ctx") or {}
@@ -123,10 +130,15 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             words = {"greater_than_equal": "at least", "greater_than": "above",
                      "less_than_equal": "at most", "less_than": "below"}
             if etype in words:
-                what = "negative" if bound == 0 and etype == "greater_than_equal" else None
-                msg = f"{field}: {_show(e.get('input'))} must be {words[etype]} {bound}"
-                if what:
+                shown = f"{bound:g}" if isinstance(bound, float) else bound
+                msg = f"{field}: {_show(e.get('input'))} must be {words[etype]} {shown}"
+                if bound == 0 and etype == "greater_than_equal":
                     msg = f"{field}: {_show(e.get('input'))} is negative; it must be at least 0"
+                elif isinstance(bound, int | float) and abs(bound) == MAX_AMOUNT:
+                    limit = f"{'-' if bound < 0 else ''}1e{round(math.log10(MAX_AMOUNT))}"
+                    msg = (f"{field}: {_show(e.get('input'))} is beyond {limit}, the largest "
+                           "amount a model may hold")
+                    hint = "amounts are in the model's currency unit, as set in enterprise.yaml"
             else:
                 msg = f"{field}: {e['msg'].lower()}"
         else:

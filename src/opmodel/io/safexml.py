@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..errors import InputError, Issue, ModelError
+from .safefile import not_regular
 
 MAX_BYTES = 1 << 30  # 1 GiB: far above any real model
 
@@ -66,6 +67,9 @@ def parse_file(path: str | os.PathLike[str], *, remove_blank_text: bool = False
         raise InputError(f"{p}: no such file", hint="give the path of an exchange file (.xml)")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not an XML file")
+    kind = not_regular(p)
+    if kind is not None:
+        raise InputError(f"{p} is {kind}, not a regular file; refusing to read it")
     size = p.stat().st_size
     if size > MAX_BYTES:
         raise ModelError([_issue(p, 1, None, f"the file is {size:,} bytes, above the limit of "

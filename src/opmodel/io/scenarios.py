@@ -33,6 +33,7 @@ from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
 from .folder import yaml_position
 from .issues import pydantic_issues
+from .safefile import decode, excerpt, read_bytes, yaml_guard
 
 FILE = "scenarios.yaml"
 
@@ -44,14 +45,19 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     Raises :class:`ModelError` with every located problem.
     """
     path = Path(folder) / FILE
-    if not path.exists():
+    data = read_bytes(Path(folder), FILE)
+    if data is None:
         return Scenarios()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+    text = data if isinstance(data, Issue) else decode(FILE, data)
+    refused = text if isinstance(text, Issue) else yaml_guard(FILE, text)
+    if refused is not None:
+        raise ModelError([refused], source=str(path))
+    assert isinstance(text, str)
     try:
         doc = YAML().load(text)
+    except (ValueError, OverflowError) as exc:  # a bad date or number
+        raise ModelError([Issue("E-YAML", f"cannot read a value: {excerpt(str(exc))}").at(
+            FILE)], source=str(path)) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

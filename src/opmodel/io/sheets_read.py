@@ -15,6 +15,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from ..errors import Issue, PathPart
+from .safefile import excerpt
 from .sheets import (
     SETTING_BY_KEY,
     SETTINGS,
@@ -122,12 +123,12 @@ def check_header(col: Collected, sheet: str, header: list[Any], known: tuple[str
         elif name not in known and name not in ignored:
             close = get_close_matches(name, known, n=1, cutoff=0.6)
             suggested.update(close)
-            col.add(sheet, 1, k + 1, "E-UNKNOWN", f"unknown column '{name}'",
+            col.add(sheet, 1, k + 1, "E-UNKNOWN", f"unknown column '{excerpt(name)}'",
                     hint=f"did you mean '{close[0]}'?" if close
                     else f"columns are: {', '.join(known)}")
             ok = False
         elif names.index(name) != k:
-            col.add(sheet, 1, k + 1, "E-DUP", f"column '{name}' appears twice")
+            col.add(sheet, 1, k + 1, "E-DUP", f"column '{excerpt(name)}' appears twice")
             ok = False
     for name in required:
         if name not in names and name not in suggested:  # else the did-you-mean says it
@@ -177,12 +178,12 @@ def read_settings(col: Collected, rows: list[tuple[int, list[Any]]]) -> None:
         spec = SETTING_BY_KEY.get(key)
         if spec is None:
             close = get_close_matches(key, list(SETTING_BY_KEY), n=1, cutoff=0.6)
-            col.add(SETTINGS, line, k_key + 1, "E-UNKNOWN", f"unknown setting '{key}'",
+            col.add(SETTINGS, line, k_key + 1, "E-UNKNOWN", f"unknown setting '{excerpt(key)}'",
                     hint=f"did you mean '{close[0]}'?" if close
                     else f"settings are: {', '.join(SETTING_BY_KEY)}", block=False)
             continue
         if key in col.settings_rows:
-            col.add(SETTINGS, line, k_key + 1, "E-DUP", f"setting '{key}' appears twice",
+            col.add(SETTINGS, line, k_key + 1, "E-DUP", f"setting '{excerpt(key)}' appears twice",
                     block=False)
             continue
         col.settings_rows[key] = line

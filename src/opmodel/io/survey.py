@@ -9,8 +9,10 @@ fingerprint (``_survey``) and the rows themselves (``_baseline``).
 …``), lists the changes (old → new per cell) and the conflicts: cells someone changed in the
 model since the export that the survey would overwrite. :func:`merge_survey` then rewrites
 only the unit's lines of ``assessments.csv`` (other lines stay byte for byte, the other files
-are not touched) through a temporary file and ``os.replace``, so a crash leaves the model as
-it was. :func:`survey_status` says which units have answered and how old their answers are.
+are not touched) through a temporary file and a rename, so a crash leaves the model as it
+was; the folder's lock and a changed-since-read check keep concurrent merges from losing
+each other's changes (:mod:`opmodel.io.atomic`). :func:`survey_status` says which units
+have answered and how old their answers are.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from ..errors import InputError, Issue, ModelError
 from ..model import Assessment, Capability, Enterprise
 from ..model import validate as validate_model
 from ..model.quarter import quarter_index
-from .csvpatch import check_csv, full_text, patched_csv, write_text_atomic
+from . import atomic
+from .atomic import check_unchanged, folder_lock, pause, write_file
+from .csvpatch import check_csv, full_text, patched_csv
 from .folder import read_folder
 from .issues import pydantic_issues
 from .sheets import CONFIDENCES, MATURITY_HELP, Col
@@ -471,23 +475,38 @@ def merge_survey(model: str | os.PathLike[str], survey: str | os.PathLike[str], 
     """Merge a returned survey into the model folder's ``assessments.csv``.
 
     Raises :class:`ModelError` for errors in the survey, and for conflicts unless ``force``.
-    With ``dry_run`` nothing is written. Only ``assessments.csv`` is rewritten, atomically.
+    With ``dry_run`` nothing is written. Only ``assessments.csv`` is rewritten, in one step.
+    The read, the merge and the write hold the folder's lock (another merge waits, then
+    gives up with :class:`~opmodel.io.atomic.FolderLockedError`); if a program that ignores
+    the lock changed the folder meanwhile, nothing is written
+    (:class:`~opmodel.io.atomic.FolderChangedError`).
     """
-    plan = plan_merge(model, survey, today)
-    if plan.conflicts and not force:
-        raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
-    if dry_run or not plan.changes:
+    if dry_run:  # reads only: no lock (a read-only model can be checked)
+        plan = plan_merge(model, survey, today)
+        if plan.conflicts and not force:
+            raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
         return plan
-    path = Path(model) / ASSESSMENTS.file
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    bom = "\ufeff" if text.startswith("\ufeff") else ""  # keep a spreadsheet's BOM
-    new_text = patched_csv(text[len(bom):], plan.business_unit, plan.touched,
-                           plan.assessments)
-    if not check_csv(new_text, plan.assessments):  # pragma: no cover - a safety net
-        new_text = full_text(plan.assessments)
-    write_text_atomic(path, bom + new_text)
-    plan.written = True
-    return plan
+    if not Path(model).is_dir():
+        read_folder(model)  # says what is wrong with the path; nothing is created
+    with folder_lock(model, "opmodel survey merge") as lock:
+        before = atomic.fingerprint(lock.folder, deep=False)  # the model files, as read
+        plan = plan_merge(model, survey, today)
+        if plan.conflicts and not force:
+            raise SurveyConflictError(plan.conflicts, source=str(plan.survey))
+        if not plan.changes:
+            return plan
+        path = lock.folder / ASSESSMENTS.file
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        bom = "\ufeff" if text.startswith("\ufeff") else ""  # keep a spreadsheet's BOM
+        new_text = patched_csv(text[len(bom):], plan.business_unit, plan.touched,
+                               plan.assessments)
+        if not check_csv(new_text, plan.assessments):  # pragma: no cover - a safety net
+            new_text = full_text(plan.assessments)
+        pause("survey-merge")
+        check_unchanged(lock.folder, before)  # a writer that ignores the lock: refuse
+        write_file(path, bom + new_text)
+        plan.written = True
+        return plan
 
 
 # -- status --------------------------------------------------------------------------------

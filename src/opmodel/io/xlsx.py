@@ -9,9 +9,14 @@ goes to a temporary name and is moved into place, so a failure never leaves half
 
 Reading collects every problem of every sheet in one pass and raises
 :class:`~opmodel.errors.ModelError` with each issue at ``Sheet!C17``; nothing is returned on
-any error. Openpyxl parses the workbook's XML with the standard library's expat, which does
-not fetch external entities and limits entity amplification; an archive that would unpack
-to more than :data:`MAX_UNPACKED` bytes is refused before it is opened.
+any error. Before openpyxl sees the file, the archive's declared sizes are checked (more
+than :data:`MAX_UNPACKED` bytes in all, or a member inflating more than
+:data:`MAX_RATIO` times, is refused before anything is inflated); then every member is read
+once, in chunks, to check its checksum and to refuse any XML part with a DOCTYPE or entity
+declaration (a worksheet too, not only workbook.xml). Sheets are parsed lazily by openpyxl:
+whatever a damaged sheet raises there becomes a located error. A formula whose value was
+never calculated (a workbook saved by a tool that does not calculate) is reported at its
+cell (``E-FORMULA``) instead of being read as an empty cell.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from difflib import get_close_matches
@@ -31,7 +37,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -39,7 +45,8 @@ from .. import __version__
 from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
 from .assemble import assemble
-from .folder import LoadResult
+from .folder import MAX_ROWS, LoadResult
+from .safefile import excerpt, not_regular
 from .sheets import (
     INSTRUCTIONS,
     LISTS,
@@ -57,6 +64,9 @@ from .sheets import (
 from .sheets_read import Collected, cell_name, place, read_settings, read_sheet
 
 MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
+MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color="1F4E79")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
@@ -384,42 +394,129 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
         raise InputError(f"{p}: no such file", hint="give the path of an .xlsx workbook")
     if p.is_dir():
         raise InputError(f"{p} is a folder, not a workbook")
+    kind = not_regular(p)
+    if kind is not None:
+        raise InputError(f"{p} is {kind}, not a regular file; refusing to read it")
     if not zipfile.is_zipfile(p):
         raise _fail(p, "E-XLSX", "not an xlsx workbook: it is not a zip archive (truncated, "
                     "corrupt, or another format such as .xls or .csv)",
                     hint="save it again as 'Excel Workbook (.xlsx)'")
     try:
         with zipfile.ZipFile(p) as z:
-            names = set(z.namelist())
-            size = sum(i.file_size for i in z.infolist())
-            bad = z.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise _fail(p, "E-XLSX", f"the workbook archive is damaged ({exc})",
+            infos = z.infolist()
+            names = {i.filename for i in infos}
+            size = sum(i.file_size for i in infos)
+            if size > MAX_UNPACKED:  # declared sizes first: nothing inflated yet
+                raise _fail(p, "E-XLSX", f"the workbook would unpack to {size:,} bytes, above "
+                            f"the limit of {MAX_UNPACKED:,}; refusing it")
+            for i in infos:
+                if i.file_size > 10 << 20 and i.file_size > MAX_RATIO * max(1, i.compress_size):
+                    raise _fail(p, "E-XLSX", f"{excerpt(i.filename)} would inflate "
+                                f"{i.file_size // max(1, i.compress_size):,} times (to "
+                                f"{i.file_size:,} bytes): a zip bomb, not a workbook; "
+                                "refusing it")
+            if "xl/workbook.xml" not in names:
+                raise _fail(p, "E-XLSX", "the zip archive is not an Excel workbook (no "
+                            "xl/workbook.xml)", hint="save it as 'Excel Workbook (.xlsx)'")
+            formulas = _scan_members(z, p)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
+            RuntimeError, ValueError) as exc:
+        raise _fail(p, "E-XLSX", f"the workbook archive is damaged ({excerpt(str(exc))})",
                     hint="save it again from your spreadsheet program") from None
-    if bad is not None:
-        raise _fail(p, "E-XLSX", f"the workbook archive is damaged (bad data in {bad})",
-                    hint="save it again from your spreadsheet program")
-    if "xl/workbook.xml" not in names:
-        raise _fail(p, "E-XLSX", "the zip archive is not an Excel workbook (no "
-                    "xl/workbook.xml)", hint="save it as 'Excel Workbook (.xlsx)'")
-    if size > MAX_UNPACKED:
-        raise _fail(p, "E-XLSX", f"the workbook would unpack to {size:,} bytes, above the "
-                    f"limit of {MAX_UNPACKED:,}; refusing it")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return load_workbook(p, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-            OSError, EOFError, SyntaxError) as exc:
-        raise _fail(p, "E-XLSX", f"cannot read the workbook: {type(exc).__name__}: {exc}",
+            wb = load_workbook(p, read_only=True, data_only=True)
+            wb._opmodel_formulas = (p, formulas)  # read by sheet_values
+            return wb
+    except Exception as exc:  # third-party parsing of a foreign file: anything may come out
+        raise _fail(p, "E-XLSX", f"cannot read the workbook: {type(exc).__name__}: "
+                    f"{excerpt(str(exc))}",
                     hint="save it again as 'Excel Workbook (.xlsx)'") from None
 
 
+def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
+    """Read every member once (checking its CRC); refuse XML with a DOCTYPE or entity
+    declaration; return the worksheets that hold formulas."""
+    formulas: set[str] = set()
+    for info in z.infolist():
+        name = info.filename
+        xml = name.endswith((".xml", ".rels", ".vml"))
+        sheet = name.startswith("xl/worksheets/")
+        tail = b""
+        with z.open(info) as f:
+            while chunk := f.read(1 << 20):
+                if xml:
+                    buf = tail + chunk
+                    if _DTD.search(buf):
+                        raise _fail(p, "E-XLSX", f"{excerpt(name)} in the workbook has a "
+                                    "DOCTYPE or entity declaration; DTDs and entities are "
+                                    "refused (they are how entity-expansion bombs work)",
+                                    hint="save the workbook again from your spreadsheet "
+                                    "program")
+                    if sheet and name not in formulas and _FORMULA.search(buf):
+                        formulas.add(name)
+                    tail = buf[-32:]
+    return formulas
+
+
+def _sheet_error(ws: Any, msg: str) -> ModelError:
+    where = cell_name(ws.title, 1, 1)
+    return ModelError([Issue("E-XLSX", msg, (), hint="save the workbook again from your "
+                             "spreadsheet program").at(where, (ws.title, 1, 1))],
+                      source=f"sheet {ws.title}")
+
+
 def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
-    """(row number, values) of every row of a read-only sheet."""
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()
-    return [(k, list(r)) for k, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    """(row number, values) of every row of a read-only sheet. A sheet that cannot be
+    parsed, or formulas without a calculated value, raise a :class:`ModelError` located
+    in the sheet."""
+    try:
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        rows = []
+        for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+            if k > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+                raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
+                                   "the workbook")
+            rows.append((k, list(r)))
+    except ModelError:
+        raise
+    except Exception as exc:  # lazily parsed third-party XML: anything may come out
+        raise _sheet_error(ws, f"the sheet cannot be read: {type(exc).__name__}: "
+                           f"{excerpt(str(exc))}") from None
+    source, formulas = getattr(ws.parent, "_opmodel_formulas", (None, set()))
+    if getattr(ws, "_worksheet_path", None) in formulas:
+        _uncalculated(ws, source, rows)
+    return rows
+
+
+def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> None:
+    """Raise for each formula cell of ``ws`` that has no calculated value."""
+    issues: list[Issue] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fwb = load_workbook(source, read_only=True, data_only=False)
+        try:
+            fws = fwb[ws.title]
+            fws.reset_dimensions()
+            for (line, values), frow in zip(rows, fws.iter_rows(values_only=True),
+                                            strict=False):
+                for k, (v, f) in enumerate(zip(values, frow, strict=False)):
+                    if v is None and isinstance(f, str) and f.startswith("="):
+                        issues.append(Issue(
+                            "E-FORMULA", f"formula {excerpt(f, 40)} has no calculated value",
+                            (), hint="open and save the workbook in a spreadsheet program "
+                            "that calculates (Excel, LibreOffice), or type the value").at(
+                            cell_name(ws.title, line, k + 1), (ws.title, line, k + 1)))
+        finally:
+            fwb.close()
+    except Exception as exc:  # the same XML parsed again: as above
+        raise _sheet_error(ws, f"the sheet cannot be read: {type(exc).__name__}: "
+                           f"{excerpt(str(exc))}") from None
+    if issues:
+        raise ModelError(issues, source=f"sheet {ws.title}")
 
 
 def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
@@ -446,11 +543,19 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
                 col.at_file("E-SHEET", f"required sheet '{name}' is missing",
                             hint=f"rename '{close[0]}' to '{name}'" if close
                             else "export a fresh workbook with `opmodel export`")
-        if SETTINGS in present:
-            read_settings(col, sheet_values(wb[SETTINGS]))
-        for s in SHEETS:
-            if s.name in present:
-                read_sheet(col, s, sheet_values(wb[s.name]))
+        for name in (SETTINGS, *(s.name for s in SHEETS)):
+            if name not in present:
+                continue
+            try:
+                rows = sheet_values(wb[name])
+            except ModelError as exc:  # this sheet is unusable; read the others
+                col.issues.extend(exc.issues)
+                col.blocked = True
+                continue
+            if name == SETTINGS:
+                read_settings(col, rows)
+            else:
+                read_sheet(col, SHEET_BY_NAME[name], rows)
     finally:
         wb.close()
     return finish(col, p)

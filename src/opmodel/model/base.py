@@ -6,6 +6,12 @@ quarters are checked by pydantic's own (Rust) pattern matching instead — a mod
 hundreds of thousands of ids — so their errors arrive as ``string_pattern_mismatch``
 carrying the pattern, and :data:`PATTERN_ISSUES` gives the opmodel code and message for
 each pattern.
+
+Numbers are finite everywhere (``.nan``, ``.inf``, ``1e400`` are refused by every model
+object: ``allow_inf_nan=False``), and amounts no enterprise has are refused too: money,
+capacities and weights are at most :data:`MAX_AMOUNT` (10¹³ in the model's unit — ten
+trillion — far above any real portfolio, far below where the solver's arithmetic gives
+out), other numbers at most that in size.
 """
 
 from __future__ import annotations
@@ -41,15 +47,23 @@ def _as_tuple(v: Any) -> Any:
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Quarter = Annotated[str, StringConstraints(pattern=QUARTER_RE.pattern)]
 IdList = Annotated[tuple[Id, ...], BeforeValidator(_as_tuple)]
+#: the largest amount (money, capacity, weight, KPI value) a model may hold: 10¹³
+MAX_AMOUNT = 1e13
+
 Maturity = Annotated[float, Field(ge=0, le=5)]
-NonNegative = Annotated[float, Field(ge=0)]
+#: a non-negative amount: money in the model's unit, a capacity, a weight
+NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT)]
+Money = NonNegative
+#: any finite number no larger in size than :data:`MAX_AMOUNT` (a KPI's baseline, …)
+Quantity = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 
 
 class Frozen(BaseModel):
     """Base of every model object: immutable, strict about unknown keys."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
+        frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True,
+        allow_inf_nan=False,
     )
 
 

@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from ..errors import UnknownIdError
 from .application import Application, ApplicationFit
 from .assessment import Assessment
-from .base import Frozen, Quarter
+from .base import MAX_AMOUNT, Frozen, Quantity, Quarter
 from .funding import Budget, Policy
 from .initiative import Initiative
 from .quarter import add_quarters, quarter_index
@@ -59,7 +59,7 @@ def _fraction(v: Any) -> Any:
     return v
 
 
-Judgement = Annotated[float, BeforeValidator(_fraction)]
+Judgement = Annotated[Quantity, BeforeValidator(_fraction)]
 
 
 class Ahp(Frozen):
@@ -96,7 +96,7 @@ class Scoring(Frozen):
 
     weights: Weights | None = None
     ahp: Ahp | None = None
-    point_value: float = Field(default=100.0, gt=0)
+    point_value: float = Field(default=100.0, gt=0, le=MAX_AMOUNT)
 
     @model_validator(mode="after")
     def _one_source(self) -> Scoring:

@@ -6,13 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Entity, Frozen, Id, IdList
+from .base import Entity, Frozen, Id, IdList, NonNegative, Quantity
 
 
 class Kpi(Entity):
     unit: str | None = None
-    baseline: float | None = None
-    target: float | None = None
+    baseline: Quantity | None = None
+    target: Quantity | None = None
     direction: Literal["up", "down"] = "up"
 
 
@@ -24,7 +24,7 @@ class ObjectiveLink(Frozen):
 
 
 class Objective(Entity):
-    weight: float = Field(ge=0)
+    weight: NonNegative
     kpis: tuple[Kpi, ...] = ()
     links: tuple[ObjectiveLink, ...] = ()
 

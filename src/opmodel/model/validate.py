@@ -5,7 +5,8 @@
 
 ========== ==========================================================================
 E-DUP      an id (or a capability/unit pair, a budget period/pool) is used twice
-E-REF      a reference names nothing of that kind
+E-REF      a reference names nothing of that kind (an initiative's pool: no budget line;
+           each unknown id is reported once, with the number of places naming it)
 E-HORIZON  a quarter outside the planning horizon
 E-RANGE    bounds in the wrong order (latest start before earliest, …)
 E-DEADLINE the deadline cannot be met even when starting at the earliest start
@@ -16,7 +17,6 @@ E-CONFLICT mandatory and forbidden, mandatory items that exclude each other, …
 E-AHP      an AHP matrix that is not square, positive and reciprocal
 W-NA       an effect on a capability the business unit marked n/a
 W-AHP      an AHP matrix with consistency ratio above 0.1
-W-POOL     an initiative drawing on a pool that has no budget at all
 W-STAGE    a child capability placed on another stage than its parent
 ========== ==========================================================================
 """
@@ -40,9 +40,14 @@ Path = tuple[PathPart, ...]
 
 
 class _Collector:
+    """Collects issues. A reference to an unknown id is reported once per id, at its first
+    place, with the number of other places naming it: an id whose definition was removed
+    is one problem, not one per row that names it."""
+
     def __init__(self, also_known: Mapping[str, set[str]] | None = None) -> None:
         self.issues: list[Issue] = []
         self.also_known = also_known or {}
+        self.unknown: dict[tuple[str, str], list[int]] = {}  # → [issue index, count]
 
     def add(self, code: str, message: str, path: Path, hint: str | None = None) -> None:
         self.issues.append(Issue(code, message, path, hint=hint))
@@ -51,9 +56,25 @@ class _Collector:
             owner: str) -> None:
         if value in known or value in self.also_known.get(kind, ()):
             return
+        seen = self.unknown.get((kind, value))
+        if seen is not None:
+            seen[1] += 1
+            return
         close = get_close_matches(value, list(known), n=1, cutoff=0.6)
+        self.unknown[(kind, value)] = [len(self.issues), 1]
         self.add("E-REF", f"{owner} names unknown {kind} '{value}'", path,
                  hint=f"did you mean '{close[0]}'?" if close else None)
+
+    def finish(self) -> list[Issue]:
+        """The issues, each repeated unknown reference saying how often it recurs."""
+        for (kind, value), (k, count) in self.unknown.items():
+            if count > 1:
+                i = self.issues[k]
+                more = "place" if count == 2 else "places"
+                self.issues[k] = Issue(
+                    i.code, f"{i.message}; {count - 1} more {more} name it (listed once)",
+                    i.path, hint=i.hint or f"define {kind} '{value}' or fix the references")
+        return self.issues
 
 
 def _duplicates(c: _Collector, table: str, kind: str, items: Iterable[Any]) -> None:
@@ -263,9 +284,11 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
         owner = f"initiative '{it.id}'"
         p: Path = ("initiatives", i)
         c.ref("business unit", it.owner, bus, (*p, "owner"), owner)
-        if it.pool not in pools and it.total_cost > 0:
-            c.add("W-POOL", f"{owner} draws on pool '{it.pool}', which has no budget lines",
-                  (*p, "pool"), hint="add budgets for it or change the pool")
+        if it.pool not in pools and it.total_cost > 0 and not it.forbidden:
+            close = get_close_matches(it.pool, list(pools), n=1, cutoff=0.6)
+            c.add("E-REF", f"{owner} draws on pool '{it.pool}', which has no budget lines",
+                  (*p, "pool"), hint=f"did you mean '{close[0]}'?" if close else
+                  "add budget lines for it in budgets.csv or change the pool")
         for k, eff in enumerate(it.effects):
             c.ref("capability", eff.capability, caps, (*p, "effects", k, "capability"), owner)
             for m_, b in enumerate(eff.business_units):
@@ -349,7 +372,7 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
               + " → ".join([*cyc, cyc[0]]), ("initiatives", i, "depends_on", k))
 
     _validate_scoring(c, e)
-    return c.issues
+    return c.finish()
 
 
 def validate_scoring(e: Enterprise) -> list[Issue]:

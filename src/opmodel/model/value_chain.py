@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .base import Entity, Id
+from .base import MAX_AMOUNT, Entity, Id
 
 
 class Stage(Entity):
@@ -19,7 +19,7 @@ class BusinessUnit(Entity):
     ``weight`` (e.g. revenue share) scales its gaps; units without one count as the largest.
     """
 
-    weight: float | None = Field(default=None, gt=0)
+    weight: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
 
 
 class Capability(Entity):

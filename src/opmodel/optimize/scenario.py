@@ -7,16 +7,21 @@ The name ``base`` always means the model as it is.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..errors import ModelError
+from ..errors import Issue, ModelError
 from ..model import Enterprise, Weights
 from ..model import validate as validate_model
-from ..model.base import Entity, Frozen, Id, IdList, NonNegative, Quarter
+from ..model.base import MAX_AMOUNT, Entity, Frozen, Id, IdList, NonNegative, Quarter
 from ..model.funding import Budget, Period
 
 BASE = "base"
+#: how far a scenario may scale budgets: a hundredfold is already no plan of this company
+MAX_SCALE = 100.0
+Scale = Annotated[float, Field(ge=0, le=MAX_SCALE)]
 
 
 class BudgetOverride(Frozen):
@@ -24,7 +29,7 @@ class BudgetOverride(Frozen):
 
     pool: Id | None = None
     period: Period | None = None
-    scale: NonNegative | None = None
+    scale: Scale | None = None
     amount: NonNegative | None = None
 
     @model_validator(mode="after")
@@ -47,7 +52,7 @@ class Scenario(Entity):
     """Named overrides. Budget scaling applies first to every line, then ``budgets`` rules
     in order; ``force_in`` makes initiatives mandatory, ``force_out`` forbids them."""
 
-    budget_scale: NonNegative = 1.0
+    budget_scale: Scale = 1.0
     budgets: tuple[BudgetOverride, ...] = ()
     weights: Weights | None = None
     force_in: IdList = ()
@@ -92,7 +97,10 @@ def apply(e: Enterprise, s: Scenario) -> Enterprise:
             k: v for k, v in (("start", s.horizon.start), ("quarters", s.horizon.quarters))
             if v is not None})
     out = e.model_copy(update=update)
-    errors = [i for i in validate_model(out) if i.severity == "error"]
+    errors = [Issue("E-RANGE", f"budget {b.pool} {b.period} scales to {b.amount:g}, beyond "
+                    f"{MAX_AMOUNT:g}, the largest amount a model may hold", ("budgets", k))
+              for k, b in enumerate(budgets) if b.amount > MAX_AMOUNT]
+    errors += [i for i in validate_model(out) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source=f"the model under scenario '{s.id}'")
     return out

@@ -255,14 +255,19 @@ class _Staging:
 
     def __init__(self, out: Path, charts: bool, processes: int,
                  start: int | None = None) -> None:
+        from ..atomic import folder_lock
         from .exports import ChartJobs
 
         self.out = out
         self.made = not out.exists()
-        out.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
+        # held until close(): another report into ``out`` waits; leftovers are cleaned up
+        self.lock = contextlib.ExitStack()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.lock.enter_context(folder_lock(out, "opmodel report"))
         self.jobs: ChartJobs | None = None
         try:
+            out.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
             if charts:
                 (self.tmp / "charts").mkdir()
                 self.jobs = ChartJobs(self.tmp / "charts", processes=processes, start=start)
@@ -271,12 +276,16 @@ class _Staging:
             raise
 
     def close(self, failed: bool) -> None:
-        if self.jobs is not None:
-            self.jobs.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if failed and self.made:
-            with contextlib.suppress(OSError):
-                self.out.rmdir()  # only when empty
+        try:
+            if self.jobs is not None:
+                self.jobs.close()
+            if hasattr(self, "tmp"):
+                shutil.rmtree(self.tmp, ignore_errors=True)
+            if failed and self.made:
+                with contextlib.suppress(OSError):
+                    self.out.rmdir()  # only when empty
+        finally:
+            self.lock.close()
 
 
 def build_report(e: Enterprise, *, scenario: Scenario | None = None,
@@ -382,20 +391,26 @@ def _write(data: ReportData, out: Path, step: ProgressFn, staging: _Staging | No
             seconds = dict(jobs.seconds)
             timings["charts"] = time.perf_counter() - t0
 
-        # move into place: the charts folder is replaced as a whole, then the files
-        if jobs is not None:
-            final = out / "charts"
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp / "charts", final)
-        for name in ("results.xlsx", "report.html"):
-            os.replace(tmp / name, out / name)
+        _install(out, tmp, jobs is not None)
         failed = False
     finally:
         staging.close(failed)
     data = dataclasses.replace(data, timings=timings)
     return ReportResult(out, out / "report.html", out / "results.xlsx", tuple(charts), data,
                         said, timings, seconds)
+
+
+def _install(out: Path, tmp: Path, charts: bool) -> None:
+    """Move the finished set (report.html, results.xlsx, charts/) from the staging folder
+    ``tmp`` into ``out`` in one step: a reader, or a run killed at any point, sees the whole
+    old report or the whole new one. Other files in ``out`` are kept; an old charts/ goes
+    with a report written without charts."""
+    from ..atomic import replace_folder
+
+    files: dict[str, Path] = {n: tmp / n for n in ("report.html", "results.xlsx")}
+    if charts:
+        files["charts"] = tmp / "charts"
+    replace_folder(out, files, remove=("charts",), what="opmodel report")
 
 
 __all__ = ["DEMO_FRONTIER", "Analysis", "ProgressFn", "ReportData", "ReportOptions",

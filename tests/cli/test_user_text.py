@@ -1,0 +1,39 @@
+"""User text is data: the CLI never reads it as Rich markup or emoji codes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from opmodel.cli._common import Table, console, err_console
+
+CLI = Path(__file__).resolve().parents[2] / "src" / "opmodel" / "cli"
+
+
+def test_consoles_have_no_emoji() -> None:
+    for c in (console, err_console):
+        with c.capture() as cap:
+            c.print("initiatives.yaml:100:5: :smile:")
+        assert cap.get().strip() == "initiatives.yaml:100:5: :smile:"
+
+
+def test_table_shows_plain_strings_literally() -> None:
+    t = Table(title="[bold]T :smile:[/]", caption="[red]c[/]")
+    t.add_column("[i]head[/]")
+    t.add_row("[bold]x :thumbs_up: [/]")
+    t.caption = "[red]cap :x:[/]"
+    c = Console(width=120, emoji=True, markup=True, color_system=None)
+    with c.capture() as cap:
+        c.print(t)
+    out = cap.get()
+    for text in ("[bold]T :smile:[/]", "[i]head[/]", "[bold]x :thumbs_up: [/]",
+                 "[red]cap :x:[/]"):
+        assert text in out
+
+
+def test_cli_modules_use_the_safe_table() -> None:
+    offenders = [p.name for p in CLI.glob("*.py")
+                 if re.search(r"^from rich\.table import .*\bTable\b", p.read_text(), re.M)]
+    assert offenders == [], f"use opmodel.cli._common.Table in {offenders}"

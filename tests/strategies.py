@@ -126,8 +126,10 @@ def enterprises(draw: st.DrawFn) -> Enterprise:
                                                        max_size=2))),
                     capabilities=tuple(draw(st.lists(st.sampled_from(cap_ids), unique=True,
                                                      max_size=2))),
-                    annual_run_cost=draw(money), functional_fit=draw(st.integers(1, 4)),
-                    technical_fit=draw(st.integers(1, 4)),
+                    annual_run_cost=draw(money),
+                    # a fit may be not assessed (imported from a repository without fits)
+                    functional_fit=draw(st.none() | st.integers(1, 4)),
+                    technical_fit=draw(st.none() | st.integers(1, 4)),
                     lifecycle=draw(st.sampled_from(["plan", "active", "phase-out", "retired"])),
                     retire_by=draw(st.none() | st.sampled_from(labels)))
         for k in range(draw(st.integers(0, 3)))
@@ -181,6 +183,7 @@ def enterprises(draw: st.DrawFn) -> Enterprise:
         carry_over=draw(st.sampled_from(["none", "fiscal-year", "horizon"])),
         guardrails=(Guardrail(kind="transform", min_share=0.2),) if draw(st.booleans()) else (),
         teams=teams,
+        confidence=draw(st.none() | st.sampled_from([0.0, 0.7, 0.85])),
     )
     return Enterprise(
         name=draw(text), description=draw(maybe_text), currency="EUR", horizon=horizon,

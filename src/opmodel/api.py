@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Issue, ModelError
 from .io.folder import LoadResult, read_folder, write_folder
 from .model import Enterprise
 from .model import validate as _validate_model
+
+if TYPE_CHECKING:
+    from .io.archimate_map import ImportReport, Mapping
+    from .optimize.scenario import Scenarios
 
 
 def read(path: str | os.PathLike[str]) -> LoadResult:
@@ -73,49 +78,123 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
-                 format: str | None = None) -> Path:
+                 format: str | None = None, scenarios: Scenarios | None = None) -> Path:
     """Write a model (an :class:`Enterprise` or the path of one) as an ``.xlsx`` workbook or
-    an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``."""
+    an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``.
+
+    The model's what-if scenarios go with it: ``scenarios``, or those of the model at the
+    path (a folder's scenarios.yaml, checked against the model first)."""
     fmt = format_of(out, format)
-    e = model if isinstance(model, Enterprise) else load(model)
+    if isinstance(model, Enterprise):
+        e = model
+    else:
+        result = read(model)
+        e = result.enterprise
+        if scenarios is None:
+            scenarios = result.scenarios
+            if scenarios is None and Path(model).is_dir():
+                from .io.scenarios import read_scenarios
+
+                scenarios = read_scenarios(model, e)
     errors = [i for i in _validate_model(e) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to export")
     if fmt == "xlsx":
         from .io.xlsx import write_xlsx
 
-        return write_xlsx(e, out)
+        return write_xlsx(e, out, scenarios)
     from .io.archimate import write_archimate
 
-    return write_archimate(e, out)
+    return write_archimate(e, out, scenarios)
 
 
 def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str],
-                 force: bool = False) -> tuple[LoadResult, list[Path]]:
+                 force: bool = False, mapping: Mapping | str | os.PathLike[str] | None = None
+                 ) -> tuple[LoadResult, list[Path]]:
     """Read an ``.xlsx`` workbook or ArchiMate file and write it as a model folder.
 
     Nothing is written when the file has any error, or when ``directory`` already holds
     files (unless ``force``). The model files are replaced in one step (other files of the
-    folder are kept): a kill leaves the old model or the new one, never a mix. Returns what
-    was read (with its warnings) and the files written.
+    folder are kept): a kill leaves the old model or the new one, never a mix. The what-if
+    scenarios the file carries become scenarios.yaml in the same step (removed when the
+    file says there are none; kept when it says nothing of them). ``mapping`` (a
+    :class:`~opmodel.io.archimate_map.Mapping` or the path of a mapping file) says which
+    ArchiMate element types become what; see :func:`inspect_import`. Returns what was read
+    (with its warnings) and the files written.
     """
     from .io.atomic import folder_lock
 
     src = Path(file)
-    format_of(src)
+    fmt = format_of(src)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
     if dst.is_dir() and not force and any(not p.name.startswith(".") for p in dst.iterdir()):
         raise _not_empty(dst)  # early; hidden leftovers of a killed run are cleaned below
-    result = read(src)
+    if fmt == "archimate":
+        from .io.archimate import read_archimate
+
+        result = read_archimate(src, *_mapping(mapping))
+    else:
+        _no_mapping(mapping)
+        result = read(src)
+    extra: dict[str, str] = {}
+    remove: tuple[str, ...] = ()
+    if result.scenarios is not None:  # None: the file said nothing of them
+        from .io.scenarios import FILE, scenarios_text
+
+        if result.scenarios.scenarios:
+            extra[FILE] = scenarios_text(result.scenarios)
+        else:
+            remove = (FILE,)
     dst.parent.mkdir(parents=True, exist_ok=True)
     with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
         if dst.is_dir() and any(dst.iterdir()) and not force:
             raise _not_empty(dst)
-        return result, write_folder(result.enterprise, dst, what="opmodel import")
+        return result, write_folder(result.enterprise, dst, what="opmodel import",
+                                    extra=extra, remove=remove)
 
 
 def _not_empty(dst: Path) -> InputError:
     return InputError(f"{dst} is not empty",
                       hint="choose a new folder, or pass --force to replace its model files")
+
+
+def inspect_import(file: str | os.PathLike[str],
+                   mapping: Mapping | str | os.PathLike[str] | None = None) -> ImportReport:
+    """What :func:`import_model` would make of ``file``, writing nothing: for an ArchiMate
+    file the mapping used (given, or guessed for a file another tool wrote) and every
+    element and relationship type mapped or left out, with counts and first lines; for a
+    workbook the rows read per kind. Model errors are in the report, not raised."""
+    src = Path(file)
+    if format_of(src) == "archimate":
+        from .io.archimate_read import inspect
+
+        return inspect(src, *_mapping(mapping))
+    _no_mapping(mapping)
+    from .io.archimate_map import DEFAULT, ImportReport, ImportRow
+
+    try:
+        result = read(src)
+    except ModelError as exc:
+        return ImportReport(str(src), DEFAULT, "workbook", (), (), tuple(exc.issues), {})
+    counts = result.enterprise.summary()
+    if result.scenarios is not None:
+        counts["scenarios"] = len(result.scenarios.scenarios)
+    rows = tuple(ImportRow("sheet", kind, kind, "", n, 0) for kind, n in counts.items() if n)
+    return ImportReport(str(src), DEFAULT, "workbook", (), rows, tuple(result.warnings),
+                        counts)
+
+
+def _mapping(mapping: Mapping | str | os.PathLike[str] | None) -> tuple[Mapping | None, str]:
+    from .io.archimate_map import Mapping, load_mapping
+
+    if mapping is None or isinstance(mapping, Mapping):
+        return mapping, "given" if mapping is not None else ""
+    return load_mapping(mapping), str(mapping)
+
+
+def _no_mapping(mapping: object) -> None:
+    if mapping is not None:
+        raise InputError("a mapping applies to ArchiMate exchange files only",
+                         hint="leave out --map for a workbook")

@@ -8,7 +8,8 @@
     ├── InputError                a file or argument cannot be used at all (missing, unreadable)
     └── OptimizationError         reserved for the solver choke point (optimize/)
         ├── InfeasibleError
-        └── SolverError
+        ├── SolverError
+        └── ConfidenceError       no plan found that meets the confidence asked for
 
 An :class:`Issue` is one problem found in a model: a stable ``code`` (``E-…`` errors block
 loading, ``W-…`` warnings do not), a message, the element path inside the model
@@ -127,3 +128,14 @@ class InfeasibleError(OptimizationError):
 
 class SolverError(OptimizationError):
     code = "E-SOLVER"
+
+
+class ConfidenceError(OptimizationError):
+    """No plan was found (and certified) that stays within budget with the probability
+    asked for; ``achieved`` is the best probability reached."""
+
+    code = "E-CONFIDENCE"
+
+    def __init__(self, message: str, *, achieved: float, hint: str | None = None) -> None:
+        self.achieved = achieved
+        super().__init__(message, hint=hint)

@@ -207,3 +207,22 @@ def test_n_candidates_is_cheap(acme_path) -> None:
     n = h.n_candidates
     assert "candidates" not in vars(h)  # no Candidate object was built
     assert n == len(h.candidates) > 0
+
+
+def test_an_application_not_assessed_is_never_kept_over_one_known_to_fit() -> None:
+    """c1: app2 (b2) has no fit now; app1 (fit 7) is kept even when app2 is cheaper, and
+    app2's fit stays None (never 0); with both unassessed the cheaper is kept."""
+    apps = tiny().applications
+    app2 = apps[1].model_copy(update={"functional_fit": None, "technical_fit": None,
+                                      "annual_run_cost": 1})
+    h = homogeneity(tiny(applications=(apps[0], app2, *apps[2:])))
+    c1 = h.capability("c1")
+    assert c1.keep is not None and c1.keep.application == "app1"
+    (retired,) = c1.retire
+    assert (retired.application, retired.fit, retired.functional_fit) == ("app2", None, None)
+    assert c1.savings == 1
+    d = h.to_dict()
+    assert d["capabilities"][0]["applications"][1]["fit"] is None
+    app1 = apps[0].model_copy(update={"functional_fit": None, "technical_fit": None})
+    h = homogeneity(tiny(applications=(app1, app2, *apps[2:])))
+    assert h.capability("c1").keep.application == "app2"  # both unknown: the cheaper

@@ -133,3 +133,77 @@ def test_plan_writes_charts_and_risk(starter_path: Path, tmp_path: Path) -> None
     for name in ("gantt.png", "spend.png", "risk.csv", "plateaus.csv", "gantt.csv"):
         assert (tmp_path / "o" / name).stat().st_size > 0
     assert (tmp_path / "o" / "gantt.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# -- planning to a confidence ----------------------------------------------------------------
+@pytest.fixture
+def risky_path(tmp_path: Path) -> Path:
+    """a (worth 21, 100 but 80–200) and b (worth 7, 40 for sure) share 150 in one quarter:
+    both hold with 32.5 %, a alone with 79.2 % (tests/optimize/test_confidence.py)."""
+    from opmodel.model import CostRange
+
+    e = model([ini("a", uplift={"c1": 3}, cost_range=CostRange(low=80, likely=100, high=200)),
+               ini("b", uplift={"c2": 1}, cost=40)], budget=[150, 0, 0, 0])
+    path = tmp_path / "risky"
+    opmodel.save(e, path)
+    return path
+
+
+def test_plan_states_the_probability_of_staying_within_budget(risky_path: Path,
+                                                               tmp_path: Path) -> None:
+    code, out = run("plan", str(risky_path), "-o", str(tmp_path / "o"), "--no-charts")
+    assert code == 0, out
+    assert "Within budget: 32." in out and "every fiscal-year budget line" in out
+    assert "--confidence 0.8" in out  # how to hold a reserve
+    data = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert data["within_budget"]["probability"] == pytest.approx(0.325, abs=0.015)
+    assert data["within_budget"]["joint"] is True
+    assert data["confidence"] is None
+
+
+def test_plan_to_a_confidence(risky_path: Path, tmp_path: Path) -> None:
+    code, out = run("plan", str(risky_path), "--confidence", "0.5", "-o", str(tmp_path / "o"),
+                    "--no-charts")
+    assert code == 0, out
+    assert "Management reserve for 50% confidence" in out
+    assert "value given up" in out and "reserve 50" in out and "[bold]" not in out
+    assert "optimal for the budget less the reserve" in out
+    data = json.loads((tmp_path / "o" / "plan.json").read_text())
+    cf = data["confidence"]
+    assert cf["certified"] and cf["target"] == 0.5 and cf["joint"] is True
+    assert cf["value_given_up"] == pytest.approx(7) and cf["reserve"] == pytest.approx(50)
+    assert [r["id"] for r in data["schedule"] if r["funded"]] == ["a"]
+    assert data["within_budget"]["probability"] == pytest.approx(cf["achieved"])
+    assert data["budgets"][0]["budget"] == 150 and "required_reserve" in data["budgets"][0]
+
+
+def test_policy_confidence_and_an_unreachable_one(risky_path: Path, tmp_path: Path) -> None:
+    (risky_path / "policy.yaml").write_text("confidence: 0.9\n")  # the model has no policy
+    code, out = run("plan", str(risky_path), "--draws", "2000")
+    assert code == 0, out
+    assert "Management reserve for 90% confidence" in out  # b alone: certain
+    code, out = run("plan", str(risky_path), "--confidence", "0")
+    assert code == 0, out
+    assert "Management reserve" not in out and "2 of 2 initiatives funded" in out
+    e = opmodel.load(risky_path)
+    forced = e.model_copy(update={"initiatives": tuple(
+        i.model_copy(update={"mandatory": True}) if i.id == "a" else i for i in e.initiatives)})
+    opmodel.save(forced, tmp_path / "forced")
+    code, out = run("plan", str(tmp_path / "forced"), "--confidence", "0.95", "-o",
+                    str(tmp_path / "never"))
+    assert code == 1
+    assert "E-CONFIDENCE" in out and "79." in out and "--confidence 0.79" in out
+    assert not (tmp_path / "never").exists()
+    code, out = run("plan", str(risky_path), "--confidence", "1.5")
+    assert code == 1 and "between 0 and 1" in out
+
+
+def test_a_scenario_sets_the_confidence(risky_path: Path) -> None:
+    sc = risky_path / "scenarios.yaml"
+    sc.write_text("scenarios:\n  - id: prudent\n    name: Prudent\n    confidence: 0.5\n")
+    code, out = run("plan", str(risky_path), "--scenario", "prudent", "--draws", "0")
+    assert code == 0, out
+    assert "Management reserve for 50% confidence" in out and "Within budget" not in out
+    sc.write_text(sc.read_text().replace("0.5", "2"))
+    code, out = run("plan", str(risky_path), "--scenario", "prudent")
+    assert code == 1 and "scenarios.yaml:4:5: E-RANGE confidence" in out

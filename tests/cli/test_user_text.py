@@ -20,15 +20,15 @@ def test_consoles_have_no_emoji() -> None:
 
 
 def test_table_shows_plain_strings_literally() -> None:
-    t = Table(title="[bold]T :smile:[/]", caption="[red]c[/]")
+    t = Table("[b]pos[/]", title="[bold]T :smile:[/]", caption="[red]c[/]")
     t.add_column("[i]head[/]")
-    t.add_row("[bold]x :thumbs_up: [/]")
+    t.add_row("1", "[bold]x :thumbs_up: [/]")
     t.caption = "[red]cap :x:[/]"
     c = Console(width=120, emoji=True, markup=True, color_system=None)
     with c.capture() as cap:
         c.print(t)
     out = cap.get()
-    for text in ("[bold]T :smile:[/]", "[i]head[/]", "[bold]x :thumbs_up: [/]",
+    for text in ("[bold]T :smile:[/]", "[b]pos[/]", "[i]head[/]", "[bold]x :thumbs_up: [/]",
                  "[red]cap :x:[/]"):
         assert text in out
 

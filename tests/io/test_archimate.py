@@ -23,7 +23,11 @@ from opmodel.io.archimate_view import GREY, NS, XSI, colour, priorities
 from ..strategies import enterprises
 
 DATA = Path(__file__).parents[1] / "data" / "interop"
-XSD_DIR = Path(__file__).parents[2] / ".." / "shared" / "archimate-xsd"
+# next to the checkout (/work/main → /work/shared), or two up from a worktree (/work/wt/x)
+XSD_DIR = next((d for d in (Path(__file__).parents[2] / ".." / "shared" / "archimate-xsd",
+                            Path(__file__).parents[2] / ".." / ".." / "shared" / "archimate-xsd")
+                if (d / "archimate3_Diagram.xsd").exists()),
+               Path(__file__).parents[2] / ".." / "shared" / "archimate-xsd")
 WRAPPER = """<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:opmodel:tests">
   <xs:import namespace="http://www.opengroup.org/xsd/archimate/3.0/"
@@ -178,14 +182,18 @@ def test_file_from_another_tool() -> None:
     assert (rated.current, rated.target) == (2, 4)
     bare = e.assessment("service-desk", "wholesale-division")
     assert bare is not None and not bare.assessed and bare.current is None  # not zero
-    assert [a.id for a in e.applications] == ["dynamics-crm"]
+    assert [a.id for a in e.applications] == ["dynamics-crm", "legacy-helpdesk"]
     assert e.applications[0].business_units == ("retail-division",)
+    helpdesk = e.applications[1]  # no fit properties: imported, fit not assessed
+    assert (helpdesk.functional_fit, helpdesk.technical_fit) == (None, None)
+    assert helpdesk.capabilities == ("service-desk",)
     warnings = [str(w) for w in result.warnings]
     assert "other-tool.xml:53: W-SKIP 2 element(s) of type Node (not part of the opmodel " \
            "metamodel); left out" in warnings
     assert any("DataObject" in w for w in warnings)
-    assert any("ApplicationComponent element(s) without the functional_fit, technical_fit"
-               in w for w in warnings)
+    assert "other-tool.xml:50: W-FIT 1 application(s) without a functional_fit or " \
+           "technical_fit property: imported with their fit not assessed (TIME 'not " \
+           "assessed') (survey their fit (1–4) and add it in applications.csv)" in warnings
     assert any("W-SKIP 1 Flow relationship(s) from Capability to Capability" in w
                for w in warnings)
     assert any(w.startswith("other-tool.xml:30: W-STAGE") for w in warnings)

@@ -96,3 +96,25 @@ def test_write_into_a_file_path_is_refused(starter_path: Path, tmp_path: Path) -
     f.write_text("x")
     with pytest.raises(InputError):
         write_folder(opmodel.load(starter_path), f)
+
+
+def test_applications_without_fit_columns_load_not_assessed(starter_copy: Path) -> None:
+    """An applications.csv with no fit columns (not surveyed yet) loads; fits are None,
+    never 0, and survive the round trip as empty cells."""
+    import csv
+
+    path = starter_copy / "applications.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    cols = [c for c in rows[0] if c not in ("functional_fit", "technical_fit")]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    result = opmodel.read(starter_copy)
+    assert result.warnings == []
+    apps = result.enterprise.applications
+    assert apps and all(a.functional_fit is None and a.technical_fit is None for a in apps)
+    write_folder(result.enterprise, starter_copy)
+    assert opmodel.load(starter_copy) == result.enterprise
+    assert "crm-n,CRM North,Salesforce,north,crm;selling,120,,,active" in path.read_text(
+        encoding="utf-8")

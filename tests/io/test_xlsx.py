@@ -21,7 +21,7 @@ import opmodel
 from opmodel import api
 from opmodel.cli import app
 from opmodel.errors import InputError, ModelError
-from opmodel.io.sheets import SHEETS
+from opmodel.io.sheets import SCENARIO_SHEETS, SHEETS
 from opmodel.io.tables import ASSESSMENTS
 from opmodel.io.xlsx import read_xlsx, write_xlsx
 
@@ -79,7 +79,8 @@ def test_awkward_values_survive(starter: opmodel.Enterprise, tmp_path: Path) -> 
 def test_layout(book: Path) -> None:
     wb = load_workbook(book)
     assert wb.sheetnames[0] == "Instructions"
-    assert wb.sheetnames[1:-1] == ["Settings", *(s.name for s in SHEETS)]
+    assert wb.sheetnames[1:-1] == ["Settings", *(s.name for s in SHEETS),
+                                   *(s.name for s in SCENARIO_SHEETS)]
     assert wb["Lists"].sheet_state == "hidden"
     ws = wb["Assessments"]
     assert [c.value for c in ws[1]] == list(ASSESSMENTS.columns)  # same columns as the CSV

@@ -315,3 +315,14 @@ def test_comma_in_flow_mapping_hints_at_quotes(starter_copy: Path) -> None:
     issue = find(issues_of(starter_copy), "E-UNKNOWN")
     assert issue.message == "unknown key 'install)'"
     assert "put the value in quotes" in (issue.hint or "")
+
+
+def test_half_a_fit_is_a_warning_at_the_missing_cell(starter_copy: Path) -> None:
+    path = starter_copy / "applications.csv"
+    edit(path, "crm-s,CRM South,Microsoft,south,crm;selling,90,2,2,",
+         "crm-s,CRM South,Microsoft,south,crm;selling,90,2,,")
+    result = opmodel.read(starter_copy)
+    (w,) = [i for i in result.warnings if i.code == "W-FIT"]
+    assert w.message == ("application 'crm-s' has a functional fit but no technical fit: "
+                         "its TIME class stays 'not assessed'")
+    assert w.location == line_of(path, "crm-s,") + ":8"  # the technical_fit column

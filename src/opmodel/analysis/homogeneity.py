@@ -9,7 +9,9 @@ For a capability c and the units that assess it (DESIGN §2):
 - *maturity spread*: max − min current maturity across those units
 - *best fit*: the serving application with the highest functional + technical fit (each
   unit's own fit where an ApplicationFit row overrides it, averaged over the units it serves
-  here); ties go to the lowest run cost, then the id
+  here); ties go to the lowest run cost, then the id. An application whose fit is not
+  assessed (no fit in any unit it serves here) has no fit (None) and ranks after every
+  assessed one — it is never kept over an application known to fit
 - *duplicated run cost*: the run cost of all the others — what consolidating onto the best
   fit would save. An application serving several capabilities has its annual run cost
   apportioned equally over them, so savings add up across capabilities without counting any
@@ -53,10 +55,11 @@ class AppUse:
     application: str
     name: str
     business_units: tuple[str, ...]
-    fit: float
-    """Mean functional + technical fit (2–8) over the units it serves here."""
-    functional_fit: float
-    technical_fit: float
+    fit: float | None
+    """Mean functional + technical fit (2–8) over the units it serves here; None when the
+    fit is not assessed (see :mod:`.time_model`)."""
+    functional_fit: float | None
+    technical_fit: float | None
     cost: float
     """Its annual run cost apportioned to this capability."""
     lifecycle: str
@@ -169,8 +172,8 @@ class HomogeneityResult:
             out.append(AppUse(land.ids[a], land.names[a],
                               tuple(bus[j] for j in self.group_unit[
                                   self.group_unit_start[g]:self.group_unit_start[g + 1]]),
-                              float(self.group_fit[g]), float(self.group_functional[g]),
-                              float(self.group_technical[g]), float(self.group_cost[g]),
+                              _opt(self.group_fit[g]), _opt(self.group_functional[g]),
+                              _opt(self.group_technical[g]), float(self.group_cost[g]),
                               LIFECYCLES[int(land.lifecycle[a])]))
         return tuple(out)
 
@@ -264,6 +267,16 @@ class HomogeneityResult:
                 "total_savings": self.total_savings}
 
 
+def _mean_fit(group: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
+    """Mean of the known fits per group; NaN where none is known (not assessed), which
+    sorts after every number in the best-fit order."""
+    known = ~np.isnan(fit)
+    total = np.bincount(group, np.where(known, fit, 0.0), minlength=n)
+    count = np.bincount(group, known, minlength=n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def homogeneity_index(distinct: np.ndarray, units: np.ndarray) -> np.ndarray:
     """1 − (distinct − 1)/(units − 1) clamped to [0, 1]; see the module docstring."""
     d = np.asarray(distinct, dtype=float)
@@ -288,9 +301,8 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
     # group the triples by (capability, application)
     key = c * max(n_a, 1) + a
     uk, inv = np.unique(key, return_inverse=True)
-    n = np.bincount(inv, minlength=uk.size)
-    g_f = np.bincount(inv, land.pair_functional[p], minlength=uk.size) / np.maximum(n, 1)
-    g_t = np.bincount(inv, land.pair_technical[p], minlength=uk.size) / np.maximum(n, 1)
+    g_f = _mean_fit(inv, land.pair_functional[p], uk.size)
+    g_t = _mean_fit(inv, land.pair_technical[p], uk.size)
     g_cap, g_app = np.divmod(uk, max(n_a, 1))
     g_cost = land.cost[g_app] / np.maximum(land.n_capabilities[g_app], 1)
     g_fit = g_f + g_t

@@ -24,8 +24,8 @@ class Landscape:
 
     ids: tuple[str, ...]
     names: tuple[str, ...]
-    functional: np.ndarray  # (A,) int
-    technical: np.ndarray  # (A,) int
+    functional: np.ndarray  # (A,) float: the fit 1–4, NaN when not assessed
+    technical: np.ndarray  # (A,) float: the fit 1–4, NaN when not assessed
     cost: np.ndarray  # (A,) annual run cost
     lifecycle: np.ndarray  # (A,) int8 index into LIFECYCLES
     n_capabilities: np.ndarray  # (A,) distinct capabilities (all listed, known or not)
@@ -33,7 +33,7 @@ class Landscape:
     id_rank: np.ndarray  # (A,) position of the id in sorted order (for tie-breaks)
     pair_app: np.ndarray  # (P,)
     pair_bu: np.ndarray  # (P,)
-    pair_functional: np.ndarray  # (P,) the unit's own fit where it has one
+    pair_functional: np.ndarray  # (P,) the unit's own fit where it has one (NaN: none)
     pair_technical: np.ndarray  # (P,)
     pair_override: np.ndarray  # (P,) bool
     serve_app: np.ndarray  # (S,)
@@ -71,8 +71,11 @@ def _build(e: Enterprise) -> Landscape:
     apps = e.applications
     n = len(apps)
     lc = {x: k for k, x in enumerate(LIFECYCLES)}
-    ff = np.fromiter((a.functional_fit for a in apps), dtype=np.int64, count=n)
-    tf = np.fromiter((a.technical_fit for a in apps), dtype=np.int64, count=n)
+    nan = float("nan")
+    ff = np.fromiter((nan if a.functional_fit is None else a.functional_fit for a in apps),
+                     dtype=float, count=n)
+    tf = np.fromiter((nan if a.technical_fit is None else a.technical_fit for a in apps),
+                     dtype=float, count=n)
     cost = np.fromiter((a.annual_run_cost for a in apps), dtype=float, count=n)
     life = np.fromiter((lc[a.lifecycle] for a in apps), dtype=np.int8, count=n)
     cap_app, cap_idx, ncap = _flatten(apps, "capabilities", b.cap_pos)

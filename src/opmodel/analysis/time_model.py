@@ -9,6 +9,10 @@ Fit is scored 1–4; a fit of 3 or more is *high* (:data:`HIGH`)::
 Each application is classified on its own fit, and again in every unit it serves, with
 that unit's :class:`~opmodel.model.ApplicationFit` override where one exists — the same
 application can be an Invest in one unit and a Migrate in another.
+
+An application whose functional or technical fit is not known (imported from a repository
+that never scored it) is **not assessed** (:data:`NOT_ASSESSED`): a fifth class, counted
+and costed on its own, never read as a low fit. A unit's own fit row can assess it there.
 """
 
 from __future__ import annotations
@@ -26,28 +30,42 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HIGH = 3
-Quadrant = Literal["invest", "migrate", "tolerate", "eliminate"]
+Quadrant = Literal["invest", "migrate", "tolerate", "eliminate", "not assessed"]
 QUADRANTS: tuple[Quadrant, ...] = ("invest", "migrate", "tolerate", "eliminate")
+NOT_ASSESSED: Quadrant = "not assessed"
+CLASSES: tuple[Quadrant, ...] = (*QUADRANTS, NOT_ASSESSED)
+"""The four quadrants and "not assessed" (code 4 of :func:`quadrant_codes`)."""
 
 
-def quadrant(functional_fit: float, technical_fit: float) -> Quadrant:
-    """The TIME quadrant of a (functional, technical) fit pair on the 1–4 scale."""
-    return QUADRANTS[int(quadrant_codes(np.asarray(functional_fit),
-                                        np.asarray(technical_fit)))]
+def quadrant(functional_fit: float | None, technical_fit: float | None) -> Quadrant:
+    """The TIME quadrant of a (functional, technical) fit pair on the 1–4 scale;
+    ``"not assessed"`` when either is None."""
+    if functional_fit is None or technical_fit is None:
+        return NOT_ASSESSED
+    return CLASSES[int(quadrant_codes(np.asarray(functional_fit, dtype=float),
+                                      np.asarray(technical_fit, dtype=float)))]
 
 
 def quadrant_codes(functional: np.ndarray, technical: np.ndarray) -> np.ndarray:
-    """Index into :data:`QUADRANTS` for arrays of fits."""
-    return (2 * (functional < HIGH) + (technical < HIGH)).astype(np.int8)
+    """Index into :data:`CLASSES` for arrays of fits: 0–3 the quadrants, 4 when either
+    fit is NaN (not assessed)."""
+    codes = (2 * (functional < HIGH) + (technical < HIGH)).astype(np.int8)
+    return np.where(np.isnan(functional) | np.isnan(technical), np.int8(4), codes
+                    ).astype(np.int8)
+
+
+def _fit(v: float) -> int | None:
+    return None if v != v else int(v)  # NaN: not assessed
 
 
 @dataclass(frozen=True)
 class AppTime:
     application: str
     name: str
-    functional_fit: int
-    technical_fit: int
+    functional_fit: int | None
+    technical_fit: int | None
     quadrant: Quadrant
+    """One of :data:`CLASSES`: a TIME quadrant, or "not assessed" (a fit is missing)."""
     annual_run_cost: float
     lifecycle: str
     vendor: str | None
@@ -61,8 +79,8 @@ class AppTime:
 class AppUnitTime:
     application: str
     business_unit: str
-    functional_fit: int
-    technical_fit: int
+    functional_fit: int | None
+    technical_fit: int | None
     quadrant: Quadrant
     override: bool
     """True when the unit has its own ApplicationFit row."""
@@ -85,8 +103,8 @@ class TimeResult:
     def applications(self) -> tuple[AppTime, ...]:
         land, e = self.land, self.enterprise
         return tuple(
-            AppTime(land.ids[a], land.names[a], int(land.functional[a]),
-                    int(land.technical[a]), QUADRANTS[q], float(land.cost[a]),
+            AppTime(land.ids[a], land.names[a], _fit(land.functional[a]),
+                    _fit(land.technical[a]), CLASSES[q], float(land.cost[a]),
                     LIFECYCLES[int(land.lifecycle[a])], e.applications[a].vendor,
                     int(land.n_units[a]), int(land.n_capabilities[a]), bool(v))
             for a, q, v in zip(self.apps.tolist(), self.quadrant.tolist(),
@@ -98,17 +116,23 @@ class TimeResult:
         bus = [b.id for b in self.enterprise.business_units]
         return tuple(
             AppUnitTime(land.ids[int(land.pair_app[p])], bus[int(land.pair_bu[p])],
-                        int(land.pair_functional[p]), int(land.pair_technical[p]),
-                        QUADRANTS[q], bool(land.pair_override[p]))
+                        _fit(land.pair_functional[p]), _fit(land.pair_technical[p]),
+                        CLASSES[q], bool(land.pair_override[p]))
             for p, q in zip(self.pairs.tolist(), self.pair_quadrant.tolist(), strict=True))
 
     def counts(self) -> dict[str, int]:
-        n = np.bincount(self.quadrant, minlength=4)
-        return {q: int(n[k]) for k, q in enumerate(QUADRANTS)}
+        """Applications per class: the four quadrants and "not assessed" (always present)."""
+        n = np.bincount(self.quadrant, minlength=5)
+        return {q: int(n[k]) for k, q in enumerate(CLASSES)}
 
     def cost(self) -> dict[str, float]:
-        c = np.bincount(self.quadrant, self.land.cost[self.apps], minlength=4)
-        return {q: float(c[k]) for k, q in enumerate(QUADRANTS)}
+        c = np.bincount(self.quadrant, self.land.cost[self.apps], minlength=5)
+        return {q: float(c[k]) for k, q in enumerate(CLASSES)}
+
+    @property
+    def not_assessed(self) -> int:
+        """How many applications have no TIME quadrant yet (a fit is missing)."""
+        return int(np.count_nonzero(self.quadrant == 4))
 
     def to_frame(self, by: str = "application") -> pd.DataFrame:
         """One row per application, or per application × unit with ``by="unit"``."""
@@ -139,5 +163,5 @@ def time_classification(e: Enterprise, *, include_retired: bool = False) -> Time
     return TimeResult(apps, q_all[apps], varies[apps], pairs, pq, land, e)
 
 
-__all__ = ["HIGH", "QUADRANTS", "AppTime", "AppUnitTime", "TimeResult", "quadrant",
-           "quadrant_codes", "time_classification"]
+__all__ = ["CLASSES", "HIGH", "NOT_ASSESSED", "QUADRANTS", "AppTime", "AppUnitTime",
+           "TimeResult", "quadrant", "quadrant_codes", "time_classification"]

@@ -41,7 +41,7 @@ class Table(_rich_table.Table):
         for key in ("title", "caption"):
             if key in kwargs:
                 kwargs[key] = plain(kwargs[key])
-        super().__init__(*(plain(h) if isinstance(h, str) else h for h in headers), **kwargs)
+        super().__init__(*headers, **kwargs)  # string headers come through add_column
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in ("title", "caption"):

@@ -35,7 +35,7 @@ from ..analysis.heatmap import (
     HeatMap,
     capability_levels,
 )
-from ..analysis.time_model import HIGH
+from ..analysis.time_model import HIGH, NOT_ASSESSED
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
@@ -623,8 +623,9 @@ def homogeneity(
     for c in h.top_candidates(top):
         t.add_row(str(c.rank), c.name, str(len(c.business_units)), str(len(c.retire) + 1),
                   _opt(c.homogeneity, ".2f"), _opt(c.spread, "g"),
-                  f"{c.keep.name} ({c.keep.fit:g})",
-                  ", ".join(f"{a.name} ({a.fit:g})" for a in c.retire), f"{c.savings:,.0f}")
+                  f"{c.keep.name} ({_fit(c.keep.fit)})",
+                  ", ".join(f"{a.name} ({_fit(a.fit)})" for a in c.retire),
+                  f"{c.savings:,.0f}")
     t.caption = (f"estimated savings of all {n_cand} candidates: "
                  f"{h.total_savings:,.0f} {money} a year (run cost apportioned equally over "
                  "each application's capabilities); fit = functional + technical (2–8)")
@@ -644,7 +645,12 @@ def _opt(v: float | None, spec: str) -> str:
 
 
 QUADRANT_STYLE = {"invest": "bold green", "migrate": "bold blue", "tolerate": "bold yellow",
-                  "eliminate": "bold red"}
+                  "eliminate": "bold red", "not assessed": "dim italic"}
+
+
+def _fit(v: float | None) -> str:
+    """A fit for a table: the number, or "not assessed" (never a zero)."""
+    return "not assessed" if v is None else f"{v:g}"
 
 
 @app.command()
@@ -676,14 +682,20 @@ def apps(
         t.add_column(col, justify="left" if col in ("application", "TIME", "lifecycle")
                      else "right")
     for a in r.applications:
-        t.add_row(a.name, str(a.functional_fit), str(a.technical_fit),
+        t.add_row(a.name, _fit(a.functional_fit).replace("not assessed", "–"),
+                  _fit(a.technical_fit).replace("not assessed", "–"),
                   Text(a.quadrant.capitalize(), style=QUADRANT_STYLE[a.quadrant]),
                   f"{a.annual_run_cost:,.0f}", a.lifecycle, str(a.business_units),
                   str(a.capabilities), "yes" if a.varies else "")
     counts, cost = r.counts(), r.cost()
-    t.caption = "; ".join(f"{q.capitalize()} {counts[q]} ({cost[q]:,.0f})" for q in counts) \
+    t.caption = "; ".join(f"{q.capitalize()} {counts[q]} ({cost[q]:,.0f})" for q in counts
+                          if q != NOT_ASSESSED or counts[q]) \
         + f" — run cost in {money} a year"
     console.print(t)
+    if r.not_assessed:
+        console.print(f"{r.not_assessed} application(s) not assessed: their functional and "
+                      "technical fit (1–4) are missing, so they have no TIME quadrant yet; "
+                      "add them in applications.csv (or survey the owners)", style="yellow")
     rows = [u for u in r.by_unit if by_unit or u.override]
     if rows:
         u_t = Table(title="per unit" + ("" if by_unit else " (where a unit has its own fit)"),
@@ -691,8 +703,9 @@ def apps(
         for col in ("application", "unit", "functional", "technical", "TIME", "own fit"):
             u_t.add_column(col)
         for u in rows:
-            u_t.add_row(u.application, u.business_unit, str(u.functional_fit),
-                        str(u.technical_fit),
+            u_t.add_row(u.application, u.business_unit,
+                        _fit(u.functional_fit).replace("not assessed", "–"),
+                        _fit(u.technical_fit).replace("not assessed", "–"),
                         Text(u.quadrant.capitalize(), style=QUADRANT_STYLE[u.quadrant]),
                         "yes" if u.override else "")
         console.print(u_t)

@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -19,6 +22,9 @@ from ..io import survey as surveys
 from ..model.quarter import quarter_index
 from . import app
 from ._common import Table, console, handle_errors, print_issues
+
+if TYPE_CHECKING:
+    from ..io.archimate_map import ImportReport
 
 survey_app = typer.Typer(
     help="Collect assessments from business-unit leads with plain Excel workbooks: no "
@@ -62,21 +68,83 @@ def import_cmd(
     directory: Path = typer.Argument(..., help="Model folder to write."),
     force: bool = typer.Option(False, "--force", help="Replace the model files of a folder "
                                "that is not empty."),
+    mapping: Path | None = typer.Option(
+        None, "--map", help="ArchiMate: a mapping file saying which element types become "
+        "stages, capabilities, business units and applications (see docs/interop.md); "
+        "default: guessed for files other tools wrote."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what becomes what and what "
+                                 "is left out, by type and count; write nothing."),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="Output of --dry-run: table "
+                                   "(default) or json."),
 ) -> None:
     """Read a workbook or an ArchiMate exchange file into a model folder.
 
     Every problem is listed with its place (Sheet!C17 or file.xml:120); nothing is written
     until all errors are fixed.
     """
-    result, written = api.import_model(file, directory, force=force)
+    if fmt not in (None, "table", "json"):
+        raise InputError(f"unknown output format '{fmt}'", hint="use table or json")
+    if fmt is not None and not dry_run:
+        raise InputError("--format applies to --dry-run", hint="add --dry-run")
+    if dry_run:
+        report = api.inspect_import(file, mapping)
+        if fmt == "json":
+            sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        else:
+            _print_report(report, directory)
+            if directory.is_dir() and not force and any(directory.iterdir()):
+                console.print(f"[yellow]note[/]: {escape(str(directory))} is not empty; the "
+                              "import would need --force (which replaces its model files)",
+                              soft_wrap=True)
+        if not report.ok:
+            raise typer.Exit(1)
+        return
+    result, written = api.import_model(file, directory, force=force, mapping=mapping)
     print_issues(result.warnings)
     counts = result.enterprise.summary()
     n = len(result.warnings)
     console.print(f"[green]✓[/] {escape(str(file))} → [bold]{escape(str(directory))}[/]: "
                   f"{len(written)} files; {counts['capabilities']} capabilities, "
-                  f"{counts['business units']} business units, {counts['assessments']} "
-                  f"assessments, {counts['initiatives']} initiatives"
+                  f"{counts['business units']} business units, {counts['applications']} "
+                  f"applications, {counts['assessments']} assessments, "
+                  f"{counts['initiatives']} initiatives"
+                  + (f", {len(result.scenarios.scenarios)} scenario(s)"
+                     if result.scenarios is not None and result.scenarios.scenarios else "")
                   + (f"; {n} warning(s)" if n else ""))
+
+
+def _print_report(report: ImportReport, directory: Path) -> None:
+    """The dry run as tables: the mapping, then what was mapped and what was left out."""
+    src = escape(report.mapping_source)
+    console.print(f"[bold]{escape(report.source)}[/] — mapping: {src}")
+    for note in report.notes:
+        console.print(f"  {escape(note)}", soft_wrap=True)
+    for title, rows in (("Mapped", report.mapped), ("Left out", report.left_out)):
+        if not rows:
+            continue
+        t = Table(title=title, title_justify="left")
+        t.add_column("ArchiMate" if report.mapping_source != "workbook" else "sheet")
+        t.add_column("count", justify="right")
+        t.add_column("becomes" if title == "Mapped" else "why")
+        t.add_column("first line", justify="right")
+        for r in rows:
+            t.add_row(escape(r.archimate), str(r.count), escape(r.reason or r.becomes),
+                      str(r.line) if r.line else "")
+        console.print(t)
+    if report.mapping_source == "guessed":
+        console.print("to change what becomes what, save this as a file and pass --map FILE "
+                      "(see docs/interop.md):", soft_wrap=True)
+        console.print(escape(report.mapping.yaml_text().rstrip()), soft_wrap=True)
+    print_issues([i for i in report.issues if i.code != "W-SKIP"])
+    errors = sum(1 for i in report.issues if i.severity == "error")
+    if report.ok:
+        c = report.counts
+        console.print(f"dry run: {escape(str(directory))} would hold {c['capabilities']} "
+                      f"capabilities, {c['business units']} business units, "
+                      f"{c['applications']} applications, {c['assessments']} assessments; "
+                      "nothing was written")
+    else:
+        console.print(f"[red]✗[/] {errors} error(s); the import would write nothing")
 
 
 @survey_app.command("export")

@@ -59,13 +59,21 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1f} %"
 
 
-def solve_with_progress(e: Enterprise, options: Any) -> Any:
-    """:func:`optimize` with a live line: elapsed time, incumbent, bound and gap."""
-    from ..optimize import Progress, optimize
+def solve_with_progress(e: Enterprise, options: Any, confidence: float | None = None,
+                        draws: int = 10_000) -> Any:
+    """:func:`optimize` with a live line: elapsed time, incumbent, bound and gap; with a
+    ``confidence`` (None: the model's policy) :func:`plan_to_confidence`."""
+    from ..optimize import Progress
+    from ..optimize.confidence import plan_to_confidence, require_certified
 
     with console.status("building the model…") as status:
+        stage = [""]
+
+        def solve_no(k: int, reserve: float) -> None:
+            stage[0] = f"reserve {_money(reserve)} (solve {k}) · "
+
         def show(p: Progress) -> None:
-            parts = [f"solving {p.time:5.1f} s"]
+            parts = [f"{stage[0]}solving {p.time:5.1f} s"]
             if p.incumbent is not None:
                 parts.append(f"best plan {_money(p.incumbent)}")
             if p.bound is not None:
@@ -74,7 +82,9 @@ def solve_with_progress(e: Enterprise, options: Any) -> Any:
                 parts.append(f"gap {p.gap:.2%}")
             status.update(" · ".join(parts))
 
-        return optimize(e, options, progress=show)
+        return require_certified(plan_to_confidence(
+            e, confidence, options, progress=show, draws=draws if draws > 0 else 10_000,
+            seed=options.seed, on_solve=solve_no))
 
 
 # -- summary --------------------------------------------------------------------------------
@@ -139,10 +149,21 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
                   f"{sk[k].sum() / total:.0%}" if total > 0 else "–", text or "–")
     out.append(m)
 
+    if plan.confidence is not None:
+        out.append(confidence_table(plan))
     if risk is not None:
+        p = risk.within_budget
+        how = (f"± {risk.within_budget_se:.1%}, {risk.draws:,} draws" if 0 < p < 1 else
+               f"{'no' if p == 0 else 'every'} draw of {risk.draws:,}")
+        out.append(
+            f"[bold]Within budget[/]: {p:.1%} probability that every fiscal-year budget line "
+            f"holds at once ({how})"
+            + ("" if plan.confidence is not None else "; plan with --confidence 0.8 to hold "
+               "a management reserve"))
         out.append(
             f"[bold]Cost risk[/] ({risk.draws:,} draws, triangular low/likely/high): "
-            f"P(some budget line overruns) {risk.overrun_any:.0%}; total spend P50 "
+            f"P(some budget row overruns, year-to-date rows included) "
+            f"{risk.overrun_any:.0%}; total spend P50 "
             f"{_money(risk.total_p50)} / P80 {_money(risk.total_p80)} against "
             f"{_money(risk.planned_total)} planned; value at risk (P80) "
             f"{_money(risk.value_at_risk)}"
@@ -165,6 +186,30 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
         d.caption = f"{len(left) - 5} more left out; `opmodel explain PATH ID` for any of them"
     out.append(d)
     return out
+
+
+def confidence_table(plan: Any) -> Table:
+    """The management reserve per fiscal-year line, with what the confidence cost."""
+    cf = plan.confidence
+    t = Table(title=f"Management reserve for {cf.target:.0%} confidence", title_justify="left")
+    for col in ("budget line", "budget", "planned", "reserve", "P(holds)"):
+        t.add_column(col, justify="left" if col == "budget line" else "right")
+    for ln in cf.lines:  # cells are shown literally (cli/_common.Table)
+        t.add_row(ln["line"].removeprefix("budget "), _money(ln["budget"]),
+                  _money(ln["planned"]), _money(ln["reserve"]),
+                  f"{ln['within_probability']:.1%}")
+    t.add_row("all lines at once", _money(cf.budget), _money(cf.budget - cf.reserve),
+              _money(cf.reserve), f"{cf.achieved:.1%}", style="bold")
+    share = cf.value_given_up / cf.value_without if cf.value_without > 0 else 0.0
+    t.caption = (f"reserve {_money(cf.reserve)} ({cf.reserve / cf.budget:.1%} of these lines; "
+                 f"{_money(cf.required)} required, the rest unplaced); value given up "
+                 f"{_money(cf.value_given_up)} ({share:.1%}) against the plan without a reserve "
+                 f"({_money(cf.value_without)}, {cf.status_without}, holds with "
+                 f"{cf.achieved_without:.1%}); {cf.solves} solve(s) with a reserve "
+                 f"({sum(h.get('seconds') or 0.0 for h in cf.history):.1f} s with the first), "
+                 f"{cf.draws:,} draws (seed {cf.seed})"
+                 + (f"; {cf.note}" if cf.note else "")) if cf.budget > 0 else None
+    return t
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -206,6 +251,10 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     data["roadmap"] = road.to_dict()
     if risk is not None:
         data["risk"] = risk.to_dict()
+        # the probability the plan stays within every fiscal-year budget line, up front
+        data["within_budget"] = {"probability": risk.within_budget,
+                                 "se": risk.within_budget_se, "joint": True,
+                                 "draws": risk.draws, "seed": risk.seed}
     files = {
         "plan.json": (json.dumps(_clean(data), indent=2, default=_json_default) + "\n").encode(),
         "schedule.csv": _csv(data["schedule"]),
@@ -284,6 +333,10 @@ def plan(
     seed: int = SeedOpt,
     draws: int = typer.Option(10_000, "--draws", help="Monte Carlo draws for cost risk "
                               "(0 skips it)."),
+    confidence: float | None = typer.Option(
+        None, "--confidence", help="Plan so that every fiscal-year budget line holds at once "
+        "with this probability under the cost ranges (a management reserve), e.g. 0.8; "
+        "default: policy.confidence; 0 plans on the estimates alone."),
     charts: bool = typer.Option(True, "--charts/--no-charts",
                                 help="Also write gantt.png and spend.png with -o."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write "
@@ -296,7 +349,7 @@ def plan(
     check_folder(output)
     e = _load(path, scenario)
     opts = _options(time_limit, gap, threads, seed)
-    result = solve_with_progress(e, opts)
+    result = solve_with_progress(e, opts, confidence, draws)
     risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
     files = plan_files(result, risk, charts) if output is not None else None
     if scenario is not None:

@@ -22,12 +22,16 @@ initiative               WorkPackage; Assignment BusinessActor (owner) → WorkP
 team                     Resource; Association "team demand" → WorkPackage (``amount``)
 settings, budgets,       properties of the model (``horizon.start``, ``budget:2027Q1:pool``,
 guardrails               ``guardrail:1:min_share``…)
+scenarios                properties of the model (``scenarios``, ``scenario:1:name``…; see
+                         :mod:`.archimate_scenarios`)
 =======================  =================================================================
 
-Reading accepts exchange files from other tools: elements and relationships outside this
-mapping are reported as grouped ``W-SKIP`` warnings and left out; an element missing a
-number the model requires (an application's fit, an initiative's cost…) is left out with a
-warning; a capability without assessment numbers stays unassessed, never zero. The XML is
+Reading accepts exchange files from other tools, with a mapping given or guessed
+(:mod:`.archimate_map`): elements and relationships outside the mapping are reported as
+grouped ``W-SKIP`` warnings and left out; an element missing a number the model requires
+(an initiative's cost, a goal's weight…) is left out with a warning; an application without
+fits comes in with its fit not assessed; a capability without assessment numbers stays
+unassessed, never zero. The XML is
 parsed by :mod:`opmodel.io.safexml` (no DTD, no entities, no network).
 """
 
@@ -38,18 +42,23 @@ import itertools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from .. import __version__
 from ..model import Enterprise
+from .archimate_map import Mapping
 from .archimate_read import read
+from .archimate_scenarios import scenario_properties
 from .archimate_view import NS, XSI, heatmap_view, priorities
 from .folder import LoadResult
 from .sheets import settings_rows
 from .tables import _fmt
 from .xlsx import atomic_path, clean_text
+
+if TYPE_CHECKING:
+    from ..optimize.scenario import Scenarios
 
 SCHEMA_LOCATION = f"{NS} http://www.opengroup.org/xsd/archimate/3.1/archimate3_Diagram.xsd"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -160,9 +169,9 @@ def _fields(obj: Any, names: tuple[str, ...]) -> list[tuple[str, Any]]:
     return [(n, getattr(obj, n)) for n in names]
 
 
-def _build(e: Enterprise) -> _Writer:
+def _build(e: Enterprise, scenarios: Scenarios | None = None) -> _Writer:
     w = _Writer(e)
-    _model_properties(w, e)
+    _model_properties(w, e, scenarios)
     for b in e.business_units:
         w.element("bu", b.id, "BusinessActor", b.name, b.description,
                   [("id", b.id), ("weight", b.weight)])
@@ -206,9 +215,10 @@ def _build(e: Enterprise) -> _Writer:
     return w
 
 
-def archimate_text(e: Enterprise) -> str:
-    """The exchange document of ``e`` as text (with the "Capability heat map" view)."""
-    w = _build(e)
+def archimate_text(e: Enterprise, scenarios: Scenarios | None = None) -> str:
+    """The exchange document of ``e`` as text (with the "Capability heat map" view), with
+    the what-if ``scenarios`` as model properties (``scenario:1:id``…)."""
+    w = _build(e, scenarios)
     out = ["<?xml version='1.0' encoding='UTF-8'?>\n",
            f'<model xmlns="{NS}" xmlns:xsi="{XSI}" xsi:schemaLocation="{SCHEMA_LOCATION}" '
            'identifier="id-opmodel-model">\n',
@@ -241,7 +251,8 @@ def archimate_tree(e: Enterprise) -> etree._ElementTree:
     return etree.fromstring(archimate_text(e).encode("utf-8")).getroottree()
 
 
-def _model_properties(w: _Writer, e: Enterprise) -> None:
+def _model_properties(w: _Writer, e: Enterprise, scenarios: Scenarios | None = None
+                      ) -> None:
     rows = [(k, v) for k, v, _ in settings_rows(e) if k not in ("name", "description")]
     rows.append(("exported_by", f"opmodel {__version__}"))
     for b in e.budgets:
@@ -249,6 +260,8 @@ def _model_properties(w: _Writer, e: Enterprise) -> None:
     for n, g in enumerate(e.policy.guardrails, start=1):
         rows += [(f"guardrail:{n}:{k}", getattr(g, k))
                  for k in ("kind", "min_share", "max_share", "scope")]
+    if scenarios is not None:
+        rows += scenario_properties(scenarios)
     for key, v in rows:
         t = _text(v)
         if t is not None:
@@ -310,18 +323,23 @@ def _relationships(w: _Writer, e: Enterprise) -> None:
                        [("amount", td.amount)])
 
 
-def write_archimate(e: Enterprise, path: str | os.PathLike[str]) -> Path:
-    """Write ``e`` as an ArchiMate exchange file at ``path`` (atomically)."""
+def write_archimate(e: Enterprise, path: str | os.PathLike[str],
+                    scenarios: Scenarios | None = None) -> Path:
+    """Write ``e`` (and its what-if ``scenarios``) as an ArchiMate exchange file at
+    ``path`` (atomically)."""
     out = Path(path)
-    text = archimate_text(e)
+    text = archimate_text(e, scenarios)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")
     return out
 
 
-def read_archimate(path: str | os.PathLike[str]) -> LoadResult:
+def read_archimate(path: str | os.PathLike[str], mapping: Mapping | None = None,
+                   mapping_source: str = "") -> LoadResult:
     """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error.
 
-    Elements and relationships outside the mapping become grouped ``W-SKIP`` warnings.
+    Elements and relationships outside the mapping become grouped ``W-SKIP`` warnings;
+    ``mapping`` says which element types become what (default: opmodel's own mapping for
+    files opmodel wrote, a guessed one for others; see :mod:`.archimate_map`).
     """
-    return read(path)
+    return read(path, mapping, mapping_source)

@@ -6,7 +6,14 @@ from the model's properties; :func:`~opmodel.io.assemble.assemble` then validate
 every issue is placed at the line of the element or relationship it came from
 (``model.xml:120``). What does not fit the mapping is counted and reported once per kind as
 a ``W-SKIP`` warning at its first place; an element missing a number the model requires is
-left out with a warning (never given a zero).
+left out with a warning (never given a zero); an application without fits comes in with its
+fit not assessed.
+
+Which element types become what is a :class:`~.archimate_map.Mapping`: opmodel's own for
+files opmodel wrote, else the one given or a guessed one. Every element and relationship
+is tallied by type and outcome, which :func:`inspect` returns (``import --dry-run``). The
+relationship rules live in :mod:`.archimate_relations`, the scenario properties in
+:mod:`.archimate_scenarios`.
 """
 
 from __future__ import annotations
@@ -17,176 +24,46 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from ..errors import Issue, ModelError, PathPart
+from ..model import Enterprise
 from ..model.quarter import add_quarters
-from .archimate_view import NS, XML_LANG, XSI
+from .archimate_base import (
+    _ASSESSMENT_KEYS,
+    _PROPERTIES,
+    _REF,
+    _RELATIONSHIP,
+    _TYPE,
+    XML_LANG,
+    _copy,
+    _El,
+    _first,
+    _q,
+    _Reader,
+    _scan,
+    _slug,
+    _split,
+)
+from .archimate_map import (
+    BECOMES,
+    DEFAULT,
+    Candidate,
+    ImportReport,
+    Mapping,
+    guess_mapping,
+    report_rows,
+)
+from .archimate_relations import _behaviour, _derived, _relation
+from .archimate_scenarios import read_scenario_properties
+from .archimate_view import NS
 from .assemble import assemble
 from .folder import LoadResult
 from .safexml import parse_file
 from .sheets import SETTINGS_ROWS
-from .tables import ASSESSMENTS
-
-
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
-
-
-KINDS = {"BusinessActor": "bu", "ValueStream": "stage", "Capability": "capability",
-         "Goal": "objective", "Outcome": "kpi", "Stakeholder": "segment",
-         "Requirement": "expectation", "ApplicationComponent": "application",
-         "WorkPackage": "initiative", "Resource": "team"}
-
-
-@dataclass
-class _El:
-    ident: str
-    kind: str
-    name: str
-    doc: str | None
-    props: dict[str, str]
-    line: int
-    key: str = ""  # the opmodel id
-    rec: dict[str, Any] = field(default_factory=dict)
-    skipped: bool = False
-
-
-@dataclass
-class _Reader:
-    path: Path
-    issues: list[Issue] = field(default_factory=list)
-    places: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
-    skips: dict[str, tuple[int, int]] = field(default_factory=dict)
-    lines: dict[int, dict[Any, int]] = field(default_factory=dict)
-    rows: dict[str, list[int]] = field(default_factory=dict)  # table → line of each row
-    marked: dict[tuple[PathPart, ...], dict[Any, int]] = field(default_factory=dict)
-
-    def mark(self, rec: dict[str, Any], what: Any, line: int) -> None:
-        """Remember the line that gave ``rec`` its field (or list item) ``what``."""
-        self.lines.setdefault(id(rec), {}).setdefault(what, line)
-
-    def skip(self, reason: str, line: int) -> None:
-        """Count one thing left out for ``reason``; reported once, at the first place."""
-        n, first = self.skips.get(reason, (0, line))
-        self.skips[reason] = (n + 1, first)
-
-    def error(self, line: int, code: str, msg: str, hint: str | None = None) -> None:
-        self.issues.append(Issue(code, msg, (), hint=hint).at(
-            f"{self.path.name}:{line}", (self.path.name, line, 0)))
-
-    def place(self, issue: Issue) -> Issue:
-        if issue.location is not None:
-            return issue
-        line = self.line_of(issue.path)
-        return issue.at(f"{self.path.name}:{line}", (self.path.name, line, 0))
-
-    def line_of(self, path: tuple[PathPart, ...]) -> int:
-        """The line of the longest known prefix of ``path`` (1 if none is known)."""
-        for n in range(len(path), 0, -1):
-            head = path[:n]
-            if head in self.places:
-                return self.places[head]
-            m = 3 if head[0] == "policy" else 2  # an entity's path: (table, i) or policy's
-            if n > m and head[:m] in self.marked:  # a field a relationship gave it
-                what = head[m:]
-                marks = self.marked[head[:m]]
-                key = what[0] if len(what) == 1 else what
-                if key in marks:
-                    return marks[key]
-            if n == 2 and head[0] in self.rows and isinstance(head[1], int):
-                rows = self.rows[head[0]]
-                if 0 <= head[1] < len(rows):
-                    return rows[head[1]]
-        return 1
-
-
-_NAME, _DOC, _PROPERTIES = _q("name"), _q("documentation"), _q("properties")
-_RELATIONSHIP = _q("relationship")
-_REF = "propertyDefinitionRef"
-_TYPE = f"{{{XSI}}}type"
-_ASSESSED = ASSESSMENTS.columns[2:]
-_ASSESSMENT_KEYS = frozenset((*_ASSESSED, "applicable"))
-
-
-def _first(el: etree._Element, tag: str) -> str | None:
-    """The text of the first ``tag`` child in English (or with no language), else any."""
-    q = _q(tag)
-    first = el.find(q)
-    if first is None:
-        return None
-    lang = first.get(XML_LANG)
-    if lang is not None and lang != "en":
-        first = next((f for f in el.iterchildren(q) if f.get(XML_LANG) in (None, "en")),
-                     first)
-    return (first.text or "").strip() or None
-
-
-def _scan(el: etree._Element, defs: dict[str, str]
-          ) -> tuple[str | None, str | None, dict[str, str]]:
-    """Name, documentation and properties (name → first value) of an element,
-    relationship or the model, walking its children directly: an exchange file has
-    hundreds of thousands of properties, and lxml's find() is far slower than this."""
-    name = doc = None
-    name_en = doc_en = False
-    props: dict[str, str] = {}
-    for c in el:
-        tag = c.tag
-        if tag == _PROPERTIES:
-            _props(c, defs, props)
-        elif tag in (_NAME, _DOC):
-            en = c.get(XML_LANG) in (None, "en")
-            text = (c.text or "").strip() or None
-            if tag == _NAME and (name is None or (en and not name_en)):
-                name, name_en = text, en
-            elif tag == _DOC and (doc is None or (en and not doc_en)):
-                doc, doc_en = text, en
-    return name, doc, props
-
-
-def _props(holder: etree._Element, defs: dict[str, str], props: dict[str, str]) -> None:
-    """Fill ``props`` from a ``<properties>`` element: the first non-empty value of each
-    property (in English or with no language, else the first), keyed by its definition's
-    name. A hot loop (inlined for assessments in :func:`_read_relationships`): it touches
-    each ``property`` element once and reads its first value directly."""
-    get = defs.get
-    for p in holder:
-        key = get(p.get(_REF, ""))
-        if key is None or key in props:
-            continue
-        n = len(p)
-        if not n:
-            continue
-        v = p[0]
-        if n > 1 and v.get(XML_LANG) not in (None, "en"):
-            v = next((x for x in p if x.get(XML_LANG) in (None, "en")), v)
-        text = v.text
-        if text and (text := text.strip()):
-            props[key] = text
-
-
-def _slug(text: str, taken: set[str], prefix: str) -> str:
-    base = re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-._") or prefix
-    if not re.match(r"^[a-z0-9]", base):
-        base = f"{prefix}-{base}"
-    out, n = base, 1
-    while out in taken:
-        n += 1
-        out = f"{base}-{n}"
-    taken.add(out)
-    return out
-
-
-def _copy(props: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: props[n] for n in names if n in props}  # _scan keeps no empty value
-
-
-def _split(text: str | None) -> list[str]:
-    return [p.strip() for p in (text or "").split(";") if p.strip()]
 
 
 @contextmanager
@@ -207,16 +84,46 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read(path: str | os.PathLike[str]) -> LoadResult:
-    """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error."""
+def read(path: str | os.PathLike[str], mapping: Mapping | None = None,
+         mapping_source: str = "") -> LoadResult:
+    """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error.
+
+    ``mapping`` says which element types become what (:mod:`.archimate_map`); without
+    one, a file opmodel wrote uses the default mapping and any other file a guessed one."""
     with _gc_paused():
-        return _read(Path(path))
+        e, placed, rd = _read(Path(path), mapping, mapping_source)
+    if e is None or any(i.severity == "error" for i in placed):
+        raise ModelError(placed, source=str(path))
+    return LoadResult(e, [i for i in placed if i.severity == "warning"], rd.scenarios)
 
 
-def _read(p: Path) -> LoadResult:
+def inspect(path: str | os.PathLike[str], mapping: Mapping | None = None,
+            mapping_source: str = "") -> ImportReport:
+    """What reading ``path`` would make of it — the mapping used, every element and
+    relationship type mapped or left out (with counts and first lines), the issues — for
+    ``opmodel import --dry-run``. Model errors are reported, not raised."""
+    with _gc_paused():
+        e, placed, rd = _read(Path(path), mapping, mapping_source)
+    ok = e is not None and not any(i.severity == "error" for i in placed)
+    return ImportReport(str(path), rd.mapping, rd.mapping_source, tuple(rd.notes),
+                        report_rows(rd.tally), tuple(placed),
+                        _counts(e, rd) if ok and e is not None else {})
+
+
+def _counts(e: Enterprise, rd: _Reader) -> dict[str, int]:
+    out = e.summary()
+    if rd.scenarios is not None:
+        out["scenarios"] = len(rd.scenarios.scenarios)
+    return out
+
+
+def _read(p: Path, mapping: Mapping | None, mapping_source: str
+          ) -> tuple[Enterprise | None, list[Issue], _Reader]:
     tree = parse_file(p, remove_blank_text=True)  # the reader never looks at indentation
     root = tree.getroot()
     rd = _Reader(p)
+    if mapping is not None:
+        rd.mapping, rd.mapping_source = mapping, mapping_source or "given"
     if root.tag != _q("model"):
         ns = etree.QName(root).namespace
         hint = ("ArchiMate 2.x exchange files are not supported; export ArchiMate 3.x"
@@ -236,17 +143,25 @@ def _read(p: Path) -> LoadResult:
     if doc:
         data["description"] = doc
     _read_settings(rd, data, props, root)
-    els = _read_elements(rd, root, defs)
+    foreign = rd.foreign = not props.get("exported_by", "").startswith("opmodel")
+    els = _read_elements(rd, root, defs, guess=mapping is None and foreign)
     _read_relationships(rd, root, defs, els, data)
+    _derived(rd, data)
     _collect(rd, els, data)
     e, found = assemble(data, cross=True)
     placed = [rd.place(i) for i in rd.issues + found]
+    placed += read_scenario_properties(rd, root, props, defs, e)
+    n, line = rd.unfit
+    if n and rd.foreign:  # (a file opmodel wrote says "not assessed" on purpose)
+        placed.append(Issue(
+            "W-FIT", f"{n} application(s) without a functional_fit or technical_fit property: "
+            "imported with their fit not assessed (TIME 'not assessed')", (),
+            hint="survey their fit (1–4) and add it in applications.csv").at(
+            f"{p.name}:{line}", (p.name, line, 0)))
     for reason, (n, line) in sorted(rd.skips.items(), key=lambda kv: kv[1][1]):
         placed.append(Issue("W-SKIP", f"{n} {reason}; left out", ()).at(
             f"{p.name}:{line}", (p.name, line, 0)))
-    if e is None or any(i.severity == "error" for i in placed):
-        raise ModelError(placed, source=str(p))
-    return LoadResult(e, [i for i in placed if i.severity == "warning"])
+    return e, placed, rd
 
 
 def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
@@ -297,38 +212,124 @@ def _read_settings(rd: _Reader, data: dict[str, Any], props: dict[str, str],
             rd.places[("policy", "guardrails", k)] = line
 
 
-def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str]
+def _folders(root: etree._Element) -> dict[str, tuple[str, ...]]:
+    """Element identifier → the labels of the organization folders it sits in, and the
+    names of the Grouping elements that aggregate or compose it (a Grouping "Business
+    units" marks units as a folder does)."""
+    out: dict[str, tuple[str, ...]] = {}
+    orgs = root.find(_q("organizations"))
+    item_tag = _q("item")
+
+    def walk(node: etree._Element, labels: tuple[str, ...]) -> None:
+        for it in node.iterchildren(item_tag):
+            ref = it.get("identifierRef")
+            label = _first(it, "label")
+            if ref:
+                out.setdefault(ref, labels)
+            walk(it, (*labels, label) if label else labels)
+
+    if orgs is not None:
+        walk(orgs, ())
+    holder = root.find(_q("elements"))
+    groups = {el.get("identifier"): _first(el, "name")
+              for el in (holder.iterchildren(_q("element")) if holder is not None else ())
+              if el.get(_TYPE) == "Grouping"}
+    rels = root.find(_q("relationships"))
+    if groups and rels is not None:
+        for r in rels.iterchildren(_RELATIONSHIP):
+            name = groups.get(r.get("source"))
+            if name and r.get(_TYPE) in ("Aggregation", "Composition"):
+                ref = r.get("target") or ""
+                out[ref] = (*out.get(ref, ()), name)
+    return out
+
+
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], guess: bool
                    ) -> dict[str, _El]:
     els: dict[str, _El] = {}
     holder = root.find(_q("elements"))
-    taken: dict[str, set[str]] = {}
+    scan = set(rd.mapping.kinds()) | ({"BusinessFunction"} if guess else set())
     for el in holder.iterchildren(_q("element")) if holder is not None else ():
         xtype = el.get(_TYPE) or "?"
         ident = el.get("identifier") or ""
         line = el.sourceline or 1
-        kind = KINDS.get(xtype)
         if ident in els:
             rd.error(line, "E-XML", f"identifier '{ident}' is used twice")
             continue
-        if kind is None:
-            rd.skip(f"element(s) of type {xtype} (not part of the opmodel metamodel)", line)
-            els[ident] = _El(ident, "", "", None, {}, line, skipped=True)
+        if xtype not in scan:
+            els[ident] = _El(ident, "", "", None, {}, line, skipped=True, xtype=xtype)
             continue
         name_, doc, props = _scan(el, defs)
-        name = name_ or ""
-        item = _El(ident, kind, name, doc, props, line)
-        pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{ident}", set())
-        given = props.get("id")
+        els[ident] = _El(ident, "", name_ or "", doc, props, line, xtype=xtype)
+    folders = _folders(root) if guess or rd.mapping.business_units.folder else {}
+    if guess:
+        rd.mapping, notes = guess_mapping([
+            Candidate(x.ident, x.xtype, x.name, x.props, folders.get(x.ident, ()))
+            for x in els.values() if x.xtype in ("BusinessActor", "Capability",
+                                                 "BusinessFunction")])
+        rd.mapping_source = "guessed"
+        rd.notes.extend(notes)
+    kinds = rd.mapping.kinds()
+    rule = rd.mapping.business_units
+    unit_types = set(rule.types)
+    default_rule = rule == DEFAULT.business_units
+    taken: dict[str, set[str]] = {}
+    for item in els.values():
+        kind = kinds.get(item.xtype)
+        if kind is None:
+            why = "not part of the opmodel metamodel" if item.xtype not in DEFAULT.kinds() \
+                else "not in the mapping"
+            rd.skip(f"element(s) of type {item.xtype} ({why})", item.line)
+            rd.tally.add("element", item.xtype, f"left out: {why}", item.line)
+            item.skipped = True
+            continue
+        if kind == "bu" and not default_rule and item.xtype in unit_types:
+            why_not = rule.decide(item.name, item.ident, item.props,
+                                  folders.get(item.ident, ()))
+            if why_not is not None:
+                _not_a_unit(rd, item, why_not)
+                continue
+        item.kind = kind
+        pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{item.ident}", set())
+        given = item.props.get("id")
+        if given and rd.foreign and not _ID.fullmatch(given):
+            given = _slug(given, pool, kind)  # another tool's own id scheme (APP-001)
         if given and kind != "kpi":
             pool.add(given)
-        item.key = given or _slug(name, pool, kind)
-        els[ident] = item
+        item.key = given or _slug(item.name, pool, kind)
+    if rule.skip_groups:
+        _skip_groups(rd, root, els)
     return els
+
+
+def _not_a_unit(rd: _Reader, item: _El, why: str) -> None:
+    item.skipped = True
+    rd.skip(f"{item.xtype} element(s) not taken as business units ({why})", item.line)
+    rd.tally.add("element", item.xtype, f"left out: not a business unit: {why}", item.line)
+
+
+def _skip_groups(rd: _Reader, root: etree._Element, els: dict[str, _El]) -> None:
+    """Leave out the units that compose or aggregate other units (the company itself)."""
+    holder = root.find(_q("relationships"))
+    groups: set[str] = set()
+    for r in holder.iterchildren(_RELATIONSHIP) if holder is not None else ():
+        if r.get(_TYPE) in ("Composition", "Aggregation"):
+            src, dst = els.get(r.get("source") or ""), els.get(r.get("target") or "")
+            if src is not None and dst is not None and src.kind == dst.kind == "bu" \
+                    and src is not dst:
+                groups.add(src.ident)
+    for ident in groups:
+        item = els[ident]
+        item.kind = ""
+        _not_a_unit(rd, item, "it composes other units: the company or a parent "
+                              "organisation, whose units are counted instead")
 
 
 _NEED = {
     "objective": ("weight",), "expectation": ("importance",), "team": ("capacity",),
-    "application": ("functional_fit", "technical_fit"),
     "initiative": ("kind", "duration"),
 }
 _LABEL = {"objective": "Goal", "expectation": "Requirement", "team": "Resource",
@@ -345,11 +346,21 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
         need = [n for n in _NEED.get(el.kind, ()) if n not in pr]
         if el.kind == "initiative" and "cost" not in pr and "cost_profile" not in pr:
             need.append("cost")
-        if need and not el.skipped:
-            el.skipped = True
-            rd.skip(f"{_LABEL[el.kind]} element(s) without the {', '.join(need)} "
-                    f"propert{'ies' if len(need) > 1 else 'y'} the model needs", el.line)
+        if el.skipped or not el.kind:
             continue
+        if need:
+            el.skipped = True
+            why = (f"without the {', '.join(need)} propert{'ies' if len(need) > 1 else 'y'} "
+                   "the model needs")
+            rd.skip(f"{_LABEL[el.kind]} element(s) {why}", el.line)
+            rd.tally.add("element", el.xtype, f"left out: {why}", el.line)
+            continue
+        becomes = BECOMES[el.kind]
+        if el.kind == "application" and not ("functional_fit" in pr and "technical_fit" in pr):
+            becomes = "application (fit not assessed)"
+            rd.unfit[0] += 1
+            rd.unfit[1] = rd.unfit[1] or el.line
+        rd.tally.add("element", el.xtype, becomes, el.line)
         if el.kind == "bu":
             el.rec = {**base, **_copy(pr, ("weight",))}
         elif el.kind == "stage":
@@ -398,15 +409,22 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
     rows = rd.rows.setdefault("assessments", [])
     element = els.get
     assessed = {ref: key for ref, key in defs.items() if key in _ASSESSMENT_KEYS}.get
+    tally = rd.tally.add
     for r in holder.iterchildren(_RELATIONSHIP):
         src, dst = element(r.get("source") or ""), element(r.get("target") or "")
+        xtype = r.get(_TYPE) or "?"
         if src is None or dst is None:
             rd.skip("relationship(s) naming an element the file does not have",
                     r.sourceline or 1)
+            tally("relationship", (xtype, "?", "?"),
+                  "left out: names an element the file does not have", r.sourceline or 1)
             continue
         if src.skipped or dst.skipped:
-            continue  # left out with its element, which was reported already
-        xtype = r.get(_TYPE) or "?"
+            if not _behaviour(rd, xtype, src, dst, r.sourceline or 1):
+                # left out with its element, which was reported already
+                tally("relationship", (xtype, src.xtype, dst.xtype),
+                      "left out: an end is left out", r.sourceline or 1)
+            continue
         if xtype == "Association" and src.kind == "bu" and dst.kind == "capability":
             # one per assessment, the most common relationship by far: _props inlined,
             # reading only the assessment's properties
@@ -434,85 +452,11 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
                 rec["applicable"] = False
             rows.append(r.sourceline or 1)
             assessments.append(rec)
+            tally("relationship", (xtype, src.xtype, dst.xtype), "assessment",
+                  r.sourceline or 1)
             continue
-        _relation(rd, r, xtype, src, dst, defs, fits)
-
-
-def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
-              defs: dict[str, str], fits: list[dict[str, Any]]) -> None:
-    line = r.sourceline or 1
-    name_, _, pr = _scan(r, defs)
-    name = (name_ or "").lower()
-    s, t = src.rec, dst.rec
-    pair = (xtype, src.kind, dst.kind)
-    if xtype in ("Serving", "Realization", "Association") and (src.kind, dst.kind) == (
-            "capability", "stage"):
-        s.setdefault("stage", dst.key)
-        rd.mark(s, "stage", line)
-    elif xtype in ("Composition", "Aggregation") and (src.kind, dst.kind) == (
-            "capability", "capability"):
-        t.setdefault("parent", src.key)
-        rd.mark(t, "parent", line)
-    elif pair in (("Influence", "capability", "objective"),
-                  ("Realization", "capability", "objective")):
-        if "strength" not in pr:
-            rd.skip("link(s) from capabilities to goals without a strength property", line)
-            return
-        rd.mark(t, ("links", len(t["links"])), line)
-        t["links"].append({"capability": src.key, "strength": pr["strength"]})
-    elif pair == ("Realization", "kpi", "objective"):
-        rd.mark(t, ("kpis", len(t["kpis"])), src.line)
-        t["kpis"].append(s)
-        s["_objective"] = dst.key
-    elif pair == ("Association", "segment", "expectation"):
-        t.setdefault("segment", src.key)
-        rd.mark(t, "segment", line)
-    elif pair == ("Association", "expectation", "stage"):
-        s.setdefault("stage", dst.key)
-        rd.mark(s, "stage", line)
-    elif pair == ("Realization", "capability", "expectation"):
-        _append(rd, t, "capabilities", src.key, line)
-    elif pair == ("Serving", "application", "bu"):
-        _append(rd, s, "business_units", dst.key, line)
-    elif pair == ("Realization", "application", "capability"):
-        _append(rd, s, "capabilities", dst.key, line)
-    elif pair == ("Association", "application", "bu") and (
-            name == "fit" or "functional_fit" in pr or "technical_fit" in pr):
-        rd.places[("application_fits", len(fits))] = line
-        fits.append({"application": src.key, "business_unit": dst.key,
-                     **_copy(pr, ("functional_fit", "technical_fit"))})
-    elif pair == ("Assignment", "bu", "initiative"):
-        t.setdefault("owner", src.key)
-        rd.mark(t, "owner", line)
-    elif pair == ("Realization", "initiative", "capability"):
-        if "uplift" not in pr:
-            rd.skip("realization(s) from work packages to capabilities without an uplift "
-                    "property", line)
-            return
-        _append(rd, s, "effects", {"capability": dst.key, "uplift": pr["uplift"],
-                                   "business_units": _split(pr.get("business_units"))}, line)
-    elif pair == ("Triggering", "initiative", "initiative"):
-        _append(rd, t, "depends_on", src.key, line)
-    elif pair == ("Association", "initiative", "initiative") and name == "excludes":
-        _append(rd, s, "excludes", dst.key, line)
-    elif pair == ("Association", "initiative", "application") and name == "retires":
-        _append(rd, s, "retires", dst.key, line)
-    elif pair == ("Association", "team", "initiative") and "amount" in pr:
-        _append(rd, t, "team_demand", {"team": src.key, "amount": pr["amount"]}, line)
-    elif pair == ("Flow", "stage", "stage"):
-        return  # the order travels in the 'order' property
-    else:
-        rd.skip(f"{xtype} relationship(s) from {_arch(src)} to {_arch(dst)} (not part of the "
-                "opmodel mapping)", line)
-
-
-def _append(rd: _Reader, rec: dict[str, Any], key: str, item: Any, line: int) -> None:
-    rd.mark(rec, (key, len(rec[key])), line)
-    rec[key].append(item)
-
-
-def _arch(el: _El) -> str:
-    return next((k for k, v in KINDS.items() if v == el.kind), el.kind)
+        outcome = _relation(rd, r, xtype, src, dst, defs, fits)
+        tally("relationship", (xtype, src.xtype, dst.xtype), outcome, r.sourceline or 1)
 
 
 def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:
@@ -558,16 +502,21 @@ def _collect(rd: _Reader, els: dict[str, _El], data: dict[str, Any]) -> None:
             if "stage" in cur:
                 c["stage"] = cur["stage"]
         if any("stage" not in c for c in unplaced):
-            stages.append({"id": "unplaced", "name": "Not placed on the value chain",
-                           "order": max((int(float(s["order"])) for s in stages
-                                         if _number(s.get("order"))), default=0) + 1})
+            default = rd.mapping.default_stage
+            known = any(s["id"] == default for s in stages)
+            if not known:
+                stages.append({"id": default, "name": "Not placed on the value chain"
+                               if default == "unplaced" else default,
+                               "order": max((int(float(s["order"])) for s in stages
+                                             if _number(s.get("order"))), default=0) + 1})
             lost = [c for c in unplaced if "stage" not in c]
             for c in lost:
-                c["stage"] = "unplaced"
+                c["stage"] = default
             first = next(el.line for el in els.values() if el.rec is lost[0])
             rd.issues.append(Issue(
                 "W-STAGE", f"{len(lost)} capabilit{'ies serve' if len(lost) > 1 else 'y serves'}"
-                " no value stream; placed on a new stage 'unplaced'", (),
+                f" no value stream; placed on {'the' if known else 'a new'} stage '{default}'",
+                (),
                 hint="relate each capability to a ValueStream (Serving), or edit "
                      "capabilities.yaml").at(f"{rd.path.name}:{first}",
                                             (rd.path.name, first, 0)))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
@@ -30,6 +30,9 @@ from ._gcpause import gc_paused
 from .assemble import assemble
 from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
+
+if TYPE_CHECKING:
+    from ..optimize.scenario import Scenarios
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ YAML_FILES: tuple[YamlFile, ...] = (
              blurb="customer segments and what they expect (importance 1–5)"),
     YamlFile("initiatives.yaml", ("initiatives",),
              blurb="investment proposals: cost, timing, effects on capabilities"),
-    YamlFile("policy.yaml", ("carry_over", "guardrails", "teams"), under="policy",
+    YamlFile("policy.yaml", ("carry_over", "guardrails", "teams", "confidence"),
+             under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
 )
 #: files and folders of a model folder that other parts of opmodel read (not the model's
@@ -388,6 +392,9 @@ class _Placer:
 class LoadResult:
     enterprise: Enterprise
     warnings: list[Issue]
+    scenarios: Scenarios | None = None
+    """What-if scenarios a workbook or exchange file carried (None: it says nothing of
+    them; a model folder keeps them in scenarios.yaml, see :mod:`.scenarios`)."""
 
 
 def known_files() -> tuple[str, ...]:

@@ -13,6 +13,7 @@
         force_in: [crm-salesforce]
         force_out: [data-platform]
         horizon: {quarters: 12}
+        confidence: 0.8                      # plan to 80 % (policy.confidence)
 
 Every problem is reported at once as ``scenarios.yaml:LINE:COL: CODE message``, including
 references to pools, budget periods and initiatives the model does not have.
@@ -20,9 +21,11 @@ references to pools, budget periods and initiatives the model does not have.
 
 from __future__ import annotations
 
+import io
 import os
 from difflib import get_close_matches
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -71,7 +74,6 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     if doc is None:
         return Scenarios()
     issues: list[Issue] = []
-    parsed: list[tuple[int, Scenario]] = []
     if not isinstance(doc, dict):
         issues.append(Issue("E-YAML", f"{FILE} must be a mapping with the key 'scenarios'"))
         doc = {}
@@ -83,19 +85,65 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
         issues.append(Issue("E-TYPE", "'scenarios' must be a list of scenarios",
                             ("scenarios",)))
         items = []
-    for k, item in enumerate(items):
-        try:
-            parsed.append((k, Scenario.model_validate(item)))
-        except ValidationError as exc:
-            issues += [_fix_unknown(i) for i in pydantic_issues(exc, ("scenarios", k))]
-    issues += _references(parsed, e)
+    result, found = parse_scenarios(items, e)
+    issues += found
     if issues:
         placed = []
         for i in issues:
             line, col = yaml_position(doc, i.path)
             placed.append(i.at(f"{FILE}:{line}:{col}", (FILE, line, col)))
         raise ModelError(placed, source=str(path))
-    return Scenarios(scenarios=tuple(sc for _, sc in parsed))
+    return result
+
+
+def parse_scenarios(items: list[Any], e: Enterprise | None = None
+                    ) -> tuple[Scenarios, list[Issue]]:
+    """Raw scenarios (dicts, as in scenarios.yaml) → :class:`Scenarios` and every issue,
+    at element paths (``("scenarios", 2, "force_in", 0)``) for the caller to place: the
+    one check behind scenarios.yaml, the workbook's Scenarios sheets and the ArchiMate
+    model's ``scenario:…`` properties. With ``e`` also checks the references."""
+    issues: list[Issue] = []
+    parsed: list[tuple[int, Scenario]] = []
+    for k, item in enumerate(items):
+        try:
+            parsed.append((k, Scenario.model_validate(item)))
+        except ValidationError as exc:
+            issues += [_fix_unknown(i) for i in pydantic_issues(exc, ("scenarios", k))]
+    issues += _references(parsed, e)
+    return Scenarios(scenarios=tuple(sc for _, sc in parsed)), issues
+
+
+def scenario_records(s: Scenarios) -> list[dict[str, Any]]:
+    """The scenarios as plain data, keys as in scenarios.yaml (defaults left out)."""
+    return [sc.model_dump(mode="json", exclude_defaults=True) for sc in s.scenarios]
+
+
+def scenarios_text(s: Scenarios) -> str:
+    """scenarios.yaml for ``s``."""
+    buf = io.StringIO()
+    yaml = YAML()
+    yaml.default_flow_style = None
+    buf.write("# What-if scenarios: opmodel plan --scenario ID, opmodel diff A B "
+              "(see docs/optimize.md)\n")
+    yaml.dump({"scenarios": scenario_records(s)}, buf)
+    return buf.getvalue()
+
+
+def write_scenarios(folder: str | os.PathLike[str], s: Scenarios | None) -> Path | None:
+    """Write (or, for no scenarios, remove) ``folder``/scenarios.yaml in one step; None
+    leaves the folder as it is. Returns the file written, if any. (An import writes it with
+    the model instead, in the same step: see :func:`opmodel.api.import_model`.)"""
+    from .atomic import write_file
+
+    path = Path(folder) / FILE
+    if s is None:
+        return None
+    if not s.scenarios:
+        if path.exists():
+            path.unlink()
+        return None
+    return write_file(path, scenarios_text(s))
+
 
 
 def _fix_unknown(i: Issue) -> Issue:

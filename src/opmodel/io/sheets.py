@@ -277,7 +277,35 @@ SHEETS: tuple[Sheet, ...] = (
         "team capacity in quarters where it differs from the usual",
         required=("team", "quarter", "capacity"), parent="team", parent_sheet="Teams"),
 )
-SHEET_BY_NAME = {s.name: s for s in SHEETS}
+SCENARIO_SHEETS: tuple[Sheet, ...] = (
+    Sheet("Scenarios", ("scenarios",), (
+        _id("scenario"), NAME, DESCRIPTION,
+        Col("budget_scale", "number", "every budget line × this (default 1)", lo=0),
+        Col("weights.customer", "number", "optional scoring weights for this scenario "
+            "(the three sum to 1)", lo=0, hi=1),
+        Col("weights.strategic", "number", "optional weight of strategic value", lo=0, hi=1),
+        Col("weights.pain", "number", "optional weight of the unit's own pain", lo=0, hi=1),
+        Col("force_in", "refs", "initiatives forced into the plan: ids separated by ';'",
+            ref="Initiatives"),
+        Col("force_out", "refs", "initiatives kept out of the plan: ids separated by ';'",
+            ref="Initiatives"),
+        Col("horizon.start", "quarter", "optional other first quarter"),
+        Col("horizon.quarters", "int", "optional other number of quarters (4–12)", lo=4,
+            hi=12)),
+        "what-if scenarios (scenarios.yaml): opmodel plan --scenario ID",
+        required=("id", "name")),
+    Sheet("ScenarioBudgets", ("scenarios", "budgets"), (
+        Col("scenario", "ref", "the scenario", ref="Scenarios"),
+        Col("pool", "ref", "budget pool whose lines change (empty: every pool)", ref="pools"),
+        Col("period", "period", "quarter or fiscal year whose lines change (empty: all)"),
+        Col("scale", "number", "multiply those lines by this (or give amount)", lo=0),
+        Col("amount", "money", "set the line of this pool and period to this", lo=0)),
+        "a scenario's budget changes, applied in order after budget_scale",
+        required=("scenario",), parent="scenario", parent_sheet="Scenarios"),
+)
+"""The what-if scenarios of the model folder's scenarios.yaml: not part of the model
+itself, so read and written beside it (:mod:`opmodel.io.xlsx`)."""
+SHEET_BY_NAME = {s.name: s for s in (*SHEETS, *SCENARIO_SHEETS)}
 REQUIRED_SHEETS = (SETTINGS, "Stages", "Capabilities", ASSESSMENTS.sheet)
 
 
@@ -310,6 +338,8 @@ SETTINGS_ROWS: tuple[Setting, ...] = (
             "is worth per year"),
     Setting("policy.carry_over", "enum", "where unspent budget may be used later",
             CARRY_OVER),
+    Setting("policy.confidence", "number", "optional: plan so that every fiscal-year budget "
+            "line holds with this probability under the cost ranges, e.g. 0.8"),
 )
 SETTING_BY_KEY = {s.key: s for s in SETTINGS_ROWS}
 SETTINGS_COLUMNS = ("key", "value", "help")

@@ -33,7 +33,7 @@ APPLICATIONS = Table(
     ("id", "name", "vendor", "business_units", "capabilities", "annual_run_cost",
      "functional_fit", "technical_fit", "lifecycle", "active_from", "phase_out_from",
      "retire_by", "description"),
-    ("id", "name", "functional_fit", "technical_fit"),
+    ("id", "name"),
     lists=("business_units", "capabilities"),
 )
 APPLICATION_FITS = Table(

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -52,6 +52,7 @@ from .sheets import (
     LISTS,
     MATURITY_HELP,
     REQUIRED_SHEETS,
+    SCENARIO_SHEETS,
     SETTINGS,
     SETTINGS_ROWS,
     SHEET_BY_NAME,
@@ -62,6 +63,9 @@ from .sheets import (
     sheet_rows,
 )
 from .sheets_read import Collected, cell_name, place, read_settings, read_sheet
+
+if TYPE_CHECKING:
+    from ..optimize.scenario import Scenarios
 
 MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
 MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
@@ -291,13 +295,13 @@ def _instructions(e: Enterprise) -> Iterator[list[Any]]:
     yield []
     yield ["**Sheet**", "**What it holds**"]
     yield [SETTINGS, "the enterprise's settings: one row per key"]
-    for s in SHEETS:
+    for s in (*SHEETS, *SCENARIO_SHEETS):
         yield [s.name, s.blurb]
     yield []
     yield ["**Sheet**", "**Column**", "**Meaning**"]
     for st in SETTINGS_ROWS:
         yield [SETTINGS, st.key, st.help]
-    for s in SHEETS:
+    for s in (*SHEETS, *SCENARIO_SHEETS):
         for c in s.cols:
             extra = f" ({', '.join(c.choices)})" if c.choices else ""
             req = "required; " if c.name in s.required else ""
@@ -325,8 +329,9 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def model_workbook(e: Enterprise) -> Workbook:
-    """The workbook of ``e`` (write-only; save it once)."""
+def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workbook:
+    """The workbook of ``e`` (write-only; save it once), with the Scenarios sheets (empty
+    when there are none, for scenarios to be added in the workbook)."""
     wb = Workbook(write_only=True)
     wb.properties.creator = f"opmodel {__version__}"
     write_lines(wb.create_sheet(INSTRUCTIONS), _instructions(e), (18, 30, 90))
@@ -335,6 +340,10 @@ def model_workbook(e: Enterprise) -> Workbook:
     rows: dict[str, list[list[Any]]] = {}
     for s in SHEETS:
         rows[s.name] = list(sheet_rows(e, s))
+        counts[s.name] = len(rows[s.name])
+    holder: Any = scenarios  # sheet_rows walks any object along the sheet's path
+    for s in SCENARIO_SHEETS:
+        rows[s.name] = list(sheet_rows(holder, s)) if holder is not None else []
         counts[s.name] = len(rows[s.name])
     lists = Lists(counts, extra)
     ws = wb.create_sheet(SETTINGS)
@@ -352,6 +361,8 @@ def model_workbook(e: Enterprise) -> Workbook:
                                                   else "A2")
         write_table(wb.create_sheet(s.name), s.cols, rows[s.name], lists, counts[s.name],
                     freeze=freeze)
+    for s in SCENARIO_SHEETS:
+        write_table(wb.create_sheet(s.name), s.cols, rows[s.name], lists, counts[s.name])
     ws = wb.create_sheet(LISTS)
     ws.sheet_state = "hidden"
     width = max(len(v) for v in extra.values())
@@ -362,10 +373,12 @@ def model_workbook(e: Enterprise) -> Workbook:
     return wb
 
 
-def write_xlsx(e: Enterprise, path: str | os.PathLike[str]) -> Path:
-    """Write ``e`` as an ``.xlsx`` workbook at ``path`` (atomically)."""
+def write_xlsx(e: Enterprise, path: str | os.PathLike[str],
+               scenarios: Scenarios | None = None) -> Path:
+    """Write ``e`` (and its what-if ``scenarios``) as an ``.xlsx`` workbook at ``path``
+    (atomically)."""
     out = Path(path)
-    wb = model_workbook(e)
+    wb = model_workbook(e, scenarios)
     save_workbook(wb, out)
     return out
 
@@ -543,7 +556,8 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
                 col.at_file("E-SHEET", f"required sheet '{name}' is missing",
                             hint=f"rename '{close[0]}' to '{name}'" if close
                             else "export a fresh workbook with `opmodel export`")
-        for name in (SETTINGS, *(s.name for s in SHEETS)):
+        has_scenarios = SCENARIO_SHEETS[0].name in present
+        for name in (SETTINGS, *(s.name for s in SHEETS), *(s.name for s in SCENARIO_SHEETS)):
             if name not in present:
                 continue
             try:
@@ -558,7 +572,25 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
                 read_sheet(col, SHEET_BY_NAME[name], rows)
     finally:
         wb.close()
-    return finish(col, p)
+    raw = col.data.pop("scenarios", None)
+    if not has_scenarios:
+        return finish(col, p)
+    from .scenarios import parse_scenarios  # (imports the optimizer's package)
+
+    try:
+        result = finish(col, p)
+    except ModelError as exc:  # report the scenarios' own errors with the model's
+        _, found = parse_scenarios(raw if isinstance(raw, list) else [])
+        extra = [place(col, i) for i in found if i.severity == "error"]
+        if extra:
+            raise ModelError(exc.issues + extra, source=str(p)) from None
+        raise
+    scenarios, found = parse_scenarios(raw if isinstance(raw, list) else [],
+                                       result.enterprise)
+    placed = [place(col, i) for i in found]
+    if any(i.severity == "error" for i in placed):
+        raise ModelError(placed + result.warnings, source=str(p))
+    return LoadResult(result.enterprise, result.warnings + placed, scenarios)
 
 
 def finish(col: Collected, p: Path) -> LoadResult:

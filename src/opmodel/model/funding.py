@@ -88,8 +88,12 @@ CarryOver = Literal["none", "fiscal-year", "horizon"]
 
 class Policy(Frozen):
     """The PMO's rules. ``carry_over``: unspent budget moves to later quarters of the same
-    fiscal year (``fiscal-year``), of the whole horizon (``horizon``), or lapses (``none``)."""
+    fiscal year (``fiscal-year``), of the whole horizon (``horizon``), or lapses (``none``).
+    ``confidence``: plan so that every fiscal-year budget line holds at once with at least
+    this probability under the cost ranges (a management reserve; none or 0: plan on the
+    estimates alone). See docs/optimize.md, "Planning to a confidence"."""
 
     carry_over: CarryOver = "none"
     guardrails: tuple[Guardrail, ...] = ()
     teams: tuple[Team, ...] = ()
+    confidence: float | None = Field(default=None, ge=0, le=1)

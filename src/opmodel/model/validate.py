@@ -235,6 +235,12 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
             c.ref("business unit", b, bus, ("applications", i, "business_units", k), owner)
         for k, cap_id in enumerate(app.capabilities):
             c.ref("capability", cap_id, caps, ("applications", i, "capabilities", k), owner)
+        if (app.functional_fit is None) != (app.technical_fit is None):
+            have, lack = (("functional", "technical") if app.technical_fit is None
+                          else ("technical", "functional"))
+            c.add("W-FIT", f"{owner} has a {have} fit but no {lack} fit: its TIME class "
+                  "stays 'not assessed'", ("applications", i, f"{lack}_fit"),
+                  hint="give both fits (1–4), or neither until they are surveyed")
         dates = [(f, getattr(app, f)) for f in ("active_from", "phase_out_from", "retire_by")]
         given = [(f, q) for f, q in dates if q is not None]
         for (f1, q1), (f2, q2) in itertools.pairwise(given):

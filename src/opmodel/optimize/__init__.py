@@ -5,7 +5,10 @@
 - :class:`SolveOptions` — time limit, relative gap, threads, seed, warm start
 - :func:`explain` / :func:`explain_all` — why each initiative is in or out
 - :func:`frontier` — value against budget scale, solved in parallel processes
-- :func:`cost_risk` — Monte Carlo overrun probabilities, P50/P80 spend, value at risk
+- :func:`cost_risk` — Monte Carlo overrun probabilities, P50/P80 spend, value at risk, and
+  the probability the plan stays within every fiscal-year budget line
+- :func:`plan_to_confidence` — the plan that stays within budget with a stated probability
+  (a management reserve), with the value that confidence gives up
 - :func:`roadmap` — Gantt, spend against budget, mix, capability plateaus per quarter
 - :func:`diff` — what changes between two plans (e.g. two scenarios)
 - :func:`build_instance`, :func:`evaluate` — the arrays the optimizer reads, and the value
@@ -15,6 +18,7 @@
 from __future__ import annotations
 
 from .baselines import FUNDING, RANKED, Baseline
+from .confidence import Confidence, plan_to_confidence
 from .diff import PlanDiff, diff
 from .explain import Explanation, explain, explain_all
 from .frontier import Frontier, FrontierPoint, frontier
@@ -27,8 +31,9 @@ from .solve import PROVEN_GAP, Progress, SolveOptions
 from .value import Evaluation, evaluate, violations
 
 __all__ = [
-    "END_QUARTERS", "FUNDING", "PROVEN_GAP", "RANKED", "Baseline", "CostRisk", "Evaluation",
+    "END_QUARTERS", "FUNDING", "PROVEN_GAP", "RANKED", "Baseline", "Confidence", "CostRisk",
+    "Evaluation",
     "Explanation", "Frontier", "FrontierPoint", "Instance", "Plan", "PlanDiff", "Progress",
     "Roadmap", "SolveOptions", "build_instance", "cost_risk", "diff", "evaluate", "explain",
-    "explain_all", "frontier", "optimize", "roadmap", "violations",
+    "explain_all", "frontier", "optimize", "plan_to_confidence", "roadmap", "violations",
 ]

@@ -59,7 +59,7 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> InfeasibleE
             qs = {t for a, b in row.pieces for t in range(a, b + 1)}
             who = sorted({ids[i] for i, t, a in zip(i_, t_, amt, strict=True)
                           if t in qs and inst.pool[i] == row.pool and a > 0})
-            reasons.append(f"{row.label}: the required work ({_names(who)}) needs "
+            reasons.append(f"{row.rule}: the required work ({_names(who)}) needs "
                            f"{row.amount + s:,.6g} but the budget is {row.amount:,.6g} "
                            f"({s:,.6g} short)")
         elif block.family == "capacity":

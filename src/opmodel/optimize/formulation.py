@@ -365,7 +365,7 @@ def build_milp(inst: Instance, elastic: bool = False, value: bool = True) -> Mil
                                      np.concatenate(vv), n_cols)
         amounts = np.array([b.amount for b in brows])
         R.add("budget", r_, c_, v_, np.full(len(brows), -INF), amounts,
-              lambda r: brows[r].label, amount=amounts)
+              lambda r: brows[r].rule, amount=amounts)
 
     # -- team capacity -------------------------------------------------------------------
     if len(inst.demand_init) and len(inst.teams):

@@ -40,7 +40,12 @@ FAMILIES = ("budget", "capacity", "guardrail", "exclusion", "precedence", "order
 
 @dataclass(frozen=True)
 class BudgetRow:
-    """Σ spend of ``pool`` over the quarters in ``pieces`` (inclusive intervals) ≤ ``amount``."""
+    """Σ spend of ``pool`` over the quarters in ``pieces`` (inclusive intervals) ≤ ``amount``.
+
+    ``amount`` is what the plan may spend against the row: the budget less ``reserve``, the
+    management reserve held back when planning to a confidence (0 otherwise), so the budget
+    itself is ``amount + reserve`` (:attr:`budget`).
+    """
 
     pool: int
     pieces: tuple[tuple[int, int], ...]
@@ -48,6 +53,24 @@ class BudgetRow:
     label: str
     last: int
     """The last quarter the row covers (where an overrun would show)."""
+    year_line: bool = True
+    """Whether the row is a budget line that planning to a confidence insures: a quarter
+    line whose money lapses (no carry-over), a fiscal-year line, or with carry-over the
+    cumulative row that closes a fiscal year (or the horizon). False for the year-to-date
+    rows inside a fiscal year under carry-over (phasing; see docs/optimize.md)."""
+    reserve: float = 0.0
+
+    @property
+    def budget(self) -> float:
+        """The budget line itself (``amount`` plus the reserve held against it)."""
+        return self.amount + self.reserve
+
+    @property
+    def rule(self) -> str:
+        """The row's label, naming the reserve when one is held."""
+        if self.reserve <= 0:
+            return self.label
+        return f"{self.label} less a reserve of {self.reserve:,.6g}"
 
 
 @dataclass(frozen=True)
@@ -378,16 +401,19 @@ def _budget_rows(e: Enterprise, pools: tuple[str, ...]) -> tuple[BudgetRow, ...]
         qts = [t for t in range(T) if t in qlines or t not in covered_by_year]
         amount = {t: qlines.get(t, 0.0) for t in qts}
         for t in qts:
-            span, note = [t], ""
+            span, note, year_line = [t], "", True
             if carry == "fiscal-year" and fys[t] not in ylines:
                 span = [u for u in qts if fys[u] == fys[t] and u <= t]
                 note = " (with carry-over inside the fiscal year)"
+                year_line = not any(fys[u] == fys[t] and u > t for u in qts)
             elif carry == "horizon":
                 span = [u for u in qts if u <= t]
                 note = " (with carry-over)"
+                year_line = not any(fys[u] == fys[t] and u > t for u in qts)
             label = (f"budget {p} {quarters[t]}" if len(span) == 1
                      else f"budget {p} {quarters[span[0]]}–{quarters[t]}{note}")
-            rows.append(BudgetRow(p_idx, _pieces(span), sum(amount[u] for u in span), label, t))
+            rows.append(BudgetRow(p_idx, _pieces(span), sum(amount[u] for u in span), label, t,
+                                  year_line))
         years = sorted(ylines)
         for k, y in enumerate(years):
             span_years = years[: k + 1] if carry == "horizon" else [y]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,12 +49,23 @@ class Plan:
     ``objective`` up to tolerances; checked against what HiGHS itself reported)."""
     solver_note: str = ""
     """What the solve needed beyond one plain HiGHS run (e.g. a re-solve), empty if nothing."""
+    confidence: Confidence | None = None
+    """How the plan was planned to a confidence (None: on the estimates alone); see
+    :func:`~opmodel.optimize.confidence.plan_to_confidence`."""
 
     # -- summaries -----------------------------------------------------------------------
     @property
+    def reserve(self) -> float:
+        """Money the plan was required to hold back as a management reserve (0 without a
+        confidence, or when the plan met it without one)."""
+        return self.confidence.required if self.confidence is not None else 0.0
+
+    @property
     def status_text(self) -> str:
         if self.status == "optimal":
-            return "optimal"
+            # with a reserve the proof is for the budget less the reserve, not for every
+            # plan that meets the confidence
+            return "optimal for the budget less the reserve" if self.reserve > 0 else "optimal"
         if not np.isfinite(self.gap):
             return "feasible, no bound proven yet"
         return f"feasible, gap {self.gap:.2%}"
@@ -126,8 +138,9 @@ class Plan:
         """Every budget constraint with the spend counted against it."""
         used = budget_use(self.instance, self.start)
         return [{"constraint": b.label, "pool": self.instance.pools[b.pool],
-                 "until": self.quarters[b.last], "budget": b.amount, "spend": float(u),
-                 "use": (float(u) / b.amount) if b.amount > 0 else None}
+                 "until": self.quarters[b.last], "budget": b.budget, "spend": float(u),
+                 "use": (float(u) / b.budget) if b.budget > 0 else None,
+                 **({"required_reserve": b.reserve} if self.confidence is not None else {})}
                 for b, u in zip(self.instance.budget_rows, used, strict=True)]
 
     def spend_rows(self) -> list[dict[str, Any]]:
@@ -198,4 +211,63 @@ class Plan:
             "spend": self.spend_rows(),
             "mix": self.mix_rows(),
             "teams": self.team_rows(),
+            "confidence": None if self.confidence is None else self.confidence.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """How a plan was planned to a confidence, and what that cost."""
+
+    target: float
+    achieved: float
+    """P(every fiscal-year line holds at once) of the plan, over ``draws`` seeded draws."""
+    certified: bool
+    """Whether ``achieved`` ≥ ``target``."""
+    draws: int
+    seed: int
+    lines: list[dict[str, Any]]
+    """Per fiscal-year line: budget, reserve, planned spend, P(the line holds)."""
+    reserve: float
+    """Money held back in all: budget less planned spend over the fiscal-year lines (nested
+    cumulative lines counted once)."""
+    required: float
+    """The part of it the plan was required to hold (the reserve each line was reduced by;
+    the rest is money no further work fitted into)."""
+    budget: float
+    """The budget of the same lines (so ``reserve / budget`` is the share held back)."""
+    value: float
+    value_without: float
+    """Value of the best plan found without a reserve (at least ``value``)."""
+    status_without: str
+    achieved_without: float
+    """P(every fiscal-year line holds) of the plan without a reserve."""
+    within_all: float
+    """P(no budget row overruns, the year-to-date rows included)."""
+    solves: int
+    """Solves with a reserve (the plan without one not counted)."""
+    note: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    plan_without: Plan | None = field(default=None, repr=False, compare=False)
+    """The plan without a reserve (the reference for the value given up)."""
+
+    @property
+    def value_given_up(self) -> float:
+        return self.value_without - self.value
+
+    @property
+    def se(self) -> float:
+        """Standard error of ``achieved`` (binomial)."""
+        p = self.achieved
+        return math.sqrt(max(p * (1 - p), 0.0) / self.draws)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "achieved": self.achieved, "achieved_se": self.se,
+                "certified": self.certified, "joint": True, "draws": self.draws,
+                "seed": self.seed, "reserve": self.reserve, "required": self.required,
+                "budget": self.budget,
+                "value": self.value, "value_without": self.value_without,
+                "value_given_up": self.value_given_up, "status_without": self.status_without,
+                "achieved_without": self.achieved_without, "within_all": self.within_all,
+                "solves": self.solves, "note": self.note, "lines": self.lines,
+                "history": self.history}

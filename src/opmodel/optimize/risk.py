@@ -8,7 +8,9 @@ and check each budget line (with the model's carry-over) for an overrun.
 
 Reported: per budget line the probability of an overrun and the P50/P80 of the spend
 counted against it; per pool and quarter the P50/P80 spend; the probability that any line
-overruns; and the *value at risk* (P80): at the P80 spend of each budget line, the overrun
+overruns; the probability that every fiscal-year budget line holds at once (the joint
+confidence level that :mod:`~opmodel.optimize.confidence` plans to); and the *value at
+risk* (P80): at the P80 spend of each budget line, the overrun
 of each pool (its largest line overrun) must be found by cutting work; cutting the funded,
 non-mandatory initiatives of that pool that nothing funded depends on, least value per cost
 first, until their cost covers it, the value at risk is what those cuts lose (each priced on
@@ -26,6 +28,7 @@ from ..errors import InputError
 from .value import marginal_values
 
 if TYPE_CHECKING:
+    from .instance import Instance
     from .plan import Plan
 
 CHUNK = 2048
@@ -36,7 +39,7 @@ class CostRisk:
     draws: int
     seed: int
     overrun_any: float
-    """Probability that at least one budget line overruns."""
+    """Probability that at least one budget row (year-to-date rows included) overruns."""
     lines: list[dict[str, Any]]
     spend: list[dict[str, Any]]
     value_at_risk: float
@@ -45,23 +48,54 @@ class CostRisk:
     total_p50: float
     total_p80: float
     planned_total: float
+    within_budget: float = 1.0
+    """Probability that every fiscal-year budget line holds at once (the joint confidence
+    level; see :attr:`~opmodel.optimize.instance.BudgetRow.year_line`)."""
+
+    @property
+    def within_budget_se(self) -> float:
+        """Standard error of :attr:`within_budget` (binomial, from the number of draws)."""
+        p = self.within_budget
+        return float(np.sqrt(max(p * (1 - p), 0.0) / self.draws))
 
     def to_dict(self) -> dict[str, Any]:
         return {"draws": self.draws, "seed": self.seed, "overrun_any": self.overrun_any,
+                "within_budget": self.within_budget,
+                "within_budget_se": self.within_budget_se,
                 "value_at_risk": self.value_at_risk,
                 "cut_at_p80": self.cut_at_p80, "planned_total": self.planned_total,
                 "total_p50": self.total_p50, "total_p80": self.total_p80,
                 "lines": self.lines, "spend": self.spend}
 
 
-def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
-    """Simulate ``draws`` cost outcomes of ``plan`` (same seed, same numbers)."""
+@dataclass(frozen=True)
+class _Samples:
+    spend: np.ndarray
+    """draws × (pool, quarter) spend."""
+    planned: np.ndarray
+    """(pool, quarter) spend on the estimates."""
+    R: np.ndarray
+    """(pool, quarter) × budget rows: which quarters each row counts."""
+    budget: np.ndarray
+    """The budget of each row (reserve included: the line itself)."""
+
+    @property
+    def use(self) -> np.ndarray:
+        """draws × budget rows: spend counted against each row."""
+        return self.spend @ self.R
+
+    @property
+    def planned_use(self) -> np.ndarray:
+        return self.planned @ self.R
+
+
+def _samples(plan_start: np.ndarray, inst: Instance, draws: int, seed: int) -> _Samples:
+    """Seeded draws of the spend of the schedule ``plan_start`` (see the module notes)."""
     if draws < 1:
         raise InputError(f"draws must be at least 1 (got {draws})", hint="use e.g. 10000")
-    inst = plan.instance
     e = inst.enterprise
     T, P = inst.T, len(inst.pools)
-    sel = np.nonzero(plan.start >= 0)[0]
+    sel = np.nonzero(plan_start >= 0)[0]
     est = inst.total_cost[sel]
     low = est.copy()
     mode = est.copy()
@@ -76,7 +110,7 @@ def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
     n = len(sel)
     M = np.zeros((n, P * T))
     for k, i in enumerate(sel):
-        s = int(plan.start[i])
+        s = int(plan_start[i])
         prof = inst.profile(int(i))
         M[k, inst.pool[i] * T + s + np.arange(len(prof))] += prof
     rows = inst.budget_rows
@@ -84,7 +118,7 @@ def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
     for r, b in enumerate(rows):
         for a, z in b.pieces:
             R[b.pool * T + a: b.pool * T + z + 1, r] = 1.0
-    amount = np.array([b.amount for b in rows])
+    budget = np.array([b.budget for b in rows])
     base_spend = M.sum(axis=0)  # costs that do not vary
     u_idx = np.nonzero(uncertain)[0]
     Mu = M[u_idx] / est[u_idx, None]  # spend per unit of drawn total cost
@@ -99,10 +133,43 @@ def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
             spend_all[a: a + m] = x @ Mu + base_fixed
         else:
             spend_all[a: a + m] = base_fixed
+    return _Samples(spend_all, base_spend, R, budget)
+
+
+def overruns(use: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """draws × rows: True where the spend counted against a row is above its budget."""
+    return use > budget * (1 + 1e-9) + 1e-9
+
+
+def within_budget(inst: Instance, start: np.ndarray, draws: int = 10_000,
+                  seed: int = 0) -> tuple[float, np.ndarray, np.ndarray]:
+    """P(every fiscal-year budget line of ``inst`` holds at once) for the schedule
+    ``start``, the probability each budget row holds, and the draws × rows spend counted
+    against the rows (for :mod:`~opmodel.optimize.confidence`). Same draws as
+    :func:`cost_risk` with the same seed."""
+    sm = _samples(np.asarray(start), inst, draws, seed)
+    use = sm.use
+    over = overruns(use, sm.budget)
+    lines = np.array([b.year_line for b in inst.budget_rows], dtype=bool)
+    joint = float((~over[:, lines].any(axis=1)).mean()) if lines.any() else 1.0
+    per_row = 1.0 - over.mean(axis=0) if len(lines) else np.zeros(0)
+    return joint, per_row, use
+
+
+def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
+    """Simulate ``draws`` cost outcomes of ``plan`` (same seed, same numbers)."""
+    inst = plan.instance
+    T, P = inst.T, len(inst.pools)
+    sel = np.nonzero(plan.start >= 0)[0]
+    sm = _samples(plan.start, inst, draws, seed)
+    rows = inst.budget_rows
+    spend_all, base_spend, R, amount = sm.spend, sm.planned, sm.R, sm.budget
     use = spend_all @ R  # draws × lines
-    over = use > amount * (1 + 1e-9) + 1e-9
+    over = overruns(use, amount)
     p_over = over.mean(axis=0) if len(rows) else np.zeros(0)
     any_over = float(over.any(axis=1).mean()) if len(rows) else 0.0
+    year = np.array([b.year_line for b in rows], dtype=bool)
+    within = float((~over[:, year].any(axis=1)).mean()) if year.any() else 1.0
 
     q50 = np.quantile(use, 0.5, axis=0) if len(rows) else np.zeros(0)
     q80 = np.quantile(use, 0.8, axis=0) if len(rows) else np.zeros(0)
@@ -127,8 +194,9 @@ def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
             cut.append(inst.ids[i])
     planned = base_spend @ R if len(rows) else np.zeros(0)
     lines = [{"line": b.label, "pool": inst.pools[b.pool], "until": inst.quarters[b.last],
-              "budget": float(amount[r]), "planned": float(planned[r]),
-              "p50": float(q50[r]), "p80": float(q80[r]), "overrun_probability": float(p_over[r])}
+              "budget": float(amount[r]), "reserve": float(b.reserve),
+              "planned": float(planned[r]), "p50": float(q50[r]), "p80": float(q80[r]),
+              "overrun_probability": float(p_over[r]), "year_line": bool(b.year_line)}
              for r, b in enumerate(rows)]
     s50 = np.quantile(spend_all, 0.5, axis=0)
     s80 = np.quantile(spend_all, 0.8, axis=0)
@@ -137,5 +205,4 @@ def cost_risk(plan: Plan, draws: int = 10_000, seed: int = 0) -> CostRisk:
               "p80": float(s80[p * T + t])} for p in range(P) for t in range(T)]
     totals = spend_all.sum(axis=1)
     return CostRisk(draws, seed, any_over, lines, spend, var, cut, float(np.quantile(totals, 0.5)),
-                    float(np.quantile(totals, 0.8)), float(base_spend.sum()))
-
+                    float(np.quantile(totals, 0.8)), float(base_spend.sum()), within)

@@ -50,7 +50,8 @@ class HorizonOverride(Frozen):
 
 class Scenario(Entity):
     """Named overrides. Budget scaling applies first to every line, then ``budgets`` rules
-    in order; ``force_in`` makes initiatives mandatory, ``force_out`` forbids them."""
+    in order; ``force_in`` makes initiatives mandatory, ``force_out`` forbids them;
+    ``confidence`` sets the planning confidence of ``policy``."""
 
     budget_scale: Scale = 1.0
     budgets: tuple[BudgetOverride, ...] = ()
@@ -58,6 +59,8 @@ class Scenario(Entity):
     force_in: IdList = ()
     force_out: IdList = ()
     horizon: HorizonOverride | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    """Plan the scenario to this confidence (replaces ``policy.confidence``; 0: none)."""
 
 
 class Scenarios(Frozen):
@@ -92,6 +95,8 @@ def apply(e: Enterprise, s: Scenario) -> Enterprise:
                 it = it.model_copy(update={"mandatory": False, "forbidden": True})
             inits.append(it)
         update["initiatives"] = tuple(inits)
+    if s.confidence is not None:
+        update["policy"] = e.policy.model_copy(update={"confidence": s.confidence})
     if s.horizon is not None:
         update["horizon"] = e.horizon.model_copy(update={
             k: v for k, v in (("start", s.horizon.start), ("quarters", s.horizon.quarters))

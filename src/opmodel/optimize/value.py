@@ -176,7 +176,7 @@ def violations(inst: Instance, start: np.ndarray, tol: float = TOL) -> list[str]
     for k, used in enumerate(budget_use(inst, s)):
         row = inst.budget_rows[k]
         if used > row.amount + tol * max(1.0, row.amount):
-            out.append(f"{row.label}: spend {used:,.6g} above {row.amount:,.6g}")
+            out.append(f"{row.rule}: spend {used:,.6g} above {row.amount:,.6g}")
     load = team_load(inst, s)
     for tm in range(len(inst.teams)):
         for t in range(T):

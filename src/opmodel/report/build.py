@@ -49,7 +49,8 @@ from ..analysis import (
 )
 from ..errors import InputError
 from ..model import Enterprise
-from ..optimize import Plan, SolveOptions, optimize
+from ..optimize import Plan, SolveOptions
+from ..optimize.confidence import plan_to_confidence, require_certified
 from ..optimize.explain import explain_all
 from .data import DEMO_FRONTIER, Analysis, ProgressFn, ReportData, ReportOptions
 from .findings import Findings, findings
@@ -162,7 +163,9 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     def solving(p: Any) -> None:
         step("solving", min(p.time, solve_opts.time_limit), solve_opts.time_limit)
 
-    plan = optimize(e, solve_opts, progress=solving)
+    # policy.confidence (if any) plans to it: a management reserve (optimize/confidence.py)
+    plan = require_certified(plan_to_confidence(e, None, solve_opts, progress=solving,
+                                                draws=opts.risk_draws, seed=opts.seed))
     step("solving", plan.solve_time, plan.solve_time)
     timings["solve"] = time.perf_counter() - t0
 
@@ -184,8 +187,9 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     timings["explain"] = time.perf_counter() - t0
 
     front = _frontier(e, opts, step, timings)
-    if front is not None:
-        front = with_plan(front, plan, e)
+    if front is not None:  # the frontier holds no reserve: today's point is the plain plan
+        front = with_plan(front, plan if plan.confidence is None else
+                          plan.confidence.plan_without or plan, e)
     return dataclasses.replace(data, explanations=expl, frontier=front)
 
 

@@ -400,7 +400,7 @@ def _jitter(points: list[tuple[int, int]]) -> list[tuple[float, float]]:
 def time_chart(result: TimeResult, title: str | None = None,
                labels: bool | None = None) -> alt.TopLevelMixin:
     """TIME quadrant: technical fit (x) against functional fit (y), bubbles sized by run cost."""
-    apps = result.applications
+    apps = [a for a in result.applications if a.quadrant in QUADRANTS]  # fits to plot
     xy = _jitter([(a.functional_fit, a.technical_fit) for a in apps])
     data = [{"application": a.name, "id": a.application, "quadrant": a.quadrant.capitalize(),
              "functional_fit": a.functional_fit, "technical_fit": a.technical_fit,
@@ -458,6 +458,8 @@ def time_chart(result: TimeResult, title: str | None = None,
         **ch(y=alt.Y("v:Q", scale=scale_y))))
     counts = result.counts()
     sub = ", ".join(f"{q.capitalize()} {counts[q]}" for q in QUADRANTS)
+    if counts["not assessed"]:
+        sub += f"; {counts['not assessed']} not assessed (no fit yet, not shown)"
     return (alt.layer(*layers).properties(
         width=440, height=440,
         title=alt.Title(title or "TIME: applications by fit",

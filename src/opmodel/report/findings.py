@@ -178,8 +178,10 @@ def analysis_findings(d: Analysis) -> AnalysisFindings:
         f"{counts['eliminate']} applications to eliminate and {counts['migrate']} to migrate, "
         f"costing {m(costs['eliminate'] + costs['migrate'])} a year",
         f"Of {sum(counts.values())} applications in use: invest {counts['invest']}, migrate "
-        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']} "
-        "(functional and technical fit, 1–4; 3 or more is high).",
+        f"{counts['migrate']}, tolerate {counts['tolerate']}, eliminate {counts['eliminate']}"
+        + (f", not assessed {counts['not assessed']} (no fit yet)"
+           if counts["not assessed"] else "")
+        + " (functional and technical fit, 1–4; 3 or more is high).",
         "warn" if counts["eliminate"] else "neutral")
 
     return AnalysisFindings(headline, heat, consolidation, apps)
@@ -305,12 +307,17 @@ def findings(d: ReportData) -> Findings:
     risk = None
     if d.risk is not None:
         r = d.risk
-        tone: Tone = "bad" if r.overrun_any >= 0.5 else "warn" if r.overrun_any >= 0.2 \
+        tone: Tone = "bad" if r.within_budget < 0.5 else "warn" if r.within_budget < 0.7 \
             else "good"
+        cf = plan.confidence
+        held = (f"Planned to {pct(cf.target)} confidence: a management reserve of "
+                f"{m(cf.reserve)} is held, giving up {m(cf.value_given_up)} of value. "
+                if cf is not None else "")
         risk = Finding(
-            f"{pct(r.overrun_any)} chance that at least one budget line overruns once cost "
-            "uncertainty is counted",
-            f"Over {r.draws:,} cost draws (triangular low/likely/high), total spend is "
+            f"{pct(r.within_budget)} chance the plan stays within every fiscal-year budget "
+            f"line; {pct(r.overrun_any)} that some budget row overruns once cost uncertainty "
+            "is counted",
+            held + f"Over {r.draws:,} cost draws (triangular low/likely/high), total spend is "
             f"{m(r.total_p50)} at P50 and {m(r.total_p80)} at P80 against {m(r.planned_total)} "
             f"planned; covering the P80 overrun would cut {m(r.value_at_risk)} of value"
             + (f" ({_names(r.cut_at_p80)})" if r.cut_at_p80 else "") + ".", tone)
@@ -327,9 +334,10 @@ def findings(d: ReportData) -> Findings:
     kpis.append(Kpi("Budget used", pct(use), f"{m(spend)} of {m(budget_total)}",
                     "good" if use is not None and use >= 0.85 else "warn"))
     if d.risk is not None:
-        kpis.append(Kpi("Overrun probability", pct(d.risk.overrun_any),
-                        f"P80 spend {m(d.risk.total_p80)}",
-                        "bad" if d.risk.overrun_any >= 0.5 else "warn"))
+        kpis.append(Kpi("Within budget", pct(d.risk.within_budget),
+                        f"every fiscal-year line at once; P80 spend {m(d.risk.total_p80)}",
+                        "bad" if d.risk.within_budget < 0.5 else
+                        "warn" if d.risk.within_budget < 0.7 else "good"))
     kpis.append(Kpi("Consolidation savings", m(h.total_savings), "a year, run cost",
                     "neutral"))
     return Findings(headline, hot, value, budget, mix, consolidation, apps, roadmap, heat,

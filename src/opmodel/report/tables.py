@@ -154,9 +154,10 @@ def mix_summary(d: ReportData) -> list[dict[str, Any]]:
 
 
 def time_rows(d: ReportData) -> list[dict[str, Any]]:
-    order = {"eliminate": 0, "migrate": 1, "tolerate": 2, "invest": 3}
+    order = {"eliminate": 0, "migrate": 1, "tolerate": 2, "invest": 3, "not assessed": 4}
     rows = [{"id": a.application, "name": a.name, "quadrant": a.quadrant,
-             "functional": a.functional_fit, "technical": a.technical_fit,
+             "functional": "–" if a.functional_fit is None else a.functional_fit,
+             "technical": "–" if a.technical_fit is None else a.technical_fit,
              "cost": a.annual_run_cost, "lifecycle": a.lifecycle, "vendor": a.vendor or "",
              "units": a.business_units, "capabilities": a.capabilities, "varies": a.varies}
             for a in d.analysis.time.applications]

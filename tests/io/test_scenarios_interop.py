@@ -179,8 +179,8 @@ def test_cli_export_and_import_carry_scenarios(acme_path: Path, tmp_path: Path,
     r = runner.invoke(app, ["import", str(out), str(tmp_path / "back")],
                       env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
-    assert "4 scenario(s)" in r.output
     e = opmodel.load(acme_path)
+    assert f"{len(read_scenarios(acme_path, e).scenarios)} scenario(s)" in r.output
     assert read_scenarios(tmp_path / "back", opmodel.load(tmp_path / "back")) == \
         read_scenarios(acme_path, e)
 

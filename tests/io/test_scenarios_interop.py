@@ -64,7 +64,8 @@ def model_and_scenarios(draw: st.DrawFn) -> tuple[Enterprise, Scenarios]:
             horizon=draw(st.none() | st.builds(
                 HorizonOverride, quarters=st.none() | st.integers(4, 12),
                 start=st.none() | st.sampled_from(list(e.horizon.labels))).filter(
-                lambda h: h.quarters is not None or h.start is not None))))
+                lambda h: h.quarters is not None or h.start is not None)),
+            confidence=draw(st.none() | st.floats(0, 1, allow_nan=False))))
     return e, Scenarios(scenarios=tuple(out))
 
 

@@ -65,7 +65,7 @@ def side_files_of(folder: str | os.PathLike[str]) -> dict[str, str]:
 def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
                who: str = "opmodel", why: str | None = None, force: bool = False,
                files: dict[str, str] | None = None) -> int:
-    """Store ``enterprise`` (a model, or the folder / file of one) at ``url`` as its first
+    """Store ``enterprise`` (a model, or the folder of one) at ``url`` as its first
     revision; returns that revision.
 
     Refuses a store that already holds a model unless ``force`` (then the model is replaced
@@ -73,10 +73,10 @@ def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
     reachable by time travel)."""
     files = dict(files or {})
     if not isinstance(enterprise, Enterprise):
-        from ..api import load
+        from ..io.folder import read_folder
 
         files = {**side_files_of(enterprise), **files}
-        enterprise = load(enterprise)
+        enterprise = read_folder(enterprise).enterprise
     errors = [i for i in validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to store")

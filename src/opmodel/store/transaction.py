@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from ..model import Enterprise
 from . import rows as R
 from .schema import changes, entities
-
-if TYPE_CHECKING:
-    from .store import Store
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class Current:
 class Transaction:
     """Writing inside :meth:`Store.transaction`: put and delete entities, log each change."""
 
-    def __init__(self, store: Store, conn: Connection, revision: int, base: int) -> None:
+    def __init__(self, store: Any, conn: Connection, revision: int, base: int) -> None:
         self.store = store
         self.conn = conn
         self.revision = revision

@@ -125,24 +125,28 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
-                 format: str | None = None, scenarios: Scenarios | None = None) -> Path:
+                 format: str | None = None, scenarios: Scenarios | None = None,
+                 at: str | None = None) -> Path:
     """Write a model (an :class:`Enterprise` or the path of one) as an ``.xlsx`` workbook or
     an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``.
 
     The model's what-if scenarios go with it: ``scenarios``, or those of the model at the
-    path (a folder's scenarios.yaml, checked against the model first)."""
+    path (a folder's or a store's scenarios.yaml, checked against the model first); ``at``
+    reads a store's model as it stood then (see :func:`read`)."""
     fmt = format_of(out, format)
     if isinstance(model, Enterprise):
         e = model
     else:
-        result = read(model)
+        result = read(model, at)
         e = result.enterprise
         if scenarios is None:
             scenarios = result.scenarios
-            if scenarios is None and Path(model).is_dir():
-                from .io.scenarios import read_scenarios
+            if scenarios is None:
+                with side_files(model, at) as folder:
+                    if folder.is_dir():
+                        from .io.scenarios import read_scenarios
 
-                scenarios = read_scenarios(model, e)
+                        scenarios = read_scenarios(folder, e)
     errors = [i for i in _validate_model(e) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to export")

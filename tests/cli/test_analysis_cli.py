@@ -297,3 +297,19 @@ def test_homogeneity_leaves_parents_to_their_sub_capabilities(acme_path: Path) -
     assert code == 0
     note = next(ln for ln in out.splitlines() if "no application serves them" in ln)
     assert "sales-mgmt" not in note and "customer-data (networking, services)" in note
+
+
+def test_stability_shows_whole_ids_in_80_columns(acme_path: Path) -> None:
+    """Ids are never cut mid-word ("order-cap…"): the numbers' headers wrap instead."""
+    import opmodel
+    from opmodel.analysis import stability
+
+    lines = _cli("stability", str(acme_path), columns=80)
+    table = [ln for ln in lines if ln.startswith(("┃", "│", "┏", "└", "┡"))]
+    assert table and max(len(ln) for ln in table) <= 80
+    assert "…" not in "\n".join(table)
+    cells = stability(opmodel.load(acme_path), top=10, draws=500, seed=0).cells
+    rows = [ln for ln in table if ln.startswith("│")]
+    for c, row in zip(cells, rows, strict=True):
+        parts = [p.strip() for p in row.strip("│").split("│")]
+        assert parts[1:3] == [c.capability, c.business_unit], row

@@ -166,3 +166,18 @@ def test_cycle_commands_on_a_store(url: str, acme_path: Path) -> None:
     assert st.revision() == rev + 3
     assert [c.action for c in st.history(limit=1)] == ["archive_assessments"]
     assert {c.who for c in st.history() if c.revision > rev} == {"cli-test"}
+
+
+def test_export_from_a_store_carries_the_scenarios(url: str, tmp_path: Path,
+                                                   acme_path: Path) -> None:
+    from opmodel.io.xlsx import read_xlsx
+
+    code, out = run("export", url, str(tmp_path / "m.xlsx"))
+    assert code == 0, out
+    from_store = read_xlsx(tmp_path / "m.xlsx")
+    code, out = run("export", str(acme_path), str(tmp_path / "f.xlsx"))
+    assert code == 0, out
+    from_folder = read_xlsx(tmp_path / "f.xlsx")
+    assert from_store.enterprise == from_folder.enterprise
+    assert from_store.scenarios == from_folder.scenarios
+    assert from_store.scenarios is not None and from_store.scenarios.scenarios

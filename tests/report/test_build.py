@@ -99,3 +99,26 @@ def test_inlined_text_cannot_close_its_script_element() -> None:
 ])
 def test_money_is_scaled_to_the_unit(x: float | None, unit: str, text: str) -> None:
     assert money(x, "USD", unit) == text
+
+
+def test_every_section_has_its_partial_and_a_link_in_order(starter_report: object) -> None:
+    from importlib import resources
+
+    from opmodel.report.html import render_html
+    from opmodel.report.sections import SECTIONS, Section
+
+    folder = resources.files("opmodel.report") / "templates"
+    for s in SECTIONS:
+        text = (folder / s.template).read_text(encoding="utf-8")
+        assert f'<section id="{s.id}">' in text, s.template
+    res = starter_report
+    html = res.html.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="#([a-z-]+)">', html)
+    assert links == [s.id for s in SECTIONS]
+    assert [m for m in re.findall(r'<section id="([a-z-]+)">', html)] == links
+    # a section the model does not have is left out, link and all
+    without = [s if s.id != "appendix" else Section(s.id, s.nav, s.context, lambda d: False)
+               for s in SECTIONS]
+    out = render_html(res.data, {}, res.findings, sections=without)
+    assert 'id="appendix"' not in out and 'href="#appendix"' not in out
+    assert '<section id="initiatives">' in out

@@ -2,14 +2,13 @@
 errors, every chart drawn, the drill-down, provenance, filters, sorting, the plateau slider and
 the Gantt → table link all work when clicked. A full-page screenshot is saved.
 
-Needs Playwright and Debian's chromium. Without them the tests skip — except under CI=true,
-where they fail (the browser is part of the test machine there).
+Needs Playwright and Debian's chromium (the ``browser`` fixture of conftest.py). Without them
+the tests skip — except under CI=true, where they fail (the browser is part of the test
+machine there).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,38 +19,14 @@ import pytest
 import opmodel
 from opmodel.analysis import heatmap, score
 
-CHROMIUM = os.environ.get("OPMODEL_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-
-def _missing(why: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{why} (CI=true: the browser tests must run)")
-    pytest.skip(why)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed")
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        _missing(f"chromium not found at {CHROMIUM}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
 
 class Page:
     """The report open in a tab, with the console errors and network attempts recorded."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
+    def __init__(self, browser: Any, path: Path, width: int = 1440, height: int = 900) -> None:
         self.errors: list[str] = []
         self.requests: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1440, "height": 900})
+        self.page = browser.new_page(viewport={"width": width, "height": height})
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
                      else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))

@@ -741,9 +741,16 @@ def stability(
         return
     t = Table(title=f"Rank stability of the top {r.top} (ω ± {r.spread:.0%}, {r.draws} draws, "
                     f"seed {r.seed})", title_justify="left")
+    # ids are never cut (an 80-column terminal used to show "order-cap…"): the id columns
+    # are as wide as their longest id, the numbers' headers wrap instead
+    longest = {"capability": max((len(c.capability) for c in r.cells), default=10),
+               "unit": max((len(c.business_unit) for c in r.cells), default=4)}
     for col in ("#", "capability", "unit", "priority", "stays in top", "median rank",
                 "worst rank"):
-        t.add_column(col, justify="left" if col in ("capability", "unit") else "right")
+        if col in longest:
+            t.add_column(col, min_width=longest[col], overflow="fold")
+        else:
+            t.add_column(col, justify="right", max_width=8 if col == "priority" else 6)
     for c in r.cells:
         style = "green" if c.stay >= 0.9 else ("yellow" if c.stay >= 0.5 else "red")
         worst = f">{r.top}" if c.worst_rank > r.top else str(c.worst_rank)

@@ -55,7 +55,7 @@ def export_cmd(
 ) -> None:
     """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
     fmt = api.format_of(out, format)
-    written = api.export_model(api.load(path, at), out, fmt)
+    written = api.export_model(path, out, fmt, at=at)
     what = ("one sheet per table, with dropdowns; edit it and run `opmodel import`"
             if fmt == "xlsx" else "open it in Archi with File › Import › Open Exchange File; "
             "the view 'Capability heat map' shows the priorities")

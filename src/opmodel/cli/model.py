@@ -167,7 +167,7 @@ def demo(
     options = ReportOptions(time_limit=20.0, frontier_scales=DEMO_FRONTIER,
                             frontier_time_limit=4.0, frontier_gap=0.01)
     res = run_report(e, directory / "report", options, model_dir)
-    for r in summary_renderables(res.data):
+    for r in summary_renderables(res):
         console.print(r)
     console.print(files_line(res))
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

@@ -130,7 +130,7 @@ def top_priorities_table(d: Any, n: int = 10) -> Table:
     for col, just in (("#", "right"), ("capability", "left"), ("unit", "left"),
                       ("current→target", "center"), ("pain", "right"), ("priority", "center")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in d.gaps.rows[:n]:
+    for r in d.analysis.gaps.rows[:n]:
         t.add_row(str(r.rank), r.capability_name, bus.get(r.business_unit, r.business_unit),
                   f"{r.current:g} → {r.target:g}", f"{r.pain:g}",
                   Text(f" {r.priority:.2f} ", style=cell_style("priority", r.priority)))
@@ -154,14 +154,14 @@ def baselines_table(d: Any) -> Table:
     return t
 
 
-def summary_renderables(d: Any) -> list[Any]:
+def summary_renderables(res: Any) -> list[Any]:
     """What ``opmodel demo`` prints: the heat map, the top ten, the plan against baselines."""
     from .analysis import heatmap_table, legend
 
-    f = d.findings()
+    d, f = res.data, res.findings
     out: list[Any] = [
         Text(f.headline.title, style="bold red"),
-        heatmap_table(d.stage_map),
+        heatmap_table(d.analysis.stage_map),
         legend("priority"),
         top_priorities_table(d),
         Text(f.value.title, style="bold green"),
@@ -174,9 +174,9 @@ def summary_renderables(d: Any) -> list[Any]:
     return out
 
 
-def findings_renderables(d: Any) -> list[Any]:
+def findings_renderables(res: Any) -> list[Any]:
     """What ``opmodel report`` prints: the findings of the executive summary."""
-    f = d.findings()
+    d, f = res.data, res.findings
     out: list[Any] = [Text(f"{d.enterprise.name} — what the report says:", style="bold")]
     for k, x in enumerate(f.summary, start=1):
         style = {"good": "green", "bad": "red", "warn": "yellow"}.get(x.tone, "")
@@ -238,7 +238,7 @@ def report(
                          frontier_time_limit=frontier_time_limit, frontier_gap=frontier_gap,
                          charts=charts)
     res = run_report(e, output, opts, path, sc)
-    for r in findings_renderables(res.data):
+    for r in findings_renderables(res):
         console.print(r)
     console.print(files_line(res))
     console.print(f"open [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

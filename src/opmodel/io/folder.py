@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
+from ._gcpause import gc_paused
 from .assemble import assemble
 from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
@@ -438,6 +439,7 @@ def _unknown_files(src: _Source) -> None:
             "part of the model", (), hint=hint).at(excerpt(shown), (shown, 0, 0)))
 
 
+@gc_paused()
 def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     """Read and validate a model folder; raise :class:`ModelError` listing every error."""
     root = Path(path)

@@ -291,7 +291,9 @@ SCENARIO_SHEETS: tuple[Sheet, ...] = (
             ref="Initiatives"),
         Col("horizon.start", "quarter", "optional other first quarter"),
         Col("horizon.quarters", "int", "optional other number of quarters (4–12)", lo=4,
-            hi=12)),
+            hi=12),
+        Col("confidence", "number", "optional: plan to this confidence, 0–1 (replaces "
+            "policy.confidence; 0: none)", lo=0, hi=1)),
         "what-if scenarios (scenarios.yaml): opmodel plan --scenario ID",
         required=("id", "name")),
     Sheet("ScenarioBudgets", ("scenarios", "budgets"), (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,6 @@ from .value import Evaluation, budget_use, spend, spend_by_kind, team_load
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from .confidence import Confidence
 
 
 @dataclass(frozen=True)
@@ -214,3 +213,61 @@ class Plan:
             "teams": self.team_rows(),
             "confidence": None if self.confidence is None else self.confidence.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """How a plan was planned to a confidence, and what that cost."""
+
+    target: float
+    achieved: float
+    """P(every fiscal-year line holds at once) of the plan, over ``draws`` seeded draws."""
+    certified: bool
+    """Whether ``achieved`` ≥ ``target``."""
+    draws: int
+    seed: int
+    lines: list[dict[str, Any]]
+    """Per fiscal-year line: budget, reserve, planned spend, P(the line holds)."""
+    reserve: float
+    """Money held back in all: budget less planned spend over the fiscal-year lines (nested
+    cumulative lines counted once)."""
+    required: float
+    """The part of it the plan was required to hold (the reserve each line was reduced by;
+    the rest is money no further work fitted into)."""
+    budget: float
+    """The budget of the same lines (so ``reserve / budget`` is the share held back)."""
+    value: float
+    value_without: float
+    """Value of the best plan found without a reserve (at least ``value``)."""
+    status_without: str
+    achieved_without: float
+    """P(every fiscal-year line holds) of the plan without a reserve."""
+    within_all: float
+    """P(no budget row overruns, the year-to-date rows included)."""
+    solves: int
+    """Solves with a reserve (the plan without one not counted)."""
+    note: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    plan_without: Plan | None = field(default=None, repr=False, compare=False)
+    """The plan without a reserve (the reference for the value given up)."""
+
+    @property
+    def value_given_up(self) -> float:
+        return self.value_without - self.value
+
+    @property
+    def se(self) -> float:
+        """Standard error of ``achieved`` (binomial)."""
+        p = self.achieved
+        return math.sqrt(max(p * (1 - p), 0.0) / self.draws)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "achieved": self.achieved, "achieved_se": self.se,
+                "certified": self.certified, "joint": True, "draws": self.draws,
+                "seed": self.seed, "reserve": self.reserve, "required": self.required,
+                "budget": self.budget,
+                "value": self.value, "value_without": self.value_without,
+                "value_given_up": self.value_given_up, "status_without": self.status_without,
+                "achieved_without": self.achieved_without, "within_all": self.within_all,
+                "solves": self.solves, "note": self.note, "lines": self.lines,
+                "history": self.history}

@@ -1,6 +1,12 @@
 """The planning report: :func:`build_report` runs the main job on a model and writes
 ``report.html`` (one self-contained file), ``results.xlsx`` and every chart as PNG and SVG.
 
+The data flows one way: :func:`compute` builds the :class:`~.data.ReportData` (holding the
+:class:`~.data.Analysis`), :func:`.findings.findings` states it in words, and the renderers
+— :mod:`.html` (one partial per section of :mod:`.sections`), :mod:`.workbook` and
+:mod:`.specs` (charts, drawn to files by :mod:`.exports`) — each take the data and the
+findings; none imports another. This module is the only one that calls them all.
+
 The job is the planning loop of DESIGN.md, each step one library call:
 
 1. analysis — scores, weights (AHP), heat maps with provenance, ranked gaps, homogeneity,
@@ -23,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import os
 import shutil
 import tempfile
@@ -34,13 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..analysis import (
-    GapTable,
-    HeatMap,
-    HomogeneityResult,
-    Scores,
-    StabilityResult,
-    TimeResult,
-    WeightsResult,
     heatmap,
     homogeneity,
     ranked_gaps,
@@ -53,131 +51,16 @@ from ..errors import InputError
 from ..model import Enterprise
 from ..optimize import Plan, SolveOptions
 from ..optimize.confidence import plan_to_confidence, require_certified
-from ..optimize.explain import Explanation, explain_all
+from ..optimize.explain import explain_all
+from .data import DEMO_FRONTIER, Analysis, ProgressFn, ReportData, ReportOptions
+from .findings import Findings, findings
 
 if TYPE_CHECKING:
     from ..optimize.frontier import Frontier
     from ..optimize.risk import CostRisk
     from ..optimize.roadmap import Roadmap
     from ..optimize.scenario import Scenario
-    from .exports import ChartSpec
-    from .findings import Findings
-
-ProgressFn = Callable[[str, float, float | None], None]
-"""``progress(step, done, total)``: called as a step advances; ``total`` None = unknown."""
-
-DEMO_FRONTIER = (0.6, 0.8, 1.2, 1.4)
-"""Budget scales solved for the frontier besides today's budget (1.0 is the plan itself)."""
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """How the report is computed and what is written.
-
-    ``time_limit`` and ``mip_gap`` bound the main solve; ``frontier_scales`` are the budget
-    scales solved for the efficient frontier besides today's (empty: no frontier), each
-    with ``frontier_time_limit`` and ``frontier_gap``, ``processes`` at a time.
-    ``charts`` writes every chart as PNG and SVG beside the report.
-    """
-
-    time_limit: float = 60.0
-    mip_gap: float = 1e-4
-    seed: int = 0
-    threads: int | None = None
-    frontier_scales: tuple[float, ...] = DEMO_FRONTIER
-    frontier_time_limit: float = 10.0
-    frontier_gap: float = 0.01
-    risk_draws: int = 10_000
-    stability_draws: int = 500
-    charts: bool = True
-    processes: int = 2
-    command: str | None = None
-    """The command line that reproduces the report (shown in the appendix)."""
-
-    def __post_init__(self) -> None:
-        if any(s <= 0 for s in self.frontier_scales):
-            raise InputError("frontier budget scales must be positive",
-                             hint="e.g. --frontier 0.6,0.8,1.2,1.4")
-        if self.risk_draws < 1:
-            raise InputError(f"risk draws must be at least 1 (got {self.risk_draws})")
-        if self.processes < 1:
-            raise InputError(f"processes must be at least 1 (got {self.processes})")
-
-    def solve_options(self) -> SolveOptions:
-        return SolveOptions(time_limit=self.time_limit, mip_gap=self.mip_gap,
-                            threads=self.threads, seed=self.seed)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """The analysis step's results: all the heat maps, gap, consolidation, TIME and
-    stability charts need, available before the optimizer starts."""
-
-    enterprise: Enterprise
-    scores: Scores
-    weights: WeightsResult
-    stage_map: HeatMap
-    capability_map: HeatMap
-    gaps: GapTable
-    homogeneity: HomogeneityResult
-    time: TimeResult
-    stability: StabilityResult
-
-    @property
-    def money_unit(self) -> str:
-        e = self.enterprise
-        return f"{e.currency} {e.unit}"
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """Everything the report shows, computed once and shared by HTML, workbook and charts."""
-
-    enterprise: Enterprise
-    scenario: str | None
-    options: ReportOptions
-    scores: Scores
-    weights: WeightsResult
-    stage_map: HeatMap
-    capability_map: HeatMap
-    gaps: GapTable
-    """Every cell with a gap, hottest first."""
-    homogeneity: HomogeneityResult
-    time: TimeResult
-    stability: StabilityResult
-    plan: Plan
-    explanations: tuple[Explanation, ...]
-    roadmap: Roadmap | None
-    frontier: Frontier | None
-    risk: CostRisk | None
-    generated: str
-    command: str
-    version: str
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def money_unit(self) -> str:
-        e = self.enterprise
-        return f"{e.currency} {e.unit}"
-
-    @property
-    def total_budget(self) -> float:
-        return float(sum(b.amount for b in self.enterprise.budgets))
-
-    def frontier_rows(self) -> list[dict[str, Any]]:
-        """The frontier's points (today's budget is this report's own plan)."""
-        return [] if self.frontier is None else self.frontier.to_rows()
-
-    def findings(self) -> Findings:
-        """The report's findings (computed once, then shared by the HTML, the workbook and
-        the charts)."""
-        return self._findings
-
-    @functools.cached_property
-    def _findings(self) -> Findings:
-        from .findings import findings
-
-        return findings(self)
+    from .charts import ChartSpec
 
 
 @dataclass(frozen=True)
@@ -189,6 +72,8 @@ class ReportResult:
     workbook: Path
     charts: tuple[Path, ...]
     data: ReportData
+    findings: Findings
+    """What the report says (stated once from ``data``, shown by every part)."""
     timings: dict[str, float]
     chart_seconds: dict[str, float] = field(default_factory=dict)
     """CPU seconds each chart took its worker process."""
@@ -267,8 +152,9 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     stab = stability(e, top=10, draws=opts.stability_draws, seed=opts.seed, scores=s)
     step("analysis", 1, 1)
     timings["analysis"] = time.perf_counter() - t0
+    analysis = Analysis(e, s, w, stage_map, cap_map, gaps, homog, tc, stab)
     if on_analysis is not None:
-        on_analysis(Analysis(e, s, w, stage_map, cap_map, gaps, homog, tc, stab))
+        on_analysis(analysis)
 
     t0 = time.perf_counter()
     solve_opts = opts.solve_options()
@@ -286,8 +172,7 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
     road = _roadmap(plan, step, timings)
     risk = _risk(plan, opts, step, timings)
     data = ReportData(
-        enterprise=e, scenario=name, options=opts, scores=s, weights=w, stage_map=stage_map,
-        capability_map=cap_map, gaps=gaps, homogeneity=homog, time=tc, stability=stab,
+        analysis=analysis, scenario=name, options=opts,
         plan=plan, explanations=(), roadmap=road, frontier=None, risk=risk,
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
         command=default_command(source, out_dir, name, opts), version=__version__,
@@ -419,7 +304,7 @@ def build_report(e: Enterprise, *, scenario: Scenario | None = None,
     so an error never leaves a half-written report. The charts of the analysis are drawn by
     a worker process while the optimizer solves (it uses one core).
     """
-    from .exports import analysis_chart_specs, plan_chart_specs
+    from .specs import analysis_chart_specs, plan_chart_specs
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -442,7 +327,7 @@ def build_report(e: Enterprise, *, scenario: Scenario | None = None,
     def on_plan(d: ReportData) -> None:
         # the plan's charts that need neither explanations (the Gantt) nor the frontier
         t0 = time.perf_counter()
-        specs = plan_chart_specs(d, skip=("roadmap-gantt", "frontier"))
+        specs = plan_chart_specs(d, findings(d), skip=("roadmap-gantt", "frontier"))
         early["specs"] = {**early["specs"], **specs}
         early["time"] += time.perf_counter() - t0
         if staging and staging[0].jobs is not None:
@@ -470,8 +355,9 @@ def _write(data: ReportData, out: Path, step: ProgressFn, staging: _Staging | No
            early: dict[str, ChartSpec] | None) -> ReportResult:
     """Write the report's files through ``staging`` (made here when None), whose chart
     workers already draw the ``early`` charts."""
-    from .exports import chart_specs, spare_cores
+    from .exports import spare_cores
     from .html import render_html
+    from .specs import chart_specs
     from .workbook import write_workbook
 
     timings = dict(data.timings)
@@ -482,20 +368,21 @@ def _write(data: ReportData, out: Path, step: ProgressFn, staging: _Staging | No
     try:
         t0 = time.perf_counter()
         step("writing report.html", 0, 1)
-        specs = chart_specs(data, early)
+        said = findings(data)
+        specs = chart_specs(data, said, early)
         timings["specs"] = timings.get("specs", 0.0) + time.perf_counter() - t0
         if jobs is not None:  # drawn by the workers while the files are written
             jobs.add_workers(spare_cores())
             jobs.submit(c for name, c in specs.items() if early is None or name not in early)
         t1 = time.perf_counter()
-        html = render_html(data, specs)
+        html = render_html(data, specs, said)
         (tmp / "report.html").write_text(html, encoding="utf-8")
         step("writing report.html", 1, 1)
         timings["html"] = time.perf_counter() - t1
 
         t0 = time.perf_counter()
         step("writing results.xlsx", 0, 1)
-        write_workbook(data, tmp / "results.xlsx")
+        write_workbook(data, tmp / "results.xlsx", said)
         step("writing results.xlsx", 1, 1)
         timings["workbook"] = time.perf_counter() - t0
 
@@ -514,7 +401,7 @@ def _write(data: ReportData, out: Path, step: ProgressFn, staging: _Staging | No
         staging.close(failed)
     data = dataclasses.replace(data, timings=timings)
     return ReportResult(out, out / "report.html", out / "results.xlsx", tuple(charts), data,
-                        timings, seconds)
+                        said, timings, seconds)
 
 
 def _install(out: Path, tmp: Path, charts: bool) -> None:

@@ -25,6 +25,7 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,19 @@ from ..analysis.homogeneity import HomogeneityResult
 from ..analysis.sensitivity import StabilityResult
 from ..analysis.time_model import HIGH, QUADRANTS, TimeResult
 from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart of the report: a Vega-Lite spec (a dict) with its name and caption."""
+
+    name: str
+    """File stem and element id (``heatmap-stage`` → charts/heatmap-stage.png)."""
+    caption: str
+    spec: dict[str, Any]
+    file: bool = True
+    """Written as PNG and SVG beside the report (False: used by report.html only)."""
+
 
 FORMATS = ("png", "svg", "html", "json")
 HOT_SCHEME = "yelloworangered"
@@ -333,7 +347,8 @@ def _stage_layers(base: alt.Chart, data: list[dict[str, Any]], cols: list[str],
         **ch(x=x0, x2=alt.X2("column_name:N", bandPosition=1), y=alt.value(height + 4)))
     label = base.transform_filter(f"datum.first && datum.row == '{ALL}'").mark_text(
         align="left", baseline="top", dx=2, fontSize=12, fontWeight="bold", color="#222",
-        limit={"expr": "datum.n_stage * 32 - 6"}).encode(  # type: ignore[arg-type]
+        # as wide as the stage's columns, whatever width the chart is drawn at
+        limit={"expr": "datum.n_stage * bandwidth('x') - 6"}).encode(  # type: ignore[arg-type]
         **ch(x=x0, y=alt.value(height + 8), text="stage:N",
         tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("n_stage:Q", title="capabilities")]))
     seps = base.transform_filter(f"datum.sep && datum.row == '{ALL}'").mark_rule(
@@ -577,6 +592,6 @@ def save_chart(chart: alt.TopLevelMixin, path: str | os.PathLike[str],
     return write_atomic(path, chart_bytes(chart, fmt, scale))
 
 
-__all__ = ["FORMATS", "ch", "chart_bytes", "colour_scale", "gaps_chart", "heatmap_chart",
-           "heatmap_records", "homogeneity_chart", "save_chart", "stability_chart",
+__all__ = ["FORMATS", "ChartSpec", "ch", "chart_bytes", "colour_scale", "gaps_chart",
+           "heatmap_chart", "heatmap_records", "homogeneity_chart", "save_chart", "stability_chart",
            "time_chart", "write_atomic"]

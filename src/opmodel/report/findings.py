@@ -7,7 +7,6 @@ from the model's ``unit`` ("thousands" by default).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -15,41 +14,14 @@ import numpy as np
 
 from ..analysis.provenance import cell_provenance
 from ..optimize.baselines import FUNDING, RANKED
+from .format import money, pct
 
 if TYPE_CHECKING:
-    from .build import Analysis, ReportData
+    from .data import Analysis, ReportData
 
 Tone = Literal["neutral", "good", "warn", "bad"]
 MAX_WORK = 3
 """Funded initiatives named per hot cell (the most valuable; the rest are counted)."""
-UNIT_FACTOR = {"ones": 1.0, "units": 1.0, "unit": 1.0, "": 1.0, "thousands": 1e3,
-               "thousand": 1e3, "k": 1e3, "millions": 1e6, "million": 1e6, "m": 1e6,
-               "billions": 1e9, "billion": 1e9, "bn": 1e9}
-
-
-def money(x: float | None, currency: str, unit: str) -> str:
-    """``35396`` (thousands of USD) → ``USD 35.4 M``."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    f = UNIT_FACTOR.get(unit.strip().lower())
-    if f is None:
-        return f"{x:,.0f} {currency} {unit}"
-    v = x * f
-    sign = "−" if v < 0 else ""
-    a = abs(v)
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if a >= size:
-            n = a / size
-            digits = 0 if n >= 100 else 1 if n >= 10 else 2
-            return f"{sign}{currency} {n:,.{digits}f} {suffix}"
-    return f"{sign}{currency} {a:,.0f}"
-
-
-def pct(x: float | None, digits: int = 0) -> str:
-    """A share (0.42) as ``42 %``."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    return f"{100 * x:.{digits}f} %"
 
 
 @dataclass(frozen=True)
@@ -143,8 +115,9 @@ class AnalysisFindings:
     applications: Finding
 
 
-def analysis_findings(d: Analysis | ReportData) -> AnalysisFindings:
-    """The hottest cell, the heat map, consolidation and applications findings."""
+def analysis_findings(d: Analysis) -> AnalysisFindings:
+    """The hottest cell, the heat map, consolidation and applications findings (from the
+    analysis ``d`` alone)."""
     e = d.enterprise
     cur, unit = e.currency, e.unit
 
@@ -224,13 +197,13 @@ def findings(d: ReportData) -> Findings:
     stages = {s.id: s.name for s in e.stages}
     bus = {b.id: b.name for b in e.business_units}
     plan = d.plan
-    a = analysis_findings(d)
+    a = analysis_findings(d.analysis)
     headline, heat, consolidation, apps = a.headline, a.heatmap, a.consolidation, \
         a.applications
-    h = d.homogeneity
+    h = d.analysis.homogeneity
 
     # -- the five hottest cells and why ---------------------------------------------------
-    hot = tuple(_hot_cell(d, row, stages, bus) for row in d.gaps.rows[:5])
+    hot = tuple(_hot_cell(d, row, stages, bus) for row in d.analysis.gaps.rows[:5])
 
     # -- value against the baselines ------------------------------------------------------
     ranked = plan.baselines.get(RANKED)
@@ -393,7 +366,7 @@ def _hot_cell(d: ReportData, row: object, stages: dict[str, str],
 
     assert isinstance(row, GapRow)
     e = d.enterprise
-    p = cell_provenance(e, d.scores, row.capability, row.business_unit)
+    p = cell_provenance(e, d.analysis.scores, row.capability, row.business_unit)
     bits = [f"{row.current:g} → {row.target:g}"
             + (f", pain {row.pain:g}" if row.pain else "")]
     if p.expectations:
@@ -425,8 +398,8 @@ def _hot_cell(d: ReportData, row: object, stages: dict[str, str],
         closers.append(f"and {len(found) - MAX_WORK} more funded initiatives")
     closed = False
     if closers and d.roadmap is not None:
-        c = d.scores.cap_index(row.capability)
-        b = d.scores.bu_index(row.business_unit)
+        c = d.analysis.scores.cap_index(row.capability)
+        b = d.analysis.scores.bu_index(row.business_unit)
         lv = float(d.roadmap.level[-1, c, b])
         closed = lv >= row.target - 1e-9
         text = (f"Closed: reaches {row.target:g} by {plan.quarters[-1]}" if closed else

@@ -1,4 +1,5 @@
-"""report.html: one self-contained file (styles, scripts, chart specs and data inline).
+"""The report rendered as report.html: one self-contained file (styles, scripts, chart specs
+and data inline), one template partial per section of :mod:`.sections`.
 
 The charts are Vega-Lite specs rendered in the browser by the Vega bundle that vl-convert
 ships (inlined once, no CDN), so the file works opened from disk with the network off.
@@ -22,11 +23,15 @@ import numpy as np
 
 from ..analysis.heatmap import ALL
 from ..analysis.scoring import ASSESSED, STATUS_NAMES
-from .findings import money, pct
+from .charts import heatmap_records, top_columns
+from .findings import Findings, findings
+from .format import money, pct
+from .sections import SECTIONS, Section
+from .views import DRILL, capability_view, plateau_maps
 
 if TYPE_CHECKING:
-    from .build import ReportData
-    from .exports import ChartSpec
+    from .charts import ChartSpec
+    from .data import ReportData
 
 TEMPLATES = "templates"
 CACHE_ENV = "OPMODEL_CACHE_DIR"
@@ -139,7 +144,7 @@ def provenance_payload(d: ReportData) -> dict[str, Any]:
     """Everything behind every (capability, unit) cell, compactly (arrays over cells)."""
     from ..analysis.provenance import cell_provenance
 
-    e, s = d.enterprise, d.scores
+    e, s = d.enterprise, d.analysis.scores
     caps, bus = s.capabilities, s.business_units
     n_b = len(bus)
     exp_idx = {x.id: k for k, x in enumerate(e.expectations)}
@@ -206,17 +211,15 @@ def provenance_payload(d: ReportData) -> dict[str, Any]:
     }
 
 
-def drill_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, Any]:
+def drill_payload(d: ReportData, specs: dict[str, ChartSpec]) -> dict[str, Any]:
     """The drill-down from a stage × unit cell: a capability heat map (filtered to the
     stage by the script) and, per cell, the (capability, unit) cell that drives it.
 
     The map is the report's capability chart when that shows every capability; else (the
-    chart shows the hottest) its own spec of :func:`.exports.capability_view`, every
-    capability or, for very large models, the level-1 capabilities."""
-    from .charts import heatmap_chart, top_columns
-    from .exports import capability_view
-
-    e, hm = d.enterprise, d.stage_map
+    chart shows the hottest) the drill-down's own chart (:data:`.views.DRILL`) of
+    :func:`.views.capability_view`: every capability or, for very large models, the level-1
+    capabilities."""
+    e, hm = d.enterprise, d.analysis.stage_map
     drivers: dict[str, list[str] | None] = {}
     for k, col in enumerate(hm.columns):
         for r, row in enumerate(hm.rows):
@@ -227,15 +230,11 @@ def drill_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, A
             drivers[f"{col}|{row}"] = None if x.driver is None else \
                 [x.driver.capability, x.driver.business_unit]
     cv = capability_view(d)
-    own = None
-    if cap_spec is not None and (cv is not d.capability_map
-                                 or top_columns(d.capability_map) is not None):
-        import altair as alt
-
-        with alt.utils.schemapi.debug_mode(False):
-            own = pack_spec(heatmap_chart(cv, limit=None).to_dict(validate=False))
-    return {"chart": "heatmap-capability" if cap_spec is not None and own is None else None,
-            "spec": own, "drivers": drivers, "cap_drivers": _group_drivers(d, cv),
+    own = specs.get(DRILL)
+    has_cap = "heatmap-capability" in specs
+    return {"chart": "heatmap-capability" if has_cap and own is None else None,
+            "spec": pack_spec(own.spec) if has_cap and own is not None else None,
+            "drivers": drivers, "cap_drivers": _group_drivers(d, cv),
             "level": cv.level, "stages": {st.id: st.name for st in e.stages},
             "rows": dict(zip(hm.rows, hm.row_names, strict=True)), "all": ALL}
 
@@ -245,7 +244,7 @@ def _group_drivers(d: ReportData, hm: Any) -> dict[str, list[str]]:
     unit) cell counted in every (column, unit) cell, so a click shows what drives it."""
     if hm.level is None:
         return {}
-    s = d.scores
+    s = d.analysis.scores
     pr = np.asarray(s.priority, dtype=float)[hm.pair_cap]  # (pairs, units)
     v = np.where(np.asarray(hm.pair_status) == ASSESSED, np.nan_to_num(pr, nan=-1.0), -1.0)
     out: dict[str, list[str]] = {}
@@ -269,13 +268,11 @@ def _group_drivers(d: ReportData, hm: Any) -> dict[str, list[str]]:
 def plateau_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str, Any] | None:
     """The capability heat map today and after each quarter: the chart's spec once, and per
     step the columns that change."""
-    from .charts import heatmap_records, top_columns
-    from .exports import plateau_maps
-
     if d.roadmap is None or cap_spec is None:
         return None
-    maps = plateau_maps(d, d.capability_map)
-    keep = top_columns(d.capability_map)  # the columns of the chart
+    cm = d.analysis.capability_map
+    maps = plateau_maps(d, cm)
+    keep = top_columns(cm)  # the columns of the chart
     steps = []
     for label, m in maps:
         recs = heatmap_records(m, keep)
@@ -288,7 +285,7 @@ def plateau_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str,
         return None
     note = None
     if keep is not None:
-        note = f"the {len(keep)} hottest of {len(d.capability_map.columns):,} capabilities"
+        note = f"the {len(keep)} hottest of {len(cm.columns):,} capabilities"
     return {"chart": "heatmap-capability", "steps": steps, "closing": _closing_counts(maps),
             "note": note}
 
@@ -331,11 +328,13 @@ def _env() -> Any:
     return env
 
 
-def render_html(d: ReportData, specs: dict[str, ChartSpec]) -> str:
-    """The complete report.html."""
+def render_html(d: ReportData, specs: dict[str, ChartSpec], f: Findings | None = None,
+                sections: list[Section] | None = None) -> str:
+    """The complete report.html: the data ``d``, its findings ``f`` (stated again when not
+    given) and its charts ``specs``, laid out by ``sections`` (default :data:`.SECTIONS`)."""
     import altair as alt
 
-    f = d.findings()
+    f = findings(d) if f is None else f
     e = d.enterprise
 
     def m(x: float | None) -> str:
@@ -344,23 +343,30 @@ def render_html(d: ReportData, specs: dict[str, ChartSpec]) -> str:
     cap = specs.get("heatmap-capability")
     cap_spec = cap.spec if cap is not None else None
     payload = {
-        "charts": {name: pack_spec(c.spec) for name, c in specs.items()},
-        "drill": drill_payload(d, cap_spec),
+        "charts": {name: pack_spec(c.spec) for name, c in specs.items() if c.file},
+        "drill": drill_payload(d, specs),
         "prov": provenance_payload(d),
         "plateau": plateau_payload(d, cap_spec),
     }
     data_json = json.dumps(payload, separators=(",", ":"), ensure_ascii=False,
                            allow_nan=False)
     vl_version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
-    ctx = _context(d, f, specs, m)
     env = _env()
     env.filters["money"] = m
     env.filters["pct"] = pct
     env.filters["num"] = _fmt_num
     env.filters["heat"] = lambda p: "#{:02x}{:02x}{:02x}".format(*heat_rgb(p))
     env.filters["heatfg"] = _heat_text
+    plan = d.plan
+    common = {"d": d, "e": e, "f": f, "plan": plan, "specs": specs,
+              "title": f"{e.name} — IT planning report",
+              "horizon": f"{plan.quarters[0]}–{plan.quarters[-1]}"}
+    shown = [s for s in (SECTIONS if sections is None else sections) if s.show(d)]
+    bodies = [env.get_template(s.template).render(**common, **s.context(d, f)) for s in shown]
     return env.get_template("report.html.j2").render(
-        **ctx,
+        **common,
+        sections=shown,
+        bodies=bodies,
         css=_resource("report.css"),
         script=script_safe(_resource("report.js")),
         bundle=script_safe(vega_bundle(vl_version)),
@@ -394,43 +400,6 @@ def _fmt_num(x: float | None, digits: int = 0) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     return f"{x:,.{digits}f}"
-
-
-def _shown(d: ReportData) -> str | None:
-    """How many capabilities the capability chart shows, when not all of them."""
-    from .charts import top_columns
-
-    keep = top_columns(d.capability_map)
-    if keep is None:
-        return None
-    return f"the {len(keep)} hottest of the {len(d.capability_map.columns):,} capabilities"
-
-
-def _context(d: ReportData, f: Any, specs: dict[str, ChartSpec], m: Any) -> dict[str, Any]:
-    from . import tables
-
-    e = d.enterprise
-    plan = d.plan
-    return {
-        "d": d, "e": e, "f": f, "plan": plan, "specs": specs,
-        "title": f"{e.name} — IT planning report",
-        "horizon": f"{plan.quarters[0]}–{plan.quarters[-1]}",
-        "initiatives": tables.initiative_rows(d),
-        "reasons": tables.reason_labels(d),
-        "candidates": tables.candidate_rows(d, 15),
-        "stage_homogeneity": tables.stage_homogeneity_rows(d),
-        "baselines": tables.baseline_rows(d),
-        "pools": tables.pool_rows(d),
-        "mix": tables.mix_summary(d),
-        "apps": tables.time_rows(d),
-        "weights": tables.weights_rows(d),
-        "solver": tables.solver_rows(d),
-        "inputs": tables.input_rows(d),
-        "risk_lines": tables.risk_line_rows(d),
-        "frontier_rows": d.frontier_rows(),
-        "cap_shown": _shown(d),
-        "hot": f.hot_cells,
-    }
 
 
 __all__ = ["json_safe", "pack_records", "pack_spec", "render_html", "script_safe",

@@ -1,5 +1,5 @@
-"""The report's tables, built once from :class:`~opmodel.report.build.ReportData` and shown
-both in report.html and as the sheets of results.xlsx.
+"""The report's tables, built from :class:`~.data.ReportData` and its
+:class:`~.findings.Findings`, shown both in report.html and as the sheets of results.xlsx.
 
 :func:`sheets` lists every table of the workbook with its column formats; the smaller
 ``*_rows`` helpers feed the HTML template.
@@ -15,10 +15,11 @@ import numpy as np
 
 from ..analysis.scoring import STATUS_NAMES
 from ..model.initiative import KINDS
-from .findings import money, pct
+from .findings import Findings, findings
+from .format import money, pct
 
 if TYPE_CHECKING:
-    from .build import ReportData
+    from .data import Analysis, ReportData
 
 Fmt = Literal["text", "int", "money", "share", "priority", "number", "bool"]
 REASON_LABELS = {"funded": "funded", "mandatory": "mandatory", "forbidden": "forbidden",
@@ -91,21 +92,21 @@ def reason_labels(d: ReportData) -> list[tuple[str, str]]:
         order.index(r) if r in order else len(order), r))]
 
 
-def candidate_rows(d: ReportData, n: int | None = None) -> list[dict[str, Any]]:
-    bus = {b.id: b.name for b in d.enterprise.business_units}
+def candidate_rows(a: Analysis, n: int | None = None) -> list[dict[str, Any]]:
+    bus = {b.id: b.name for b in a.enterprise.business_units}
     return [{"rank": c.rank, "capability": c.capability, "name": c.name, "stage": c.stage,
              "units": ", ".join(bus.get(b, b) for b in c.business_units),
              "n_units": len(c.business_units), "keep": c.keep.name,
-             "retire": [a.name for a in c.retire], "savings": c.savings,
+             "retire": [x.name for x in c.retire], "savings": c.savings,
              "homogeneity": c.homogeneity, "spread": c.spread}
-            for c in d.homogeneity.top_candidates(n)]
+            for c in a.homogeneity.top_candidates(n)]
 
 
 def stage_homogeneity_rows(d: ReportData) -> list[dict[str, Any]]:
     return [{"stage": s.name, "capabilities": s.capabilities, "units": s.business_units,
              "applications": s.distinct, "homogeneity": s.homogeneity, "spread": s.spread,
              "duplicated": s.duplicated_cost, "candidates": s.candidates}
-            for s in d.homogeneity.stages]
+            for s in d.analysis.homogeneity.stages]
 
 
 def baseline_rows(d: ReportData) -> list[dict[str, Any]]:
@@ -159,13 +160,13 @@ def time_rows(d: ReportData) -> list[dict[str, Any]]:
              "technical": "–" if a.technical_fit is None else a.technical_fit,
              "cost": a.annual_run_cost, "lifecycle": a.lifecycle, "vendor": a.vendor or "",
              "units": a.business_units, "capabilities": a.capabilities, "varies": a.varies}
-            for a in d.time.applications]
+            for a in d.analysis.time.applications]
     rows.sort(key=lambda r: (order[r["quadrant"]], -r["cost"], r["id"]))
     return rows
 
 
 def weights_rows(d: ReportData) -> dict[str, Any]:
-    w = d.weights
+    w = d.analysis.weights
     return {"source": w.source, "omega": w.omega, "criteria": list(w.criteria),
             "matrix": [list(r) for r in w.matrix] if w.matrix else None,
             "lambda_max": w.lambda_max, "ci": w.ci, "ri": w.ri, "cr": w.cr,
@@ -217,10 +218,12 @@ def risk_line_rows(d: ReportData) -> list[dict[str, Any]]:
 
 
 # -- the workbook's sheets -----------------------------------------------------------------------
-def sheets(d: ReportData) -> list[Sheet]:
-    """Every table of the report, one sheet each, in reading order."""
-    e, s, plan = d.enterprise, d.scores, d.plan
-    f = d.findings()
+def sheets(d: ReportData, f: Findings | None = None) -> list[Sheet]:
+    """Every table of the report, one sheet each, in reading order (``f``: the report's
+    findings, stated here when not given)."""
+    a = d.analysis
+    e, s, plan = d.enterprise, a.scores, d.plan
+    f = findings(d) if f is None else f
     out: list[Sheet] = []
     mu = d.money_unit
 
@@ -228,7 +231,7 @@ def sheets(d: ReportData) -> list[Sheet]:
                      [[x.title, x.detail] for x in f.summary]
                      + [["", ""]] + [[k.label, f"{k.value} — {k.note}"] for k in f.kpis]))
 
-    hm = d.stage_map
+    hm = a.stage_map
     out.append(Sheet(
         "Stage heat map",
         (Column("business unit", "text", 28),
@@ -238,7 +241,7 @@ def sheets(d: ReportData) -> list[Sheet]:
         heat=tuple(hm.column_names), note="priority (0–1), hottest capability per cell; "
         "empty: n/a or not assessed", freeze_columns=1))
 
-    cm = d.capability_map
+    cm = a.capability_map
     stages = {st.id: st.name for st in e.stages}
     cols = (Column("capability", "text", 36), Column("stage", "text", 22),
             *(Column(n, "priority", 12) for n in cm.row_names))
@@ -250,7 +253,7 @@ def sheets(d: ReportData) -> list[Sheet]:
                      note="priority (0–1) per capability and unit", freeze_columns=2))
 
     # every capability × unit cell, hottest first, with the inputs of its priority
-    rank = {(r.capability, r.business_unit): r.rank for r in d.gaps.rows}
+    rank = {(r.capability, r.business_unit): r.rank for r in a.gaps.rows}
     cap_names = {c.id: c.name for c in e.capabilities}
     cap_stage = {c.id: stages.get(c.stage, c.stage) for c in e.capabilities}
     pr = np.nan_to_num(np.asarray(s.priority, dtype=float), nan=-1.0)
@@ -277,12 +280,12 @@ def sheets(d: ReportData) -> list[Sheet]:
         note="every capability × unit cell, hottest first; rank: position among the cells "
              "with a gap; priority = weight × gap / 5"))
 
-    hfr = d.homogeneity.to_frame("capability")
+    hfr = a.homogeneity.to_frame("capability")
     out.append(_frame_sheet("Homogeneity", hfr, {"units": "int", "distinct": "int",
                                                  "homogeneity": "share", "spread": "number",
                                                  "duplicated_cost": "money"},
                             heat=("homogeneity",), palette="green"))
-    cand = candidate_rows(d)
+    cand = candidate_rows(a)
     out.append(Sheet("Consolidation", (
         Column("rank", "int"), Column("capability"), Column("name", "text", 34),
         Column("stage"), Column("units", "text", 30), Column("keep", "text", 30),
@@ -298,10 +301,10 @@ def sheets(d: ReportData) -> list[Sheet]:
         Column("candidates", "int")),
         [list(r.values()) for r in stage_homogeneity_rows(d)], heat=("homogeneity",),
         heat_palette="green"))
-    out.append(_frame_sheet("TIME", d.time.to_frame(), {
+    out.append(_frame_sheet("TIME", a.time.to_frame(), {
         "functional_fit": "int", "technical_fit": "int", "annual_run_cost": "money",
         "business_units": "int", "capabilities": "int", "varies": "bool"}))
-    out.append(_frame_sheet("TIME by unit", d.time.to_frame("unit"), {
+    out.append(_frame_sheet("TIME by unit", a.time.to_frame("unit"), {
         "functional_fit": "int", "technical_fit": "int", "override": "bool"}))
 
     init = initiative_rows(d)
@@ -345,14 +348,14 @@ def sheets(d: ReportData) -> list[Sheet]:
             "overrun_probability": "share"}, heat=("overrun_probability",)))
         out.append(_rows_sheet("Risk spend", d.risk.spend, {
             "planned": "money", "p50": "money", "p80": "money"}))
-    w = d.weights
+    w = a.weights
     wrows: list[list[Any]] = [[k, v] for k, v in w.omega.items()]
     if w.cr is not None:
         wrows += [["", None], ["AHP λmax", w.lambda_max], ["AHP CI", w.ci], ["AHP RI", w.ri],
                   ["AHP CR (≤ 0.1 is consistent)", w.cr]]
     out.append(Sheet("Weights", (Column("criterion", "text", 30), Column("weight", "priority")),
                      wrows, note=f"ω from {'the AHP matrix' if w.source == 'ahp' else 'weights'}"))
-    out.append(_frame_sheet("Stability", d.stability.to_frame(), {
+    out.append(_frame_sheet("Stability", a.stability.to_frame(), {
         "rank": "int", "priority": "priority", "stay": "share", "median_rank": "int",
         "worst_rank": "int"}, heat=("stay",), palette="green"))
     out.append(Sheet("Solver", (Column("item", "text", 26), Column("value", "text", 90)),

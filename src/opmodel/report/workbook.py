@@ -21,7 +21,8 @@ import numpy as np
 from .tables import Sheet, sheets
 
 if TYPE_CHECKING:
-    from .build import ReportData
+    from .data import ReportData
+    from .findings import Findings
 
 FORMATS = {"money": "#,##0", "share": "0%", "priority": "0.000", "number": "0.0#",
            "int": "0", "bool": "General", "text": "@"}
@@ -194,8 +195,10 @@ def _width(col: Any, rows: list[list[Any]], k: int) -> float:
     return float(min(MAX_WIDTH, max(8, longest + 2)))
 
 
-def write_workbook(d: ReportData, path: str | os.PathLike[str]) -> Path:
-    """Write results.xlsx for the report data ``d`` (the file is replaced whole).
+def write_workbook(d: ReportData, path: str | os.PathLike[str],
+                   f: Findings | None = None) -> Path:
+    """Write results.xlsx for the report data ``d`` and its findings ``f`` (stated again when
+    not given); the file is replaced whole.
 
     openpyxl writes every sheet's header, widths, frozen panes, filters, colour scales,
     notes and the styles; the data rows (10,000 cells × 15 columns on a large model) are
@@ -205,7 +208,7 @@ def write_workbook(d: ReportData, path: str | os.PathLike[str]) -> Path:
     wb = Workbook(write_only=True)
     rows: dict[str, bytes] = {}
     dims: dict[str, str] = {}
-    for sh in sheets(d):
+    for sh in sheets(d, f):
         rows[sh.name[:31]] = write_sheet(wb, sh)
         dims[sh.name[:31]] = f"A1:{_letter(max(1, len(sh.columns)))}{len(sh.rows) + 1}"
     wb.properties.title = f"{d.enterprise.name} — planning results"

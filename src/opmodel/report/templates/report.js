@@ -44,35 +44,248 @@
     return x;
   }
 
-  // Charts a little wider than their box are scaled to fit; much wider ones scroll.
-  var FIT = 0.72;
-  function fit(el, inner) {
-    var svg = inner.querySelector("svg");
-    if (!svg) return;
-    var w = Number(svg.getAttribute("width")), room = el.clientWidth;
-    if (w > room && room / w >= FIT) {
-      svg.style.maxWidth = "100%";
-      svg.style.height = "auto";
+  /* ---- charts fitted to their box ----
+     The specs are the ones written as PNG and SVG beside the report. A chart wider than its
+     box (a phone, a narrow window, a large model) is drawn again, in this page only: a single
+     or layered view takes the width of its box (Vega-Lite "container" width, autosize fit-x),
+     panels side by side are stacked, facets by column become facets by row or wrap into fewer
+     columns, and fixed widths shrink by what still sticks out. A chart still too wide after
+     that is scaled down. The steps taken are remembered per chart and width, so the plateau
+     slider draws each quarter once, and done again when the window is resized. */
+  var clicks = {};  // name -> function (datum): what a click on a mark of that chart does
+  var last = {};    // name -> {el, spec}: the chart drawn last in each place (for resizing)
+  var memo = {};    // name -> {room, plan}: how the chart was fitted to a box of that width
+
+  function copy(x) { return JSON.parse(JSON.stringify(x)); }
+  function svgWidth(el) {
+    var svg = el.querySelector("svg");
+    return svg ? svg.getBoundingClientRect().width : 0;
+  }
+  function isView(s) { return !!(s.mark || s.layer) && !s.facet && !s.repeat; }
+  // every object of a spec but its data
+  function visit(v, fn) {
+    if (Array.isArray(v)) { v.forEach(function (x) { visit(x, fn); }); return; }
+    if (!v || typeof v !== "object") return;
+    fn(v);
+    Object.keys(v).forEach(function (k) { if (k !== "data" && k !== "datasets") visit(v[k], fn); });
+  }
+  // a title cut into lines that fit `room` px (Vega draws an array as lines)
+  function lines(text, room, size) {
+    if (typeof text !== "string") return text;
+    var per = Math.max(12, Math.floor(room / (size * 0.62))), out = [], line = "";
+    text.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > per) { out.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    if (line) out.push(line);
+    return out.length > 1 ? out : text;
+  }
+  // a heat map (units as rows, stages or capabilities as columns)
+  function heatColumns(s) {
+    var found = null;
+    (s.layer || []).forEach(function (l) {
+      var e = l.encoding;
+      if (!found && e && e.x && e.x.field === "column_name" && e.y && e.y.field === "row_name")
+        found = Array.isArray(e.x.sort) ? e.x.sort.length : 1;
+    });
+    return found;
+  }
+  // cells too small for their numbers: the tooltips keep them
+  function numbersOff(s) {
+    s.layer = s.layer.filter(function (l) {
+      return !(l.encoding && l.encoding.text && l.encoding.text.field === "label");
+    });
+  }
+  // a heat map turned a quarter: units across, stages or capabilities down the page
+  function turn(s, room) {
+    s.layer = s.layer.filter(function (l) { return !/^stage-/.test(l.name || ""); });
+    var units = 1;
+    s.layer.forEach(function (l) {
+      var y = l.encoding && l.encoding.y;
+      if (y && Array.isArray(y.sort)) units = Math.max(units, y.sort.length);
+    });
+    if (room * 0.6 / units < 26) numbersOff(s);
+    s.layer.forEach(function (l) {
+      var e = l.encoding;
+      if (!e || !e.x || !e.y) return;
+      var x = e.x, y = e.y, bold = y.axis && y.axis.labelFontWeight;
+      e.x = y; e.y = x;
+      e.x.axis = { orient: "top", domain: false, ticks: false, labelAngle: -90, labelAlign: "left",
+                   labelBaseline: "middle", labelLimit: 120, labelFontWeight: bold || "normal" };
+      e.y.axis = { domain: false, ticks: false, labelLimit: Math.round(room * 0.36), title: null };
+      e.x.title = null; e.y.title = null;
+      if (l.mark && l.mark.type === "text") l.mark.fontSize = Math.min(l.mark.fontSize || 11, 10);
+    });
+    s.height = { step: 24 };
+  }
+  // the y channels of a panel (its own and its layers')
+  function yChannels(v) {
+    return [v.encoding].concat((v.layer || []).map(function (l) { return l.encoding; }))
+      .filter(function (e) { return e && e.y; }).map(function (e) { return e.y; });
+  }
+  // panels that were side by side on the same rows, now stacked: each names its rows
+  function labelRows(panels) {
+    var first = null;
+    panels.forEach(function (p) {
+      yChannels(p).forEach(function (y) {
+        if (!first && y.field && y.axis) first = y;
+        else if (first && y.field === first.field && y.axis === null) {
+          y.axis = copy(first.axis);
+          y.title = null;
+        }
+      });
+    });
+  }
+  // text marks of a panel `width` px wide are cut to that width
+  function cutText(v, width) {
+    width = width || v.width;
+    if (typeof width !== "number") return;
+    [v].concat(v.layer || []).forEach(function (l) {
+      if (l.mark === "text") l.mark = { type: "text" };
+      if (l.mark && l.mark.type === "text" && !(l.mark.limit > 0 && l.mark.limit <= width)) l.mark.limit = width;
+    });
+  }
+  // the chart laid out for a narrow box: one column of panels, legends below, long labels
+  // and titles cut, heat maps turned when their cells would be too small to read
+  function narrow(s, room) {
+    var phone = room < 600, cols = heatColumns(s);
+    if (cols && (phone || cols * 14 + 200 > room)) turn(s, room);
+    else if (cols && (room - 260) / cols < 24) numbersOff(s);
+    if (s.hconcat) { s.vconcat = s.hconcat; delete s.hconcat; labelRows(s.vconcat); }
+    if (s.concat) s.columns = 1;
+    if (s.facet && s.facet.column && !s.facet.row) s.facet = { row: s.facet.column };
+    if (phone) small(s, room);
+    if (s.title) {
+      var t = typeof s.title === "string" ? { text: s.title } : s.title;
+      t.text = lines(t.text, room, 15 * 1.12);  // bold
+      if (t.subtitle) t.subtitle = lines(t.subtitle, room, 11);
+      s.title = t;
+    }
+    if (isView(s)) {
+      if (phone) {
+        cutText(s, Math.round(room * 0.3));  // labels beside the marks (names of applications)
+        s.padding = { left: 5, top: 5, bottom: 5, right: 30 };  // room for labels at the bars' ends
+      }
+      s.width = "container";
+      s.autosize = { type: "fit-x", contains: "padding" };
     }
   }
+  // on a phone: legends below the chart, long labels cut
+  function small(s, room) {
+    var limit = Math.round(room * 0.36);
+    visit(s, function (v) {
+      if (v.legend && typeof v.legend === "object") {
+        v.legend.orient = "bottom";
+        v.legend.direction = "horizontal";
+        // a legend below starts under the plot, to the right of the row labels
+        v.legend.gradientLength = Math.min(v.legend.gradientLength || 200, Math.round(room * 0.25));
+        v.legend.labelLimit = Math.round(room * 0.25);
+        v.legend.titleOrient = "top";
+        v.legend.titleLimit = Math.round(room * 0.5);
+        v.legend.columns = 1;
+      }
+      cutText(v);
+      // categories along x (quarters) slant rather than overlap
+      var x = v.encoding && v.encoding.x;
+      if (x && (x.type === "ordinal" || x.type === "nominal") && x.axis !== null &&
+          !(x.axis && x.axis.labelAngle)) x.axis = Object.assign({}, x.axis, { labelAngle: -45 });
+      if (v.axis && typeof v.axis === "object" && v.axis.orient !== "top" &&
+          !(v.axis.labelLimit > 0 && v.axis.labelLimit <= limit)) v.axis.labelLimit = limit;
+      if (v.axis && typeof v.axis === "object") v.axis.titleLimit = Math.round(room * 0.6);
+    });
+    s.config = s.config || {};
+    s.config.legend = Object.assign({}, s.config.legend, {
+      orient: "bottom", direction: "horizontal", columns: 1,
+      gradientLength: Math.round(room * 0.25), labelLimit: Math.round(room * 0.25),
+      titleOrient: "top", titleLimit: Math.round(room * 0.5) });
+    s.config.axis = Object.assign({}, s.config.axis, { labelLimit: limit });
+  }
+  // make the chart `excess` px narrower (`total`: its width now)
+  function shrink(s, excess, total) {
+    if (s.facet && s.columns > 1) {
+      s.columns = Math.max(1, s.columns - Math.ceil(excess / (total / s.columns)));
+      return;
+    }
+    var ratio = Math.max(0.1, 1 - excess / total);
+    (function walk(v) {
+      if (!v || typeof v !== "object") return;
+      if (typeof v.width === "number") { v.width = Math.max(40, Math.floor(v.width - excess)); cutText(v); }
+      else if (v.width && typeof v.width.step === "number") v.width = { step: Math.max(3, Math.floor(v.width.step * ratio)) };
+      ["vconcat", "hconcat", "concat"].forEach(function (k) { if (v[k]) v[k].forEach(walk); });
+      if (v.spec) walk(v.spec);
+    })(s);
+  }
+  function planned(plain, plan) {
+    var s = copy(plain);
+    plan.forEach(function (p) { if (p[0] === "narrow") narrow(s, p[1]); else shrink(s, p[1], p[2]); });
+    return s;
+  }
 
-  function embed(el, spec, name) {
+  // draw `spec` in `el`; null when a newer drawing of the chart (`mine` is stale) came first
+  function draw(el, spec, name, mine) {
     if (views[name]) { views[name].finalize(); delete views[name]; }
     var inner = document.createElement("div");
     el.innerHTML = "";
     el.appendChild(inner);
-    return vegaEmbed(inner, unpack(spec), EMBED).then(function (res) {
+    return vegaEmbed(inner, spec, EMBED).then(function (res) {
+      if (last[name] !== mine) { res.view.finalize(); return null; }
       views[name] = res.view;
-      fit(el, inner);
-      el.setAttribute("data-rendered", "1");
+      res.view.addEventListener("click", function (ev, item) {
+        if (clicks[name] && item && item.datum) clicks[name](item.datum);
+      });
       return res.view;
-    }).catch(failed);
+    });
+  }
+
+  function embed(el, packed, name) {
+    var mine = last[name] = { el: el, spec: packed };  // the slider may draw again meanwhile
+    var plain = unpack(packed), room = el.clientWidth, m = memo[name];
+    var plan = m && m.room === room ? m.plan.slice() : [];
+    var tries = 0;
+    function check(view) {
+      if (view === null || last[name] !== mine) return view;
+      var w = svgWidth(el);
+      if (w > room + 0.5 && room > 0 && tries++ < 5) {
+        // shrink by what sticks out (twice that once a shrink fell short: centred titles)
+        plan.push(!plan.length ? ["narrow", room] : ["shrink", (plan.length > 1 ? 2 : 1) * (w - room), w]);
+        return draw(el, planned(plain, plan), name, mine).then(check);
+      }
+      var svg = el.querySelector("svg");
+      if (svg && w > room + 0.5) {  // still too wide: scaled down to the box
+        svg.style.maxWidth = "100%";
+        svg.style.height = "auto";
+      }
+      memo[name] = { room: room, plan: plan };
+      el.setAttribute("data-fit", !plan.length ? "as-is" : w > room + 0.5 ? "scaled" : "fitted");
+      el.setAttribute("data-rendered", "1");
+      return view;
+    }
+    return draw(el, plan.length ? planned(plain, plan) : plain, name, mine).then(check).catch(failed);
     function failed(err) {
       console.error("chart " + name + ": " + err);
       el.innerHTML = '<p class="chart-error">This chart could not be drawn: ' + esc(err) + "</p>";
       throw err;
     }
   }
+
+  // a new width (a phone turned, a window resized): every chart fitted again
+  var lastWidth = document.documentElement.clientWidth, resizing = null;
+  window.addEventListener("resize", function () {
+    if (resizing) clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      var w = document.documentElement.clientWidth;
+      if (w === lastWidth) return;
+      lastWidth = w;
+      var round = [];
+      Object.keys(last).forEach(function (name) {
+        var x = last[name];
+        if (x.el.isConnected && x.el.offsetParent !== null) round.push(embed(x.el, x.spec, name));
+      });
+      Promise.allSettled(round).then(function () {  // for tests: every chart fitted to w
+        if (w === lastWidth) document.body.setAttribute("data-fitted", String(w));
+      });
+    }, 200);
+  });
 
   /* ---- provenance of one capability × unit cell ---- */
   var P = DATA.prov;
@@ -193,11 +406,7 @@
       capName + (row === D.all ? " in " + (D.rows[drv[1]] || drv[1]) : "") + ": its provenance is below. " : "") +
       "Click any cell for its provenance.";
     box.setAttribute("data-stage", stage);
-    embed($("#drill-chart"), spec, "drill").then(function (view) {
-      view.addEventListener("click", function (ev, item) {
-        if (item && item.datum && item.datum.column && item.datum.row) cellClicked(item.datum);
-      });
-    }).catch(function () {});
+    embed($("#drill-chart"), spec, "drill").catch(function () {});
     if (drv) showProvenance(drv[0], drv[1]);
     else $("#prov").hidden = true;
     box.scrollIntoView({ behavior: "smooth", block: "start" });
@@ -268,11 +477,12 @@
     apply();
     [text, kind, decision, reason].forEach(function (el) { el.addEventListener("input", apply); el.addEventListener("change", apply); });
     var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var sorter = $("#f-sort"), sorts = {};  // on a phone the headers are hidden: a menu sorts
     heads.forEach(function (th, col) {
       if (!th.hasAttribute("data-sort")) return;
       th.tabIndex = 0;
-      function sort() {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
+      function sort(want) {
+        var asc = want ? want === "ascending" : th.getAttribute("aria-sort") !== "ascending";
         heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         var num = th.getAttribute("data-sort") === "num";
@@ -288,8 +498,24 @@
         rows = keyed.map(function (x) { return x.r; });
         apply();
       }
-      th.addEventListener("click", sort);
+      th.addEventListener("click", function () { sort(); });
       th.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); sort(); } });
+      if (sorter) ["ascending", "descending"].forEach(function (dir) {
+        var o = document.createElement("option"), num = th.getAttribute("data-sort") === "num";
+        o.value = col + " " + dir;
+        o.textContent = th.textContent.trim().toLowerCase() + (num ? (dir === "ascending" ? ", low to high" : ", high to low")
+                                                                   : (dir === "ascending" ? ", A to Z" : ", Z to A"));
+        sorter.appendChild(o);
+        sorts[o.value] = function () { sort(dir); };
+      });
+    });
+    var planned = rows.slice();
+    if (sorter) sorter.addEventListener("change", function () {
+      if (sorts[sorter.value]) { sorts[sorter.value](); return; }
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });  // back to the plan's order
+      planned.forEach(function (r) { body.appendChild(r); });
+      rows = planned.slice();
+      apply();
     });
     window.opmodelShowInitiative = function (id) {
       text.value = ""; kind.value = ""; decision.value = ""; reason.value = ""; all = true; apply();
@@ -300,7 +526,12 @@
     };
   }
 
-  /* ---- draw everything, then wire the clicks ---- */
+  /* ---- wire the clicks, draw everything ---- */
+  clicks.drill = function (datum) { if (datum.column && datum.row) cellClicked(datum); };
+  clicks["heatmap-stage"] = function (datum) { if (datum.column && datum.row) showDrill(datum.column, datum.row); };
+  clicks["roadmap-gantt"] = function (datum) {
+    if (datum.id && window.opmodelShowInitiative) window.opmodelShowInitiative(datum.id);
+  };
   wireTable();
   var jobs = [];
   Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), function (el) {
@@ -309,14 +540,7 @@
   });
   jobs.push(wirePlateau());
   Promise.allSettled(jobs).then(function () {
-    var stage = views["heatmap-stage"];
-    if (stage) stage.addEventListener("click", function (ev, item) {
-      if (item && item.datum && item.datum.column && item.datum.row) showDrill(item.datum.column, item.datum.row);
-    });
-    var gantt = views["roadmap-gantt"];
-    if (gantt) gantt.addEventListener("click", function (ev, item) {
-      if (item && item.datum && item.datum.id && window.opmodelShowInitiative) window.opmodelShowInitiative(item.datum.id);
-    });
+    document.body.setAttribute("data-fitted", String(lastWidth));
     document.body.setAttribute("data-ready", "1");
   });
 })();

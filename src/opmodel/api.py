@@ -249,3 +249,22 @@ def _no_mapping(mapping: object) -> None:
     if mapping is not None:
         raise InputError("a mapping applies to ArchiMate exchange files only",
                          hint="leave out --map for a workbook")
+
+
+# -- the quarterly cycle (docs/cycle.md) --------------------------------------------------
+def decide(path: str | os.PathLike[str], initiative: str, action: str,
+           **fields: object) -> object:
+    """Append one decision to the model folder at ``path``; see
+    :func:`opmodel.io.cycle_files.decide_in_folder` (the core is :func:`opmodel.cycle.decide`).
+    Refused with every problem, nothing written, when the transition is not allowed."""
+    from .io.cycle_files import decide_in_folder
+
+    return decide_in_folder(path, initiative, action, **fields)  # type: ignore[arg-type]
+
+
+def record_actuals(path: str | os.PathLike[str], file: str | os.PathLike[str]) -> list:
+    """Check the actuals CSV ``file`` and merge it into the model folder at ``path``
+    atomically (all rows or none); problems at ``file:line``."""
+    from .io.cycle_files import merge_actuals_file
+
+    return merge_actuals_file(path, file)

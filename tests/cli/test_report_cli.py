@@ -41,6 +41,11 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path_factory: pytest.TempPathFact
     for step in ("analysis", "solving", "efficient frontier", "cost risk",
                  "writing report.html", "writing results.xlsx", "charts (PNG, SVG)"):
         assert step in out, step
+    # the quarterly cycle: the re-plan from where Acme stands (docs/cycle.md)
+    assert "re-plan as of 2027Q3" in out and "Plan versus actual" in out
+    assert "plan of record of 2027Q2" in out and "+30%" in out
+    html = (demo.report / "report.html").read_text()
+    assert 'id="since"' in html and "Since last quarter" in html
     # it ends with the path of report.html
     last = [ln for ln in out.splitlines() if ln.strip()][-1]
     assert last.startswith("report: ") and last.rstrip().endswith("report.html")

@@ -79,7 +79,11 @@ def test_bundled_models(schema: etree.XMLSchema, starter_path: Path, acme_path: 
         path = write_archimate(e, tmp_path / f"{src.name}.xml")
         assert_valid(schema, path)
         back = read_archimate(path)
-        assert back.enterprise == e and back.warnings == []
+        # the quarterly cycle's records (decisions, actuals, assessment history) are not
+        # architecture content: ArchiMate does not carry them (docs/cycle.md)
+        cycle_free = e.model_copy(update={"decisions": (), "actuals": (),
+                                          "assessment_history": ()})
+        assert back.enterprise == cycle_free and back.warnings == []
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[

@@ -77,3 +77,4 @@ def test_known_files_in_one_list() -> None:
     names = known_files()
     assert "initiatives.yaml" in names and "assessments.csv" in names
     assert all(n in names for n in OTHER_FILES) and "history/" in names
+    assert {"decisions.yaml", "actuals.csv", "assessment_history.csv"} <= set(names)

@@ -96,6 +96,8 @@ def test_export_and_import_carry_scenarios_yaml(acme_path: Path, tmp_path: Path,
     assert result.scenarios == before
     assert tmp_path / "back" / "scenarios.yaml" in written
     assert read_scenarios(tmp_path / "back", opmodel.load(tmp_path / "back")) == before
+    if suffix == "xml":  # ArchiMate does not carry the quarterly cycle's records
+        e = e.model_copy(update={"decisions": (), "actuals": (), "assessment_history": ()})
     assert opmodel.load(tmp_path / "back") == e
 
 

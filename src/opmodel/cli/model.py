@@ -170,4 +170,7 @@ def demo(
     for r in summary_renderables(res):
         console.print(r)
     console.print(files_line(res))
+    from .cycle import demo_replan
+
+    demo_replan(e, getattr(res.data, "since", None))  # the cycle: re-plan from where Acme is
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)

@@ -89,8 +89,10 @@ def solve_with_progress(e: Enterprise, options: Any, confidence: float | None = 
 
 
 # -- summary --------------------------------------------------------------------------------
-def summary(plan: Any, risk: Any = None) -> list[Any]:
-    """Rich renderables: headline, value vs baselines, budget use, mix, top decisions."""
+def summary(plan: Any, risk: Any = None, decided: frozenset[str] = frozenset()) -> list[Any]:
+    """Rich renderables: headline, value vs baselines, budget use, mix, top decisions
+    (``decided``: initiatives a re-plan leaves out by decision — done, rejected, cancelled —
+    are not listed as left out)."""
     from ..optimize.explain import explain_all
 
     inst = plan.instance
@@ -173,7 +175,7 @@ def summary(plan: Any, risk: Any = None) -> list[Any]:
 
     ex = explain_all(plan)
     funded = sorted((x for x in ex if x.funded), key=lambda x: -(x.value_if_dropped or 0))
-    left = [x for x in ex if not x.funded]
+    left = [x for x in ex if not x.funded and x.id not in decided]
     d = Table(title="Top decisions", title_justify="left", show_lines=False)
     d.add_column("initiative")
     d.add_column("decision")
@@ -240,12 +242,14 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, bytes]:
-    """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet)."""
+def plan_files(plan: Any, risk: Any = None, charts: bool = True,
+               extra: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet);
+    ``extra`` is merged into plan.json (plan id, inputs digest, the cycle's changes)."""
     from ..optimize.explain import explain_all
     from ..optimize.roadmap import roadmap
 
-    data = plan.to_dict()
+    data = {**(extra or {}), **plan.to_dict()}
     ex = [x.to_dict() for x in explain_all(plan)]
     data["explanations"] = ex
     road = roadmap(plan)
@@ -270,6 +274,8 @@ def plan_files(plan: Any, risk: Any = None, charts: bool = True) -> dict[str, by
     files["plateaus.csv"] = _csv(road.plateau_rows())
     if risk is not None:
         files["risk.csv"] = _csv(risk.lines)
+    if extra and "cycle" in extra:
+        files["variance.csv"] = _csv(extra["cycle"]["variance"])
     if charts:
         from ..report.charts import chart_bytes
         from ..report.plan_charts import gantt_chart, spend_chart
@@ -343,21 +349,48 @@ def plan(
                                 help="Also write gantt.png and spend.png with -o."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write "
                                        "plan.json, CSV tables and PNG charts to."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Re-plan from this quarter: "
+                                     "decisions bind, actuals count, sunk cost stays sunk; "
+                                     "says what changed against the plan of record."),
+    quarters: int | None = typer.Option(None, "--quarters", help="With --as-of: horizon "
+                                        "length (default: the model's)."),
 ) -> None:
     """Fund the portfolio: the value-maximizing plan beside the ranked-list and
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
+    from ..io.cycle_files import inputs_sha256, plan_id
     from ..optimize.risk import cost_risk
 
     check_folder(output)
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
-    result = solve_with_progress(e, opts, confidence, draws)
+    digest = inputs_sha256(e)
+    extra: dict[str, Any] = {"plan_id": plan_id(as_of or e.horizon.start, digest),
+                             "inputs_sha256": digest}
+    again = None
+    if as_of is not None:
+        from ..cycle import replan
+
+        again = replan(e, as_of, opts, quarters=quarters,
+                       optimizer=lambda m, o: solve_with_progress(m, o, confidence, draws))
+        result = again.plan
+        extra["cycle"] = again.to_dict()
+    else:
+        result = solve_with_progress(e, opts, confidence, draws)
     risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
-    files = plan_files(result, risk, charts) if output is not None else None
+    files = plan_files(result, risk, charts, extra) if output is not None else None
     if scenario is not None:
         console.print(f"scenario [bold]{escape(scenario)}[/]")
-    for r in summary(result, risk):
+    console.print(f"plan [bold]{extra['plan_id']}[/] (inputs sha256 {digest[:12]}…)")
+    decided = frozenset() if again is None else frozenset(
+        k for k, st in again.rolled.lifecycle.states.items()
+        if st.status in ("done", "rejected", "cancelled"))
+    for r in summary(result, risk, decided):
         console.print(r)
+    if again is not None:
+        from .cycle import what_changed
+
+        for r in what_changed(again):
+            console.print(r)
     if output is not None and files is not None:
         write_files(output, files)
 

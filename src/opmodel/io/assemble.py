@@ -20,7 +20,8 @@ _TABLE_KINDS = {
     "business_units": "business unit", "stages": "stage", "capabilities": "capability",
     "objectives": "objective", "segments": "segment", "expectations": "expectation",
     "assessments": "", "applications": "application", "application_fits": "",
-    "initiatives": "initiative", "budgets": "",
+    "initiatives": "initiative", "budgets": "", "decisions": "", "actuals": "",
+    "assessment_history": "",
 }
 _POLICY_KINDS = {"teams": "team", "guardrails": ""}
 

@@ -62,6 +62,9 @@ YAML_FILES: tuple[YamlFile, ...] = (
     YamlFile("policy.yaml", ("carry_over", "guardrails", "teams", "confidence"),
              under="policy",
              blurb="portfolio rules: investment-mix guardrails, team capacity, carry-over"),
+    YamlFile("decisions.yaml", ("decisions",),
+             blurb="the portfolio office's decisions, oldest first (append-only; a decision "
+                   "is never edited, only superseded)"),
 )
 #: files and folders of a model folder that other parts of opmodel read (not the model's
 #: own tables above): the one list that says which names are known, so nothing here is
@@ -69,10 +72,8 @@ YAML_FILES: tuple[YamlFile, ...] = (
 #: here.
 OTHER_FILES: dict[str, str] = {
     "scenarios.yaml": "named what-ifs (opmodel plan --scenario)",
-    "decisions.yaml": "the portfolio office's decisions (the quarterly cycle)",
-    "actuals.csv": "spend and progress per quarter (the quarterly cycle)",
     "usage.csv": "application usage",
-    "history/": "earlier assessments and plans (the quarterly cycle)",
+    "history/": "earlier plans and exports kept beside the model",
 }
 _IGNORED_PREFIXES = (".", "readme", "license", "licence")
 #: problems listed per file; beyond that they are counted (a file of junk is one problem)
@@ -86,6 +87,8 @@ CSV_BLURBS = {
     "applications": "applications, where they are used and how well they fit",
     "application_fits": "per-business-unit fit where it differs from the application's own",
     "budgets": "money available per quarter (or fiscal year) and pool",
+    "actuals": "spend and progress per quarter and initiative",
+    "assessment_history": "assessments as they stood in earlier cycles (the heat-map trend)",
 }
 
 

@@ -44,7 +44,18 @@ APPLICATION_FITS = Table(
 BUDGETS = Table(
     "budgets", "budgets.csv", "Budgets", ("period", "pool", "amount"), ("period", "amount")
 )
-TABLES: tuple[Table, ...] = (ASSESSMENTS, APPLICATIONS, APPLICATION_FITS, BUDGETS)
+ACTUALS = Table(
+    "actuals", "actuals.csv", "Actuals",
+    ("quarter", "initiative", "spent", "percent_complete", "remaining", "finish", "note"),
+    ("quarter", "initiative", "spent"),
+)
+ASSESSMENT_HISTORY = Table(
+    "assessment_history", "assessment_history.csv", "AssessmentHistory",
+    ("cycle", *ASSESSMENTS.columns), ("cycle", *ASSESSMENTS.required),
+)
+TABLES: tuple[Table, ...] = (ASSESSMENTS, APPLICATIONS, APPLICATION_FITS, BUDGETS, ACTUALS,
+                             ASSESSMENT_HISTORY)
+_MATURITY_TABLES = ("assessments", "assessment_history")
 TABLE_BY_KEY = {t.key: t for t in TABLES}
 
 
@@ -58,7 +69,7 @@ def cells_to_record(table: Table, header: list[str], cells: list[str]) -> dict[s
         if text == "" or text is None:
             continue
         rec[col] = text
-    if table is ASSESSMENTS:
+    if table.key in _MATURITY_TABLES:
         cur, tgt = rec.get("current"), rec.get("target")
         if cur in NA or tgt in NA:
             rec["applicable"] = False
@@ -89,7 +100,7 @@ def _fmt(v: Any) -> str:
 
 def record_to_cells(table: Table, item: Any) -> list[str]:
     """A model object → the text cells of its row, in ``table.columns`` order."""
-    if table is ASSESSMENTS and not item.applicable:
+    if table.key in _MATURITY_TABLES and not item.applicable:
         values = {"current": "n/a", "target": "n/a"}
     else:
         values = {}

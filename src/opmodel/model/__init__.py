@@ -3,24 +3,33 @@
 from .application import Application, ApplicationFit
 from .assessment import Assessment
 from .base import Entity, Frozen
+from .decision import ACTIONS, Action, Actual, Against, AssessmentRecord, Decision, Review
 from .enterprise import Ahp, Enterprise, Horizon, Scoring, Weights
 from .funding import Budget, CapacityOverride, Guardrail, Policy, Team
-from .initiative import KINDS, CostRange, Effect, Initiative, TeamDemand
+from .initiative import KINDS, STATUSES, CostRange, Effect, Initiative, Status, TeamDemand
+from .lifecycle import InitiativeState, Lifecycle, lifecycle
 from .strategy import Expectation, Kpi, Objective, ObjectiveLink, Segment
 from .validate import validate
 from .value_chain import BusinessUnit, Capability, Stage
 
 __all__ = [
+    "ACTIONS",
     "KINDS",
+    "STATUSES",
+    "Action",
+    "Actual",
+    "Against",
     "Ahp",
     "Application",
     "ApplicationFit",
     "Assessment",
+    "AssessmentRecord",
     "Budget",
     "BusinessUnit",
     "Capability",
     "CapacityOverride",
     "CostRange",
+    "Decision",
     "Effect",
     "Enterprise",
     "Entity",
@@ -29,15 +38,20 @@ __all__ = [
     "Guardrail",
     "Horizon",
     "Initiative",
+    "InitiativeState",
     "Kpi",
+    "Lifecycle",
     "Objective",
     "ObjectiveLink",
     "Policy",
+    "Review",
     "Scoring",
     "Segment",
     "Stage",
+    "Status",
     "Team",
     "TeamDemand",
     "Weights",
+    "lifecycle",
     "validate",
 ]

@@ -15,6 +15,7 @@ from ..errors import UnknownIdError
 from .application import Application, ApplicationFit
 from .assessment import Assessment
 from .base import MAX_AMOUNT, Frozen, Quantity, Quarter
+from .decision import Actual, AssessmentRecord, Decision
 from .funding import Budget, Policy
 from .initiative import Initiative
 from .quarter import add_quarters, quarter_index
@@ -143,6 +144,9 @@ class Enterprise(Frozen):
     initiatives: tuple[Initiative, ...] = ()
     budgets: tuple[Budget, ...] = ()
     policy: Policy = Policy()
+    decisions: tuple[Decision, ...] = ()
+    actuals: tuple[Actual, ...] = ()
+    assessment_history: tuple[AssessmentRecord, ...] = ()
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False
                    ) -> Enterprise:

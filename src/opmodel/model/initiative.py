@@ -11,6 +11,10 @@ from .base import Entity, Frozen, Id, IdList, NonNegative, Quarter
 
 Kind = Literal["run", "grow", "transform"]
 KINDS: tuple[Kind, ...] = ("run", "grow", "transform")
+Status = Literal["proposed", "approved", "in-flight", "done", "cancelled", "rejected",
+                 "deferred"]
+STATUSES: tuple[Status, ...] = ("proposed", "approved", "in-flight", "done", "cancelled",
+                                "rejected", "deferred")
 
 
 class Effect(Frozen):
@@ -54,6 +58,12 @@ class Initiative(Entity):
     ``direct_value`` is an annual benefit not captured by capability gaps (currency units);
     ``added_run_cost`` the annual run cost of what it brings in (licences, hosting), which
     offsets its value once delivered.
+
+    ``status`` (with ``start``, ``finished``, ``deferred_until``) is the *baseline* state
+    before any decision in decisions.yaml — for work that predates the record, e.g. an
+    imported portfolio. The current status is derived by replaying the decisions
+    (:func:`opmodel.model.lifecycle.lifecycle`). ``start`` is the decided start (approved)
+    or the quarter work began (in-flight, done).
     """
 
     owner: Id
@@ -76,6 +86,10 @@ class Initiative(Entity):
     forbidden: bool = False
     architecture_fit: float | None = Field(default=None, ge=0, le=1)
     team_demand: tuple[TeamDemand, ...] = ()
+    status: Status = "proposed"
+    start: Quarter | None = None
+    finished: Quarter | None = None
+    deferred_until: Quarter | None = None
 
     @model_validator(mode="after")
     def _cost_given(self) -> Initiative:
@@ -83,6 +97,13 @@ class Initiative(Entity):
             raise PydanticCustomError(
                 "E-MISSING", "an initiative needs a cost or a cost_profile", {}
             )
+        if self.status in ("approved", "in-flight", "done") and self.start is None:
+            raise PydanticCustomError(
+                "E-MISSING", "an initiative with status {status} needs its start quarter",
+                {"status": self.status})
+        if self.status == "deferred" and self.deferred_until is None:
+            raise PydanticCustomError(
+                "E-MISSING", "a deferred initiative needs deferred_until", {})
         return self
 
     @property

@@ -378,7 +378,28 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
               + " → ".join([*cyc, cyc[0]]), ("initiatives", i, "depends_on", k))
 
     _validate_scoring(c, e)
+    _validate_cycle(c, e, bus, caps)
     return c.finish()
+
+
+def _validate_cycle(c: _Collector, e: Enterprise, bus: dict[str, Any],
+                    caps: dict[str, Any]) -> None:
+    """Decisions, actuals (the lifecycle rules of :mod:`.lifecycle`) and the history."""
+    from .lifecycle import lifecycle
+
+    if e.decisions or e.actuals:
+        c.issues.extend(lifecycle(e, also_known=c.also_known).issues)
+    seen: set[tuple[str, str, str]] = set()
+    for i, a in enumerate(e.assessment_history):
+        c.ref("capability", a.capability, caps, ("assessment_history", i, "capability"),
+              "assessment history")
+        c.ref("business unit", a.business_unit, bus, ("assessment_history", i,
+              "business_unit"), "assessment history")
+        key = (a.capability, a.business_unit, a.cycle)
+        if key in seen:
+            c.add("E-DUP", f"two history rows for {a.capability} × {a.business_unit} in "
+                  f"{a.cycle}", ("assessment_history", i, "cycle"))
+        seen.add(key)
 
 
 def validate_scoring(e: Enterprise) -> list[Issue]:

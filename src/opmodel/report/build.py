@@ -171,12 +171,13 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
 
     road = _roadmap(plan, step, timings)
     risk = _risk(plan, opts, step, timings)
+    since = _since(e, name, solve_opts, step, timings)
     data = ReportData(
         analysis=analysis, scenario=name, options=opts,
         plan=plan, explanations=(), roadmap=road, frontier=None, risk=risk,
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip(),
         command=default_command(source, out_dir, name, opts), version=__version__,
-        timings=timings)
+        timings=timings, since=since)
     if on_plan is not None:
         on_plan(data)
 
@@ -191,6 +192,29 @@ def compute(e: Enterprise, *, scenario: Scenario | None = None,
         front = with_plan(front, plan if plan.confidence is None else
                           plan.confidence.plan_without or plan, e)
     return dataclasses.replace(data, explanations=expl, frontier=front)
+
+
+def _since(e: Enterprise, scenario: str | None, opts: SolveOptions, step: ProgressFn,
+           timings: dict[str, float]) -> dict[str, Any] | None:
+    """The re-plan as of the quarter after the last cycle, as the section's plain data."""
+    if scenario is not None or not (e.decisions or e.actuals):
+        return None
+    from ..cycle import next_quarter, replan, trend
+    from ..errors import OptimizationError
+    from .cycle_section import since_last_quarter
+
+    as_of = next_quarter(e)
+    if as_of is None:
+        return None
+    t0 = time.perf_counter()
+    step(f"re-planning as of {as_of}", 0, 1)
+    try:
+        r = replan(e, as_of, opts)
+    except OptimizationError:
+        return None
+    step(f"re-planning as of {as_of}", 1, 1)
+    timings["replan"] = time.perf_counter() - t0
+    return since_last_quarter(r, trend(e))
 
 
 def _roadmap(plan: Plan, step: ProgressFn, timings: dict[str, float]) -> Roadmap | None:

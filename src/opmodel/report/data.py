@@ -118,6 +118,9 @@ class ReportData:
     command: str
     version: str
     timings: dict[str, float] = field(default_factory=dict)
+    since: dict[str, Any] | None = None
+    """The "Since last quarter" section (report/cycle_section.py), when the model has a
+    decided cycle or actuals."""
 
     @property
     def enterprise(self) -> Enterprise:

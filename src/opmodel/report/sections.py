@@ -89,8 +89,13 @@ def _shown(d: ReportData) -> str | None:
     return f"the {len(keep)} hottest of the {len(cm.columns):,} capabilities"
 
 
+def since(d: ReportData, f: Findings) -> dict[str, Any]:
+    return {"s": d.since}
+
+
 SECTIONS: list[Section] = [
     Section("summary", "Summary", summary),
+    Section("since", "Since last quarter", since, show=lambda d: d.since is not None),
     Section("heatmap", "Heat map"),
     Section("consolidation", "Consolidation", consolidation),
     Section("applications", "Applications", applications),

@@ -1,0 +1,121 @@
+"""Appending to the record: one decision, or one batch of actuals. Each returns a new
+:class:`Enterprise` or raises :class:`~opmodel.errors.ModelError` with every problem the
+change would bring (nothing is changed: models are frozen; writing is the caller's job)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import Issue, ModelError
+from ..model import Actual, Against, Decision, Enterprise, Review, lifecycle
+from ..model.quarter import quarter_index
+
+
+def _pydantic(exc: ValidationError, prefix: tuple[Any, ...]) -> list[Issue]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        code = err["type"] if str(err["type"]).startswith(("E-", "W-")) else "E-VALUE"
+        where = ".".join(str(p) for p in loc) or "decision"
+        out.append(Issue(code, f"{where}: {err['msg']}", (*prefix, *loc)))
+    return out
+
+
+def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
+    """``2027q3-crm-consolidation`` (with ``-2``, ``-3`` … when taken)."""
+    base = f"{cycle.lower()}-{initiative}"
+    taken = {d.id for d in e.decisions}
+    if base not in taken:
+        return base
+    k = 2
+    while f"{base}-{k}" in taken:
+        k += 1
+    return f"{base}-{k}"
+
+
+def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
+           cycle: str, date: dt.date, rationale: str | None = None, start: str | None = None,
+           until: str | None = None, review: Review | dict[str, Any] | None = None,
+           against: Against | dict[str, Any] | None = None, id: str | None = None,
+           decision_makers: Sequence[str] = (), consulted: Sequence[str] = (),
+           informed: Sequence[str] = (), supersedes: str | None = None
+           ) -> tuple[Enterprise, Decision]:
+    """``e`` with one more decision at the end of its record, and that decision.
+
+    Refuses (``ModelError``; issue paths ``("decision", field)``) a decision that does not
+    validate, names an unknown initiative, is not allowed from the initiative's status at
+    ``cycle`` (E-TRANSITION), departs from the recommendation without a rationale, or breaks
+    the append-only order.
+    """
+    data = {"id": id or next_decision_id(e, cycle, initiative), "date": date,
+            "cycle": cycle, "initiative": initiative, "action": action, "start": start,
+            "until": until, "by": by, "role": role, "rationale": rationale,
+            "review": review, "against": against, "decision_makers": tuple(decision_makers),
+            "consulted": tuple(consulted), "informed": tuple(informed),
+            "supersedes": supersedes}
+    try:
+        d = Decision.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        raise ModelError(_pydantic(exc, ("decision",)), source="the decision") from None
+    new = e.model_copy(update={"decisions": (*e.decisions, d)})
+    k = len(e.decisions)
+    issues = [i for i in lifecycle(new).issues if i.severity == "error"]
+    mine = [Issue(i.code, i.message, ("decision", *i.path[2:]), hint=i.hint)
+            if i.path[:2] == ("decisions", k) else i for i in issues]
+    if mine:
+        raise ModelError(mine, source="the decision")
+    return new, d
+
+
+def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
+    """``e`` with ``rows`` merged into its actuals: a row replaces the row of the same quarter
+    and initiative, others are added; sorted by quarter, then as given.
+
+    Refuses (``ModelError``) rows that name unknown initiatives, repeat a quarter and
+    initiative, or spend on an initiative after the cycle that cancelled it; issue paths
+    ``("actuals", j, field)`` index ``rows``.
+    """
+    keys = {(a.quarter, a.initiative) for a in rows}
+    kept = [a for a in e.actuals if (a.quarter, a.initiative) not in keys]
+    merged = sorted([*kept, *rows], key=lambda a: quarter_index(a.quarter))
+    new = e.model_copy(update={"actuals": tuple(merged)})
+    where = {id(a): j for j, a in enumerate(rows)}
+    issues = []
+    for i in lifecycle(new).issues:
+        if i.severity != "error":
+            continue
+        if i.path[:1] == ("actuals",) and isinstance(i.path[1], int):
+            row = merged[i.path[1]]
+            if id(row) in where:
+                issues.append(Issue(i.code, i.message, ("actuals", where[id(row)], *i.path[2:]),
+                                    hint=i.hint))
+                continue
+            issues.append(Issue(i.code, i.message, ("model", *i.path), hint=i.hint))
+            continue
+        issues.append(i)
+    if issues:
+        raise ModelError(issues, source="the actuals")
+    return new
+
+
+def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
+    """``e`` with its current assessments kept in the history as they stand in ``cycle``
+    (replacing history rows of that cycle) — call it before a new assessment round
+    overwrites assessments.csv, so the heat-map trend keeps the old values."""
+    from ..model import AssessmentRecord
+
+    try:
+        quarter_index(cycle)
+    except ValueError:
+        from ..errors import InputError
+
+        raise InputError(f"'{cycle}' is not a quarter like 2027Q3") from None
+    kept = [r for r in e.assessment_history if r.cycle != cycle]
+    new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
+           for a in e.assessments]
+    order = sorted([*kept, *new], key=lambda r: quarter_index(r.cycle))
+    return e.model_copy(update={"assessment_history": tuple(order)})

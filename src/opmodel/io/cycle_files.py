@@ -1,0 +1,305 @@
+"""The quarterly cycle on a model folder: the inputs digest and plan id a decision is taken
+against, ``decide`` and ``actuals`` as atomic appends (one write path: the library change in
+:mod:`opmodel.cycle`, then :func:`write_changed`).
+
+Writes go through :mod:`opmodel.io.atomic`: under the folder's lock, refused when the folder
+changed since it was read (:class:`~opmodel.io.atomic.FolderChangedError`), each changed file
+replaced in one step (temporary file, fsync, rename) — a kill leaves the model old or new.
+``decide`` solves the cycle's recommendation before taking the lock (it may take a minute)
+and then checks that nothing changed since it read the model.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+from collections.abc import Callable, Sequence
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Issue, ModelError
+from ..model import Actual, Decision, Enterprise
+from .atomic import Fingerprint, check_unchanged, fingerprint, folder_lock, pause, write_file
+from .folder import YAML_FILES, folder_files, read_folder
+from .issues import pydantic_issues
+from .tables import ACTUALS, TABLES, cells_to_record
+
+CYCLE_FILES = ("decisions.yaml", "actuals.csv", "assessment_history.csv")
+
+
+def inputs_sha256(e: Enterprise) -> str:
+    """sha256 over the model's canonical folder files (name, NUL, text, NUL; sorted by
+    name): the same model gives the same digest whatever its source (folder, workbook,
+    store) or its comments and formatting."""
+    h = hashlib.sha256()
+    for name, text in sorted(folder_files(e)):
+        h.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def plan_id(as_of: str, digest: str) -> str:
+    """A stable plan id: the quarter planned from and the first 12 hex digits of the inputs
+    digest (same inputs, same id)."""
+    return f"plan-{as_of.lower()}-{digest[:12]}"
+
+
+# -- the folder as read ----------------------------------------------------------------
+def _model_names() -> set[str]:
+    return {s.name for s in YAML_FILES} | {t.file for t in TABLES}
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """The bytes of every model file in ``root`` (None where absent)."""
+    out: dict[str, bytes | None] = {}
+    for name in sorted(_model_names()):
+        try:
+            out[name] = (root / name).read_bytes()
+        except FileNotFoundError:
+            out[name] = None
+    return out
+
+
+def _yaml_load(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)
+
+
+def _appended_decisions(old: str, e: Enterprise) -> str | None:
+    """``old`` (the decisions.yaml as read, comments and all) with the decisions of ``e``
+    beyond the old ones appended as text — so ``decide`` changes only the end of the file.
+    None when the old file cannot be extended safely (then the canonical text is written)."""
+    import re
+
+    try:
+        doc = _yaml_load(old)
+    except Exception:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("decisions"), list):
+        return None
+    n = len(doc["decisions"])
+    if n > len(e.decisions) or n == 0:
+        return None
+    m = re.search(r"^decisions:[ \t]*\n(?:(?:[ \t]*#.*|[ \t]*)\n)*([ \t]*)- ", old, re.M)
+    if m is None:
+        return None
+    indent = m.group(1)
+    full = dict(folder_files(e.model_copy(update={"decisions": e.decisions[n:]})))
+    body = full["decisions.yaml"].split("\ndecisions:\n", 1)[1]
+    block = "".join(indent + ln if ln.strip() else ln for ln in body.splitlines(True))
+    text = old if old.endswith("\n") else old + "\n"
+    text += block
+    try:
+        check = _yaml_load(text)
+    except Exception:
+        return None
+    want = _yaml_load(dict(folder_files(e))["decisions.yaml"])
+    return text if check == want else None
+
+
+def _kept_comments(old: str | None, canonical: str) -> str:
+    """``canonical`` CSV text under the leading '#' comment lines of ``old``."""
+    if not old:
+        return canonical
+    head = []
+    for ln in old.splitlines(True):
+        if not ln.lstrip().startswith("#"):
+            break
+        head.append(ln)
+    return "".join(head) + canonical
+
+
+def changed_texts(before: dict[str, bytes | None], e: Enterprise,
+                  names: Sequence[str] = CYCLE_FILES) -> dict[str, str]:
+    """The new text of each file of ``names`` that ``e`` changes against ``before`` (the
+    bytes as read): decisions.yaml is extended at its end (the record above stays byte for
+    byte); CSV files keep their leading comment lines."""
+    files = dict(folder_files(e))
+    out = {}
+    for name in names:
+        text = files.get(name)
+        if text is None:
+            continue
+        raw = before.get(name)
+        old = raw.decode("utf-8-sig") if raw is not None else None
+        if old is not None and name == "decisions.yaml":
+            text = _appended_decisions(old, e) or text
+        elif name.endswith(".csv"):
+            text = _kept_comments(old, text)
+        if raw != text.encode("utf-8"):
+            out[name] = text
+    return out
+
+
+def write_changed(root: Path, read_at: Fingerprint, texts: dict[str, str],
+                  what: str) -> list[str]:
+    """Write ``texts`` into ``root`` under its lock, refusing when the folder changed since
+    ``read_at`` was taken. Returns the names written."""
+    with folder_lock(root, what) as lock:
+        pause(what.replace("opmodel ", "cycle-"))  # the crash tests' window (cycle-decide, …)
+        check_unchanged(lock.folder, read_at)
+        for name, text in texts.items():
+            write_file(lock.folder / name, text)
+    return list(texts)
+
+
+def _folder(path: str | os.PathLike[str]) -> Path:
+    root = Path(path)
+    if root.suffix.lower() in (".xlsx", ".xml") or not root.is_dir():
+        raise InputError(f"{root} is not a model folder",
+                         hint="decisions and actuals are recorded in a model folder; export "
+                              "the workbook to a folder with `opmodel import` first")
+    return root
+
+
+# -- decide --------------------------------------------------------------------------------
+def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str, *,
+                     recommend: Callable[[Enterprise, str], dict[str, Any] | None] | None
+                     = None,
+                     cycle: str | None = None, date: dt.date | None = None,
+                     **fields: Any) -> Decision:
+    """Append one decision to the model folder at ``path`` (see :func:`opmodel.cycle.decide`
+    for the fields). ``recommend(e, cycle)`` gives what the plan of the cycle said about the
+    initiative (``plan``, ``inputs_sha256``, ``funded``, ``start``, ``value_at_stake``);
+    nothing is written when the decision is refused."""
+    from ..cycle import decide
+    from ..model.lifecycle import quarter_of_date
+
+    root = _folder(path)
+    read_at = fingerprint(root, deep=False)  # the model as read; checked again before writing
+    before = snapshot(root)
+    e = read_folder(root).enterprise
+    day = date or dt.date.today()
+    cyc = cycle or quarter_of_date(day)
+    against = None
+    if recommend is not None and initiative in e.ids("initiative"):
+        against = recommend(e, cyc)
+    try:
+        new, d = decide(e, initiative, action, cycle=cyc, date=day, against=against, **fields)
+    except ModelError as exc:
+        where = f"decision on {initiative}"
+        raise ModelError([i.at(where) for i in exc.issues], source=str(root)) from None
+    write_changed(root, read_at, changed_texts(before, new, ("decisions.yaml",)),
+                  "opmodel decide")
+    return d
+
+
+# -- actuals ---------------------------------------------------------------------------------
+def read_actuals_file(path: str | os.PathLike[str]) -> tuple[list[Actual], list[int]]:
+    """The rows of an actuals CSV file (same columns as actuals.csv) and their line numbers;
+    :class:`ModelError` with every problem at ``file:line:col``."""
+    p = Path(path)
+    name = p.name
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {p}: {exc}") from None
+    issues: list[Issue] = []
+
+    def at(line: int, col: int | None, code: str, msg: str, hint: str | None = None) -> None:
+        loc = f"{name}:{line}" + (f":{col}" if col else "")
+        issues.append(Issue(code, msg, (), hint=hint).at(loc, (name, line, col or 0)))
+
+    lines_in = text.splitlines(keepends=True)
+    offset = 0
+    while offset < len(lines_in) and lines_in[offset].lstrip().startswith("#"):
+        offset += 1
+    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        raise ModelError([Issue("E-CSV", "the file has no header row", ()).at(
+            f"{name}:{offset + 1}")], source=str(p)) from None
+    for k, col in enumerate(header):
+        if col not in ACTUALS.columns:
+            close = get_close_matches(col, ACTUALS.columns, n=1, cutoff=0.6)
+            at(offset + 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
+               f"did you mean '{close[0]}'?" if close
+               else f"columns are: {', '.join(ACTUALS.columns)}")
+    for col in ACTUALS.required:
+        if col not in header:
+            at(offset + 1, None, "E-MISSING", f"required column '{col}' is missing")
+    if issues:
+        raise ModelError(issues, source=str(p))
+    rows: list[Actual] = []
+    lines: list[int] = []
+    line = reader.line_num + offset
+    try:
+        for cells in reader:
+            row_line = line + 1
+            line = reader.line_num + offset
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                at(row_line, None, "E-CSV", f"row has {len(cells)} values but the header has "
+                   f"{len(header)} columns")
+                continue
+            rec = cells_to_record(ACTUALS, header, cells)
+            try:
+                rows.append(Actual.model_validate(rec))
+                lines.append(row_line)
+            except ValidationError as exc:
+                for i in pydantic_issues(exc):
+                    f = next((x for x in reversed(i.path) if isinstance(x, str)), None)
+                    col = header.index(f) + 1 if f in header else None
+                    at(row_line, col, i.code, i.message, i.hint)
+    except csv.Error as exc:
+        at(reader.line_num + offset, None, "E-CSV", f"malformed CSV: {exc}")
+    if issues:
+        raise ModelError(issues, source=str(p))
+    if not rows:
+        raise ModelError([Issue("E-FILE", "the file holds no actuals rows", ()).at(
+            f"{name}:{offset + 1}")], source=str(p))
+    return rows, lines
+
+
+def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str]
+                       ) -> list[Actual]:
+    """Check the actuals in ``file`` against the model folder at ``path`` and merge them
+    into its actuals.csv in one step; nothing is written on any problem. Returns the rows."""
+    from ..cycle import merge_actuals
+
+    root = _folder(path)
+    read_at = fingerprint(root, deep=False)
+    before = snapshot(root)
+    e = read_folder(root).enterprise
+    rows, lines = read_actuals_file(file)
+    name = Path(file).name
+    try:
+        new = merge_actuals(e, rows)
+    except ModelError as exc:
+        placed = []
+        for i in exc.issues:
+            if i.path[:1] == ("actuals",) and isinstance(i.path[1], int):
+                ln = lines[i.path[1]]
+                placed.append(i.at(f"{name}:{ln}", (name, ln, 0)))
+            else:
+                placed.append(i.at(str(root)))
+        raise ModelError(placed, source=str(file)) from None
+    write_changed(root, read_at, changed_texts(before, new, ("actuals.csv",)),
+                  "opmodel actuals")
+    return rows
+
+
+def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:
+    """Keep the current assessments of the model folder at ``path`` in its
+    assessment_history.csv as they stand in ``cycle`` (atomic; before a new assessment
+    round overwrites assessments.csv). Returns the number of rows archived."""
+    from ..cycle import archive_assessments
+
+    root = _folder(path)
+    read_at = fingerprint(root, deep=False)
+    before = snapshot(root)
+    e = read_folder(root).enterprise
+    new = archive_assessments(e, cycle)
+    write_changed(root, read_at, changed_texts(before, new, ("assessment_history.csv",)),
+                  "opmodel archive")
+    return sum(1 for r in new.assessment_history if r.cycle == cycle)

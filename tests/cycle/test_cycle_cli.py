@@ -1,0 +1,170 @@
+"""The cycle commands on a copy of Acme: README section as written, refusals write nothing."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from opmodel import api
+from opmodel.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def run(*args: str, cwd: Path | None = None) -> object:
+    import os
+
+    old = os.getcwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture()
+def acme(tmp_path: Path) -> Path:
+    dst = tmp_path / "examples" / "acme"
+    shutil.copytree(ROOT / "examples" / "acme", dst)
+    shutil.copy(ROOT / "examples" / "acme-q3-actuals.csv", tmp_path / "examples")
+    return dst
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_readme_cycle_commands_run_as_written(acme: Path) -> None:
+    block = README.split("## The quarterly cycle", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    cmds = [shlex.split(ln.split("  #")[0]) for ln in block.strip().splitlines()]
+    assert [c[1] for c in cmds] == ["plan", "decisions", "decide", "actuals"]
+    old_decisions = (acme / "decisions.yaml").read_bytes()
+    for cmd in cmds:
+        assert cmd[0] == "opmodel"
+        extra = ("-t", "20") if cmd[1] in ("plan", "decisions", "decide") else ()
+        result = run(*cmd[1:], *extra, cwd=acme.parents[1])
+        assert result.exit_code == 0, result.output
+        if cmd[1] == "plan":
+            assert "plan of record of 2027Q2" in result.output
+            assert "crm-salesforce" in result.output and "+30%" in result.output
+        if cmd[1] == "decisions":
+            assert "non-conform" in result.output and "given up" in result.output
+    new = (acme / "decisions.yaml").read_bytes()
+    assert new.startswith(old_decisions) and len(new) > len(old_decisions)
+    e = api.load(acme)
+    d = e.decisions[-1]
+    assert (d.initiative, d.action, d.start) == ("partner-portal", "approve", "2027Q3")
+    assert d.against is not None and len(d.against.inputs_sha256 or "") == 64
+    assert any(a.quarter == "2027Q3" for a in e.actuals)
+    assert (acme / "actuals.csv").read_text().startswith("#")
+
+
+def _cmd(path: Path, *args: str) -> list[str]:
+    return [args[0], str(path), *args[1:]]
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (("decide", "customer-360", "cancel", "--why", "x"), "E-TRANSITION"),
+    (("decide", "crm-salesforce", "reject", "--why", "x", "--cycle", "2027Q3",
+      "--date", "2027-07-02"), "cannot be rejected, only cancelled"),
+    (("decide", "partner-portal", "reject", "--cycle", "2027Q3", "--date", "2027-07-02"),
+     "E-RATIONALE"),
+    (("decide", "no-such-thing", "approve", "--start", "2027Q3"), "E-REF"),
+    (("decide", "partner-portal", "approve", "--start", "2028Q1", "--cycle", "2028Q1",
+      "--date", "2027-07-02"), "E-FUTURE"),
+    (("decide", "partner-portal", "approve", "--start", "2027Q3", "--cycle", "2026Q4",
+      "--date", "2026-12-02"), "E-ORDER"),
+])
+def test_bad_decisions_refused_nothing_written(acme: Path, args: tuple[str, ...],
+                                               expect: str) -> None:
+    before = files(acme)
+    result = run(*_cmd(acme, *args), "--by", "X", "--role", "portfolio", "--no-plan")
+    assert result.exit_code == 1, result.output
+    assert expect in result.output
+    assert files(acme) == before
+
+
+def test_bad_actuals_refused_with_file_line(acme: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "q3.csv"
+    bad.write_text("quarter,initiative,spent,percent_complete\n"
+                   "2027Q3,crm-salesforce,-5,50\n"
+                   "2027Q3,ghost,10,\n"
+                   "2027Q3,service-platform,40,\n"
+                   "2027Q3,cpq-global,10,60\n"
+                   "2027Q3,cpq-global,20,70\n")
+    before = files(acme)
+    result = run("actuals", str(acme), str(bad))
+    assert result.exit_code == 1
+    out = result.output
+    assert "q3.csv:2" in out and "E-RANGE" in out  # negative spend
+    bad.write_text("quarter,initiative,spent\n2027Q3,ghost,10\n2027Q3,service-platform,40\n"
+                   "2027Q3,cpq-global,10\n2027Q3,cpq-global,20\n")
+    out = run("actuals", str(acme), str(bad)).output
+    assert "q3.csv:2: E-REF" in out
+    assert "q3.csv:3: E-ACTUAL" in out  # spend after cancellation
+    assert "q3.csv:5: E-DUP" in out
+    assert files(acme) == before
+
+
+def test_plan_as_of_writes_the_cycle_into_plan_json(acme: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan"
+    result = run("plan", str(acme), "--as-of", "2027Q3", "--draws", "0", "--no-charts",
+                 "-t", "20", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "plan.json").read_text())
+    assert data["plan_id"].startswith("plan-2027q3-") and len(data["inputs_sha256"]) == 64
+    c = data["cycle"]
+    assert c["as_of"] == "2027Q3" and data["horizon"][0] == "2027Q3"
+    var = {v["id"]: v for v in c["variance"]}
+    assert var["crm-salesforce"]["overrun"] == pytest.approx(0.30, abs=0.01)
+    assert var["sap-upgrade"]["slip"] == 1
+    assert c["statuses"]["service-platform"]["status"] == "cancelled"
+    assert c["statuses"]["customer-360"]["status"] == "rejected"
+    sched = {r["id"]: r for r in data["schedule"]}
+    assert not sched["service-platform"]["funded"] and not sched["customer-360"]["funded"]
+    assert sched["crm-salesforce"]["start"] == "2027Q3"  # in flight, kept
+    assert (out / "variance.csv").exists()
+
+
+def test_decisions_json_on_a_small_model(tmp_path: Path) -> None:
+    from tests.optimize.tiny import ini, model
+
+    e = model([ini("a", uplift={"c1": 2}), ini("b", uplift={"c2": 1}, cost=300),
+               ini("c", uplift={"c3": 3}, duration=2)], quarters=4, budget=250.0)
+    folder = tmp_path / "m"
+    api.save(e, folder)
+    common = ("--by", "Ann", "--role", "portfolio", "--cycle", "2027Q1", "--date",
+              "2027-01-05")
+    r = run("decide", str(folder), "a", "approve", *common)
+    assert r.exit_code == 0, r.output
+    r = run("decide", str(folder), "c", "reject", *common, "--why", "<b>not now</b>",
+            "--review-by", "Pat", "--verdict", "non-conform")
+    assert r.exit_code == 0, r.output
+    r = run("decisions", str(folder), "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    rows = {x["initiative"]: x for x in data["decisions"]}
+    assert data["cycle"] == "2027Q1" and set(rows) == {"a", "c"}
+    assert rows["c"]["verdict"] == "non-conform" and rows["c"]["rationale"] == "<b>not now</b>"
+    e2 = api.load(folder)
+    assert e2.decisions[0].against is not None  # the plan it was decided against
+    assert e2.decisions[0].against.plan.startswith("plan-2027q1-")
+
+
+def test_archive_keeps_the_round(acme: Path) -> None:
+    before = (acme / "assessment_history.csv").read_text()
+    r = run("archive", str(acme), "--cycle", "2027Q2")
+    assert r.exit_code == 0, r.output
+    after = (acme / "assessment_history.csv").read_text()
+    assert after.startswith(before.split("cycle,")[0])  # the comment lines stay
+    e = api.load(acme)
+    assert sum(1 for x in e.assessment_history if x.cycle == "2027Q2") == len(e.assessments)
+    bad = run("archive", str(acme), "--cycle", "2027Q5")
+    assert bad.exit_code == 1 and "2027Q5" in bad.output

@@ -91,8 +91,7 @@ def _layer(layer: str) -> str:
 def overview_data(snap: Snapshot) -> dict[str, Any]:
     from ...analysis import homogeneity, ranked_gaps, score, time_classification, weights
     from ...report import charts as C
-    from ...report.build import Analysis
-    from ...report.exports import _spec
+    from ...report.data import Analysis
     from ...report.findings import analysis_findings
 
     e = snap.enterprise
@@ -103,13 +102,10 @@ def overview_data(snap: Snapshot) -> dict[str, Any]:
     a = Analysis(e, s, weights(e), stage, cap, gaps, homogeneity(e, scores=s),
                  time_classification(e), None)  # type: ignore[arg-type]
     f = analysis_findings(a)
-    import altair as alt
-
-    with alt.utils.schemapi.debug_mode(False):
-        charts = {"top-gaps": _spec(C.gaps_chart(ranked_gaps(e, 15, scores=s),
-                                                title="The 15 hottest gaps"))}
+    charts = chart_specs(**{"top-gaps": lambda: C.gaps_chart(ranked_gaps(e, 15, scores=s),
+                                                               title="The 15 hottest gaps")})
     return {"findings": [f.headline, f.heatmap, f.consolidation, f.applications],
-            "charts": {k: spec_json(v) for k, v in charts.items()},
+            "charts": charts,
             "counts": {"business units": len(e.business_units),
                        "capabilities": len(e.capabilities), "assessments": len(e.assessments),
                        "initiatives": len(e.initiatives)}}
@@ -125,10 +121,8 @@ def chart_specs(**charts: Any) -> dict[str, str]:
     """The report's chart builders' specs (``name=lambda: chart``) as inlinable JSON."""
     import altair as alt
 
-    from ...report.exports import _spec
-
     with alt.utils.schemapi.debug_mode(False):
-        return {k: spec_json(_spec(make())) for k, make in charts.items()}
+        return {k: spec_json(make().to_dict(validate=False)) for k, make in charts.items()}
 
 
 def last_change(request: Request) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +107,39 @@ def test_readme_tour_commands_run(cmd: list[str]) -> None:
     args = [str(ROOT / a) if a == "examples/acme" else a for a in cmd[1:]]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
+
+
+def _team_block() -> list[str]:
+    block = README.split("## Working as a team", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    return [ln.split("  #", 1)[0].strip() for ln in block.strip().splitlines()
+            if ln.strip() and not ln.startswith("#")]
+
+
+def test_readme_working_as_a_team_runs(tmp_path: Path) -> None:
+    """The team section's commands, run in order in a fresh folder (passwords typed at the
+    prompt); the export gives back the canonical files of the model stored."""
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(ROOT / "examples" / "acme", tmp_path / "examples" / "acme")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "120",
+           "OPMODEL_USER": "docs-test"}
+    commands = _team_block()
+    assert any(c.startswith("opmodel store init") for c in commands)
+    for cmd in commands:
+        argv = shlex.split(cmd)
+        assert argv[0] == "opmodel"
+        if argv[1] == "serve":  # a server: started by the web tests, not here
+            continue
+        done = subprocess.run([sys.executable, "-m", "opmodel", *argv[1:]], cwd=tmp_path,
+                              env=env, input="s3cret!\ns3cret!\n", capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, f"{cmd}\n{done.stdout}\n{done.stderr}"
+        if argv[1:3] == ["user", "add"]:
+            assert "API token (shown once): opm_" in done.stdout
+    import opmodel
+    from opmodel.io.folder import folder_files
+
+    out = tmp_path / "acme-folder"
+    files = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
+    acme = ROOT / "examples" / "acme"
+    assert files == {**dict(folder_files(opmodel.load(acme))),  # canonical model files
+                     "scenarios.yaml": (acme / "scenarios.yaml").read_text(encoding="utf-8")}

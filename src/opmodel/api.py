@@ -6,6 +6,9 @@ Every CLI command is one of these calls plus parsing and formatting.
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +22,55 @@ if TYPE_CHECKING:
     from .optimize.scenario import Scenarios
 
 
-def read(path: str | os.PathLike[str]) -> LoadResult:
-    """Read and validate the model at ``path`` (a model folder, an ``.xlsx`` workbook or an
-    ArchiMate ``.xml`` exchange file); the result carries the warnings.
+@contextmanager
+def side_files(source: str | os.PathLike[str], at: str | None = None) -> Iterator[Path]:
+    """The folder holding a model's side files (``scenarios.yaml``): the model folder
+    itself, or for a store a temporary folder with the files it keeps (as they stood
+    ``at``)."""
+    url = store_url(source)
+    if url is None:
+        yield Path(source)
+        return
+    from .store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="opmodel-side-") as tmp:
+        for name, text in open_store(url).files(at).items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        yield Path(tmp)
+
+
+def store_url(source: str | os.PathLike[str]) -> str | None:
+    """The database URL ``source`` names (``sqlite:///acme.db``, ``postgresql://…``, or an
+    existing ``*.db`` / ``*.sqlite`` file), or None for a folder or file model."""
+    from .store import is_url
+
+    if isinstance(source, str) and is_url(source):
+        return source
+    p = Path(source)
+    if p.suffix.lower() in (".db", ".sqlite", ".sqlite3") and p.is_file():
+        return f"sqlite:///{p}"
+    return None
+
+
+def read(path: str | os.PathLike[str], at: str | None = None) -> LoadResult:
+    """Read and validate the model at ``path``: a model folder, an ``.xlsx`` workbook, an
+    ArchiMate ``.xml`` exchange file, or a store's database URL (``sqlite:///acme.db``,
+    ``postgresql://user@host/db``); the result carries the warnings.
+
+    ``at`` (stores only): the model as it stood at that instant (UTC, ``2027-03-31T17:00``)
+    or revision (``r42``) — time travel.
 
     Raises :class:`~opmodel.errors.ModelError` (with every located issue) on any error.
     """
+    url = store_url(path)
+    if url is not None:
+        from .store import open_store
+
+        return open_store(url).read(at)
+    if at is not None:
+        raise InputError(f"--at needs a model in a store, not {path}",
+                         hint="give a database URL (sqlite:///file.db); in git, check out "
+                              "the commit instead")
     p = Path(path)
     if p.suffix.lower() == ".xlsx":
         from .io.xlsx import read_xlsx
@@ -37,9 +83,10 @@ def read(path: str | os.PathLike[str]) -> LoadResult:
     return read_folder(p)
 
 
-def load(path: str | os.PathLike[str]) -> Enterprise:
-    """The validated :class:`Enterprise` stored at ``path`` (a model folder)."""
-    return read(path).enterprise
+def load(path: str | os.PathLike[str], at: str | None = None) -> Enterprise:
+    """The validated :class:`Enterprise` stored at ``path`` (a model folder or a database
+    URL; ``at`` as for :func:`read`)."""
+    return read(path, at).enterprise
 
 
 def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
@@ -78,24 +125,28 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
-                 format: str | None = None, scenarios: Scenarios | None = None) -> Path:
+                 format: str | None = None, scenarios: Scenarios | None = None,
+                 at: str | None = None) -> Path:
     """Write a model (an :class:`Enterprise` or the path of one) as an ``.xlsx`` workbook or
     an ArchiMate exchange file; the format comes from ``format`` or the suffix of ``out``.
 
     The model's what-if scenarios go with it: ``scenarios``, or those of the model at the
-    path (a folder's scenarios.yaml, checked against the model first)."""
+    path (a folder's or a store's scenarios.yaml, checked against the model first); ``at``
+    reads a store's model as it stood then (see :func:`read`)."""
     fmt = format_of(out, format)
     if isinstance(model, Enterprise):
         e = model
     else:
-        result = read(model)
+        result = read(model, at)
         e = result.enterprise
         if scenarios is None:
             scenarios = result.scenarios
-            if scenarios is None and Path(model).is_dir():
-                from .io.scenarios import read_scenarios
+            if scenarios is None:
+                with side_files(model, at) as folder:
+                    if folder.is_dir():
+                        from .io.scenarios import read_scenarios
 
-                scenarios = read_scenarios(model, e)
+                        scenarios = read_scenarios(folder, e)
     errors = [i for i in _validate_model(e) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to export")

@@ -6,6 +6,9 @@
     ├── ModelError                a model failed validation; .issues lists every problem
     ├── UnknownIdError            a lookup by id found nothing (also a KeyError)
     ├── InputError                a file or argument cannot be used at all (missing, unreadable)
+    ├── ConflictError             a write based on a stale version (.conflicts: field, yours, now)
+    ├── PermissionDenied          the acting user's role or units do not allow the action
+    ├── AuthenticationError       unknown user, wrong password or token
     └── OptimizationError         reserved for the solver choke point (optimize/)
         ├── InfeasibleError
         ├── SolverError
@@ -116,6 +119,60 @@ class InputError(OpmodelError):
     """A path or argument that cannot be used at all."""
 
     code = "E-INPUT"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldConflict:
+    """One field a stale write would overwrite: what the writer sent, what is stored now."""
+
+    field: str
+    yours: object
+    current: object
+
+
+class ConflictError(OpmodelError):
+    """A write based on a version that is no longer current; nothing was written.
+
+    ``entity`` is ``kind:key`` (``assessments:crm/storage``), ``version`` the version the
+    writer based the change on, ``current_version`` the stored one, ``conflicts`` each field
+    changed since with the writer's value and the current one.
+    """
+
+    code = "E-STALE"
+
+    def __init__(self, entity: str, version: int | None, current_version: int | None,
+                 conflicts: list[FieldConflict]) -> None:
+        self.entity = entity
+        self.version = version
+        self.current_version = current_version
+        self.conflicts = conflicts
+        if conflicts:
+            detail = "; ".join(f"{c.field}: yours {c.yours!r}, current {c.current!r}"
+                               for c in conflicts)
+        else:
+            detail = "it was changed or removed since"
+        now = "removed" if current_version is None else f"now at version {current_version}"
+        super().__init__(
+            f"{entity} changed since version {version} ({now}): {detail}",
+            hint="reload it, reapply your change and save again")
+
+
+class PermissionDenied(OpmodelError):
+    """The acting user may not do this (role or business unit); nothing was changed."""
+
+    code = "E-FORBIDDEN"
+
+    def __init__(self, message: str, *, user: str | None = None, action: str | None = None,
+                 hint: str | None = None) -> None:
+        self.user = user
+        self.action = action
+        super().__init__(message, hint=hint)
+
+
+class AuthenticationError(OpmodelError):
+    """Unknown user, wrong password or unknown token."""
+
+    code = "E-AUTH"
 
 
 class OptimizationError(OpmodelError):

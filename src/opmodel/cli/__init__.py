@@ -44,7 +44,8 @@ def _root(
 
 # Topic modules register their commands on `app` when imported. A module that is absent
 # (a topic not built yet) is skipped, so the command always starts.
-TOPICS = ("model", "generate", "analysis", "plan", "cycle", "report", "interop", "serve")
+TOPICS = ("model", "generate", "analysis", "plan", "cycle", "report", "interop", "store",
+          "serve")
 for _topic in TOPICS:
     try:
         importlib.import_module(f"{__name__}.{_topic}")

@@ -56,6 +56,12 @@ class Table(_rich_table.Table):
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+MODEL_HELP = ("Model folder, or a store's database URL (sqlite:///acme.db, "
+              "postgresql://user@host/db).")
+#: ``--at`` on every command that reads a model: time travel in a store
+AtOpt = typer.Option(None, "--at", help="Read the model as it stood at this time (UTC, e.g. "
+                     "2027-03-31T17:00) or revision (r42); for a model in a store.")
+
 
 def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None:
     out = stream or err_console

@@ -39,21 +39,21 @@ from ..analysis.time_model import HIGH, NOT_ASSESSED
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import Table, console, err_console, handle_errors, print_issues
+from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors, print_issues
 
 DATA_FORMATS = ("json", "csv")
 CHART_FORMATS = ("png", "svg", "html", "vega")
 FORMAT_HELP = "Output format: json, csv, png, svg, html or vega (Vega-Lite spec)."
 OUT_HELP = "File to write (format from its suffix unless --format is given)."
 
-PathArg = typer.Argument(..., help="Model folder.")
+PathArg = typer.Argument(..., help=MODEL_HELP)
 FormatOpt = typer.Option(None, "--format", "-f", help=FORMAT_HELP)
 OutOpt = typer.Option(None, "--output", "-o", help=OUT_HELP)
 
 
 # -- loading and writing ------------------------------------------------------------------
-def _load(path: Path) -> Enterprise:
-    result = api.read(path)
+def _load(path: str, at: str | None = None) -> Enterprise:
+    result = api.read(path, at)
     if result.warnings:
         err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
                           f"`opmodel validate {escape(str(path))}`")
@@ -377,9 +377,10 @@ def _units_as_columns(hm: HeatMap, title: str, width: int) -> tuple[Table, bool]
 # -- commands -----------------------------------------------------------------------------
 @app.command()
 @handle_errors
-def weights(path: Path = PathArg, fmt: str | None = FormatOpt, out: Path | None = OutOpt) -> None:
+def weights(path: str = PathArg, fmt: str | None = FormatOpt, out: Path | None = OutOpt,
+            at: str | None = AtOpt) -> None:
     """Print the criteria weights ω and, for an AHP matrix, its consistency ratio."""
-    loaded = api.read(path)
+    loaded = api.read(path, at)
     w = weights_fn(loaded.enterprise)
     if _emit(fmt, out, data=w.to_dict, frame=w.to_frame, chart=None):
         print_issues([i for i in loaded.warnings if i.code == "W-AHP"])
@@ -428,13 +429,14 @@ def _judgement(x: float) -> str:
 @app.command()
 @handle_errors
 def gaps(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     top: int = typer.Option(20, "--top", "-n", help="How many cells to list."),
     fmt: str | None = FormatOpt,
     out: Path | None = OutOpt,
 ) -> None:
     """List the biggest gaps by priority = w × gap / 5 (capability × business unit)."""
-    e = _load(path)
+    e = _load(path, at)
     g = ranked_gaps(e, top)
 
     def chart() -> Any:
@@ -474,7 +476,8 @@ def _split_cell(text: str) -> tuple[str, str]:
 @app.command()
 @handle_errors
 def heatmap(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     by: str = typer.Option("stage", "--by", help=f"Columns: {' or '.join(BYS)}."),
     layer: str = typer.Option("priority", "--layer", help=f"Value: {', '.join(LAYERS)}."),
     rollup: str = typer.Option("max", "--rollup",
@@ -489,7 +492,7 @@ def heatmap(
     out: Path | None = OutOpt,
 ) -> None:
     """Colour heat map of business units × stages or capabilities, with provenance."""
-    e = _load(path)
+    e = _load(path, at)
     if explain is not None and by == "stage" and explain.rsplit("/", 1)[0] not in \
             e.ids("stage") and explain.rsplit("/", 1)[0] in e.ids("capability"):
         by = "capability"  # --explain crm/north means the capability cell
@@ -580,7 +583,8 @@ def print_explanation(x: CellExplanation) -> None:
 @app.command()
 @handle_errors
 def homogeneity(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     by: str = typer.Option("capability", "--by", help="capability or stage."),
     top: int = typer.Option(20, "--top", "-n", help="How many consolidation candidates."),
     fmt: str | None = FormatOpt,
@@ -589,7 +593,7 @@ def homogeneity(
     """Applications per capability across units: homogeneity, spread, consolidation savings."""
     if by not in ("capability", "stage"):
         raise InputError(f"unknown --by '{by}'", hint="use capability or stage")
-    e = _load(path)
+    e = _load(path, at)
     h = homogeneity_fn(e)
     money = _money(e)
 
@@ -656,7 +660,8 @@ def _fit(v: float | None) -> str:
 @app.command()
 @handle_errors
 def apps(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     by_unit: bool = typer.Option(False, "--by-unit",
                                  help="Also list every application × unit (csv/json: rows "
                                       "per unit)."),
@@ -664,7 +669,7 @@ def apps(
     out: Path | None = OutOpt,
 ) -> None:
     """TIME classification (Tolerate/Invest/Migrate/Eliminate) per application and unit."""
-    e = _load(path)
+    e = _load(path, at)
     r = time_classification(e)
 
     def chart() -> Any:
@@ -714,7 +719,8 @@ def apps(
 @app.command()
 @handle_errors
 def stability(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     top: int = typer.Option(10, "--top", "-n", help="Size of the top list."),
     spread: float = typer.Option(0.2, "--spread", help="Perturb each ω by up to ± this share."),
     draws: int = typer.Option(500, "--draws", help="Number of random ω draws."),
@@ -723,7 +729,7 @@ def stability(
     out: Path | None = OutOpt,
 ) -> None:
     """Rank stability: how often each top-N gap stays in the top N when ω is perturbed."""
-    e = _load(path)
+    e = _load(path, at)
     r = stability_fn(e, top, spread, draws, seed)
 
     def chart() -> Any:

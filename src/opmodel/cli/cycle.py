@@ -14,11 +14,12 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from .. import api
 from ..errors import InputError
 from . import app
-from ._common import Table, console, err_console, handle_errors
+from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 
-PathArg = typer.Argument(..., help="Model folder.")
+PathArg = typer.Argument(..., help=MODEL_HELP)
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -30,6 +31,11 @@ def _date(text: str | None) -> dt.date | None:
         raise InputError(f"--date '{text}' is not a date like 2027-07-14") from None
 
 
+def _where(path: str, file: str) -> str:
+    """Where a change went: the store's URL, or the file in the model folder."""
+    return path if api.store_url(path) is not None else f"{path}/{file}"
+
+
 def _money(x: float | None) -> str:
     return "–" if x is None else f"{x:,.0f}"
 
@@ -37,7 +43,7 @@ def _money(x: float | None) -> str:
 @app.command()
 @handle_errors
 def decide(
-    path: Path = PathArg,
+    path: str = PathArg,
     initiative: str = typer.Argument(..., help="Id of the initiative decided on."),
     action: str = typer.Argument(..., help="approve, defer, reject, cancel, complete, "
                                  "force-start or propose."),
@@ -101,11 +107,15 @@ def decide(
         return {"plan": plan_id(cyc, digest), "inputs_sha256": digest,
                 **recommended_for(rec, initiative)}
 
-    d = decide_in_folder(
-        path, initiative, action, recommend=recommend if plan else None, cycle=cycle,
-        date=_date(date), by=by, role=role, rationale=why, start=start, until=until,
-        review=review, decision_makers=split(makers), consulted=split(consulted),
-        informed=split(informed), supersedes=supersedes)
+    fields = dict(by=by, role=role, rationale=why, start=start, until=until, review=review,
+                  decision_makers=split(makers), consulted=split(consulted),
+                  informed=split(informed), supersedes=supersedes)
+    if api.store_url(path) is None:
+        d = decide_in_folder(path, initiative, action, recommend=recommend if plan else None,
+                             cycle=cycle, date=_date(date), **fields)
+    else:  # a store: the same decision rules, as one action (rights, change log)
+        d = _decide_in_store(path, initiative, action, recommend if plan else None, cycle,
+                             _date(date), fields)
     rec = ""
     if d.against is not None:
         a = d.against
@@ -116,14 +126,39 @@ def decide(
                   f"{escape(d.initiative)} in cycle {d.cycle}" + escape(rec), soft_wrap=True)
 
 
+def _decide_in_store(url: str, initiative: str, action: str, recommend: Any,
+                     cycle: str | None, date: dt.date | None, fields: dict[str, Any]) -> Any:
+    from .. import actions
+    from ..cycle import decide
+    from ..model.lifecycle import quarter_of_date
+    from .store import local_actor
+
+    day = date or dt.date.today()
+    cyc = cycle or quarter_of_date(day)
+    e = api.load(url)
+    against = recommend(e, cyc) if recommend is not None and initiative in e.ids(
+        "initiative") else None
+    made: list[Any] = []
+
+    def record(m: Any) -> Any:
+        new, d = decide(m, initiative, action, cycle=cyc, date=day, against=against, **fields)
+        made.append(d)
+        return new
+
+    actions.apply(url, local_actor(), "decide", record, ["decisions"],
+                  why=fields.get("rationale"))
+    return made[-1]
+
+
 @app.command()
 @handle_errors
 def decisions(
-    path: Path = PathArg,
+    path: str = PathArg,
     cycle: str | None = typer.Option(None, "--cycle", help="The cycle to show (default: "
                                      "the latest with decisions)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Solver time limit."),
+    at: str | None = AtOpt,
 ) -> None:
     """Recommended versus decided for one cycle, with the overrides priced: the value the
     portfolio gave up (or gained) by departing from the recommendation."""
@@ -133,7 +168,7 @@ def decisions(
 
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
-    e = api.read(path).enterprise
+    e = api.read(path, at).enterprise
     with console.status("pricing the decisions…"):
         p = price_decisions(e, cycle, SolveOptions(time_limit=time_limit))
     if fmt == "json":
@@ -167,7 +202,7 @@ def decisions(
 @app.command()
 @handle_errors
 def actuals(
-    path: Path = PathArg,
+    path: str = PathArg,
     file: Path = typer.Argument(..., help="CSV with quarter, initiative, spent and "
                                 "optionally percent_complete, remaining, finish, note."),
 ) -> None:
@@ -175,10 +210,20 @@ def actuals(
     rows or none)."""
     from ..io.cycle_files import merge_actuals_file
 
-    rows = merge_actuals_file(path, file)
+    if api.store_url(path) is None:
+        rows = merge_actuals_file(path, file)
+    else:  # a store: all rows in one action
+        from .. import actions
+        from ..cycle import merge_actuals
+        from ..io.cycle_files import read_actuals_file
+        from .store import local_actor
+
+        rows, _ = read_actuals_file(file)
+        actions.apply(path, local_actor(), "record_actuals",
+                      lambda m: merge_actuals(m, rows), ["actuals"], why=f"actuals {file}")
     quarters = sorted({r.quarter for r in rows})
     console.print(f"[green]✓[/] merged {len(rows)} actuals row(s) for "
-                  f"{', '.join(quarters)} into {escape(str(path))}/actuals.csv")
+                  f"{', '.join(quarters)} into {escape(_where(path, 'actuals.csv'))}")
 
 
 def what_changed(r: Any) -> list[Any]:
@@ -290,7 +335,7 @@ def demo_replan(e: Any, since: dict[str, Any] | None = None) -> None:
 @app.command()
 @handle_errors
 def archive(
-    path: Path = PathArg,
+    path: str = PathArg,
     cycle: str = typer.Option(..., "--cycle", help="The cycle (quarter) the current "
                               "assessments stand for, e.g. 2027Q2."),
 ) -> None:
@@ -298,6 +343,16 @@ def archive(
     before a new assessment round replaces them (the heat-map trend)."""
     from ..io.cycle_files import archive_in_folder
 
-    n = archive_in_folder(path, cycle)
+    if api.store_url(path) is None:
+        n = archive_in_folder(path, cycle)
+    else:  # a store: one action
+        from .. import actions
+        from ..cycle import archive_assessments
+        from .store import local_actor
+
+        written = actions.apply(path, local_actor(), "archive_assessments",
+                                lambda m: archive_assessments(m, cycle),
+                                ["assessment_history"], why=f"archive {cycle}")
+        n = sum(1 for w in written if w.version is not None)
     console.print(f"[green]✓[/] kept {n} assessment(s) as they stand in {escape(cycle)} in "
-                  f"{escape(str(path))}/assessment_history.csv")
+                  f"{escape(_where(path, 'assessment_history.csv'))}")

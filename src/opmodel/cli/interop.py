@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..io import survey as surveys
 from ..model.quarter import quarter_index
 from . import app
-from ._common import Table, console, handle_errors, print_issues
+from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 
 if TYPE_CHECKING:
     from ..io.archimate_map import ImportReport
@@ -47,14 +47,15 @@ def _day(text: str | None, option: str) -> dt.date | None:
 @app.command("export")
 @handle_errors
 def export_cmd(
-    path: Path = typer.Argument(..., help="Model folder."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     out: Path = typer.Argument(..., help="File to write: *.xlsx or *.xml (ArchiMate)."),
     format: str | None = typer.Option(
         None, "--format", "-f", help="xlsx or archimate (default: from OUT's suffix)."),
+    at: str | None = AtOpt,
 ) -> None:
     """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
     fmt = api.format_of(out, format)
-    written = api.export_model(path, out, fmt)
+    written = api.export_model(path, out, fmt, at=at)
     what = ("one sheet per table, with dropdowns; edit it and run `opmodel import`"
             if fmt == "xlsx" else "open it in Archi with File › Import › Open Exchange File; "
             "the view 'Capability heat map' shows the priorities")
@@ -150,7 +151,7 @@ def _print_report(report: ImportReport, directory: Path) -> None:
 @survey_app.command("export")
 @handle_errors
 def survey_export(
-    path: Path = typer.Argument(..., help="Model folder."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     business_unit: str = typer.Option(..., "--business-unit", "-b",
                                       help="Id of the business unit to survey."),
     out: Path | None = typer.Option(None, "--out", "-o",
@@ -159,7 +160,8 @@ def survey_export(
 ) -> None:
     """Write the assessment survey of one business unit: a workbook its lead fills in."""
     target = out or Path(f"survey-{business_unit}.xlsx")
-    surveys.export_survey(path, business_unit, target, overwrite=force)
+    model = api.load(path) if api.store_url(path) else path
+    surveys.export_survey(model, business_unit, target, overwrite=force)
     console.print(f"[green]✓[/] wrote [bold]{escape(str(target))}[/] for business unit "
                   f"'{escape(business_unit)}'")
     console.print("  send it to the unit's lead; when it comes back run "
@@ -169,7 +171,7 @@ def survey_export(
 @survey_app.command("merge")
 @handle_errors
 def survey_merge(
-    path: Path = typer.Argument(..., help="Model folder."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     survey: Path = typer.Argument(..., help="The returned survey workbook."),
     force: bool = typer.Option(False, "--force", help="Keep the survey's values where the "
                                "model changed since the survey was exported."),
@@ -178,8 +180,21 @@ def survey_merge(
                                     "undated (YYYY-MM-DD; default today)."),
 ) -> None:
     """Validate a returned survey, show its changes and merge them into assessments.csv."""
-    plan = surveys.merge_survey(path, survey, force=force, dry_run=dry_run,
-                                today=_day(date, "--date"))
+    url = api.store_url(path)
+    if url is None:
+        plan = surveys.merge_survey(path, survey, force=force, dry_run=dry_run,
+                                    today=_day(date, "--date"))
+    else:  # a store: the merge is one action (rights, versions, change log)
+        from .. import actions
+        from .store import local_actor
+
+        plan = surveys.plan_merge(api.load(url), survey, _day(date, "--date"))
+        if plan.conflicts and not force:
+            raise surveys.SurveyConflictError(plan.conflicts, source=str(plan.survey))
+        if plan.changes and not dry_run:
+            actions.merge_survey(url, local_actor(), survey, force=force,
+                                 today=_day(date, "--date"), why=f"survey {survey.name}")
+            plan.written = True
     print_issues(plan.warnings)
     if plan.conflicts:
         print_issues(plan.conflicts)
@@ -205,20 +220,22 @@ def survey_merge(
                       "cell(s); nothing was written")
     else:
         console.print(f"[green]✓[/] merged {len(values)} value change(s) and {len(dated)} "
-                      f"confirmation(s) into [bold]{escape(str(path / 'assessments.csv'))}[/]")
+                      "confirmation(s) into [bold]"
+                      f"{escape(url or str(Path(path) / 'assessments.csv'))}[/]")
 
 
 @survey_app.command("status")
 @handle_errors
 def survey_status(
-    path: Path = typer.Argument(..., help="Model folder."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     as_of: str | None = typer.Option(None, "--as-of", help="Measure ages at this date "
                                      "(YYYY-MM-DD; default today)."),
     max_age: int = typer.Option(365, "--max-age", help="Answers older than this many days "
                                 "are stale."),
+    at: str | None = AtOpt,
 ) -> None:
     """Which business units have returned their assessments, and how stale they are."""
-    e = api.read(path).enterprise
+    e = api.read(path, at).enterprise
     day = _day(as_of, "--as-of") or dt.date.today()
     rows = surveys.survey_status(e, as_of=day, max_age_days=max_age)
     t = Table(title=f"Assessments as of {day.isoformat()}", title_justify="left",

@@ -12,7 +12,7 @@ from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import Table, console, handle_errors, print_issues
+from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 
 
 def bundled(name: str) -> Path:
@@ -47,11 +47,12 @@ def init(
 @app.command("validate")
 @handle_errors
 def validate_cmd(
-    path: Path = typer.Argument(..., help="Model folder to check."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    at: str | None = AtOpt,
 ) -> None:
     """Check a model; print every problem with its file:line:col, exit 1 on any error."""
-    result = api.read(path)
+    result = api.read(path, at)
     print_issues(result.warnings)
     n = len(result.warnings)
     if strict and n:
@@ -122,9 +123,9 @@ def summary_tables(e: Enterprise) -> list[Table]:
 
 @app.command()
 @handle_errors
-def show(path: Path = typer.Argument(..., help="Model folder to summarise.")) -> None:
+def show(path: str = typer.Argument(..., help=MODEL_HELP), at: str | None = AtOpt) -> None:
     """Print a readable summary of a model: counts, value chain, units, portfolio."""
-    result = api.read(path)
+    result = api.read(path, at)
     e = result.enterprise
     console.print(f"[bold]{escape(e.name)}[/] — horizon {e.horizon.start}–{e.horizon.end} "
                   f"({e.horizon.quarters} quarters), money in {escape(e.unit)} of "

@@ -22,9 +22,9 @@ from ..errors import InputError
 from ..model import Enterprise
 from ..model.initiative import KINDS
 from . import app
-from ._common import Table, console, err_console, handle_errors
+from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 
-PathArg = typer.Argument(..., help="Model folder.")
+PathArg = typer.Argument(..., help=MODEL_HELP)
 TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
                        "seconds (the best plan so far is reported with its gap).")
 GapOpt = typer.Option(1e-4, "--gap", help="Relative optimality gap at which to stop "
@@ -33,8 +33,8 @@ ThreadsOpt = typer.Option(None, "--threads", help="Solver threads (default: HiGH
 SeedOpt = typer.Option(0, "--seed", help="Solver random seed (same seed, same plan).")
 
 
-def _load(path: Path, scenario: str | None = None) -> Enterprise:
-    result = api.read(path)
+def _load(path: str, scenario: str | None = None, at: str | None = None) -> Enterprise:
+    result = api.read(path, at)
     if result.warnings:
         err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
                           f"`opmodel validate {escape(str(path))}`")
@@ -42,7 +42,8 @@ def _load(path: Path, scenario: str | None = None) -> Enterprise:
         return result.enterprise
     from ..io.scenarios import scenario_model
 
-    return scenario_model(path, result.enterprise, scenario)
+    with api.side_files(path, at) as folder:
+        return scenario_model(folder, result.enterprise, scenario)
 
 
 ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Plan a scenario from the model's "
@@ -331,7 +332,8 @@ def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> A
 @app.command()
 @handle_errors
 def plan(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     scenario: str | None = ScenarioOpt,
     time_limit: float = TimeOpt,
     gap: float = GapOpt,
@@ -359,7 +361,7 @@ def plan(
     from ..optimize.risk import cost_risk
 
     check_folder(output)
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     digest = inputs_sha256(e)
     extra: dict[str, Any] = {"plan_id": plan_id(as_of or e.horizon.start, digest),
@@ -396,7 +398,8 @@ def plan(
 @app.command()
 @handle_errors
 def explain(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     initiative: str = typer.Argument(..., help="Id of the initiative to explain."),
     scenario: str | None = ScenarioOpt,
     time_limit: float = TimeOpt,
@@ -408,7 +411,7 @@ def explain(
     """Why an initiative is funded (and what dropping it costs) or not (the binding rule)."""
     from ..optimize.explain import explain as explain_one
 
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     e.initiative(initiative)  # unknown id: a clear error before solving
     opts = _options(time_limit, gap, None, seed)
     result = solve_with_progress(e, opts)
@@ -422,7 +425,8 @@ def explain(
 @app.command()
 @handle_errors
 def diff(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     a: str = typer.Argument(..., help="First scenario ('base' = the model as it is)."),
     b: str = typer.Argument(..., help="Second scenario."),
     time_limit: float = TimeOpt,
@@ -436,7 +440,7 @@ def diff(
     from ..optimize.diff import diff as plan_diff
 
     check_file(output)
-    models = [_load(path, name) for name in (a, b)]  # both scenarios checked before solving
+    models = [_load(path, name, at) for name in (a, b)]  # both scenarios checked before solving
     plans = []
     for name, e in zip((a, b), models, strict=True):
         console.print(f"planning [bold]{escape(name)}[/]…")
@@ -487,7 +491,8 @@ def diff(
 @app.command()
 @handle_errors
 def frontier(
-    path: Path = PathArg,
+    path: str = PathArg,
+    at: str | None = AtOpt,
     scenario: str | None = ScenarioOpt,
     low: float = typer.Option(0.5, "--from", help="Smallest budget scale (× today)."),
     high: float = typer.Option(1.5, "--to", help="Largest budget scale (× today)."),
@@ -509,7 +514,7 @@ def frontier(
         grid.add(1.0)  # today's budget is always on the frontier
     scales = sorted(grid)
     check_file(output, ("json", "csv", "png", "svg", "html"))
-    e = _load(path, scenario)
+    e = _load(path, scenario, at)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
     t = Table(title=f"Efficient frontier — {e.name}", title_justify="left")

@@ -27,7 +27,7 @@ from .. import api
 from ..errors import InputError
 from ..model import Enterprise
 from . import app
-from ._common import Table, console, err_console, handle_errors
+from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
                  "separated (e.g. 0.6,0.8,1.2,1.4); 'none' skips the frontier.")
@@ -88,15 +88,16 @@ class StepBars:
         self.progress.update(tid, completed=done, total=total, note=note)
 
 
-def load_model(path: Path) -> Enterprise:
-    result = api.read(path)
+def load_model(path: str | Path, at: str | None = None) -> Enterprise:
+    result = api.read(path, at)
     if result.warnings:
         err_console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see "
                           f"`opmodel validate {escape(str(path))}`")
     return result.enterprise
 
 
-def scenario_of(path: Path, e: Enterprise, name: str | None) -> Any:
+def scenario_of(path: str | Path, e: Enterprise, name: str | None,
+                at: str | None = None) -> Any:
     """The :class:`~opmodel.optimize.scenario.Scenario` called ``name`` in PATH's
     scenarios.yaml (None for no scenario or ``base``)."""
     if name is None:
@@ -106,12 +107,13 @@ def scenario_of(path: Path, e: Enterprise, name: str | None) -> Any:
 
     if name == BASE:
         return None
-    found = read_scenarios(path, e).get(name) if path.is_dir() else None
-    if found is None:
-        from ..io.scenarios import scenario_model
+    with api.side_files(path, at) as folder:
+        found = read_scenarios(folder, e).get(name) if folder.is_dir() else None
+        if found is None:
+            from ..io.scenarios import scenario_model
 
-        scenario_model(path, e, name)  # raises the error with a "did you mean" hint
-        raise InputError(f"no scenario '{name}'")  # pragma: no cover
+            scenario_model(folder, e, name)  # raises the error with a "did you mean" hint
+            raise InputError(f"no scenario '{name}'")  # pragma: no cover
     return found
 
 
@@ -206,7 +208,7 @@ def run_report(e: Enterprise, out_dir: Path, options: Any, source: Path | None,
 @app.command()
 @handle_errors
 def report(
-    path: Path = typer.Argument(..., help="Model folder (or .xlsx workbook)."),
+    path: str = typer.Argument(..., help=MODEL_HELP),
     output: Path = typer.Option(Path("report"), "--output", "-o",
                                 help="Folder for report.html, results.xlsx and charts/."),
     scenario: str | None = typer.Option(None, "--scenario", "-s",
@@ -223,13 +225,14 @@ def report(
                                        help="Relative gap at which a frontier point stops."),
     charts: bool = typer.Option(True, "--charts/--no-charts",
                                 help="Also write every chart as PNG and SVG."),
+    at: str | None = AtOpt,
 ) -> None:
     """Write the planning report: report.html (one self-contained file), results.xlsx and
     every chart as PNG and SVG."""
     from ..report.build import ReportOptions
 
-    e = load_model(path)
-    sc = scenario_of(path, e, scenario)
+    e = load_model(path, at)
+    sc = scenario_of(path, e, scenario, at)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,
                          frontier_scales=parse_scales(frontier),
                          frontier_time_limit=frontier_time_limit, frontier_gap=frontier_gap,

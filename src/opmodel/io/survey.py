@@ -206,14 +206,14 @@ def survey_workbook(e: Enterprise, business_unit: str, exported: dt.date) -> Wor
     return wb
 
 
-def export_survey(model: str | os.PathLike[str], business_unit: str,
+def export_survey(model: str | os.PathLike[str] | Enterprise, business_unit: str,
                   out: str | os.PathLike[str], today: dt.date | None = None,
                   overwrite: bool = False) -> Path:
     """Write the survey workbook of ``business_unit`` for the model folder ``model``.
 
     Refuses to replace an existing file unless ``overwrite``: it may be a returned survey.
     """
-    e = read_folder(model).enterprise
+    e = model if isinstance(model, Enterprise) else read_folder(model).enterprise
     e.business_unit(business_unit)  # UnknownIdError with a did-you-mean when absent
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
@@ -330,14 +330,15 @@ def _text(a: Assessment | None, name: str) -> str:
     return cells[name]
 
 
-def plan_merge(model: str | os.PathLike[str], survey: str | os.PathLike[str],
+def plan_merge(model: str | os.PathLike[str] | Enterprise, survey: str | os.PathLike[str],
                today: dt.date | None = None) -> MergePlan:
-    """Validate a returned survey against the model folder and say what merging would do.
+    """Validate a returned survey against the model folder (or a model already read, e.g.
+    from a store) and say what merging would do.
 
     Raises :class:`ModelError` (issues at ``Assessments!E7``) when the survey has errors.
     Conflicts are returned, not raised: :func:`merge_survey` refuses them unless forced.
     """
-    e = read_folder(model).enterprise
+    e = model if isinstance(model, Enterprise) else read_folder(model).enterprise
     path = Path(survey)
     col = Collected(source=path.name)
     ret = _read_returned(path, col)

@@ -1,0 +1,157 @@
+"""The actions on users: add, bootstrap the first admin, tokens, roles, disable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import (
+    InputError,
+    PermissionDenied,
+    UnknownIdError,
+)
+from ..store.store import Store
+from ..store.users import ROLES, User
+from ._write import _store, check_right
+
+
+# -- users ----------------------------------------------------------------------------------
+def add_user(store: Store | str, actor: User, name: str, role: str,
+             units: Iterable[str] = (), password: str | None = None, *,
+             why: str | None = None, request_id: str | None = None) -> tuple[User, str]:
+    """Add a user with ``role`` (a bu-lead with their business ``units``); returns the user
+    and their first API token (shown once: only its hash is stored)."""
+    from ..store.schema import tokens, users
+    from ..store.users import hash_password, new_token, token_hash
+
+    check_right(actor, "add_user")
+    st = _store(store)
+    name = name.strip()
+    units = tuple(u.strip() for u in units if u.strip())
+    if not name or any(c in name for c in ";:/\\\n\t") or len(name) > 200:
+        raise InputError(f"'{name}' is not a usable user name",
+                         hint="letters, digits, '.', '-', '_' and '@'")
+    if role not in ROLES:
+        from difflib import get_close_matches
+
+        close = get_close_matches(role, ROLES, n=1)
+        raise InputError(f"unknown role '{role}'", hint=(f"did you mean '{close[0]}'? "
+                         if close else "") + f"roles: {', '.join(ROLES)}")
+    if role == "bu-lead" and not units:
+        raise InputError("a bu-lead needs their business units",
+                         hint="pass --units unit-a,unit-b")
+    if role != "bu-lead" and units:
+        raise InputError(f"only a bu-lead has units (not a {role})")
+    if units:
+        e = st.read().enterprise
+        for u in units:
+            e.business_unit(u)  # UnknownIdError with a did-you-mean
+    token = new_token()
+    with st.transaction(actor.name, "add_user", why, request_id) as tx:
+        if tx.conn.execute(users.select().where(users.c.name == name)).first() is not None:
+            raise InputError(f"user '{name}' already exists")
+        tx.conn.execute(users.insert().values(
+            name=name, role=role, units=";".join(units), disabled=0,
+            password_hash=hash_password(password) if password else None,
+            created_rev=tx.revision))
+        tx.conn.execute(tokens.insert().values(hash=token_hash(token), username=name,
+                                               label="first", created_rev=tx.revision))
+        from ..store.schema import changes
+
+        tx.conn.execute(changes.insert().values(
+            rev=tx.revision, kind="users", key=name, field=None, old=None,
+            new=json.dumps({"role": role, "units": list(units)})))
+    return User(name, role, units), token  # type: ignore[arg-type]
+
+
+def first_admin(store: Store | str, name: str, password: str | None = None
+                ) -> tuple[User, str]:
+    """Create the store's first user, an admin, when it has no users at all (bootstrapping
+    a new store, as ``opmodel serve FOLDER`` does); returns the user and an API token.
+    Refused with :class:`PermissionDenied` once the store has any user."""
+    from ..store.users import list_users
+
+    st = _store(store)
+    if list_users(st):
+        raise PermissionDenied("the store already has users; an admin adds the others",
+                               user=name, action="add_user")
+    return add_user(st, User(name, "admin"), name, "admin", (), password,
+                    why="first admin")
+
+
+def add_token(store: Store | str, actor: User, name: str, label: str | None = None, *,
+              why: str | None = None, request_id: str | None = None) -> str:
+    """A new API token for user ``name`` (shown once)."""
+    from ..store.schema import changes, tokens, users
+    from ..store.users import new_token, token_hash
+
+    check_right(actor, "add_token")
+    st = _store(store)
+    token = new_token()
+    with st.transaction(actor.name, "add_token", why, request_id) as tx:
+        if tx.conn.execute(users.select().where(users.c.name == name)).first() is None:
+            raise UnknownIdError("user", name)
+        tx.conn.execute(tokens.insert().values(hash=token_hash(token), username=name,
+                                               label=label, created_rev=tx.revision))
+        tx.conn.execute(changes.insert().values(rev=tx.revision, kind="users", key=name,
+                                                field="token", old=None,
+                                                new=json.dumps(label or "token")))
+    return token
+
+
+def set_user(store: Store | str, actor: User, name: str, *, role: str | None = None,
+             units: Iterable[str] | None = None, password: str | None = None,
+             why: str | None = None, request_id: str | None = None) -> User:
+    """Change a user's role, business units or password (what is not given is kept)."""
+    from ..store.schema import changes, users
+    from ..store.users import get_user, hash_password
+
+    check_right(actor, "set_user")
+    st = _store(store)
+    with st.transaction(actor.name, "set_user", why, request_id) as tx:
+        old = get_user(st, name, tx.conn)
+        if old is None:
+            raise UnknownIdError("user", name)
+        new_role = old.role if role is None else role
+        new_units = old.units if units is None else tuple(u.strip() for u in units
+                                                          if u.strip())
+        if new_role not in ROLES:
+            raise InputError(f"unknown role '{new_role}'", hint=f"roles: {', '.join(ROLES)}")
+        if new_role == "bu-lead" and not new_units:
+            raise InputError("a bu-lead needs their business units")
+        if new_role != "bu-lead":
+            new_units = ()
+        if new_units:
+            e = st.model_at_head(tx)
+            for u in new_units:
+                e.business_unit(u)
+        values: dict[str, Any] = {"role": new_role, "units": ";".join(new_units)}
+        if password is not None:
+            values["password_hash"] = hash_password(password)
+        tx.conn.execute(users.update().where(users.c.name == name).values(**values))
+        log = [("role", old.role, new_role), ("units", list(old.units), list(new_units))]
+        rows = [{"rev": tx.revision, "kind": "users", "key": name, "field": f,
+                 "old": json.dumps(a), "new": json.dumps(b)} for f, a, b in log if a != b]
+        if password is not None:
+            rows.append({"rev": tx.revision, "kind": "users", "key": name,
+                         "field": "password", "old": None, "new": json.dumps("changed")})
+        if rows:
+            tx.conn.execute(changes.insert(), rows)
+    return User(name, new_role, new_units)  # type: ignore[arg-type]
+
+
+def disable_user(store: Store | str, actor: User, name: str, *, why: str | None = None,
+                 request_id: str | None = None) -> None:
+    """Disable user ``name``: their password and tokens stop working."""
+    from ..store.schema import changes, users
+
+    check_right(actor, "disable_user")
+    st = _store(store)
+    with st.transaction(actor.name, "disable_user", why, request_id) as tx:
+        done = tx.conn.execute(users.update().where(users.c.name == name)
+                               .values(disabled=1)).rowcount
+        if not done:
+            raise UnknownIdError("user", name)
+        tx.conn.execute(changes.insert().values(rev=tx.revision, kind="users", key=name,
+                                                field="disabled", old="false", new="true"))

@@ -1,0 +1,183 @@
+"""Store commands: ``store init/export/info``, ``user add/list``, ``history``.
+
+The command line has the database itself in hand, so it acts as an admin named by
+``$OPMODEL_USER`` (or the login name); every change it makes is on record under that name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from .. import actions, api
+from ..errors import InputError
+from ..store import display_url, export_store, init_store, open_store, side_files_of
+from ..store.users import ROLES, User, list_users
+from . import app
+from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
+
+store_app = typer.Typer(help="Keep a model in a database (SQLite or PostgreSQL) for a team.",
+                        no_args_is_help=True)
+user_app = typer.Typer(help="Users of a store: roles, business units, API tokens.",
+                       no_args_is_help=True)
+app.add_typer(store_app, name="store")
+app.add_typer(user_app, name="user")
+
+URL_HELP = "Database URL: sqlite:///acme.db (a file) or postgresql://user@host/db."
+
+
+def local_actor() -> User:
+    """Who the command line acts as: an admin named by $OPMODEL_USER or the login name."""
+    name = os.environ.get("OPMODEL_USER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # pragma: no cover - no login name (containers)
+            name = "opmodel"
+    return User(name, "admin")
+
+
+def _url(url: str) -> str:
+    found = api.store_url(url)
+    if found is None:
+        raise InputError(f"'{url}' is not a database URL",
+                         hint="use sqlite:///file.db or postgresql://user@host/db")
+    return found
+
+
+@store_app.command("init")
+@handle_errors
+def store_init(
+    url: str = typer.Argument(..., help=URL_HELP),
+    source: str = typer.Option(..., "--from", help="The model to store: a model folder "
+                               "(or workbook, ArchiMate file)."),
+    force: bool = typer.Option(False, "--force", help="Replace a model already in the store "
+                               "(as a new revision; the old one stays reachable with --at)."),
+) -> None:
+    """Start a store from a model: every entity becomes revision 1, on record."""
+    result = api.read(source)
+    print_issues(result.warnings)
+    who = local_actor().name
+    rev = init_store(_url(url), result.enterprise, who=who, why=f"store init --from {source}",
+                     force=force, files=side_files_of(source))
+    counts = result.enterprise.summary()
+    console.print(f"[green]✓[/] stored {escape(result.enterprise.name)} in "
+                  f"[bold]{escape(display_url(_url(url)))}[/] as revision {rev}: "
+                  f"{counts['capabilities']:,} capabilities, {counts['assessments']:,} "
+                  f"assessments, {counts['initiatives']:,} initiatives")
+    console.print(f"  next: [bold]opmodel user add {escape(url)} NAME --role admin[/]")
+
+
+@store_app.command("export")
+@handle_errors
+def store_export(
+    url: str = typer.Argument(..., help=URL_HELP),
+    folder: Path = typer.Argument(..., help="Model folder to write (canonical files)."),
+    at: str | None = AtOpt,
+) -> None:
+    """Write the stored model back as a model folder (for git), as it stands or stood."""
+    written = export_store(_url(url), folder, at=at)
+    rev = open_store(_url(url)).revision_at(at) if at else open_store(_url(url)).revision()
+    console.print(f"[green]✓[/] wrote {len(written)} file(s) to [bold]{escape(str(folder))}[/] "
+                  f"(revision {rev})")
+
+
+@store_app.command("info")
+@handle_errors
+def store_info(url: str = typer.Argument(..., help=URL_HELP)) -> None:
+    """The store's model version, schema revision and users."""
+    st = open_store(_url(url))
+    rev = st.revision()
+    console.print(f"{escape(display_url(st.url))}: model revision {rev}, schema "
+                  f"{st.schema_revision()}, {len(list_users(st))} user(s)")
+
+
+@user_app.command("add")
+@handle_errors
+def user_add(
+    url: str = typer.Argument(..., help=URL_HELP),
+    name: str = typer.Argument(..., help="The user's name (their login)."),
+    role: str = typer.Option(..., "--role", "-r", help=f"One of: {', '.join(ROLES)}."),
+    units: str = typer.Option("", "--units", "-u", help="A bu-lead's business units, "
+                              "comma-separated (storage,servers)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password "
+                                        "from standard input instead of a prompt."),
+    no_password: bool = typer.Option(False, "--no-password", help="No password: the user "
+                                     "signs in with the API token only."),
+) -> None:
+    """Add a user with a role; prints their first API token once (only its hash is kept)."""
+    password: str | None
+    if no_password:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("no password on standard input")
+    else:
+        password = typer.prompt(f"password for {name}", hide_input=True,
+                                confirmation_prompt=True)
+    user, token = actions.add_user(_url(url), local_actor(), name, role,
+                                   [u for u in units.split(",") if u.strip()], password,
+                                   why="opmodel user add")
+    scope = f" for {', '.join(user.units)}" if user.units else ""
+    console.print(f"[green]✓[/] added {escape(user.name)} as {user.role}{escape(scope)}")
+    console.print(f"  API token (shown once): {token}", soft_wrap=True)
+
+
+@user_app.command("list")
+@handle_errors
+def user_list(url: str = typer.Argument(..., help=URL_HELP)) -> None:
+    """The users of a store with their roles and units."""
+    t = Table(title="Users", title_justify="left")
+    for col in ("name", "role", "units"):
+        t.add_column(col)
+    for u in list_users(open_store(_url(url))):
+        t.add_row(u.name, u.role, ", ".join(u.units) or "–")
+    console.print(t)
+
+
+@app.command("history")
+@handle_errors
+def history(
+    model: str = typer.Argument(..., help=MODEL_HELP),
+    entity: str | None = typer.Option(None, "--entity", "-e", help="One entity "
+                                      "(initiative:crm-salesforce, assessment:crm/storage) "
+                                      "or a whole kind (assessments)."),
+    limit: int | None = typer.Option(None, "--limit", "-n", help="Only the last N changes."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """The change log of a stored model: who changed what, when, why, old → new."""
+    if fmt not in ("table", "json"):
+        raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
+    if api.store_url(model) is None and Path(model).is_dir():
+        raise InputError(f"{model} is a model folder: its history is in git",
+                         hint=f"git log -p -- {model}")
+    found = open_store(_url(model)).history(entity, limit=limit)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([c.as_dict() for c in found], ensure_ascii=False,
+                                    indent=1) + "\n")
+        return
+    t = Table(title=f"History of {display_url(_url(model))}", title_justify="left")
+    for col in ("rev", "when (UTC)", "who", "action", "entity", "field", "old → new", "why"):
+        t.add_column(col, overflow="fold")
+    for c in found:
+        if c.field is None:
+            change = "created" if c.old is None else "removed"
+        else:
+            change = f"{_short(c.old)} → {_short(c.new)}"
+        t.add_row(str(c.revision), c.at[:19].replace("T", " "), c.who, c.action, c.entity,
+                  c.field or "", change, c.why or "")
+    console.print(t)
+    if not found:
+        console.print("no changes on record" + (f" for {escape(entity)}" if entity else ""))
+
+
+def _short(v: object) -> str:
+    text = "–" if v is None else json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"

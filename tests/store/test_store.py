@@ -1,0 +1,207 @@
+"""The store on SQLite and on a real PostgreSQL: round trips, time travel, the change log."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from opmodel import actions, api
+from opmodel.errors import InputError, ModelError
+from opmodel.io.folder import folder_files
+from opmodel.store import export_store, init_store, open_store
+from opmodel.store.users import User
+
+ADMIN = User("ann", "admin")
+
+
+@pytest.fixture
+def acme_store(store_url: str, acme_path: Path) -> str:
+    init_store(store_url, api.load(acme_path), who="ann")
+    return store_url
+
+
+def test_acme_round_trip_is_byte_identical(acme_store: str, acme_path: Path,
+                                           tmp_path: Path) -> None:
+    e = api.load(acme_path)
+    assert api.load(acme_store) == e
+    export_store(acme_store, tmp_path / "out")
+    expected = dict(folder_files(e))
+    got = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir()}
+    assert got == expected
+
+
+def test_side_files_travel_with_the_model(store_url: str, acme_path: Path,
+                                          tmp_path: Path) -> None:
+    """scenarios.yaml is kept in the store verbatim and written back by the export."""
+    init_store(store_url, acme_path)
+    export_store(store_url, tmp_path / "out")
+    text = (acme_path / "scenarios.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "scenarios.yaml").read_text(encoding="utf-8") == text
+    assert open_store(store_url).files() == {"scenarios.yaml": text}
+    with api.side_files(store_url) as folder:
+        assert (folder / "scenarios.yaml").read_text(encoding="utf-8") == text
+
+
+def test_a_fresh_store_holds_no_model(store_url: str) -> None:
+    open_store(store_url, create=True)
+    with pytest.raises(ModelError) as exc:
+        api.read(store_url)
+    assert exc.value.issues[0].code == "E-EMPTY"
+
+
+def test_init_refuses_a_store_with_a_model(acme_store: str, acme_path: Path) -> None:
+    with pytest.raises(InputError, match="already holds a model"):
+        init_store(acme_store, api.load(acme_path))
+
+
+def test_init_force_replaces_and_keeps_history(acme_store: str, starter_path: Path) -> None:
+    before = api.load(acme_store)
+    rev = init_store(acme_store, api.load(starter_path), force=True)
+    assert api.load(acme_store) == api.load(starter_path)
+    assert api.load(acme_store, at=f"r{rev - 1}") == before
+
+
+def test_time_travel_by_revision_and_instant(acme_store: str) -> None:
+    st = open_store(acme_store)
+    e0 = st.read().enterprise
+    a = e0.assessments[0]
+    time.sleep(0.01)
+    cut = st.history()[-1].at  # the instant of revision 1
+    w = actions.set_assessment(acme_store, ADMIN, a.capability, a.business_unit,
+                               {"current": 0}, version=1, why="re-assessed")
+    assert w.version == 2 and w.revision == 2
+    now = api.load(acme_store)
+    assert now.assessment(a.capability, a.business_unit).current == 0
+    assert api.load(acme_store, at="r1") == e0
+    assert api.load(acme_store, at=cut) == e0
+    assert api.load(acme_store, at="2999-01-01T00:00") == now
+    with pytest.raises(ModelError):
+        api.load(acme_store, at="2000-01-01")
+    with pytest.raises(InputError, match="not a date"):
+        api.load(acme_store, at="last tuesday")
+
+
+def test_change_log_records_who_what_why(acme_store: str) -> None:
+    e = api.load(acme_store)
+    i = e.initiatives[0]
+    actions.update_initiative(acme_store, User("pat", "portfolio"), i.id,
+                              {"name": "Renamed", "description": None}, version=1,
+                              why="clearer", request_id="req-1")
+    found = open_store(acme_store).history(f"initiative:{i.id}")
+    assert found[0].field is None and found[0].old is None  # created by init
+    last = [c for c in found if c.revision == found[-1].revision]
+    by_field = {c.field: c for c in last}
+    assert by_field["name"].old == i.name and by_field["name"].new == "Renamed"
+    assert all(c.who == "pat" and c.why == "clearer" and c.request_id == "req-1"
+               and c.action == "update_initiative" for c in last)
+    if i.description:
+        assert by_field["description"].new is None
+
+
+def test_at_needs_a_store(acme_path: Path) -> None:
+    with pytest.raises(InputError, match="--at needs a model in a store"):
+        api.read(acme_path, at="r1")
+
+
+def test_a_plain_db_file_is_a_store(tmp_path: Path, acme_path: Path) -> None:
+    init_store(f"sqlite:///{tmp_path / 'm.db'}", api.load(acme_path))
+    assert api.load(tmp_path / "m.db") == api.load(acme_path)
+
+
+def test_reading_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such database file"):
+        api.read(f"sqlite:///{tmp_path / 'nope.db'}")
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_postgres_scheme_is_mapped_to_psycopg() -> None:
+    from opmodel.store import normalize_url
+
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_a_second_process_catches_up_without_a_full_load(acme_store: str) -> None:
+    """Two Store objects on one database stand for two server processes: each one's cached
+    model follows the other's writes (updates, new and removed entities) exactly."""
+    from opmodel.store.store import Store
+
+    other = Store(acme_store)
+    first = other.snapshot()
+    e = first.enterprise
+    a, b = e.assessments[0], e.assessments[1]
+    actions.set_assessment(acme_store, ADMIN, a.capability, a.business_unit, {"current": 0})
+    actions.set_assessment(acme_store, ADMIN, b.capability, b.business_unit,
+                           {"current": "n/a", "target": "n/a"})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new",
+                       {"id": "brand-new", "name": "New", "stage": e.stages[0].id})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "brand-new", None)
+    actions.set_budget(acme_store, ADMIN, "2027Q1", 1)
+    with other.reading() as conn:
+        caught = other._caught_up(conn, other.revision(conn))
+    assert caught is not None and caught.revision == open_store(acme_store).revision()
+    other._cache.clear()
+    assert caught.enterprise == other.snapshot().enterprise
+    # an entity removed and made anew moves to the end: the catch-up defers to a full load
+    stage = e.stages[0].id
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", {
+        "id": "again", "name": "One", "stage": stage})
+    actions.set_entity(acme_store, ADMIN, "capabilities", "later", {
+        "id": "later", "name": "Two", "stage": stage})
+    assert [c.id for c in other.snapshot().enterprise.capabilities][-2:] == ["again", "later"]
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", None)
+    actions.set_entity(acme_store, ADMIN, "capabilities", "again", {
+        "id": "again", "name": "One again", "stage": stage})
+    with other.reading() as conn:
+        assert other._caught_up(conn, other.revision(conn)) is None
+    now = other.snapshot().enterprise
+    assert [c.id for c in now.capabilities][-2:] == ["later", "again"]
+    open_store(acme_store)._cache.clear()
+    assert now == open_store(acme_store).read().enterprise
+    other.dispose()
+
+
+def test_warnings_after_a_write_are_placed_like_after_a_load(acme_store: str) -> None:
+    st = open_store(acme_store)
+    e = st.read().enterprise
+    effect = next(i for i in e.initiatives if i.effects).effects[0]
+    unit = (effect.business_units or [b.id for b in e.business_units])[0]
+    actions.set_assessment(acme_store, ADMIN, effect.capability, unit,
+                           {"current": "n/a", "target": "n/a"})  # W-NA: raised but n/a
+    derived = st.read().warnings  # the model the write left in the cache
+    st._cache.clear()
+    loaded = st.read().warnings
+    assert any(i.code == "W-NA" for i in loaded)
+    assert [(i.code, i.location) for i in derived] == [(i.code, i.location) for i in loaded]
+    assert all(i.location and "[" in i.location for i in loaded)
+
+
+def test_concurrent_readers_share_one_load(acme_store: str) -> None:
+    """Readers arriving together after the cache emptied wait for one load, not one each."""
+    import threading
+
+    st = open_store(acme_store)
+    st._cache.clear()
+    loads = []
+    real = st._assemble
+
+    def counted(found):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return real(found)
+
+    st._assemble = counted  # type: ignore[method-assign]
+    try:
+        got: list[object] = []
+        threads = [threading.Thread(target=lambda: got.append(st.read().enterprise))
+                   for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        del st._assemble
+    assert len(got) == 8 and all(g is got[0] for g in got)
+    assert len(loads) == 1

@@ -1,0 +1,124 @@
+"""Analysis endpoints: heat map (and a cell's provenance), gaps, homogeneity, TIME, weights,
+rank stability. Each is one :mod:`opmodel.analysis` call on the current snapshot; the JSON
+is the same as ``opmodel … --format json`` prints, and is cached per model version (the
+cache key is the version plus the query), so reads after the first are fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+
+from ..analysis import heatmap as heatmap_fn
+from ..analysis import homogeneity as homogeneity_fn
+from ..analysis import ranked_gaps, time_classification
+from ..analysis import stability as stability_fn
+from ..analysis import weights as weights_fn
+from ..analysis.heatmap import BYS, LAYERS, ROLLUPS
+from .auth import Principal, authenticate
+from .errors import ApiError
+from .jsonout import answer, dumps
+from .resources import snapshot
+from .source import Snapshot
+
+
+def cached(request: Request, snap: Snapshot, name: str, params: dict[str, Any],
+           compute: Callable[[], Any]) -> Response:
+    """The JSON of ``compute()`` for this model version and these parameters, computed
+    once per (version, name, params) and answered from the cache afterwards."""
+    ctx = request.app.state.ctx
+    key = (snap.version, name, tuple(sorted((k, str(v)) for k, v in params.items())))
+    payload: bytes = ctx.cache.get_or_compute(key, lambda: dumps(compute()))
+    return answer(request, payload, headers={"X-Model-Version": snap.version})
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ApiError(422, f"{name}: '{value}' is not one of {', '.join(allowed)}",
+                       code="E-VALUE", errors=[{"code": "E-VALUE", "field": f"query.{name}",
+                                                "message": f"'{value}' is not one of "
+                                                           f"{', '.join(allowed)}"}])
+    return value
+
+
+Auth = Depends(authenticate)
+Snap = Depends(snapshot)
+
+
+def register(app: FastAPI) -> None:
+    @app.get("/heatmap", tags=["analysis"],
+             summary="Heat map: business units × stages or capabilities, one layer")
+    def heatmap(request: Request,
+                by: str = Query("stage", description=f"Columns: {', '.join(BYS)}."),
+                layer: str = Query("priority", description=f"One of {', '.join(LAYERS)}."),
+                rollup: str = Query("max", description=f"One of {', '.join(ROLLUPS)}."),
+                level: int | None = Query(None, ge=1, description="Capabilities: roll deeper "
+                                          "levels up to this one."),
+                stage: str | None = Query(None, description="Capabilities of one stage."),
+                who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        _choice("by", by, BYS)
+        _choice("layer", layer, LAYERS)
+        _choice("rollup", rollup, ROLLUPS)
+        params = {"by": by, "layer": layer, "rollup": rollup, "level": level, "stage": stage}
+        return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
+            snap.enterprise, by, layer, rollup, level=level, stage=stage).to_dict())
+
+    @app.get("/heatmap/cells/{column}/{unit}", tags=["analysis"],
+             summary="Why a heat-map cell has its value (provenance, as --explain)")
+    def heatmap_cell(request: Request, column: str, unit: str,
+                     by: str | None = Query(None, description="stage or capability (default: "
+                                            "what the column names)."),
+                     layer: str = Query("priority"), rollup: str = Query("max"),
+                     level: int | None = Query(None, ge=1),
+                     who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        e = snap.enterprise
+        if by is None:
+            by = "capability" if column not in e.ids("stage") and \
+                column in e.ids("capability") else "stage"
+        _choice("by", by, BYS)
+        _choice("layer", layer, LAYERS)
+        _choice("rollup", rollup, ROLLUPS)
+        params = {"by": by, "layer": layer, "rollup": rollup, "level": level,
+                  "column": column, "unit": unit}
+
+        def compute() -> Any:
+            hm = heatmap_fn(e, by, layer, rollup, level=level)
+            return hm.explain(column, unit).to_dict()
+
+        return cached(request, snap, "cell", params, compute)
+
+    @app.get("/gaps", tags=["analysis"], summary="The biggest gaps by priority")
+    def gaps(request: Request, top: int = Query(20, ge=1, le=100_000),
+             who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return cached(request, snap, "gaps", {"top": top},
+                      lambda: ranked_gaps(snap.enterprise, top).to_dict())
+
+    @app.get("/homogeneity", tags=["analysis"],
+             summary="Applications per capability across units; consolidation candidates")
+    def homogeneity(request: Request, who: Principal = Auth,
+                    snap: Snapshot = Snap) -> Response:
+        return cached(request, snap, "homogeneity", {},
+                      lambda: homogeneity_fn(snap.enterprise).to_dict())
+
+    @app.get("/apps", tags=["analysis"], summary="TIME classification of applications")
+    def apps(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return cached(request, snap, "apps", {},
+                      lambda: time_classification(snap.enterprise).to_dict())
+
+    @app.get("/weights", tags=["analysis"], summary="The scoring weights ω (and AHP)")
+    def weights(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return cached(request, snap, "weights", {},
+                      lambda: weights_fn(snap.enterprise).to_dict())
+
+    @app.get("/stability", tags=["analysis"],
+             summary="How often each top gap stays on top when the weights move")
+    def stability(request: Request, top: int = Query(10, ge=1, le=1000),
+                  spread: float = Query(0.2, ge=0, le=1),
+                  draws: int = Query(500, ge=1, le=10_000), seed: int = Query(0),
+                  who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        params = {"top": top, "spread": spread, "draws": draws, "seed": seed}
+        return cached(request, snap, "stability", params, lambda: stability_fn(
+            snap.enterprise, top, spread, draws, seed).to_dict())

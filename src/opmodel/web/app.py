@@ -1,0 +1,206 @@
+"""The FastAPI application: :func:`create_app` builds the REST API over one model source.
+
+Every endpoint is one library call plus parsing and formatting: reads go to
+:mod:`opmodel.analysis` and :mod:`opmodel.optimize` on the current snapshot (results cached
+per model version), writes go to :mod:`opmodel.actions` (which validate, check rights and
+versions, write and record the change). See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from . import errors
+from .auth import ANONYMOUS, Authenticator, Principal
+from .cache import LRU
+from .jobs import Jobs
+from .source import Models, Source, source_for
+
+MAX_BODY = 1 << 20
+"""Largest request body accepted (bytes); larger ones are refused with 413."""
+
+
+@dataclass
+class Context:
+    """What every request handler reaches through ``request.app.state.ctx``."""
+
+    source: Source
+    models: Models
+    cache: LRU
+    jobs: Jobs
+    plans: LRU
+    token_lookup: Any = None
+    """``token → user | None`` (the store's); None when the source has no users."""
+    anonymous: Principal | None = None
+    """Who an unauthenticated caller is (None: refuse with 401)."""
+    authenticators: list[Authenticator] = field(default_factory=list)
+    require_if_match: bool = False
+    max_body: int = MAX_BODY
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies above ``limit`` bytes with 413 in the error
+    shape, whether or not the client sent a Content-Length, before any handler runs."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    n = int(value)
+                except ValueError:
+                    n = -1
+                if n < 0 or n > self.limit:
+                    await self._refuse(scope, receive, send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = bool(msg.get("more_body"))
+        whole = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exc = errors.ApiError(413, f"the request body is larger than {self.limit:,} bytes",
+                              errors=[{"code": "E-TOO-LARGE", "field": "body",
+                                       "message": f"larger than {self.limit:,} bytes"}])
+        await errors.response(exc)(scope, receive, send)
+
+
+def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256,
+               max_body: int = MAX_BODY, require_if_match: bool = False,
+               plan_workers: int = 1, token_lookup: Any = None,
+               anonymous: Principal | bool | None = None) -> FastAPI:
+    """The REST API over ``source``: a database URL (``sqlite:///acme.db``,
+    ``postgresql://…``) or, read-only, a model folder.
+
+    ``require_if_match`` makes every write without ``If-Match`` fail with 428 (by default
+    a write without it is checked against the version the body names, or not at all).
+    ``token_lookup`` overrides how bearer tokens are checked (default: the store's);
+    ``anonymous`` lets callers without credentials read as a viewer (default: only for a
+    folder, which has no users).
+    """
+    src = source_for(source)
+    if token_lookup is None and src.writable:
+        token_lookup = _store_token_lookup(src)
+    if anonymous is None:
+        anonymous = not src.writable
+    anon = ANONYMOUS if anonymous is True else (anonymous or None)
+    ctx = Context(source=src, models=Models(src), cache=LRU(cache_size),
+                  jobs=Jobs(workers=plan_workers), plans=LRU(8), token_lookup=token_lookup,
+                  anonymous=anon, require_if_match=require_if_match, max_body=max_body)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        ctx.jobs.shutdown()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="opmodel", version=__version__,
+        description="The opmodel REST API: the model's entities, heat maps, gaps, "
+                    "homogeneity, plans (background jobs), explanations, diffs, decisions "
+                    "and the change history. Errors always have one shape: "
+                    '{"ok": false, "error", "errors": [...], "status", "code"}. '
+                    "See docs/api.md.",
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    _document_errors(app)
+    from . import analysis, history, plans, resources, surveys, users, writes
+
+    for module in (resources, analysis, plans, writes, history, users, surveys):
+        module.register(app)
+    app.add_middleware(BodyLimit, limit=max_body)
+
+    return app
+
+
+ERROR_SCHEMA = {
+    "type": "object", "required": ["ok", "error", "errors", "status", "code"],
+    "properties": {
+        "ok": {"type": "boolean", "enum": [False]},
+        "error": {"type": "string", "description": "What went wrong, in one sentence."},
+        "errors": {"type": "array", "items": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "field": {"type": "string", "description": "body.x, query.x, "
+                                     "path.x or header.x"},
+                           "hint": {"type": "string"}, "location": {"type": "string"},
+                           "yours": {}, "current": {}}}},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "description": "A stable code, e.g. E-STALE."},
+    },
+}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Every operation in /openapi.json answers errors with the one shape."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        doc = get_openapi(title=app.title, version=app.version,
+                          description=app.description, routes=app.routes)
+        doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"description": "An error, in the one shape (docs/api.md)",
+               "content": {"application/json": {"schema": {
+                   "$ref": "#/components/schemas/Error"}}}}
+        for ops in doc.get("paths", {}).values():
+            for op in ops.values():
+                responses = op.setdefault("responses", {})
+                responses.pop("422", None)  # FastAPI's own shape: ours replaces it
+                responses["4XX"] = ref
+                responses["5XX"] = ref
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _store_token_lookup(source: Source) -> Any:
+    """The store's ``token → user`` check (None for an unknown or revoked token)."""
+    from ..errors import AuthenticationError
+    from ..store.users import user_for_token
+
+    def lookup(token: str) -> Any:
+        try:
+            return user_for_token(source.store, token)  # type: ignore[attr-defined]
+        except AuthenticationError:
+            return None
+
+    return lookup

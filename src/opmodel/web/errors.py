@@ -1,0 +1,180 @@
+"""One JSON error shape for every error the API answers (STYLE.md §7)::
+
+    {"ok": false, "error": "what went wrong", "errors": [{...}, ...], "status": 409,
+     "code": "E-CONFLICT"}
+
+``error`` is one sentence for a person; ``errors`` lists every problem found, each with its
+own ``code`` and ``message`` and, where there is one, the ``field`` it is about (a dotted
+path such as ``body.current`` or ``query.limit``) and a ``hint``. A stale write (409) adds
+``yours`` and ``current`` to the entry of each field in conflict.
+
+:class:`ApiError` is what route code raises; :func:`install` registers the handlers that
+turn it, opmodel's own errors, FastAPI's request validation, Starlette's 404/405 and any
+unhandled exception into that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import InputError, Issue, ModelError, OpmodelError, UnknownIdError
+
+log = logging.getLogger("opmodel.web")
+
+#: the code of each HTTP status the API uses, when no more precise code is known
+STATUS_CODES = {
+    400: "E-INPUT", 401: "E-AUTH", 403: "E-FORBIDDEN", 404: "E-NOT-FOUND",
+    405: "E-METHOD", 406: "E-ACCEPT", 409: "E-CONFLICT", 413: "E-TOO-LARGE",
+    415: "E-MEDIA-TYPE", 422: "E-INVALID", 428: "E-PRECONDITION", 429: "E-BUSY",
+    500: "E-INTERNAL", 503: "E-UNAVAILABLE",
+}
+
+
+class ApiError(Exception):
+    """An error answer: ``status``, a one-line ``message``, a stable ``code`` and the list
+    of problems (each a dict with at least ``code`` and ``message``)."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None,
+                 errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or STATUS_CODES.get(status, "E-HTTP")
+        self.errors = errors if errors is not None else [
+            {"code": self.code, "message": message}]
+        self.headers = headers
+
+
+def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"ok": False, "error": message, "errors": errors, "status": status, "code": code}
+
+
+def response(exc: ApiError) -> JSONResponse:
+    return JSONResponse(body(exc.status, exc.message, exc.code, exc.errors),
+                        status_code=exc.status, headers=exc.headers)
+
+
+def not_found(kind: str, id_: str, hint: str | None = None) -> ApiError:
+    entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{id_}'"}
+    if hint:
+        entry["hint"] = hint
+    return ApiError(404, entry["message"], code="E-REF", errors=[entry])
+
+
+# -- turning other errors into ApiError ---------------------------------------------------
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def issue_entry(i: Issue, prefix: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {"code": i.code, "message": i.message}
+    if i.path:
+        entry["field"] = (prefix + "." if prefix else "") + _field(i.path)
+    elif prefix:
+        entry["field"] = prefix
+    if i.location:
+        entry["location"] = i.location
+    if i.hint:
+        entry["hint"] = i.hint
+    return entry
+
+
+def from_model_error(exc: ModelError, prefix: str = "") -> ApiError:
+    errors = exc.errors or exc.issues
+    entries = [issue_entry(i, prefix) for i in errors]
+    first = entries[0]["message"] if entries else str(exc)
+    msg = first if len(entries) == 1 else f"{len(entries)} problems: {first}; …"
+    return ApiError(422, msg, code=exc.code, errors=entries)
+
+
+def from_opmodel_error(exc: OpmodelError) -> ApiError:
+    """Map the library's error tree (and the store's, by duck typing) to HTTP."""
+    if isinstance(exc, ModelError):
+        return from_model_error(exc)
+    entry: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.hint:
+        entry["hint"] = exc.hint
+    for attr in ("field", "yours", "current", "entity"):
+        if hasattr(exc, attr):
+            entry[attr] = getattr(exc, attr)
+    status = getattr(exc, "http_status", None)
+    if status is None:
+        if isinstance(exc, UnknownIdError):
+            status = 404
+        elif isinstance(exc, InputError):
+            status = 400
+        else:
+            status = _status_by_name(exc)
+    return ApiError(status, exc.message, code=exc.code, errors=[entry])
+
+
+def _status_by_name(exc: Exception) -> int:
+    """Statuses for the store's errors, by the names of their classes (the store's tree
+    hangs under :class:`OpmodelError`; this keeps the web layer free of its imports)."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    for name, status in (("ConflictError", 409), ("StaleError", 409),
+                         ("PermissionDenied", 403), ("ForbiddenError", 403),
+                         ("RightsError", 403), ("AuthError", 401),
+                         ("AuthenticationError", 401), ("NotFoundError", 404),
+                         ("OptimizationError", 422)):
+        if name in names:
+            return status
+    return 400
+
+
+def from_validation(exc: RequestValidationError) -> ApiError:
+    entries = []
+    for e in exc.errors():
+        loc = tuple(e.get("loc", ()))
+        typ = str(e.get("type", ""))
+        code = typ if typ.startswith("E-") else {
+            "missing": "E-MISSING", "extra_forbidden": "E-UNKNOWN",
+            "json_invalid": "E-JSON", "model_attributes_type": "E-TYPE",
+            "dict_type": "E-TYPE", "literal_error": "E-VALUE",
+        }.get(typ, "E-RANGE" if typ.startswith(("greater", "less")) else "E-TYPE")
+        entries.append({"code": code, "message": str(e.get("msg", typ)), "field": _field(loc)})
+    first = entries[0] if entries else {"field": "body", "message": "invalid request"}
+    msg = f"{first.get('field')}: {first['message']}"
+    if len(entries) > 1:
+        msg += f" (and {len(entries) - 1} more)"
+    return ApiError(422, msg, code="E-INVALID", errors=entries)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that give every error the one shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return response(exc)
+
+    @app.exception_handler(OpmodelError)
+    async def _opmodel(request: Request, exc: OpmodelError) -> JSONResponse:
+        return response(from_opmodel_error(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return response(from_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        message = str(exc.detail) if exc.detail else "error"
+        if status == 404 and message == "Not Found":
+            message = f"no route {request.method} {request.url.path}"
+        elif status == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
+        return response(ApiError(status, message, headers=headers))
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return response(ApiError(500, "internal error; the request changed nothing it did "
+                                      "not report (see the server log)"))

@@ -1,0 +1,40 @@
+"""The change log: who changed what, when and why (``GET /history``)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+
+from ..errors import OpmodelError
+from .auth import Principal, authenticate
+from .errors import from_opmodel_error
+from .jsonout import answer, dumps
+from .resources import page
+
+Auth = Depends(authenticate)
+
+
+def register(app: FastAPI) -> None:
+    @app.get("/history", tags=["history"],
+             summary="The change log, newest first: who, when, entity, field, old → new")
+    def history(request: Request,
+                entity: str | None = Query(None, description="kind:key (initiative:crm) or "
+                                           "a whole kind (assessments)."),
+                since: int | None = Query(None, ge=0, description="Only revisions after "
+                                          "this one."),
+                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                who: Principal = Auth) -> Response:
+        src = request.app.state.ctx.source
+        if not src.writable:
+            return answer(request, dumps(page(request, [], limit, offset)))
+        try:  # the newest offset + limit + 1 changes: enough to page, without the whole log
+            changes = src.store.history(entity, since=since, limit=offset + limit + 1)
+        except OpmodelError as exc:
+            e = from_opmodel_error(exc)
+            for x in e.errors:
+                x["field"] = "query.entity"
+            raise e from None
+        changes.reverse()
+        data = page(request, changes, limit, offset, lambda c: c.as_dict())
+        data["total"] = None  # not counted: the log of a large model is long
+        return answer(request, dumps(data))

@@ -1,0 +1,266 @@
+"""Planning endpoints: plans as background jobs, explain, diff.
+
+``POST /plans`` starts a solve of the model (or of a named scenario, or of an inline
+what-if) and answers ``202 Accepted`` with ``Location: /plans/{id}``. ``GET /plans/{id}``
+reports the status and the solver's progress; once ``done``, ``GET /plans/{id}/result``
+answers the same JSON as ``opmodel plan -o DIR`` writes to ``plan.json`` (plan, baselines,
+explanations, roadmap, cost risk). Plans are cached per model version and parameters, so
+``/explain`` and ``/diff`` reuse a solve already made.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import OpmodelError, UnknownIdError
+from ..model.base import Id
+from ..optimize.scenario import BASE, Scenario
+from . import errors as web_errors
+from .analysis import cached
+from .auth import Principal, authenticate
+from .errors import ApiError, not_found
+from .jobs import SOLVER_LOCK, Job
+from .jsonout import answer, dumps
+from .resources import page, snapshot
+from .source import Snapshot
+
+
+class WhatIf(Scenario):
+    """An inline scenario: the fields of a ``scenarios.yaml`` entry, id and name optional."""
+
+    id: Id = "what-if"
+    name: str = "what-if"
+
+
+class PlanRequest(BaseModel):
+    """What to plan and how hard to try."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str | WhatIf | None = Field(
+        None, description="A scenario of the model by name ('base' = as it is), or an "
+                          "inline what-if (budget_scale, budgets, weights, force_in, "
+                          "force_out, horizon).")
+    time_limit: float = Field(30.0, gt=0, le=600, description="Solver seconds.")
+    gap: float = Field(1e-4, ge=0, lt=1, description="Relative gap at which to stop.")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    draws: int = Field(2000, ge=0, le=100_000, description="Monte Carlo draws for cost "
+                       "risk (0 skips it).")
+    confidence: float | None = Field(
+        None, ge=0, le=1, description="Plan so that every fiscal-year budget line holds at "
+        "once with this probability (a management reserve); default: the model's "
+        "policy.confidence; 0 plans on the estimates alone (as `opmodel plan --confidence`).")
+
+
+def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | None) -> Any:
+    from ..optimize.scenario import apply
+
+    e = snap.enterprise
+    if scenario is None or scenario == BASE:
+        return e
+    if isinstance(scenario, str):
+        found = request.app.state.ctx.source.scenarios(e).get(scenario)
+        if found is None:
+            raise ApiError(404, f"no scenario '{scenario}'", code="E-REF", errors=[
+                {"code": "E-REF", "field": "scenario", "message": f"no scenario '{scenario}'",
+                 "hint": "name one of the model's scenarios, 'base', or give an inline "
+                         "what-if object"}])
+        return apply(e, found)
+    from ..errors import ModelError
+    from ..io.scenarios import _references
+
+    issues = [i for i in _references([(0, scenario)], e) if i.severity == "error"]
+    if issues:
+        exc = web_errors.from_model_error(ModelError(issues, source="scenario"))
+        for entry, issue in zip(exc.errors, issues, strict=True):
+            entry["field"] = "body.scenario." + ".".join(str(p) for p in issue.path[2:])
+        raise exc
+    return apply(e, scenario)
+
+
+def _scenario_key(scenario: str | WhatIf | None) -> str:
+    if scenario is None:
+        return BASE
+    if isinstance(scenario, str):
+        return scenario
+    return json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+
+
+def solve(request: Request, snap: Snapshot, req: PlanRequest,
+          progress: Any = None) -> Any:
+    """The plan for ``req`` on ``snap`` (cached per version and parameters)."""
+    from ..optimize import SolveOptions
+    from ..optimize.confidence import plan_to_confidence, require_certified
+
+    ctx = request.app.state.ctx
+    e = _scenario_model(request, snap, req.scenario)
+    opts = SolveOptions(time_limit=req.time_limit, mip_gap=req.gap, seed=req.seed)
+    key = ("plan", snap.version, _scenario_key(req.scenario), req.time_limit, req.gap,
+           req.seed, req.confidence)
+
+    def run() -> Any:  # as `opmodel plan`: to the confidence asked, or the model's policy
+        with SOLVER_LOCK:
+            return require_certified(plan_to_confidence(
+                e, req.confidence, opts, progress=progress,
+                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed))
+
+    return ctx.plans.get_or_compute(key, run)
+
+
+def plan_data(plan: Any, draws: int, seed: int) -> dict[str, Any]:
+    """What ``opmodel plan -o DIR`` writes to plan.json."""
+    from ..optimize.explain import explain_all
+    from ..optimize.risk import cost_risk
+    from ..optimize.roadmap import roadmap
+
+    data = plan.to_dict()
+    data["explanations"] = [x.to_dict() for x in explain_all(plan)]
+    data["roadmap"] = roadmap(plan).to_dict()
+    if draws > 0:
+        risk = cost_risk(plan, draws=draws, seed=seed)
+        data["risk"] = risk.to_dict()
+        # the probability the plan stays within every fiscal-year budget line, up front
+        data["within_budget"] = {"probability": risk.within_budget,
+                                 "se": risk.within_budget_se, "joint": True,
+                                 "draws": risk.draws, "seed": risk.seed}
+    return data
+
+
+def _error_of(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, ApiError):
+        e = exc
+    elif isinstance(exc, OpmodelError):
+        e = web_errors.from_opmodel_error(exc)
+    else:
+        web_errors.log.exception("plan job failed", exc_info=exc)
+        e = ApiError(500, "the plan failed with an internal error (see the server log)")
+    return web_errors.body(e.status, e.message, e.code, e.errors)
+
+
+Auth = Depends(authenticate)
+Snap = Depends(snapshot)
+
+
+def register(app: FastAPI) -> None:
+    @app.post("/plans", status_code=202, tags=["plans"],
+              summary="Start a plan (background job); 202 with Location of its status")
+    def start_plan(request: Request, req: PlanRequest = Body(default_factory=PlanRequest),
+                   who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        _scenario_model(request, snap, req.scenario)  # unknown/invalid scenario: now, not later
+
+        def run(job: Job) -> tuple[bytes, Any]:
+            def progress(p: Any) -> None:
+                job.progress = {"time": round(p.time, 3), "incumbent": p.incumbent,
+                                "bound": p.bound, "gap": p.gap}
+
+            plan = solve(request, snap, req, progress)
+            job.progress = {**job.progress, "time": round(plan.solve_time, 3),
+                            "incumbent": plan.objective, "bound": plan.bound,
+                            "gap": plan.gap, "done": True}
+            return dumps(plan_data(plan, req.draws, req.seed)), plan
+
+        job = request.app.state.ctx.jobs.submit(
+            "plan", req.model_dump(mode="json"), snap.version, who.name, run, _error_of)
+        return answer(request, dumps(job.to_dict()), status=202,
+                      headers={"Location": f"/plans/{job.id}", "Retry-After": "1"})
+
+    def _job(request: Request, job_id: str) -> Job:
+        job = request.app.state.ctx.jobs.get(job_id)
+        if job is None:
+            raise not_found("plan", job_id)
+        return job
+
+    @app.get("/plans", tags=["plans"], summary="Plans started on this server, newest first")
+    def list_plans(request: Request, limit: int = Query(100, ge=1, le=1000),
+                   offset: int = Query(0, ge=0), who: Principal = Auth) -> Response:
+        jobs = request.app.state.ctx.jobs.all()
+        return answer(request, dumps(page(request, jobs, limit, offset,
+                                          lambda j: j.to_dict())))
+
+    @app.get("/plans/{plan_id}", tags=["plans"], summary="A plan's status and progress")
+    def get_plan(request: Request, plan_id: str, who: Principal = Auth) -> Response:
+        job = _job(request, plan_id)
+        return answer(request, dumps(job.to_dict()),
+                      headers={} if job.status in ("done", "failed") else {"Retry-After": "1"})
+
+    @app.get("/plans/{plan_id}/result", tags=["plans"],
+             summary="A finished plan (as plan.json); 202 with the status while it runs")
+    def plan_result(request: Request, plan_id: str, who: Principal = Auth) -> Response:
+        job = _job(request, plan_id)
+        if job.status == "failed":
+            assert job.error is not None
+            raise ApiError(job.error["status"], job.error["error"], code=job.error["code"],
+                           errors=job.error["errors"])
+        if job.status != "done" or job.result is None:
+            return answer(request, dumps(job.to_dict()), status=202,
+                          headers={"Retry-After": "1", "Location": f"/plans/{job.id}"})
+        return answer(request, job.result)
+
+    @app.get("/plans/{plan_id}/explain/{initiative}", tags=["plans"],
+             summary="Why an initiative is in or out of a finished plan")
+    def plan_explain(request: Request, plan_id: str, initiative: str,
+                     replan: bool = Query(False, description="Also re-solve with it dropped "
+                                          "or forced in (slower)."),
+                     who: Principal = Auth) -> Response:
+        from ..optimize.explain import explain
+
+        job = _job(request, plan_id)
+        if job.status != "done":
+            raise ApiError(409, f"plan {plan_id} is {job.status}, not done",
+                           code="E-NOT-READY")
+        _known_initiative(job.value.instance.enterprise, initiative)
+        with SOLVER_LOCK:
+            x = explain(job.value, initiative, replan=replan)
+        return answer(request, dumps(x.to_dict()))
+
+    @app.get("/explain/{initiative}", tags=["plans"],
+             summary="Why an initiative is funded or not (as `opmodel explain`)")
+    def explain_initiative(request: Request, initiative: str,
+                           scenario: str = Query(BASE), replan: bool = Query(True),
+                           time_limit: float = Query(30.0, gt=0, le=600),
+                           who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        from ..optimize.explain import explain
+
+        _known_initiative(snap.enterprise, initiative)
+        req = PlanRequest(scenario=scenario, time_limit=time_limit)
+
+        def compute() -> Any:
+            plan = solve(request, snap, req)
+            with SOLVER_LOCK:
+                return explain(plan, initiative, replan=replan).to_dict()
+
+        return cached(request, snap, "explain", {"id": initiative, "scenario": scenario,
+                                                 "replan": replan, "t": time_limit}, compute)
+
+    @app.get("/diff", tags=["plans"],
+             summary="What changes between the plans of two scenarios (as `opmodel diff`)")
+    def diff(request: Request, a: str = Query(BASE), b: str = Query(...),
+             time_limit: float = Query(30.0, gt=0, le=600),
+             who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        from ..optimize.diff import diff as plan_diff
+
+        for name, field in ((a, "a"), (b, "b")):
+            try:
+                _scenario_model(request, snap, name)
+            except ApiError as exc:
+                exc.errors[0]["field"] = f"query.{field}"
+                raise
+
+        def compute() -> Any:
+            pa = solve(request, snap, PlanRequest(scenario=a, time_limit=time_limit))
+            pb = solve(request, snap, PlanRequest(scenario=b, time_limit=time_limit))
+            return plan_diff(pa, pb, a, b).to_dict()
+
+        return cached(request, snap, "diff", {"a": a, "b": b, "t": time_limit}, compute)
+
+
+def _known_initiative(e: Any, initiative: str) -> None:
+    try:
+        e.initiative(initiative)
+    except UnknownIdError as exc:
+        raise not_found("initiative", initiative, exc.hint) from None

@@ -1,0 +1,80 @@
+"""Assessment surveys over HTTP: a unit's workbook out, a returned one merged in."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import Response
+
+from .. import actions
+from ..errors import UnknownIdError
+from .auth import Principal, authenticate
+from .errors import ApiError, from_opmodel_error
+from .jsonout import answer, dumps
+from .writes import precheck, request_id, run, writable
+
+Auth = Depends(authenticate)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def register(app: FastAPI) -> None:
+    @app.get("/surveys/{business_unit}", tags=["surveys"],
+             summary="The assessment survey of a unit (.xlsx), as `opmodel survey export`",
+             response_class=Response, responses={200: {"content": {XLSX: {}}}})
+    def export(request: Request, business_unit: str, who: Principal = Auth) -> Response:
+        import datetime as dt
+        import io
+
+        from ..io.survey import survey_workbook
+        from .resources import snapshot
+
+        e = snapshot(request, request.query_params.get("at")).enterprise
+        try:
+            wb = survey_workbook(e, business_unit, dt.date.today())
+        except UnknownIdError as exc:
+            mapped = from_opmodel_error(exc)
+            mapped.errors[0]["field"] = "path.business_unit"
+            raise mapped from None
+        buf = io.BytesIO()
+        wb.save(buf)
+        return Response(buf.getvalue(), media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="survey-{business_unit}.xlsx"'})
+
+    @app.post("/surveys", tags=["surveys"],
+              summary="Merge a returned survey workbook (the request body, .xlsx) into the "
+                      "assessments, as `opmodel survey merge`",
+              openapi_extra={"requestBody": {"required": True,
+                                             "content": {XLSX: {"schema": {
+                                                 "type": "string", "format": "binary"}}}}})
+    async def merge(request: Request, force: bool = Query(
+            False, description="Keep the survey's values where the store changed since the "
+                               "survey was exported."),
+            who: Principal = Auth) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        data = await request.body()
+        return await run_in_threadpool(_merge_survey, request, who, data, force)
+
+
+def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) -> Response:
+    import tempfile
+    from pathlib import Path
+
+    st = writable(request, who)
+    precheck(who, "merge_survey")
+    if not data.startswith(b"PK"):
+        raise ApiError(422, "body: not an .xlsx workbook", code="E-TYPE", errors=[
+            {"code": "E-TYPE", "field": "body", "message": "not an .xlsx workbook (send the "
+             "returned survey file as the request body)"}])
+    rid = request_id(request)
+    why = request.headers.get("x-why") or "survey merged through the API"
+    with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp:
+        path = Path(tmp) / "survey.xlsx"
+        path.write_bytes(data)
+        done = run("assessments", lambda: actions.merge_survey(
+            st, who.user, path, force=force, why=why, request_id=rid))
+    out = [{"entity": w.entity, "version": w.version, "revision": w.revision, "data": w.data}
+           for w in done]
+    return answer(request, dumps({"ok": True, "changed": len(out), "written": out,
+                                  "request_id": rid}))

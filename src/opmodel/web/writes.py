@@ -1,0 +1,438 @@
+"""Write endpoints: each is one call of an action in :mod:`opmodel.actions` (the one write
+path: it validates, checks the caller's rights and the version, writes and records the
+change), plus the change history, decisions and users.
+
+Versions: an item's ``ETag`` is its version (``"3"``). A write to an item that exists must
+say which version it is based on — ``If-Match: "3"`` (or ``"version": 3`` in the body);
+``If-Match: *`` overwrites whatever is stored. Without either the write is refused with 428
+(nothing written). A write to an item that does not exist yet creates it (and fails with
+409 if someone created it first). A stale version is refused with 409, naming each field
+with ``yours`` and ``current``. ``why`` (in the body, or the ``X-Why`` header) goes into
+the change log with the ``X-Request-Id`` (echoed; generated when absent).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import typing
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Body, Depends, FastAPI, Request
+from fastapi.responses import Response
+
+from .. import actions
+from ..errors import ConflictError, InputError, Issue, ModelError, OpmodelError, UnknownIdError
+from .auth import Principal, authenticate
+from .errors import ApiError, from_opmodel_error, issue_entry
+from .jsonout import answer, dumps
+from .resources import BY_PATH, KINDS, Kind, with_path_params
+
+Auth = Depends(authenticate)
+
+RESERVED = ("why", "version")
+#: kinds with an action of their own; every other kind is written with set_entity
+OWN = {"assessments", "initiatives", "budgets", "decisions", "actuals"}
+
+
+# -- plumbing -------------------------------------------------------------------------------
+_WRITE_LOCK: contextvars.ContextVar[Any] = contextvars.ContextVar("write_lock", default=None)
+
+
+def writable(request: Request, who: Principal) -> Any:
+    src = request.app.state.ctx.source
+    if not src.writable or who.user is None:
+        raise ApiError(403, "this server is read-only (a model folder); serve a store to "
+                            "write", code="E-READ-ONLY")
+    _WRITE_LOCK.set(getattr(src, "write_lock", None))
+    return src.store
+
+
+def precheck(who: Principal, action: str, units: tuple[str, ...] = ()) -> None:
+    """Refuse with 403 before anything else is looked at (the action checks again)."""
+    run("", lambda: actions.check_right(who.user, action, units), write=False)
+
+
+def request_id(request: Request) -> str:
+    rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request.state.request_id = rid[:200]
+    return rid[:200]
+
+
+def why_of(request: Request, body: dict[str, Any]) -> str | None:
+    why = body.pop("why", None)
+    if why is not None and not isinstance(why, str):
+        raise ApiError(422, "body.why: must be text", code="E-TYPE",
+                       errors=[{"code": "E-TYPE", "field": "body.why",
+                                "message": "must be text"}])
+    return why or request.headers.get("x-why") or None
+
+
+def _version(request: Request, body: dict[str, Any],
+             exists: bool | Callable[[], bool]) -> int | None:
+    """The version the write is based on (see the module docstring); None = no check.
+    ``exists`` (or a function answering it) is asked only when no version was given."""
+    in_body = body.pop("version", None)
+    header = request.headers.get("if-match")
+    if header is not None:
+        h = header.strip()
+        if h == "*":
+            return None
+        h = h.removeprefix("W/").strip('"')
+        if h.isdigit():
+            return int(h)
+        raise ApiError(412, f"If-Match: {header} is not a version of "
+                       "this item", code="E-PRECONDITION",
+                       errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
+                                "message": "not a version of this item (use the ETag of "
+                                           "a GET)"}])
+    if in_body is not None:
+        if isinstance(in_body, bool) or not isinstance(in_body, int) or in_body < 0:
+            raise ApiError(422, "body.version: must be a whole number ≥ 0", code="E-TYPE",
+                           errors=[{"code": "E-TYPE", "field": "body.version",
+                                    "message": "must be a whole number ≥ 0"}])
+        return in_body
+    if request.app.state.ctx.require_if_match or (exists() if callable(exists) else exists):
+        raise ApiError(428, "say which version you changed: send If-Match with the ETag "
+                            "of your GET (or If-Match: * to overwrite)",
+                       code="E-PRECONDITION",
+                       errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
+                                "message": "missing"}])
+    return 0  # a new item: refused if someone created it meanwhile
+
+
+def _fields(issue_path: tuple[Any, ...], kind: str) -> str:
+    """``("assessments", "crm/storage", "current")`` → ``body.current``."""
+    rest = list(issue_path)
+    if rest[:1] == [kind]:
+        rest = rest[2:]
+    return ".".join(["body", *(str(p) for p in rest)])
+
+
+def _map(exc: OpmodelError, kind: str) -> ApiError:
+    """The action's error as HTTP, with every field named relative to the body."""
+    if isinstance(exc, ConflictError):
+        entries = [{"code": exc.code, "field": f"body.{c.field}", "yours": c.yours,
+                    "current": c.current,
+                    "message": f"{c.field} changed since version {exc.version}: yours "
+                               f"{c.yours!r}, current {c.current!r}"}
+                   for c in exc.conflicts] or [{"code": exc.code, "message": exc.message}]
+        for e in entries:
+            e["entity"] = exc.entity
+            e["version"] = exc.version
+            e["current_version"] = exc.current_version
+        return ApiError(409, exc.message, code=exc.code, errors=entries)
+    if type(exc).__name__ == "SurveyConflictError":
+        entries = [issue_entry(i) for i in exc.issues]  # type: ignore[attr-defined]
+        return ApiError(409, exc.message.splitlines()[0], code=exc.code, errors=entries)
+    if isinstance(exc, ModelError):
+        entries = []
+        for i in exc.errors or exc.issues:
+            entry = issue_entry(Issue(i.code, i.message, hint=i.hint, location=i.location))
+            entry["field"] = _fields(i.path, kind) if i.path and i.path[0] == kind else (
+                i.location or "body")
+            entries.append(entry)
+        first = entries[0]
+        return ApiError(422, f"{first['field']}: {first['message']}", code=exc.code,
+                        errors=entries)
+    return from_opmodel_error(exc)
+
+
+def _accepts_bool(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    return any(_accepts_bool(a) for a in typing.get_args(annotation))
+
+
+def strict_types(kind: str, body: dict[str, Any]) -> None:
+    """JSON true/false where the entity wants a number or text is a wrong type (the model
+    itself is lenient, as a CSV cell must be)."""
+    from ..store.rows import item_model
+
+    try:
+        fields = item_model(kind).model_fields
+    except (KeyError, IndexError):
+        return
+    errs = [{"code": "E-TYPE", "field": f"body.{k}",
+             "message": f"{k}: {str(v).lower()} is not a {_type_name(fields[k].annotation)}"}
+            for k, v in body.items()
+            if isinstance(v, bool) and k in fields and not _accepts_bool(fields[k].annotation)]
+    if errs:
+        raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code="E-TYPE",
+                       errors=errs)
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation)
+    return "number" if ("float" in text or "int" in text) else "text"
+
+
+def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
+        write: bool = True) -> Any:
+    """``call()`` (an action), its errors mapped to HTTP. ``unknown`` names where an id the
+    action cannot find came from: ``path.id`` (404) or ``body.owner`` (422). On SQLite the
+    server's writers queue on a lock of their own instead of SQLite's busy-wait (which
+    sleeps and retries, so a few unlucky writers wait far longer than the rest)."""
+    lock = _WRITE_LOCK.get() if write else None
+    try:
+        if lock is None:
+            return call()
+        with lock:
+            return call()
+    except UnknownIdError as exc:
+        mapped = _map(exc, kind)
+        if unknown is not None:
+            mapped.errors[0]["field"] = unknown
+            if unknown.startswith("body"):
+                mapped.status = 422
+        raise mapped from None
+    except InputError as exc:
+        mapped = _map(exc, kind)
+        if "already exists" in exc.message:
+            mapped.status, mapped.code = 409, "E-EXISTS"
+            mapped.errors[0].update(code="E-EXISTS", field="body.id" if kind != "users"
+                                    else "body.name")
+        raise mapped from None
+    except OpmodelError as exc:
+        raise _map(exc, kind) from None
+
+
+def written(request: Request, w: Any, status: int = 200) -> Response:
+    data = {"ok": True, "entity": w.entity, "kind": w.kind, "key": w.key,
+            "version": w.version, "revision": w.revision, "data": w.data,
+            "request_id": getattr(request.state, "request_id", None)}
+    headers = {"X-Model-Version": str(w.revision)}
+    if w.version is not None:
+        headers["ETag"] = f'"{w.version}"'
+    return answer(request, dumps(data), status=status, headers=headers)
+
+
+def _owner(request: Request, initiative: str) -> str | None:
+    cur = request.app.state.ctx.source.store.current("initiatives", initiative)
+    return None if cur is None else str(cur.data.get("owner", ""))
+
+
+def body_object(body: Any, what: str = "body") -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(422, f"{what}: expected a JSON object", code="E-TYPE",
+                       errors=[{"code": "E-TYPE", "field": what,
+                                "message": "expected a JSON object"}])
+    return dict(body)
+
+
+def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
+    st = request.app.state.ctx.source.store
+    return st.current(kind.entity, "/".join(key)) is not None
+
+
+JsonBody = Body(..., description="The fields to write (JSON object); 'why' and 'version' "
+                                 "are taken out as the reason and the base version.")
+
+
+# -- routes -----------------------------------------------------------------------------------
+def register(app: FastAPI) -> None:
+    _assessments(app)
+    _initiatives(app)
+    _portfolio(app)
+    for kind in KINDS:
+        if kind.entity not in OWN and kind.path != "teams":
+            _architecture(app, kind)
+
+
+def _assessments(app: FastAPI) -> None:
+    kind = BY_PATH["assessments"]
+
+    def set_assessment(request: Request, capability: str, business_unit: str,
+                       body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "set_assessment", (business_unit,))
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        strict_types("assessments", b)
+        version = _version(request, b, lambda: _exists(request, kind,
+                                                       (capability, business_unit)))
+        w = run("assessments", lambda: actions.set_assessment(
+            st, who.user, capability, business_unit, b, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+    for method in ("PUT", "PATCH"):
+        app.add_api_route("/assessments/{capability}/{business_unit}", set_assessment,
+                          methods=[method], tags=["assessments"],
+                          name=f"set_assessment_{method.lower()}",
+                          summary="Set an assessment (partial: the fields given; 'n/a' in "
+                                  "current and target marks it not applicable)")
+
+
+def _initiatives(app: FastAPI) -> None:
+    kind = BY_PATH["initiatives"]
+
+    @app.post("/initiatives", status_code=201, tags=["initiatives"],
+              summary="Propose a new initiative (every field, id included)")
+    def propose(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "propose_initiative")
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        b.pop("version", None)
+        strict_types("initiatives", b)
+        w = run("initiatives", lambda: actions.propose_initiative(
+            st, who.user, b, why=why, request_id=rid))
+        r = written(request, w, status=201)
+        r.headers["Location"] = f"/initiatives/{w.key}"
+        return r
+
+    @app.patch("/initiatives/{id}", tags=["initiatives"],
+               summary="Change fields of an initiative (null resets a field)")
+    def update(request: Request, id: str, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        owner = _owner(request, id)
+        precheck(who, "update_initiative", (owner,) if owner else ())
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        strict_types("initiatives", b)
+        version = _version(request, b, True)
+        w = run("initiatives", lambda: actions.update_initiative(
+            st, who.user, id, b, version=version, why=why, request_id=rid), "path.id")
+        return written(request, w)
+
+    del kind
+
+
+def _portfolio(app: FastAPI) -> None:
+    budgets = BY_PATH["budgets"]
+
+    @app.put("/budgets/{period}/{pool}", tags=["budgets"],
+             summary="Set the budget of a pool in a period (created if new)")
+    def set_budget(request: Request, period: str, pool: str, body: Any = JsonBody,
+                   who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "set_budget")
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        strict_types("budgets", b)
+        version = _version(request, b, lambda: _exists(request, budgets, (period, pool)))
+        unknown = sorted(set(b) - {"amount", "period", "pool"})
+        if unknown or "amount" not in b:
+            errs = [{"code": "E-UNKNOWN", "field": f"body.{k}",
+                     "message": f"unknown field '{k}'"} for k in unknown]
+            if "amount" not in b:
+                errs.append({"code": "E-MISSING", "field": "body.amount",
+                             "message": "required field 'amount' is missing"})
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code=errs[0][
+                "code"], errors=errs)
+        amount = b["amount"]
+        w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
+                                                      version=version, why=why,
+                                                      request_id=rid))
+        return written(request, w)
+
+    @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
+    def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "set_policy")
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        strict_types("policy", b)
+        version = _version(request, b, True)
+        w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
+                                                     why=why, request_id=rid))
+        return written(request, w)
+
+    @app.post("/decisions", status_code=201, tags=["decisions"],
+              summary="Record a portfolio-office decision on an initiative")
+    def decide(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "decide")
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        b.pop("version", None)
+        missing = [k for k in ("initiative", "action", "cycle") if not b.get(k)]
+        if missing:
+            errs = [{"code": "E-MISSING", "field": f"body.{k}",
+                     "message": f"required field '{k}' is missing"} for k in missing]
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
+                           code="E-MISSING", errors=errs)
+        bad = [k for k in ("initiative", "action", "cycle") if not isinstance(b[k], str)]
+        if bad:
+            raise ApiError(422, f"body.{bad[0]}: must be text", code="E-TYPE", errors=[
+                {"code": "E-TYPE", "field": f"body.{k}", "message": "must be text"}
+                for k in bad])
+        initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
+        rationale = b.pop("rationale", None)
+        w = run("decisions", lambda: actions.decide(
+            st, who.user, initiative, action, cycle=cycle, rationale=rationale, fields=b,
+            why=why, request_id=rid), "body.initiative")
+        r = written(request, w, status=201)
+        r.headers["Location"] = f"/decisions/{w.key}"
+        return r
+
+    @app.put("/actuals/{initiative}/{quarter}", tags=["actuals"],
+             summary="Record spend and progress of an initiative in a quarter")
+    def record_actuals(request: Request, initiative: str, quarter: str,
+                       body: Any = JsonBody, who: Principal = Auth) -> Response:
+        st = writable(request, who)
+        precheck(who, "record_actuals")
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        kind = BY_PATH.get("actuals")
+        strict_types("actuals", b)
+        version = _version(request, b, lambda: kind is not None and _exists(
+            request, kind, (initiative, quarter)))
+        w = run("actuals", lambda: actions.record_actuals(
+            st, who.user, initiative, quarter, b, version=version, why=why,
+            request_id=rid), "path.initiative")
+        return written(request, w)
+
+
+def _architecture(app: FastAPI, kind: Kind) -> None:
+    params = "/".join("{" + k + "}" for k in kind.key)
+    label = kind.entity.replace("_", " ")
+
+    def put_entity(request: Request, body: Any = JsonBody, who: Principal = Auth,
+                   **keys: str) -> Response:
+        st = writable(request, who)
+        precheck(who, "set_entity")
+        key = tuple(keys[k] for k in kind.key)
+        b = body_object(body)
+        rid = request_id(request)
+        why = why_of(request, b)
+        strict_types(kind.entity, b)
+        version = _version(request, b, lambda: _exists(request, kind, key))
+        for k, v in zip(kind.key, key, strict=True):
+            b.setdefault(k, v)
+        w = run(kind.entity, lambda: actions.set_entity(
+            st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
+            request_id=rid))
+        return written(request, w)
+
+    def delete_entity(request: Request, who: Principal = Auth, **keys: str) -> Response:
+        st = writable(request, who)
+        precheck(who, "set_entity")
+        key = tuple(keys[k] for k in kind.key)
+        rid = request_id(request)
+        why = request.headers.get("x-why")
+        version = _version(request, {}, lambda: _exists(request, kind, key))
+        w = run(kind.entity, lambda: actions.set_entity(
+            st, who.user, kind.entity, "/".join(key), None, version=version, why=why,
+            request_id=rid), "path." + kind.key[-1])
+        return written(request, w)
+
+    name = kind.entity
+    put_entity.__name__ = f"put_{name}"
+    delete_entity.__name__ = f"delete_{name}"
+    with_path_params(put_entity, kind.key)
+    with_path_params(delete_entity, kind.key)
+    app.add_api_route(f"/{kind.path}/{params}", put_entity, methods=["PUT"],
+                      tags=[kind.path], summary=f"Create or replace a {label} (the whole "
+                      "entity)")
+    app.add_api_route(f"/{kind.path}/{params}", delete_entity, methods=["DELETE"],
+                      tags=[kind.path], summary=f"Remove a {label}")

@@ -1,0 +1,78 @@
+"""Surveys over HTTP: a unit's workbook out, the returned workbook merged in (through the
+merge_survey action: a bu-lead for their own unit only; conflicts refused with 409)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+
+from opmodel.store import open_store
+
+from .conftest import assert_error_shape
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _fill(data: bytes, capability: str, current: Any) -> bytes:
+    """The survey with ``current`` answered for ``capability`` (as a unit lead would)."""
+    wb = load_workbook(io.BytesIO(data))
+    ws = next(w for w in wb.worksheets if w.sheet_state == "visible"
+              and any(c.value == "current" for c in w[1]))
+    head = [c.value for c in ws[1]]
+    col = head.index("current") + 1
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == capability:
+            ws.cell(row=row[0].row, column=col, value=current)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_survey_round_trip_through_the_api(clients: Any, store_url: str) -> None:
+    lead = clients["stella"]
+    r = lead.get("/surveys/storage")
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    filled = _fill(r.content, "order-capture", 3)
+    # another unit's lead may not merge it; nothing changes
+    st = open_store(store_url)
+    rev = st.revision()
+    assert_error_shape(clients["nick"].post("/surveys", content=filled,
+                                            headers={"content-type": XLSX}), 403)
+    assert_error_shape(clients["vera"].post("/surveys", content=filled,
+                                            headers={"content-type": XLSX}), 403)
+    assert st.revision() == rev
+    done = lead.post("/surveys", content=filled, headers={"content-type": XLSX})
+    assert done.status_code == 200, done.text
+    written = {w["entity"]: w for w in done.json()["written"]}
+    assert written["assessments:order-capture/storage"]["data"]["current"] == 3
+    assert lead.get("/assessments/order-capture/storage").json()["current"] == 3
+    # the same survey again, after someone else changed that cell: a conflict, 409
+    lead.patch("/assessments/order-capture/storage", json={"current": 2.5},
+               headers={"If-Match": "*"})
+    rev = st.revision()
+    again = _fill(r.content, "order-capture", 2)
+    body = assert_error_shape(lead.post("/surveys", content=again,
+                                        headers={"content-type": XLSX}), 409)
+    assert body["errors"] and st.revision() == rev
+    forced = lead.post("/surveys?force=true", content=again, headers={"content-type": XLSX})
+    assert forced.status_code == 200, forced.text
+
+
+def test_bad_surveys_are_refused(clients: Any, store_url: str) -> None:
+    lead = clients["stella"]
+    st = open_store(store_url)
+    rev = st.revision()
+    r = lead.get("/surveys/storage")
+    bad = _fill(r.content, "order-capture", 9)
+    body = assert_error_shape(lead.post("/surveys", content=bad,
+                                        headers={"content-type": XLSX}), 422)
+    assert any("order-capture" in (e.get("location") or "") or "9" in e["message"]
+               for e in body["errors"]), body
+    assert_error_shape(lead.post("/surveys", content=b"PK\x03\x04 not really a zip",
+                                 headers={"content-type": XLSX}))
+    assert_error_shape(lead.post("/surveys", content=b"hello"), 422)
+    assert st.revision() == rev
+    body = assert_error_shape(lead.get("/surveys/nowhere"), 404)
+    assert body["errors"][0]["field"] == "path.business_unit"

@@ -180,7 +180,11 @@ class OptimizationError(OpmodelError):
 
 
 class InfeasibleError(OptimizationError):
+    """No plan keeps every rule. ``conflicts`` names the rules found to collide (empty when
+    they could not be isolated)."""
+
     code = "E-INFEASIBLE"
+    conflicts: list[str] = []  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class SolverError(OptimizationError):

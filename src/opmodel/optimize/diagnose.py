@@ -82,7 +82,9 @@ def diagnose(inst: Instance, options: SolveOptions | None = None) -> InfeasibleE
         return InfeasibleError("no plan satisfies every rule of the model (the conflict is "
                                "numerically tiny; check budgets that exactly match the "
                                "mandatory spend)", hint=HINT)
-    return InfeasibleError(_message(reasons), hint=HINT)
+    err = InfeasibleError(_message(reasons), hint=HINT)
+    err.conflicts = reasons
+    return err
 
 
 def _names(ids: list[str], limit: int = 4) -> str:

@@ -66,6 +66,19 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
     start = _prune(inst, milp.starts_from_solution(run.x))
     broken = violations(inst, start)
     if broken:
+        # HiGHS works to a feasibility tolerance: with amounts of very different sizes
+        # (1e13 beside 1e-3) it can return a plan that is over a line by less than that
+        # tolerance when no plan exists at all. The elastic model says which rules collide.
+        err = diagnose(inst, opts)
+        if err.conflicts:
+            raise err from None
+        if not violations(inst, start, tol=_noise(inst)):
+            raise InfeasibleError(
+                "no plan keeps every rule exactly: the solver's best is outside them by a "
+                "rounding margin (" + "; ".join(broken[:3]) + ")",
+                hint="amounts in this model differ by more than the solver's precision (about "
+                     "1 in 10⁷ of the largest amount); round very small amounts to 0, or check "
+                     "budgets that just match the required spend") from None
         raise SolverError("the solver's plan breaks rules of the model: " + "; ".join(broken[:5]),
                           hint="report this as a bug, with the model folder")
     ev = evaluate(inst, start)
@@ -112,3 +125,12 @@ def evaluate_starts(inst: Instance, starts: dict[str, str | None]) -> float:
         if q is not None:
             s[inst.index(k)] = inst.quarters.index(q)
     return evaluate(inst, s).total
+
+
+def _noise(inst: Instance) -> float:
+    """The violation (relative to a line of at least 1) that HiGHS's feasibility tolerance
+    can leave in a model whose largest amount is what it is: 10⁻⁹ of that amount."""
+    amounts = [abs(r.amount) for r in inst.budget_rows]
+    if inst.total_cost.size:
+        amounts.append(float(np.abs(inst.total_cost).max()))
+    return max(1e-9 * max(amounts, default=1.0), 1e-9)

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint system-deps bench clean
+.PHONY: demo test lint system-deps bench clean web-vendor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP) system-deps lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py
+
+# The web app's vendored JavaScript (htmx, vega, vega-lite, vega-embed) from the npm
+# registry; run by hand when upgrading, never at install or test time.
+web-vendor:
+	sh scripts/fetch-web-vendor.sh
 
 clean:
 	rm -rf $(VENV) opmodel-demo build dist .pytest_cache .hypothesis

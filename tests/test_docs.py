@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,56 @@ MODELS = [m.Enterprise, m.Horizon, m.Scoring, m.Weights, m.Ahp, m.BusinessUnit, 
           m.Budget, m.Policy, m.Guardrail, m.Team, m.CapacityOverride]
 
 
-def test_quick_start_is_exactly_demo_and_test() -> None:
+def test_quick_start_is_exactly_demo_test_and_serve() -> None:
     block = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [ln.split("#")[0].strip() for ln in block.strip().splitlines()]
-    assert commands == ["make demo", "make test"]
+    assert commands == ["make demo", "make test", "opmodel serve examples/acme"]
+
+
+def test_quick_start_serve_runs(tmp_path: Path) -> None:
+    """`opmodel serve examples/acme` on a copy: a store made beside the folder, a first admin
+    login printed once, and that login opens the web app's heat map."""
+    import socket
+
+    import httpx
+
+    (tmp_path / "examples").mkdir()
+    shutil.copytree(ROOT / "examples" / "acme", tmp_path / "examples" / "acme")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "opmodel", "serve", "examples/acme",
+                             "--port", str(port), "--log-level", "warning"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        out = []
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.append(line)
+            if "the web app:" in line:
+                break
+        text = "".join(out)
+        assert (tmp_path / "examples" / "acme.opmodel.db").exists(), text
+        password = re.search(r"password\s+(\S+)", text)
+        assert password, text
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as c:
+            for _ in range(100):
+                try:
+                    page = c.get("/ui/login")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf, page.text
+            r = c.post("/ui/login", data={"csrf": csrf.group(1), "username": "admin",
+                                          "password": password.group(1), "next": "/ui/heatmap"})
+            assert r.status_code == 200 and "Value-chain heat map" in r.text, r.text[:500]
+    finally:
+        proc.terminate()
+        proc.wait(20)
 
 
 def test_makefile_targets_do_what_the_readme_says() -> None:

@@ -1,4 +1,4 @@
-"""``opmodel serve``: the REST API (and, later, the web app) with uvicorn."""
+"""``opmodel serve``: the REST API and the web app (``/ui/``) with uvicorn."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def serve(
                                    "read-only, without users or a store."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level."),
 ) -> None:
-    """Serve the REST API (docs/api.md): OpenAPI at /openapi.json, docs at /docs."""
+    """Serve the REST API (docs/api.md: OpenAPI at /openapi.json, docs at /docs) and the web
+    app at /ui/ (docs/web.md)."""
     import uvicorn
 
     from ..api import store_url
@@ -62,4 +63,5 @@ def serve(
     shown = display_url(url) if store_url(url) else url
     console.print(f"serving {escape(shown)} on http://{host}:{port} (API docs at /docs)",
                   soft_wrap=True)
+    console.print(f"the web app: http://{host}:{port}/ui/ (docs/web.md)", soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level=log_level)

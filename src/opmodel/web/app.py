@@ -103,7 +103,8 @@ class BodyLimit:
 def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256,
                max_body: int = MAX_BODY, require_if_match: bool = False,
                plan_workers: int = 1, token_lookup: Any = None,
-               anonymous: Principal | bool | None = None) -> FastAPI:
+               anonymous: Principal | bool | None = None, pages: bool = True,
+               secret: str | None = None) -> FastAPI:
     """The REST API over ``source``: a database URL (``sqlite:///acme.db``,
     ``postgresql://…``) or, read-only, a model folder.
 
@@ -111,7 +112,9 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     a write without it is checked against the version the body names, or not at all).
     ``token_lookup`` overrides how bearer tokens are checked (default: the store's);
     ``anonymous`` lets callers without credentials read as a viewer (default: only for a
-    folder, which has no users).
+    folder, which has no users). ``pages`` adds the web app under ``/ui/`` (docs/web.md),
+    its session cookies signed with ``secret`` (default: see
+    :func:`opmodel.web.pages.session_secret`).
     """
     src = source_for(source)
     if token_lookup is None and src.writable:
@@ -144,6 +147,10 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     for module in (resources, analysis, plans, writes, history, users, surveys):
         module.register(app)
     app.add_middleware(BodyLimit, limit=max_body)
+    if pages:  # the web app (issue 12): server-rendered pages under /ui/ (web/pages/)
+        from .pages import install
+
+        install(app, secret=secret)
 
     return app
 

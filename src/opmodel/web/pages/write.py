@@ -1,0 +1,280 @@
+"""The pages that change things: sign in and out, the assessment form, initiatives (edit,
+propose), the planning workspace (a background solve), the decision meeting, admin.
+
+Every change is one call of :mod:`opmodel.actions`, which checks the user's rights and the
+version the form was based on: a viewer (or a bu-lead on another unit) is refused with 403,
+and a stale form is a conflict shown with both values, never silently overwritten."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ... import actions
+from ...errors import (
+    AuthenticationError,
+    ConflictError,
+    ModelError,
+    OpmodelError,
+    PermissionDenied,
+)
+from ..auth import Principal
+from ..resources import snapshot
+from ..source import Snapshot
+from .common import PageError, check_csrf, page_user, render
+
+Who = Depends(page_user)
+Snap = Depends(snapshot)
+
+ASSESS_FIELDS = ("current", "target", "pain", "confidence", "notes")
+INIT_FIELDS = ("name", "owner", "kind", "pool", "duration", "cost", "earliest_start",
+               "latest_start", "deadline", "direct_value", "added_run_cost")
+
+
+def _store(request: Request) -> Any:
+    src = request.app.state.ctx.source
+    if not src.writable:
+        raise PageError(403, "This server is read-only (a model folder): nothing can be "
+                             "changed here.")
+    return src
+
+
+def _act(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run one action under the server's write lock; a refusal becomes a 403 page."""
+    src = _store(request)
+    lock = getattr(src, "write_lock", None)
+    kw.setdefault("request_id", uuid.uuid4().hex)
+    try:
+        if lock is None:
+            return fn(src.store, *args, **kw)
+        with lock:
+            return fn(src.store, *args, **kw)
+    except PermissionDenied as exc:
+        raise PageError(403, exc.message) from None
+
+
+def _user(me: Principal) -> Any:
+    if me.user is None:
+        raise PageError(403, "Sign in to change anything.")
+    return me.user
+
+
+def _number(text: Any) -> Any:
+    t = str(text or "").strip()
+    if t == "":
+        return None
+    if t.lower() in ("n/a", "na"):
+        return "n/a"
+    try:
+        f = float(t)
+    except ValueError:
+        return t  # the action names it: a located message, not a crash
+    return int(f) if f.is_integer() else f
+
+
+def _messages(exc: OpmodelError) -> list[str]:
+    if isinstance(exc, ModelError):
+        return [f"{i.location or ''}: {i.message}".lstrip(": ")
+                for i in (exc.errors or exc.issues)]
+    return [exc.message]
+
+
+def register(app: FastAPI) -> None:
+    # -- signing in and out ---------------------------------------------------------------
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request, next: str = Query("/ui/")) -> Response:
+        return render(request, "login.html", next=_safe_next(next), error=None)
+
+    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
+    async def login(request: Request) -> Response:
+        form = await check_csrf(request)
+        src = request.app.state.ctx.source
+        nxt = _safe_next(str(form.get("next") or "/ui/"))
+        if not src.writable:
+            return RedirectResponse(nxt, 303)
+        from ...store.users import authenticate
+
+        try:
+            user = authenticate(src.store, str(form.get("username") or ""),
+                                str(form.get("password") or ""))
+        except AuthenticationError:
+            return render(request, "login.html", status=401, next=nxt,
+                          error="Unknown user or wrong password.")
+        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+        request.session["user"] = user.name
+        return RedirectResponse(nxt, 303)
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout(request: Request) -> Response:
+        await check_csrf(request)
+        request.session.clear()
+        return RedirectResponse("/ui/login", 303)
+
+    # -- assessments ------------------------------------------------------------------------
+    @app.get("/assess/{unit}", response_class=HTMLResponse, include_in_schema=False)
+    def assess_form(request: Request, unit: str, me: Principal = Who,
+                    snap: Snapshot = Snap) -> Response:
+        return _assess_page(request, me, snap, unit)
+
+    @app.post("/assess/{unit}/{cap}", response_class=HTMLResponse, include_in_schema=False)
+    async def assess_save(request: Request, unit: str, cap: str, me: Principal = Who,
+                          snap: Snapshot = Snap) -> Response:
+        form = await check_csrf(request)
+        user = _user(me)
+        fields = {k: _number(form.get(k)) if k in ("current", "target", "pain")
+                  else (str(form.get(k) or "").strip() or None) for k in ASSESS_FIELDS}
+        fields = {k: v for k, v in fields.items() if v is not None or k == "notes"}
+        if fields.get("current") == "n/a" or fields.get("target") == "n/a":
+            fields["current"] = fields["target"] = "n/a"
+        version = int(str(form.get("version") or "0") or 0)
+        if form.get("choice") == "theirs":
+            return RedirectResponse(f"/ui/assess/{unit}#{cap}", 303)
+        try:
+            _act(request, actions.set_assessment, user, cap, unit, fields, version=version,
+                 why=str(form.get("why") or "") or "web: assessment form")
+        except ConflictError as exc:
+            return _assess_page(request, me, snap, unit, status=409,
+                                conflict={"cap": cap, "exc": exc, "fields": fields})
+        except OpmodelError as exc:
+            return _assess_page(request, me, snap, unit, status=422,
+                                invalid={"cap": cap, "messages": _messages(exc),
+                                         "fields": fields})
+        return RedirectResponse(f"/ui/assess/{unit}?saved={cap}#{cap}", 303)
+
+    def _assess_page(request: Request, me: Principal, snap: Snapshot, unit: str,
+                     status: int = 200, **extra: Any) -> Response:
+        e = snap.enterprise
+        bu = next((u for u in e.business_units if u.id == unit), None)
+        if bu is None:
+            raise PageError(404, f"no business unit '{unit}'")
+        user = _user(me)
+        if not actions.allowed(user, "set_assessment", (unit,)):
+            raise PageError(403, f"{me.name} ({me.role}) may not assess {bu.name}.")
+        src = _store(request)
+        versions = src.versions("assessments")
+        have = {a.capability: a for a in e.assessments if a.business_unit == unit}
+        rows = [{"cap": c, "a": have.get(c.id), "version": versions.get(f"{c.id}/{unit}", 0)}
+                for c in e.capabilities if c.id in have or not any(
+                    p.parent == c.id for p in e.capabilities)]
+        return render(request, "assess.html", status=status, page="heatmap", snap=snap,
+                      unit=bu, rows=rows, saved=request.query_params.get("saved"), **extra)
+
+    # -- initiatives -------------------------------------------------------------------------
+    @app.get("/initiatives/new", response_class=HTMLResponse, include_in_schema=False)
+    def initiative_new(request: Request, me: Principal = Who, snap: Snapshot = Snap
+                       ) -> Response:
+        _user(me)
+        return render(request, "initiative.html", page="initiatives", snap=snap, item=None,
+                      values={"owner": (me.units or ("",))[0], "kind": "grow",
+                              "duration": 2, "pool": "enterprise"},
+                      entity_version=0, messages=[], e=snap.enterprise)
+
+    @app.get("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
+    def initiative_edit(request: Request, iid: str, me: Principal = Who,
+                        snap: Snapshot = Snap) -> Response:
+        e = snap.enterprise
+        item = next((i for i in e.initiatives if i.id == iid), None)
+        if item is None:
+            raise PageError(404, f"no initiative '{iid}'")
+        version = (request.app.state.ctx.source.versions("initiatives").get(iid, 0)
+                   if request.app.state.ctx.source.writable else 0)
+        values = {k: getattr(item, k, None) for k in INIT_FIELDS}
+        return render(request, "initiative.html", page="initiatives", snap=snap, item=item,
+                      values=values, entity_version=version, messages=[], e=e)
+
+    @app.post("/initiatives", response_class=HTMLResponse, include_in_schema=False)
+    @app.post("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
+    async def initiative_save(request: Request, iid: str | None = None, me: Principal = Who,
+                              snap: Snapshot = Snap) -> Response:
+        form = await check_csrf(request)
+        user = _user(me)
+        values: dict[str, Any] = {}
+        for k in INIT_FIELDS:
+            raw = str(form.get(k) or "").strip()
+            if k in ("duration", "cost", "direct_value", "added_run_cost"):
+                values[k] = _number(raw)
+            else:
+                values[k] = raw or None
+        version = int(str(form.get("version") or "0") or 0)
+        why = str(form.get("why") or "") or "web: initiative form"
+        try:
+            if iid is None:
+                new_id = str(form.get("id") or "").strip()
+                _act(request, actions.propose_initiative, user,
+                     {"id": new_id, **{k: v for k, v in values.items() if v is not None}},
+                     why=why)
+                iid = new_id
+            else:
+                _act(request, actions.update_initiative, user, iid, values, version=version,
+                     why=why)
+        except ConflictError as exc:
+            msgs = [f"{c.field} changed since you opened the form: yours {c.yours!r}, "
+                    f"current {c.current!r}" for c in exc.conflicts] or [exc.message]
+            return _init_again(request, snap, iid, values, version, msgs, 409)
+        except OpmodelError as exc:
+            return _init_again(request, snap, iid, values, version, _messages(exc), 422)
+        return RedirectResponse(f"/ui/initiatives/{iid}?saved=1", 303)
+
+    def _init_again(request: Request, snap: Snapshot, iid: str | None, values: dict[str, Any],
+                    version: int, messages: list[str], status: int) -> Response:
+        e = snap.enterprise
+        item = next((i for i in e.initiatives if i.id == iid), None) if iid else None
+        return render(request, "initiative.html", status=status, page="initiatives",
+                      snap=snap, item=item, values=values, entity_version=version,
+                      messages=messages, e=e)
+
+    # -- admin -----------------------------------------------------------------------------
+    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def admin(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        from ...store.users import ROLES, list_users
+
+        src = _store(request)
+        if me.role != "admin":
+            raise PageError(403, "Only an admin manages users.")
+        return render(request, "admin.html", page="admin", snap=snap,
+                      users=list_users(src.store), roles=ROLES, units=snap.enterprise.
+                      business_units, message=request.query_params.get("made"))
+
+    @app.post("/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    async def admin_add(request: Request, me: Principal = Who) -> Response:
+        form = await check_csrf(request)
+        units = form.get("units") or []
+        units = [units] if isinstance(units, str) else list(units)
+        try:
+            _act(request, actions.add_user, _user(me), str(form.get("name") or ""),
+                 str(form.get("role") or "viewer"), units=units,
+                 password=str(form.get("password") or "") or None)
+        except OpmodelError as exc:
+            raise PageError(422, "; ".join(_messages(exc))) from None
+        return RedirectResponse(f"/ui/admin?made={form.get('name')}", 303)
+
+    _register_user_changes(app)
+
+
+def _register_user_changes(app: FastAPI) -> None:
+    @app.post("/admin/users/{name}", response_class=HTMLResponse, include_in_schema=False)
+    async def admin_change(request: Request, name: str, me: Principal = Who) -> Response:
+        """Change a user's role and units (``set_user``) or disable them (``disable_user``)."""
+        form = await check_csrf(request)
+        user = _user(me)
+        try:
+            if form.get("disable"):
+                _act(request, actions.disable_user, user, name, why="web: admin page")
+            else:
+                units = form.get("units") or []
+                units = [units] if isinstance(units, str) else list(units)
+                role = str(form.get("role") or "")
+                _act(request, actions.set_user, user, name, role=role or None,
+                     units=units if role == "bu-lead" else [], why="web: admin page")
+        except OpmodelError as exc:
+            raise PageError(422, "; ".join(_messages(exc))) from None
+        return RedirectResponse(f"/ui/admin?made={name}", 303)
+
+
+def _safe_next(url: str) -> str:
+    """Only a path on this site (never //other.example or https://…)."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url \
+        else "/ui/"

@@ -1,0 +1,240 @@
+"""The web app's pages in process (TestClient over a real SQLite store): sign-in, sessions,
+CSRF, rights through the actions, conflicts, located validation messages, user text as data,
+vendored static files. The browser scenarios are in test_pages_browser.py."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from opmodel import actions
+from opmodel.store import close_stores, open_store
+from opmodel.store.users import User
+from opmodel.web import create_app
+
+from .conftest import ACME_PATH, make_store
+
+STATIC = Path(__file__).resolve().parents[2] / "src" / "opmodel" / "web" / "static"
+TEMPLATES = STATIC.parent / "templates"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    d = tmp_path_factory.mktemp("pages")
+    u = f"sqlite:///{d / 'acme.db'}"
+    make_store(u, ACME_PATH)
+    yield u
+    close_stores()
+
+
+@pytest.fixture(scope="module")
+def app(url: str) -> Any:
+    return create_app(url, secret="test")
+
+
+def client(app: Any) -> Any:
+    return TestClient(app, raise_server_exceptions=True)
+
+
+def csrf(c: Any, path: str = "/ui/login") -> str:
+    m = re.search(r'name="csrf-token" content="([^"]+)"', c.get(path).text)
+    assert m, path
+    return m.group(1)
+
+
+def login(app: Any, name: str) -> Any:
+    c = client(app)
+    r = c.post("/ui/login", data={"csrf": csrf(c), "username": name, "password": "pw-" + name,
+                                  "next": "/ui/"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return c
+
+
+def an_assessment(url: str, unit: str = "storage") -> tuple[str, int]:
+    st = open_store(url)
+    e = st.read().enterprise
+    a = next(a for a in e.assessments if a.business_unit == unit and a.applicable)
+    return a.capability, st.versions("assessments")[f"{a.capability}/{unit}"]
+
+
+def test_pages_need_a_sign_in(app: Any) -> None:
+    c = client(app)
+    r = c.get("/ui/heatmap?layer=gap", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/ui/login?next=/ui/heatmap%3Flayer%3Dgap"
+
+
+def test_wrong_password_and_missing_csrf_are_refused(app: Any) -> None:
+    c = client(app)
+    tok = csrf(c)
+    r = c.post("/ui/login", data={"csrf": tok, "username": "stella", "password": "nope"})
+    assert r.status_code == 401 and "wrong password" in r.text
+    r = c.post("/ui/login", data={"username": "stella", "password": "pw-stella"})
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = c.post("/ui/login", data={"csrf": "forged", "username": "stella",
+                                  "password": "pw-stella"})
+    assert r.status_code == 403
+
+
+def test_session_cookie_is_http_only_and_same_site(app: Any) -> None:
+    c = client(app)
+    r = c.post("/ui/login", data={"csrf": csrf(c), "username": "vera", "password": "pw-vera"},
+               follow_redirects=False)
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "\\\\evil"])
+def test_login_never_redirects_off_site(app: Any, target: str) -> None:
+    c = client(app)
+    r = c.post("/ui/login", data={"csrf": csrf(c), "username": "vera", "password": "pw-vera",
+                                  "next": target}, follow_redirects=False)
+    assert r.headers["location"] == "/ui/"
+
+
+def test_logout_ends_the_session(app: Any) -> None:
+    c = login(app, "vera")
+    assert c.get("/ui/heatmap").status_code == 200
+    c.post("/ui/logout", data={"csrf": csrf(c, "/ui/heatmap")})
+    assert c.get("/ui/heatmap", follow_redirects=False).status_code == 303
+
+
+def test_a_viewer_is_refused_and_nothing_is_written(app: Any, url: str) -> None:
+    c = login(app, "vera")
+    cap, v = an_assessment(url)
+    before = open_store(url).revision()
+    page = c.get("/ui/heatmap").text
+    assert "/ui/assess/" not in page
+    tok = csrf(c, "/ui/heatmap")
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": tok, "current": "1", "target": "5",
+                                                  "version": str(v)})
+    assert r.status_code == 403
+    assert c.get("/ui/assess/storage").status_code == 403
+    assert c.get("/ui/admin").status_code == 403
+    assert open_store(url).revision() == before
+
+
+def test_a_bu_lead_assesses_only_their_units(app: Any, url: str) -> None:
+    c = login(app, "nick")
+    assert c.get("/ui/assess/storage").status_code == 403
+    assert c.get("/ui/assess/networking").status_code == 200
+    cap, v = an_assessment(url)
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": csrf(c, "/ui/heatmap"),
+                                                  "current": "1", "target": "5",
+                                                  "version": str(v)})
+    assert r.status_code == 403
+
+
+def test_a_stale_form_shows_both_values_and_writes_nothing(app: Any, url: str) -> None:
+    cap, v = an_assessment(url)
+    actions.set_assessment(url, User("other", "admin"), cap, "storage", {"notes": "theirs"},
+                           version=v)
+    before = open_store(url).revision()
+    c = login(app, "stella")
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": csrf(c, "/ui/heatmap"),
+                                                  "notes": "mine", "version": str(v)})
+    assert r.status_code == 409
+    assert 'data-testid="conflict"' in r.text
+    assert ">mine<" in r.text and ">theirs<" in r.text
+    assert open_store(url).revision() == before
+    assert open_store(url).read().enterprise.assessments  # still readable
+
+
+def test_bad_values_are_located_and_kept(app: Any, url: str) -> None:
+    cap, v = an_assessment(url)
+    c = login(app, "stella")
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": csrf(c, "/ui/heatmap"),
+                                                  "current": "9", "target": "4",
+                                                  "version": str(v)})
+    assert r.status_code == 422
+    assert f"assessments[{cap}/storage].current" in r.text
+    assert 'value="9"' in r.text
+
+
+def test_user_text_is_data(app: Any, url: str) -> None:
+    st = open_store(url)
+    iid = st.read().enterprise.initiatives[0].id
+    v = st.versions("initiatives")[iid]
+    actions.update_initiative(url, User("ada", "admin"), iid,
+                              {"name": "<script>alert(1)</script> {{ 7*7 }}"}, version=v)
+    c = login(app, "vera")
+    for path in ("/ui/initiatives", f"/ui/initiatives/{iid}"):
+        html = c.get(path).text
+        assert "<script>alert(1)" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in html
+
+
+def test_a_folder_is_read_only_without_a_sign_in() -> None:
+    c = client(create_app(ACME_PATH))
+    assert c.get("/ui/heatmap").status_code == 200
+    tok = csrf(c, "/ui/heatmap")
+    r = c.post("/ui/assess/storage/order-capture", data={"csrf": tok, "current": "1",
+                                                         "target": "5"})
+    assert r.status_code == 403
+    assert c.get("/ui/heatmap/order-to-cash?at=r1").status_code == 400  # no history
+
+
+def test_the_api_is_unchanged_by_the_pages(app: Any) -> None:
+    c = client(app)
+    assert c.get("/heatmap").status_code == 401  # the API still needs a token
+    paths = c.get("/openapi.json").json()["paths"]
+    assert not any(p.startswith("/ui") for p in paths)
+
+
+def test_vendored_files_with_licences_and_no_other_origin() -> None:
+    vendor = STATIC / "vendor"
+    for name in ("htmx", "vega", "vega-lite", "vega-embed"):
+        assert (vendor / f"{name}.min.js").stat().st_size > 10_000
+        assert (vendor / f"{name}.LICENSE").read_text().strip()
+    for t in TEMPLATES.glob("*.html"):
+        for ref in re.findall(r'(?:src|href|action|hx-get|hx-post)="([^"]*)"', t.read_text()):
+            assert not re.match(r"(?i)^(https?:)?//", ref), (t.name, ref)
+
+
+def test_an_initiative_form_shows_located_messages(app: Any, url: str) -> None:
+    st = open_store(url)
+    it = st.read().enterprise.initiatives[1]
+    v = st.versions("initiatives")[it.id]
+    before = st.revision()
+    c = login(app, "pat")
+    form = {"csrf": csrf(c, "/ui/initiatives"), "version": str(v), "name": it.name,
+            "owner": it.owner, "kind": it.kind, "pool": it.pool, "duration": "0",
+            "cost": "-5"}
+    r = c.post(f"/ui/initiatives/{it.id}", data=form)
+    assert r.status_code == 422, r.text[:500]
+    assert f"initiatives[{it.id}].duration" in r.text
+    assert 'value="-5"' in r.text  # what was typed is kept
+    assert open_store(url).revision() == before
+    r = c.post(f"/ui/initiatives/{it.id}", data={**form, "duration": str(it.duration),
+                                                 "cost": "" if it.cost is None else
+                                                 str(it.cost), "why": "renamed"},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text[:800]
+
+
+def test_admin_changes_a_role_others_cannot(app: Any, url: str) -> None:
+    from opmodel.store.users import get_user
+
+    c = login(app, "ada")
+    r = c.post("/ui/admin/users", data={"csrf": csrf(c, "/ui/admin"), "name": "tess",
+                                        "role": "viewer", "password": "pw-tess"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post("/ui/admin/users/tess", data={"csrf": csrf(c, "/ui/admin"),
+                                             "role": "bu-lead", "units": ["servers"]},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert get_user(open_store(url), "tess").units == ("servers",)
+    v = login(app, "vera")
+    r = v.post("/ui/admin/users/tess", data={"csrf": csrf(v, "/ui/heatmap"),
+                                             "disable": "1"})
+    assert r.status_code == 403
+    assert get_user(open_store(url), "tess") is not None

@@ -28,7 +28,7 @@ MODELS = [m.Enterprise, m.Horizon, m.Scoring, m.Weights, m.Ahp, m.BusinessUnit, 
 def test_quick_start_is_exactly_demo_test_and_serve() -> None:
     block = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [ln.split("#")[0].strip() for ln in block.strip().splitlines()]
-    assert commands == ["make demo", "make test", "opmodel serve examples/acme"]
+    assert commands == ["make demo", "make test", ".venv/bin/opmodel serve examples/acme"]
 
 
 def test_quick_start_serve_runs(tmp_path: Path) -> None:

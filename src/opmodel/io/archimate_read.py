@@ -19,11 +19,8 @@ relationship rules live in :mod:`.archimate_relations`, the scenario properties 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +29,7 @@ from lxml import etree
 from ..errors import Issue, ModelError, PathPart
 from ..model import Enterprise
 from ..model.quarter import add_quarters
+from ._gcpause import gc_paused
 from .archimate_base import (
     _ASSESSMENT_KEYS,
     _PROPERTIES,
@@ -66,31 +64,13 @@ from .safexml import parse_file
 from .sheets import SETTINGS_ROWS
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a file is read.
-
-    A large exchange file becomes a million short-lived dicts and strings and then some
-    100,000 model objects; the collector would scan that growing heap again and again
-    (about a quarter of the import time) although none of it forms reference cycles that
-    need it. Reference counting still frees everything; the collector runs again after.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def read(path: str | os.PathLike[str], mapping: Mapping | None = None,
          mapping_source: str = "") -> LoadResult:
     """Read an ArchiMate 3.x exchange file; raise :class:`ModelError` listing every error.
 
     ``mapping`` says which element types become what (:mod:`.archimate_map`); without
     one, a file opmodel wrote uses the default mapping and any other file a guessed one."""
-    with _gc_paused():
+    with gc_paused():
         e, placed, rd = _read(Path(path), mapping, mapping_source)
     if e is None or any(i.severity == "error" for i in placed):
         raise ModelError(placed, source=str(path))
@@ -102,7 +82,7 @@ def inspect(path: str | os.PathLike[str], mapping: Mapping | None = None,
     """What reading ``path`` would make of it — the mapping used, every element and
     relationship type mapped or left out (with counts and first lines), the issues — for
     ``opmodel import --dry-run``. Model errors are reported, not raised."""
-    with _gc_paused():
+    with gc_paused():
         e, placed, rd = _read(Path(path), mapping, mapping_source)
     ok = e is not None and not any(i.severity == "error" for i in placed)
     return ImportReport(str(path), rd.mapping, rd.mapping_source, tuple(rd.notes),

@@ -86,8 +86,18 @@ class PgServer:
         return self.url(name)
 
 
+def _runuser() -> str:
+    """runuser lives in /usr/sbin, which a minimal PATH (cron, CI runners) may leave out."""
+    found = shutil.which("runuser") or next(
+        (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if os.access(p, os.X_OK)), None)
+    if found is None:
+        pytest.fail("runuser (util-linux) is needed to start PostgreSQL as root")
+    return found
+
+
 def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+    """initdb and pg_ctl refuse to run as root: run them as the postgres user."""
+    return [_runuser(), "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
 @pytest.fixture(scope="session")

@@ -289,7 +289,9 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
         if prev is not None and (c < quarter_index(prev.cycle) or d.date < prev.date):
             add("E-ORDER", f"decision '{d.id}' ({d.cycle}, {d.date.isoformat()}) comes after "
                 f"'{prev.id}' ({prev.cycle}, {prev.date.isoformat()}): decisions.yaml is "
-                "append-only, in the order decided", ("decisions", k, "cycle"))
+                "append-only, in the order decided", ("decisions", k, "cycle"),
+                hint="give the meeting's quarter and date: opmodel decide … --cycle Q "
+                     "--date YYYY-MM-DD")
         prev = d
         if limit is not None and c > limit:
             continue

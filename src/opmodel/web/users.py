@@ -13,7 +13,7 @@ from .auth import Principal, authenticate
 from .errors import ApiError
 from .jsonout import answer, dumps
 from .resources import page
-from .writes import JsonBody, body_object, precheck, request_id, run, why_of, writable
+from .writes import JsonBody, begin, body_object, precheck, request_id, run, writable
 
 Auth = Depends(authenticate)
 
@@ -36,11 +36,7 @@ def register(app: FastAPI) -> None:
     @app.post("/users", status_code=201, tags=["users"],
               summary="Add a user (admin); answers their first API token, shown once")
     def add_user(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "add_user")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "add_user")
         errs = []
         for k, typ in (("name", str), ("role", str)):
             if not isinstance(b.get(k), typ):
@@ -94,11 +90,7 @@ def register(app: FastAPI) -> None:
                  who: Principal = Auth) -> Response:
         from ..store.users import ROLES
 
-        st = writable(request, who)
-        precheck(who, "set_user")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "set_user")
         errs = [{"code": "E-UNKNOWN", "field": f"body.{k}", "message": f"unknown field '{k}'"}
                 for k in sorted(set(b) - {"role", "units", "password"})]
         role, units, pw = b.get("role"), b.get("units"), b.get("password")

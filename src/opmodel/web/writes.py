@@ -54,6 +54,16 @@ def precheck(who: Principal, action: str, units: tuple[str, ...] = ()) -> None:
     run("", lambda: actions.check_right(who.user, action, units), write=False)
 
 
+def begin(request: Request, who: Principal, body: Any, action: str,
+          units: tuple[str, ...] = ()) -> tuple[Any, dict[str, Any], str, str | None]:
+    """What every write route starts with, in this order: a writable store, the caller's
+    right to ``action`` (for ``units``), the JSON object sent, the request id and the why."""
+    st = writable(request, who)
+    precheck(who, action, units)
+    b = body_object(body)
+    return st, b, request_id(request), why_of(request, b)
+
+
 def request_id(request: Request) -> str:
     rid = request.headers.get("x-request-id") or uuid.uuid4().hex
     request.state.request_id = rid[:200]
@@ -245,11 +255,7 @@ def _assessments(app: FastAPI) -> None:
 
     def set_assessment(request: Request, capability: str, business_unit: str,
                        body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "set_assessment", (business_unit,))
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "set_assessment", (business_unit,))
         strict_types("assessments", b)
         version = _version(request, b, lambda: _exists(request, kind,
                                                        (capability, business_unit)))
@@ -272,11 +278,7 @@ def _initiatives(app: FastAPI) -> None:
     @app.post("/initiatives", status_code=201, tags=["initiatives"],
               summary="Propose a new initiative (every field, id included)")
     def propose(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "propose_initiative")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "propose_initiative")
         b.pop("version", None)
         strict_types("initiatives", b)
         w = run("initiatives", lambda: actions.propose_initiative(
@@ -310,11 +312,7 @@ def _portfolio(app: FastAPI) -> None:
              summary="Set the budget of a pool in a period (created if new)")
     def set_budget(request: Request, period: str, pool: str, body: Any = JsonBody,
                    who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "set_budget")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "set_budget")
         strict_types("budgets", b)
         version = _version(request, b, lambda: _exists(request, budgets, (period, pool)))
         unknown = sorted(set(b) - {"amount", "period", "pool"})
@@ -334,11 +332,7 @@ def _portfolio(app: FastAPI) -> None:
 
     @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
     def set_policy(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "set_policy")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "set_policy")
         strict_types("policy", b)
         version = _version(request, b, True)
         w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
@@ -348,11 +342,7 @@ def _portfolio(app: FastAPI) -> None:
     @app.post("/decisions", status_code=201, tags=["decisions"],
               summary="Record a portfolio-office decision on an initiative")
     def decide(request: Request, body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "decide")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "decide")
         b.pop("version", None)
         missing = [k for k in ("initiative", "action", "cycle") if not b.get(k)]
         if missing:
@@ -378,11 +368,7 @@ def _portfolio(app: FastAPI) -> None:
              summary="Record spend and progress of an initiative in a quarter")
     def record_actuals(request: Request, initiative: str, quarter: str,
                        body: Any = JsonBody, who: Principal = Auth) -> Response:
-        st = writable(request, who)
-        precheck(who, "record_actuals")
-        b = body_object(body)
-        rid = request_id(request)
-        why = why_of(request, b)
+        st, b, rid, why = begin(request, who, body, "record_actuals")
         kind = BY_PATH.get("actuals")
         strict_types("actuals", b)
         version = _version(request, b, lambda: kind is not None and _exists(

@@ -114,8 +114,10 @@ def spend_chart(plan: Plan, title: str | None = None) -> alt.TopLevelMixin:
                  f"(carry-over: {e.policy.carry_over})")).configure(**CONFIG)
 
 
-def frontier_chart(f: Frontier, name: str = "", currency: str = "") -> alt.TopLevelMixin:
-    """Value of the best plan against the budget scale, today's budget marked."""
+def frontier_chart(f: Frontier, name: str = "", currency: str = "",
+                   marked: str = "today's budget") -> alt.TopLevelMixin:
+    """Value of the best plan against the budget scale, the point at ``f.current`` marked
+    (today's budget; the web's planning workspace marks its what-if's scale)."""
     rows: list[dict[str, Any]] = [r for r in f.to_rows() if r["value"] is not None]
     base = alt.Chart(inline(rows))
     line = base.mark_line(point=True, color="#2171b5").encode(
@@ -132,5 +134,5 @@ def frontier_chart(f: Frontier, name: str = "", currency: str = "") -> alt.TopLe
         width=480, height=280,
         title=alt.Title(f"{name}: efficient frontier".strip(": "),
                         subtitle="value of the best plan as the budget is scaled; red diamond: "
-                                 "today's budget"),
+                                 + marked),
     ).configure(**CONFIG)

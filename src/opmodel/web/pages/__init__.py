@@ -53,6 +53,21 @@ def session_secret(source: Any) -> str:
     return secrets.token_urlsafe(32)
 
 
+def _stop_with(app: FastAPI, stop: Any) -> None:
+    """Call ``stop()`` when ``app`` shuts down (a mounted app's own lifespan never runs)."""
+    from contextlib import asynccontextmanager
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> Any:
+        async with inner(a) as state:
+            yield state
+        stop()
+
+    app.router.lifespan_context = lifespan
+
+
 def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = False) -> None:
     """Add the web app to ``app`` (made by :func:`opmodel.web.create_app`): an application
     of its own mounted at ``/ui`` (so the REST API's routes, error shape and OpenAPI stay
@@ -64,6 +79,10 @@ def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = F
     key = secret or session_secret(ctx.source)
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.state.ctx = ctx
+    from .planning import Frontiers
+
+    ui.state.frontiers = Frontiers()  # the pages' own background pool (the frontier)
+    _stop_with(app, ui.state.frontiers.shutdown)
     ui.add_middleware(SessionMiddleware, secret_key=key, session_cookie="opmodel_session",
                       same_site="strict", https_only=secure_cookies, max_age=12 * 3600)
     install_handlers(ui)

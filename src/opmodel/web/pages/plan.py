@@ -42,9 +42,9 @@ def _list(form: dict[str, Any], key: str) -> list[str]:
     return [v] if isinstance(v, str) else [str(x) for x in v]
 
 
-def plan_view(plan: Any, e: Any, base: Any | None = None) -> dict[str, Any]:
-    """What the result panel shows: value, baselines, the funded list, why in or out (and,
-    given ``base``, the difference against the plan of the model as it is)."""
+def plan_view(plan: Any, e: Any) -> dict[str, Any]:
+    """What the result panel shows: value, baselines, the funded list, why in or out (the
+    plan itself under ``plan``, for the comparison and the frontier that follow)."""
     from ...optimize.explain import explain_all
 
     names = {i.id: i.name for i in e.initiatives}
@@ -61,24 +61,22 @@ def plan_view(plan: Any, e: Any, base: Any | None = None) -> dict[str, Any]:
 
     charts = chart_specs(baselines=lambda: baselines_chart(
         plan, money=f"{e.currency} {e.unit}", title="The what-if against the baselines"))
-    diff = None
-    if base is not None:
-        a, b = set(base.selected), set(plan.selected)
-        diff = {"added": sorted(b - a), "removed": sorted(a - b),
-                "base_value": base.objective}
     c = getattr(plan, "confidence", None)
     conf = None if c is None else {"target": c.target, "achieved": c.achieved,
                                    "reserve": c.reserve, "given_up": c.value_without - c.value,
                                    "certified": c.certified}
     return {"objective": plan.objective, "status": d.get("status"), "gap": plan.gap,
             "confidence": conf, "money": f"{e.currency} {e.unit}",
-            "baselines": d.get("baselines") or {}, "rows": rows, "diff": diff,
+            "baselines": d.get("baselines") or {}, "rows": rows, "plan": plan,
             "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
 
 
-def diff_view(view: dict[str, Any], base: Any) -> dict[str, Any]:
-    a, b = set(base.selected), set(view["selected"])
-    return {"added": sorted(b - a), "removed": sorted(a - b), "base_value": base.objective}
+def _done(request: Request, job_id: str) -> Job:
+    job = request.app.state.ctx.jobs.get(job_id)
+    if job is None or job.status != "done" or not isinstance(job.value, dict) \
+            or "plan" not in job.value:
+        raise PageError(404, "no finished plan with that id (jobs do not outlive the server)")
+    return job  # type: ignore[no-any-return]
 
 
 def register(app: FastAPI) -> None:
@@ -127,7 +125,7 @@ def register(app: FastAPI) -> None:
                                 "bound": p.bound, "gap": p.gap}
 
             plan = solve(request, snap, req, progress)
-            return b"", plan_view(plan, e)  # the comparison follows (diff below)
+            return b"", plan_view(plan, e)  # the comparison and frontier follow
 
         job = request.app.state.ctx.jobs.submit("plan", req.model_dump(mode="json"),
                                                 snap.version, me.name, run, _error_of)
@@ -145,17 +143,62 @@ def register(app: FastAPI) -> None:
     @app.get("/plan/jobs/{job_id}/diff", response_class=HTMLResponse,
              include_in_schema=False)
     def job_diff(request: Request, job_id: str, me: Principal = Who) -> Response:
-        """The finished what-if against the plan of the model as it is (solved once per
-        model version, then cached), loaded after the result is shown."""
-        job = request.app.state.ctx.jobs.get(job_id)
-        if job is None or job.status != "done":
-            raise PageError(404, "no finished plan with that id")
+        """The finished what-if against the plan of record (the roadmap decided at the last
+        cycle; solved once per model version, then cached), loaded after the result is
+        shown. A model with no decision yet is compared with the plan of the model as it
+        is."""
+        from .planning import base_diff, record_diff, record_of
+
+        job = _done(request, job_id)
         snap = request.app.state.ctx.models.current()
         if snap.version != job.model_version:
             return render(request, "plan_diff.html", diff=None, stale=True)
-        base = solve(request, snap, PlanRequest(time_limit=float(job.params.get(
-            "time_limit") or 10), draws=0, confidence=job.params.get("confidence")))
-        return render(request, "plan_diff.html", diff=diff_view(job.value, base), stale=False)
+        e = snap.enterprise
+        names = {i.id: i.name for i in e.initiatives}
+        plan = job.value["plan"]
+        try:
+            cyc, starts = cached(request, snap, "plan-of-record", (), lambda: record_of(e))
+        except OpmodelError as exc:
+            return render(request, "plan_diff.html", diff=None, stale=False,
+                          error=exc.message)
+        if cyc is None:
+            base = solve(request, snap, PlanRequest(time_limit=float(job.params.get(
+                "time_limit") or 10), draws=0, confidence=job.params.get("confidence")))
+            diff = base_diff(plan, base, names)
+        else:
+            diff = record_diff(plan, cyc, starts, names)
+        return render(request, "plan_diff.html", diff=diff, stale=False, error=None,
+                      money=job.value["money"])
+
+    @app.get("/plan/jobs/{job_id}/frontier", response_class=HTMLResponse,
+             include_in_schema=False)
+    def job_frontier(request: Request, job_id: str, me: Principal = Who) -> Response:
+        """The efficient frontier of a finished what-if: a background job of its own
+        (started by the first request, then polled), drawn with the report's spec."""
+        from .planning import frontier_spec, frontiers
+
+        plan_job = _done(request, job_id)
+
+        def start(pj: Job) -> Job:
+            spec = dict(pj.params.get("scenario") or {})
+            scale = float(spec.get("budget_scale") or 1.0)
+            spec["budget_scale"] = 1.0
+            snap = request.app.state.ctx.models.current()
+            base = _scenario_model(request, snap, WhatIf(**spec))
+            plan = pj.value["plan"]
+
+            def run(job: Job) -> tuple[bytes, Any]:
+                return b"", frontier_spec(base, plan, scale, job,
+                                          stop=frontiers(request).stopping)
+
+            return frontiers(request).jobs.submit("frontier", {"plan": pj.id, "scale": scale},
+                                                  pj.model_version, me.name, run, _error_of)
+
+        try:
+            job = frontiers(request).for_plan(plan_job, start)
+        except OpmodelError as exc:
+            return render(request, "plan_frontier.html", job=None, error=exc.message)
+        return render(request, "plan_frontier.html", job=job, plan_id=job_id, error=None)
 
     # -- the decision meeting -----------------------------------------------------------------
     @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)

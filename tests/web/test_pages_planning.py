@@ -94,3 +94,17 @@ def test_an_unknown_or_unfinished_plan_has_no_diff_nor_frontier(app: Any) -> Non
     for tail in ("diff", "frontier"):
         r = c.get(f"/ui/plan/jobs/nope/{tail}")
         assert r.status_code == 404 and "no finished plan" in r.text
+
+
+def test_the_roadmap_of_record_has_its_plateaus_beside_the_gantt_and_spend(app: Any) -> None:
+    c = login(app, "vera")
+    html = c.get("/ui/decisions/roadmap?cycle=2027Q2").text
+    for name in ("gantt", "spend", "plateaus"):
+        assert f'data-testid="chart-{name}"' in html, name
+    spec = re.search(r'id="spec-plateaus">(.*?)</script>', html, re.S)
+    assert spec
+    data = json.loads(spec.group(1))
+    steps = set(re.findall(r'"step": "([^"]+)"', json.dumps(data)))
+    assert "today" in steps and "after 2027Q2" in steps, steps
+    page = c.get("/ui/decisions?cycle=2027Q2").text
+    assert page.count('hx-get="/ui/decisions/roadmap') == 1  # loaded once, in the page body

@@ -12,6 +12,8 @@ from .charts import heatmap_records
 
 if TYPE_CHECKING:
     from ..analysis import HeatMap
+    from ..analysis.scoring import Scores
+    from ..optimize.roadmap import Roadmap
     from .data import ReportData
 
 DRILL = "heatmap-capability-drill"
@@ -50,10 +52,14 @@ def plateau_maps(d: ReportData, hm: HeatMap) -> list[tuple[str, HeatMap]]:
     """``hm`` (a priority heat map) today and after each quarter of the plan, as
     (label, HeatMap) pairs: the cells' priorities come from the roadmap, rolled up by the
     heat map's own rule and tree."""
-    road = d.roadmap
+    return roadmap_maps(d.roadmap, d.analysis.scores, hm)
+
+
+def roadmap_maps(road: Roadmap | None, s: Scores, hm: HeatMap) -> list[tuple[str, HeatMap]]:
+    """:func:`plateau_maps` of a roadmap and the scores of its model (the web's roadmap of
+    record draws the same chart)."""
     if road is None:
         return [("today", hm)]
-    s = d.analysis.scores
     cap_pos, bu_pos = s.base.cap_pos, s.base.bu_pos
     per_q = np.repeat(np.array(s.priority, dtype=float)[None], len(road.quarters), axis=0)
     q_pos = {q: t for t, q in enumerate(road.quarters)}
@@ -69,10 +75,17 @@ def plateau_maps(d: ReportData, hm: HeatMap) -> list[tuple[str, HeatMap]]:
 def plateau_records(d: ReportData, hm: HeatMap) -> tuple[list[str], list[dict[str, Any]],
                                                          list[str], list[str]]:
     """Small-multiple records (step, row_name, column_name, value) of :func:`plateau_maps`."""
+    return maps_records(plateau_maps(d, hm))
+
+
+def maps_records(maps: list[tuple[str, HeatMap]]) -> tuple[list[str], list[dict[str, Any]],
+                                                          list[str], list[str]]:
+    """Small-multiple records (step, row_name, column_name, value) of (label, map) pairs,
+    for :func:`.report_charts.plateau_chart`."""
     steps, recs = [], []
     rows: list[str] = []
     cols: list[str] = []
-    for label, m in plateau_maps(d, hm):
+    for label, m in maps:
         steps.append(label)
         for r in heatmap_records(m):
             if r["row"] == "all":
@@ -86,5 +99,5 @@ def plateau_records(d: ReportData, hm: HeatMap) -> tuple[list[str], list[dict[st
     return steps, recs, rows, cols
 
 
-__all__ = ["DRILL", "MAX_CELLS", "capability_view", "guardrail_lines", "plateau_maps",
-           "plateau_records"]
+__all__ = ["DRILL", "MAX_CELLS", "capability_view", "guardrail_lines", "maps_records",
+           "plateau_maps", "plateau_records", "roadmap_maps"]

@@ -253,7 +253,8 @@ def register(app: FastAPI) -> None:
                 plan = replan(upto, cycle).plan
             return chart_specs(
                 gantt=lambda: gantt_chart(plan, title=f"The roadmap of record after {cycle}"),
-                spend=lambda: spend_chart(plan, title="Spend against budget"))
+                spend=lambda: spend_chart(plan, title="Spend against budget"),
+                plateaus=lambda: plateaus_chart(plan))
 
         try:
             charts = cached(request, snap, "roadmap", (cycle,), compute)
@@ -290,6 +291,23 @@ def register(app: FastAPI) -> None:
         except OpmodelError as exc:
             raise PageError(422, "Not recorded: " + "; ".join(_messages(exc))) from None
         return RedirectResponse(f"/ui/decisions?cycle={cyc}&recorded=1", 303)
+
+
+def plateaus_chart(plan: Any) -> Any:
+    """The report's plateau chart of ``plan`` (the stage heat map today and after each
+    quarter of its roadmap), on the model it was solved on (the rolled model, for a
+    re-plan)."""
+    from ...analysis import heatmap, score
+    from ...optimize.roadmap import roadmap
+    from ...report.report_charts import plateau_chart
+    from ...report.views import maps_records, roadmap_maps
+
+    e = plan.instance.enterprise
+    s = score(e)
+    hm = heatmap(e, "stage", "priority", "max", scores=s)
+    steps, recs, rows, cols = maps_records(roadmap_maps(roadmap(plan), s, hm))
+    return plateau_chart(recs, steps, rows, cols,
+                         title="The heat map as the roadmap of record delivers")
 
 
 def _meeting_date(cycle: str) -> str:

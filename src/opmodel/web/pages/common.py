@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from html import escape
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -97,12 +99,85 @@ def can(p: Principal, action: str, units: tuple[str, ...] = ()) -> bool:
     return bool(allowed(p.user, action, units))
 
 
+def travelling(request: Request) -> str | None:
+    """The ``?at=`` of a page viewed as of a past version or time (time travel), else None."""
+    at = request.query_params.get("at")
+    return at.strip() if at and at.strip() else None
+
+
+def no_travel(request: Request, what: str) -> None:
+    """Refuse a page that changes or solves things when it is asked for as of the past."""
+    if travelling(request):
+        raise PageError(400, f"{what} works on the model as it is now: time travel (?at=) "
+                             "is read-only. Open the page without ?at to use it.")
+
+
+def revision_info(store: Any, revision: int) -> Any:
+    """Revision ``revision`` of ``store``: ``.at`` (UTC, ISO), ``.who``, ``.action``; None
+    for r0."""
+    from sqlalchemy import select
+
+    from ...store.schema import revisions
+
+    r = revisions.c
+    with store.reading() as conn:
+        return conn.execute(select(r.at, r.who, r.action).where(r.id == revision)).first()
+
+
+def _travel(request: Request, snap: Any) -> dict[str, Any] | None:
+    at = travelling(request)
+    if at is None or snap is None:
+        return None
+    src = request.app.state.ctx.source
+    rev = int(snap.version)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "at"]
+    now = request.url.path + (f"?{urlencode(query)}" if query else "")
+    info = revision_info(src.store, rev)
+    return {"at": at, "revision": rev, "when": None if info is None else str(info.at),
+            "head": src.version(), "now": now}
+
+
+_LINK = re.compile(r'\b(href|hx-get|data-explain)="(/ui/[^"]*|\?[^"]*)"')
+_GET_FORM = re.compile(r'<form\b[^>]*\bmethod="get"[^>]*>')
+
+
+def keep_travel(html: str, at: str) -> str:
+    """Every link and htmx GET of this app's pages (and every GET form) of ``html`` kept at
+    ``?at=``, but the links marked ``data-now`` (back to the present)."""
+    q = quote(at, safe="")
+
+    def link(m: re.Match[str]) -> str:
+        url = m.group(2)
+        if "at" in parse_qs(urlsplit(url.replace("&amp;", "&")).query):
+            return m.group(0)
+        path, _, frag = url.partition("#")
+        path += ("&amp;" if "?" in path else "?") + f"at={q}"
+        return f'{m.group(1)}="{path}{"#" + frag if frag else ""}"'
+
+    out = []
+    pos = 0
+    for m in _LINK.finditer(html):
+        before = html[max(0, m.start() - 40):m.start()]
+        out.append(html[pos:m.start()])
+        out.append(m.group(0) if "data-now" in before.rsplit("<", 1)[-1] else link(m))
+        pos = m.end()
+    out.append(html[pos:])
+    html = "".join(out)
+    hidden = f'<input type="hidden" name="at" value="{escape(at, quote=True)}">'
+    return _GET_FORM.sub(lambda m: m.group(0) if "data-now" in m.group(0)
+                         else m.group(0) + hidden, html)
+
+
 def render(request: Request, template: str, status: int = 200, **data: Any) -> HTMLResponse:
     p: Principal | None = getattr(request.state, "principal_page", None)
     snap = data.get("snap")
+    travel = _travel(request, snap)
+    may = can if travel is None else (lambda *a, **k: False)  # the past is read-only
     html = env.get_template(template).render(
-        request=request, me=p, nav=NAV, csrf=csrf_token(request), can=can,
+        request=request, me=p, nav=NAV, csrf=csrf_token(request), can=may, travel=travel,
         version=getattr(snap, "version", None), **data)
+    if travel is not None:
+        html = keep_travel(html, travel["at"])
     return HTMLResponse(html, status_code=status,
                         headers={"Cache-Control": "no-store",
                                  "Content-Security-Policy": CSP,

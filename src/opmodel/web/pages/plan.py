@@ -19,7 +19,7 @@ from ..jobs import SOLVER_LOCK, Job
 from ..plans import PlanRequest, WhatIf, _error_of, _scenario_model, solve
 from ..resources import snapshot
 from ..source import Snapshot
-from .common import PageError, check_csrf, page_user, render
+from .common import PageError, check_csrf, no_travel, page_user, render
 from .read import cached, chart_specs
 from .write import _act, _messages, _user
 
@@ -82,6 +82,7 @@ def _done(request: Request, job_id: str) -> Job:
 def register(app: FastAPI) -> None:
     @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def workspace(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        no_travel(request, "The planning workspace")
         e = snap.enterprise
         pools = sorted({b.pool for b in e.budgets})
         scenarios = request.app.state.ctx.source.scenarios(e)

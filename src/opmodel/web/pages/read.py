@@ -17,7 +17,7 @@ from ...analysis.heatmap import LAYERS
 from ..auth import Principal
 from ..resources import snapshot
 from ..source import Snapshot
-from .common import PageError, page_user, render
+from .common import PageError, page_user, render, revision_info, travelling
 
 T = TypeVar("T")
 Who = Depends(page_user)
@@ -125,10 +125,12 @@ def chart_specs(**charts: Any) -> dict[str, str]:
         return {k: spec_json(make().to_dict(validate=False)) for k, make in charts.items()}
 
 
-def last_change(request: Request) -> Any:
+def last_change(request: Request, snap: Snapshot) -> Any:
     src = request.app.state.ctx.source
     if not src.writable:
         return None
+    if travelling(request):  # the change that made the version shown
+        return revision_info(src.store, int(snap.version))
     log = src.store.history(limit=1)
     return log[-1] if log else None
 
@@ -138,7 +140,7 @@ def register(app: FastAPI) -> None:
     def overview(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         data = cached(request, snap, "overview", (), lambda: overview_data(snap))
         return render(request, "overview.html", page="overview", snap=snap,
-                      name=snap.enterprise.name, last=last_change(request), **data)
+                      name=snap.enterprise.name, last=last_change(request, snap), **data)
 
     @app.get("/heatmap", response_class=HTMLResponse, include_in_schema=False)
     def heatmap(request: Request, layer: str = Query("priority"), me: Principal = Who,
@@ -204,7 +206,7 @@ def register(app: FastAPI) -> None:
         src = request.app.state.ctx.source
         if src.writable:
             hist = [c for c in reversed(src.store.history("assessments", limit=2000))
-                    if c.key.split("/")[0] == cap][:50]
+                    if c.key.split("/")[0] == cap and c.revision <= int(snap.version)][:50]
         return render(request, "capability.html", page="heatmap", snap=snap, cap=found,
                       rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
                       history=hist)
@@ -235,7 +237,8 @@ def register(app: FastAPI) -> None:
             except Exception as exc:
                 raise PageError(400, f"entity: {exc}") from None
             changes.reverse()
+            upto = int(snap.version)  # as of ?at=: what had happened by then
             changes = [c for c in changes if (not who or c.who == who)
-                       and (not action or c.action == action)][:300]
+                       and (not action or c.action == action) and c.revision <= upto][:300]
         return render(request, "history.html", page="history", snap=snap, changes=changes,
                       f={"entity": entity, "who": who, "action": action})

@@ -24,7 +24,7 @@ from ...errors import (
 from ..auth import Principal
 from ..resources import snapshot
 from ..source import Snapshot
-from .common import PageError, check_csrf, page_user, render
+from .common import PageError, check_csrf, no_travel, page_user, render
 
 Who = Depends(page_user)
 Snap = Depends(snapshot)
@@ -117,6 +117,7 @@ def register(app: FastAPI) -> None:
     @app.get("/assess/{unit}", response_class=HTMLResponse, include_in_schema=False)
     def assess_form(request: Request, unit: str, me: Principal = Who,
                     snap: Snapshot = Snap) -> Response:
+        no_travel(request, "The assessment form")
         return _assess_page(request, me, snap, unit)
 
     @app.post("/assess/{unit}/{cap}", response_class=HTMLResponse, include_in_schema=False)
@@ -166,6 +167,7 @@ def register(app: FastAPI) -> None:
     @app.get("/initiatives/new", response_class=HTMLResponse, include_in_schema=False)
     def initiative_new(request: Request, me: Principal = Who, snap: Snapshot = Snap
                        ) -> Response:
+        no_travel(request, "Proposing an initiative")
         _user(me)
         return render(request, "initiative.html", page="initiatives", snap=snap, item=None,
                       values={"owner": (me.units or ("",))[0], "kind": "grow",
@@ -231,6 +233,7 @@ def register(app: FastAPI) -> None:
     def admin(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         from ...store.users import ROLES, list_users
 
+        no_travel(request, "Managing users")
         src = _store(request)
         if me.role != "admin":
             raise PageError(403, "Only an admin manages users.")

@@ -9,6 +9,7 @@ scale of :func:`.charts.colour_scale`, so a colour means the same thing in every
 - :func:`gantt_chart` — the funded roadmap; long portfolios keep their most valuable bars
 - :func:`mix_chart` — share of spend per kind and quarter, against the guardrails
 - :func:`plateau_chart` — the stage heat map after each quarter (small multiples)
+- :func:`assessment_trend_chart` — a capability's current and target per unit over quarters
 - :func:`risk_spend_chart`, :func:`overrun_chart` — Monte Carlo cost risk
 """
 
@@ -217,6 +218,39 @@ def plateau_chart(records: list[dict[str, Any]], steps: list[str], rows: list[st
         title or "The heat map as the roadmap delivers",
         subtitle="priority by unit and stage today and after each quarter (hottest "
                  "capability per cell)")).configure(**CONFIG)
+
+
+TREND_COLOURS = {"current": "#1f4e8c", "target": "#b07d00"}
+
+
+def assessment_trend_chart(records: list[dict[str, Any]], quarters: list[str],
+                           units: list[str], title: str | None = None) -> alt.TopLevelMixin:
+    """One capability's assessments over the quarters, a small multiple per business unit:
+    current (solid) and target (dashed) maturity 0–5. ``records``: unit, quarter, measure
+    (current|target), value, source (where the number comes from)."""
+    measures = list(TREND_COLOURS)
+    base = alt.Chart().encode(
+        **ch(x=alt.X("quarter:O", sort=quarters, title=None,
+                     axis=alt.Axis(labelAngle=-40, labelFontSize=9)),
+             y=alt.Y("value:Q", title="maturity", scale=alt.Scale(domain=[0, 5]),
+                     axis=alt.Axis(values=[0, 1, 2, 3, 4, 5])),
+             color=alt.Color("measure:N", title=None, scale=alt.Scale(
+                 domain=measures, range=[TREND_COLOURS[m] for m in measures])),
+             strokeDash=alt.StrokeDash("measure:N", title=None, scale=alt.Scale(
+                 domain=measures, range=[[1, 0], [5, 3]])),
+             tooltip=[alt.Tooltip("unit:N"), alt.Tooltip("quarter:N"),
+                      alt.Tooltip("measure:N"), alt.Tooltip("value:Q", format=".1f"),
+                      alt.Tooltip("source:N", title="from")]))
+    layered = alt.layer(base.mark_line(), base.mark_point(filled=True, size=45)
+                        ).properties(width=alt.Step(34) if len(quarters) > 4 else 150,
+                                     height=110)
+    chart = layered.facet(facet=alt.Facet("unit:N", sort=units, title=None,
+                                          header=alt.Header(labelFontWeight="bold")),
+                          columns=3, data=inline(records), spacing=12)
+    return chart.properties(title=alt.Title(
+        title or "Assessments over the quarters",
+        subtitle="current (solid) and target (dashed) maturity per business unit: archived "
+                 "cycles, changes on record, and now")).configure(**CONFIG)
 
 
 def consolidation_chart(candidates: list[dict[str, Any]], total: float, money: str = "",

@@ -125,6 +125,19 @@ def chart_specs(**charts: Any) -> dict[str, str]:
         return {k: spec_json(make().to_dict(validate=False)) for k, make in charts.items()}
 
 
+def trend_chart(cap: Any, e: Any, log: list[Any]) -> dict[str, str]:
+    """The capability's assessments over the quarters as the report's trend chart spec
+    (none when nothing is assessed)."""
+    from ...report.report_charts import assessment_trend_chart
+    from .trend import trend
+
+    records, quarters, units = trend(e, cap.id, log)
+    if not records:
+        return {}
+    return chart_specs(trend=lambda: assessment_trend_chart(
+        records, quarters, units, title=f"{cap.name}: assessments over the quarters"))
+
+
 def last_change(request: Request, snap: Snapshot) -> Any:
     src = request.app.state.ctx.source
     if not src.writable:
@@ -202,14 +215,17 @@ def register(app: FastAPI) -> None:
         h = cached(request, snap, "homogeneity", (), lambda: homogeneity(e))
         cand = next((c for c in h.candidates if getattr(c, "capability", None) == cap), None)
         moving = [i for i in e.initiatives if any(f.capability == cap for f in i.effects)]
-        hist = []
+        log = []
         src = request.app.state.ctx.source
         if src.writable:
-            hist = [c for c in reversed(src.store.history("assessments", limit=2000))
-                    if c.key.split("/")[0] == cap and c.revision <= int(snap.version)][:50]
+            upto = int(snap.version)  # as of ?at=: what had happened by then
+            log = sorted((c for u in e.business_units
+                          for c in src.store.history(f"assessments:{cap}/{u.id}")
+                          if c.revision <= upto), key=lambda c: (c.revision, c.at))
+        charts = trend_chart(found, e, log)
         return render(request, "capability.html", page="heatmap", snap=snap, cap=found,
                       rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
-                      history=hist)
+                      history=log[::-1][:50], charts=charts)
 
     @app.get("/initiatives", response_class=HTMLResponse, include_in_schema=False)
     def initiatives(request: Request, owner: str = Query(""), kind: str = Query(""),

@@ -72,7 +72,7 @@ def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = F
     """Add the web app to ``app`` (made by :func:`opmodel.web.create_app`): an application
     of its own mounted at ``/ui`` (so the REST API's routes, error shape and OpenAPI stay
     as they are) sharing the API's context, and the static files at ``/static``."""
-    from . import plan, read, write
+    from . import initiative, plan, read, write
     from .common import install_handlers
 
     ctx = app.state.ctx
@@ -88,6 +88,7 @@ def install(app: FastAPI, *, secret: str | None = None, secure_cookies: bool = F
     install_handlers(ui)
     read.register(ui)
     write.register(ui)
+    initiative.register(ui)
     plan.register(ui)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/ui", ui, name="ui")

@@ -1,5 +1,6 @@
-"""The pages that change things: sign in and out, the assessment form, initiatives (edit,
-propose), the planning workspace (a background solve), the decision meeting, admin.
+"""The pages that change things: sign in and out, the assessment form, admin (the
+initiative form is :mod:`.initiative`, the planning workspace and the decision meeting
+:mod:`.plan`).
 
 Every change is one call of :mod:`opmodel.actions`, which checks the user's rights and the
 version the form was based on: a viewer (or a bu-lead on another unit) is refused with 403,
@@ -30,8 +31,6 @@ Who = Depends(page_user)
 Snap = Depends(snapshot)
 
 ASSESS_FIELDS = ("current", "target", "pain", "confidence", "notes")
-INIT_FIELDS = ("name", "owner", "kind", "pool", "duration", "cost", "earliest_start",
-               "latest_start", "deadline", "direct_value", "added_run_cost")
 
 
 def _store(request: Request) -> Any:
@@ -162,71 +161,6 @@ def register(app: FastAPI) -> None:
                     p.parent == c.id for p in e.capabilities)]
         return render(request, "assess.html", status=status, page="heatmap", snap=snap,
                       unit=bu, rows=rows, saved=request.query_params.get("saved"), **extra)
-
-    # -- initiatives -------------------------------------------------------------------------
-    @app.get("/initiatives/new", response_class=HTMLResponse, include_in_schema=False)
-    def initiative_new(request: Request, me: Principal = Who, snap: Snapshot = Snap
-                       ) -> Response:
-        no_travel(request, "Proposing an initiative")
-        _user(me)
-        return render(request, "initiative.html", page="initiatives", snap=snap, item=None,
-                      values={"owner": (me.units or ("",))[0], "kind": "grow",
-                              "duration": 2, "pool": "enterprise"},
-                      entity_version=0, messages=[], e=snap.enterprise)
-
-    @app.get("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
-    def initiative_edit(request: Request, iid: str, me: Principal = Who,
-                        snap: Snapshot = Snap) -> Response:
-        e = snap.enterprise
-        item = next((i for i in e.initiatives if i.id == iid), None)
-        if item is None:
-            raise PageError(404, f"no initiative '{iid}'")
-        version = (request.app.state.ctx.source.versions("initiatives").get(iid, 0)
-                   if request.app.state.ctx.source.writable else 0)
-        values = {k: getattr(item, k, None) for k in INIT_FIELDS}
-        return render(request, "initiative.html", page="initiatives", snap=snap, item=item,
-                      values=values, entity_version=version, messages=[], e=e)
-
-    @app.post("/initiatives", response_class=HTMLResponse, include_in_schema=False)
-    @app.post("/initiatives/{iid}", response_class=HTMLResponse, include_in_schema=False)
-    async def initiative_save(request: Request, iid: str | None = None, me: Principal = Who,
-                              snap: Snapshot = Snap) -> Response:
-        form = await check_csrf(request)
-        user = _user(me)
-        values: dict[str, Any] = {}
-        for k in INIT_FIELDS:
-            raw = str(form.get(k) or "").strip()
-            if k in ("duration", "cost", "direct_value", "added_run_cost"):
-                values[k] = _number(raw)
-            else:
-                values[k] = raw or None
-        version = int(str(form.get("version") or "0") or 0)
-        why = str(form.get("why") or "") or "web: initiative form"
-        try:
-            if iid is None:
-                new_id = str(form.get("id") or "").strip()
-                _act(request, actions.propose_initiative, user,
-                     {"id": new_id, **{k: v for k, v in values.items() if v is not None}},
-                     why=why)
-                iid = new_id
-            else:
-                _act(request, actions.update_initiative, user, iid, values, version=version,
-                     why=why)
-        except ConflictError as exc:
-            msgs = [f"{c.field} changed since you opened the form: yours {c.yours!r}, "
-                    f"current {c.current!r}" for c in exc.conflicts] or [exc.message]
-            return _init_again(request, snap, iid, values, version, msgs, 409)
-        except OpmodelError as exc:
-            return _init_again(request, snap, iid, values, version, _messages(exc), 422)
-        return RedirectResponse(f"/ui/initiatives/{iid}?saved=1", 303)
-
-    def _init_again(request: Request, snap: Snapshot, iid: str | None, values: dict[str, Any],
-                    version: int, messages: list[str], status: int) -> Response:
-        e = snap.enterprise
-        item = next((i for i in e.initiatives if i.id == iid), None) if iid else None
-        return render(request, "initiative.html", status=status, page="initiatives",
-                      snap=snap, item=item, values=values, entity_version=version,
-                      messages=messages, e=e)
 
     # -- admin -----------------------------------------------------------------------------
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)

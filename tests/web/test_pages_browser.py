@@ -390,3 +390,7 @@ def test_time_travel_from_the_history_and_back_to_now(users: Any) -> None:
     u.page.get_by_test_id("heatmap").wait_for()
     assert "at=" not in u.page.url
     assert u.page.get_by_test_id("time-travel").count() == 0
+    moved = _acme().assessment_history[0].capability  # a cell with an archived cycle
+    u.go(f"/ui/capabilities/{moved}")
+    u.page.wait_for_selector('[data-testid="chart-trend"] svg', timeout=30_000)
+    u.shot("capability-trend")

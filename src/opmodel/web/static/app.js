@@ -36,4 +36,19 @@
     htmx.ajax("GET", url, {target: "#panel", swap: "innerHTML"});
   });
   document.addEventListener("htmx:afterSettle", function () { charts(document); });
+  // a message located at a field: following it puts the keyboard in that field
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest ? ev.target.closest('.msg a[href^="#f-"]') : null;
+    var field = a ? document.getElementById(a.getAttribute("href").slice(1)) : null;
+    if (field) { ev.preventDefault(); field.focus(); field.scrollIntoView({block: "center"}); }
+  });
+  // a row added to a list field of a form (the initiative's effects, team demand): the
+  // keyboard goes on in its first field
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var box = ev.detail.target;
+    if (!box || !box.id || box.id.slice(-5) !== "-rows") { return; }
+    var rows = box.querySelectorAll("[data-row]");
+    var first = rows.length ? rows[rows.length - 1].querySelector("input") : null;
+    if (first) { first.focus(); }
+  });
 })();

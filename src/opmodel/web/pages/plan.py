@@ -179,6 +179,9 @@ def register(app: FastAPI) -> None:
         from .planning import frontier_spec, frontiers
 
         plan_job = _done(request, job_id)
+        if request.app.state.ctx.models.current().version != plan_job.model_version:
+            return render(request, "plan_frontier.html", job=None, error="the model changed "
+                          "since this solve: solve again for its frontier")
 
         def start(pj: Job) -> Job:
             spec = dict(pj.params.get("scenario") or {})

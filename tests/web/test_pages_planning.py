@@ -44,7 +44,7 @@ def _wait(c: Any, path: str, marker: str, limit: float = 240) -> str:
 
 
 def _solve(c: Any, **form: str) -> str:
-    r = c.post("/ui/plan", data={"csrf": csrf(c, "/ui/plan"), "time_limit": "10", **form})
+    r = c.post("/ui/plan", data={"csrf": csrf(c, "/ui/plan"), "time_limit": "3", **form})
     assert r.status_code == 200, r.text[:500]
     job = re.search(r"/ui/plan/jobs/([0-9a-f]+)", r.text)
     assert job, r.text[:500]

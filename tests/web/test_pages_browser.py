@@ -258,6 +258,7 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     assert "plan of record" in diff.inner_text()
     u.page.wait_for_selector('[data-testid="chart-baselines"] svg', timeout=30_000)
     u.page.wait_for_selector('[data-testid="chart-frontier"] svg', timeout=240_000)
+    _fits(u)
     u.shot("plan")
     u.go("/ui/decisions?cycle=2027Q3")
     for iid, action in (("partner-portal", "approve"), ("cpq-storage", "defer"),
@@ -273,6 +274,7 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     u.page.wait_for_selector('[data-testid="chart-gantt"] svg', timeout=180_000)
     u.page.wait_for_selector('[data-testid="chart-spend"] svg', timeout=30_000)
     u.page.wait_for_selector('[data-testid="chart-plateaus"] svg', timeout=30_000)
+    _fits(u)
     u.shot("decisions")
     u.go("/ui/history?action=decide")
     text = u.page.get_by_test_id("history").inner_text()

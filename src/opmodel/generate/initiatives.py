@@ -55,13 +55,16 @@ def initiatives(g: Draft) -> None:
         room = q - int(duration[i])  # last possible start offset
         if late[i] and room > 0:
             earliest[i] = int(r.integers(1, room + 1))
-    # exclusions: a few pairs of optional alternatives, unrelated by dependency
+    # exclusions: a few pairs of optional alternatives, unrelated by dependency: neither
+    # depends on the other, nor does any third initiative depend on both, even through
+    # others (it could never be funded: an E-CONFLICT)
     excludes: list[list[int]] = [[] for _ in range(m)]
     n_pairs = round(0.02 * m)
     optional = np.flatnonzero(~mandatory)
+    below = _Dependents(deps)
     for _ in range(n_pairs if len(optional) > 1 else 0):
         i, j = sorted(int(x) for x in r.choice(optional, size=2, replace=False))
-        if i in deps[j] or j in deps[i] or i in excludes[j] or j in excludes[i]:
+        if i in excludes[j] or j in excludes[i] or not below.of(i).isdisjoint(below.of(j)):
             continue
         excludes[j].append(i)
     # teams
@@ -205,6 +208,29 @@ def _effects(d: Draft, r: Rng, kind: int, owner: int, candidates: np.ndarray,
         effects.append(eff)
         targets.update(units.tolist())
     return effects, targets
+
+
+class _Dependents:
+    """Each initiative with everything that depends on it, directly or through others
+    (itself included), computed when first asked for."""
+
+    def __init__(self, deps: list[list[int]]) -> None:
+        self.succ: list[list[int]] = [[] for _ in deps]
+        for j, ds in enumerate(deps):
+            for i in ds:
+                self.succ[i].append(j)
+        self.memo: dict[int, set[int]] = {}
+
+    def of(self, i: int) -> set[int]:
+        if i not in self.memo:
+            seen, stack = {i}, [i]
+            while stack:
+                for j in self.succ[stack.pop()]:
+                    if j not in seen:
+                        seen.add(j)
+                        stack.append(j)
+            self.memo[i] = seen
+        return self.memo[i]
 
 
 __all__ = ["initiatives"]

@@ -13,7 +13,9 @@ E-DEADLINE the deadline cannot be met even when starting at the earliest start
 E-PROFILE  a cost profile whose length is not the duration
 E-CYCLE    initiatives that depend on each other in a circle
 E-HIERARCHY capabilities that are each other's ancestors
-E-CONFLICT mandatory and forbidden, mandatory items that exclude each other, …
+E-CONFLICT mandatory and forbidden; an exclusion that can never hold, named from either
+           side (both ends needed by mandatory work, one end depending on the other, a
+           third depending on both); mandatory work depending on forbidden work
 E-AHP      an AHP matrix that is not square, positive and reciprocal
 W-NA       an effect on a capability the business unit marked n/a
 W-AHP      an AHP matrix with consistency ratio above 0.1
@@ -316,9 +318,6 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                 c.add("E-CONFLICT", f"{owner} excludes itself", (*p, "excludes", k))
             else:
                 c.ref("initiative", x, inits, (*p, "excludes", k), owner)
-            if x in it.depends_on:
-                c.add("E-CONFLICT", f"{owner} both depends on and excludes '{x}'",
-                      (*p, "excludes", k))
         for k, td in enumerate(it.team_demand):
             c.ref("team", td.team, teams, (*p, "team_demand", k, "team"), owner)
         if it.cost_profile is not None and len(it.cost_profile) != it.duration:
@@ -346,30 +345,10 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
         if it.mandatory and it.forbidden:
             c.add("E-CONFLICT", f"{owner} is both mandatory and forbidden", (*p, "forbidden"))
 
-    # relations between initiatives
+    # relations between initiatives: exclusions checked from both sides (the optimizer
+    # treats 'a excludes b' and 'b excludes a' alike), through chains of dependencies
     pos = {it.id: i for i, it in reversed(list(enumerate(e.initiatives)))}
-    for i, it in enumerate(e.initiatives):
-        if not it.mandatory:
-            continue
-        for k, x in enumerate(it.excludes):
-            other = inits.get(x)
-            if other is not None and other.mandatory and pos[x] > i:
-                c.add("E-CONFLICT", f"mandatory initiatives '{it.id}' and '{x}' exclude each "
-                      "other", ("initiatives", i, "excludes", k),
-                      hint="make one of them optional or drop the exclusion")
-        for k, d in enumerate(it.depends_on):
-            other = inits.get(d)
-            if other is not None and other.forbidden:
-                c.add("E-CONFLICT", f"mandatory initiative '{it.id}' depends on forbidden "
-                      f"initiative '{d}'", ("initiatives", i, "depends_on", k))
-    for i, it in enumerate(e.initiatives):  # exclusions named from the other side too
-        for k, x in enumerate(it.excludes):
-            other = inits.get(x)
-            if other is not None and it.mandatory and other.mandatory and pos[x] < i \
-                    and it.id not in other.excludes:
-                c.add("E-CONFLICT", f"mandatory initiatives '{it.id}' and '{x}' exclude each "
-                      "other", ("initiatives", i, "excludes", k),
-                      hint="make one of them optional or drop the exclusion")
+    _validate_exclusions(c, e, pos)
     dep_graph = {it.id: [d for d in it.depends_on if d != it.id] for it in e.initiatives}
     for cyc in _find_cycle(dep_graph):
         i = pos[cyc[0]]
@@ -380,6 +359,115 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
     _validate_scoring(c, e)
     _validate_cycle(c, e, bus, caps)
     return c.finish()
+
+
+def _chain(parent: dict[str, str | None], node: str) -> list[str]:
+    """The path from the search's start to ``node`` in a breadth-first ``parent`` map."""
+    out = [node]
+    while (up := parent[out[-1]]) is not None:
+        out.append(up)
+    return out[::-1]
+
+
+def _search(graph: Mapping[str, Sequence[str]], starts: Iterable[str]) -> dict[str, str | None]:
+    """Everything reachable from ``starts`` in ``graph`` (the starts included), each with
+    the node it was first reached from (None for a start): breadth first, so the chains
+    that :func:`_chain` rebuilds are shortest. Safe on cycles (reported elsewhere)."""
+    parent: dict[str, str | None] = {}
+    queue: list[str] = []
+    for s in starts:
+        if s not in parent:
+            parent[s] = None
+            queue.append(s)
+    for node in queue:  # the list grows as it is walked
+        for nxt in graph.get(node, ()):
+            if nxt not in parent:
+                parent[nxt] = node
+                queue.append(nxt)
+    return parent
+
+
+def _through(chain: list[str]) -> str:
+    """`` (through 'b', 'c')`` for the inner links of a chain, empty for a direct link."""
+    inner = chain[1:-1]
+    return f" (through {', '.join(repr(x) for x in inner)})" if inner else ""
+
+
+def _validate_exclusions(c: _Collector, e: Enterprise, pos: dict[str, int]) -> None:
+    """Exclusions and dependencies that contradict each other, whichever side names them.
+
+    An exclusion is one pair however many sides list it, reported at its first listing.
+    It conflicts (E-CONFLICT) when both ends must be funded (each mandatory, or required
+    by mandatory work through its dependencies); when one end depends on the other,
+    directly or through others (the dependent can never be funded); or when a third
+    initiative depends on both ends (it can never be funded). Mandatory work depending on
+    forbidden work, directly or through others, conflicts too.
+    """
+    first = [it for i, it in enumerate(e.initiatives) if pos[it.id] == i]
+    deps = {it.id: [d for d in it.depends_on if d in pos and d != it.id] for it in first}
+    dependents: dict[str, list[str]] = {}
+    for it in first:
+        for d in deps[it.id]:
+            dependents.setdefault(d, []).append(it.id)
+    mandatory = {it.id for it in first if it.mandatory}
+    # what mandatory work needs funded: every initiative it depends on, directly or not
+    needed = _search(deps, [it.id for it in first if it.mandatory])
+    for it in first:
+        if it.forbidden and it.id in needed and needed[it.id] is not None:
+            chain = _chain(needed, it.id)
+            root = pos[chain[0]]
+            k = e.initiatives[root].depends_on.index(chain[1])
+            c.add("E-CONFLICT", f"mandatory initiative '{chain[0]}' depends on forbidden "
+                  f"initiative '{it.id}'{_through(chain)}", ("initiatives", root,
+                  "depends_on", k), hint="make it optional or allow the forbidden work")
+    below: dict[str, dict[str, str | None]] = {}  # an end → its dependents, direct or not
+
+    def dependents_of(x: str) -> dict[str, str | None]:
+        if x not in below:
+            below[x] = _search(dependents, [x])
+        return below[x]
+
+    def why(y: str) -> str:
+        return ("is mandatory" if y in mandatory else
+                f"is needed by mandatory '{_chain(needed, y)[0]}'")
+
+    seen: set[frozenset[str]] = set()
+    for i, it in enumerate(e.initiatives):
+        for k, x in enumerate(it.excludes):
+            pair = frozenset((it.id, x))
+            if x == it.id or x not in pos or it.id not in pos or pair in seen:
+                continue
+            seen.add(pair)
+            a, b = it.id, x
+            where: Path = ("initiatives", i, "excludes", k)
+            if a in needed and b in needed:
+                if a in mandatory and b in mandatory:
+                    msg = f"mandatory initiatives '{a}' and '{b}' exclude each other"
+                else:
+                    msg = (f"'{a}' and '{b}' exclude each other but both must be funded: "
+                           f"'{a}' {why(a)}, '{b}' {why(b)}")
+                c.add("E-CONFLICT", msg, where,
+                      hint="make one of them optional or drop the exclusion")
+                continue
+            down_a, down_b = dependents_of(a), dependents_of(b)
+            if b in down_a or a in down_b:
+                base, top = (a, b) if b in down_a else (b, a)
+                chain = _chain(below[base], top)[::-1]  # top → … → base
+                if top == a and len(chain) == 2:
+                    msg = f"initiative '{a}' both depends on and excludes '{b}'"
+                else:
+                    msg = (f"'{top}' depends on '{base}'{_through(chain)} but they exclude "
+                           f"each other: '{top}' can never be funded")
+                c.add("E-CONFLICT", msg, where,
+                      hint="drop the exclusion or the dependency")
+                continue
+            both = [y for y in down_a if y in down_b]
+            if both:
+                y = min(both, key=pos.__getitem__)
+                more = f" (and {len(both) - 1} more)" if len(both) > 1 else ""
+                c.add("E-CONFLICT", f"'{y}' depends on both '{a}' and '{b}', which exclude "
+                      f"each other: '{y}'{more} can never be funded", where,
+                      hint="drop the exclusion or one of the dependencies")
 
 
 def _validate_cycle(c: _Collector, e: Enterprise, bus: dict[str, Any],

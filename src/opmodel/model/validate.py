@@ -4,11 +4,14 @@
 (``("capabilities", 13, "stage")``). Adapters turn paths into file locations. Codes:
 
 ========== ==========================================================================
-E-DUP      an id (or a capability/unit pair, a budget period/pool) is used twice
+E-DUP      an id (or a capability/unit pair, a budget period/pool, a usage row) is used
+           twice
 E-REF      a reference names nothing of that kind (an initiative's pool: no budget line;
-           each unknown id is reported once, with the number of places naming it)
+           each unknown id is reported once, with the number of places naming it); a usage
+           row naming a unit or capability its application does not list
 E-HORIZON  a quarter outside the planning horizon
-E-RANGE    bounds in the wrong order (latest start before earliest, …)
+E-RANGE    bounds in the wrong order (latest start before earliest, …); usage shares of
+           one unit and capability adding up to more than 1
 E-DEADLINE the deadline cannot be met even when starting at the earliest start
 E-PROFILE  a cost profile whose length is not the duration
 E-CYCLE    initiatives that depend on each other in a circle
@@ -37,6 +40,7 @@ from .ahp import ahp_weights
 from .enterprise import Enterprise
 from .funding import FISCAL_YEAR_RE
 from .quarter import quarter_index
+from .relations import exclusion_issues
 
 Path = tuple[PathPart, ...]
 
@@ -261,6 +265,8 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                   f"unit '{fit.business_unit}'", ("application_fits", i, "application"))
         seen_fit.add(key)
 
+    _validate_usage(c, e, apps, bus, caps)
+
     # -- budgets and policy ------------------------------------------------------------
     seen_budget: set[tuple[str, str]] = set()
     years = {(h0 + k) // 4 for k in range(h.quarters)}
@@ -348,7 +354,7 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
     # relations between initiatives: exclusions checked from both sides (the optimizer
     # treats 'a excludes b' and 'b excludes a' alike), through chains of dependencies
     pos = {it.id: i for i, it in reversed(list(enumerate(e.initiatives)))}
-    _validate_exclusions(c, e, pos)
+    c.issues.extend(exclusion_issues(e, pos))
     dep_graph = {it.id: [d for d in it.depends_on if d != it.id] for it in e.initiatives}
     for cyc in _find_cycle(dep_graph):
         i = pos[cyc[0]]
@@ -361,113 +367,46 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
     return c.finish()
 
 
-def _chain(parent: dict[str, str | None], node: str) -> list[str]:
-    """The path from the search's start to ``node`` in a breadth-first ``parent`` map."""
-    out = [node]
-    while (up := parent[out[-1]]) is not None:
-        out.append(up)
-    return out[::-1]
-
-
-def _search(graph: Mapping[str, Sequence[str]], starts: Iterable[str]) -> dict[str, str | None]:
-    """Everything reachable from ``starts`` in ``graph`` (the starts included), each with
-    the node it was first reached from (None for a start): breadth first, so the chains
-    that :func:`_chain` rebuilds are shortest. Safe on cycles (reported elsewhere)."""
-    parent: dict[str, str | None] = {}
-    queue: list[str] = []
-    for s in starts:
-        if s not in parent:
-            parent[s] = None
-            queue.append(s)
-    for node in queue:  # the list grows as it is walked
-        for nxt in graph.get(node, ()):
-            if nxt not in parent:
-                parent[nxt] = node
-                queue.append(nxt)
-    return parent
-
-
-def _through(chain: list[str]) -> str:
-    """`` (through 'b', 'c')`` for the inner links of a chain, empty for a direct link."""
-    inner = chain[1:-1]
-    return f" (through {', '.join(repr(x) for x in inner)})" if inner else ""
-
-
-def _validate_exclusions(c: _Collector, e: Enterprise, pos: dict[str, int]) -> None:
-    """Exclusions and dependencies that contradict each other, whichever side names them.
-
-    An exclusion is one pair however many sides list it, reported at its first listing.
-    It conflicts (E-CONFLICT) when both ends must be funded (each mandatory, or required
-    by mandatory work through its dependencies); when one end depends on the other,
-    directly or through others (the dependent can never be funded); or when a third
-    initiative depends on both ends (it can never be funded). Mandatory work depending on
-    forbidden work, directly or through others, conflicts too.
-    """
-    first = [it for i, it in enumerate(e.initiatives) if pos[it.id] == i]
-    deps = {it.id: [d for d in it.depends_on if d in pos and d != it.id] for it in first}
-    dependents: dict[str, list[str]] = {}
-    for it in first:
-        for d in deps[it.id]:
-            dependents.setdefault(d, []).append(it.id)
-    mandatory = {it.id for it in first if it.mandatory}
-    # what mandatory work needs funded: every initiative it depends on, directly or not
-    needed = _search(deps, [it.id for it in first if it.mandatory])
-    for it in first:
-        if it.forbidden and it.id in needed and needed[it.id] is not None:
-            chain = _chain(needed, it.id)
-            root = pos[chain[0]]
-            k = e.initiatives[root].depends_on.index(chain[1])
-            c.add("E-CONFLICT", f"mandatory initiative '{chain[0]}' depends on forbidden "
-                  f"initiative '{it.id}'{_through(chain)}", ("initiatives", root,
-                  "depends_on", k), hint="make it optional or allow the forbidden work")
-    below: dict[str, dict[str, str | None]] = {}  # an end → its dependents, direct or not
-
-    def dependents_of(x: str) -> dict[str, str | None]:
-        if x not in below:
-            below[x] = _search(dependents, [x])
-        return below[x]
-
-    def why(y: str) -> str:
-        return ("is mandatory" if y in mandatory else
-                f"is needed by mandatory '{_chain(needed, y)[0]}'")
-
-    seen: set[frozenset[str]] = set()
-    for i, it in enumerate(e.initiatives):
-        for k, x in enumerate(it.excludes):
-            pair = frozenset((it.id, x))
-            if x == it.id or x not in pos or it.id not in pos or pair in seen:
-                continue
-            seen.add(pair)
-            a, b = it.id, x
-            where: Path = ("initiatives", i, "excludes", k)
-            if a in needed and b in needed:
-                if a in mandatory and b in mandatory:
-                    msg = f"mandatory initiatives '{a}' and '{b}' exclude each other"
-                else:
-                    msg = (f"'{a}' and '{b}' exclude each other but both must be funded: "
-                           f"'{a}' {why(a)}, '{b}' {why(b)}")
-                c.add("E-CONFLICT", msg, where,
-                      hint="make one of them optional or drop the exclusion")
-                continue
-            down_a, down_b = dependents_of(a), dependents_of(b)
-            if b in down_a or a in down_b:
-                base, top = (a, b) if b in down_a else (b, a)
-                chain = _chain(below[base], top)[::-1]  # top → … → base
-                if top == a and len(chain) == 2:
-                    msg = f"initiative '{a}' both depends on and excludes '{b}'"
-                else:
-                    msg = (f"'{top}' depends on '{base}'{_through(chain)} but they exclude "
-                           f"each other: '{top}' can never be funded")
-                c.add("E-CONFLICT", msg, where,
-                      hint="drop the exclusion or the dependency")
-                continue
-            both = [y for y in down_a if y in down_b]
-            if both:
-                y = min(both, key=pos.__getitem__)
-                more = f" (and {len(both) - 1} more)" if len(both) > 1 else ""
-                c.add("E-CONFLICT", f"'{y}' depends on both '{a}' and '{b}', which exclude "
-                      f"each other: '{y}'{more} can never be funded", where,
-                      hint="drop the exclusion or one of the dependencies")
+def _validate_usage(c: _Collector, e: Enterprise, apps: dict[str, Any],
+                    bus: dict[str, Any], caps: dict[str, Any]) -> None:
+    """Usage rows: known ids, an application used where it serves (its own units and
+    capabilities), one row per application, unit and capability, and the shares of one
+    unit and capability adding up to at most 1."""
+    seen: set[tuple[str, str, str]] = set()
+    shares: dict[tuple[str, str], float] = {}
+    for i, u in enumerate(e.usage):
+        owner = "usage"
+        c.ref("application", u.application, apps, ("usage", i, "application"), owner)
+        c.ref("business unit", u.business_unit, bus, ("usage", i, "business_unit"), owner)
+        c.ref("capability", u.capability, caps, ("usage", i, "capability"), owner)
+        app = apps.get(u.application)
+        if app is not None:
+            if u.business_unit in bus and u.business_unit not in app.business_units:
+                c.add("E-REF", f"usage: application '{app.id}' does not serve business unit "
+                      f"'{u.business_unit}'", ("usage", i, "business_unit"),
+                      hint=f"add '{u.business_unit}' to the business_units of '{app.id}' "
+                      "in applications.csv, or fix the row")
+            if u.capability in caps and u.capability not in app.capabilities:
+                c.add("E-REF", f"usage: application '{app.id}' does not support capability "
+                      f"'{u.capability}'", ("usage", i, "capability"),
+                      hint=f"add '{u.capability}' to the capabilities of '{app.id}' in "
+                      "applications.csv, or fix the row")
+        key = (u.application, u.business_unit, u.capability)
+        if key in seen:
+            c.add("E-DUP", f"usage of application '{u.application}' by business unit "
+                  f"'{u.business_unit}' for capability '{u.capability}' is listed twice",
+                  ("usage", i, "application"), hint="keep one row")
+        seen.add(key)
+        if u.share is not None:
+            pair = (u.business_unit, u.capability)
+            before = shares.get(pair, 0.0)
+            shares[pair] = before + u.share
+            if before <= 1 + 1e-9 < shares[pair]:  # reported once, where it goes over
+                c.add("E-RANGE", f"usage shares of capability '{u.capability}' in business "
+                      f"unit '{u.business_unit}' add up to {shares[pair]:.0%} here, above "
+                      "100 %", ("usage", i, "share"),
+                      hint="a share is the part of the unit's work on the capability the "
+                      "application carries; lower the shares")
 
 
 def _validate_cycle(c: _Collector, e: Enterprise, bus: dict[str, Any],

@@ -20,6 +20,7 @@ value_chain    business units, stages, capabilities
 assessments    every capability × business unit
 strategy       objectives, KPIs, links; customer segments and expectations
 applications   applications and per-unit fits
+usage          which unit uses which application for which capability, with shares
 initiatives    initiatives (with the budgets they are sized against, from funding)
 funding        budget lines, guardrails, carry-over, teams
 ============== ======================================================================
@@ -53,7 +54,7 @@ def generate(*, seed: int = 0, business_units: int = 5, stages: int = 6,
     from ..model import Enterprise
     from . import applications as apps_part
     from . import assessments as assess_part
-    from . import funding, settings, strategy, value_chain
+    from . import funding, settings, strategy, usage, value_chain
     from . import initiatives as inits_part
     from .draft import Draft
 
@@ -72,6 +73,7 @@ def generate(*, seed: int = 0, business_units: int = 5, stages: int = 6,
     strategy.strategy(d)
     step("applications")
     apps_part.applications(d)
+    usage.usage(d)
     step("initiatives")
     inits_part.initiatives(d)
     step("budgets and policy")

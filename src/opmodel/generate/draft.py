@@ -11,8 +11,10 @@ from ..model.quarter import quarter_index
 from .draw import Rng
 from .options import Sizes
 
-#: the random streams, one per part, in the order they are spawned from the seed
-STREAMS = ("units", "caps", "assess", "strategy", "apps", "inits", "money", "settings")
+#: the random streams, one per part, in the order they are spawned from the seed (a new
+#: part appends its stream: the children spawned before it stay the same)
+STREAMS = ("units", "caps", "assess", "strategy", "apps", "inits", "money", "settings",
+           "usage")
 
 
 class Draft:

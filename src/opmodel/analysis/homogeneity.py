@@ -171,14 +171,17 @@ class HomogeneityResult:
     from_usage: np.ndarray = field(repr=False)
     """(C,) bool: capabilities whose applications come from the usage table (the others are
     inferred from each application's units × capabilities)."""
+    inferred: int = 0
+    """Capabilities with a row whose applications are inferred: some live application
+    lists them, no usage row names them."""
 
     # -- where "who uses what" comes from -------------------------------------------------
     @property
     def source(self) -> str:
-        """``usage`` when the usage table names every capability with a row, ``inferred``
-        when it names none (or there is none), else ``mixed``."""
+        """``usage`` when the usage table names every capability some application serves,
+        ``inferred`` when it names none (or there is none), else ``mixed``."""
         n = int((self.from_usage & self.listed).sum())
-        return "inferred" if n == 0 else "usage" if n == int(self.listed.sum()) else "mixed"
+        return "inferred" if n == 0 else "usage" if self.inferred == 0 else "mixed"
 
     @property
     def source_note(self) -> str:
@@ -189,10 +192,10 @@ class HomogeneityResult:
                     "(no usage table rows)")
         if self.source == "usage":
             return "who uses what: from the usage table"
-        rest = int(self.listed.sum()) - n
+        m = self.inferred
         return (f"who uses what: from the usage table for {n:,} capabilit"
                 f"{'y' if n == 1 else 'ies'}, inferred from each application's units × "
-                f"capabilities for the other {rest:,}")
+                f"capabilities for {m:,} other{'' if m == 1 else 's'}")
 
     # -- objects, built on demand ---------------------------------------------------------
     def _uses(self, i: int) -> tuple[AppUse, ...]:
@@ -411,7 +414,7 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
     return HomogeneityResult(
         s.capabilities, units, distinct, index, spread, duplicated, cand, start, g_app,
         g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e, listed,
-        land.usage_caps)
+        land.usage_caps, int((listed & named & ~land.usage_caps).sum()))
 
 
 __all__ = ["AppUse", "Candidate", "CapabilityHomogeneity", "HomogeneityResult",

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import opmodel
 from opmodel.errors import Issue
 
+from ..strategies import enterprises
 from .test_validate import edit, find, issues_of, line_of
 
 
@@ -90,3 +93,24 @@ def test_mandatory_work_depending_on_forbidden_work_through_another(
     assert issue.message == ("mandatory initiative 'patching' depends on forbidden "
                              "initiative 'cpq' (through 'crm-upgrade')")
     assert issue.location == line_of(f, "depends_on: [crm-upgrade]", "crm-upgrade")
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_which_side_lists_an_exclusion_never_matters(data: st.DataObject) -> None:
+    """Random models with random dependencies, mandatory work and one exclusion: listing
+    the exclusion on one side, the other, or both finds the same number of conflicts."""
+    e = data.draw(enterprises())
+    if len(e.initiatives) < 2:
+        return
+    ids = [it.id for it in e.initiatives]
+    a, b = data.draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True))
+
+    def listed(*owners: tuple[str, str]) -> opmodel.Enterprise:
+        inits = tuple(it.model_copy(update={"excludes": tuple(
+            x for o, x in owners if o == it.id)}) for it in e.initiatives)
+        return e.model_copy(update={"initiatives": inits})
+
+    counts = {len(conflicts(listed(*owners))) for owners in
+              ([(a, b)], [(b, a)], [(a, b), (b, a)])}
+    assert len(counts) == 1

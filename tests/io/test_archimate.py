@@ -342,3 +342,13 @@ def test_a_bad_usage_relationship_is_located(starter_copy: Path, tmp_path: Path)
     assert issue.code == "E-REF" and "usage names unknown capability 'crn'" in issue.message
     assert issue.hint == "did you mean 'crm'?"
     assert issue.location == f"m.xml:{rel.sourceline}"
+
+
+def test_dry_run_accounts_for_usage(starter_copy: Path, tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    path = write_archimate(opmodel.load(starter_copy), tmp_path / "m.xml")
+    report = api.inspect_import(path)
+    rows = {(r.archimate, r.becomes): r.count for r in report.rows}
+    assert rows[("Association ApplicationComponent → BusinessActor",
+                  "a unit's use of an application for a capability")] == 3
+    assert report.counts["usage rows"] == 3

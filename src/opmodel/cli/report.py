@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -25,9 +25,11 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
+
+if TYPE_CHECKING:
+    from ..model import Enterprise
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
                  "separated (e.g. 0.6,0.8,1.2,1.4); 'none' skips the frontier.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
 
 def bundled(name: str) -> Path:
     """Path of a model folder shipped with opmodel (``starter`` or ``examples/acme``)."""
+    from importlib import resources
+
     path = Path(str(resources.files("opmodel") / name))
     if not path.is_dir():
         raise InputError(f"bundled model '{name}' is missing from this installation",

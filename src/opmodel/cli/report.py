@@ -13,14 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.text import Text
 
 from .. import api
@@ -29,6 +21,8 @@ from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from ..model import Enterprise
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
@@ -56,6 +50,14 @@ class StepBars:
     per step, a pulsing bar while the length of a step is unknown."""
 
     def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(bar_width=30),
             TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,

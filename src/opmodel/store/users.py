@@ -6,8 +6,6 @@ and stored only as their sha256, so a stolen database gives no usable token.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,10 +43,14 @@ def hash_password(password: str) -> str:
 
 
 def token_hash(token: str) -> str:
+    import hashlib
+
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_token() -> str:
+    import secrets
+
     return "opm_" + secrets.token_urlsafe(32)
 
 

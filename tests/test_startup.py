@@ -21,10 +21,11 @@ ACME = ROOT / "examples" / "acme"
 HEAVY = ("pandas", "numpy", "altair", "vl_convert", "highspy", "openpyxl", "python_calamine",
          "lxml", "sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "jinja2",
          "argon2", "psycopg", "hypothesis")
-#: what answering --version or --help does not need either (≈ 0.1 s between them)
+#: what answering --version or --help does not need either (≈ 0.1 s between them; the help
+#: is click's, not typer's rich panels, which load rich's Markdown renderer)
 MODEL = ("pydantic", "ruamel", "opmodel.model", "opmodel.io", "opmodel.analysis",
          "opmodel.optimize", "opmodel.report", "opmodel.store.store", "opmodel.actions",
-         "opmodel.web")
+         "opmodel.web", "typer.rich_utils", "markdown_it")
 
 PROBE = """
 import contextlib, io, json, sys

@@ -19,7 +19,9 @@ app = typer.Typer(
     help="Turn a CIO office's IT operating model into decisions.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    # Help as click prints it: typer's rich help panels import rich's Markdown and
+    # Traceback renderers, 0.08 s of the 0.15 s `opmodel --help` may take (bench/startup.py).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -38,7 +40,7 @@ def _root(
 ) -> None:
     """Turn a CIO office's IT operating model into decisions.
 
-    Start with [bold]opmodel demo[/], or [bold]opmodel init DIR[/] for a model of your own.
+    Start with `opmodel demo`, or `opmodel init DIR` for a model of your own.
     """
 
 

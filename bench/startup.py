@@ -156,20 +156,23 @@ def main() -> None:
         print(f"{name:34} {wall[name]:8.3f} {cpu[name]:8.3f}  "
               f"{wall[name] - floor_w:+13.3f} / {cpu[name] - floor_c:+.3f}")
     print()
+
+    def verdict(wall_ok: bool, cpu_ok: bool) -> str:
+        return {(True, True): "met", (False, True): "met on CPU, not on wall (a busy machine)",
+                (True, False): "met on wall, not on CPU"}.get((wall_ok, cpu_ok), "NOT met")
+
     for name in ("opmodel --version", "opmodel --help"):
-        over = wall[name] - floor_w
-        print(f"{name}: {over:.3f} s over python -c pass (CPU {cpu[name] - floor_c:.3f}); "
-              f"goal ≤ {GOAL_OVER_FLOOR}: {'met' if over <= GOAL_OVER_FLOOR else 'NOT met'}")
-    v = wall["opmodel validate examples/acme"]
-    print(f"opmodel validate examples/acme: {v:.3f} s (CPU "
-          f"{cpu['opmodel validate examples/acme']:.3f}); goal ≤ {GOAL_VALIDATE}: "
-          f"{'met' if v <= GOAL_VALIDATE else 'NOT met'}")
+        over, over_c = wall[name] - floor_w, cpu[name] - floor_c
+        print(f"{name}: {over:.3f} s over python -c pass (CPU {over_c:.3f}); goal ≤ "
+              f"{GOAL_OVER_FLOOR}: {verdict(over <= GOAL_OVER_FLOOR, over_c <= GOAL_OVER_FLOOR)}")
+    name = "opmodel validate examples/acme"
+    print(f"{name}: {wall[name]:.3f} s (CPU {cpu[name]:.3f}); goal ≤ {GOAL_VALIDATE}: "
+          f"{verdict(wall[name] <= GOAL_VALIDATE, cpu[name] <= GOAL_VALIDATE)}")
     ratio = wall["opmodel plan (tiny)"] / wall["bare highspy script"]
     ratio_cpu = cpu["opmodel plan (tiny)"] / cpu["bare highspy script"]
     print(f"ratio opmodel plan (tiny) / bare highspy script: {ratio:.2f} wall, "
           f"{ratio_cpu:.2f} CPU; goal ≤ {GOAL_PLAN_RATIO}: "
-          f"{'met' if ratio <= GOAL_PLAN_RATIO else 'NOT met'}")
-
+          f"{verdict(ratio <= GOAL_PLAN_RATIO, ratio_cpu <= GOAL_PLAN_RATIO)}")
 
 if __name__ == "__main__":
     main()

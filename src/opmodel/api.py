@@ -79,9 +79,12 @@ def read(path: str | os.PathLike[str], at: str | None = None) -> LoadResult:
         from .io.archimate import read_archimate
 
         return read_archimate(p)
-    from .io.folder import read_folder
+    from .io._gcpause import gc_paused
 
-    return read_folder(p)
+    with gc_paused():  # the first read also imports the model: long-lived objects, no garbage
+        from .io.folder import read_folder
+
+        return read_folder(p)
 
 
 def load(path: str | os.PathLike[str], at: str | None = None) -> Enterprise:

@@ -89,3 +89,25 @@ def test_heatmap_help_lists_the_analysis_choices() -> None:
     from opmodel.cli import analysis as cli
 
     assert (cli.BYS, cli.LAYERS, cli.ROLLUPS) == (BYS, LAYERS, ROLLUPS)
+
+
+def test_the_collector_pause_ends_and_respects_a_disabled_collector() -> None:
+    import gc
+    import time
+
+    from opmodel.cli import _pause_collector
+
+    assert gc.isenabled()
+    try:
+        _pause_collector(0.05)
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 10
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gc.isenabled()
+        gc.disable()  # a program that turned it off keeps it off
+        _pause_collector(0.01)
+        time.sleep(0.1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -111,3 +111,14 @@ def test_the_collector_pause_ends_and_respects_a_disabled_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_lazy_public_api_is_all_there() -> None:
+    import opmodel
+
+    for name in opmodel.__all__:
+        assert getattr(opmodel, name) is not None, name
+    assert opmodel.Enterprise is opmodel.model.Enterprise and opmodel.load is opmodel.api.load
+    assert set(opmodel.__all__) <= set(dir(opmodel))
+    with pytest.raises(AttributeError):
+        opmodel.no_such_name  # noqa: B018

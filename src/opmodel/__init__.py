@@ -28,12 +28,17 @@ _LAZY = {
 }
 
 
+_SUBMODULES = ("api", "io", "model")  # reachable as opmodel.api… after `import opmodel`
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'opmodel' has no attribute '{name}'")
-    import importlib
-
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value

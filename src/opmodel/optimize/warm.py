@@ -10,8 +10,9 @@ early as the rules allow) and priced by the evaluator:
   binaries), two **LP-guided** orders: the initiatives by how much of each the LP
   relaxation funds (then how early), ties broken by the ranked list's order;
 - for small models, **hints**: earlier plans of the same model (``{id: start quarter}``,
-  e.g. the what-ifs already solved in the planning workspace), their funded initiatives
-  first in the order they started.
+  e.g. the what-ifs already solved in the planning workspace): the plan itself when it
+  keeps every rule of this model, else the greedy scheduler with its funded initiatives
+  first, in the order they started.
 
 On Acme (budget × 0.8) the LP-guided plan is worth 26,421 against the ranked list's 23,853
 (the optimum 28,277), found in about 15 ms.
@@ -27,6 +28,7 @@ import numpy as np
 from .baselines import RANKED, Baseline, _ratio_order, _run
 from .formulation import Milp
 from .solve import SMALL_MODEL, SolveOptions, relaxation
+from .value import evaluate, violations
 
 LP_GUIDED = "LP-guided greedy"
 HINT = "an earlier plan"
@@ -59,6 +61,8 @@ def warm_start(milp: Milp, ranked: Baseline | None, options: SolveOptions,
         inst = milp.inst
         rank = _ratio_order(inst.money_per_start, inst.total_cost, inst.ids)
         orders = [(o, LP_GUIDED) for o in _lp_orders(milp, options, rank)]
+        for start in _hint_plans(milp, hints):  # as they are, where they keep every rule
+            cands.append((start, evaluate(inst, start).total, HINT))
         orders += [(o, HINT) for o in _hint_orders(milp, hints, rank)]
         for order, source in orders:
             b = _run(milp, order, None, None, source)
@@ -88,6 +92,28 @@ def _lp_orders(milp: Milp, options: SolveOptions, rank: list[int]) -> list[list[
     ids = range(inst.n)
     return [sorted(ids, key=lambda i: (-round(float(funded[i]), 6), pos[i])),
             sorted(ids, key=lambda i: (-round(float(funded[i]), 3), -float(early[i]), pos[i]))]
+
+
+def _hint_plans(milp: Milp, hints: Sequence[Hint]) -> list[np.ndarray]:
+    inst = milp.inst
+    index = {k: i for i, k in enumerate(inst.ids)}
+    qpos = {q: t for t, q in enumerate(inst.quarters)}
+    out: list[np.ndarray] = []
+    for hint in hints:
+        start = np.full(inst.n, -1, dtype=np.int64)
+        fits = True
+        for k, q in hint.items():
+            if q is None:
+                continue
+            if k not in index or q not in qpos:
+                fits = False
+                break
+            start[index[k]] = qpos[q]
+        on = start >= 0
+        if fits and on.any() and inst.schedulable[on].all() and (milp.zoff[on] >= 0).all() \
+                and not violations(inst, start):
+            out.append(start)
+    return out
 
 
 def _hint_orders(milp: Milp, hints: Sequence[Hint], rank: list[int]) -> list[list[int]]:

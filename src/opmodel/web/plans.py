@@ -107,9 +107,22 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
         with SOLVER_LOCK:
             return require_certified(plan_to_confidence(
                 e, req.confidence, opts, progress=progress,
-                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed))
+                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
+                hints=hints(ctx.plans, snap.version)))
 
     return ctx.plans.get_or_compute(key, run)
+
+
+def hints(plans: Any, version: str) -> list[dict[str, str | None]]:
+    """The plans already made on this model version (newest first) as starting-plan hints
+    for the next solve (:mod:`opmodel.optimize.warm`): a what-if after another starts from
+    the best of them. They shorten the search; they never change the plan found."""
+    out = []
+    for key, plan in reversed(plans.items()):
+        if isinstance(key, tuple) and key[:2] == ("plan", version) and \
+                hasattr(plan, "selected"):
+            out.append({k: plan.start_of(k) for k in plan.selected})
+    return out
 
 
 def plan_data(plan: Any, draws: int, seed: int) -> dict[str, Any]:

@@ -38,6 +38,9 @@ def test_plan_job_runs_and_answers_plan_json(folder_client: Any) -> None:
     ex = folder_client.get(f"{loc}/explain/{funded['id']}")
     assert ex.status_code == 200 and ex.json()["funded"] is True
     assert_error_shape(folder_client.get(f"{loc}/explain/nope"), 404)
+    # a long poll of a finished job answers at once; a bad wait is refused
+    assert folder_client.get(f"{loc}?wait=5").json()["status"] == "done"
+    assert_error_shape(folder_client.get(f"{loc}?wait=-1"), 422)
     listed = folder_client.get("/plans").json()
     assert any(j["id"] == job["id"] for j in listed["items"])
 

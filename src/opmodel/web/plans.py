@@ -196,8 +196,13 @@ def register(app: FastAPI) -> None:
                                           lambda j: j.to_dict())))
 
     @app.get("/plans/{plan_id}", tags=["plans"], summary="A plan's status and progress")
-    def get_plan(request: Request, plan_id: str, who: Principal = Auth) -> Response:
+    def get_plan(request: Request, plan_id: str,
+                 wait: float = Query(0.0, ge=0, le=30, description="Seconds to wait for the "
+                                     "plan to finish before answering (a long poll)."),
+                 who: Principal = Auth) -> Response:
         job = _job(request, plan_id)
+        if wait > 0:
+            job.wait(wait)
         return answer(request, dumps(job.to_dict()),
                       headers={} if job.status in ("done", "failed") else {"Retry-After": "1"})
 

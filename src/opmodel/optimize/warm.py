@@ -32,6 +32,8 @@ from .value import evaluate, violations
 
 LP_GUIDED = "LP-guided greedy"
 HINT = "an earlier plan"
+MAX_HINTS = 4
+"""Hints tried at most (the first ones given): each costs a rule check and a greedy run."""
 
 Hint = Mapping[str, str | None]
 """An earlier plan: initiative id → start quarter (None or absent: not funded)."""
@@ -61,6 +63,7 @@ def warm_start(milp: Milp, ranked: Baseline | None, options: SolveOptions,
         inst = milp.inst
         rank = _ratio_order(inst.money_per_start, inst.total_cost, inst.ids)
         orders = [(o, LP_GUIDED) for o in _lp_orders(milp, options, rank)]
+        hints = list(hints)[:MAX_HINTS]
         for start in _hint_plans(milp, hints):  # as they are, where they keep every rule
             cands.append((start, evaluate(inst, start).total, HINT))
         orders += [(o, HINT) for o in _hint_orders(milp, hints, rank)]

@@ -140,14 +140,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok else 1
 
 
-def click_solve(page, base: str, scale: str) -> float:  # type: ignore[no-untyped-def]
-    """Milliseconds from clicking Solve (budget × ``scale``) to the result panel shown."""
+WATCH = """() => {
+  window.__click = null; window.__shown = null;
+  document.addEventListener("click", () => { window.__click ??= performance.now(); }, true);
+  new MutationObserver((_, obs) => {
+    if (document.querySelector("[data-testid=plan-result]")) {
+      obs.disconnect();  // the frame after the one holding the result: it has been painted
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__shown = performance.now(); }));
+    }
+  }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
+def click_solve(page, base: str, scale: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Milliseconds from clicking Solve (budget × ``scale``) to the result panel painted
+    (browser clock: the click event to the frame after the result entered the page), and
+    to Playwright seeing it (which also waits for the charts the panel then draws)."""
     page.goto(base + "/ui/plan")
     page.get_by_label("Budget scale (all pools)").fill(scale)
+    page.evaluate(WATCH)
     t = time.perf_counter()
     page.get_by_role("button", name="Solve").click()
     page.get_by_test_id("plan-result").wait_for(timeout=120_000)
-    return (time.perf_counter() - t) * 1000
+    seen = (time.perf_counter() - t) * 1000
+    page.wait_for_function("() => window.__shown !== null")
+    shown = page.evaluate("() => window.__shown - window.__click")
+    # the comparison with the model's own plan loads next (a solve of its own): let it end
+    page.get_by_text("Comparing with the plan of the model").wait_for(state="detached",
+                                                                      timeout=120_000)
+    return float(shown), seen
 
 
 def library_ms(scale: float, fast: bool) -> tuple[float, float, tuple[str, ...]]:
@@ -162,16 +184,28 @@ def library_ms(scale: float, fast: bool) -> tuple[float, float, tuple[str, ...]]
             plan.selected)
 
 
+def job_ms(c: httpx.Client) -> float:
+    """The server's own time for its latest job (started → finished), in ms."""
+    import datetime as dt
+
+    job = c.get("/plans", params={"limit": 1}).json()["items"][0]
+    t0, t1 = (dt.datetime.fromisoformat(job[k]) for k in ("started", "finished"))
+    return (t1 - t0).total_seconds() * 1000
+
+
 def whatif(page, repeats: int) -> bool:  # type: ignore[no-untyped-def]
     """The what-if on Acme, click to result, ``repeats`` times on a fresh server each."""
-    first, second = [], []
+    first, second, server, seen = [], [], [], []
     for _ in range(max(1, repeats)):
-        with serve_in_process(str(ACME), "--read-only") as base:
-            with httpx.Client(base_url=base, timeout=60) as c:
-                for path in PAGES:  # a server that has shown its pages (charts included)
-                    get_ms(c, path)
-            first.append(click_solve(page, base, "0.8"))
-            second.append(click_solve(page, base, "0.9"))
+        with serve_in_process(str(ACME), "--read-only") as base, \
+                httpx.Client(base_url=base, timeout=60) as c:
+            for path in PAGES:  # a server that has shown its pages (charts included)
+                get_ms(c, path)
+            shown, saw = click_solve(page, base, "0.8")
+            first.append(shown)
+            seen.append(saw)
+            server.append(job_ms(c))
+            second.append(click_solve(page, base, "0.9")[0])
     ref, ref_cpu, ref_sel = library_ms(0.8, fast=False)
     lib, lib_cpu, lib_sel = library_ms(0.8, fast=True)
     same = "the same plan" if ref_sel == lib_sel else "A DIFFERENT PLAN"
@@ -182,7 +216,12 @@ def whatif(page, repeats: int) -> bool:  # type: ignore[no-untyped-def]
     print(f"  what-if (budget × 0.8), click to result, worst of {len(first)}: {click:6.0f} ms "
           f"(median {statistics.median(first):.0f}; {click / lib:.2f}× the library solve, "
           f"{click / ref:.2f}× the reference library solve)   goal ≤ 3000 ms")
-    print(f"  a second what-if (budget × 0.9) on the same server: worst {max(second):6.0f} ms "
+    print("  each: click to result painted / the server's job (solve and result panel) / "
+          "Playwright seeing the panel (after the charts are drawn): "
+          + "; ".join(f"{x:.0f} / {j:.0f} / {v:.0f}" for x, j, v in zip(first, server, seen,
+                                                                        strict=True)) + " ms")
+    print(f"  a second what-if (budget × 0.9) on the same server, after the first one's "
+          f"comparison has loaded: worst {max(second):6.0f} ms "
           f"(median {statistics.median(second):.0f})")
     return click <= 3000 and ref_sel == lib_sel
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KEEP = 200
-POLL_WAIT = 0.5
+POLL_WAIT = 1.0
 """Seconds a status poll waits for a running job to finish before answering its progress."""
 SOLVER_LOCK = threading.Lock()
 """Held around every solve in the server (jobs and synchronous explain/diff alike)."""

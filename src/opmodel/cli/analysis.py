@@ -614,7 +614,7 @@ def homogeneity(
             t.add_row(s.name, str(s.capabilities), str(s.business_units), str(s.distinct),
                       _opt(s.homogeneity, ".2f"), _opt(s.spread, "g"),
                       f"{s.duplicated_cost:,.0f}", str(s.candidates))
-        t.caption = f"money in {money} a year"
+        t.caption = f"money in {money} a year; {h.source_note}"
         console.print(t)
         return
     n_cand = h.n_candidates
@@ -632,7 +632,8 @@ def homogeneity(
                   f"{c.savings:,.0f}")
     t.caption = (f"estimated savings of all {n_cand} candidates: "
                  f"{h.total_savings:,.0f} {money} a year (run cost apportioned equally over "
-                 "each application's capabilities); fit = functional + technical (2–8)")
+                 "each application's capabilities); fit = functional + technical (2–8); "
+                 f"{h.source_note}")
     console.print(t)
     lonely = [i for i in np.nonzero(h.listed)[0].tolist() if h.without[i]]
     if lonely:

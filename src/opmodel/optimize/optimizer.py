@@ -31,7 +31,8 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
     ``progress`` is called about four times a second with the incumbent, bound and gap.
     ``omega`` overrides the scoring weights (as in :func:`opmodel.analysis.score`).
     ``hints`` are earlier plans (``{initiative id: start quarter}``) worth trying as the
-    solver's starting plan (:mod:`~opmodel.optimize.warm`); they never change the optimum.
+    solver's starting plan (:mod:`~opmodel.optimize.warm`); they change where the search
+    starts, never what the optimum is worth.
     """
     opts = options or SolveOptions()
     t0 = time.perf_counter()

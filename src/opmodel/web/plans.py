@@ -116,7 +116,8 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
 def hints(plans: Any, version: str) -> list[dict[str, str | None]]:
     """The plans already made on this model version (newest first) as starting-plan hints
     for the next solve (:mod:`opmodel.optimize.warm`): a what-if after another starts from
-    the best of them. They shorten the search; they never change the plan found."""
+    the best of them. They change where the search starts, not what the optimum is worth
+    (tests/optimize/test_warm.py checks the plan found stays the same)."""
     out = []
     for key, plan in reversed(plans.items()):
         if isinstance(key, tuple) and key[:2] == ("plan", version) and \

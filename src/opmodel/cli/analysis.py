@@ -12,34 +12,26 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.markup import escape
 from rich.text import Text
 
 from .. import api
-from ..analysis import heatmap as heatmap_fn
-from ..analysis import homogeneity as homogeneity_fn
-from ..analysis import ranked_gaps, time_classification
-from ..analysis import stability as stability_fn
-from ..analysis import weights as weights_fn
-from ..analysis.heatmap import (
-    ALL,
-    BYS,
-    LAYER_DOMAIN,
-    LAYERS,
-    ROLLUPS,
-    CellExplanation,
-    HeatMap,
-    capability_levels,
-)
-from ..analysis.time_model import HIGH, NOT_ASSESSED
 from ..errors import InputError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors, print_issues
+
+if TYPE_CHECKING:  # numpy and the analysis load in the command that uses them
+    from ..analysis.heatmap import CellExplanation, HeatMap
+    from ..model import Enterprise
+
+# The choices of `heatmap` for its help text, without importing the analysis (a test checks
+# they are those of opmodel.analysis.heatmap).
+BYS = ("stage", "capability")
+LAYERS = ("priority", "gap", "current", "target")
+ROLLUPS = ("max", "mean", "weighted")
 
 DATA_FORMATS = ("json", "csv")
 CHART_FORMATS = ("png", "svg", "html", "vega")
@@ -127,6 +119,8 @@ def _ramp(x: float, palette: tuple[str, ...]) -> tuple[int, int, int]:
 
 def cell_style(layer: str, v: float) -> str:
     """The rich style of a heat-map cell with value ``v`` (same scale as the charts)."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
     lo, hi = LAYER_DOMAIN[layer]
     x = (v - lo) / (hi - lo)
     if layer == "priority":
@@ -154,6 +148,8 @@ def _cell(layer: str, state: int, v: float, width: int = 6) -> Text:
 
 def legend(layer: str, width: int | None = None) -> Text:
     """The colour scale and the two no-value marks; shorter below 80 columns."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
     narrow = (width or console.width) < 80
     lo, hi = LAYER_DOMAIN[layer]
     t = Text(f"{layer}: {lo:g} ")
@@ -290,6 +286,8 @@ def heatmap_table(hm: HeatMap, width: int | None = None) -> Table:
 
 def _units_as_rows(hm: HeatMap, title: str, width: int, label: int, widths: list[int],
                    lines: int) -> Table:
+    from ..analysis.heatmap import ALL
+
     t = _table(title, width, 2)
     t.add_column("", width=label, no_wrap=True, overflow="ellipsis")
     heads = hm.column_names if hm.by == "stage" else hm.columns
@@ -318,6 +316,8 @@ def _short_name(name: str, parent: str | None) -> str:
 def _units_as_columns(hm: HeatMap, title: str, width: int) -> tuple[Table, bool]:
     """Stages or capabilities as rows (capabilities under a line naming their stage), and
     whether every unit is there with its whole id."""
+    from ..analysis.heatmap import capability_levels
+
     n_r, n_k = hm.values.shape
     e = hm.enterprise
     stages = {s.id: s.name for s in e.stages}
@@ -380,6 +380,8 @@ def _units_as_columns(hm: HeatMap, title: str, width: int) -> tuple[Table, bool]
 def weights(path: str = PathArg, fmt: str | None = FormatOpt, out: Path | None = OutOpt,
             at: str | None = AtOpt) -> None:
     """Print the criteria weights ω and, for an AHP matrix, its consistency ratio."""
+    from ..analysis import weights as weights_fn
+
     loaded = api.read(path, at)
     w = weights_fn(loaded.enterprise)
     if _emit(fmt, out, data=w.to_dict, frame=w.to_frame, chart=None):
@@ -436,6 +438,8 @@ def gaps(
     out: Path | None = OutOpt,
 ) -> None:
     """List the biggest gaps by priority = w × gap / 5 (capability × business unit)."""
+    from ..analysis import ranked_gaps
+
     e = _load(path, at)
     g = ranked_gaps(e, top)
 
@@ -492,6 +496,10 @@ def heatmap(
     out: Path | None = OutOpt,
 ) -> None:
     """Colour heat map of business units × stages or capabilities, with provenance."""
+    import numpy as np
+
+    from ..analysis import heatmap as heatmap_fn
+
     e = _load(path, at)
     if explain is not None and by == "stage" and explain.rsplit("/", 1)[0] not in \
             e.ids("stage") and explain.rsplit("/", 1)[0] in e.ids("capability"):
@@ -591,6 +599,10 @@ def homogeneity(
     out: Path | None = OutOpt,
 ) -> None:
     """Applications per capability across units: homogeneity, spread, consolidation savings."""
+    import numpy as np
+
+    from ..analysis import homogeneity as homogeneity_fn
+
     if by not in ("capability", "stage"):
         raise InputError(f"unknown --by '{by}'", hint="use capability or stage")
     e = _load(path, at)
@@ -670,6 +682,9 @@ def apps(
     out: Path | None = OutOpt,
 ) -> None:
     """TIME classification (Tolerate/Invest/Migrate/Eliminate) per application and unit."""
+    from ..analysis import time_classification
+    from ..analysis.time_model import HIGH, NOT_ASSESSED
+
     e = _load(path, at)
     r = time_classification(e)
 
@@ -730,6 +745,8 @@ def stability(
     out: Path | None = OutOpt,
 ) -> None:
     """Rank stability: how often each top-N gap stays in the top N when ω is perturbed."""
+    from ..analysis import stability as stability_fn
+
     e = _load(path, at)
     r = stability_fn(e, top, spread, draws, seed)
 

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from .. import api
 from ..errors import InputError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
+
+if TYPE_CHECKING:
+    from ..model import Enterprise
 
 
 def bundled(name: str) -> Path:
     """Path of a model folder shipped with opmodel (``starter`` or ``examples/acme``)."""
+    from importlib import resources
+
     path = Path(str(resources.files("opmodel") / name))
     if not path.is_dir():
         raise InputError(f"bundled model '{name}' is missing from this installation",

@@ -15,9 +15,9 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from .. import actions, api
+from .. import api
 from ..errors import InputError
-from ..store import display_url, export_store, init_store, open_store, side_files_of
+from ..store import display_url, export_store, init_store, side_files_of
 from ..store.users import ROLES, User, list_users
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
@@ -82,6 +82,8 @@ def store_export(
     at: str | None = AtOpt,
 ) -> None:
     """Write the stored model back as a model folder (for git), as it stands or stood."""
+    from ..store import open_store
+
     written = export_store(_url(url), folder, at=at)
     rev = open_store(_url(url)).revision_at(at) if at else open_store(_url(url)).revision()
     console.print(f"[green]✓[/] wrote {len(written)} file(s) to [bold]{escape(str(folder))}[/] "
@@ -92,6 +94,8 @@ def store_export(
 @handle_errors
 def store_info(url: str = typer.Argument(..., help=URL_HELP)) -> None:
     """The store's model version, schema revision and users."""
+    from ..store import open_store
+
     st = open_store(_url(url))
     rev = st.revision()
     console.print(f"{escape(display_url(st.url))}: model revision {rev}, schema "
@@ -112,6 +116,8 @@ def user_add(
                                      "signs in with the API token only."),
 ) -> None:
     """Add a user with a role; prints their first API token once (only its hash is kept)."""
+    from .. import actions
+
     password: str | None
     if no_password:
         password = None
@@ -134,6 +140,8 @@ def user_add(
 @handle_errors
 def user_list(url: str = typer.Argument(..., help=URL_HELP)) -> None:
     """The users of a store with their roles and units."""
+    from ..store import open_store
+
     t = Table(title="Users", title_justify="left")
     for col in ("name", "role", "units"):
         t.add_column(col)
@@ -153,6 +161,8 @@ def history(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """The change log of a stored model: who changed what, when, why, old → new."""
+    from ..store import open_store
+
     if fmt not in ("table", "json"):
         raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
     if api.store_url(model) is None and Path(model).is_dir():

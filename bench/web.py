@@ -166,9 +166,11 @@ def click_solve(page, base: str, scale: str) -> tuple[float, float]:  # type: ig
     seen = (time.perf_counter() - t) * 1000
     page.wait_for_function("() => window.__shown !== null")
     shown = page.evaluate("() => window.__shown - window.__click")
-    # the comparison with the model's own plan loads next (a solve of its own): let it end
-    page.get_by_text("Comparing with the plan of the model").wait_for(state="detached",
-                                                                      timeout=120_000)
+    # what follows the plan loads next, with solves of its own (the comparison with the plan
+    # of record, the frontier job): let it end (their placeholders are swapped out)
+    page.wait_for_function("() => !document.querySelector("
+                           "'[hx-get$=\"/diff\"], [hx-get$=\"/frontier\"]')",
+                           timeout=300_000)
     return float(shown), seen
 
 

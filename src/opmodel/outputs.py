@@ -393,3 +393,22 @@ def schemas() -> dict[str, str]:
     """Every schema as the text of its file in docs/schemas/, by file name."""
     return {f"{name}.json": json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n"
             for name in sorted(OUTPUTS)}
+
+
+def issue_out(issue: Any) -> dict[str, Any]:
+    """An :class:`~opmodel.errors.Issue` as :class:`IssueOut` data: its location split into
+    file, line and column (``capabilities.yaml:14:5``; ``Sheet!C17`` keeps the sheet as the
+    file and the cell as the location)."""
+    loc = issue.location
+    file = line = column = None
+    if loc:
+        parts = loc.rsplit(":", 2)
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            file, line, column = parts[0], int(parts[1]), int(parts[2])
+        elif len(parts) >= 2 and parts[-1].isdigit():
+            file, line = loc.rsplit(":", 1)[0], int(parts[-1])
+        else:
+            file = loc.split("!", 1)[0]
+    return {"code": issue.code, "severity": issue.severity, "message": issue.message,
+            "file": file, "line": line, "column": column, "location": loc,
+            "path": list(issue.path), "hint": issue.hint}

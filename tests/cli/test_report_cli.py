@@ -81,7 +81,7 @@ def test_report_infeasible_scenario_names_the_conflict(starter_copy: Path,
         "scenarios:\n  - id: lean\n    name: Lean year\n    budget_scale: 0.5\n")
     code, text = run("report", str(starter_copy), "--scenario", "lean", "-o",
                      str(tmp_path / "out"), "--frontier", "none", "--no-charts")
-    assert code == 1
+    assert code == 3  # no feasible plan
     assert "E-INFEASIBLE" in text and "short" in text
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 

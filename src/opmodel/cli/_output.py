@@ -101,7 +101,7 @@ def format_help(*, csv: bool = True, charts: bool = False) -> str:
 
 def output_option() -> Any:
     """``-o/--output FILE``: the formatted result to a file."""
-    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP, dir_okay=False)
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
 
 
 # -- emitting -----------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
     c = Console(file=buf, width=width or console.width, color_system=None, highlight=False,
                 emoji=False, soft_wrap=False, force_terminal=False)
     for r in renderables:
-        c.print(r)
+        c.print(r, soft_wrap=bool(getattr(r, "no_wrap", False)))
     return buf.getvalue().encode()
 
 
@@ -246,7 +246,8 @@ def emit(name: str, fmt: str | None, out: Path | None, *,
 
     ``data`` gives the JSON body (without schema/version), ``rows`` the one table of the
     csv form (None: no csv), ``table`` the renderables of the terminal form (None: the
-    caller prints them itself when ``table`` is returned), ``chart`` an Altair chart."""
+    caller prints them itself when ``table`` is returned; a :class:`~rich.text.Text` with
+    ``no_wrap`` is printed as one line, however narrow), ``chart`` an Altair chart."""
     fmt = resolve(fmt, out, csv=rows is not None, charts=chart is not None)
     if fmt == "json":
         write(out, json_bytes(name, data()), fmt)
@@ -265,7 +266,30 @@ def emit(name: str, fmt: str | None, out: Path | None, *,
             from ._common import console
 
             for r in table():
-                console.print(r)
+                console.print(r, soft_wrap=bool(getattr(r, "no_wrap", False)))
         else:
             write(out, text_bytes(table()), "table")
     return fmt
+
+
+DIR_HELP = "Folder to write the result's set of files to (one step: all of them or none)."
+
+
+def dir_option(what: str = "") -> Any:
+    """``-d/--dir DIR``: where a command whose result is a set of files writes them."""
+    return typer.Option(None, "--dir", "-d", help=DIR_HELP[:-1] + (f": {what}." if what
+                                                                   else "."),
+                        file_okay=False)
+
+
+def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, Path | None]:
+    """``(-o FILE, --dir DIR)`` of a command that writes a set of files (plan, report).
+
+    For compatibility an ``-o`` without a suffix, or naming an existing folder, is the
+    folder (``opmodel plan -o plan`` as before --dir)."""
+    if out is not None and (out.is_dir() or not out.suffix):
+        if folder is not None:
+            raise click.UsageError(f"-o {out} names a folder and --dir {folder} another; "
+                                   "give the folder once, with --dir")
+        return None, out
+    return out, folder

@@ -105,7 +105,7 @@ def test_report_rejects_bad_frontier_scales(starter_path: Path, tmp_path: Path,
 def test_report_refuses_a_file_as_output(starter_path: Path, tmp_path: Path) -> None:
     f = tmp_path / "file.txt"
     f.write_text("x")
-    code, text = run("report", str(starter_path), "-o", str(f), "--frontier", "none",
+    code, text = run("report", str(starter_path), "--dir", str(f), "--frontier", "none",
                      "--no-charts")
-    assert code == 1 and "is a file" in text
+    assert code == 2 and "is a file" in text  # a usage error (docs/output.md)
     assert f.read_text() == "x"

@@ -7,17 +7,18 @@ parsing and formatting.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from .. import api
 from ..errors import InputError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
+from ._output import emit, format_option, output_option, resolve
 
 PathArg = typer.Argument(..., help=MODEL_HELP)
 
@@ -156,24 +157,25 @@ def decisions(
     path: str = PathArg,
     cycle: str | None = typer.Option(None, "--cycle", help="The cycle to show (default: "
                                      "the latest with decisions)."),
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Solver time limit."),
     at: str | None = AtOpt,
 ) -> None:
     """Recommended versus decided for one cycle, with the overrides priced: the value the
     portfolio gave up (or gained) by departing from the recommendation."""
-    from .. import api
     from ..cycle import price_decisions
     from ..optimize import SolveOptions
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
+    resolve(fmt, out)
     e = api.read(path, at).enterprise
     with console.status("pricing the decisions…"):
         p = price_decisions(e, cycle, SolveOptions(time_limit=time_limit))
-    if fmt == "json":
-        console.print_json(json.dumps(p.to_dict()))
-        return
+    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: p.to_dict()["rows"],
+         table=lambda: decisions_view(p, f"{e.currency} {e.unit}"))
+
+
+def decisions_view(p: Any, unit: str) -> list[Any]:
     t = Table(title=f"Decisions of cycle {p.cycle}: recommended versus decided",
               title_justify="left")
     for col in ("decision", "initiative", "recommended", "decided", "override",
@@ -185,18 +187,18 @@ def decisions(
         t.add_row(r.id, r.initiative, recd, dec, "yes" if r.override else "",
                   _money(r.value_change), f"{r.by} ({r.role})",
                   r.verdict or "", r.rationale or "")
-    console.print(t)
-    unit = f"{e.currency} {e.unit}"
-    console.print(f"recommended plan {_money(p.recommended_value)} {unit}; decided as is "
-                  f"{_money(p.decided_value)}; re-optimized around the decisions "
-                  f"{_money(p.reoptimized_value)}; value given up by the overrides "
-                  f"[bold]{_money(p.given_up)}[/]")
+    out: list[Any] = [t]
+    out.append(f"recommended plan {_money(p.recommended_value)} {escape(unit)}; decided as is "
+               f"{_money(p.decided_value)}; re-optimized around the decisions "
+               f"{_money(p.reoptimized_value)}; value given up by the overrides "
+               f"[bold]{_money(p.given_up)}[/]")
     if p.breaks:
-        console.print("[yellow]as decided, with nothing else moved, the portfolio breaks:[/] "
-                      + escape("; ".join(p.breaks)), soft_wrap=True)
+        out.append(Text.assemble(("as decided, with nothing else moved, the portfolio "
+                                  "breaks: ", "yellow"), "; ".join(p.breaks)))
     if p.undecided:
-        console.print("recommended to start this cycle but not decided: "
-                      + escape(", ".join(p.undecided)), soft_wrap=True)
+        out.append(Text("recommended to start this cycle but not decided: "
+                        + ", ".join(p.undecided)))
+    return out
 
 
 @app.command()

@@ -198,3 +198,44 @@ def demo(
 
     demo_replan(e, getattr(res.data, "since", None))  # the cycle: re-plan from where Acme is
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)
+
+
+@app.command("schema")
+@handle_errors
+def schema_cmd(
+    name: str | None = typer.Argument(None, help="A result's name (gaps, plan, validate, …); "
+                                      "none: list them."),
+    write: Path | None = typer.Option(None, "--write", help="Write every schema to this "
+                                      "folder (docs/schemas), one <name>.json each."),
+    check: Path | None = typer.Option(None, "--check", help="Exit 1 when the schemas in this "
+                                      "folder differ from the generated ones."),
+) -> None:
+    """The JSON Schema of a command's --format json result (docs/output.md)."""
+    from ..atomic import write_file
+    from ..outputs import OUTPUTS, json_schema, schemas
+
+    if write is not None or check is not None:
+        texts = schemas()
+        if write is not None:
+            write.mkdir(parents=True, exist_ok=True)
+            for file, text in texts.items():
+                write_file(write / file, text)
+            console.print(f"[green]✓[/] wrote {len(texts)} schemas to {escape(str(write))}")
+        if check is not None:
+            stale = sorted(f for f, text in texts.items() if not (check / f).is_file()
+                           or (check / f).read_text(encoding="utf-8") != text)
+            if stale:
+                raise InputError(f"{len(stale)} schema(s) in {check} differ from the "
+                                 f"models: {', '.join(stale)}",
+                                 hint=f"run `opmodel schema --write {check}`")
+        return
+    if name is None:
+        for n, m in sorted(OUTPUTS.items()):
+            console.print(f"{n:<14} v{m.version_}  {escape((m.__doc__ or '').strip())}")
+        return
+    if name not in OUTPUTS:
+        raise InputError(f"no result called '{name}'", hint="one of: " + ", ".join(OUTPUTS))
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n")

@@ -54,6 +54,8 @@ class IssueOut(_Open):
 
 
 class Validate(Output):
+    """`opmodel validate`: every issue of a model, located, and whether it is valid."""
+
     output_name: ClassVar[str] = "validate"
     source: str
     valid: bool = Field(description="No errors (and, with --strict, no warnings).")
@@ -90,6 +92,8 @@ class KindSummary(_Open):
 
 
 class Show(Output):
+    """`opmodel show`: a model at a glance (analysis/overview.py)."""
+
     output_name: ClassVar[str] = "show"
     model: str
     description: str | None
@@ -108,6 +112,8 @@ class Show(Output):
 
 # -- analysis -----------------------------------------------------------------------------
 class Weights(Output):
+    """`opmodel weights`: the criteria weights ω and, for AHP, the consistency ratio."""
+
     output_name: ClassVar[str] = "weights"
     source: Literal["weights", "ahp"]
     omega: dict[str, float]
@@ -135,6 +141,8 @@ class GapRow(_Open):
 
 
 class Gaps(Output):
+    """`opmodel gaps`: the cells with a gap, by priority = w × gap / 5."""
+
     output_name: ClassVar[str] = "gaps"
     omega: dict[str, float]
     cells: int
@@ -144,6 +152,8 @@ class Gaps(Output):
 
 
 class Heatmap(Output):
+    """`opmodel heatmap`: units × stages or capabilities, one layer, rolled up."""
+
     output_name: ClassVar[str] = "heatmap"
     by: Literal["stage", "capability"]
     layer: str
@@ -153,16 +163,20 @@ class Heatmap(Output):
     rows: list[dict[str, Any]]
     columns: list[dict[str, Any]]
     values: list[list[Number]] = Field(description="rows × columns; null: no value.")
-    state: list[list[int]] = Field(description="0 missing, 1 a value, 2 not applicable.")
+    state: list[list[str]] = Field(description="Per cell: missing, assessed or n/a.")
 
 
 class HeatmapCell(Output):
+    """`opmodel heatmap --explain COLUMN/UNIT`: one cell, its rule, children and provenance."""
+
     output_name: ClassVar[str] = "heatmap-cell"
     layer: str
     value: Number
 
 
 class Homogeneity(Output):
+    """`opmodel homogeneity`: applications per capability across units, consolidation candidates."""
+
     output_name: ClassVar[str] = "homogeneity"
     capabilities: list[dict[str, Any]]
     stages: list[dict[str, Any]]
@@ -181,6 +195,8 @@ class AppRow(_Open):
 
 
 class Apps(Output):
+    """`opmodel apps`: the TIME quadrant of every application (and per unit)."""
+
     output_name: ClassVar[str] = "apps"
     high_fit_threshold: float
     counts: dict[str, int]
@@ -200,6 +216,8 @@ class StabilityCell(_Open):
 
 
 class Stability(Output):
+    """`opmodel stability`: how often the top cells stay on top when ω moves."""
+
     output_name: ClassVar[str] = "stability"
     top: int
     spread: float
@@ -213,6 +231,8 @@ class Stability(Output):
 
 # -- planning -----------------------------------------------------------------------------
 class Plan(Output):
+    """`opmodel plan` (plan.json of `plan --dir`): plan, baselines, explanations, risk."""
+
     output_name: ClassVar[str] = "plan"
     plan_id: str
     inputs_sha256: str
@@ -241,6 +261,8 @@ class Plan(Output):
 
 
 class Explain(Output):
+    """`opmodel explain`: why one initiative is funded or left out."""
+
     output_name: ClassVar[str] = "explain"
     id: str
     funded: bool
@@ -253,6 +275,8 @@ class Explain(Output):
 
 
 class Diff(Output):
+    """`opmodel diff`: what changes between the plans of two scenarios."""
+
     output_name: ClassVar[str] = "diff"
     a: str
     b: str
@@ -278,6 +302,8 @@ class FrontierPoint(_Open):
 
 
 class Frontier(Output):
+    """`opmodel frontier`: the best plan's value at each budget scale."""
+
     output_name: ClassVar[str] = "frontier"
     model: str
     currency: str
@@ -286,9 +312,17 @@ class Frontier(Output):
 
 
 class Decisions(Output):
+    """`opmodel decisions`: recommended versus decided in one cycle, overrides priced."""
+
     output_name: ClassVar[str] = "decisions"
     cycle: str
-    rows: list[dict[str, Any]]
+    recommended_value: Number
+    decided_value: Number
+    reoptimized_value: Number
+    given_up: Number
+    breaks: list[str]
+    undecided: list[str]
+    decisions: list[dict[str, Any]]
 
 
 # -- store, interop -----------------------------------------------------------------------
@@ -305,6 +339,8 @@ class HistoryChange(_Open):
 
 
 class History(Output):
+    """`opmodel history`: the change log of a stored model."""
+
     output_name: ClassVar[str] = "history"
     store: str
     entity: str | None
@@ -312,6 +348,8 @@ class History(Output):
 
 
 class StoreInfo(Output):
+    """`opmodel store info`: the store's revision, schema and users."""
+
     output_name: ClassVar[str] = "store-info"
     store: str
     revision: int
@@ -326,6 +364,8 @@ class UserOut(_Open):
 
 
 class Users(Output):
+    """`opmodel user list`: the users of a store."""
+
     output_name: ClassVar[str] = "users"
     store: str
     users: list[UserOut]
@@ -345,6 +385,8 @@ class SurveyUnit(_Open):
 
 
 class SurveyStatus(Output):
+    """`opmodel survey status`: which units returned their assessments."""
+
     output_name: ClassVar[str] = "survey-status"
     as_of: str
     max_age_days: int
@@ -353,12 +395,16 @@ class SurveyStatus(Output):
 
 
 class ImportDryRun(Output):
+    """`opmodel import --dry-run`: what becomes what, and what is left out."""
+
     output_name: ClassVar[str] = "import"
     ok: bool
     source: str
 
 
 class Report(Output):
+    """`opmodel report`: what the report says and the files it wrote."""
+
     output_name: ClassVar[str] = "report"
     model: str
     out_dir: str

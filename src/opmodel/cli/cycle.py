@@ -171,7 +171,7 @@ def decisions(
     e = api.read(path, at).enterprise
     with console.status("pricing the decisions…"):
         p = price_decisions(e, cycle, SolveOptions(time_limit=time_limit))
-    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: p.to_dict()["rows"],
+    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: [r.to_dict() for r in p.rows],
          table=lambda: decisions_view(p, f"{e.currency} {e.unit}"))
 
 

@@ -231,7 +231,8 @@ def schema_cmd(
         return
     if name is None:
         for n, m in sorted(OUTPUTS.items()):
-            console.print(f"{n:<14} v{m.version_}  {escape((m.__doc__ or '').strip())}")
+            console.print(Text(f"{n:<14} v{m.version_}  {(m.__doc__ or '').strip()}"),
+                          soft_wrap=True)
         return
     if name not in OUTPUTS:
         raise InputError(f"no result called '{name}'", hint="one of: " + ", ".join(OUTPUTS))

@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..errors import Issue, ModelError, OpmodelError
+from ._exit import exit_code
 
 console = Console(highlight=False, soft_wrap=False, emoji=False,
                   width=int(os.environ.get("COLUMNS", "0")) or None)
@@ -122,7 +123,7 @@ def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None
 
 def handle_errors(fn: F) -> F:
     """Print library errors (with their locations) instead of a traceback and exit with the
-    code of their kind (1 invalid, 3 no plan, 4 conflict, 5 not allowed: cli/_output.py)."""
+    code of their kind (1 invalid, 3 no plan, 4 conflict, 5 not allowed: cli/_exit.py)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -133,15 +134,11 @@ def handle_errors(fn: F) -> F:
             n = len(exc.errors)
             err_console.print(f"[red]✗[/] {n} error(s), {len(exc.warnings)} warning(s) in "
                               f"{escape(exc.source or 'the model')}; nothing was changed.")
-            from ._output import exit_code
-
             raise typer.Exit(exit_code(exc)) from None
         except OpmodelError as exc:
             hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
             err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
                               soft_wrap=True)
-            from ._output import exit_code
-
             raise typer.Exit(exit_code(exc)) from None
         except click.UsageError as exc:  # raised by a command body: the same as click's
             err_console.print(f"[red]usage error[/]: {escape(exc.format_message())}",

@@ -325,6 +325,32 @@ class Decisions(Output):
     decisions: list[dict[str, Any]]
 
 
+class Decide(Output):
+    """`opmodel decide`: the decision recorded (as in decisions.yaml) and where."""
+
+    output_name: ClassVar[str] = "decide"
+    decision: dict[str, Any]
+    where: str
+
+
+class Actuals(Output):
+    """`opmodel actuals`: the actuals rows merged, and where."""
+
+    output_name: ClassVar[str] = "actuals"
+    where: str
+    quarters: list[str]
+    rows: list[dict[str, Any]]
+
+
+class Archive(Output):
+    """`opmodel archive`: how many assessments were kept for the cycle, and where."""
+
+    output_name: ClassVar[str] = "archive"
+    cycle: str
+    kept: int
+    where: str
+
+
 # -- store, interop -----------------------------------------------------------------------
 class HistoryChange(_Open):
     revision: int
@@ -415,8 +441,8 @@ class Report(Output):
 
 OUTPUTS: dict[str, type[Output]] = {m.output_name: m for m in (
     Validate, Show, Weights, Gaps, Heatmap, HeatmapCell, Homogeneity, Apps, Stability, Plan,
-    Explain, Diff, Frontier, Decisions, History, StoreInfo, Users, SurveyStatus,
-    ImportDryRun, Report)}
+    Explain, Diff, Frontier, Decisions, Decide, Actuals, Archive, History, StoreInfo, Users,
+    SurveyStatus, ImportDryRun, Report)}
 """Every result shape by the name it carries in ``schema`` (``opmodel.<name>``)."""
 
 VERSIONS: dict[str, int] = {name: m.version_ for name, m in OUTPUTS.items()}

@@ -67,8 +67,7 @@ def command_tree() -> dict[str, Any]:
 # commands whose result is an action (a file or folder written, a record kept); they print
 # a confirmation, not a result, and take no --format
 ACTIONS = {"init", "demo", "generate", "export", "survey export", "survey merge",
-           "store init", "store export", "user add", "decide", "actuals", "archive", "serve",
-           "schema"}
+           "store init", "store export", "user add", "serve", "schema"}
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +79,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def runs(acme: str, store: str, tmp: Path) -> dict[str, list[str]]:
-    """One --format json run of every result command, by the schema it answers with."""
+    """One --format json run of every result command, by the schema it answers with (the
+    writing ones on a copy, in this order: decide, actuals, archive)."""
+    copy = tmp / "acme"
+    shutil.copytree(acme, copy)
     return {
+        "decide": ["decide", str(copy), "partner-portal", "approve", "--by", "Maria Chen",
+                   "--role", "portfolio", "--cycle", "2027Q3", "--date", "2027-07-12",
+                   "--start", "2027Q3", "--why", "Partners asked for it", "--no-plan"],
+        "actuals": ["actuals", str(copy), str(ROOT / "examples" / "acme-q3-actuals.csv")],
+        "archive": ["archive", str(copy), "--cycle", "2027Q3"],
         "validate": ["validate", acme],
         "show": ["show", acme],
         "weights": ["weights", acme],

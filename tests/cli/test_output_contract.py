@@ -254,3 +254,34 @@ def test_ids_are_never_cut_at_80_columns(args: list[str]) -> None:
         doc = json.loads(invoke(args[0], acme, *args[1:], "-f", "json").stdout)
         for c in doc["cells"]:
             assert re.search(rf"\b{re.escape(c['capability'])}\b", r.stdout), c["capability"]
+
+
+def test_o_writes_what_would_be_printed(starter_path: Path, tmp_path: Path) -> None:
+    for fmt in ("json", "csv", "table"):
+        shown = invoke("gaps", str(starter_path), "-f", fmt, env={"COLUMNS": "100"})
+        out = tmp_path / f"gaps.{'txt' if fmt == 'table' else fmt}"
+        wrote = invoke("gaps", str(starter_path), "-o", str(out), env={"COLUMNS": "100"})
+        assert shown.exit_code == wrote.exit_code == 0, wrote.output
+        assert "wrote" in wrote.output and "Top" not in wrote.stdout
+        text = out.read_text(encoding="utf-8")
+        if fmt == "table":  # the same table, without colour
+            assert "Top" in text and "\x1b[" not in text
+        else:
+            assert text == shown.stdout
+    assert not list(tmp_path.glob(".*.tmp"))  # one step: no temporary file left
+
+
+def test_plan_dir_and_the_old_o_dir(starter_path: Path, tmp_path: Path) -> None:
+    r = invoke("plan", str(starter_path), "--draws", "0", "--no-charts", "-o",
+               str(tmp_path / "old"), "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["schema"] == "opmodel.plan"  # stdout: the document only
+    plan_json = json.loads((tmp_path / "old" / "plan.json").read_text())
+    assert plan_json["schema"] == "opmodel.plan"
+    r = invoke("plan", str(starter_path), "--draws", "0", "--no-charts", "--dir",
+               str(tmp_path / "new"), "-o", str(tmp_path / "plan.json"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "new" / "schedule.csv").is_file()
+    assert json.loads((tmp_path / "plan.json").read_text())["plan_id"] == plan_json["plan_id"]
+    r = invoke("plan", str(starter_path), "-f", "csv")
+    assert r.exit_code == 2 and "json" in r.output

@@ -194,15 +194,11 @@ def heatmap(
 
 
 def heatmap_view(hm: Any, path: str, by: str) -> list[Any]:
-    import numpy as np
-
     out: list[Any] = [heatmap_table(hm), legend(hm.layer)]
-    units = hm.values[:-1]
-    if hm.columns and np.isfinite(units).any():
-        r, k = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(units), units, -1))),
-                                units.shape)
+    hot = hm.hottest()
+    if hot is not None:
         out.append(Text(f"why is a cell hot? opmodel heatmap {path} --by {by} --explain "
-                        f"{hm.columns[k]}/{hm.rows[r]}", style="dim", no_wrap=True,
+                        f"{hot[0]}/{hot[1]}", style="dim", no_wrap=True,
                         overflow="ignore"))  # one line to copy, however narrow
     return out
 
@@ -265,12 +261,6 @@ def explanation_view(x: CellExplanation) -> list[Any]:
     for line in p.arithmetic():
         out.append(Text(f"    {line}"))
     return out
-
-
-# the heat-map explanation as it was printed before the views (kept for callers)
-def print_explanation(x: CellExplanation) -> None:
-    for r in explanation_view(x):
-        console.print(r)
 
 
 @app.command()

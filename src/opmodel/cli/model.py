@@ -13,7 +13,6 @@ from rich.text import Text
 from .. import api
 from ..analysis.overview import overview
 from ..errors import InputError, ModelError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 from ._output import INVALID, emit, format_option, output_option
@@ -99,11 +98,6 @@ def _validate_table(path: str, strict: bool, at: str | None) -> None:
                   f"{counts['capabilities']} capabilities, {counts['business units']} business "
                   f"units, {counts['assessments']} assessments, {counts['initiatives']} "
                   f"initiatives" + (f"; {n} warning(s)" if n else ""))
-
-
-def summary_tables(e: Enterprise) -> list[Table]:
-    """The readable summary of a model: counts, value chain, business units, portfolio."""
-    return overview_tables(overview(e))
 
 
 def overview_tables(o: Any) -> list[Table]:

@@ -253,8 +253,7 @@ DIR_HELP = "Folder to write the result's set of files to (one step: all of them 
 def dir_option(what: str = "") -> Any:
     """``-d/--dir DIR``: where a command whose result is a set of files writes them."""
     return typer.Option(None, "--dir", "-d", help=DIR_HELP[:-1] + (f": {what}." if what
-                                                                   else "."),
-                        file_okay=False)
+                                                                   else "."))
 
 
 def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, Path | None]:
@@ -268,3 +267,11 @@ def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, 
                                    "give the folder once, with --dir")
         return None, out
     return out, folder
+
+
+def check_folder(folder: Path | None, option: str = "--dir") -> None:
+    """Refuse a ``--dir`` that is a file, before any work is done."""
+    if folder is not None and folder.exists() and not folder.is_dir():
+        from ..errors import InputError
+
+        raise InputError(f"{folder} is a file", hint=f"give a folder for {option}")

@@ -29,6 +29,7 @@ from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 from ._output import (
+    check_folder,
     dir_option,
     emit,
     file_or_folder,
@@ -246,6 +247,7 @@ def report(
     output, folder = file_or_folder(output, folder)
     resolve(fmt, output, csv=False)
     folder = folder or Path("report")
+    check_folder(folder)
     e = load_model(path, at)
     sc = scenario_of(path, e, scenario, at)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,

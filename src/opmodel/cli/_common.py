@@ -88,7 +88,17 @@ class Table(_rich_table.Table):
                 return
         mins = [m.minimum for m in ms]
         room = width - extra - sum(mins)
-        while room < 0 and max(mins) > 4:  # fold the longest words first, a little each
+        # fold headers longer than their column's words first ("capabilities" over "2"),
+        # then the longest words, a little each
+        floor = [self._cell_word(k) + self._get_padding_width(k) for k in range(len(mins))]
+        while room < 0:
+            over = [k for k, lo in enumerate(mins) if lo > max(floor[k], 4)]
+            if not over:
+                break
+            k = max(over, key=lambda j: mins[j])
+            mins[k] -= 1
+            room += 1
+        while room < 0 and max(mins) > 4:
             k = mins.index(max(mins))
             mins[k] -= 1
             room += 1
@@ -99,6 +109,17 @@ class Table(_rich_table.Table):
         for k, (c, lo, sl) in enumerate(zip(self.columns, mins, slack, strict=True)):
             pad = self._get_padding_width(k)
             c.width = max(1, lo + room * sl // total - pad)
+
+    def _cell_word(self, k: int) -> int:
+        """The longest word in column ``k``'s cells (its header left out)."""
+        longest = 1
+        for cell in self.columns[k]._cells:
+            text = cell.plain if isinstance(cell, Text) else cell if isinstance(cell, str) \
+                else None
+            if text is None:
+                return 10**6  # not text: never shrunk in the first pass
+            longest = max(longest, *(len(w) for w in text.split() or [""]))
+        return longest
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         super().add_row(*(plain(r) for r in renderables), **kwargs)

@@ -285,3 +285,20 @@ def test_plan_dir_and_the_old_o_dir(starter_path: Path, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "plan.json").read_text())["plan_id"] == plan_json["plan_id"]
     r = invoke("plan", str(starter_path), "-f", "csv")
     assert r.exit_code == 2 and "json" in r.output
+
+
+def test_issue_locations_split_into_file_line_column() -> None:
+    from opmodel.errors import Issue
+    from opmodel.outputs import issue_out
+
+    yaml = issue_out(Issue("E-REF", "bad", ("capabilities", 1, "stage"), "caps.yaml:8:46"))
+    assert (yaml["file"], yaml["line"], yaml["column"]) == ("caps.yaml", 8, 46)
+    assert yaml["path"] == ["capabilities", 1, "stage"] and yaml["severity"] == "error"
+    sheet = issue_out(Issue("W-FIT", "no fit", (), "Assessments!C17", hint="survey it"))
+    assert (sheet["file"], sheet["line"], sheet["location"]) == ("Assessments", None,
+                                                                 "Assessments!C17")
+    assert sheet["severity"] == "warning" and sheet["hint"] == "survey it"
+    line_only = issue_out(Issue("E-CSV", "short row", (), "actuals.csv:4"))
+    assert (line_only["file"], line_only["line"], line_only["column"]) == ("actuals.csv", 4,
+                                                                           None)
+    assert issue_out(Issue("E-X", "where?"))["file"] is None

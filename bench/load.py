@@ -23,7 +23,6 @@ import argparse
 import csv
 import gc
 import hashlib
-import inspect
 import json
 import subprocess
 import sys
@@ -126,7 +125,8 @@ def model_folder(cache: Path, scale: float, seed: int, regenerate: bool) -> tupl
     for k in ("capabilities", "applications", "initiatives"):
         sizes[k] = max(1, round(FULL[k] * scale))
     # the generator's source is part of the name: a changed generator makes a new model
-    src = hashlib.sha256(inspect.getsource(opmodel.generate).encode()).hexdigest()[:8]
+    parts = sorted(Path(opmodel.generate.__file__).parent.glob("*.py"))  # a package
+    src = hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest()[:8]
     name = f"seed{seed}-" + "-".join(f"{k[:3]}{v}" for k, v in sizes.items()) + f"-{src}"
     path = cache / name
     if regenerate or not (path / "enterprise.yaml").exists():

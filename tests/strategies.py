@@ -30,6 +30,7 @@ from opmodel.model import (
     Stage,
     Team,
     TeamDemand,
+    Usage,
     Weights,
 )
 from opmodel.model.quarter import add_quarters
@@ -140,6 +141,14 @@ def enterprises(draw: st.DrawFn) -> Enterprise:
                        technical_fit=draw(st.integers(1, 4)))
         for a in apps[:1] for b in bu_ids[:1]
     )
+    # usage: some of the (unit, capability) cells each application lists; shares of at
+    # most 0.3 each, so those of one unit and capability (≤ 3 applications) stay below 1
+    usage = tuple(
+        Usage(application=a.id, business_unit=b, capability=c,
+              share=draw(st.none() | st.sampled_from([0.0, 0.3, 0.125])))
+        for a in apps for b in a.business_units for c in a.capabilities
+        if draw(st.booleans())
+    )
     teams = tuple(Team(id=f"team-{k}", name=draw(maybe_text), capacity=draw(money))
                   for k in range(draw(st.integers(0, 2))))
     inits: list[Initiative] = []
@@ -191,7 +200,8 @@ def enterprises(draw: st.DrawFn) -> Enterprise:
                         point_value=draw(st.floats(1, 1000))),
         business_units=bus, stages=stages, capabilities=tuple(caps), objectives=objectives,
         segments=segments, expectations=expectations, assessments=tuple(assessments),
-        applications=apps, application_fits=fits, initiatives=tuple(inits), budgets=budgets,
+        applications=apps, application_fits=fits, usage=usage, initiatives=tuple(inits),
+        budgets=budgets,
         policy=policy,
     )
 

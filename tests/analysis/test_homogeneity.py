@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from opmodel import load
 from opmodel.analysis import homogeneity
 from opmodel.analysis.homogeneity import homogeneity_index
-from opmodel.model import Application, Assessment, Enterprise
+from opmodel.model import Application, Assessment, Enterprise, Usage
 
+from ..strategies import enterprises
 from .conftest import tiny
 
 
@@ -226,3 +227,60 @@ def test_an_application_not_assessed_is_never_kept_over_one_known_to_fit() -> No
     app1 = apps[0].model_copy(update={"functional_fit": None, "technical_fit": None})
     h = homogeneity(tiny(applications=(app1, app2, *apps[2:])))
     assert h.capability("c1").keep.application == "app2"  # both unknown: the cheaper
+
+
+# -- the usage table -------------------------------------------------------------------------
+def test_without_usage_everything_is_inferred(tiny_model: Enterprise) -> None:
+    h = homogeneity(tiny_model)
+    assert h.source == "inferred" and "inferred" in h.source_note
+    assert {c.source for c in h.capabilities} == {"inferred"}
+    assert set(h.to_frame()["source"]) == {"inferred"}
+
+
+def test_usage_decides_where_it_names_a_capability(tiny_model: Enterprise) -> None:
+    """c1 from usage: b2 has app2 installed but does not use it (share 0), so c1 has one
+    application (app1 in b1): homogeneity 1, nothing duplicated, b2 without application.
+    c3 stays inferred: app1 (b1) and app4 (b2), the same candidate as without usage."""
+    e = tiny(usage=(Usage(application="app1", business_unit="b1", capability="c1"),
+                    Usage(application="app2", business_unit="b2", capability="c1",
+                          share=0)))
+    h = homogeneity(e)
+    c1 = h.capability("c1")
+    assert c1.source == "usage" and h.capability("c3").source == "inferred"
+    assert [a.application for a in c1.applications] == ["app1"]
+    assert c1.homogeneity == 1 and c1.duplicated_cost == 0
+    assert c1.without_application == ("b2",)
+    assert [(c.capability, c.savings) for c in h.candidates] == [("c3", 50)]
+    assert h.source == "mixed"
+    assert h.source_note == ("who uses what: from the usage table for 1 capability, inferred "
+                             "from each application's units × capabilities for 2 others")
+    assert h.to_dict()["source"] == "mixed"
+
+
+def test_usage_naming_every_served_capability(tiny_model: Enterprise) -> None:
+    rows = (("app1", "b1", "c1"), ("app2", "b2", "c1"), ("app1", "b1", "c3"),
+            ("app3", "b2", "c4"))  # app4 (b2, c3) is not used
+    e = tiny(usage=tuple(Usage(application=a, business_unit=b, capability=c)
+                         for a, b, c in rows))
+    h = homogeneity(e)
+    assert h.source == "usage" and h.source_note == "who uses what: from the usage table"
+    assert [(c.capability, c.savings) for c in h.candidates] == [("c1", 40)]
+    assert h.capability("c3").without_application == ("b2",)  # app4 listed, not used
+    assert [a.application for a in h.capability("c3").applications] == ["app1"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(enterprises())
+def test_usage_equal_to_the_inference_changes_nothing(e: Enterprise) -> None:
+    """A usage table listing every (application, unit, capability) the applications' own
+    lists imply gives the same homogeneity as no usage table at all."""
+    full = tuple(Usage(application=a.id, business_unit=b, capability=c)
+                 for a in e.applications for b in a.business_units for c in a.capabilities)
+    plain = homogeneity(e.model_copy(update={"usage": ()}))
+    used = homogeneity(e.model_copy(update={"usage": full}))
+    assert plain.to_frame().drop(columns="source").equals(used.to_frame().drop(columns="source"))
+    assert plain.to_frame("stage").equals(used.to_frame("stage"))
+    assert plain.total_savings == used.total_savings
+    named = {u.capability for u in full}
+    assert [c.source for c in used.capabilities] == [
+        "usage" if c.capability in named else "inferred" for c in used.capabilities]

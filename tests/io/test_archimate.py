@@ -302,3 +302,53 @@ def test_cli_export_archimate(starter_path: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["import", str(DATA / "billion-laughs.xml"), str(tmp_path / "x")],
                       env={"COLUMNS": "200"})
     assert r.exit_code == 1 and "billion-laughs.xml:2: E-XML" in r.output
+
+
+# -- the usage table -------------------------------------------------------------------------
+USAGE_CSV = ("application,business_unit,capability,share\n"
+             "crm-n,north,crm,0.7\ncrm-n,north,selling,\ndesk,south,service,0\n")
+
+
+def test_usage_round_trips_folder_to_archimate_to_folder(
+        schema: etree.XMLSchema, starter_copy: Path, tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    e = opmodel.load(starter_copy)
+    path = api.export_model(starter_copy, tmp_path / "m.xml")
+    assert_valid(schema, path)
+    rels = [r for r in archimate_tree(e).getroot().iter(f"{{{NS}}}relationship")
+            if r.findtext(f"{{{NS}}}name") == "usage"]
+    assert len(rels) == 3
+    assert (rels[0].get(f"{{{XSI}}}type"), rels[0].get("source"), rels[0].get("target")) == \
+        ("Association", "id-application-crm-n", "id-bu-north")
+    api.import_model(path, tmp_path / "back")
+    assert (tmp_path / "back" / "usage.csv").read_text() == USAGE_CSV
+    assert opmodel.load(tmp_path / "back") == e
+
+
+def test_a_bad_usage_relationship_is_located(starter_copy: Path, tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    path = write_archimate(opmodel.load(starter_copy), tmp_path / "m.xml")
+    tree = etree.parse(str(path))
+    rel = next(r for r in tree.getroot().iter(f"{{{NS}}}relationship")
+               if r.findtext(f"{{{NS}}}name") == "usage")
+    value = next(v for v in rel.iter(f"{{{NS}}}value") if v.text == "crm")
+    value.text = "crn"
+    tree.write(str(path))
+    rel = next(r for r in etree.parse(str(path)).getroot().iter(f"{{{NS}}}relationship")
+               if any(v.text == "crn" for v in r.iter(f"{{{NS}}}value")))
+    with pytest.raises(ModelError) as info:
+        read_archimate(path)
+    (issue,) = info.value.errors
+    assert issue.code == "E-REF" and "usage names unknown capability 'crn'" in issue.message
+    assert issue.hint == "did you mean 'crm'?"
+    assert issue.location == f"m.xml:{rel.sourceline}"
+
+
+def test_dry_run_accounts_for_usage(starter_copy: Path, tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    path = write_archimate(opmodel.load(starter_copy), tmp_path / "m.xml")
+    report = api.inspect_import(path)
+    rows = {(r.archimate, r.becomes): r.count for r in report.rows}
+    assert rows[("Association ApplicationComponent → BusinessActor",
+                  "a unit's use of an application for a capability")] == 3
+    assert report.counts["usage rows"] == 3

@@ -48,3 +48,22 @@ def test_a_paused_collector_stays_paused() -> None:
     with gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_the_collector_is_paused_while_a_workbook_is_read(
+        starter_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opmodel import load
+    from opmodel.io import xlsx
+
+    book = xlsx.write_xlsx(load(starter_path), tmp_path / "m.xlsx")
+    seen: list[bool] = []
+    read_sheet = xlsx.read_sheet
+
+    def spy(*args: object) -> None:  # every sheet is read with the collector off
+        seen.append(gc.isenabled())
+        read_sheet(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(xlsx, "read_sheet", spy)
+    assert xlsx.read_xlsx(book).enterprise == load(starter_path)
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -267,3 +267,35 @@ def test_libreoffice_resave_imports_to_the_same_model(acme_path: Path, tmp_path:
     assert resaved.exists(), proc.stdout + proc.stderr
     assert resaved.read_bytes() != src.read_bytes()  # really written by LibreOffice
     assert read_xlsx(resaved).enterprise == e
+
+
+# -- the usage table -------------------------------------------------------------------------
+USAGE_CSV = ("application,business_unit,capability,share\n"
+             "crm-n,north,crm,0.7\ncrm-n,north,selling,\ndesk,south,service,0\n")
+
+
+def test_usage_round_trips_folder_to_workbook_to_folder(starter_copy: Path,
+                                                        tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    e = opmodel.load(starter_copy)
+    book = api.export_model(starter_copy, tmp_path / "m.xlsx")
+    ws = load_workbook(book)["Usage"]
+    assert [c.value for c in ws[1]] == ["application", "business_unit", "capability", "share"]
+    assert [c.value for c in ws[2]] == ["crm-n", "north", "crm", 0.7]
+    api.import_model(book, tmp_path / "back")
+    assert (tmp_path / "back" / "usage.csv").read_text() == USAGE_CSV
+    assert opmodel.load(tmp_path / "back") == e
+
+
+def test_a_bad_usage_row_is_located_in_its_sheet(starter_copy: Path, tmp_path: Path) -> None:
+    (starter_copy / "usage.csv").write_text(USAGE_CSV)
+    book = write_xlsx(opmodel.load(starter_copy), tmp_path / "m.xlsx")
+
+    def change(wb: Any) -> None:
+        wb["Usage"]["B3"] = "south"  # crm-n does not serve south
+        wb["Usage"]["D4"] = 1.5
+
+    assert problems(edit(book, change)) == [
+        "Usage!B3: E-REF usage: application 'crm-n' does not serve business unit 'south' "
+        "(add 'south' to the business_units of 'crm-n' in applications.csv, or fix the row)",
+        "Usage!D4: E-RANGE share: 1.5 must be at most 1"]

@@ -326,3 +326,4 @@ def test_half_a_fit_is_a_warning_at_the_missing_cell(starter_copy: Path) -> None
     assert w.message == ("application 'crm-s' has a functional fit but no technical fit: "
                          "its TIME class stays 'not assessed'")
     assert w.location == line_of(path, "crm-s,") + ":8"  # the technical_fit column
+

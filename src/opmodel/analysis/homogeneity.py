@@ -2,8 +2,11 @@
 
 For a capability c and the units that assess it (DESIGN §2):
 
-- *distinct*: the applications serving c in those units (an application serves (c, b) when
-  it lists c among its capabilities and b among its units; retired applications are left out)
+- *distinct*: the applications serving c in those units. Where the usage table names c, an
+  application serves (c, b) when a usage row says b uses it for c (a share of 0: not used);
+  else it is inferred: the application lists c among its capabilities and b among its units.
+  Retired applications are left out. Each capability says which (``source``: ``usage`` or
+  ``inferred``), and the result says it for the whole model (:attr:`HomogeneityResult.source`)
 - *homogeneity* = 1 − (distinct − 1)/(units − 1), clamped to [0, 1]; 1 = one shared platform.
   With a single unit it is 1 when at most one application serves it, else 0.
 - *maturity spread*: max − min current maturity across those units
@@ -82,6 +85,9 @@ class CapabilityHomogeneity:
     represented_by_children: bool = False
     """A parent that no application names: its sub-capabilities stand for it (no row in
     the table, no homogeneity, never a candidate)."""
+    source: str = "inferred"
+    """Who uses which application for it: ``usage`` (the usage table names the capability)
+    or ``inferred`` (each application's units × capabilities)."""
 
     @property
     def distinct(self) -> int:
@@ -162,6 +168,34 @@ class HomogeneityResult:
     listed: np.ndarray = field(repr=False)
     """(C,) bool: capabilities with a row of their own — every leaf, and the parents that
     some application names itself."""
+    from_usage: np.ndarray = field(repr=False)
+    """(C,) bool: capabilities whose applications come from the usage table (the others are
+    inferred from each application's units × capabilities)."""
+    inferred: int = 0
+    """Capabilities with a row whose applications are inferred: some live application
+    lists them, no usage row names them."""
+
+    # -- where "who uses what" comes from -------------------------------------------------
+    @property
+    def source(self) -> str:
+        """``usage`` when the usage table names every capability some application serves,
+        ``inferred`` when it names none (or there is none), else ``mixed``."""
+        n = int((self.from_usage & self.listed).sum())
+        return "inferred" if n == 0 else "usage" if self.inferred == 0 else "mixed"
+
+    @property
+    def source_note(self) -> str:
+        """One line saying where "who uses what" came from, for tables and reports."""
+        n = int((self.from_usage & self.listed).sum())
+        if self.source == "inferred":
+            return ("who uses what: inferred from each application's units × capabilities "
+                    "(no usage table rows)")
+        if self.source == "usage":
+            return "who uses what: from the usage table"
+        m = self.inferred
+        return (f"who uses what: from the usage table for {n:,} capabilit"
+                f"{'y' if n == 1 else 'ies'}, inferred from each application's units × "
+                f"capabilities for {m:,} other{'' if m == 1 else 's'}")
 
     # -- objects, built on demand ---------------------------------------------------------
     def _uses(self, i: int) -> tuple[AppUse, ...]:
@@ -184,7 +218,8 @@ class HomogeneityResult:
         return CapabilityHomogeneity(
             cap.id, cap.name, cap.stage, tuple(bus[j] for j in assessed), self._uses(i),
             _opt(self.index[i]), _opt(self.spread[i]), float(self.duplicated[i]),
-            tuple(bus[j] for j in self.without[i]), not bool(self.listed[i]))
+            tuple(bus[j] for j in self.without[i]), not bool(self.listed[i]),
+            "usage" if self.from_usage[i] else "inferred")
 
     @cached_property
     def capabilities(self) -> tuple[CapabilityHomogeneity, ...]:
@@ -230,7 +265,7 @@ class HomogeneityResult:
                                 columns=list(StageHomogeneity.__dataclass_fields__))
         ids = self.land.ids
         cols = ["capability", "name", "stage", "units", "distinct", "homogeneity", "spread",
-                "duplicated_cost", "keep", "retire", "without_application"]
+                "duplicated_cost", "keep", "retire", "without_application", "source"]
         if by == "candidates":
             idx = self.candidate_order.tolist()
             cols = ["rank", *cols]
@@ -249,7 +284,8 @@ class HomogeneityResult:
                    "duplicated_cost": float(self.duplicated[i]),
                    "keep": ids[int(self.group_app[g0])] if g1 > g0 else None,
                    "retire": ";".join(ids[int(a)] for a in self.group_app[g0 + 1:g1]),
-                   "without_application": ";".join(bus[j] for j in self.without[i])}
+                   "without_application": ";".join(bus[j] for j in self.without[i]),
+                   "source": "usage" if self.from_usage[i] else "inferred"}
             if by == "candidates":
                 row["rank"] = k
             rows.append(row)
@@ -264,7 +300,8 @@ class HomogeneityResult:
         return {"capabilities": [cap(c) for c in self.capabilities],
                 "stages": [asdict(s) for s in self.stages],
                 "candidates": [asdict(c) for c in self.candidates],
-                "total_savings": self.total_savings}
+                "total_savings": self.total_savings,
+                "source": self.source, "source_note": self.source_note}
 
 
 def _mean_fit(group: np.ndarray, fit: np.ndarray, n: int) -> np.ndarray:
@@ -376,7 +413,8 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
 
     return HomogeneityResult(
         s.capabilities, units, distinct, index, spread, duplicated, cand, start, g_app,
-        g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e, listed)
+        g_fit, g_f, g_t, g_cost, cut, b[tri], without, tuple(st_out), s, land, e, listed,
+        land.usage_caps, int((listed & named & ~land.usage_caps).sum()))
 
 
 __all__ = ["AppUse", "Candidate", "CapabilityHomogeneity", "HomogeneityResult",

@@ -1,5 +1,10 @@
 """The application landscape as arrays: who serves which (capability, unit), with what fit.
 
+Who uses what for which capability comes from the usage table where it describes the
+capability (any usage row names it), else it is inferred from the applications' own lists:
+every unit an application lists × every capability it lists. A usage row with share 0 names
+an application that is not used for the capability.
+
 Built once per :class:`~opmodel.model.Enterprise` object (see :func:`scoring.cached`) so that
 homogeneity and TIME are numpy work over tens of thousands of applications.
 """
@@ -40,6 +45,7 @@ class Landscape:
     serve_cap: np.ndarray  # (S,)
     serve_bu: np.ndarray  # (S,)
     serve_pair: np.ndarray  # (S,) index into the pair arrays
+    usage_caps: np.ndarray  # (C,) bool: capabilities whose triples come from the usage table
 
     @property
     def retired(self) -> np.ndarray:
@@ -113,16 +119,49 @@ def _build(e: Enterprise) -> Landscape:
     within = np.arange(serve_pair.size, dtype=np.int64) - np.repeat(first, per_pair)
     cap_off = np.cumsum(n_caps_known) - n_caps_known
     serve_cap = cap_idx[np.repeat(cap_off[pair_app], per_pair) + within]
+    serve_app, serve_bu = pair_app[serve_pair], pair_bu[serve_pair]
+    usage_caps = np.zeros(len(b.cap_pos), dtype=bool)
+    if e.usage:
+        used = _used(e, b.cap_pos, b.bu_pos, pair_app, pair_bu, usage_caps)
+        keep = ~usage_caps[serve_cap]
+        serve_app = np.concatenate([serve_app[keep], used[0]])
+        serve_cap = np.concatenate([serve_cap[keep], used[1]])
+        serve_bu = np.concatenate([serve_bu[keep], used[2]])
+        serve_pair = np.concatenate([serve_pair[keep], used[3]])
     ids = tuple(a.id for a in apps)
     rank = np.empty(n, dtype=np.int64)
     rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(n)
     out = Landscape(ids, tuple(a.name for a in apps), ff, tf, cost, life, ncap, nbu, rank,
-                    pair_app, pair_bu, pair_ff, pair_tf, pair_ov, pair_app[serve_pair],
-                    serve_cap, pair_bu[serve_pair], serve_pair)
+                    pair_app, pair_bu, pair_ff, pair_tf, pair_ov, serve_app, serve_cap,
+                    serve_bu, serve_pair, usage_caps)
     for x in out.__dict__.values():
         if isinstance(x, np.ndarray):
             x.flags.writeable = False
     return out
+
+
+def _used(e: Enterprise, cap_pos: dict[str, int], bu_pos: dict[str, int],
+          pair_app: np.ndarray, pair_bu: np.ndarray, usage_caps: np.ndarray,
+          ) -> tuple[np.ndarray, ...]:
+    """(application, capability, unit, pair) of every usage row with a share other than 0,
+    distinct, in row order; marks the capabilities the usage table describes in
+    ``usage_caps``. Rows naming an unknown id, or a unit the application does not list
+    (validation errors), are left out."""
+    app_pos = {a.id: k for k, a in reversed(list(enumerate(e.applications)))}
+    pair_of = {(int(a), int(u)): p for p, (a, u) in
+               reversed(list(enumerate(zip(pair_app.tolist(), pair_bu.tolist(), strict=True))))}
+    rows: dict[tuple[int, int, int, int], None] = {}
+    for u in e.usage:
+        k, c, j = app_pos.get(u.application), cap_pos.get(u.capability), \
+            bu_pos.get(u.business_unit)
+        if k is None or c is None or j is None:
+            continue
+        usage_caps[c] = True
+        p = pair_of.get((k, j))
+        if u.share != 0 and p is not None:
+            rows.setdefault((k, c, j, p))
+    cols = np.array(list(rows), dtype=np.int64).reshape(-1, 4)
+    return tuple(np.ascontiguousarray(cols[:, m]) for m in range(4))
 
 
 def landscape(e: Enterprise) -> Landscape:

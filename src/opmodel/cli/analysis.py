@@ -296,7 +296,7 @@ def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
             t.add_row(s.name, str(s.capabilities), str(s.business_units), str(s.distinct),
                       _opt(s.homogeneity, ".2f"), _opt(s.spread, "g"),
                       f"{s.duplicated_cost:,.0f}", str(s.candidates))
-        t.caption = f"money in {money} a year"
+        t.caption = f"money in {money} a year; {h.source_note}"
         return [t]
     n_cand = h.n_candidates
     t = Table(title=f"Consolidation candidates (top {min(top, n_cand)} of {n_cand})",
@@ -313,7 +313,8 @@ def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
                   f"{c.savings:,.0f}")
     t.caption = (f"estimated savings of all {n_cand} candidates: "
                  f"{h.total_savings:,.0f} {money} a year (run cost apportioned equally over "
-                 "each application's capabilities); fit = functional + technical (2–8)")
+                 "each application's capabilities); fit = functional + technical (2–8); "
+                 f"{h.source_note}")
     out: list[Any] = [t]
     lonely = [i for i, listed in enumerate(h.listed) if listed and h.without[i]]
     if lonely:

@@ -16,6 +16,8 @@ segment / expectation    Stakeholder / Requirement (Association Stakeholder → 
                          Requirement → ValueStream; Realization Capability → Requirement)
 application              ApplicationComponent; Serving → BusinessActor; Realization →
                          Capability; per-unit fit: Association "fit" → BusinessActor
+usage                    Association "usage" ApplicationComponent → BusinessActor
+                         (properties ``capability``, the capability's id, and ``share``)
 initiative               WorkPackage; Assignment BusinessActor (owner) → WorkPackage;
                          Realization → Capability per effect (``uplift``); Triggering from
                          each dependency; Association "excludes" / "retires"
@@ -306,6 +308,9 @@ def _relationships(w: _Writer, e: Enterprise) -> None:
     for f in e.application_fits:
         w.relation("Association", i_("application", f.application), i_("bu", f.business_unit),
                    "fit", _fields(f, ("functional_fit", "technical_fit")))
+    for u in e.usage:  # a ternary fact: the capability (and share) ride as properties
+        w.relation("Association", i_("application", u.application), i_("bu", u.business_unit),
+                   "usage", [("capability", u.capability), ("share", u.share)])
     for it in e.initiatives:
         me = i_("initiative", it.id)
         w.relation("Assignment", i_("bu", it.owner), me)

@@ -383,6 +383,7 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
     assessments: list[dict[str, Any]] = []
     fits: list[dict[str, Any]] = []
     data["assessments"], data["application_fits"] = assessments, fits
+    data["usage"] = []
     holder = root.find(_q("relationships"))
     if holder is None:
         return
@@ -435,7 +436,7 @@ def _read_relationships(rd: _Reader, root: etree._Element, defs: dict[str, str],
             tally("relationship", (xtype, src.xtype, dst.xtype), "assessment",
                   r.sourceline or 1)
             continue
-        outcome = _relation(rd, r, xtype, src, dst, defs, fits)
+        outcome = _relation(rd, r, xtype, src, dst, defs, fits, data["usage"])
         tally("relationship", (xtype, src.xtype, dst.xtype), outcome, r.sourceline or 1)
 
 

@@ -14,7 +14,8 @@ _USE = ("Assignment", "Composition", "Aggregation")
 
 
 def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
-              defs: dict[str, str], fits: list[dict[str, Any]]) -> str:
+              defs: dict[str, str], fits: list[dict[str, Any]],
+              usage: list[dict[str, Any]]) -> str:
     """Apply one relationship; return what it became ("left out: why" when nothing)."""
     line = r.sourceline or 1
     name_, _, pr = _scan(r, defs)
@@ -69,6 +70,14 @@ def _relation(rd: _Reader, r: etree._Element, xtype: str, src: _El, dst: _El,
             "application", "capability"):
         _add_unique(rd, s, "capabilities", dst.key, line)
         return "capability of an application"
+    if pair == ("Association", "application", "bu") and name == "usage":
+        if "capability" not in pr:
+            rd.skip("usage association(s) without the capability property", line)
+            return "left out: no capability property"
+        rd.places[("usage", len(usage))] = line
+        usage.append({"application": src.key, "business_unit": dst.key,
+                      **_copy(pr, ("capability", "share"))})
+        return "a unit's use of an application for a capability"
     if pair == ("Association", "application", "bu") and (
             name == "fit" or "functional_fit" in pr or "technical_fit" in pr):
         rd.places[("application_fits", len(fits))] = line

@@ -19,7 +19,7 @@ from .issues import pydantic_issues
 _TABLE_KINDS = {
     "business_units": "business unit", "stages": "stage", "capabilities": "capability",
     "objectives": "objective", "segments": "segment", "expectations": "expectation",
-    "assessments": "", "applications": "application", "application_fits": "",
+    "assessments": "", "applications": "application", "application_fits": "", "usage": "",
     "initiatives": "initiative", "budgets": "", "decisions": "", "actuals": "",
     "assessment_history": "",
 }

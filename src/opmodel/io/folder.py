@@ -72,7 +72,6 @@ YAML_FILES: tuple[YamlFile, ...] = (
 #: here.
 OTHER_FILES: dict[str, str] = {
     "scenarios.yaml": "named what-ifs (opmodel plan --scenario)",
-    "usage.csv": "application usage",
     "history/": "earlier plans and exports kept beside the model",
 }
 _IGNORED_PREFIXES = (".", "readme", "license", "licence")
@@ -86,6 +85,7 @@ CSV_BLURBS = {
     "assessments": "current and target maturity (0–5) per capability and business unit",
     "applications": "applications, where they are used and how well they fit",
     "application_fits": "per-business-unit fit where it differs from the application's own",
+    "usage": "which business unit uses which application for which capability (share 0–1)",
     "budgets": "money available per quarter (or fiscal year) and pool",
     "actuals": "spend and progress per quarter and initiative",
     "assessment_history": "assessments as they stood in earlier cycles (the heat-map trend)",

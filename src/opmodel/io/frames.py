@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 TABLE_NAMES = (
     "business_units", "stages", "capabilities", "objectives", "kpis", "objective_links",
-    "segments", "expectations", "assessments", "applications", "application_fits",
+    "segments", "expectations", "assessments", "applications", "application_fits", "usage",
     "initiatives", "effects", "dependencies", "budgets", "teams", "guardrails",
 )
 

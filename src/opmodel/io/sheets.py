@@ -1,7 +1,7 @@
 """The model as flat sheets: one row per entity, child tables with a parent id column.
 
-The layout shared by every spreadsheet adapter (``io/xlsx.py``, ``io/survey.py``). The four
-big tables (assessments, applications, application fits, budgets) use the columns and cell
+The layout shared by every spreadsheet adapter (``io/xlsx.py``, ``io/survey.py``). The big
+tables (assessments, applications, application fits, usage, budgets, …) use the columns and cell
 conversions of :mod:`opmodel.io.tables`, so a sheet and its CSV file are interchangeable.
 The YAML kinds get one sheet each, with the YAML keys as column names (``cost_range.low``
 for a nested key); child lists (KPIs, objective links, effects, team demand, team capacity)
@@ -41,6 +41,7 @@ from .tables import (
     ASSESSMENTS,
     BUDGETS,
     NA,
+    USAGE,
     Table,
     _fmt,
     record_to_cells,
@@ -216,6 +217,15 @@ SHEETS: tuple[Sheet, ...] = (
             lo=1, hi=4)),
         "per-business-unit fit where it differs from the application's own",
         required=APPLICATION_FITS.required, table=APPLICATION_FITS),
+    Sheet(USAGE.sheet, ("usage",), (
+        Col("application", "ref", "the application used", ref="Applications"),
+        Col("business_unit", "ref", "the unit using it", ref="BusinessUnits"),
+        Col("capability", "ref", "the capability it is used for", ref="Capabilities"),
+        Col("share", "share", "optional: the part of the unit's work on the capability it "
+            "carries, 0 to 1 (a unit's shares for one capability add up to at most 1)",
+            lo=0, hi=1)),
+        "which business unit uses which application for which capability",
+        required=USAGE.required, table=USAGE),
     Sheet("Initiatives", ("initiatives",), (
         _id("initiative"), NAME,
         Col("owner", "ref", "the business unit that owns it", ref="BusinessUnits"),

@@ -41,6 +41,10 @@ APPLICATION_FITS = Table(
     ("application", "business_unit", "functional_fit", "technical_fit"),
     ("application", "business_unit"),
 )
+USAGE = Table(
+    "usage", "usage.csv", "Usage", ("application", "business_unit", "capability", "share"),
+    ("application", "business_unit", "capability"),
+)
 BUDGETS = Table(
     "budgets", "budgets.csv", "Budgets", ("period", "pool", "amount"), ("period", "amount")
 )
@@ -53,8 +57,8 @@ ASSESSMENT_HISTORY = Table(
     "assessment_history", "assessment_history.csv", "AssessmentHistory",
     ("cycle", *ASSESSMENTS.columns), ("cycle", *ASSESSMENTS.required),
 )
-TABLES: tuple[Table, ...] = (ASSESSMENTS, APPLICATIONS, APPLICATION_FITS, BUDGETS, ACTUALS,
-                             ASSESSMENT_HISTORY)
+TABLES: tuple[Table, ...] = (ASSESSMENTS, APPLICATIONS, APPLICATION_FITS, USAGE, BUDGETS,
+                             ACTUALS, ASSESSMENT_HISTORY)
 _MATURITY_TABLES = ("assessments", "assessment_history")
 TABLE_BY_KEY = {t.key: t for t in TABLES}
 

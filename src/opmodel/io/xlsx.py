@@ -44,6 +44,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__
 from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
+from ._gcpause import gc_paused
 from .assemble import assemble
 from .folder import MAX_ROWS, LoadResult
 from .safefile import excerpt, not_regular
@@ -532,6 +533,7 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
         raise ModelError(issues, source=f"sheet {ws.title}")
 
 
+@gc_paused()
 def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
     """Read and validate a model workbook; raise :class:`ModelError` listing every error."""
     p = Path(path)

@@ -9,6 +9,7 @@ from .funding import Budget, CapacityOverride, Guardrail, Policy, Team
 from .initiative import KINDS, STATUSES, CostRange, Effect, Initiative, Status, TeamDemand
 from .lifecycle import InitiativeState, Lifecycle, lifecycle
 from .strategy import Expectation, Kpi, Objective, ObjectiveLink, Segment
+from .usage import Usage
 from .validate import validate
 from .value_chain import BusinessUnit, Capability, Stage
 
@@ -51,6 +52,7 @@ __all__ = [
     "Status",
     "Team",
     "TeamDemand",
+    "Usage",
     "Weights",
     "lifecycle",
     "validate",

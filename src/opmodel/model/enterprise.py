@@ -20,6 +20,7 @@ from .funding import Budget, Policy
 from .initiative import Initiative
 from .quarter import add_quarters, quarter_index
 from .strategy import Expectation, Objective, ObjectiveLink, Segment
+from .usage import Usage
 from .value_chain import BusinessUnit, Capability, Stage
 
 CRITERIA = ("customer", "strategic", "pain")
@@ -141,6 +142,7 @@ class Enterprise(Frozen):
     assessments: tuple[Assessment, ...] = ()
     applications: tuple[Application, ...] = ()
     application_fits: tuple[ApplicationFit, ...] = ()
+    usage: tuple[Usage, ...] = ()
     initiatives: tuple[Initiative, ...] = ()
     budgets: tuple[Budget, ...] = ()
     policy: Policy = Policy()
@@ -260,6 +262,7 @@ class Enterprise(Frozen):
             "expectations": len(self.expectations),
             "assessments": len(self.assessments),
             "applications": len(self.applications),
+            "usage rows": len(self.usage),
             "initiatives": len(self.initiatives),
             "budget lines": len(self.budgets),
             "teams": len(self.policy.teams),

@@ -4,16 +4,21 @@
 (``("capabilities", 13, "stage")``). Adapters turn paths into file locations. Codes:
 
 ========== ==========================================================================
-E-DUP      an id (or a capability/unit pair, a budget period/pool) is used twice
+E-DUP      an id (or a capability/unit pair, a budget period/pool, a usage row) is used
+           twice
 E-REF      a reference names nothing of that kind (an initiative's pool: no budget line;
-           each unknown id is reported once, with the number of places naming it)
+           each unknown id is reported once, with the number of places naming it); a usage
+           row naming a unit or capability its application does not list
 E-HORIZON  a quarter outside the planning horizon
-E-RANGE    bounds in the wrong order (latest start before earliest, …)
+E-RANGE    bounds in the wrong order (latest start before earliest, …); usage shares of
+           one unit and capability adding up to more than 1
 E-DEADLINE the deadline cannot be met even when starting at the earliest start
 E-PROFILE  a cost profile whose length is not the duration
 E-CYCLE    initiatives that depend on each other in a circle
 E-HIERARCHY capabilities that are each other's ancestors
-E-CONFLICT mandatory and forbidden, mandatory items that exclude each other, …
+E-CONFLICT mandatory and forbidden; an exclusion that can never hold, named from either
+           side (both ends needed by mandatory work, one end depending on the other, a
+           third depending on both); mandatory work depending on forbidden work
 E-AHP      an AHP matrix that is not square, positive and reciprocal
 W-NA       an effect on a capability the business unit marked n/a
 W-AHP      an AHP matrix with consistency ratio above 0.1
@@ -35,6 +40,7 @@ from .ahp import ahp_weights
 from .enterprise import Enterprise
 from .funding import FISCAL_YEAR_RE
 from .quarter import quarter_index
+from .relations import exclusion_issues
 
 Path = tuple[PathPart, ...]
 
@@ -259,6 +265,8 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                   f"unit '{fit.business_unit}'", ("application_fits", i, "application"))
         seen_fit.add(key)
 
+    _validate_usage(c, e, apps, bus, caps)
+
     # -- budgets and policy ------------------------------------------------------------
     seen_budget: set[tuple[str, str]] = set()
     years = {(h0 + k) // 4 for k in range(h.quarters)}
@@ -316,9 +324,6 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                 c.add("E-CONFLICT", f"{owner} excludes itself", (*p, "excludes", k))
             else:
                 c.ref("initiative", x, inits, (*p, "excludes", k), owner)
-            if x in it.depends_on:
-                c.add("E-CONFLICT", f"{owner} both depends on and excludes '{x}'",
-                      (*p, "excludes", k))
         for k, td in enumerate(it.team_demand):
             c.ref("team", td.team, teams, (*p, "team_demand", k, "team"), owner)
         if it.cost_profile is not None and len(it.cost_profile) != it.duration:
@@ -346,30 +351,10 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
         if it.mandatory and it.forbidden:
             c.add("E-CONFLICT", f"{owner} is both mandatory and forbidden", (*p, "forbidden"))
 
-    # relations between initiatives
+    # relations between initiatives: exclusions checked from both sides (the optimizer
+    # treats 'a excludes b' and 'b excludes a' alike), through chains of dependencies
     pos = {it.id: i for i, it in reversed(list(enumerate(e.initiatives)))}
-    for i, it in enumerate(e.initiatives):
-        if not it.mandatory:
-            continue
-        for k, x in enumerate(it.excludes):
-            other = inits.get(x)
-            if other is not None and other.mandatory and pos[x] > i:
-                c.add("E-CONFLICT", f"mandatory initiatives '{it.id}' and '{x}' exclude each "
-                      "other", ("initiatives", i, "excludes", k),
-                      hint="make one of them optional or drop the exclusion")
-        for k, d in enumerate(it.depends_on):
-            other = inits.get(d)
-            if other is not None and other.forbidden:
-                c.add("E-CONFLICT", f"mandatory initiative '{it.id}' depends on forbidden "
-                      f"initiative '{d}'", ("initiatives", i, "depends_on", k))
-    for i, it in enumerate(e.initiatives):  # exclusions named from the other side too
-        for k, x in enumerate(it.excludes):
-            other = inits.get(x)
-            if other is not None and it.mandatory and other.mandatory and pos[x] < i \
-                    and it.id not in other.excludes:
-                c.add("E-CONFLICT", f"mandatory initiatives '{it.id}' and '{x}' exclude each "
-                      "other", ("initiatives", i, "excludes", k),
-                      hint="make one of them optional or drop the exclusion")
+    c.issues.extend(exclusion_issues(e, pos))
     dep_graph = {it.id: [d for d in it.depends_on if d != it.id] for it in e.initiatives}
     for cyc in _find_cycle(dep_graph):
         i = pos[cyc[0]]
@@ -380,6 +365,48 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
     _validate_scoring(c, e)
     _validate_cycle(c, e, bus, caps)
     return c.finish()
+
+
+def _validate_usage(c: _Collector, e: Enterprise, apps: dict[str, Any],
+                    bus: dict[str, Any], caps: dict[str, Any]) -> None:
+    """Usage rows: known ids, an application used where it serves (its own units and
+    capabilities), one row per application, unit and capability, and the shares of one
+    unit and capability adding up to at most 1."""
+    seen: set[tuple[str, str, str]] = set()
+    shares: dict[tuple[str, str], float] = {}
+    for i, u in enumerate(e.usage):
+        owner = "usage"
+        c.ref("application", u.application, apps, ("usage", i, "application"), owner)
+        c.ref("business unit", u.business_unit, bus, ("usage", i, "business_unit"), owner)
+        c.ref("capability", u.capability, caps, ("usage", i, "capability"), owner)
+        app = apps.get(u.application)
+        if app is not None:
+            if u.business_unit in bus and u.business_unit not in app.business_units:
+                c.add("E-REF", f"usage: application '{app.id}' does not serve business unit "
+                      f"'{u.business_unit}'", ("usage", i, "business_unit"),
+                      hint=f"add '{u.business_unit}' to the business_units of '{app.id}' "
+                      "in applications.csv, or fix the row")
+            if u.capability in caps and u.capability not in app.capabilities:
+                c.add("E-REF", f"usage: application '{app.id}' does not support capability "
+                      f"'{u.capability}'", ("usage", i, "capability"),
+                      hint=f"add '{u.capability}' to the capabilities of '{app.id}' in "
+                      "applications.csv, or fix the row")
+        key = (u.application, u.business_unit, u.capability)
+        if key in seen:
+            c.add("E-DUP", f"usage of application '{u.application}' by business unit "
+                  f"'{u.business_unit}' for capability '{u.capability}' is listed twice",
+                  ("usage", i, "application"), hint="keep one row")
+        seen.add(key)
+        if u.share is not None:
+            pair = (u.business_unit, u.capability)
+            before = shares.get(pair, 0.0)
+            shares[pair] = before + u.share
+            if before <= 1 + 1e-9 < shares[pair]:  # reported once, where it goes over
+                c.add("E-RANGE", f"usage shares of capability '{u.capability}' in business "
+                      f"unit '{u.business_unit}' add up to {shares[pair]:.0%} here, above "
+                      "100 %", ("usage", i, "share"),
+                      hint="a share is the part of the unit's work on the capability the "
+                      "application carries; lower the shares")
 
 
 def _validate_cycle(c: _Collector, e: Enterprise, bus: dict[str, Any],

@@ -34,6 +34,7 @@ SEPARATE = ("policy",)
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "assessments": ("capability", "business_unit"),
     "application_fits": ("application", "business_unit"),
+    "usage": ("application", "business_unit", "capability"),
     "budgets": ("period", "pool"),
     "actuals": ("initiative", "quarter"),
     "assessment_history": ("capability", "business_unit", "cycle"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -150,9 +151,12 @@ def test_model_is_the_same_in_another_process() -> None:
     code = ("import hashlib, opmodel.generate as g; e = g.generate(seed=9, initiatives=80); "
             "print(hashlib.sha256(e.model_dump_json().encode()).hexdigest())")
     here = hashlib.sha256(generate(seed=9, initiatives=80).model_dump_json().encode())
+    # the same sources as this process (PYTHONPATH may put a checkout's src first)
+    path = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
     for hash_seed in ("1", "2"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True, env={"PYTHONHASHSEED": hash_seed}).stdout.strip()
+                             check=True, env={"PYTHONHASHSEED": hash_seed, **path}
+                             ).stdout.strip()
         assert out == here.hexdigest()
 
 
@@ -236,3 +240,22 @@ def test_generated_portfolios_are_feasible(seed: int, quarters: int, initiatives
     # a loose gap: the point is that a plan exists (InfeasibleError otherwise), not its quality
     plan = optimize(e, SolveOptions(time_limit=10, mip_gap=0.5), with_baselines=False)
     assert plan.objective >= 0
+
+
+def test_usage_rows_say_who_uses_what() -> None:
+    """Most listed (unit, capability) cells are used, every listed capability by some unit,
+    some cells split by shares; homogeneity then counts use from the table."""
+    from opmodel.analysis import homogeneity
+
+    e = generate(seed=7, business_units=8, capabilities=60, applications=150, initiatives=20)
+    assert opmodel.validate(e) == []
+    live = [a for a in e.applications if a.lifecycle != "retired"]
+    cells = sum(len(a.business_units) * len(a.capabilities) for a in live)
+    assert 0.8 * cells < len(e.usage) <= cells
+    used = {(u.application, u.capability) for u in e.usage}
+    assert all((a.id, c) in used for a in live for c in a.capabilities)
+    assert any(u.share is not None and 0 < u.share < 1 for u in e.usage)
+    assert homogeneity(e).source == "usage"
+    # its own stream: other options do not reshuffle it
+    assert generate(seed=7, business_units=8, capabilities=60, applications=150,
+                    initiatives=90).usage == e.usage

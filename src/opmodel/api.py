@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Issue, ModelError
-from .io.folder import LoadResult, read_folder, write_folder
-from .model import Enterprise
-from .model import validate as _validate_model
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the command line starts without them
     from .io.archimate_map import ImportReport, Mapping
+    from .io.folder import LoadResult
+    from .model import Enterprise
     from .optimize.scenario import Scenarios
 
 
@@ -80,7 +79,12 @@ def read(path: str | os.PathLike[str], at: str | None = None) -> LoadResult:
         from .io.archimate import read_archimate
 
         return read_archimate(p)
-    return read_folder(p)
+    from .io._gcpause import gc_paused
+
+    with gc_paused():  # the first read also imports the model: long-lived objects, no garbage
+        from .io.folder import read_folder
+
+        return read_folder(p)
 
 
 def load(path: str | os.PathLike[str], at: str | None = None) -> Enterprise:
@@ -94,6 +98,9 @@ def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
 
     The model files are replaced in one step under the folder's lock (other files are
     kept): see :func:`opmodel.io.atomic.replace_folder`."""
+    from .io.folder import write_folder
+    from .model import validate as _validate_model
+
     errors = [i for i in _validate_model(enterprise) if i.severity == "error"]
     if errors:
         raise ModelError(errors, source="the model to save")
@@ -102,6 +109,8 @@ def save(enterprise: Enterprise, path: str | os.PathLike[str]) -> list[Path]:
 
 def validate(enterprise: Enterprise) -> list[Issue]:
     """Cross-entity issues of an in-memory model (errors and warnings), sorted by path."""
+    from .model import validate as _validate_model
+
     return sorted(_validate_model(enterprise), key=lambda i: (str(i.path), i.code))
 
 
@@ -133,6 +142,9 @@ def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathL
     The model's what-if scenarios go with it: ``scenarios``, or those of the model at the
     path (a folder's or a store's scenarios.yaml, checked against the model first); ``at``
     reads a store's model as it stood then (see :func:`read`)."""
+    from .model import Enterprise
+    from .model import validate as _validate_model
+
     fmt = format_of(out, format)
     if isinstance(model, Enterprise):
         e = model
@@ -174,6 +186,7 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     (with its warnings) and the files written.
     """
     from .io.atomic import folder_lock
+    from .io.folder import write_folder
 
     src = Path(file)
     fmt = format_of(src)

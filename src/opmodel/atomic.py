@@ -51,7 +51,6 @@ See docs/reliability.md for the guarantees and their limits.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import json
@@ -68,8 +67,12 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import ctypes
 
 try:
     import fcntl
@@ -383,7 +386,7 @@ def write_file(path: str | os.PathLike[str], data: bytes | str, *,
 
 
 # -- a whole folder ----------------------------------------------------------------------
-_libc: ctypes.CDLL | None = None
+_libc: ctypes.CDLL | None = None  # loaded on the first exchange
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -394,6 +397,8 @@ def _exchange(a: Path, b: Path) -> bool:
     global _libc
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     try:
         if _libc is None:
             _libc = ctypes.CDLL(None, use_errno=True)

@@ -7,7 +7,9 @@ end the command with exit code 1 (2 for a usage error).
 
 from __future__ import annotations
 
+import gc
 import importlib
+import threading
 
 import typer
 
@@ -19,7 +21,9 @@ app = typer.Typer(
     help="Turn a CIO office's IT operating model into decisions.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    # Help as click prints it: typer's rich help panels import rich's Markdown and
+    # Traceback renderers, 0.08 s of the 0.15 s `opmodel --help` may take (bench/startup.py).
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -38,7 +42,7 @@ def _root(
 ) -> None:
     """Turn a CIO office's IT operating model into decisions.
 
-    Start with [bold]opmodel demo[/], or [bold]opmodel init DIR[/] for a model of your own.
+    Start with `opmodel demo`, or `opmodel init DIR` for a model of your own.
     """
 
 
@@ -55,4 +59,20 @@ for _topic in TOPICS:
 
 
 def main() -> None:
+    _pause_collector(1.0)
     app()
+
+
+def _pause_collector(seconds: float) -> None:
+    """Pause Python's cyclic garbage collector for the command's first ``seconds``.
+
+    Starting a command creates a few hundred thousand long-lived objects (modules, classes,
+    pydantic's validators) and next to no cyclic garbage; the collector's passes over them
+    were a tenth of a short command's CPU time (bench/startup.py). Reference counting frees
+    everything as usual meanwhile, and a longer command collects as always from then on."""
+    if not gc.isenabled():
+        return
+    gc.disable()
+    timer = threading.Timer(seconds, gc.enable)
+    timer.daemon = True  # never keeps the process alive
+    timer.start()

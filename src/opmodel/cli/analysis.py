@@ -8,28 +8,30 @@ and the charts (png, svg, html, vega) go through the output contract of :mod:`._
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 from rich.text import Text
 
 from .. import api
-from ..analysis import heatmap as heatmap_fn
-from ..analysis import homogeneity as homogeneity_fn
-from ..analysis import ranked_gaps, time_classification
-from ..analysis import stability as stability_fn
-from ..analysis import weights as weights_fn
-from ..analysis.heatmap import BYS, LAYERS, ROLLUPS, CellExplanation
-from ..analysis.time_model import HIGH, NOT_ASSESSED
 from ..errors import InputError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors, print_issues
 from ._output import emit, format_option, machine, output_option
 from .heatmap_view import _fmt, cell_style, heatmap_table, legend
 
+if TYPE_CHECKING:  # numpy and the analysis load in the command that uses them
+    from ..analysis.heatmap import CellExplanation
+    from ..model import Enterprise
+
 __all__ = ["cell_style", "heatmap_table", "legend"]  # the terminal heat map, for report/demo
+
+# The choices of `heatmap` for its help text, without importing the analysis (a test checks
+# they are those of opmodel.analysis.heatmap).
+BYS = ("stage", "capability")
+LAYERS = ("priority", "gap", "current", "target")
+ROLLUPS = ("max", "mean", "weighted")
 
 PathArg = typer.Argument(..., help=MODEL_HELP)
 FormatOpt = format_option(charts=True)
@@ -64,6 +66,8 @@ def _chart(name: str, *args: Any, **kwargs: Any) -> Any:
 def weights(path: str = PathArg, fmt: str | None = format_option(), out: Path | None = OutOpt,
             at: str | None = AtOpt) -> None:
     """Print the criteria weights ω and, for an AHP matrix, its consistency ratio."""
+    from ..analysis import weights as weights_fn
+
     loaded = api.read(path, at)
     w = weights_fn(loaded.enterprise)
     ahp = [i for i in loaded.warnings if i.code == "W-AHP"]
@@ -125,6 +129,8 @@ def gaps(
     out: Path | None = OutOpt,
 ) -> None:
     """List the biggest gaps by priority = w × gap / 5 (capability × business unit)."""
+    from ..analysis import ranked_gaps
+
     e = _load(path, at)
     g = ranked_gaps(e, top)
     emit("gaps", fmt, out, data=g.to_dict, rows=g.to_frame, chart=_chart("gaps_chart", g),
@@ -179,6 +185,8 @@ def heatmap(
     out: Path | None = OutOpt,
 ) -> None:
     """Colour heat map of business units × stages or capabilities, with provenance."""
+    from ..analysis import heatmap as heatmap_fn
+
     e = _load(path, at)
     if explain is not None and by == "stage" and explain.rsplit("/", 1)[0] not in \
             e.ids("stage") and explain.rsplit("/", 1)[0] in e.ids("capability"):
@@ -274,6 +282,8 @@ def homogeneity(
     out: Path | None = OutOpt,
 ) -> None:
     """Applications per capability across units: homogeneity, spread, consolidation savings."""
+    from ..analysis import homogeneity as homogeneity_fn
+
     if by not in ("capability", "stage"):
         raise InputError(f"unknown --by '{by}'", hint="use capability or stage")
     e = _load(path, at)
@@ -352,6 +362,8 @@ def apps(
     out: Path | None = OutOpt,
 ) -> None:
     """TIME classification (Tolerate/Invest/Migrate/Eliminate) per application and unit."""
+    from ..analysis import time_classification
+
     e = _load(path, at)
     r = time_classification(e)
     emit("apps", fmt, out, data=r.to_dict,
@@ -360,6 +372,8 @@ def apps(
 
 
 def apps_view(e: Enterprise, r: Any, by_unit: bool) -> list[Any]:
+    from ..analysis.time_model import HIGH, NOT_ASSESSED
+
     money = _money(e)
     t = Table(title=f"TIME by application (fit 1–4, ≥ {HIGH} is high)", title_justify="left")
     for col in ("application", "functional", "technical", "TIME", "run cost",
@@ -411,6 +425,8 @@ def stability(
     out: Path | None = OutOpt,
 ) -> None:
     """Rank stability: how often each top-N gap stays in the top N when ω is perturbed."""
+    from ..analysis import stability as stability_fn
+
     e = _load(path, at)
     r = stability_fn(e, top, spread, draws, seed)
     emit("stability", fmt, out, data=r.to_dict, rows=r.to_frame,

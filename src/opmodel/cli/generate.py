@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from .. import api
 from ..errors import InputError
-from ..generate import check_options, generate
 from . import app
 from ._common import console, handle_errors
 
@@ -42,6 +41,8 @@ def generate_cmd(
 
     The same --seed always gives the same model. See docs/generate.md for the distributions.
     """
+    from ..generate import check_options, generate
+
     options = dict(seed=seed, business_units=business_units, stages=stages,
                    capabilities=capabilities, applications=applications,
                    initiatives=initiatives, quarters=quarters,

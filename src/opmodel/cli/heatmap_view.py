@@ -4,11 +4,14 @@ the width without cutting ids (``opmodel heatmap``, ``opmodel demo``)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..analysis.heatmap import ALL, LAYER_DOMAIN, HeatMap, capability_levels
 from ._common import Table, console
+
+if TYPE_CHECKING:  # numpy and the analysis load when a heat map is drawn
+    from ..analysis.heatmap import HeatMap
 
 # -- colours ------------------------------------------------------------------------------
 HOT = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026",
@@ -31,6 +34,8 @@ def _ramp(x: float, palette: tuple[str, ...]) -> tuple[int, int, int]:
 
 def cell_style(layer: str, v: float) -> str:
     """The rich style of a heat-map cell with value ``v`` (same scale as the charts)."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
     lo, hi = LAYER_DOMAIN[layer]
     x = (v - lo) / (hi - lo)
     if layer == "priority":
@@ -58,6 +63,8 @@ def _cell(layer: str, state: int, v: float, width: int = 6) -> Text:
 
 def legend(layer: str, width: int | None = None) -> Text:
     """The colour scale and the two no-value marks; shorter below 80 columns."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
     narrow = (width or console.width) < 80
     lo, hi = LAYER_DOMAIN[layer]
     t = Text(f"{layer}: {lo:g} ")
@@ -194,6 +201,8 @@ def heatmap_table(hm: HeatMap, width: int | None = None) -> Table:
 
 def _units_as_rows(hm: HeatMap, title: str, width: int, label: int, widths: list[int],
                    lines: int) -> Table:
+    from ..analysis.heatmap import ALL
+
     t = _table(title, width, 2)
     t.add_column("", width=label, no_wrap=True, overflow="ellipsis")
     heads = hm.column_names if hm.by == "stage" else hm.columns
@@ -222,6 +231,8 @@ def _short_name(name: str, parent: str | None) -> str:
 def _units_as_columns(hm: HeatMap, title: str, width: int) -> tuple[Table, bool]:
     """Stages or capabilities as rows (capabilities under a line naming their stage), and
     whether every unit is there with its whole id."""
+    from ..analysis.heatmap import capability_levels
+
     n_r, n_k = hm.values.shape
     e = hm.enterprise
     stages = {s.id: s.name for s in e.stages}

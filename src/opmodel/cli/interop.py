@@ -16,8 +16,6 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from ..io import survey as surveys
-from ..model.quarter import quarter_index
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 from ._output import INVALID, emit, format_option, output_option, resolve
@@ -160,6 +158,8 @@ def survey_export(
     force: bool = typer.Option(False, "--force", help="Replace the workbook if it exists."),
 ) -> None:
     """Write the assessment survey of one business unit: a workbook its lead fills in."""
+    from ..io import survey as surveys
+
     target = out or Path(f"survey-{business_unit}.xlsx")
     model = api.load(path) if api.store_url(path) else path
     surveys.export_survey(model, business_unit, target, overwrite=force)
@@ -181,6 +181,8 @@ def survey_merge(
                                     "undated (YYYY-MM-DD; default today)."),
 ) -> None:
     """Validate a returned survey, show its changes and merge them into assessments.csv."""
+    from ..io import survey as surveys
+
     url = api.store_url(path)
     if url is None:
         plan = surveys.merge_survey(path, survey, force=force, dry_run=dry_run,
@@ -238,6 +240,9 @@ def survey_status(
     out: Path | None = output_option(),
 ) -> None:
     """Which business units have returned their assessments, and how stale they are."""
+    from ..io import survey as surveys
+    from ..model.quarter import quarter_index
+
     resolve(fmt, out)
     e = api.read(path, at).enterprise
     day = _day(as_of, "--as-of") or dt.date.today()

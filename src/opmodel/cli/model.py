@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ from rich.markup import escape
 from rich.text import Text
 
 from .. import api
-from ..analysis.overview import overview
 from ..errors import InputError, ModelError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
@@ -20,6 +18,8 @@ from ._output import INVALID, emit, format_option, output_option
 
 def bundled(name: str) -> Path:
     """Path of a model folder shipped with opmodel (``starter`` or ``examples/acme``)."""
+    from importlib import resources
+
     path = Path(str(resources.files("opmodel") / name))
     if not path.is_dir():
         raise InputError(f"bundled model '{name}' is missing from this installation",
@@ -137,6 +137,8 @@ def show(path: str = typer.Argument(..., help=MODEL_HELP), at: str | None = AtOp
          fmt: str | None = format_option(csv=False), out: Path | None = output_option()
          ) -> None:
     """Print a readable summary of a model: counts, value chain, units, portfolio."""
+    from ..analysis.overview import overview
+
     result = api.read(path, at)
     o = overview(result.enterprise)
     n = len(result.warnings)

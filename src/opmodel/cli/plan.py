@@ -11,7 +11,7 @@ import csv
 import io
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -19,8 +19,6 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from ..model import Enterprise
-from ..model.initiative import KINDS
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 from ._output import (
@@ -33,6 +31,9 @@ from ._output import (
     output_option,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from ..model import Enterprise
 
 PathArg = typer.Argument(..., help=MODEL_HELP)
 TimeOpt = typer.Option(60.0, "--time-limit", "-t", help="Stop the solver after this many "
@@ -103,6 +104,7 @@ def summary(plan: Any, risk: Any = None, decided: frozenset[str] = frozenset()) 
     """Rich renderables: headline, value vs baselines, budget use, mix, top decisions
     (``decided``: initiatives a re-plan leaves out by decision — done, rejected, cancelled —
     are not listed as left out)."""
+    from ..model.initiative import KINDS
     from ..optimize.explain import explain_all
 
     inst = plan.instance

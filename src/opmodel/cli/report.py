@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from ..model import Enterprise
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 from ._output import (
@@ -38,6 +29,11 @@ from ._output import (
     output_option,
     resolve,
 )
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from ..model import Enterprise
 
 FRONTIER_HELP = ("Budget scales solved for the efficient frontier besides today's, comma-"
                  "separated (e.g. 0.6,0.8,1.2,1.4); 'none' skips the frontier.")
@@ -64,6 +60,14 @@ class StepBars:
     per step, a pulsing bar while the length of a step is unknown."""
 
     def __init__(self, stream: Any = None) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(bar_width=30),
             TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=stream or console,

@@ -17,9 +17,9 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from .. import actions, api
+from .. import api
 from ..errors import InputError
-from ..store import display_url, export_store, init_store, open_store, side_files_of
+from ..store import display_url, export_store, init_store, side_files_of
 from ..store.users import ROLES, User, list_users
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
@@ -85,6 +85,8 @@ def store_export(
     at: str | None = AtOpt,
 ) -> None:
     """Write the stored model back as a model folder (for git), as it stands or stood."""
+    from ..store import open_store
+
     written = export_store(_url(url), folder, at=at)
     rev = open_store(_url(url)).revision_at(at) if at else open_store(_url(url)).revision()
     console.print(f"[green]✓[/] wrote {len(written)} file(s) to [bold]{escape(str(folder))}[/] "
@@ -97,6 +99,8 @@ def store_info(url: str = typer.Argument(..., help=URL_HELP),
                fmt: str | None = format_option(csv=False),
                out: Path | None = output_option()) -> None:
     """The store's model version, schema revision and users."""
+    from ..store import open_store
+
     st = open_store(_url(url))
     data = {"store": display_url(st.url), "revision": st.revision(),
             "schema_revision": st.schema_revision(), "users": len(list_users(st))}
@@ -119,6 +123,8 @@ def user_add(
                                      "signs in with the API token only."),
 ) -> None:
     """Add a user with a role; prints their first API token once (only its hash is kept)."""
+    from .. import actions
+
     password: str | None
     if no_password:
         password = None
@@ -142,6 +148,8 @@ def user_add(
 def user_list(url: str = typer.Argument(..., help=URL_HELP),
               fmt: str | None = format_option(), out: Path | None = output_option()) -> None:
     """The users of a store with their roles and units."""
+    from ..store import open_store
+
     st = open_store(_url(url))
     users = [{"name": u.name, "role": u.role, "units": list(u.units)} for u in list_users(st)]
 
@@ -169,6 +177,8 @@ def history(
     out: Path | None = output_option(),
 ) -> None:
     """The change log of a stored model: who changed what, when, why, old → new."""
+    from ..store import open_store
+
     resolve(fmt, out)
     if api.store_url(model) is None and Path(model).is_dir():
         raise InputError(f"{model} is a model folder: its history is in git",

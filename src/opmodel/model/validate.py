@@ -33,10 +33,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from difflib import get_close_matches
 from typing import Any
 
-import numpy as np
-
 from ..errors import Issue, PathPart
-from .ahp import ahp_weights
+from .ahp import ahp_weights, consistency_ratio
 from .enterprise import Enterprise
 from .funding import FISCAL_YEAR_RE
 from .quarter import quarter_index
@@ -440,6 +438,10 @@ def _q(index: int) -> str:
     return f"{index // 4}Q{index % 4 + 1}"
 
 
+CONSISTENT = 0.1 - 1e-6
+"""A consistency ratio below this (in plain Python) is below 0.1 by numpy's too."""
+
+
 def _validate_scoring(c: _Collector, e: Enterprise) -> None:
     ahp = e.scoring.ahp
     if ahp is None:
@@ -455,29 +457,31 @@ def _validate_scoring(c: _Collector, e: Enterprise) -> None:
         c.add("E-AHP", f"AHP matrix must be {n}×{n} for criteria {', '.join(ahp.criteria)}"
               f" (it is {shape})", p)
         return
-    a = np.asarray(rows, dtype=float)
+    a = [[float(x) for x in row] for row in rows]
     bad = False
     for i in range(n):
         for j in range(n):
-            if a[i, j] <= 0:
+            if a[i][j] <= 0:
                 c.add("E-AHP", f"AHP judgement {ahp.criteria[i]} vs {ahp.criteria[j]} is "
-                      f"{a[i, j]:g}; judgements must be positive", (*p, i, j))
+                      f"{a[i][j]:g}; judgements must be positive", (*p, i, j))
                 bad = True
-            elif i == j and abs(a[i, j] - 1) > 1e-9:
+            elif i == j and abs(a[i][j] - 1) > 1e-9:
                 c.add("E-AHP", f"AHP diagonal entry for {ahp.criteria[i]} must be 1", (*p, i, j))
                 bad = True
-            elif i < j and a[j, i] > 0 and abs(a[i, j] * a[j, i] - 1) > 0.02:
+            elif i < j and a[j][i] > 0 and abs(a[i][j] * a[j][i] - 1) > 0.02:
                 c.add("E-AHP", f"AHP matrix is not reciprocal: {ahp.criteria[i]} vs "
-                      f"{ahp.criteria[j]} is {a[i, j]:g} but the reverse is {a[j, i]:g} "
-                      f"(expected {1 / a[i, j]:.3g})", (*p, j, i))
+                      f"{ahp.criteria[j]} is {a[i][j]:g} but the reverse is {a[j][i]:g} "
+                      f"(expected {1 / a[i][j]:.3g})", (*p, j, i))
                 bad = True
     if bad:
         return
+    if consistency_ratio(a) < CONSISTENT:
+        return  # consistent, decided without numpy; near or above 0.1, numpy's numbers:
     res = ahp_weights(a)
     if res.cr > 0.1:
         hint = None
         if res.worst is not None:
             i, j = res.worst
             hint = (f"the most inconsistent judgement is {ahp.criteria[i]} vs "
-                    f"{ahp.criteria[j]} = {a[i, j]:g}")
+                    f"{ahp.criteria[j]} = {a[i][j]:g}")
         c.add("W-AHP", f"AHP consistency ratio is {res.cr:.3f}, above 0.1", p, hint=hint)

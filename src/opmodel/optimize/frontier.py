@@ -10,8 +10,6 @@ down with the budget, and every point is a real, feasible plan.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +81,9 @@ def frontier(e: Enterprise, scales: tuple[float, ...] | list[float] = DEFAULT_SC
     opts = options or SolveOptions(time_limit=30.0)
     ordered = sorted(set(float(s) for s in scales))
     if processes > 1 and len(ordered) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
         opts1 = dataclasses.replace(opts, threads=1)
         ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(processes, len(ordered)), mp_context=ctx) as ex:

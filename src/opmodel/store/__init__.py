@@ -13,25 +13,42 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, ModelError
-from ..io.folder import write_folder
-from ..model import Enterprise
-from ..model import validate as validate_model
-from . import rows
-from .store import (
-    Change,
-    Current,
-    Snapshot,
-    Store,
-    close_stores,
-    display_url,
-    is_url,
-    json_location,
-    normalize_url,
-    open_store,
-    resolve_kind,
-)
+from .urls import display_url, is_url, normalize_url
+
+if TYPE_CHECKING:
+    from ..model import Enterprise
+    from . import rows
+    from .store import (
+        Change,
+        Current,
+        Snapshot,
+        Store,
+        close_stores,
+        json_location,
+        open_store,
+        resolve_kind,
+    )
+
+# SQLAlchemy and the model load on first use: `opmodel.store.is_url` is asked by every
+# command that reads a model, most of them folders.
+_LAZY = {"Change", "Current", "Snapshot", "Store", "close_stores", "json_location",
+         "open_store", "resolve_kind"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name == "rows":
+        return importlib.import_module(f"{__name__}.rows")
+    if name not in _LAZY:
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.store"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Change",
@@ -55,6 +72,8 @@ __all__ = [
 
 def side_files_of(folder: str | os.PathLike[str]) -> dict[str, str]:
     """The side files (``scenarios.yaml``) of a model folder: name → text."""
+    from . import rows
+
     root = Path(folder)
     if not root.is_dir():
         return {}
@@ -71,6 +90,11 @@ def init_store(url: str, enterprise: Enterprise | str | os.PathLike[str], *,
     Refuses a store that already holds a model unless ``force`` (then the model is replaced
     as a new revision — only the entities that differ are written — and the old one stays
     reachable by time travel)."""
+    from ..model import Enterprise
+    from ..model import validate as validate_model
+    from . import rows
+    from .store import Current, open_store
+
     files = dict(files or {})
     if not isinstance(enterprise, Enterprise):
         from ..io.folder import read_folder
@@ -117,6 +141,9 @@ def export_store(url: str, folder: str | os.PathLike[str], *,
                  at: str | None = None) -> list[Path]:
     """Write the model stored at ``url`` (as it stands, or stood ``at``) as a model folder,
     with the side files kept in the store (``scenarios.yaml``)."""
+    from ..io.folder import write_folder
+    from .store import open_store
+
     st = open_store(url)
     return write_folder(st.read(at).enterprise, folder, what="opmodel store export",
                         extra=st.files(at))

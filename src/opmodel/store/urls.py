@@ -6,9 +6,6 @@ import datetime as dt
 import os
 import re
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from ..errors import InputError
 
 URL_RE = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
@@ -37,6 +34,9 @@ def normalize_url(url: str) -> str:
 
 def display_url(url: str) -> str:
     """The URL with any password masked, for messages."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:

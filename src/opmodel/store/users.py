@@ -6,16 +6,15 @@ and stored only as their sha256, so a stolen database gives no usable token.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from sqlalchemy import Connection, select
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import AuthenticationError
-from .schema import tokens, users
-from .store import Store
+
+if TYPE_CHECKING:  # SQLAlchemy loads when a store is used, not with the roles
+    from sqlalchemy import Connection
+
+    from .store import Store
 
 Role = Literal["admin", "architect", "portfolio", "bu-lead", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "architect", "portfolio", "bu-lead", "viewer")
@@ -44,10 +43,14 @@ def hash_password(password: str) -> str:
 
 
 def token_hash(token: str) -> str:
+    import hashlib
+
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_token() -> str:
+    import secrets
+
     return "opm_" + secrets.token_urlsafe(32)
 
 
@@ -57,6 +60,10 @@ def _user(row: Any) -> User:
 
 
 def get_user(store: Store, name: str, conn: Connection | None = None) -> User | None:
+    from sqlalchemy import select
+
+    from .schema import users
+
     if conn is None:
         with store.reading() as c:
             return get_user(store, name, c)
@@ -66,6 +73,10 @@ def get_user(store: Store, name: str, conn: Connection | None = None) -> User | 
 
 
 def list_users(store: Store) -> list[User]:
+    from sqlalchemy import select
+
+    from .schema import users
+
     with store.reading() as conn:
         return [_user(r) for r in conn.execute(select(users).where(users.c.disabled == 0)
                                                .order_by(users.c.name))]
@@ -74,6 +85,9 @@ def list_users(store: Store) -> list[User]:
 def authenticate(store: Store, name: str, password: str) -> User:
     """The user ``name`` if ``password`` is theirs; else :class:`AuthenticationError`."""
     from argon2.exceptions import InvalidHashError, VerificationError
+    from sqlalchemy import select
+
+    from .schema import users
 
     with store.reading() as conn:
         row = conn.execute(select(users).where(users.c.name == name,
@@ -91,6 +105,10 @@ def authenticate(store: Store, name: str, password: str) -> User:
 
 def user_for_token(store: Store, token: str) -> User:
     """The user an API token belongs to; else :class:`AuthenticationError`."""
+    from sqlalchemy import select
+
+    from .schema import tokens, users
+
     with store.reading() as conn:
         row = conn.execute(
             select(users).join(tokens, tokens.c.username == users.c.name)

@@ -1,0 +1,178 @@
+"""Benchmark: how fast the command line starts and answers, against bare Python.
+
+Every command runs as a fresh subprocess, ``--repeats`` times, in interleaved rounds (one of
+each per round, so a busy moment of the shared machine hits all of them alike); the script
+prints each one's median wall time and the median CPU time of the child process, and:
+
+* ``opmodel --version`` and ``opmodel --help`` over the floor, ``python -c pass``
+  (goal ≤ 0.15 s);
+* ``opmodel validate examples/acme`` (goal ≤ 0.35 s; also shown over the floor);
+* ``opmodel plan`` of a tiny model (the starter model of ``opmodel init``: 4 initiatives)
+  against a bare highspy script doing the same solve (goal ≤ 1.5×). The bare script is
+  written here: the MILP opmodel builds for that model, as literal arrays, handed to HiGHS
+  with ``passModel`` with the same solver options, solved and its objective printed — what
+  a user gets from a hand-written script, interpreter and imports included. Its objective
+  is checked against opmodel's plan.
+
+    PYTHONPATH=src .venv/bin/python bench/startup.py                 # 15 rounds
+    PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look
+
+``--max-seconds`` (default 180) stops adding rounds once that much time has gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = ROOT / "examples" / "acme"
+GOAL_OVER_FLOOR = 0.15
+GOAL_VALIDATE = 0.35
+GOAL_PLAN_RATIO = 1.5
+
+BARE = '''\
+import highspy
+import numpy as np
+
+inf = float("inf")
+h = highspy.Highs()
+h.setOptionValue("output_flag", False)
+h.setOptionValue("time_limit", {time_limit!r})
+h.setOptionValue("mip_rel_gap", {mip_gap!r})
+h.setOptionValue("random_seed", {seed!r})
+h.passModel({n_cols}, {n_rows}, {nnz}, 2, -1, {offset!r},
+            np.array({cost!r}), np.array({lower!r}), np.array({upper!r}),
+            np.array({row_lower!r}), np.array({row_upper!r}),
+            np.array({start!r}, dtype=np.int32), np.array({index!r}, dtype=np.int32),
+            np.array({value!r}), np.array({integrality!r}, dtype=np.int32))
+h.run()
+print(h.getModelStatus(), h.getInfo().objective_function_value)
+'''
+
+
+def opmodel_command() -> list[str]:
+    """The installed ``opmodel`` script beside this interpreter (what users type), else
+    ``python -m opmodel``."""
+    script = Path(sys.executable).with_name("opmodel")
+    if script.is_file():
+        return [sys.executable, str(script)]
+    return [sys.executable, "-m", "opmodel"]
+
+
+def bare_script(model: Path, out: Path) -> float:
+    """Write the bare highspy script for ``model``'s MILP to ``out``; return the objective
+    opmodel's plan has (the bare script must reach the same)."""
+    import opmodel
+    from opmodel.optimize import SolveOptions, build_instance, optimize
+    from opmodel.optimize.formulation import build_milp
+
+    e = opmodel.load(model)
+    milp = build_milp(build_instance(e))
+    o = SolveOptions()
+    out.write_text(BARE.format(
+        time_limit=float(o.time_limit), mip_gap=float(o.mip_gap), seed=int(o.seed),
+        n_cols=milp.n_cols, n_rows=milp.n_rows, nnz=milp.nnz, offset=float(milp.offset),
+        cost=milp.cost.tolist(), lower=milp.lower.tolist(), upper=milp.upper.tolist(),
+        row_lower=milp.row_lower.tolist(), row_upper=milp.row_upper.tolist(),
+        start=milp.start[:-1].tolist(), index=milp.index.tolist(), value=milp.value.tolist(),
+        integrality=milp.integrality.tolist()), encoding="utf-8")
+    return optimize(e).objective
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, the child's CPU seconds (user + system) and its output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, cwd=ROOT)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--max-seconds", type=float, default=180.0)
+    a = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="opmodel-bench-startup-"))
+    # as installed: compiled modules are cached (the first, untimed run writes them)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(COLUMNS="100", NO_COLOR="1")
+    try:
+        op = opmodel_command()
+        tiny = tmp / "tiny"
+        run([*op, "init", str(tiny)], env)
+        bare = tmp / "bare_highspy.py"
+        objective = bare_script(tiny, bare)
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "opmodel --version": [*op, "--version"],
+            "opmodel --help": [*op, "--help"],
+            "opmodel validate examples/acme": [*op, "validate", str(ACME)],
+            "bare highspy script": [sys.executable, str(bare)],
+            "opmodel plan (tiny)": [*op, "plan", str(tiny)],
+        }
+        # once untimed: files in the page cache, .pyc written; and the bare script's answer
+        for name, cmd in commands.items():
+            out = run(cmd, env)[2]
+            if name == "bare highspy script":
+                got = float(out.split()[-1])
+                if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
+                    raise SystemExit(f"the bare script found {got}, opmodel {objective}")
+        walls: dict[str, list[float]] = {k: [] for k in commands}
+        cpus: dict[str, list[float]] = {k: [] for k in commands}
+        t0 = time.perf_counter()
+        rounds = 0
+        while rounds < a.repeats and (rounds < 3 or time.perf_counter() - t0 < a.max_seconds):
+            for name, cmd in commands.items():
+                w, c, _ = run(cmd, env)
+                walls[name].append(w)
+                cpus[name].append(c)
+            rounds += 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    wall = {k: statistics.median(v) for k, v in walls.items()}
+    cpu = {k: statistics.median(v) for k, v in cpus.items()}
+    print(f"{' '.join(op)} — {rounds} rounds, medians; load average "
+          f"{os.getloadavg()[0]:.1f} at the end")
+    print(f"{'command':34} {'wall s':>8} {'CPU s':>8}  {'over the floor (wall / CPU)':>28}")
+    floor_w, floor_c = wall["python -c pass"], cpu["python -c pass"]
+    for name in commands:
+        print(f"{name:34} {wall[name]:8.3f} {cpu[name]:8.3f}  "
+              f"{wall[name] - floor_w:+13.3f} / {cpu[name] - floor_c:+.3f}")
+    print()
+
+    def verdict(wall_ok: bool, cpu_ok: bool) -> str:
+        return {(True, True): "met", (False, True): "met on CPU, not on wall (a busy machine)",
+                (True, False): "met on wall, not on CPU"}.get((wall_ok, cpu_ok), "NOT met")
+
+    for name in ("opmodel --version", "opmodel --help"):
+        over, over_c = wall[name] - floor_w, cpu[name] - floor_c
+        print(f"{name}: {over:.3f} s over python -c pass (CPU {over_c:.3f}); goal ≤ "
+              f"{GOAL_OVER_FLOOR}: {verdict(over <= GOAL_OVER_FLOOR, over_c <= GOAL_OVER_FLOOR)}")
+    name = "opmodel validate examples/acme"
+    print(f"{name}: {wall[name]:.3f} s (CPU {cpu[name]:.3f}); goal ≤ {GOAL_VALIDATE}: "
+          f"{verdict(wall[name] <= GOAL_VALIDATE, cpu[name] <= GOAL_VALIDATE)}")
+    ratio = wall["opmodel plan (tiny)"] / wall["bare highspy script"]
+    ratio_cpu = cpu["opmodel plan (tiny)"] / cpu["bare highspy script"]
+    print(f"ratio opmodel plan (tiny) / bare highspy script: {ratio:.2f} wall, "
+          f"{ratio_cpu:.2f} CPU; goal ≤ {GOAL_PLAN_RATIO}: "
+          f"{verdict(ratio <= GOAL_PLAN_RATIO, ratio_cpu <= GOAL_PLAN_RATIO)}")
+
+if __name__ == "__main__":
+    main()

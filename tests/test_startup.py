@@ -1,0 +1,124 @@
+"""Start-up: the command line imports a heavy library only in the command that uses it.
+
+Each case runs in a fresh interpreter and lists the modules loaded by the time it ends;
+``opmodel --version``, ``--help`` and ``validate`` (the folder reader and the model's rules)
+must not load any library of :data:`HEAVY`, and ``--version`` / ``--help`` not even the
+model's pydantic classes or the YAML parser. Timings are in bench/startup.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ACME = ROOT / "examples" / "acme"
+
+HEAVY = ("pandas", "numpy", "altair", "vl_convert", "highspy", "openpyxl", "python_calamine",
+         "lxml", "sqlalchemy", "alembic", "fastapi", "starlette", "uvicorn", "jinja2",
+         "argon2", "psycopg", "hypothesis")
+#: what answering --version or --help does not need either (≈ 0.1 s between them; the help
+#: is click's, not typer's rich panels, which load rich's Markdown renderer)
+MODEL = ("pydantic", "ruamel", "opmodel.model", "opmodel.io", "opmodel.analysis",
+         "opmodel.optimize", "opmodel.report", "opmodel.store.store", "opmodel.actions",
+         "opmodel.web", "typer.rich_utils", "markdown_it")
+
+PROBE = """
+import contextlib, io, json, sys
+argv = json.loads(sys.argv[1])
+if argv and argv[0] == "import":
+    for name in argv[1:]:
+        __import__(name)
+else:
+    from opmodel.cli import main
+    sys.argv = ["opmodel", *argv]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main()
+        except SystemExit as exc:
+            if exc.code:
+                raise SystemExit(f"opmodel {argv} exited with {exc.code}")
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded(*argv: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after ``opmodel argv…`` (or after
+    importing the modules named after ``"import"``)."""
+    p = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return set(json.loads(p.stdout))
+
+
+def found(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if n in modules or any(m.startswith(n + ".")
+                                                          for m in modules))
+
+
+@pytest.mark.parametrize("argv", [
+    ("--version",),
+    ("--help",),
+    ("import", "opmodel", "opmodel.cli", "opmodel.api", "opmodel.store", "opmodel.errors"),
+], ids=lambda a: " ".join(a))
+def test_version_and_help_load_no_heavy_library_nor_the_model(argv: tuple[str, ...]) -> None:
+    modules = loaded(*argv)
+    assert "opmodel.cli" in modules or argv[0] == "import"
+    assert not found(modules, HEAVY), f"opmodel {' '.join(argv)} imports {found(modules, HEAVY)}"
+    assert not found(modules, MODEL), f"opmodel {' '.join(argv)} imports {found(modules, MODEL)}"
+
+
+def test_validate_loads_only_the_reader_and_the_rules() -> None:
+    modules = loaded("validate", str(ACME))
+    assert "opmodel.io.folder" in modules and "opmodel.model.validate" in modules
+    assert not found(modules, HEAVY), f"opmodel validate imports {found(modules, HEAVY)}"
+
+
+def test_the_probe_sees_a_heavy_import() -> None:
+    """The check can fail: a command that does use numpy is seen to load it."""
+    assert "numpy" in found(loaded("import", "opmodel.analysis"), HEAVY)
+
+
+def test_heatmap_help_lists_the_analysis_choices() -> None:
+    """cli/analysis.py names heatmap's choices without importing the analysis: the same."""
+    from opmodel.analysis.heatmap import BYS, LAYERS, ROLLUPS
+    from opmodel.cli import analysis as cli
+
+    assert (cli.BYS, cli.LAYERS, cli.ROLLUPS) == (BYS, LAYERS, ROLLUPS)
+
+
+def test_the_collector_pause_ends_and_respects_a_disabled_collector() -> None:
+    import gc
+    import time
+
+    from opmodel.cli import _pause_collector
+
+    assert gc.isenabled()
+    try:
+        _pause_collector(0.05)
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 10
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gc.isenabled()
+        gc.disable()  # a program that turned it off keeps it off
+        _pause_collector(0.01)
+        time.sleep(0.1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_lazy_public_api_is_all_there() -> None:
+    import opmodel
+
+    for name in opmodel.__all__:
+        assert getattr(opmodel, name) is not None, name
+    assert opmodel.Enterprise is opmodel.model.Enterprise and opmodel.load is opmodel.api.load
+    assert set(opmodel.__all__) <= set(dir(opmodel))
+    with pytest.raises(AttributeError):
+        opmodel.no_such_name  # noqa: B018

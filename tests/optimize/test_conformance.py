@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from opmodel.errors import InfeasibleError, SolverError
-from opmodel.model import Budget, Guardrail, Team, TeamDemand
+from opmodel.model import Budget, Enterprise, Guardrail, Team, TeamDemand
 from opmodel.optimize import Plan, SolveOptions, optimize, violations
 
 from .tiny import ini, model, q
@@ -223,7 +223,13 @@ def test_warm_start_does_not_stand_in_for_the_optimum() -> None:
                ini("quick", cost=100, uplift={"c2": 3}, value=1),
                ini("twin", cost=100, uplift={"c2": 3})],
               budget=[300, 100, 100, 100], gap=2)
-    p = optimize(e, SolveOptions(time_limit=20, seed=0))
+    for fast in (False, True):  # the ranked list as starting plan (fast: the best candidate)
+        p = optimize(e, SolveOptions(time_limit=20, seed=0, fast=fast))
+        assert p.warm_start_source == "ranked list" or fast
+        _check_warm_start_case(e, p)
+
+
+def _check_warm_start_case(e: Enterprise, p: Plan) -> None:
     assert p.baselines["ranked list"].value == pytest.approx(21)
     assert starts(p) == {"big": q(0), "quick": q(0), "twin": None}
     assert p.objective == pytest.approx(35)

@@ -38,6 +38,9 @@ def test_plan_job_runs_and_answers_plan_json(folder_client: Any) -> None:
     ex = folder_client.get(f"{loc}/explain/{funded['id']}")
     assert ex.status_code == 200 and ex.json()["funded"] is True
     assert_error_shape(folder_client.get(f"{loc}/explain/nope"), 404)
+    # a long poll of a finished job answers at once; a bad wait is refused
+    assert folder_client.get(f"{loc}?wait=5").json()["status"] == "done"
+    assert_error_shape(folder_client.get(f"{loc}?wait=-1"), 422)
     listed = folder_client.get("/plans").json()
     assert any(j["id"] == job["id"] for j in listed["items"])
 
@@ -120,3 +123,20 @@ def test_plan_to_a_confidence(folder_client: Any) -> None:
     assert 0 <= plan["within_budget"]["probability"] <= 1
     body = assert_error_shape(folder_client.post("/plans", json={"confidence": 2}), 422)
     assert body["errors"][0]["field"] == "body.confidence"
+
+
+def test_a_what_if_starts_from_the_plans_already_made(folder_client: Any) -> None:
+    """The plans cached for this model version are the next solve's starting-plan hints:
+    the model's own plan is a feasible, optimal start for a what-if that changes nothing."""
+    base = wait(folder_client, folder_client.post(
+        "/plans", json={"time_limit": 30, "draws": 0}).headers["location"])
+    same = wait(folder_client, folder_client.post(
+        "/plans", json={"scenario": {"budget_scale": 1.0}, "time_limit": 30, "draws": 0}
+    ).headers["location"])
+    a = folder_client.get(base["result"]).json()
+    b = folder_client.get(same["result"]).json()
+    assert b["solver"]["warm_start_from"] == "an earlier plan"
+    assert b["solver"]["warm_start_value"] == pytest.approx(a["objective"], rel=1e-9)
+    assert b["objective"] == pytest.approx(a["objective"], rel=1e-9)
+    assert [s for s in b["schedule"] if s.get("start")] == \
+        [s for s in a["schedule"] if s.get("start")]

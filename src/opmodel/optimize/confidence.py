@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,6 +58,7 @@ from .value import budget_use
 if TYPE_CHECKING:
     from ..model import Enterprise
     from .plan import Plan
+    from .warm import Hint
 
 MAX_SOLVES = 6
 """Solves with a reserve after the plan without one (the default bound)."""
@@ -91,7 +92,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
                        end_quarters: int = END_QUARTERS,
                        omega: dict[str, float] | None = None,
                        on_solve: Callable[[int, float], None] | None = None,
-                       every_row: bool = False) -> Plan:
+                       every_row: bool = False,
+                       hints: Sequence[Hint] = ()) -> Plan:
     """The most valuable plan found that stays within every fiscal-year budget line at once
     with probability ≥ ``confidence`` (default: the model's ``policy.confidence``).
 
@@ -101,6 +103,7 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     solve gets ``options.time_limit``. ``on_solve(k, reserve)`` is called before the k-th
     solve with a reserve (for a progress line). ``every_row`` insures every budget row, the
     year-to-date rows under carry-over included, instead of the fiscal-year lines.
+    ``hints`` (earlier plans) go to the first solve's starting plan (:func:`optimize`).
     """
     from .optimizer import optimize
 
@@ -109,7 +112,8 @@ def plan_to_confidence(e: Enterprise | Instance, confidence: float | None = None
     c = check_confidence(ent.policy.confidence if confidence is None else confidence)
     if max_solves < 1:
         raise InputError(f"max_solves must be at least 1 (got {max_solves})")
-    base = optimize(e, opts, progress=progress, end_quarters=end_quarters, omega=omega)
+    base = optimize(e, opts, progress=progress, end_quarters=end_quarters, omega=omega,
+                    hints=hints)
     if c <= 0:
         return base
     inst = base.instance

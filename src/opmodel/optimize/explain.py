@@ -76,7 +76,9 @@ def explain(plan: Plan, initiative_id: str, *, replan: bool = True,
                                                                        30.0))
     forced = _force(inst, i, "out" if ex.funded else "in")
     try:
-        other = optimize(forced, opts, with_baselines=False)
+        # the plan itself, less or plus this one, is a good place for the solver to start
+        hint = {inst.ids[k]: inst.quarters[int(t)] for k, t in enumerate(plan.start) if t >= 0}
+        other = optimize(forced, opts, with_baselines=False, hints=[hint])
     except InfeasibleError as exc:
         text = ex.text + f" Forcing it in makes the plan infeasible: {exc.message}"
         return dataclasses.replace(ex, text=text)

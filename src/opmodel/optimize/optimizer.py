@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -17,18 +17,22 @@ from .instance import END_QUARTERS, Instance, build_instance
 from .plan import Plan
 from .solve import Progress, SolveOptions, relative_gap, run_highs
 from .value import evaluate, marginal_values, violations
+from .warm import Hint, warm_start
 
 
 def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
              progress: Callable[[Progress], None] | None = None,
              end_quarters: int = END_QUARTERS, omega: dict[str, float] | None = None,
-             with_baselines: bool = True) -> Plan:
+             with_baselines: bool = True, hints: Sequence[Hint] = ()) -> Plan:
     """The value-maximizing funded schedule of ``e`` (DESIGN §3, docs/optimize.md).
 
     Raises :class:`~opmodel.errors.InfeasibleError` naming the conflicting rules when no
     plan exists, and :class:`~opmodel.errors.SolverError` when HiGHS stops without a plan.
     ``progress`` is called about four times a second with the incumbent, bound and gap.
     ``omega`` overrides the scoring weights (as in :func:`opmodel.analysis.score`).
+    ``hints`` are earlier plans (``{initiative id: start quarter}``) worth trying as the
+    solver's starting plan (:mod:`~opmodel.optimize.warm`); they change where the search
+    starts, never what the optimum is worth.
     """
     opts = options or SolveOptions()
     t0 = time.perf_counter()
@@ -48,15 +52,16 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
     base: dict[str, Baseline] = baselines(milp) if with_baselines else {}
     warm = None
     warm_value = None
+    warm_source = ""
     if opts.warm_start:
         ranked = base.get(RANKED)
         if ranked is None and not with_baselines:
             from .baselines import ranked_list
 
             ranked = ranked_list(milp)
-        if ranked is not None and ranked.start is not None:
-            warm = milp.solution_from_starts(ranked.start)
-            warm_value = ranked.value
+        chosen = warm_start(milp, ranked, opts, hints)
+        if chosen is not None:
+            warm, warm_value, warm_source = chosen.x, chosen.value, chosen.source
     # the time limit covers the whole call: HiGHS gets what building and baselines left
     left = max(0.1, opts.time_limit - (time.perf_counter() - t0))
     try:
@@ -92,7 +97,8 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
         build_time=build_time, solver_status=run.solver_status,
         size={"rows": milp.n_rows, "columns": milp.n_cols, "nonzeros": milp.nnz,
               "binaries": milp.n_z},
-        nodes=run.nodes, warm_start=warm_value, solver_objective=run.objective,
+        nodes=run.nodes, warm_start=warm_value, warm_start_source=warm_source,
+        solver_objective=run.objective,
         solver_note=run.note,
     )
 

@@ -43,7 +43,10 @@ class Plan:
     size: dict[str, int] = field(default_factory=dict)
     nodes: int = 0
     warm_start: float | None = None
-    """Value of the starting plan handed to the solver (the ranked list), if any."""
+    """Value of the starting plan handed to the solver, if any."""
+    warm_start_source: str = ""
+    """Where that plan came from: the ranked list, the LP-guided greedy or an earlier plan
+    (:mod:`~opmodel.optimize.warm`)."""
     solver_objective: float = 0.0
     """The MILP objective of the solver's plan before unneeded work is dropped (equal to
     ``objective`` up to tolerances; checked against what HiGHS itself reported)."""
@@ -191,6 +194,7 @@ class Plan:
                        "time_limit": self.options.time_limit, "mip_gap": self.options.mip_gap,
                        "seed": self.options.seed, "threads": self.options.threads,
                        "warm_start_value": self.warm_start,
+                       "warm_start_from": self.warm_start_source or None,
                        "solver_objective": self.solver_objective, "note": self.solver_note,
                        **self.size},
             "value": {"total": ev.total, "capability": ev.capability, "savings": ev.savings,

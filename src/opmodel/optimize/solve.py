@@ -33,6 +33,20 @@ PROVEN_GAP = 1e-4
 AGREE = 1e-6
 """Relative tolerance within which HiGHS's objective must match the vector it returns."""
 
+SMALL_MODEL = 1000
+"""Binaries up to which a model counts as small (Acme has about 230): see :data:`SMALL_OPTIONS`."""
+
+SMALL_OPTIONS: dict[str, Any] = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_allow_cut_separation_at_nodes": False,
+}
+"""HiGHS settings for small models (``SolveOptions.fast``). On models of a few hundred
+binaries the tree is cheap and HiGHS's sub-MIP heuristics (RINS, RENS) and cuts separated
+at every node cost more than they save: on Acme at four budget scales and three generated
+models (187–394 binaries) they took 30–40 % less CPU to the same plans (docs/benchmarks.md,
+"What-if solve"). Larger models keep HiGHS's defaults."""
+
 Status = Literal["optimal", "feasible"]
 
 
@@ -46,6 +60,10 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     warm_start: bool = True
+    fast: bool = True
+    """Small models get :data:`SMALL_OPTIONS` and the best of several starting plans
+    (:func:`~opmodel.optimize.warm.warm_start`); False keeps HiGHS's defaults and the
+    ranked list as the starting plan (the reference the speed-ups are tested against)."""
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -168,19 +186,11 @@ def _solve_once(milp: Milp, options: SolveOptions, start: np.ndarray | None,
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     _use_threads(h, options.threads)
+    if options.fast and milp.n_z <= SMALL_MODEL:
+        for key, value in SMALL_OPTIONS.items():
+            h.setOptionValue(key, value)
     sense = 1 if minimize else -1
-    status = h.passModel(
-        milp.n_cols, milp.n_rows, milp.nnz, 2, sense, float(milp.offset),
-        np.ascontiguousarray(milp.cost, dtype=np.float64),
-        np.ascontiguousarray(milp.lower, dtype=np.float64),
-        np.ascontiguousarray(milp.upper, dtype=np.float64),
-        np.ascontiguousarray(milp.row_lower, dtype=np.float64),
-        np.ascontiguousarray(milp.row_upper, dtype=np.float64),
-        np.ascontiguousarray(milp.start[:-1], dtype=np.int32),
-        np.ascontiguousarray(milp.index, dtype=np.int32),
-        np.ascontiguousarray(milp.value, dtype=np.float64),
-        np.ascontiguousarray(milp.integrality, dtype=np.int32),
-    )
+    status = _pass(h, milp, sense, milp.integrality)
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model", hint="report this as a bug with the model")
     if start is not None and len(start) == milp.n_cols:
@@ -221,6 +231,42 @@ def _solve_once(milp: Milp, options: SolveOptions, start: np.ndarray | None,
                           hint="raise --time-limit, or loosen the rules that bind most")
     raise SolverError(f"HiGHS failed with status {name}",
                       hint="report this as a bug, with the model folder")
+
+
+def _pass(h: Any, milp: Milp, sense: int, integrality: np.ndarray) -> Any:
+    """Hand ``milp`` to ``h`` in one ``passModel`` call."""
+    return h.passModel(
+        milp.n_cols, milp.n_rows, milp.nnz, 2, sense, float(milp.offset),
+        np.ascontiguousarray(milp.cost, dtype=np.float64),
+        np.ascontiguousarray(milp.lower, dtype=np.float64),
+        np.ascontiguousarray(milp.upper, dtype=np.float64),
+        np.ascontiguousarray(milp.row_lower, dtype=np.float64),
+        np.ascontiguousarray(milp.row_upper, dtype=np.float64),
+        np.ascontiguousarray(milp.start[:-1], dtype=np.int32),
+        np.ascontiguousarray(milp.index, dtype=np.int32),
+        np.ascontiguousarray(milp.value, dtype=np.float64),
+        np.ascontiguousarray(integrality, dtype=np.int32),
+    )
+
+
+def relaxation(milp: Milp, options: SolveOptions) -> np.ndarray | None:
+    """The column vector of ``milp``'s LP relaxation (maximized), or None when HiGHS does
+    not solve it to optimality. A hint for heuristics only: never a plan or a bound."""
+    if milp.n_cols == 0:
+        return None
+    import highspy
+
+    h = _quiet_highs()
+    h.setOptionValue("time_limit", float(options.time_limit))
+    h.setOptionValue("random_seed", int(options.seed))
+    _use_threads(h, options.threads)
+    if _pass(h, milp, -1, np.zeros(milp.n_cols, dtype=np.int32)) == highspy.HighsStatus.kError:
+        return None
+    h.run()
+    status = h.getModelStatus()
+    if (status.name if hasattr(status, "name") else str(status)).split(".")[-1] != "kOptimal":
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=float)
 
 
 _UNSET = -1

@@ -195,7 +195,8 @@ def solver_rows(d: ReportData) -> list[tuple[str, str]]:
                     f"threads {o.threads or 'HiGHS default'}"),
     ]
     if plan.warm_start is not None:
-        rows.append(("warm start", f"ranked list, worth {plan.warm_start:,.2f}"))
+        rows.append(("warm start", f"{plan.warm_start_source or 'ranked list'}, worth "
+                                   f"{plan.warm_start:,.2f}"))
     return rows
 
 

@@ -69,6 +69,11 @@ class LRU:
             self.put(key, value)
             return value
 
+    def items(self) -> list[tuple[Hashable, Any]]:
+        """The entries, least recently used first (a snapshot; no hit is counted)."""
+        with self._lock:
+            return list(self._data.items())
+
     def __len__(self) -> int:
         return len(self._data)
 

@@ -2,7 +2,15 @@
 
 A job is ``queued`` → ``running`` → ``done`` or ``failed``. ``progress`` is the solver's
 latest report (seconds, best plan so far, proven bound, gap); ``result`` holds the JSON of
-a finished job, ``error`` the error shape of a failed one. Finished jobs are kept (the most
+a finished job, ``error`` the error shape of a failed one. A status poll may
+:meth:`Job.wait` a moment for the job to finish, so that a result is shown as soon as it
+exists rather than at the next poll.
+
+Any kind of job runs the same way (a plan, a frontier, ...): ``submit(kind, params, version,
+owner, run, on_error)`` where ``run(job)`` returns the result's JSON bytes and the value
+kept for pages; while it runs it may set ``job.progress`` (any JSON-able dict) and
+``job.partial`` (results ready before the whole job, e.g. the plan before its follow-ups),
+which status polls can show. Finished jobs are kept (the most
 recent :data:`KEEP`) so their result URLs keep answering. Solves run one at a time
 (:data:`SOLVER_LOCK`): HiGHS keeps a process-wide thread pool.
 """
@@ -19,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KEEP = 200
+POLL_WAIT = 1.0
+"""Seconds a status poll waits for a running job to finish before answering its progress."""
 SOLVER_LOCK = threading.Lock()
 """Held around every solve in the server (jobs and synchronous explain/diff alike)."""
 
@@ -42,6 +52,14 @@ class Job:
     created: str = field(default_factory=_now)
     started: str | None = None
     finished: str | None = None
+    partial: dict[str, Any] = field(default_factory=dict)
+    """Results published before the job is done (kind-specific; empty by default)."""
+    _done: threading.Event = field(default_factory=threading.Event, repr=False,
+                                   compare=False)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the job to finish; True when it has."""
+        return self._done.wait(max(0.0, timeout))
 
     def to_dict(self, base: str = "") -> dict[str, Any]:
         url = f"{base}/plans/{self.id}"
@@ -81,6 +99,7 @@ class Jobs:
                 job.status = "failed"
             finally:
                 job.finished = _now()
+                job._done.set()
 
         self._pool.submit(work)
         return job

@@ -107,9 +107,23 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
         with SOLVER_LOCK:
             return require_certified(plan_to_confidence(
                 e, req.confidence, opts, progress=progress,
-                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed))
+                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
+                hints=hints(ctx.plans, snap.version)))
 
     return ctx.plans.get_or_compute(key, run)
+
+
+def hints(plans: Any, version: str) -> list[dict[str, str | None]]:
+    """The plans already made on this model version (newest first) as starting-plan hints
+    for the next solve (:mod:`opmodel.optimize.warm`): a what-if after another starts from
+    the best of them. They change where the search starts, not what the optimum is worth
+    (tests/optimize/test_warm.py checks the plan found stays the same)."""
+    out = []
+    for key, plan in reversed(plans.items()):
+        if isinstance(key, tuple) and key[:2] == ("plan", version) and \
+                hasattr(plan, "selected"):
+            out.append({k: plan.start_of(k) for k in plan.selected})
+    return out
 
 
 def plan_data(plan: Any, draws: int, seed: int) -> dict[str, Any]:
@@ -183,8 +197,13 @@ def register(app: FastAPI) -> None:
                                           lambda j: j.to_dict())))
 
     @app.get("/plans/{plan_id}", tags=["plans"], summary="A plan's status and progress")
-    def get_plan(request: Request, plan_id: str, who: Principal = Auth) -> Response:
+    def get_plan(request: Request, plan_id: str,
+                 wait: float = Query(0.0, ge=0, le=30, description="Seconds to wait for the "
+                                     "plan to finish before answering (a long poll)."),
+                 who: Principal = Auth) -> Response:
         job = _job(request, plan_id)
+        if wait > 0:
+            job.wait(wait)
         return answer(request, dumps(job.to_dict()),
                       headers={} if job.status in ("done", "failed") else {"Retry-After": "1"})
 

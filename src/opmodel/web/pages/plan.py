@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ... import actions
 from ...errors import OpmodelError
 from ..auth import Principal
-from ..jobs import SOLVER_LOCK, Job
+from ..jobs import POLL_WAIT, SOLVER_LOCK, Job
 from ..plans import PlanRequest, WhatIf, _error_of, _scenario_model, solve
 from ..resources import snapshot
 from ..source import Snapshot
@@ -138,6 +138,7 @@ def register(app: FastAPI) -> None:
         job = request.app.state.ctx.jobs.get(job_id)
         if job is None:
             raise PageError(404, "no such plan (jobs do not outlive the server)")
+        job.wait(POLL_WAIT)  # a result is shown as soon as it exists, not at the next poll
         limit = float(job.params.get("time_limit") or 10)
         return render(request, "plan_status.html", job=job, limit=limit,
                       view=job.value if job.status == "done" else None)

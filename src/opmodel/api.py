@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Issue, ModelError
 
@@ -262,6 +262,28 @@ def _no_mapping(mapping: object) -> None:
     if mapping is not None:
         raise InputError("a mapping applies to ArchiMate exchange files only",
                          hint="leave out --map for a workbook")
+
+
+# -- results as documents (docs/output.md) ------------------------------------------------
+def plan_document(plan: Any, risk: Any = None, extra: dict[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """A solved plan as one JSON-ready document (``opmodel plan --format json``, plan.json):
+    the plan, every initiative's explanation, the roadmap and, with ``risk`` (a
+    :func:`~opmodel.optimize.risk.cost_risk` result), the cost risk and the probability of
+    staying within budget; ``extra`` (plan id, inputs digest, a re-plan's changes) first."""
+    from .optimize.explain import explain_all
+    from .optimize.roadmap import roadmap
+
+    data = {**(extra or {}), **plan.to_dict()}
+    data["explanations"] = [x.to_dict() for x in explain_all(plan)]
+    data["roadmap"] = roadmap(plan).to_dict()
+    if risk is not None:
+        data["risk"] = risk.to_dict()
+        # the probability the plan stays within every fiscal-year budget line, up front
+        data["within_budget"] = {"probability": risk.within_budget,
+                                 "se": risk.within_budget_se, "joint": True,
+                                 "draws": risk.draws, "seed": risk.seed}
+    return data
 
 
 # -- the quarterly cycle (docs/cycle.md) --------------------------------------------------

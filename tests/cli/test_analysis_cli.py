@@ -144,9 +144,9 @@ def test_heatmap_bad_input(starter_path: Path) -> None:
     code, out = run("heatmap", str(starter_path), "--explain", "sel/north")
     assert code == 1 and "E-REF" in out
     code, out = run("heatmap", str(starter_path), "-f", "png")
-    assert code == 1 and "-o chart.png" in out
+    assert code == 2 and "-o chart.png" in out  # usage errors exit 2 (docs/output.md)
     code, out = run("heatmap", str(starter_path), "-o", "x.docx")
-    assert code == 1 and "unknown output format" in out
+    assert code == 2 and "unknown output format" in out
 
 
 def test_heatmap_png_and_vega(starter_path: Path, tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_report_infeasible_scenario_names_the_conflict(starter_copy: Path,
         "scenarios:\n  - id: lean\n    name: Lean year\n    budget_scale: 0.5\n")
     code, text = run("report", str(starter_copy), "--scenario", "lean", "-o",
                      str(tmp_path / "out"), "--frontier", "none", "--no-charts")
-    assert code == 1
+    assert code == 3  # no feasible plan
     assert "E-INFEASIBLE" in text and "short" in text
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
@@ -105,7 +105,7 @@ def test_report_rejects_bad_frontier_scales(starter_path: Path, tmp_path: Path,
 def test_report_refuses_a_file_as_output(starter_path: Path, tmp_path: Path) -> None:
     f = tmp_path / "file.txt"
     f.write_text("x")
-    code, text = run("report", str(starter_path), "-o", str(f), "--frontier", "none",
+    code, text = run("report", str(starter_path), "--dir", str(f), "--frontier", "none",
                      "--no-charts")
     assert code == 1 and "is a file" in text
     assert f.read_text() == "x"

@@ -110,7 +110,7 @@ def test_history_table_and_json(url: str) -> None:
     code, out = run("history", url, "--entity", "initiative:eu-data-act")
     assert code == 0 and "pat" in out and "[bold]now[/]" in out and "rename" in out
     code, out = run("history", url, "--entity", "initiative:eu-data-act", "--format", "json")
-    entries = json.loads(out)
+    entries = json.loads(out)["changes"]
     assert [e["field"] for e in entries] == [None, "name"]
     assert entries[1]["new"] == "EU Data Act [bold]now[/]" and entries[1]["who"] == "pat"
     code, out = run("history", url, "--entity", "initiativ:eu-data-act")

@@ -89,7 +89,7 @@ def check(setup: dict[str, Any], model: Path,
             assert rows == setup["expected"][bu], f"{bu}'s accepted merge is not on disk"
         else:
             refused += 1
-            assert code == 1 and ("E-LOCKED" in text or "E-CHANGED" in text), text
+            assert code == 4 and ("E-LOCKED" in text or "E-CHANGED" in text), text
             assert "Traceback" not in text and ("wrote nothing" in text
                                                 or "nothing was written" in text), text
             assert rows == setup["before"][bu], f"{bu}'s refused merge changed the model"
@@ -121,7 +121,7 @@ def test_a_held_lock_refuses_every_merge_by_name(setup: dict[str, Any]) -> None:
     before = (model / "assessments.csv").read_bytes()
     with folder_lock(model, "the concurrency test"):
         results = merge_all(setup, model, OPMODEL_LOCK_TIMEOUT="1")
-    assert all(code == 1 for code, _ in results.values())
+    assert all(code == 4 for code, _ in results.values())
     for _, text in results.values():
         assert "E-LOCKED" in text and "the concurrency test" in text, text
     assert (model / "assessments.csv").read_bytes() == before
@@ -130,7 +130,7 @@ def test_a_held_lock_refuses_every_merge_by_name(setup: dict[str, Any]) -> None:
 
 def test_a_writer_that_ignores_the_lock_is_noticed(setup: dict[str, Any]) -> None:
     """An editor saves assessments.csv while a merge is between its read and its write:
-    the merge refuses (exit 1, E-CHANGED) and the editor's version stays."""
+    the merge refuses (exit 4, E-CHANGED) and the editor's version stays."""
     model = setup["root"] / "edited"
     shutil.copytree(setup["base"], model)
     log = model.parent / "edited.log"
@@ -145,7 +145,7 @@ def test_a_writer_that_ignores_the_lock_is_noticed(setup: dict[str, Any]) -> Non
     csv = model / "assessments.csv"
     edited = csv.read_bytes().replace(b"a.lee", b"a.lee-edited", 1)
     csv.write_bytes(edited)  # in place, no lock: what an editor does
-    assert proc.wait(timeout=120) == 1
+    assert proc.wait(timeout=120) == 4  # a conflict (docs/output.md)
     text = log.read_text()
     assert "E-CHANGED" in text and "assessments.csv" in text and "Traceback" not in text
     assert csv.read_bytes() == edited

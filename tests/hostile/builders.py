@@ -304,7 +304,7 @@ def ceiling_plan(work: Path) -> list[str]:
 
 def plan_onto_file(work: Path) -> list[str]:
     (work / "plan.json").write_text("{}\n")
-    return ["plan", str(model(work)), "-o", str(work / "plan.json")]
+    return ["plan", str(model(work)), "--dir", str(work / "plan.json")]
 
 
 def diff_unknown(work: Path) -> list[str]:

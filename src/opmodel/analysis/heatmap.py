@@ -245,6 +245,16 @@ class HeatMap:
         v = float(self.values[r, k])
         return None if math.isnan(v) else v
 
+    def hottest(self) -> tuple[str, str] | None:
+        """(column, unit) of the highest value among the business units' cells (the "all"
+        row left out), or None when no cell has a value."""
+        units = self.values[:-1]
+        if not self.columns or not np.isfinite(units).any():
+            return None
+        r, k = np.unravel_index(int(np.nanargmax(np.where(np.isfinite(units), units, -1))),
+                                units.shape)
+        return self.columns[int(k)], self.rows[int(r)]
+
     def explain(self, column: str, row: str) -> CellExplanation:
         """The children of cell (``column``, ``row``), the rule, and the driving cell."""
         r, k = self._pos(column, row)

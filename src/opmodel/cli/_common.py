@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich import table as _rich_table
 from rich.console import Console
@@ -22,6 +23,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..errors import Issue, ModelError, OpmodelError
+from ._exit import exit_code
 
 console = Console(highlight=False, soft_wrap=False, emoji=False,
                   width=int(os.environ.get("COLUMNS", "0")) or None)
@@ -49,7 +51,75 @@ class Table(_rich_table.Table):
         super().__setattr__(name, value)
 
     def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        # a word too long for its column is folded onto the next line, never cut with "…"
+        # (ids are what people copy into the next command)
+        kwargs.setdefault("overflow", "fold")
         super().add_column(plain(header), *args, **kwargs)
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        """Fit the width keeping words whole: every column gets its longest word (ids are
+        what people copy into the next command) and the room left goes to the columns that
+        can use it. Where even that does not fit (an 80-column terminal), the vertical rules
+        go first; only then are words folded onto the next line (never cut with "…")."""
+        if self.columns and all(c.width is None for c in self.columns):
+            self._fit(console, options)
+        return super().__rich_console__(console, options)
+
+    def _fit(self, console: Console, options: Any) -> None:
+        width = options.max_width
+
+        def measure() -> tuple[list[Any], int]:
+            ms = [self._measure_column(console, options, c) for c in self.columns]
+            return ms, self._extra_width
+
+        ms, extra = measure()
+        if sum(m.maximum for m in ms) + extra <= width:
+            return
+        if sum(m.minimum for m in ms) + extra > width and self.box is not None \
+                and self.show_edge:
+            from rich import box
+
+            self.box = box.SIMPLE_HEAD
+            self.show_edge = False
+            self.pad_edge = False
+            self.padding = (0, 1, 0, 0)  # with the blank rule: two spaces between columns
+            ms, extra = measure()
+            if sum(m.maximum for m in ms) + extra <= width:
+                return
+        mins = [m.minimum for m in ms]
+        room = width - extra - sum(mins)
+        # fold headers longer than their column's words first ("capabilities" over "2"),
+        # then the longest words, a little each
+        floor = [self._cell_word(k) + self._get_padding_width(k) for k in range(len(mins))]
+        while room < 0:
+            over = [k for k, lo in enumerate(mins) if lo > max(floor[k], 4)]
+            if not over:
+                break
+            k = max(over, key=lambda j: mins[j])
+            mins[k] -= 1
+            room += 1
+        while room < 0 and max(mins) > 4:
+            k = mins.index(max(mins))
+            mins[k] -= 1
+            room += 1
+        if room < 0:
+            return
+        slack = [m.maximum - m.minimum for m in ms]
+        total = sum(slack) or 1
+        for k, (c, lo, sl) in enumerate(zip(self.columns, mins, slack, strict=True)):
+            pad = self._get_padding_width(k)
+            c.width = max(1, lo + room * sl // total - pad)
+
+    def _cell_word(self, k: int) -> int:
+        """The longest word in column ``k``'s cells (its header left out)."""
+        longest = 1
+        for cell in self.columns[k]._cells:
+            text = cell.plain if isinstance(cell, Text) else cell if isinstance(cell, str) \
+                else None
+            if text is None:
+                return 10**6  # not text: never shrunk in the first pass
+            longest = max(longest, *(len(w) for w in text.split() or [""]))
+        return longest
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         super().add_row(*(plain(r) for r in renderables), **kwargs)
@@ -73,7 +143,8 @@ def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None
 
 
 def handle_errors(fn: F) -> F:
-    """Print library errors (with their locations) and exit 1 instead of a traceback."""
+    """Print library errors (with their locations) instead of a traceback and exit with the
+    code of their kind (1 invalid, 3 no plan, 4 conflict, 5 not allowed: cli/_exit.py)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -84,12 +155,16 @@ def handle_errors(fn: F) -> F:
             n = len(exc.errors)
             err_console.print(f"[red]✗[/] {n} error(s), {len(exc.warnings)} warning(s) in "
                               f"{escape(exc.source or 'the model')}; nothing was changed.")
-            raise typer.Exit(1) from None
+            raise typer.Exit(exit_code(exc)) from None
         except OpmodelError as exc:
             hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
             err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
                               soft_wrap=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(exit_code(exc)) from None
+        except click.UsageError as exc:  # raised by a command body: the same as click's
+            err_console.print(f"[red]usage error[/]: {escape(exc.format_message())}",
+                              soft_wrap=True)
+            raise typer.Exit(2) from None
         except MemoryError:
             err_console.print("[red]error[/] E-MEMORY: not enough memory for this input; "
                               "nothing was changed\n  [dim]a model this large needs a "

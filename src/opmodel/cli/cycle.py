@@ -7,17 +7,18 @@ parsing and formatting.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from .. import api
 from ..errors import InputError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
+from ._output import emit, format_option, output_option, resolve
 
 PathArg = typer.Argument(..., help=MODEL_HELP)
 
@@ -75,9 +76,12 @@ def decide(
                               "is taken against (solves the cycle's recommendation)."),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Solver time limit "
                                      "for the recommendation."),
+    fmt: str | None = format_option(csv=False),
+    out: Path | None = output_option(),
 ) -> None:
     """Record a portfolio decision on an initiative (appended to decisions.yaml; refused,
     with nothing written, when the transition is not allowed)."""
+    resolve(fmt, out, csv=False)
     from ..io.cycle_files import decide_in_folder
     from ..optimize import SolveOptions
 
@@ -122,8 +126,11 @@ def decide(
         rec = (f"; the plan {a.plan} recommended "
                + (f"starting {a.start}" if a.funded else "not funding it")
                + f" (value at stake {_money(a.value_at_stake)})")
-    console.print(f"[green]✓[/] decision [bold]{escape(d.id)}[/]: {d.action} "
-                  f"{escape(d.initiative)} in cycle {d.cycle}" + escape(rec), soft_wrap=True)
+    line = Text.assemble(("✓", "green"), " decision ", (d.id, "bold"),
+                         f": {d.action} {d.initiative} in cycle {d.cycle}{rec}")
+    emit("decide", fmt, out, data=lambda: {"decision": d.model_dump(mode="json"),
+                                           "where": _where(path, "decisions.yaml")},
+         table=lambda: [line])
 
 
 def _decide_in_store(url: str, initiative: str, action: str, recommend: Any,
@@ -156,24 +163,25 @@ def decisions(
     path: str = PathArg,
     cycle: str | None = typer.Option(None, "--cycle", help="The cycle to show (default: "
                                      "the latest with decisions)."),
-    fmt: str = typer.Option("table", "--format", help="table or json."),
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t", help="Solver time limit."),
     at: str | None = AtOpt,
 ) -> None:
     """Recommended versus decided for one cycle, with the overrides priced: the value the
     portfolio gave up (or gained) by departing from the recommendation."""
-    from .. import api
     from ..cycle import price_decisions
     from ..optimize import SolveOptions
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
+    resolve(fmt, out)
     e = api.read(path, at).enterprise
     with console.status("pricing the decisions…"):
         p = price_decisions(e, cycle, SolveOptions(time_limit=time_limit))
-    if fmt == "json":
-        console.print_json(json.dumps(p.to_dict()))
-        return
+    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: [r.to_dict() for r in p.rows],
+         table=lambda: decisions_view(p, f"{e.currency} {e.unit}"))
+
+
+def decisions_view(p: Any, unit: str) -> list[Any]:
     t = Table(title=f"Decisions of cycle {p.cycle}: recommended versus decided",
               title_justify="left")
     for col in ("decision", "initiative", "recommended", "decided", "override",
@@ -185,18 +193,18 @@ def decisions(
         t.add_row(r.id, r.initiative, recd, dec, "yes" if r.override else "",
                   _money(r.value_change), f"{r.by} ({r.role})",
                   r.verdict or "", r.rationale or "")
-    console.print(t)
-    unit = f"{e.currency} {e.unit}"
-    console.print(f"recommended plan {_money(p.recommended_value)} {unit}; decided as is "
-                  f"{_money(p.decided_value)}; re-optimized around the decisions "
-                  f"{_money(p.reoptimized_value)}; value given up by the overrides "
-                  f"[bold]{_money(p.given_up)}[/]")
+    out: list[Any] = [t]
+    out.append(f"recommended plan {_money(p.recommended_value)} {escape(unit)}; decided as is "
+               f"{_money(p.decided_value)}; re-optimized around the decisions "
+               f"{_money(p.reoptimized_value)}; value given up by the overrides "
+               f"[bold]{_money(p.given_up)}[/]")
     if p.breaks:
-        console.print("[yellow]as decided, with nothing else moved, the portfolio breaks:[/] "
-                      + escape("; ".join(p.breaks)), soft_wrap=True)
+        out.append(Text.assemble(("as decided, with nothing else moved, the portfolio "
+                                  "breaks: ", "yellow"), "; ".join(p.breaks)))
     if p.undecided:
-        console.print("recommended to start this cycle but not decided: "
-                      + escape(", ".join(p.undecided)), soft_wrap=True)
+        out.append(Text("recommended to start this cycle but not decided: "
+                        + ", ".join(p.undecided)))
+    return out
 
 
 @app.command()
@@ -205,9 +213,12 @@ def actuals(
     path: str = PathArg,
     file: Path = typer.Argument(..., help="CSV with quarter, initiative, spent and "
                                 "optionally percent_complete, remaining, finish, note."),
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
 ) -> None:
     """Check a quarter's actuals and merge them into the model's actuals.csv (atomic: all
     rows or none)."""
+    resolve(fmt, out)
     from ..io.cycle_files import merge_actuals_file
 
     if api.store_url(path) is None:
@@ -222,8 +233,12 @@ def actuals(
         actions.apply(path, local_actor(), "record_actuals",
                       lambda m: merge_actuals(m, rows), ["actuals"], why=f"actuals {file}")
     quarters = sorted({r.quarter for r in rows})
-    console.print(f"[green]✓[/] merged {len(rows)} actuals row(s) for "
-                  f"{', '.join(quarters)} into {escape(_where(path, 'actuals.csv'))}")
+    where = _where(path, "actuals.csv")
+    merged = [r.model_dump(mode="json") for r in rows]
+    emit("actuals", fmt, out, data=lambda: {"where": where, "quarters": quarters,
+                                            "rows": merged}, rows=lambda: merged,
+         table=lambda: [Text.assemble(("✓", "green"), f" merged {len(rows)} actuals row(s) "
+                                      f"for {', '.join(quarters)} into {where}")])
 
 
 def what_changed(r: Any) -> list[Any]:
@@ -338,11 +353,14 @@ def archive(
     path: str = PathArg,
     cycle: str = typer.Option(..., "--cycle", help="The cycle (quarter) the current "
                               "assessments stand for, e.g. 2027Q2."),
+    fmt: str | None = format_option(csv=False),
+    out: Path | None = output_option(),
 ) -> None:
     """Keep the current assessments in assessment_history.csv as they stand in a cycle,
     before a new assessment round replaces them (the heat-map trend)."""
     from ..io.cycle_files import archive_in_folder
 
+    resolve(fmt, out, csv=False)
     if api.store_url(path) is None:
         n = archive_in_folder(path, cycle)
     else:  # a store: one action
@@ -354,5 +372,7 @@ def archive(
                                 lambda m: archive_assessments(m, cycle),
                                 ["assessment_history"], why=f"archive {cycle}")
         n = sum(1 for w in written if w.version is not None)
-    console.print(f"[green]✓[/] kept {n} assessment(s) as they stand in {escape(cycle)} in "
-                  f"{escape(_where(path, 'assessment_history.csv'))}")
+    where = _where(path, "assessment_history.csv")
+    emit("archive", fmt, out, data=lambda: {"cycle": cycle, "kept": n, "where": where},
+         table=lambda: [Text.assemble(("✓", "green"), f" kept {n} assessment(s) as they "
+                                      f"stand in {cycle} in {where}")])

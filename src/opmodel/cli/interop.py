@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -20,6 +18,7 @@ from .. import api
 from ..errors import InputError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
+from ._output import INVALID, emit, format_option, output_option, resolve
 
 if TYPE_CHECKING:
     from ..io.archimate_map import ImportReport
@@ -73,30 +72,30 @@ def import_cmd(
         "default: guessed for files other tools wrote."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what becomes what and what "
                                  "is left out, by type and count; write nothing."),
-    fmt: str | None = typer.Option(None, "--format", "-f", help="Output of --dry-run: table "
-                                   "(default) or json."),
+    fmt: str | None = format_option(csv=False),
+    out: Path | None = output_option(),
 ) -> None:
     """Read a workbook or an ArchiMate exchange file into a model folder.
 
     Every problem is listed with its place (Sheet!C17 or file.xml:120); nothing is written
-    until all errors are fixed.
+    until all errors are fixed. --format and -o apply to --dry-run (what becomes what).
     """
-    if fmt not in (None, "table", "json"):
-        raise InputError(f"unknown output format '{fmt}'", hint="use table or json")
-    if fmt is not None and not dry_run:
-        raise InputError("--format applies to --dry-run", hint="add --dry-run")
+    if (fmt is not None or out is not None) and not dry_run:
+        raise InputError("--format and -o apply to --dry-run", hint="add --dry-run")
     if dry_run:
+        resolve(fmt, out, csv=False)
         report = api.inspect_import(file, mapping)
-        if fmt == "json":
-            sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        else:
-            _print_report(report, directory)
+
+        def view() -> list[Any]:
+            lines = _report_view(report, directory)
             if directory.is_dir() and not force and any(directory.iterdir()):
-                console.print(f"[yellow]note[/]: {escape(str(directory))} is not empty; the "
-                              "import would need --force (which replaces its model files)",
-                              soft_wrap=True)
+                lines.append(f"[yellow]note[/]: {escape(str(directory))} is not empty; the "
+                             "import would need --force (which replaces its model files)")
+            return lines
+
+        emit("import", fmt, out, data=report.to_dict, table=view)
         if not report.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(INVALID)
         return
     result, written = api.import_model(file, directory, force=force, mapping=mapping)
     print_issues(result.warnings)
@@ -112,12 +111,12 @@ def import_cmd(
                   + (f"; {n} warning(s)" if n else ""))
 
 
-def _print_report(report: ImportReport, directory: Path) -> None:
+def _report_view(report: ImportReport, directory: Path) -> list[Any]:
     """The dry run as tables: the mapping, then what was mapped and what was left out."""
-    src = escape(report.mapping_source)
-    console.print(f"[bold]{escape(report.source)}[/] — mapping: {src}")
+    out: list[Any] = [f"[bold]{escape(report.source)}[/] — mapping: "
+                      f"{escape(report.mapping_source)}"]
     for note in report.notes:
-        console.print(f"  {escape(note)}", soft_wrap=True)
+        out.append(Text(f"  {note}"))
     for title, rows in (("Mapped", report.mapped), ("Left out", report.left_out)):
         if not rows:
             continue
@@ -127,23 +126,25 @@ def _print_report(report: ImportReport, directory: Path) -> None:
         t.add_column("becomes" if title == "Mapped" else "why")
         t.add_column("first line", justify="right")
         for r in rows:
-            t.add_row(escape(r.archimate), str(r.count), escape(r.reason or r.becomes),
+            t.add_row(r.archimate, str(r.count), r.reason or r.becomes,
                       str(r.line) if r.line else "")
-        console.print(t)
+        out.append(t)
     if report.mapping_source == "guessed":
-        console.print("to change what becomes what, save this as a file and pass --map FILE "
-                      "(see docs/interop.md):", soft_wrap=True)
-        console.print(escape(report.mapping.yaml_text().rstrip()), soft_wrap=True)
-    print_issues([i for i in report.issues if i.code != "W-SKIP"])
+        out.append(Text("to change what becomes what, save this as a file and pass --map "
+                        "FILE (see docs/interop.md):"))
+        out.append(Text(report.mapping.yaml_text().rstrip()))
+    out += [Text(str(i), style="red" if i.severity == "error" else "yellow")
+            for i in report.issues if i.code != "W-SKIP"]
     errors = sum(1 for i in report.issues if i.severity == "error")
     if report.ok:
         c = report.counts
-        console.print(f"dry run: {escape(str(directory))} would hold {c['capabilities']} "
-                      f"capabilities, {c['business units']} business units, "
-                      f"{c['applications']} applications, {c['assessments']} assessments; "
-                      "nothing was written")
+        out.append(f"dry run: {escape(str(directory))} would hold {c['capabilities']} "
+                   f"capabilities, {c['business units']} business units, "
+                   f"{c['applications']} applications, {c['assessments']} assessments; "
+                   "nothing was written")
     else:
-        console.print(f"[red]✗[/] {errors} error(s); the import would write nothing")
+        out.append(f"[red]✗[/] {errors} error(s); the import would write nothing")
+    return out
 
 
 @survey_app.command("export")
@@ -152,7 +153,7 @@ def survey_export(
     path: str = typer.Argument(..., help=MODEL_HELP),
     business_unit: str = typer.Option(..., "--business-unit", "-b",
                                       help="Id of the business unit to survey."),
-    out: Path | None = typer.Option(None, "--out", "-o",
+    out: Path | None = typer.Option(None, "--output", "--out", "-o",
                                     help="Workbook to write (default: survey-BU.xlsx)."),
     force: bool = typer.Option(False, "--force", help="Replace the workbook if it exists."),
 ) -> None:
@@ -235,34 +236,50 @@ def survey_status(
     max_age: int = typer.Option(365, "--max-age", help="Answers older than this many days "
                                 "are stale."),
     at: str | None = AtOpt,
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
 ) -> None:
     """Which business units have returned their assessments, and how stale they are."""
     from ..io import survey as surveys
     from ..model.quarter import quarter_index
 
+    resolve(fmt, out)
     e = api.read(path, at).enterprise
     day = _day(as_of, "--as-of") or dt.date.today()
     rows = surveys.survey_status(e, as_of=day, max_age_days=max_age)
-    t = Table(title=f"Assessments as of {day.isoformat()}", title_justify="left",
-              caption=f"answered: assessed or n/a; stale: undated or older than {max_age} "
-                      "days; age: median", caption_justify="left")
     year, q = divmod(quarter_index(e.horizon.start), 4)
     starts = dt.date(year, 3 * q + 1, 1)
-    cols = ["unit", "state", "answered", "n/a", "missing", "stale", "newest", "age"]
-    if starts > day:
-        cols.insert(6, f"stale by {e.horizon.start}")
-    for col in cols:
-        t.add_column(col, justify="left" if col in ("unit", "state") else "right",
-                     no_wrap=True)
-    style = {"returned": "green", "stale": "yellow", "partial": "yellow",
-             "not returned": "red"}
-    for r in rows:
-        t.add_row(r.business_unit, Text(r.state, style=style[r.state]),
-                  f"{r.assessed + r.not_applicable}/{r.capabilities}", str(r.not_applicable),
-                  str(r.missing), str(r.stale + r.undated),
-                  *([str(r.stale_at_start + r.undated)] if starts > day else []),
-                  r.newest.isoformat() if r.newest else "–",
-                  "–" if r.median_age_days is None else f"{r.median_age_days} d")
-    console.print(t)
-    console.print(f"the plan starts {starts.isoformat()} ({e.horizon.start}); survey a unit "
-                  f"with [bold]opmodel survey export {escape(str(path))} -b UNIT[/]")
+
+    def units() -> list[dict[str, Any]]:
+        return [{"business_unit": r.business_unit, "state": r.state,
+                 "capabilities": r.capabilities, "assessed": r.assessed,
+                 "not_applicable": r.not_applicable, "missing": r.missing, "stale": r.stale,
+                 "undated": r.undated, "stale_at_start": r.stale_at_start,
+                 "newest": r.newest.isoformat() if r.newest else None,
+                 "median_age_days": r.median_age_days} for r in rows]
+
+    def view() -> list[Any]:
+        t = Table(title=f"Assessments as of {day.isoformat()}", title_justify="left",
+                  caption=f"answered: assessed or n/a; stale: undated or older than {max_age} "
+                          "days; age: median", caption_justify="left")
+        cols = ["unit", "state", "answered", "n/a", "missing", "stale", "newest", "age"]
+        if starts > day:
+            cols.insert(6, f"stale by {e.horizon.start}")
+        for col in cols:
+            t.add_column(col, justify="left" if col in ("unit", "state") else "right",
+                         no_wrap=True)
+        style = {"returned": "green", "stale": "yellow", "partial": "yellow",
+                 "not returned": "red"}
+        for r in rows:
+            t.add_row(r.business_unit, Text(r.state, style=style[r.state]),
+                      f"{r.assessed + r.not_applicable}/{r.capabilities}",
+                      str(r.not_applicable), str(r.missing), str(r.stale + r.undated),
+                      *([str(r.stale_at_start + r.undated)] if starts > day else []),
+                      r.newest.isoformat() if r.newest else "–",
+                      "–" if r.median_age_days is None else f"{r.median_age_days} d")
+        return [t, f"the plan starts {starts.isoformat()} ({e.horizon.start}); survey a unit "
+                   f"with [bold]opmodel survey export {escape(str(path))} -b UNIT[/]"]
+
+    emit("survey-status", fmt, out, data=lambda: {
+        "as_of": day.isoformat(), "max_age_days": max_age, "plan_starts": starts.isoformat(),
+        "units": units()}, rows=units, table=view)

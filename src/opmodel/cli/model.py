@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from .. import api
-from ..errors import InputError
+from ..errors import InputError, ModelError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
-
-if TYPE_CHECKING:
-    from ..model import Enterprise
+from ._output import INVALID, emit, format_option, output_option
 
 
 def bundled(name: str) -> Path:
@@ -54,14 +53,46 @@ def validate_cmd(
     path: str = typer.Argument(..., help=MODEL_HELP),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
     at: str | None = AtOpt,
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
 ) -> None:
-    """Check a model; print every problem with its file:line:col, exit 1 on any error."""
+    """Check a model; print every problem with its file:line:col, exit 1 on any error.
+
+    With --format json (or csv) every issue comes as data — code, severity, file, line,
+    column, message, hint — for editors and CI; the exit code is the same."""
+    if fmt is None and out is None:
+        _validate_table(path, strict, at)
+        return
+    from ..outputs import issue_out
+
+    counts = None
+    try:
+        result = api.read(path, at)
+        issues = list(result.warnings)
+        counts = result.enterprise.summary()
+    except ModelError as exc:
+        issues = list(exc.issues)
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = len(issues) - errors
+    valid = errors == 0 and not (strict and warnings)
+    rows = [issue_out(i) for i in issues]
+    data = {"source": str(path), "valid": valid, "strict": strict, "errors": errors,
+            "warnings": warnings, "issues": rows, "counts": counts}
+    emit("validate", fmt, out, data=lambda: data, rows=lambda: rows,
+         table=lambda: [*(str(i) for i in issues),
+                        f"{'valid' if valid else 'not valid'}: {errors} error(s), "
+                        f"{warnings} warning(s)"])
+    if not valid:
+        raise typer.Exit(INVALID)
+
+
+def _validate_table(path: str, strict: bool, at: str | None) -> None:
     result = api.read(path, at)
     print_issues(result.warnings)
     n = len(result.warnings)
     if strict and n:
         console.print(f"[red]✗[/] {n} warning(s) with --strict")
-        raise typer.Exit(1)
+        raise typer.Exit(INVALID)
     counts = result.enterprise.summary()
     console.print(f"[green]✓[/] {escape(str(path))} is valid: "
                   f"{counts['capabilities']} capabilities, {counts['business units']} business "
@@ -69,10 +100,9 @@ def validate_cmd(
                   f"initiatives" + (f"; {n} warning(s)" if n else ""))
 
 
-def summary_tables(e: Enterprise) -> list[Table]:
-    """The readable summary of a model: counts, value chain, business units, portfolio."""
+def overview_tables(o: Any) -> list[Table]:
     counts = Table(title="Model", show_header=False, title_justify="left")
-    for k, v in e.summary().items():
+    for k, v in o.counts.items():
         counts.add_row(k, f"{v:,}")
 
     chain = Table(title="Value chain", title_justify="left")
@@ -80,66 +110,52 @@ def summary_tables(e: Enterprise) -> list[Table]:
     chain.add_column("capabilities", justify="right")
     chain.add_column("assessed cells", justify="right")
     chain.add_column("mean gap", justify="right")
-    caps_by_stage: dict[str, list[str]] = {}
-    for c in e.capabilities:
-        caps_by_stage.setdefault(c.stage, []).append(c.id)
-    gaps: dict[str, list[float]] = {}
-    for a in e.assessments:
-        if a.gap is not None:
-            stage = e.capability(a.capability).stage
-            gaps.setdefault(stage, []).append(a.gap)
-    for s in e.ordered_stages:
-        g = gaps.get(s.id, [])
-        chain.add_row(s.name, str(len(caps_by_stage.get(s.id, []))), f"{len(g):,}",
-                      f"{sum(g) / len(g):.2f}" if g else "–")
+    for s in o.stages:
+        chain.add_row(s.name, str(s.capabilities), f"{s.assessed:,}",
+                      "–" if s.mean_gap is None else f"{s.mean_gap:.2f}")
 
     units = Table(title="Business units", title_justify="left")
     for col in ("unit", "weight", "assessed", "n/a", "applications"):
         units.add_column(col, justify="left" if col == "unit" else "right")
-    assessed: dict[str, int] = {}
-    na: dict[str, int] = {}
-    for a in e.assessments:
-        if a.assessed:
-            assessed[a.business_unit] = assessed.get(a.business_unit, 0) + 1
-        elif not a.applicable:
-            na[a.business_unit] = na.get(a.business_unit, 0) + 1
-    apps: dict[str, int] = {}
-    for app_ in e.applications:
-        for b in app_.business_units:
-            apps[b] = apps.get(b, 0) + 1
-    for b in e.business_units:
-        units.add_row(b.name, "–" if b.weight is None else f"{b.weight:g}",
-                      str(assessed.get(b.id, 0)), str(na.get(b.id, 0)), str(apps.get(b.id, 0)))
+    for b in o.business_units:
+        units.add_row(b.name, "–" if b.weight is None else f"{b.weight:g}", str(b.assessed),
+                      str(b.not_applicable), str(b.applications))
 
     portfolio = Table(title="Portfolio", title_justify="left")
     for col in ("kind", "initiatives", "total cost", "mandatory"):
         portfolio.add_column(col, justify="left" if col == "kind" else "right")
-    for kind in ("run", "grow", "transform"):
-        its = [i for i in e.initiatives if i.kind == kind]
-        portfolio.add_row(kind, str(len(its)), f"{sum(i.total_cost for i in its):,.0f}",
-                          str(sum(i.mandatory for i in its)))
-    budget = sum(b.amount for b in e.budgets)
-    portfolio.caption = (f"budget over the horizon: {budget:,.0f} {e.currency} {e.unit} "
-                         f"in {len(e.pools)} pool(s); demand: "
-                         f"{sum(i.total_cost for i in e.initiatives):,.0f}")
+    for k in o.portfolio:
+        portfolio.add_row(k.kind, str(k.initiatives), f"{k.total_cost:,.0f}", str(k.mandatory))
+    portfolio.caption = (f"budget over the horizon: {o.budget:,.0f} {o.currency} {o.unit} "
+                         f"in {o.pools} pool(s); demand: {o.demand:,.0f}")
     return [counts, chain, units, portfolio]
 
 
 @app.command()
 @handle_errors
-def show(path: str = typer.Argument(..., help=MODEL_HELP), at: str | None = AtOpt) -> None:
+def show(path: str = typer.Argument(..., help=MODEL_HELP), at: str | None = AtOpt,
+         fmt: str | None = format_option(csv=False), out: Path | None = output_option()
+         ) -> None:
     """Print a readable summary of a model: counts, value chain, units, portfolio."""
+    from ..analysis.overview import overview
+
     result = api.read(path, at)
-    e = result.enterprise
-    console.print(f"[bold]{escape(e.name)}[/] — horizon {e.horizon.start}–{e.horizon.end} "
-                  f"({e.horizon.quarters} quarters), money in {escape(e.unit)} of "
-                  f"{escape(e.currency)}")
-    if e.description:
-        console.print(escape(e.description))
-    for t in summary_tables(e):
-        console.print(t)
-    if result.warnings:
-        console.print(f"[yellow]{len(result.warnings)} warning(s)[/]; see `opmodel validate`")
+    o = overview(result.enterprise)
+    n = len(result.warnings)
+
+    def view() -> list[Any]:
+        h = o.horizon
+        lines: list[Any] = [
+            f"[bold]{escape(o.model)}[/] — horizon {h['start']}–{h['end']} ({h['quarters']} "
+            f"quarters), money in {escape(o.unit)} of {escape(o.currency)}"]
+        if o.description:
+            lines.append(Text(o.description))
+        lines += overview_tables(o)
+        if n:
+            lines.append(f"[yellow]{n} warning(s)[/]; see `opmodel validate`")
+        return lines
+
+    emit("show", fmt, out, data=lambda: {**o.to_dict(), "warnings": n}, table=view)
 
 
 @app.command()
@@ -178,3 +194,45 @@ def demo(
 
     demo_replan(e, getattr(res.data, "since", None))  # the cycle: re-plan from where Acme is
     console.print(f"report: [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)
+
+
+@app.command("schema")
+@handle_errors
+def schema_cmd(
+    name: str | None = typer.Argument(None, help="A result's name (gaps, plan, validate, …); "
+                                      "none: list them."),
+    write: Path | None = typer.Option(None, "--write", help="Write every schema to this "
+                                      "folder (docs/schemas), one <name>.json each."),
+    check: Path | None = typer.Option(None, "--check", help="Exit 1 when the schemas in this "
+                                      "folder differ from the generated ones."),
+) -> None:
+    """The JSON Schema of a command's --format json result (docs/output.md)."""
+    from ..atomic import write_file
+    from ..outputs import OUTPUTS, json_schema, schemas
+
+    if write is not None or check is not None:
+        texts = schemas()
+        if write is not None:
+            write.mkdir(parents=True, exist_ok=True)
+            for file, text in texts.items():
+                write_file(write / file, text)
+            console.print(f"[green]✓[/] wrote {len(texts)} schemas to {escape(str(write))}")
+        if check is not None:
+            stale = sorted(f for f, text in texts.items() if not (check / f).is_file()
+                           or (check / f).read_text(encoding="utf-8") != text)
+            if stale:
+                raise InputError(f"{len(stale)} schema(s) in {check} differ from the "
+                                 f"models: {', '.join(stale)}",
+                                 hint=f"run `opmodel schema --write {check}`")
+        return
+    if name is None:
+        for n, m in sorted(OUTPUTS.items()):
+            console.print(Text(f"{n:<14} v{m.version_}  {(m.__doc__ or '').strip()}"),
+                          soft_wrap=True)
+        return
+    if name not in OUTPUTS:
+        raise InputError(f"no result called '{name}'", hint="one of: " + ", ".join(OUTPUTS))
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n")

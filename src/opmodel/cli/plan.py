@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from .. import api
 from ..errors import InputError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
+from ._output import (
+    dir_option,
+    emit,
+    file_or_folder,
+    format_option,
+    json_bytes,
+    machine,
+    output_option,
+    resolve,
+)
 
 if TYPE_CHECKING:
     from ..model import Enterprise
@@ -228,42 +238,23 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue().encode()
 
 
-def _json_default(o: Any) -> Any:
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
+def plan_data(plan: Any, risk: Any = None, extra: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+    """The plan as data: :func:`opmodel.api.plan_document`."""
+    return api.plan_document(plan, risk, extra)
 
 
 def plan_files(plan: Any, risk: Any = None, charts: bool = True,
                extra: dict[str, Any] | None = None) -> dict[str, bytes]:
     """Every output file of ``opmodel plan -o DIR``, by name (nothing written yet);
     ``extra`` is merged into plan.json (plan id, inputs digest, the cycle's changes)."""
-    from ..optimize.explain import explain_all
     from ..optimize.roadmap import roadmap
 
-    data = {**(extra or {}), **plan.to_dict()}
-    ex = [x.to_dict() for x in explain_all(plan)]
-    data["explanations"] = ex
+    data = plan_data(plan, risk, extra)
+    ex = data["explanations"]
     road = roadmap(plan)
-    data["roadmap"] = road.to_dict()
-    if risk is not None:
-        data["risk"] = risk.to_dict()
-        # the probability the plan stays within every fiscal-year budget line, up front
-        data["within_budget"] = {"probability": risk.within_budget,
-                                 "se": risk.within_budget_se, "joint": True,
-                                 "draws": risk.draws, "seed": risk.seed}
     files = {
-        "plan.json": (json.dumps(_clean(data), indent=2, default=_json_default) + "\n").encode(),
+        "plan.json": json_bytes("plan", data),
         "schedule.csv": _csv(data["schedule"]),
         "spend.csv": _csv(data["spend"]),
         "budgets.csv": _csv(data["budgets"]),
@@ -313,7 +304,7 @@ def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
                               + ", ".join(f".{f}" for f in formats[:-1]) + f" or .{formats[-1]}")
 
 
-def write_files(out: Path, files: dict[str, bytes]) -> None:
+def write_files(out: Path, files: dict[str, bytes], quiet: bool = False) -> None:
     """Write the plan's files to ``out`` as one set, in one step (other files are kept)."""
     from ..io.atomic import replace_folder
 
@@ -321,8 +312,8 @@ def write_files(out: Path, files: dict[str, bytes]) -> None:
         raise InputError(f"{out} is a file", hint="give a folder for -o")
     replace_folder(out, files, remove=[n for n in PLAN_FILES if n not in files],
                    what="opmodel plan")
-    console.print(f"[green]✓[/] wrote {len(files)} files to {escape(str(out))}: "
-                  + ", ".join(files))
+    (err_console if quiet else console).print(
+        f"[green]✓[/] wrote {len(files)} files to {escape(str(out))}: " + ", ".join(files))
 
 
 def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> Any:
@@ -348,9 +339,11 @@ def plan(
         "with this probability under the cost ranges (a management reserve), e.g. 0.8; "
         "default: policy.confidence; 0 plans on the estimates alone."),
     charts: bool = typer.Option(True, "--charts/--no-charts",
-                                help="Also write gantt.png and spend.png with -o."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Folder to write "
-                                       "plan.json, CSV tables and PNG charts to."),
+                                help="Also write gantt.png and spend.png with --dir."),
+    fmt: str | None = format_option(csv=False),
+    output: Path | None = output_option(),
+    folder: Path | None = dir_option("plan.json, CSV tables and PNG charts (-o DIR, "
+                                     "without a suffix, still works)"),
     as_of: str | None = typer.Option(None, "--as-of", help="Re-plan from this quarter: "
                                      "decisions bind, actuals count, sunk cost stays sunk; "
                                      "says what changed against the plan of record."),
@@ -362,7 +355,9 @@ def plan(
     from ..io.cycle_files import inputs_sha256, plan_id
     from ..optimize.risk import cost_risk
 
-    check_folder(output)
+    output, folder = file_or_folder(output, folder)
+    check_folder(folder)
+    resolve(fmt, output, csv=False)  # a format the command does not offer: before solving
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     digest = inputs_sha256(e)
@@ -379,22 +374,27 @@ def plan(
     else:
         result = solve_with_progress(e, opts, confidence, draws)
     risk = cost_risk(result, draws=draws, seed=seed) if draws > 0 else None
-    files = plan_files(result, risk, charts, extra) if output is not None else None
-    if scenario is not None:
-        console.print(f"scenario [bold]{escape(scenario)}[/]")
-    console.print(f"plan [bold]{extra['plan_id']}[/] (inputs sha256 {digest[:12]}…)")
-    decided = frozenset() if again is None else frozenset(
-        k for k, st in again.rolled.lifecycle.states.items()
-        if st.status in ("done", "rejected", "cancelled"))
-    for r in summary(result, risk, decided):
-        console.print(r)
-    if again is not None:
-        from .cycle import what_changed
+    data = plan_data(result, risk, extra)
+    files = plan_files(result, risk, charts, extra) if folder is not None else None
 
-        for r in what_changed(again):
-            console.print(r)
-    if output is not None and files is not None:
-        write_files(output, files)
+    def view() -> list[Any]:
+        out: list[Any] = []
+        if scenario is not None:
+            out.append(f"scenario [bold]{escape(scenario)}[/]")
+        out.append(f"plan [bold]{extra['plan_id']}[/] (inputs sha256 {digest[:12]}…)")
+        decided = frozenset() if again is None else frozenset(
+            k for k, st in again.rolled.lifecycle.states.items()
+            if st.status in ("done", "rejected", "cancelled"))
+        out += summary(result, risk, decided)
+        if again is not None:
+            from .cycle import what_changed
+
+            out += what_changed(again)
+        return out
+
+    emit("plan", fmt, output, data=lambda: data, table=view)
+    if folder is not None and files is not None:
+        write_files(folder, files, quiet=machine(fmt, output))
 
 
 @app.command()
@@ -409,10 +409,13 @@ def explain(
     seed: int = SeedOpt,
     replan: bool = typer.Option(True, "--replan/--no-replan",
                                 help="Also re-plan with it dropped or forced in."),
+    fmt: str | None = format_option(csv=False),
+    out: Path | None = output_option(),
 ) -> None:
     """Why an initiative is funded (and what dropping it costs) or not (the binding rule)."""
     from ..optimize.explain import explain as explain_one
 
+    resolve(fmt, out, csv=False)
     e = _load(path, scenario, at)
     e.initiative(initiative)  # unknown id: a clear error before solving
     opts = _options(time_limit, gap, None, seed)
@@ -420,8 +423,9 @@ def explain(
     with console.status("re-planning…" if replan else "explaining…"):
         x = explain_one(result, initiative, replan=replan, options=opts)
     mark = "[green]funded[/]" if x.funded else "[yellow]not funded[/]"
-    console.print(f"[bold]{escape(x.id)}[/] — {escape(x.name)}: {mark} ({x.reason})")
-    console.print(escape(x.text), soft_wrap=True)
+    emit("explain", fmt, out, data=x.to_dict, table=lambda: [
+        f"[bold]{escape(x.id)}[/] — {escape(x.name)}: {mark} ({escape(x.reason)})",
+        Text(x.text)])
 
 
 @app.command()
@@ -434,25 +438,32 @@ def diff(
     time_limit: float = TimeOpt,
     gap: float = GapOpt,
     seed: int = SeedOpt,
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Write the differences as JSON to this file."),
+    fmt: str | None = format_option(csv=False),
+    output: Path | None = output_option(),
 ) -> None:
     """What changes between the plans of two scenarios: initiatives in, out and moved,
     value, spend per quarter, and the capability cells that end at another level."""
     from ..optimize.diff import diff as plan_diff
 
     check_file(output)
+    resolve(fmt, output, csv=False)
     models = [_load(path, name, at) for name in (a, b)]  # both scenarios checked before solving
     plans = []
     for name, e in zip((a, b), models, strict=True):
-        console.print(f"planning [bold]{escape(name)}[/]…")
+        err_console.print(f"planning [bold]{escape(name)}[/]…")
         plans.append(solve_with_progress(e, _options(time_limit, gap, None, seed)))
     d = plan_diff(plans[0], plans[1], a, b)
-    unit = f"{plans[0].instance.enterprise.currency} {plans[0].instance.enterprise.unit}"
+    e0 = plans[0].instance.enterprise
+    emit("diff", fmt, output, data=d.to_dict,
+         table=lambda: diff_view(d, a, b, f"{e0.currency} {e0.unit}"))
+
+
+def diff_view(d: Any, a: str, b: str, unit: str) -> list[Any]:
+    out: list[Any] = []
     sign = "+" if d.value_change >= 0 else "−"
-    console.print(f"value: {escape(a)} {_money(d.value_a)} ({d.status_a}) → {escape(b)} "
-                  f"{_money(d.value_b)} ({d.status_b}): {sign}{_money(abs(d.value_change))} "
-                  f"{escape(unit)}")
+    out.append(f"value: {escape(a)} {_money(d.value_a)} ({d.status_a}) → {escape(b)} "
+               f"{_money(d.value_b)} ({d.status_b}): {sign}{_money(abs(d.value_change))} "
+               f"{escape(unit)}")
     t = Table(title=f"Initiatives ({a} → {b})", title_justify="left")
     t.add_column("change")
     t.add_column("initiatives", overflow="fold")
@@ -460,7 +471,7 @@ def diff(
     t.add_row("out", ", ".join(d.removed) or "–")
     t.add_row("moved", ", ".join(f"{m['id']} {m['start_a']}→{m['start_b']}" for m in d.moved)
               or "–")
-    console.print(t)
+    out.append(t)
     changed = [r for r in d.spend if abs(r["change"]) > 1e-9]
     if changed:
         s_ = Table(title="Spend that changes", title_justify="left")
@@ -469,7 +480,7 @@ def diff(
         for r in changed:
             s_.add_row(r["pool"], r["quarter"], _money(r["a"]), _money(r["b"]),
                        f"{r['change']:+,.0f}")
-        console.print(s_)
+        out.append(s_)
     if d.cells:
         c = Table(title="Capability cells at the end of the horizon", title_justify="left")
         for col in ("capability", "business unit", a, b):
@@ -480,14 +491,9 @@ def diff(
                       "–" if r["level_a"] is None else f"{r['level_a']:.1f}",
                       "–" if r["level_b"] is None else f"{r['level_b']:.1f}")
         if len(d.cells) > 25:
-            c.caption = f"{len(d.cells) - 25} more cells change; see -o for all"
-        console.print(c)
-    if output is not None:
-        from ..report.charts import write_atomic
-
-        write_atomic(output, (json.dumps(_clean(d.to_dict()), indent=2,
-                                         default=_json_default) + "\n").encode())
-        console.print(f"[green]✓[/] wrote {escape(str(output))}")
+            c.caption = f"{len(d.cells) - 25} more cells change; --format json for all"
+        out.append(c)
+    return out
 
 
 @app.command()
@@ -503,8 +509,8 @@ def frontier(
                                      help="Seconds per budget scale."),
     gap: float = GapOpt,
     processes: int = typer.Option(2, "--processes", "-p", help="Parallel solver processes."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the frontier "
-                                       "(.json, .csv or .png from the suffix)."),
+    fmt: str | None = format_option(charts=True),
+    output: Path | None = output_option(),
 ) -> None:
     """The efficient frontier: the best plan's value as every budget line is scaled."""
     from ..optimize.frontier import frontier as solve_frontier
@@ -515,31 +521,28 @@ def frontier(
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier
     scales = sorted(grid)
-    check_file(output, ("json", "csv", "png", "svg", "html"))
+    check_file(output)
+    resolve(fmt, output, charts=True)
     e = _load(path, scenario, at)
     with console.status(f"solving {len(scales)} budget scales in {processes} process(es)…"):
         f = solve_frontier(e, scales, _options(time_limit, gap, None, 0), processes)
-    t = Table(title=f"Efficient frontier — {e.name}", title_justify="left")
-    for col in ("budget", "scale", "value", "funded", "status"):
-        t.add_column(col, justify="left" if col == "status" else "right")
-    for r in f.to_rows():
-        mark = " ◀ today" if r["current"] else ""
-        t.add_row(_money(r["budget"]), f"{r['scale']:.0%}{mark}", _money(r["value"]),
-                  str(r["funded"]), r["status"])
-    console.print(t)
-    if output is not None:
-        from ..report.charts import chart_bytes, write_atomic
+    rows = f.to_rows()
+
+    def chart() -> Any:
         from ..report.plan_charts import frontier_chart
 
-        fmt = output.suffix.lower().lstrip(".")
-        if fmt == "json":
-            payload = (json.dumps(_clean(f.to_rows()), indent=2) + "\n").encode()
-        elif fmt == "csv":
-            payload = _csv(f.to_rows())
-        elif fmt in ("png", "svg", "html"):
-            payload = chart_bytes(frontier_chart(f, e.name, f"({e.currency} {e.unit})"), fmt)
-        else:
-            raise InputError(f"cannot tell the format of {output}",
-                             hint="end the file name with .json, .csv, .png, .svg or .html")
-        write_atomic(output, payload)
-        console.print(f"[green]✓[/] wrote {escape(str(output))}")
+        return frontier_chart(f, e.name, f"({e.currency} {e.unit})")
+
+    def view() -> list[Any]:
+        t = Table(title=f"Efficient frontier — {e.name}", title_justify="left")
+        for col in ("budget", "scale", "value", "funded", "status"):
+            t.add_column(col, justify="left" if col == "status" else "right")
+        for r in rows:
+            mark = " ◀ today" if r["current"] else ""
+            t.add_row(_money(r["budget"]), f"{r['scale']:.0%}{mark}", _money(r["value"]),
+                      str(r["funded"]), r["status"])
+        return [t]
+
+    emit("frontier", fmt, output, data=lambda: {"model": e.name, "currency": e.currency,
+                                                "unit": e.unit, "points": rows},
+         rows=lambda: rows, chart=chart, table=view)

@@ -19,6 +19,16 @@ from .. import api
 from ..errors import InputError
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
+from ._output import (
+    check_folder,
+    dir_option,
+    emit,
+    file_or_folder,
+    format_option,
+    machine,
+    output_option,
+    resolve,
+)
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -49,7 +59,7 @@ class StepBars:
     """A rich progress display fed by :data:`opmodel.report.build.ProgressFn` calls: one bar
     per step, a pulsing bar while the length of a step is unknown."""
 
-    def __init__(self) -> None:
+    def __init__(self, stream: Any = None) -> None:
         from rich.progress import (
             BarColumn,
             Progress,
@@ -60,7 +70,7 @@ class StepBars:
 
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(bar_width=30),
-            TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,
+            TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=stream or console,
             transient=False)
         self.tasks: dict[str, TaskID] = {}
 
@@ -200,11 +210,12 @@ def files_line(res: Any) -> str:
 
 
 def run_report(e: Enterprise, out_dir: Path, options: Any, source: Path | None,
-               scenario: Any = None) -> Any:
-    """:func:`build_report` with progress bars."""
+               scenario: Any = None, quiet: bool = False) -> Any:
+    """:func:`build_report` with progress bars (on stderr when ``quiet``: stdout is kept for
+    the result)."""
     from ..report.build import build_report
 
-    with StepBars() as bars:
+    with StepBars(err_console if quiet else None) as bars:
         return build_report(e, scenario=scenario, out_dir=out_dir, options=options,
                             progress=bars, source=source)
 
@@ -213,8 +224,8 @@ def run_report(e: Enterprise, out_dir: Path, options: Any, source: Path | None,
 @handle_errors
 def report(
     path: str = typer.Argument(..., help=MODEL_HELP),
-    output: Path = typer.Option(Path("report"), "--output", "-o",
-                                help="Folder for report.html, results.xlsx and charts/."),
+    folder: Path | None = dir_option("report.html, results.xlsx and charts/ (default: "
+                                     "report; -o DIR, without a suffix, still works)"),
     scenario: str | None = typer.Option(None, "--scenario", "-s",
                                         help="Plan under this scenario of scenarios.yaml."),
     time_limit: float = typer.Option(60.0, "--time-limit", "-t",
@@ -230,19 +241,32 @@ def report(
     charts: bool = typer.Option(True, "--charts/--no-charts",
                                 help="Also write every chart as PNG and SVG."),
     at: str | None = AtOpt,
+    fmt: str | None = format_option(csv=False),
+    output: Path | None = output_option(),
 ) -> None:
     """Write the planning report: report.html (one self-contained file), results.xlsx and
-    every chart as PNG and SVG."""
+    every chart as PNG and SVG; prints what the report says."""
     from ..report.build import ReportOptions
 
+    output, folder = file_or_folder(output, folder)
+    resolve(fmt, output, csv=False)
+    folder = folder or Path("report")
+    check_folder(folder)
     e = load_model(path, at)
     sc = scenario_of(path, e, scenario, at)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,
                          frontier_scales=parse_scales(frontier),
                          frontier_time_limit=frontier_time_limit, frontier_gap=frontier_gap,
                          charts=charts)
-    res = run_report(e, output, opts, path, sc)
-    for r in findings_renderables(res):
-        console.print(r)
-    console.print(files_line(res))
-    console.print(f"open [bold]{escape(str(res.html.resolve()))}[/]", soft_wrap=True)
+    res = run_report(e, folder, opts, path, sc, quiet=machine(fmt, output))
+
+    def data() -> dict[str, Any]:
+        return {"model": e.name, "out_dir": str(res.out_dir), "html": str(res.html),
+                "files": [str(p.relative_to(res.out_dir)) for p in
+                          (res.html, res.workbook, *res.charts)],
+                "findings": [{"title": x.title, "detail": x.detail, "tone": x.tone}
+                             for x in res.findings.summary]}
+
+    emit("report", fmt, output, data=data, table=lambda: [
+        *findings_renderables(res), files_line(res),
+        f"open [bold]{escape(str(res.html.resolve()))}[/]"])

@@ -11,9 +11,11 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from .. import api
 from ..errors import InputError
@@ -21,6 +23,7 @@ from ..store import display_url, export_store, init_store, side_files_of
 from ..store.users import ROLES, User, list_users
 from . import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
+from ._output import emit, format_option, output_option, resolve
 
 store_app = typer.Typer(help="Keep a model in a database (SQLite or PostgreSQL) for a team.",
                         no_args_is_help=True)
@@ -92,14 +95,18 @@ def store_export(
 
 @store_app.command("info")
 @handle_errors
-def store_info(url: str = typer.Argument(..., help=URL_HELP)) -> None:
+def store_info(url: str = typer.Argument(..., help=URL_HELP),
+               fmt: str | None = format_option(csv=False),
+               out: Path | None = output_option()) -> None:
     """The store's model version, schema revision and users."""
     from ..store import open_store
 
     st = open_store(_url(url))
-    rev = st.revision()
-    console.print(f"{escape(display_url(st.url))}: model revision {rev}, schema "
-                  f"{st.schema_revision()}, {len(list_users(st))} user(s)")
+    data = {"store": display_url(st.url), "revision": st.revision(),
+            "schema_revision": st.schema_revision(), "users": len(list_users(st))}
+    emit("store-info", fmt, out, data=lambda: data, table=lambda: [Text(
+        f"{data['store']}: model revision {data['revision']}, schema "
+        f"{data['schema_revision']}, {data['users']} user(s)")])
 
 
 @user_app.command("add")
@@ -138,16 +145,24 @@ def user_add(
 
 @user_app.command("list")
 @handle_errors
-def user_list(url: str = typer.Argument(..., help=URL_HELP)) -> None:
+def user_list(url: str = typer.Argument(..., help=URL_HELP),
+              fmt: str | None = format_option(), out: Path | None = output_option()) -> None:
     """The users of a store with their roles and units."""
     from ..store import open_store
 
-    t = Table(title="Users", title_justify="left")
-    for col in ("name", "role", "units"):
-        t.add_column(col)
-    for u in list_users(open_store(_url(url))):
-        t.add_row(u.name, u.role, ", ".join(u.units) or "–")
-    console.print(t)
+    st = open_store(_url(url))
+    users = [{"name": u.name, "role": u.role, "units": list(u.units)} for u in list_users(st)]
+
+    def view() -> list[Any]:
+        t = Table(title="Users", title_justify="left")
+        for col in ("name", "role", "units"):
+            t.add_column(col)
+        for u in users:
+            t.add_row(u["name"], u["role"], ", ".join(u["units"]) or "–")
+        return [t]
+
+    emit("users", fmt, out, data=lambda: {"store": display_url(st.url), "users": users},
+         rows=lambda: users, table=view)
 
 
 @app.command("history")
@@ -158,34 +173,40 @@ def history(
                                       "(initiative:crm-salesforce, assessment:crm/storage) "
                                       "or a whole kind (assessments)."),
     limit: int | None = typer.Option(None, "--limit", "-n", help="Only the last N changes."),
-    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+    fmt: str | None = format_option(),
+    out: Path | None = output_option(),
 ) -> None:
     """The change log of a stored model: who changed what, when, why, old → new."""
     from ..store import open_store
 
-    if fmt not in ("table", "json"):
-        raise InputError(f"unknown format '{fmt}'", hint="choose table or json")
+    resolve(fmt, out)
     if api.store_url(model) is None and Path(model).is_dir():
         raise InputError(f"{model} is a model folder: its history is in git",
                          hint=f"git log -p -- {model}")
     found = open_store(_url(model)).history(entity, limit=limit)
-    if fmt == "json":
-        sys.stdout.write(json.dumps([c.as_dict() for c in found], ensure_ascii=False,
-                                    indent=1) + "\n")
-        return
-    t = Table(title=f"History of {display_url(_url(model))}", title_justify="left")
-    for col in ("rev", "when (UTC)", "who", "action", "entity", "field", "old → new", "why"):
-        t.add_column(col, overflow="fold")
-    for c in found:
-        if c.field is None:
-            change = "created" if c.old is None else "removed"
-        else:
-            change = f"{_short(c.old)} → {_short(c.new)}"
-        t.add_row(str(c.revision), c.at[:19].replace("T", " "), c.who, c.action, c.entity,
-                  c.field or "", change, c.why or "")
-    console.print(t)
-    if not found:
-        console.print("no changes on record" + (f" for {escape(entity)}" if entity else ""))
+    changes = [c.as_dict() for c in found]
+    where = display_url(_url(model))
+
+    def view() -> list[Any]:
+        t = Table(title=f"History of {where}", title_justify="left")
+        for col in ("rev", "when (UTC)", "who", "action", "entity", "field", "old → new",
+                    "why"):
+            t.add_column(col, overflow="fold")
+        for c in found:
+            if c.field is None:
+                change = "created" if c.old is None else "removed"
+            else:
+                change = f"{_short(c.old)} → {_short(c.new)}"
+            t.add_row(str(c.revision), c.at[:19].replace("T", " "), c.who, c.action,
+                      c.entity, c.field or "", change, c.why or "")
+        out_: list[Any] = [t]
+        if not found:
+            out_.append(Text("no changes on record" + (f" for {entity}" if entity else "")))
+        return out_
+
+    emit("history", fmt, out, data=lambda: {"store": where, "entity": entity,
+                                            "changes": changes},
+         rows=lambda: changes, table=view)
 
 
 def _short(v: object) -> str:

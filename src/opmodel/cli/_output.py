@@ -1,0 +1,277 @@
+"""The output contract of every command that prints a result (docs/output.md).
+
+``--format/-f table|json|csv`` (plus ``png|svg|html|vega`` where the result is a chart)
+chooses the shape; ``-o/--output FILE`` writes exactly what would have been printed to FILE
+instead of stdout, atomically (temporary file + rename). Without ``--format`` the format
+comes from FILE's suffix (``.json``, ``.csv``, a chart suffix, anything else: the table as
+plain text). With ``json`` or ``csv`` on stdout, stdout holds the result and nothing else:
+notes and progress go to stderr.
+
+JSON is an object carrying ``schema`` (``opmodel.<name>``) and ``version``; its shape is the
+pydantic model of that name in :mod:`opmodel.outputs`, published as docs/schemas/<name>.json.
+csv is offered only where the result is one table; asking for it elsewhere is a usage error
+(exit 2). Exit codes: :data:`EXIT_CODES`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+
+from ._exit import (  # noqa: F401 - the exit codes are part of the output contract
+    CONFLICT,
+    EXIT_CODES,
+    INTERRUPTED,
+    INVALID,
+    NO_PLAN,
+    NOT_ALLOWED,
+    OK,
+    USAGE,
+    exit_code,
+)
+
+# -- the options --------------------------------------------------------------------------
+DATA = ("table", "json", "csv")
+CHARTS = ("png", "svg", "html", "vega")
+FORMAT_HELP = ("Output format: table (default), json (docs/schemas) or csv (where the "
+               "result is one table){charts}.")
+OUTPUT_HELP = ("Write the result to this file (atomically) instead of printing it; the "
+               "format comes from --format, else from the suffix.")
+
+
+def format_option(*, csv: bool = True, charts: bool = False) -> Any:
+    """``--format/-f``: the same name, help and choices everywhere (less csv or charts)."""
+    choices = format_choices(csv=csv, charts=charts)
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value.lower() not in choices:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
+        return value.lower() if value is not None else None
+
+    return typer.Option(None, "--format", "-f", help=format_help(csv=csv, charts=charts),
+                        callback=check, metavar="[" + "|".join(choices) + "]",
+                        show_default=False)
+
+
+def format_choices(*, csv: bool = True, charts: bool = False) -> tuple[str, ...]:
+    return tuple(f for f in DATA if csv or f != "csv") + (CHARTS if charts else ())
+
+
+def format_help(*, csv: bool = True, charts: bool = False) -> str:
+    """The help of ``--format`` (one of three texts, the same wherever it applies)."""
+    if not csv:
+        return ("Output format: table (default) or json (docs/schemas); the result is not "
+                "one table, so no csv.")
+    extra = ", or a chart: png, svg, html, vega (Vega-Lite spec)" if charts else ""
+    return FORMAT_HELP.format(charts=extra)
+
+
+def output_option() -> Any:
+    """``-o/--output FILE``: the formatted result to a file."""
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
+
+
+# -- emitting -----------------------------------------------------------------------------
+def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
+            charts: bool = False) -> str:
+    """The format asked: ``--format``, else ``-o``'s suffix, else ``table``."""
+    if fmt is not None:
+        fmt = fmt.lower()
+    elif out is not None:
+        name = out.name.lower()
+        suffix = out.suffix.lower().lstrip(".")
+        if charts and name.endswith((".vl.json", ".vega.json")):
+            fmt = "vega"
+        elif suffix in ("json", "csv") or (charts and suffix in CHARTS):
+            fmt = suffix
+        elif suffix in ("", "txt", "text"):
+            fmt = "table"
+        else:
+            known = ".json, " + (".csv, " if csv else "") + \
+                (".png, .svg, .html, .vl.json, " if charts else "") + ".txt"
+            raise click.UsageError(f"unknown output format: cannot tell the format of {out} "
+                                   f"from its suffix; name it {known}, or give --format")
+    else:
+        fmt = "table"
+    if fmt == "csv" and not csv:
+        raise click.UsageError("this command's result is not one table, so it has no csv "
+                               "form; use --format json (or table)")
+    if fmt in CHARTS and not charts:
+        raise click.UsageError(f"this command draws no chart; use --format table, json"
+                               f"{' or csv' if csv else ''}")
+    return fmt
+
+
+def machine(fmt: str | None, out: Path | None) -> bool:
+    """Whether stdout is kept for the result alone (json or csv printed, not written)."""
+    return out is None and fmt is not None and fmt.lower() in ("json", "csv")
+
+
+def envelope(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the schema and version of output ``name`` in front."""
+    from ..outputs import VERSIONS
+
+    return {"schema": f"opmodel.{name}", "version": VERSIONS[name], **data}
+
+
+def json_bytes(name: str, data: dict[str, Any]) -> bytes:
+    return (json.dumps(clean(envelope(name, data)), indent=2, ensure_ascii=False,
+                       default=_default) + "\n").encode()
+
+
+def clean(x: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, numpy scalars Python numbers."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {str(k): clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [clean(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, str | bytes):
+        return clean(x.item())
+    return x
+
+
+def _default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    return str(o)
+
+
+def csv_bytes(rows: Any) -> bytes:
+    """A DataFrame or a list of dicts as CSV (floats to 6 significant digits)."""
+    if hasattr(rows, "to_csv"):
+        return rows.to_csv(index=False, float_format="%.6g").encode()
+    import csv as _csv
+
+    buf = io.StringIO()
+    rows = list(rows)
+    if rows:
+        fields: list[str] = []
+        for r in rows:
+            fields += [k for k in r if k not in fields]
+        w = _csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _cell(v) for k, v in r.items()})
+    return buf.getvalue().encode()
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float):
+        return "" if not math.isfinite(v) else f"{v:.6g}"
+    if isinstance(v, list | tuple):
+        return ";".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, default=_default)
+    return "" if v is None else v
+
+
+def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
+    """The table form rendered as plain text (no colour), as it would print."""
+    from rich.console import Console
+
+    from ._common import console
+
+    buf = io.StringIO()
+    c = Console(file=buf, width=width or console.width, color_system=None, highlight=False,
+                emoji=False, soft_wrap=False, force_terminal=False)
+    for r in renderables:
+        c.print(r, soft_wrap=bool(getattr(r, "no_wrap", False)))
+    return buf.getvalue().encode()
+
+
+def write(out: Path | None, payload: bytes, what: str = "") -> None:
+    """``payload`` to stdout, or to ``out`` in one step (a note on stderr)."""
+    if out is None:
+        sys.stdout.write(payload.decode())
+        sys.stdout.flush()
+        return
+    from ..atomic import write_file
+    from ._common import err_console
+
+    if out.is_dir():
+        raise click.UsageError(f"-o {out} is a folder; -o names a file")
+    write_file(out, payload)
+    err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def emit(name: str, fmt: str | None, out: Path | None, *,
+         data: Callable[[], dict[str, Any]],
+         table: Callable[[], Iterable[Any]] | None = None,
+         rows: Callable[[], Any] | None = None,
+         chart: Callable[[], Any] | None = None) -> str:
+    """Print or write the result of command ``name`` in the format asked; returns it.
+
+    ``data`` gives the JSON body (without schema/version), ``rows`` the one table of the
+    csv form (None: no csv), ``table`` the renderables of the terminal form (None: the
+    caller prints them itself when ``table`` is returned; a :class:`~rich.text.Text` with
+    ``no_wrap`` is printed as one line, however narrow), ``chart`` an Altair chart."""
+    fmt = resolve(fmt, out, csv=rows is not None, charts=chart is not None)
+    if fmt == "json":
+        write(out, json_bytes(name, data()), fmt)
+    elif fmt == "csv":
+        assert rows is not None
+        write(out, csv_bytes(rows()), fmt)
+    elif fmt in CHARTS:
+        assert chart is not None
+        if out is None and fmt in ("png", "svg", "html"):
+            raise click.UsageError(f"a {fmt} chart needs a file: add -o chart.{fmt}")
+        from ..report.charts import chart_bytes
+
+        write(out, chart_bytes(chart(), "json" if fmt == "vega" else fmt), fmt)
+    elif table is not None:
+        if out is None:
+            from ._common import console
+
+            for r in table():
+                console.print(r, soft_wrap=bool(getattr(r, "no_wrap", False)))
+        else:
+            write(out, text_bytes(table()), "table")
+    return fmt
+
+
+DIR_HELP = "Folder to write the result's set of files to (one step: all of them or none)."
+
+
+def dir_option(what: str = "") -> Any:
+    """``-d/--dir DIR``: where a command whose result is a set of files writes them."""
+    return typer.Option(None, "--dir", "-d", help=DIR_HELP[:-1] + (f": {what}." if what
+                                                                   else "."))
+
+
+def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, Path | None]:
+    """``(-o FILE, --dir DIR)`` of a command that writes a set of files (plan, report).
+
+    For compatibility an ``-o`` without a suffix, or naming an existing folder, is the
+    folder (``opmodel plan -o plan`` as before --dir)."""
+    if out is not None and (out.is_dir() or not out.suffix):
+        if folder is not None:
+            raise click.UsageError(f"-o {out} names a folder and --dir {folder} another; "
+                                   "give the folder once, with --dir")
+        return None, out
+    return out, folder
+
+
+def check_folder(folder: Path | None, option: str = "--dir") -> None:
+    """Refuse a ``--dir`` that is a file, before any work is done."""
+    if folder is not None and folder.exists() and not folder.is_dir():
+        from ..errors import InputError
+
+        raise InputError(f"{folder} is a file", hint=f"give a folder for {option}")

@@ -439,8 +439,26 @@ class Report(Output):
     findings: list[dict[str, Any]]
 
 
+class ErrorOut(_Open):
+    code: str = Field(description="Stable code, e.g. E-INFEASIBLE, E-STALE, E-USAGE.")
+    message: str
+    hint: str | None = None
+
+
+class Error(Output):
+    """What any command prints on stdout instead of its result when it fails and
+    ``--format json`` (or ``-o x.json``) was asked: the exit code, the error and, for an
+    invalid model, every issue located as `opmodel validate` gives them."""
+
+    output_name: ClassVar[str] = "error"
+    ok: Literal[False] = False
+    exit: int = Field(description="The process's exit code (docs/output.md).")
+    error: ErrorOut
+    issues: list[IssueOut] = Field(description="An invalid model's issues; else empty.")
+
+
 OUTPUTS: dict[str, type[Output]] = {m.output_name: m for m in (
-    Validate, Show, Weights, Gaps, Heatmap, HeatmapCell, Homogeneity, Apps, Stability, Plan,
+    Error, Validate, Show, Weights, Gaps, Heatmap, HeatmapCell, Homogeneity, Apps, Stability, Plan,
     Explain, Diff, Frontier, Decisions, Decide, Actuals, Archive, History, StoreInfo, Users,
     SurveyStatus, ImportDryRun, Report)}
 """Every result shape by the name it carries in ``schema`` (``opmodel.<name>``)."""

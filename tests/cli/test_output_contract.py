@@ -118,7 +118,7 @@ def runs(acme: str, store: str, tmp: Path) -> dict[str, list[str]]:
 def test_every_result_validates_against_its_schema(store: str, tmp_path: Path) -> None:
     acme = str(ROOT / "examples" / "acme")
     plan = runs(acme, store, tmp_path)
-    assert set(plan) == set(OUTPUTS), "every published shape is exercised"
+    assert set(plan) == set(OUTPUTS) - {"error"}, "every published shape is exercised"
     covered = {" ".join(a for a in args[:2] if not a.startswith(("/", "sqlite")))
                for args in plan.values()}
     for name, args in plan.items():
@@ -302,3 +302,31 @@ def test_issue_locations_split_into_file_line_column() -> None:
     assert (line_only["file"], line_only["line"], line_only["column"]) == ("actuals.csv", 4,
                                                                            None)
     assert issue_out(Issue("E-X", "where?"))["file"] is None
+
+
+def test_a_failure_asked_as_json_is_a_json_document(tmp_path: Path,
+                                                    starter_copy: Path) -> None:
+    """Exit 1 (invalid model, every issue located), 3 (no plan) and 2 (usage, found by the
+    command) each print an opmodel.error document on stdout; -o's file is not written."""
+    broken = tmp_path / "broken"
+    shutil.copytree(starter_copy, broken)
+    (broken / "stages.yaml").write_text("stages: [\n")
+    out = tmp_path / "gaps.json"
+    poor = tmp_path / "poor"
+    opmodel.save(model([ini("m", mandatory=True, cost=500, earliest_start="2027Q1",
+                            latest_start="2027Q1")], budget=200), poor)
+    cases = [(["gaps", str(broken), "-o", str(out)], 1, "E-MODEL"),
+             (["plan", str(poor), "--draws", "0", "-t", "5", "-f", "json"], 3, "E-INFEASIBLE"),
+             (["show", str(starter_copy), "-f", "json", "-o", str(tmp_path)], 2,
+              "E-USAGE")]
+    for args, code, error in cases:
+        r = invoke(*args)
+        assert r.exit_code == code, r.output
+        doc = json.loads(r.stdout)
+        jsonschema.validate(doc, json_schema("error"))
+        assert doc["exit"] == code and doc["error"]["code"] == error and not doc["ok"]
+    assert not out.exists()
+    first = json.loads(invoke("gaps", str(broken), "-f", "json").stdout)["issues"][0]
+    assert (first["code"], first["file"], first["line"]) == ("E-YAML", "stages.yaml", 2)
+    # asked as a table, a failure leaves stdout empty (the text goes to stderr)
+    assert invoke("gaps", str(broken)).stdout == ""

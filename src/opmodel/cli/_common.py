@@ -148,6 +148,7 @@ def handle_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = _json_asked(kwargs.get("fmt"), kwargs.get("out"))
         try:
             return fn(*args, **kwargs)
         except ModelError as exc:
@@ -155,15 +156,23 @@ def handle_errors(fn: F) -> F:
             n = len(exc.errors)
             err_console.print(f"[red]✗[/] {n} error(s), {len(exc.warnings)} warning(s) in "
                               f"{escape(exc.source or 'the model')}; nothing was changed.")
+            if as_json:
+                _error_document(exit_code(exc), exc.code,
+                                f"{n} error(s) in {exc.source or 'the model'}", None,
+                                exc.issues)
             raise typer.Exit(exit_code(exc)) from None
         except OpmodelError as exc:
             hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
             err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
                               soft_wrap=True)
+            if as_json:
+                _error_document(exit_code(exc), exc.code, exc.message, exc.hint, [])
             raise typer.Exit(exit_code(exc)) from None
         except click.UsageError as exc:  # raised by a command body: the same as click's
             err_console.print(f"[red]usage error[/]: {escape(exc.format_message())}",
                               soft_wrap=True)
+            if as_json:
+                _error_document(2, "E-USAGE", exc.format_message(), None, [])
             raise typer.Exit(2) from None
         except MemoryError:
             err_console.print("[red]error[/] E-MEMORY: not enough memory for this input; "
@@ -175,3 +184,25 @@ def handle_errors(fn: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _json_asked(fmt: Any, out: Any) -> bool:
+    """Whether the command was asked for JSON (``--format json``, or ``-o`` a .json file)."""
+    if isinstance(fmt, str):
+        return fmt.lower() == "json"
+    return fmt is None and out is not None and str(out).lower().endswith(".json")
+
+
+def _error_document(code: int, error: str, message: str, hint: str | None,
+                    issues: Iterable[Issue]) -> None:
+    """The failure as data on stdout (schema ``opmodel.error``), for scripts that asked for
+    JSON: they read stdout and never scrape the text on stderr. ``-o``'s file is left
+    untouched (nothing is written when a command fails)."""
+    from ..outputs import issue_out
+    from ._output import json_bytes
+
+    data = {"ok": False, "exit": code,
+            "error": {"code": error, "message": message, "hint": hint},
+            "issues": [issue_out(i) for i in issues]}
+    sys.stdout.write(json_bytes("error", data).decode())
+    sys.stdout.flush()

@@ -485,6 +485,16 @@ def schemas() -> dict[str, str]:
             for name in sorted(OUTPUTS)}
 
 
+def document(name: str, data: dict[str, Any]) -> bytes:
+    """``data`` as the JSON document of output ``name``: ``schema`` and ``version`` in
+    front, strict JSON (no NaN), indented, UTF-8."""
+    from .jsonable import clean, default
+
+    doc = {"schema": f"opmodel.{name}", "version": VERSIONS[name], **data}
+    return (json.dumps(clean(doc), indent=2, ensure_ascii=False, default=default)
+            + "\n").encode()
+
+
 def issue_out(issue: Any) -> dict[str, Any]:
     """An :class:`~opmodel.errors.Issue` as :class:`IssueOut` data: its location split into
     file, line and column (``capabilities.yaml:14:5``; ``Sheet!C17`` keeps the sheet as the

@@ -198,11 +198,10 @@ def _error_document(code: int, error: str, message: str, hint: str | None,
     """The failure as data on stdout (schema ``opmodel.error``), for scripts that asked for
     JSON: they read stdout and never scrape the text on stderr. ``-o``'s file is left
     untouched (nothing is written when a command fails)."""
-    from ..outputs import issue_out
-    from ._output import json_bytes
+    from ..outputs import document, issue_out
 
     data = {"ok": False, "exit": code,
             "error": {"code": error, "message": message, "hint": hint},
             "issues": [issue_out(i) for i in issues]}
-    sys.stdout.write(json_bytes("error", data).decode())
+    sys.stdout.write(document("error", data).decode())
     sys.stdout.flush()

@@ -26,6 +26,7 @@ from typing import Any
 import click
 import typer
 
+from ..jsonable import default
 from ._exit import (  # noqa: F401 - the exit codes are part of the output contract
     CONFLICT,
     EXIT_CODES,
@@ -115,37 +116,11 @@ def machine(fmt: str | None, out: Path | None) -> bool:
     return out is None and fmt is not None and fmt.lower() in ("json", "csv")
 
 
-def envelope(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the schema and version of output ``name`` in front."""
-    from ..outputs import VERSIONS
-
-    return {"schema": f"opmodel.{name}", "version": VERSIONS[name], **data}
-
-
 def json_bytes(name: str, data: dict[str, Any]) -> bytes:
-    return (json.dumps(clean(envelope(name, data)), indent=2, ensure_ascii=False,
-                       default=_default) + "\n").encode()
+    """``data`` as the JSON document of output ``name`` (schema and version in front)."""
+    from ..outputs import document
 
-
-def clean(x: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, numpy scalars Python numbers."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {str(k): clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str | bytes):
-        return clean(x.item())
-    return x
-
-
-def _default(o: Any) -> Any:
-    if hasattr(o, "item"):
-        return o.item()
-    if hasattr(o, "isoformat"):
-        return o.isoformat()
-    return str(o)
+    return document(name, data)
 
 
 def csv_bytes(rows: Any) -> bytes:
@@ -173,7 +148,7 @@ def _cell(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return ";".join(str(x) for x in v)
     if isinstance(v, dict):
-        return json.dumps(v, default=_default)
+        return json.dumps(v, default=default)
     return "" if v is None else v
 
 

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-
-def clean(x: Any) -> Any:
-    """``x`` with non-finite floats as None and numpy scalars as Python numbers."""
-    if isinstance(x, float):
-        return x if math.isfinite(x) else None
-    if isinstance(x, dict):
-        return {str(k): clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [clean(v) for v in x]
-    if hasattr(x, "item") and not isinstance(x, str | bytes):
-        return clean(x.item())
-    return x
-
-
-def _default(o: Any) -> Any:
-    if hasattr(o, "item"):
-        return o.item()
-    if hasattr(o, "isoformat"):
-        return o.isoformat()
-    return str(o)
+from ..jsonable import clean, default
 
 
 def dumps(data: Any) -> bytes:
     return json.dumps(clean(data), ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":"), default=_default).encode()
+                      separators=(",", ":"), default=default).encode()
 
 
 def etag_of(payload: bytes) -> str:

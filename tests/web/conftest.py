@@ -79,6 +79,25 @@ def make_store(url: str, folder: Path) -> dict[str, str]:
     return tokens
 
 
+@pytest.fixture(scope="module")
+def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A store of Acme with the users of :data:`ROLES`, one per test module (the page
+    tests share it within their module); a module may define its own."""
+    from opmodel.store import close_stores
+
+    d = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    u = f"sqlite:///{d / 'acme.db'}"
+    make_store(u, ACME_PATH)
+    yield u
+    close_stores()
+
+
+@pytest.fixture(scope="module")
+def app(url: str) -> Any:
+    """The web app (API and pages) over :func:`url`'s store."""
+    return create_app(url, secret="test")
+
+
 class Clients:
     """A TestClient per user: ``clients["stella"].get(...)``."""
 

@@ -16,28 +16,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from opmodel import actions
-from opmodel.store import close_stores, open_store
+from opmodel.store import open_store
 from opmodel.store.users import User
 from opmodel.web import create_app
 
-from .conftest import ACME_PATH, make_store
+from .conftest import ACME_PATH
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "opmodel" / "web" / "static"
 TEMPLATES = STATIC.parent / "templates"
-
-
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    d = tmp_path_factory.mktemp("pages")
-    u = f"sqlite:///{d / 'acme.db'}"
-    make_store(u, ACME_PATH)
-    yield u
-    close_stores()
-
-
-@pytest.fixture(scope="module")
-def app(url: str) -> Any:
-    return create_app(url, secret="test")
 
 
 def client(app: Any) -> Any:

@@ -11,26 +11,10 @@ from typing import Any
 
 import pytest
 
-from opmodel.store import close_stores, open_store
-from opmodel.web import create_app
+from opmodel.store import open_store
 from opmodel.web.pages import planning
 
-from .conftest import ACME_PATH, make_store
 from .test_pages import csrf, login
-
-
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    d = tmp_path_factory.mktemp("planning")
-    u = f"sqlite:///{d / 'acme.db'}"
-    make_store(u, ACME_PATH)
-    yield u
-    close_stores()
-
-
-@pytest.fixture(scope="module")
-def app(url: str) -> Any:
-    return create_app(url, secret="test")
 
 
 def _wait(c: Any, path: str, marker: str, limit: float = 240) -> str:

@@ -9,27 +9,11 @@ from typing import Any
 import pytest
 
 from opmodel import actions
-from opmodel.store import close_stores, open_store
+from opmodel.store import open_store
 from opmodel.store.users import User
-from opmodel.web import create_app
 from opmodel.web.pages.common import keep_travel
 
-from .conftest import ACME_PATH, make_store
 from .test_pages import login
-
-
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    d = tmp_path_factory.mktemp("travel")
-    u = f"sqlite:///{d / 'acme.db'}"
-    make_store(u, ACME_PATH)
-    yield u
-    close_stores()
-
-
-@pytest.fixture(scope="module")
-def app(url: str) -> Any:
-    return create_app(url, secret="test")
 
 
 @pytest.fixture(scope="module")

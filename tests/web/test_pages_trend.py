@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from opmodel import actions, api
-from opmodel.store import close_stores, open_store
+from opmodel.store import open_store
 from opmodel.store.users import User
 from opmodel.web import create_app
 from opmodel.web.pages.trend import quarter_of, trend
 
-from .conftest import ACME_PATH, make_store
+from .conftest import ACME_PATH
 from .test_pages import login
 
 
@@ -71,14 +71,6 @@ def test_now_comes_after_the_last_archive_even_when_the_clock_is_earlier(acme: A
     _, quarters, _ = trend(acme, h.capability, (), today=dt.date(2020, 1, 1))
     assert quarters[-1].endswith("(now)")
     assert quarters[-2] == h.cycle and quarter_of("2020-01-05") == "2020Q1"
-
-
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    u = f"sqlite:///{tmp_path_factory.mktemp('trend') / 'acme.db'}"
-    make_store(u, ACME_PATH)
-    yield u
-    close_stores()
 
 
 def test_the_capability_page_draws_the_trend(url: str, acme: Any) -> None:

@@ -103,6 +103,32 @@ def test_bad_actuals_file_is_located(tmp_path: Path) -> None:
     assert ("E-RANGE", "actuals.csv", str(n)) in locs
 
 
+@pytest.mark.parametrize(("write", "code", "words"), [
+    (lambda p: __import__("os").mkfifo(p), "E-FILE", "not a regular file"),  # never blocks
+    (lambda p: p.write_text('quarter,initiative,spent\n2027Q1,"open,3\n'), "E-CSV",
+     "never closed"),
+    (lambda p: p.write_text("# spend\nquarter,initiative,spent\n2027Q1,x,abc\n"), "E-TYPE",
+     "not a number"),
+])
+def test_an_actuals_file_is_read_with_the_folder_guards(tmp_path: Path, write: object,
+                                                        code: str, words: str) -> None:
+    from opmodel.io.cycle_files import read_actuals_file
+
+    f = tmp_path / "spend.csv"
+    write(f)  # type: ignore[operator]
+    if f.is_fifo():  # a reader that blocked on it gets end-of-file after 5 s: a failure, no hang
+        import threading
+
+        unblock = threading.Timer(5, lambda: f.open("w").close())
+        unblock.daemon = True
+        unblock.start()
+    with pytest.raises(ModelError) as exc:
+        read_actuals_file(f)
+    first = exc.value.errors[0]
+    assert first.code == code and words in first.message and \
+        first.location.startswith("spend.csv:"), first
+
+
 def test_trend_and_section_data(acme: object) -> None:
     t = trend(acme)
     assert t is not None and t.cycles == ("2026Q3", "now")

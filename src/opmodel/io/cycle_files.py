@@ -11,13 +11,10 @@ and then checks that nothing changed since it read the model.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import os
 from collections.abc import Callable, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +23,9 @@ from pydantic import ValidationError
 from ..errors import InputError, Issue, ModelError
 from ..model import Actual, Decision, Enterprise
 from .atomic import Fingerprint, check_unchanged, fingerprint, folder_lock, pause, write_file
-from .folder import YAML_FILES, folder_files, read_folder
+from .folder import YAML_FILES, folder_files, read_csv_file, read_folder
 from .issues import pydantic_issues
-from .tables import ACTUALS, TABLES, cells_to_record
+from .tables import ACTUALS, TABLES
 
 CYCLE_FILES = ("decisions.yaml", "actuals.csv", "assessment_history.csv")
 
@@ -193,71 +190,33 @@ def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str,
 # -- actuals ---------------------------------------------------------------------------------
 def read_actuals_file(path: str | os.PathLike[str]) -> tuple[list[Actual], list[int]]:
     """The rows of an actuals CSV file (same columns as actuals.csv) and their line numbers;
-    :class:`ModelError` with every problem at ``file:line:col``."""
+    :class:`ModelError` with every problem at ``file:line:col``. The file is read with the
+    guards of a model folder's tables (:func:`~opmodel.io.folder.read_csv_file`)."""
     p = Path(path)
     name = p.name
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {p}: {exc}") from None
-    issues: list[Issue] = []
-
-    def at(line: int, col: int | None, code: str, msg: str, hint: str | None = None) -> None:
-        loc = f"{name}:{line}" + (f":{col}" if col else "")
-        issues.append(Issue(code, msg, (), hint=hint).at(loc, (name, line, col or 0)))
-
-    lines_in = text.splitlines(keepends=True)
-    offset = 0
-    while offset < len(lines_in) and lines_in[offset].lstrip().startswith("#"):
-        offset += 1
-    reader = csv.reader(io.StringIO("".join(lines_in[offset:]), newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except (StopIteration, csv.Error):
-        raise ModelError([Issue("E-CSV", "the file has no header row", ()).at(
-            f"{name}:{offset + 1}")], source=str(p)) from None
-    for k, col in enumerate(header):
-        if col not in ACTUALS.columns:
-            close = get_close_matches(col, ACTUALS.columns, n=1, cutoff=0.6)
-            at(offset + 1, k + 1, "E-UNKNOWN", f"unknown column '{col}'",
-               f"did you mean '{close[0]}'?" if close
-               else f"columns are: {', '.join(ACTUALS.columns)}")
-    for col in ACTUALS.required:
-        if col not in header:
-            at(offset + 1, None, "E-MISSING", f"required column '{col}' is missing")
-    if issues:
+    if not p.is_symlink() and not p.exists():
+        raise InputError(f"{p}: no such file", hint="give the path of an actuals CSV file")
+    records, lines_of, header, issues = read_csv_file(p, ACTUALS)
+    if records is None or any(i.severity == "error" for i in issues):
         raise ModelError(issues, source=str(p))
     rows: list[Actual] = []
     lines: list[int] = []
-    line = reader.line_num + offset
-    try:
-        for cells in reader:
-            row_line = line + 1
-            line = reader.line_num + offset
-            if not cells or all(not c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                at(row_line, None, "E-CSV", f"row has {len(cells)} values but the header has "
-                   f"{len(header)} columns")
-                continue
-            rec = cells_to_record(ACTUALS, header, cells)
-            try:
-                rows.append(Actual.model_validate(rec))
-                lines.append(row_line)
-            except ValidationError as exc:
-                for i in pydantic_issues(exc):
-                    f = next((x for x in reversed(i.path) if isinstance(x, str)), None)
-                    col = header.index(f) + 1 if f in header else None
-                    at(row_line, col, i.code, i.message, i.hint)
-    except csv.Error as exc:
-        at(reader.line_num + offset, None, "E-CSV", f"malformed CSV: {exc}")
+    for rec, row_line in zip(records, lines_of, strict=True):
+        try:
+            rows.append(Actual.model_validate(rec))
+            lines.append(row_line)
+        except ValidationError as exc:
+            for i in pydantic_issues(exc):
+                f = next((x for x in reversed(i.path) if isinstance(x, str)), None)
+                col = header.index(f) + 1 if f in header else None
+                loc = f"{name}:{row_line}" + (f":{col}" if col else "")
+                issues.append(Issue(i.code, i.message, (), hint=i.hint).at(
+                    loc, (name, row_line, col or 0)))
     if issues:
         raise ModelError(issues, source=str(p))
     if not rows:
         raise ModelError([Issue("E-FILE", "the file holds no actuals rows", ()).at(
-            f"{name}:{offset + 1}")], source=str(p))
+            f"{name}:1")], source=str(p))
     return rows, lines
 
 

@@ -11,6 +11,7 @@ failure or a kill never leaves a half-written or mixed model.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import shutil
@@ -312,6 +313,19 @@ def _read_csv(src: _Source, table: Table) -> None:
         src.data[table.key] = rows
         src.csv_lines[table.key] = lines
         src.csv_header[table.key] = header
+
+
+def read_csv_file(path: Path, table: Table
+                  ) -> tuple[list[dict[str, Any]] | None, list[int], list[str], list[Issue]]:
+    """One CSV file in ``table``'s columns given on its own (an actuals file on the command
+    line), read with every guard of a model folder's tables: regular files only (a FIFO
+    never blocks), the size cap, control characters, strict quoting, the row cap. Returns
+    the records (None when the file could not be used), their line numbers, the header and
+    the issues located at ``name:line:col``."""
+    src = _Source(path.parent)
+    _read_csv(src, dataclasses.replace(table, file=path.name, required_file=True))
+    return (src.data.get(table.key), src.csv_lines.get(table.key, []),
+            src.csv_header.get(table.key, []), _capped(src.issues, src.per_file))
 
 
 def _positions(text: str) -> Any:

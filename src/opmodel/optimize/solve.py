@@ -47,6 +47,11 @@ at every node cost more than they save: on Acme at four budget scales and three 
 models (187–394 binaries) they took 30–40 % less CPU to the same plans (docs/benchmarks.md,
 "What-if solve"). Larger models keep HiGHS's defaults."""
 
+SMALL_THREADS: int | None = 1
+"""HiGHS threads for small models when ``SolveOptions.threads`` is not given. HiGHS 1.16
+otherwise runs a second search worker, which on these models costs more CPU than it
+saves wall time (docs/benchmarks.md, "What-if solve")."""
+
 Status = Literal["optimal", "feasible"]
 
 
@@ -185,8 +190,9 @@ def _solve_once(milp: Milp, options: SolveOptions, start: np.ndarray | None,
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
-    _use_threads(h, options.threads)
-    if options.fast and milp.n_z <= SMALL_MODEL:
+    small = options.fast and milp.n_z <= SMALL_MODEL
+    _use_threads(h, SMALL_THREADS if small and options.threads is None else options.threads)
+    if small:
         for key, value in SMALL_OPTIONS.items():
             h.setOptionValue(key, value)
     sense = 1 if minimize else -1

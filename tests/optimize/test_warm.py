@@ -1,12 +1,15 @@
-"""The speed-ups of the solve (warm.py, solve.SMALL_OPTIONS) change no plan.
+"""The speed-ups of the solve (warm.py, solve.SMALL_OPTIONS and SMALL_THREADS, the start
+columns of formulation.with_starts) change no plan.
 
-Each model is solved twice: the reference path (``SolveOptions(fast=False)``: HiGHS's
-default settings and the ranked list as the starting plan, as every solve ran before the
-speed-ups) and the default one. Same funded initiatives, same start quarters, same value.
+Each model is solved twice: the reference path (``SolveOptions(fast=False)``: the MILP as
+build_milp makes it, HiGHS's default settings and the ranked list as the starting plan, as
+every solve ran before the speed-ups) and the default one. Same funded initiatives, same
+start quarters, same value.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +17,9 @@ import pytest
 
 import opmodel
 from opmodel.generate import generate
-from opmodel.optimize import SolveOptions, build_instance, optimize
+from opmodel.optimize import Plan, SolveOptions, build_instance, optimize
 from opmodel.optimize.baselines import RANKED, baselines
-from opmodel.optimize.formulation import build_milp
+from opmodel.optimize.formulation import build_milp, with_starts
 from opmodel.optimize.scenario import Scenario, apply
 from opmodel.optimize.solve import SMALL_MODEL
 from opmodel.optimize.value import evaluate, violations
@@ -31,18 +34,20 @@ def _acme(scale: float) -> opmodel.Enterprise:
 
 MODELS = {
     "acme budget x 0.8 (the web what-if)": lambda: _acme(0.8),
+    "acme budget x 0.9 (the web's second what-if)": lambda: _acme(0.9),
     "generated 40 initiatives": lambda: generate(seed=1, initiatives=40),
     "generated 60 initiatives": lambda: generate(seed=2, initiatives=60),
 }
 
 
+@functools.cache
+def _solve(name: str, fast: bool) -> Plan:
+    return optimize(MODELS[name](), SolveOptions(time_limit=60.0, seed=0, fast=fast))
+
+
 @pytest.fixture(scope="module", params=list(MODELS))
 def solved(request: pytest.FixtureRequest) -> tuple:
-    e = MODELS[request.param]()
-    opts = SolveOptions(time_limit=60.0, seed=0)
-    ref = optimize(e, SolveOptions(time_limit=60.0, seed=0, fast=False))
-    fast = optimize(e, opts)
-    return e, ref, fast
+    return None, _solve(request.param, False), _solve(request.param, True)
 
 
 def test_the_fast_path_finds_the_reference_plan(solved: tuple) -> None:
@@ -53,6 +58,58 @@ def test_the_fast_path_finds_the_reference_plan(solved: tuple) -> None:
     assert fast.objective == pytest.approx(ref.objective, rel=1e-9)
     assert ref.warm_start_source == RANKED
     assert fast.size["binaries"] <= SMALL_MODEL  # these are models the fast path changes
+
+
+def test_the_second_what_if_with_earlier_plans_as_hints_finds_the_reference_plan() -> None:
+    """The web's second what-if: × 0.9 with the × 0.8 plan and the model's own as hints."""
+    opts = SolveOptions(time_limit=60.0, seed=0)
+    earlier = (_solve("acme budget x 0.8 (the web what-if)", True), optimize(_acme(1.0), opts))
+    hints = [{k: p.start_of(k) for k in p.selected} for p in earlier]
+    ref = _solve("acme budget x 0.9 (the web's second what-if)", False)
+    fast = optimize(_acme(0.9), opts, hints=hints)
+    assert fast.warm_start_source == HINT
+    assert np.array_equal(fast.start, ref.start)
+    assert fast.objective == pytest.approx(ref.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["acme budget x 0.9 (the web's second what-if)",
+                                  "generated 40 initiatives"])
+def test_the_start_form_is_the_same_milp(name: str) -> None:
+    """with_starts: the same LP relaxation, and a plan's row activities are the same."""
+    from opmodel.optimize.solve import relaxation
+
+    milp = build_milp(build_instance(MODELS[name]()))
+    form = with_starts(milp)
+    assert form.n_cols == milp.n_cols + milp.n_z
+    assert form.n_z == milp.n_z and form.n_start == milp.n_z
+    lp, lp_form = relaxation(milp, SolveOptions()), relaxation(form, SolveOptions())
+    assert lp is not None and lp_form is not None
+    assert float(form.cost @ lp_form) == pytest.approx(float(milp.cost @ lp), rel=1e-9)
+    for plan in baselines(milp).values():
+        if plan.start is None:
+            continue
+        x = milp.solution_from_starts(plan.start)
+        lifted = form.lift(x)
+        assert np.array_equal(lifted[: milp.n_cols], x)
+        act, act_form = _activity(milp, x), _activity(form, lifted)
+        assert np.allclose(act_form[: milp.n_rows], act, atol=1e-6)
+        # the start rows hold, every start column is 0/1, at most one per initiative
+        assert np.allclose(act_form[milp.n_rows:], np.clip(act_form[milp.n_rows:],
+                                                           form.row_lower[milp.n_rows:],
+                                                           form.row_upper[milp.n_rows:]))
+        assert set(np.unique(lifted[milp.n_cols:])) <= {0.0, 1.0}
+        assert np.array_equal(form.starts_from_solution(lifted), plan.start)
+    # budget and capacity rows have no z column left, and nonnegative coefficients
+    for b in form.blocks:
+        if b.family in ("budget", "capacity"):
+            lo, hi = form.start[b.first], form.start[b.first + b.count]
+            assert (form.index[lo:hi] >= milp.n_cols).all()
+            assert (form.value[lo:hi] >= 0).all()
+
+
+def _activity(m, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    rows = np.repeat(np.arange(m.n_rows), np.diff(m.start))
+    return np.bincount(rows, weights=m.value * x[m.index], minlength=m.n_rows)
 
 
 def test_the_starting_plan_is_feasible_and_no_worse_than_the_ranked_list(solved: tuple) -> None:

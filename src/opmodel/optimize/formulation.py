@@ -26,6 +26,18 @@ Rows (families; their names are what the explanations quote)
     value       y[k,t] ≤ Σ amount_i · z[i,t−d_i]
 Mandatory initiatives have ``z[i,L_i] ≥ 1``; forbidden and impossible ones have no columns.
 
+The solver's form (:func:`with_starts`, small models on the default path)
+    the same MILP with one binary start column ``x[i,s]`` per z column and the budget and
+    capacity rows written over x: a row's coefficient on ``x[i,s]`` is what i spends in the
+    row's quarters (or the team demand it has in the row's quarter) when it starts in s, so
+    these rows become knapsacks with nonnegative coefficients and one "at most one start"
+    group per initiative, which HiGHS's cover cuts and clique table work on; in z the same
+    rows have coefficients of both signs. Extra rows:
+    start       x[i,s] = z[i,s] − z[i,s−1]
+                Σ_s x[i,s] ≤ 1
+    Same integer points and objective, same LP relaxation; a tighter root bound after
+    HiGHS's cuts (docs/benchmarks.md, "What-if solve").
+
 Everything is assembled with numpy (no Python loop per coefficient) and handed to HiGHS in
 one ``passModel`` call.
 """

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from opmodel.store import open_store
-from opmodel.web.pages import planning
 
 from .test_pages import csrf, login
 
@@ -28,7 +27,10 @@ def _wait(c: Any, path: str, marker: str, limit: float = 240) -> str:
 
 
 def _solve(c: Any, **form: str) -> str:
-    r = c.post("/ui/plan", data={"csrf": csrf(c, "/ui/plan"), "time_limit": "3", **form})
+    data = {"csrf": csrf(c, "/ui/plan"), "time_limit": "3", "force_in": "", "force_out": "",
+            **form}  # as the browser posts it: a picker's empty value first
+    r = c.post("/ui/plan", data={k: (["", v] if k.startswith("force_") and v else v)
+                                 for k, v in data.items()})
     assert r.status_code == 200, r.text[:500]
     job = re.search(r"/ui/plan/jobs/([0-9a-f]+)", r.text)
     assert job, r.text[:500]
@@ -37,26 +39,45 @@ def _solve(c: Any, **form: str) -> str:
     return job.group(1)
 
 
-def test_a_what_if_is_compared_with_the_plan_of_record_and_drawn_on_the_frontier(
-        app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def _record(app: Any) -> tuple[Any, str, str, dict[str, str | None]]:
+    """(model, as-of quarter, cycle, starts) of the plan of record of the app's store."""
     from opmodel.cycle import next_quarter, plan_of_record
 
-    monkeypatch.setattr(planning, "FRONTIER_SCALES", (0.6, 1.0))  # two points: fast enough
-    c = login(app, "pat")
-    jid = _solve(c, budget_scale="0.8", force_out="crm-salesforce")
-    html = c.get(f"/ui/plan/jobs/{jid}/diff").text
     e = open_store(app.state.ctx.source.url).read().enterprise
-    cycle, starts = plan_of_record(e, next_quarter(e))
-    assert cycle is not None and starts.get("crm-salesforce")
+    as_of = next_quarter(e)
+    assert as_of is not None
+    cycle, starts = plan_of_record(e, as_of)
+    assert cycle is not None
+    return e, as_of, cycle, starts
+
+
+def _rows(html: str, change: str) -> list[str]:
+    """The initiatives (names) of the diff's rows of one kind (added, dropped, moved)."""
+    return re.findall(rf"<td[^>]*>([^<]*)</td><td[^>]*>{change}</td>", html)
+
+
+def test_a_what_if_is_compared_with_the_plan_of_record_and_drawn_on_the_frontier(
+        app: Any) -> None:
+    from opmodel.model import lifecycle
+
+    e, as_of, cycle, starts = _record(app)
+    states = lifecycle(e, as_of).states
+    out = next(i for i, s in starts.items() if s and states[i].status == "proposed")
+    c = login(app, "pat")
+    # the frontier from 70 to 130 % in 3 points (the what-if at 80 % is its own point)
+    jid = _solve(c, budget_scale="0.8", force_out=out, frontier_from="70",
+                 frontier_to="130", frontier_points="3", frontier_seconds="1")
+    html = c.get(f"/ui/plan/jobs/{jid}/diff").text
     assert f"Against the plan of record (decided in {cycle})" in html
     names = {i.id: i.name for i in e.initiatives}
-    dropped = re.findall(r"<td[^>]*>([^<]*)</td><td[^>]*>dropped</td>", html)
-    assert names["crm-salesforce"] in dropped, html
+    assert names[out] in _rows(html, "dropped"), html
     first = c.get(f"/ui/plan/jobs/{jid}/frontier").text
     assert 'data-testid="frontier-progress"' in first or 'data-testid="frontier"' in first
     again = c.get(f"/ui/plan/jobs/{jid}/frontier")  # the same job, not a second one
     assert again.status_code == 200
-    assert len([j for j in _frontier_jobs(app) if j.params["plan"] == jid]) == 1
+    jobs = [j for j in _frontier_jobs(app) if j.params["plan"] == jid]
+    assert len(jobs) == 1 and jobs[0].params["scales"] == [0.7, 1.0, 1.3]
+    assert jobs[0].params["time_limit"] == 1.0 and jobs[0].params["as_of"] == as_of
     html = _wait(c, f"/ui/plan/jobs/{jid}/frontier", 'data-testid="frontier-progress"')
     assert 'data-testid="chart-frontier"' in html, html[:800]
     spec = re.search(r'<script type="application/json" id="spec-frontier">(.*?)</script>',
@@ -65,7 +86,75 @@ def test_a_what_if_is_compared_with_the_plan_of_record_and_drawn_on_the_frontier
     text = json.dumps(json.loads(spec.group(1)), ensure_ascii=False)
     assert "this what-if (budget × 0.8)" in text  # the report's spec, this what-if marked
     values = re.findall(r'"scale": ([0-9.]+)', text)
-    assert sorted({float(v) for v in values}) == [0.6, 0.8, 1.0]
+    assert sorted({float(v) for v in values}) == [0.7, 0.8, 1.0, 1.3]
+    assert f"each re-planned from {as_of}" in html
+
+
+def test_a_what_if_with_no_change_plans_from_where_the_company_stands(app: Any) -> None:
+    """In-flight work stays where it is: a what-if that changes nothing shows none of it
+    moved against the plan of record (it did when the what-if planned the model from the
+    start of its horizon), and its plan shows in-flight work from where it began."""
+    from opmodel.model import lifecycle
+
+    e, as_of, cycle, starts = _record(app)
+    states = lifecycle(e, as_of).states
+    flying = {i for i, s in states.items() if s.status == "in-flight"}
+    assert flying and flying & {i for i, s in starts.items() if s}  # the test's premise
+    c = login(app, "pat")
+    jid = _solve(c)
+    page = c.get(f"/ui/plan/jobs/{jid}").text
+    assert f"Planned from {as_of}, where the company stands" in page
+    names = {i.id: i.name for i in e.initiatives}
+    for iid in flying:  # in the plan, from the quarter work began (not moved to as_of)
+        row = re.search(rf'<td data-label="Initiative">{re.escape(names[iid])}</td>'
+                        r'<td data-label="In\?">([^<]*)</td><td data-label="Start">([^<]*)<',
+                        page)
+        assert row and row.groups() == ("in", states[iid].start), (iid, row)
+    html = c.get(f"/ui/plan/jobs/{jid}/diff").text
+    assert f"decided in {cycle}" in html and f"Both from {as_of}" in html
+    moved = set(_rows(html, "moved"))
+    assert not moved & {names[i] for i in flying}, moved
+    assert not set(_rows(html, "dropped")) & {names[i] for i in flying}
+    late = [i for i in flying if states[i].slip > 0 and starts.get(i)]
+    for iid in late:  # running late by the actuals: said apart, not as moved
+        assert names[iid] in html.split('data-testid="plan-slipped"')[1]
+
+
+@pytest.mark.parametrize(("form", "field", "says"), [
+    ({"frontier_from": "5"}, "frontier_from", "outside 10 to 300"),
+    ({"frontier_to": "400"}, "frontier_to", "outside 10 to 300"),
+    ({"frontier_from": "120", "frontier_to": "80"}, "frontier_to", "not above frontier_from"),
+    ({"frontier_points": "1"}, "frontier_points", "outside 2 to 15"),
+    ({"frontier_points": "16"}, "frontier_points", "outside 2 to 15"),
+    ({"frontier_points": "2.5"}, "frontier_points", "not a whole number"),
+    ({"frontier_seconds": "0"}, "frontier_seconds", "outside 1 to 30"),
+    ({"frontier_gap": "lots"}, "frontier_gap", "is not a number"),
+    ({"budget_scale": "x"}, "budget_scale", "is not a number"),
+    ({"force_out": "crm-salesforce"}, "force_out", "is in flight since"),
+])
+def test_a_bad_what_if_is_refused_with_messages_at_their_fields(
+        app: Any, form: dict[str, str], field: str, says: str) -> None:
+    c = login(app, "pat")
+    jobs = len(app.state.ctx.jobs.all())
+    r = c.post("/ui/plan", data={"csrf": csrf(c, "/ui/plan"), **form})
+    assert r.status_code == 422, r.text[:500]
+    msg = re.search(r'data-testid="plan-messages" data-fields="([^"]*)"', r.text)
+    assert msg and msg.group(1).split() == [field], r.text[:500]
+    link = re.search(rf'<a href="#{field}">{field}(\[0\])?: ([^<]*)</a>', r.text)
+    assert link and says in link.group(2).replace("&#39;", "'"), r.text[:800]
+    assert len(app.state.ctx.jobs.all()) == jobs  # nothing started
+
+
+def test_the_workspace_has_labelled_frontier_controls_and_force_pickers(app: Any) -> None:
+    html = login(app, "pat").get("/ui/plan").text
+    for fid in ("frontier_from", "frontier_to", "frontier_points", "frontier_seconds",
+                "frontier_gap", "force_in", "force_out"):
+        assert f'<label for="{fid}">' in html and f'id="{fid}"' in html, fid
+    assert re.search(r'id="frontier_points" name="frontier_points" value="5"', html)
+    assert "data-swap-422" in html  # the located messages are shown by htmx too
+    assert re.search(r'name="force_out" value="crm-salesforce"[^>]*>'
+                     r'<label[^>]*>[^<]*<code>crm-salesforce</code> '
+                     r'<span class="muted">\(in flight since 2027Q1\)', html), html[:300]
 
 
 def _frontier_jobs(app: Any) -> list[Any]:

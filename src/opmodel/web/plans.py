@@ -92,8 +92,13 @@ def _scenario_key(scenario: str | WhatIf | None) -> str:
 
 
 def solve(request: Request, snap: Snapshot, req: PlanRequest,
-          progress: Any = None) -> Any:
-    """The plan for ``req`` on ``snap`` (cached per version and parameters)."""
+          progress: Any = None, as_of: str | None = None) -> Any:
+    """The plan for ``req`` on ``snap`` (cached per version and parameters).
+
+    With ``as_of`` the model is re-planned from that quarter as ``opmodel plan --as-of``
+    does (:func:`opmodel.cycle.replan`: decisions bind, actuals count, in-flight work stays
+    where it is; without its plan-of-record solve), and the answer is the
+    :class:`~opmodel.cycle.Replan` (its plan: ``.plan``)."""
     from ..optimize import SolveOptions
     from ..optimize.confidence import plan_to_confidence, require_certified
 
@@ -101,27 +106,37 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
     e = _scenario_model(request, snap, req.scenario)
     opts = SolveOptions(time_limit=req.time_limit, mip_gap=req.gap, seed=req.seed)
     key = ("plan", snap.version, _scenario_key(req.scenario), req.time_limit, req.gap,
-           req.seed, req.confidence)
+           req.seed, req.confidence, as_of)
 
-    def run() -> Any:  # as `opmodel plan`: to the confidence asked, or the model's policy
+    def optimizer(m: Any, o: Any) -> Any:  # as `opmodel plan`: to the confidence asked
+        return require_certified(plan_to_confidence(
+            m, req.confidence, o, progress=progress,
+            draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
+            hints=hints(ctx.plans, snap.version, as_of)))
+
+    def run() -> Any:
         with SOLVER_LOCK:
-            return require_certified(plan_to_confidence(
-                e, req.confidence, opts, progress=progress,
-                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
-                hints=hints(ctx.plans, snap.version)))
+            if as_of is None:
+                return optimizer(e, opts)
+            from ..cycle import replan
+
+            return replan(e, as_of, opts, optimizer=optimizer, record=False)
 
     return ctx.plans.get_or_compute(key, run)
 
 
-def hints(plans: Any, version: str) -> list[dict[str, str | None]]:
-    """The plans already made on this model version (newest first) as starting-plan hints
-    for the next solve (:mod:`opmodel.optimize.warm`): a what-if after another starts from
-    the best of them. They change where the search starts, not what the optimum is worth
-    (tests/optimize/test_warm.py checks the plan found stays the same)."""
+def hints(plans: Any, version: str, as_of: str | None = None
+          ) -> list[dict[str, str | None]]:
+    """The plans already made on this model version (newest first; re-planned from the same
+    ``as_of``) as starting-plan hints for the next solve (:mod:`opmodel.optimize.warm`): a
+    what-if after another starts from the best of them. They change where the search
+    starts, not what the optimum is worth (tests/optimize/test_warm.py checks the plan found
+    stays the same)."""
     out = []
     for key, plan in reversed(plans.items()):
+        plan = getattr(plan, "plan", plan)  # a re-plan: its plan
         if isinstance(key, tuple) and key[:2] == ("plan", version) and \
-                hasattr(plan, "selected"):
+                key[-1] == as_of and hasattr(plan, "selected"):
             out.append({k: plan.start_of(k) for k in plan.selected})
     return out
 

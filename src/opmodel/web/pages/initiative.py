@@ -3,9 +3,11 @@
 applications it retires, team demand, mandatory / forbidden — saved through
 :func:`opmodel.actions.update_initiative` / :func:`~opmodel.actions.propose_initiative`.
 
-The form is plain HTML (keyboard and phone friendly, no script needed): list fields are
-rows (one blank row to fill, a *Remove* box per row, *Add* fetches one more blank row),
-id lists are comma-separated with the ids offered as suggestions. The model's own
+The form is plain HTML (keyboard and phone friendly): list fields are rows (one blank row
+to fill, a *Remove* box per row, *Add* fetches one more blank row); id lists (depends on,
+excludes, retires, an effect's units) are pickers — boxes to tick, with names and ids and a
+filter box (``picker.html``) — that post the field once per id ticked (a comma-separated
+value, as a hand-made post may send, is read the same way). The model's own
 messages come back located (``initiatives[crm].effects[0].uplift: …``), each linked to its
 field, which is marked invalid; what was typed is kept. A stale form is a conflict with
 both values per field and the choice to keep yours or take the current ones.
@@ -84,6 +86,14 @@ def _text(form: dict[str, Any], key: str) -> str:
     return str(v or "").strip()
 
 
+def _id_text(form: dict[str, Any], key: str) -> str:
+    """An id list as posted — one value per ticked box (a picker), or comma-separated —
+    as one comma-separated text (the empty value a picker sends first drops out)."""
+    v = form.get(key)
+    values = v if isinstance(v, list) else [v]
+    return ", ".join(x for x in (str(p or "").strip() for p in values) if x)
+
+
 def _number(t: str) -> Any:
     """A number when it reads as one; else the text (the model names it, located)."""
     if t == "":
@@ -123,7 +133,7 @@ def read_form(form: dict[str, Any], base: dict[str, Any]
                                if any(rng.values()) else None)
     for k in ID_LISTS:
         if k in form:
-            shown[k] = _text(form, k)
+            shown[k] = _id_text(form, k)
             fields[k] = _ids(shown[k])
     for k in FLAGS:  # a hidden empty value before each box: the form always carries it
         if k in form:
@@ -135,7 +145,8 @@ def read_form(form: dict[str, Any], base: dict[str, Any]
             continue
         rows, kept = [], []
         for i in order[name]:
-            row = {c: _text(form, f"{name}-{i}-{c}") for c in cols}
+            row = {c: _id_text(form, f"{name}-{i}-{c}") if c == "business_units"
+                   else _text(form, f"{name}-{i}-{c}") for c in cols}
             if not any(row.values()) or _text(form, f"{name}-{i}-remove"):
                 continue
             rows.append(row)
@@ -262,7 +273,17 @@ def register(app: FastAPI) -> None:
             raise PageError(404, f"no list '{name}' on the initiative form")
         return render(request, "initiative_row.html", name=name, i=secrets.randbelow(10**9),
                       r={}, bad=set(), ro="", teams=snap.enterprise.policy.teams,
-                      snap=snap)
+                      snap=snap, unit_options=options(snap.enterprise)["unit_options"])
+
+
+def options(e: Any, item: Any = None) -> dict[str, list[tuple[str, str, str]]]:
+    """What the form's pickers offer: (id, name, note) of the other initiatives (depends on,
+    excludes), the applications (retires) and the business units (an effect's units)."""
+    own = item.id if item is not None else None
+    return {"others": [(i.id, i.name, i.owner) for i in e.initiatives if i.id != own],
+            "applications": [(a.id, a.name, a.lifecycle if a.lifecycle != "active" else "")
+                             for a in e.applications],
+            "unit_options": [(u.id, u.name, "") for u in e.business_units]}
 
 
 def _item(snap: Snapshot, iid: str | None) -> Any:
@@ -290,4 +311,4 @@ def page(request: Request, snap: Snapshot, item: Any, values: dict[str, Any], ve
                   item=item, values=values, entity_version=version, messages=messages,
                   bad=bad, e=e, conflict=conflict, new_id=new_id, editable=editable,
                   ro="" if editable else " readonly",
-                  teams=e.policy.teams)
+                  teams=e.policy.teams, **options(e, item))

@@ -38,12 +38,80 @@
   document.addEventListener("htmx:afterSettle", function () { charts(document); });
   // a message located at a field: following it puts the keyboard in that field
   document.addEventListener("click", function (ev) {
-    var a = ev.target.closest ? ev.target.closest('.msg a[href^="#f-"]') : null;
+    var a = ev.target.closest ? ev.target.closest('.msg a[href^="#"]') : null;
     var field = a ? document.getElementById(a.getAttribute("href").slice(1)) : null;
     if (field) { ev.preventDefault(); field.focus(); field.scrollIntoView({block: "center"}); }
   });
   // a row added to a list field of a form (the initiative's effects, team demand): the
   // keyboard goes on in its first field
+  // a form's located messages come back as 422 with the messages to show (htmx swaps
+  // only 2xx by default): forms marked data-swap-422 show them, and the fields they name
+  // (data-fields) are marked invalid, the others cleared
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var form = ev.detail.requestConfig ? ev.detail.requestConfig.elt : null;
+    if (ev.detail.xhr.status === 422 && form && form.closest &&
+        form.closest("[data-swap-422]")) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var msg = ev.detail.target ? ev.detail.target.querySelector("[data-fields]") : null;
+    var form = ev.detail.requestConfig ? ev.detail.requestConfig.elt : null;
+    if (!form || !form.closest || !form.closest("[data-swap-422]")) { return; }
+    var bad = msg ? msg.dataset.fields.split(" ") : [];
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) {
+      el.removeAttribute("aria-invalid");
+    });
+    bad.forEach(function (id) {
+      var el = id ? document.getElementById(id) : null;
+      if (el) { el.setAttribute("aria-invalid", "true"); }
+    });
+  });
+  // pickers (several of the model's ids: boxes to tick under a filter box): the filter
+  // hides what does not match (ticked boxes stay), Enter in it ticks the first match
+  // instead of sending the form, and the line under it sums up what is ticked
+  function pickerOf(el) {
+    return el && el.closest ? el.closest("[data-picker]") : null;
+  }
+  function pickerSum(box) {
+    var out = box.querySelector(".picker-chosen");
+    if (!out) { return; }
+    var names = [];
+    box.querySelectorAll(".pick input:checked").forEach(function (cb) {
+      names.push(cb.dataset.name);
+    });
+    out.textContent = names.length ? "Chosen (" + names.length + "): " + names.join(", ")
+      : (out.dataset.none || "None chosen.");
+  }
+  function pickerMatches(box, q) {
+    var hits = [];
+    box.querySelectorAll(".pick").forEach(function (row) {
+      var cb = row.querySelector("input");
+      var hit = q === "" || row.dataset.key.indexOf(q) >= 0;
+      row.hidden = !hit && !cb.checked;
+      if (hit && !cb.checked) { hits.push(cb); }
+    });
+    return hits;
+  }
+  document.addEventListener("input", function (ev) {
+    var box = ev.target.classList && ev.target.classList.contains("picker-filter")
+      ? pickerOf(ev.target) : null;
+    if (box) { pickerMatches(box, ev.target.value.trim().toLowerCase()); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter" || !ev.target.classList ||
+        !ev.target.classList.contains("picker-filter")) { return; }
+    ev.preventDefault();
+    var box = pickerOf(ev.target);
+    var q = ev.target.value.trim().toLowerCase();
+    var hits = q ? pickerMatches(box, q) : [];
+    if (hits.length) { hits[0].checked = true; pickerSum(box); }
+  });
+  document.addEventListener("change", function (ev) {
+    var box = ev.target.type === "checkbox" ? pickerOf(ev.target) : null;
+    if (box) { pickerSum(box); }
+  });
   document.addEventListener("htmx:afterSwap", function (ev) {
     var box = ev.detail.target;
     if (!box || !box.id || box.id.slice(-5) !== "-rows") { return; }

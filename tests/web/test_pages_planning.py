@@ -10,6 +10,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opmodel.store import open_store
 
@@ -131,6 +133,9 @@ def test_a_what_if_with_no_change_plans_from_where_the_company_stands(app: Any) 
     ({"frontier_gap": "lots"}, "frontier_gap", "is not a number"),
     ({"budget_scale": "x"}, "budget_scale", "is not a number"),
     ({"force_out": "crm-salesforce"}, "force_out", "is in flight since"),
+    ({"force_in": "nowhere"}, "force_in", "nowhere"),
+    ({"confidence": "2"}, "confidence", "less than or equal to 1"),
+    ({"time_limit": "1000"}, "time_limit", "less than or equal to 600"),
 ])
 def test_a_bad_what_if_is_refused_with_messages_at_their_fields(
         app: Any, form: dict[str, str], field: str, says: str) -> None:
@@ -181,3 +186,55 @@ def test_the_roadmap_of_record_has_its_plateaus_beside_the_gantt_and_spend(app: 
     assert "today" in steps and "after 2027Q2" in steps, steps
     page = c.get("/ui/decisions?cycle=2027Q2").text
     assert page.count('hx-get="/ui/decisions/roadmap') == 1  # loaded once, in the page body
+
+
+def test_a_model_with_actuals_but_no_decision_is_compared_with_its_own_re_plan(
+        tmp_path: Any) -> None:
+    import shutil
+    import warnings
+
+    from opmodel.web import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from opmodel import api
+
+    from .conftest import ACME_PATH
+
+    folder = tmp_path / "acme"
+    shutil.copytree(ACME_PATH, folder)
+    e = api.load(folder)  # the actuals kept, no decision; nothing due before they began
+    api.save(e.model_copy(update={"decisions": (), "initiatives": tuple(
+        i.model_copy(update={"mandatory": False, "deadline": None}) for i in e.initiatives)}),
+        folder)
+    with TestClient(create_app(folder, anonymous=True), raise_server_exceptions=False) as c:
+        jid = _solve(c)
+        assert "Planned from 2027Q3, where the company stands" in c.get(
+            f"/ui/plan/jobs/{jid}").text
+        html = c.get(f"/ui/plan/jobs/{jid}/diff").text
+    assert "Against the plan of the model as it is (no cycle decided yet)" in html, html
+    assert "Both from 2027Q3" in html and "The same initiatives at the same starts." in html
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=st.integers(10, 300), b=st.integers(10, 300), n=st.integers(2, 15),
+       junk=st.text(max_size=12))
+def test_frontier_settings_are_evenly_spaced_scales_or_messages(a: int, b: int, n: int,
+                                                                junk: str) -> None:
+    from opmodel.web.pages.planning import FormMessages, frontier_settings
+
+    if b <= a:
+        with pytest.raises(FormMessages) as exc:
+            frontier_settings({"frontier_from": str(a), "frontier_to": str(b)})
+        assert [m["field"] for m in exc.value.messages] == ["frontier_to"]
+    else:
+        fs = frontier_settings({"frontier_from": str(a), "frontier_to": str(b),
+                                "frontier_points": str(n)})
+        assert len(fs.scales) == n and fs.scales[0] == a / 100 and fs.scales[-1] == b / 100
+        assert all(x < y for x, y in zip(fs.scales, fs.scales[1:], strict=False))
+    try:  # anything typed: settings or messages at their fields, never another error
+        frontier_settings({"frontier_points": junk, "frontier_gap": junk})
+    except FormMessages as exc:
+        assert {m["field"] for m in exc.messages} <= {"frontier_points", "frontier_gap"}

@@ -43,7 +43,8 @@ def _list(form: dict[str, Any], key: str) -> list[str]:
     return [x for x in ([v] if isinstance(v, str) else [str(x) for x in v]) if x.strip()]
 
 
-SETTLED = {"done": "done", "cancelled": "cancelled", "rejected": "rejected"}
+SETTLED = ("done", "cancelled", "rejected")
+"""What the decisions and actuals settled: out of a re-plan, shown as such."""
 
 
 def plan_view(plan: Any, e: Any, replan: Any = None) -> dict[str, Any]:
@@ -145,7 +146,9 @@ def _form_messages(exc: Exception) -> list[dict[str, str]]:
             path = str(err.get("field") or "").removeprefix("body.scenario.")
             parts = [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
             f = field(parts)
-            out.append({"field": f or "", "text": f"{path or 'what-if'}: {err.get('message')}"})
+            where = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts).lstrip(".")
+            out.append({"field": f or "", "text": f"{where or 'what-if'}: "
+                        f"{err.get('message')}"})
     else:
         out.append({"field": "", "text": getattr(exc, "message", None) or str(exc)})
     return out
@@ -222,8 +225,9 @@ def register(app: FastAPI) -> None:
         if not messages:
             try:
                 what_if = WhatIf(**spec)
-                req = PlanRequest(scenario=what_if, time_limit=time_limit, draws=0,
-                                  confidence=confidence)
+                # no assumption changed: the model's own plan (shared with its comparison)
+                req = PlanRequest(scenario=None if what_if == WhatIf() else what_if,
+                                  time_limit=time_limit, draws=0, confidence=confidence)
                 _scenario_model(request, snap, what_if)
             except Exception as exc:  # pydantic or located model errors: shown, not raised
                 messages += _form_messages(exc)

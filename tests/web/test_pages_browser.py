@@ -270,6 +270,10 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     out = u.page.locator('input[name="force_out"]:checked')
     assert out.evaluate_all("l => l.map(x => x.value)") == ["virtual-showroom"]
     assert "Chosen (1)" in u.page.locator("#force_out-chosen").inner_text()
+    u.page.keyboard.press("Tab")  # into the list (one Tab stop), on the box just ticked
+    assert u.page.evaluate("document.activeElement.value") == "virtual-showroom"
+    u.page.keyboard.press("Tab")  # and out of it: 48 boxes are not 48 Tab stops
+    assert u.page.evaluate("document.activeElement.id") == "frontier_from"
     u.page.get_by_role("button", name="Solve").click()
     u.page.get_by_test_id("plan-result").wait_for(timeout=180_000)
     assert "initiatives funded" in u.page.get_by_test_id("plan-result").inner_text()
@@ -370,17 +374,15 @@ def test_initiative_form_edits_effects_by_keyboard_with_located_messages(users: 
                         "('[data-row]') === document.querySelectorAll('#effects-rows "
                         "[data-row]')[3]")  # the keyboard goes on in the new row
     p.keyboard.type("order-mgmt")
-    p.keyboard.press("Tab")  # the units: a box each (a short list)
-    p.keyboard.press("Tab")
+    p.keyboard.press("Tab")  # the units: a box each (a short list), one Tab stop
+    p.keyboard.press("ArrowDown")
     assert p.evaluate("document.activeElement.value") == "storage"
     p.keyboard.press("Space")
     units = p.locator("#effects-rows [data-row]").nth(3).locator("[data-picker]")
     assert units.locator("input:checked").evaluate_all("l => l.map(x => x.value)") == \
         ["storage"]
-    for _ in range(12):  # on past the other units
-        p.keyboard.press("Tab")
-        if p.evaluate("document.activeElement.name").endswith("-uplift"):
-            break
+    p.keyboard.press("Tab")  # past the other units at once
+    assert p.evaluate("document.activeElement.name").endswith("-uplift")
     p.keyboard.type("7")  # more than 5: the model says where
     p.get_by_label("Why (for the change log)").fill("web test: effects")
     p.get_by_label("Why (for the change log)").press("Enter")  # Enter saves the form

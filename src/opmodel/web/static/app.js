@@ -94,23 +94,71 @@
     });
     return hits;
   }
+  // one box of a picker's list is in the Tab order (the list is one stop, not one per
+  // choice); the arrow keys, Home and End move between the boxes shown
+  function pickerBoxes(box) {
+    return Array.prototype.filter.call(box.querySelectorAll(".pick input[type=checkbox]"),
+      function (cb) { return !cb.closest(".pick").hidden; });
+  }
+  function pickerRove(box, to) {
+    var boxes = pickerBoxes(box);
+    box.querySelectorAll(".pick input[type=checkbox]").forEach(function (cb) {
+      cb.tabIndex = -1;
+    });
+    var keep = to || boxes.filter(function (cb) { return cb.dataset.rove; })[0] || boxes[0];
+    box.querySelectorAll("[data-rove]").forEach(function (cb) { delete cb.dataset.rove; });
+    if (keep && boxes.indexOf(keep) >= 0) { keep.tabIndex = 0; keep.dataset.rove = "1"; }
+    else if (boxes.length) { boxes[0].tabIndex = 0; boxes[0].dataset.rove = "1"; }
+    return boxes;
+  }
+  function pickersIn(root) {
+    root.querySelectorAll("[data-picker]").forEach(function (box) { pickerRove(box); });
+  }
+  document.addEventListener("DOMContentLoaded", function () { pickersIn(document); });
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    pickersIn(ev.detail.target || document);
+  });
   document.addEventListener("input", function (ev) {
     var box = ev.target.classList && ev.target.classList.contains("picker-filter")
       ? pickerOf(ev.target) : null;
-    if (box) { pickerMatches(box, ev.target.value.trim().toLowerCase()); }
+    if (box) { pickerMatches(box, ev.target.value.trim().toLowerCase()); pickerRove(box); }
   });
   document.addEventListener("keydown", function (ev) {
-    if (ev.key !== "Enter" || !ev.target.classList ||
-        !ev.target.classList.contains("picker-filter")) { return; }
+    var t = ev.target;
+    var box = pickerOf(t);
+    if (!box || !t.classList) { return; }
+    if (t.classList.contains("picker-filter")) {
+      if (ev.key === "ArrowDown") {  // from the filter into the list
+        ev.preventDefault();
+        var first = pickerBoxes(box)[0];
+        if (first) { pickerRove(box, first); first.focus(); }
+      } else if (ev.key === "Enter") {  // ticks the first match, never sends the form
+        ev.preventDefault();
+        var q = t.value.trim().toLowerCase();
+        var hits = q ? pickerMatches(box, q) : [];
+        if (hits.length) { hits[0].checked = true; pickerSum(box); pickerRove(box, hits[0]); }
+      }
+      return;
+    }
+    if (t.type !== "checkbox" || !t.closest(".pick")) { return; }
+    var boxes = pickerBoxes(box);
+    var k = boxes.indexOf(t);
+    var to = {ArrowDown: k + 1, ArrowRight: k + 1, ArrowUp: k - 1, ArrowLeft: k - 1,
+              Home: 0, End: boxes.length - 1}[ev.key];
+    if (to === undefined) { return; }
     ev.preventDefault();
-    var box = pickerOf(ev.target);
-    var q = ev.target.value.trim().toLowerCase();
-    var hits = q ? pickerMatches(box, q) : [];
-    if (hits.length) { hits[0].checked = true; pickerSum(box); }
+    if (to < 0 && ev.key === "ArrowUp") {  // above the first box: back to the filter
+      var filter = box.querySelector(".picker-filter");
+      if (filter) { filter.focus(); }
+      return;
+    }
+    to = Math.max(0, Math.min(boxes.length - 1, to));
+    pickerRove(box, boxes[to]);
+    boxes[to].focus();
   });
   document.addEventListener("change", function (ev) {
     var box = ev.target.type === "checkbox" ? pickerOf(ev.target) : null;
-    if (box) { pickerSum(box); }
+    if (box) { pickerSum(box); pickerRove(box, ev.target); }
   });
   document.addEventListener("htmx:afterSwap", function (ev) {
     var box = ev.detail.target;

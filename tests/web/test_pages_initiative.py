@@ -281,3 +281,34 @@ def test_an_unknown_id_in_a_picker_is_the_models_located_message(app: Any, url: 
     assert _ticked(html, "retires") == ["no-such-app"]
     assert _ticked(html, "effects-0-business_units") == ["atlantis"]
     assert open_store(url).revision() == rev
+
+
+def test_a_long_picker_is_searched_on_the_server(app: Any, url: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from opmodel.web.pages import initiative
+
+    monkeypatch.setattr(initiative, "PICK_LIMIT", 10)  # Acme's 64 applications: "many"
+    e = open_store(url).read().enterprise
+    c = login(app, "pat")
+    html = c.get(f"/ui/initiatives/{IID}").text
+    assert _offered(html, "retires") == [] and _offered(html, "depends_on") == ["sap-upgrade"]
+    assert re.search(r'id="f-retires" name="q" placeholder="Search by name or id"[^>]*'
+                     r'hx-get="/ui/pick/applications\?name=retires&amp;id=f-retires"', html)
+    assert f"{len(e.applications)} to choose from" in html
+    app1 = next(a for a in e.applications if "sales" in a.name.lower())
+    found = c.get("/ui/pick/applications", params={"q": "SALES", "name": "retires",
+                                                   "id": "f-retires"}).text
+    hits = _offered(found, "retires")
+    assert app1.id in hits and len(hits) <= initiative.PICK_FOUND
+    text = {a.id: f"{a.name} {a.id}".lower() for a in e.applications}
+    assert all("sales" in text[h] for h in hits)
+    assert f"{app1.name} <code>{app1.id}</code>" in found and "checked" not in found
+    assert "Nothing matches" in c.get("/ui/pick/applications", params={"q": "zzzz"}).text
+    assert c.get("/ui/pick/nope").status_code == 404
+    assert c.get("/ui/pick/units", params={"name": "x\" onload=1"}).status_code == 422
+    f = _form(html)  # a box ticked in the answer posts as any other
+    f.update({"retires": ["", app1.id]})
+    r = c.post(f"/ui/initiatives/{IID}", data=f, follow_redirects=False)
+    assert r.status_code == 303, r.text[:600]
+    assert _stored(url).retires == (app1.id,)
+    assert _ticked(c.get(f"/ui/initiatives/{IID}").text, "retires") == [app1.id]

@@ -96,9 +96,11 @@ def plan_view(plan: Any, e: Any, replan: Any = None) -> dict[str, Any]:
             "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
 
 
-def _force_options(e: Any, as_of: str | None) -> list[tuple[str, str, str]]:
-    """(id, name, note) of the initiatives to force in or out; the note says where the
-    decisions left it as of ``as_of`` (a what-if cannot move that)."""
+def _force_options(e: Any, as_of: str | None) -> Any:
+    """The initiatives to force in or out (a picker's choices); the note says where the
+    decisions left each as of ``as_of`` (a what-if cannot move that)."""
+    from .initiative import Choices
+
     states: dict[str, Any] = {}
     if as_of is not None:
         from ...model import lifecycle
@@ -112,7 +114,7 @@ def _force_options(e: Any, as_of: str | None) -> list[tuple[str, str, str]]:
             f"approved for {st.start}" if st.status == "approved" and st.start else
             f"deferred to {st.until}" if st.status == "deferred" and st.until else st.status)
         out.append((i.id, i.name, note))
-    return out
+    return Choices("initiatives", out)
 
 
 def _form_messages(exc: Exception) -> list[dict[str, str]]:
@@ -166,6 +168,7 @@ def register(app: FastAPI) -> None:
     @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def workspace(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
         from ...cycle import next_quarter
+        from .initiative import PICK_LIMIT
         from .planning import FRONTIER_BOUNDS, FrontierSettings
 
         no_travel(request, "The planning workspace")
@@ -176,6 +179,7 @@ def register(app: FastAPI) -> None:
         return render(request, "plan.html", page="plan", snap=snap, e=e, pools=pools,
                       w0=e.scoring.weights, as_of=as_of, force=_force_options(e, as_of),
                       bounds=FRONTIER_BOUNDS, defaults=FrontierSettings(),
+                      pick_limit=PICK_LIMIT,
                       scenarios=[s.id for s in scenarios.scenarios],
                       jobs=[j for j in request.app.state.ctx.jobs.all()
                             if j.owner == me.name][:5])

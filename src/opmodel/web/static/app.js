@@ -136,7 +136,12 @@
         ev.preventDefault();
         var q = t.value.trim().toLowerCase();
         var hits = q ? pickerMatches(box, q) : [];
-        if (hits.length) { hits[0].checked = true; pickerSum(box); pickerRove(box, hits[0]); }
+        if (hits.length) {
+          hits[0].checked = true;
+          pickerKeep(box, hits[0]);
+          pickerSum(box);
+          pickerRove(box, hits[0]);
+        }
       }
       return;
     }
@@ -156,9 +161,29 @@
     pickerRove(box, boxes[to]);
     boxes[to].focus();
   });
+  // a long picker's search answer (/ui/pick): a box ticked there joins the chosen ones
+  // (so the next search keeps it); matches already chosen are not shown twice
+  function pickerKeep(box, cb) {
+    var picked = box.querySelector(".picker-picked");
+    if (!cb.checked || !picked || !cb.closest(".picker-found")) { return; }
+    var had = document.activeElement === cb;
+    picked.appendChild(cb.closest(".pick"));
+    if (had) { cb.focus(); }
+  }
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var found = ev.detail.target;
+    if (!found || !found.classList || !found.classList.contains("picker-found")) { return; }
+    var box = pickerOf(found);
+    var have = {};
+    box.querySelectorAll(".picker-picked input").forEach(function (cb) { have[cb.value] = 1; });
+    found.querySelectorAll(".pick input").forEach(function (cb) {
+      if (have[cb.value]) { cb.closest(".pick").remove(); }
+    });
+    pickerRove(box);
+  });
   document.addEventListener("change", function (ev) {
     var box = ev.target.type === "checkbox" ? pickerOf(ev.target) : null;
-    if (box) { pickerSum(box); pickerRove(box, ev.target); }
+    if (box) { pickerKeep(box, ev.target); pickerSum(box); pickerRove(box, ev.target); }
   });
   document.addEventListener("htmx:afterSwap", function (ev) {
     var box = ev.detail.target;

@@ -13,6 +13,9 @@ prints each one's median wall time and the median CPU time of the child process,
   with ``passModel`` with the same solver options, solved and its objective printed — what
   a user gets from a hand-written script, interpreter and imports included. Its objective
   is checked against opmodel's plan.
+* the libraries alone: a script that imports what ``opmodel plan`` is built on (numpy,
+  highspy, pydantic, ruamel.yaml, typer — or click — and rich) and uses each once, none of
+  opmodel's code: the part of the plan command that is not opmodel's.
 
     PYTHONPATH=src .venv/bin/python bench/startup.py                 # 15 rounds
     PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look

@@ -32,6 +32,8 @@ def test_the_map_names_every_command_and_its_module() -> None:
     (["-h"], cli.TOPICS),
     ([], cli.TOPICS),
     (["--version"], ()),
+    (["-h", "plan"], cli.TOPICS),  # the root help lists every command
+    (["--version", "plan"], ()),
     (["plam", "x"], cli.TOPICS),  # a typo: every command, for click's "did you mean"
     (["store", "init", "x"], ("store",)),
     (["survey", "--help"], ("interop",)),

@@ -50,12 +50,16 @@ def topics_for(argv: list[str]) -> tuple[str, ...]:
     """The topic modules a command line needs: the one holding its command, or all of them
     when it names none (``--help``, no arguments, a mistyped command: click then lists or
     suggests every command). The root takes no option with a value, so the command is the
-    first word that is not an option."""
-    word = next((a for a in argv if not a.startswith("-")), None)
-    if word is None and "--version" in argv:
-        return ()
-    topic = COMMANDS.get(word or "")
-    return (topic,) if topic else TOPICS
+    first word that is not an option; ``--version`` before it needs no command at all."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            topic = COMMANDS.get(arg)
+            return (topic,) if topic else TOPICS
+        if arg == "--version":  # eager: answered before any command is looked at
+            return ()
+        if arg in ("-h", "--help"):  # the root's help lists every command
+            break
+    return TOPICS
 
 
 def __getattr__(name: str) -> Any:

@@ -238,3 +238,23 @@ def test_frontier_settings_are_evenly_spaced_scales_or_messages(a: int, b: int, 
         frontier_settings({"frontier_points": junk, "frontier_gap": junk})
     except FormMessages as exc:
         assert {m["field"] for m in exc.messages} <= {"frontier_points", "frontier_gap"}
+
+
+def test_a_re_planned_what_if_starts_from_re_plans_of_the_same_quarter_only() -> None:
+    """The starting-plan hints of a what-if planned from a quarter are the plans made from
+    that quarter (a re-plan's plan), not those of the model from the start of its horizon —
+    and the other way round."""
+    from types import SimpleNamespace
+
+    from opmodel.web.plans import hints
+
+    def plan(start: str) -> Any:
+        return SimpleNamespace(selected=("a",), start_of=lambda k: start)
+
+    plans = {("plan", "v1", "base", 10, 1e-4, 0, None, None): plan("2027Q1"),
+             ("plan", "v1", "base", 10, 1e-4, 0, None, "2027Q3"):
+                 SimpleNamespace(plan=plan("2027Q3")),
+             ("plan", "v0", "base", 10, 1e-4, 0, None, "2027Q3"):
+                 SimpleNamespace(plan=plan("2027Q4"))}
+    assert hints(plans, "v1", "2027Q3") == [{"a": "2027Q3"}]
+    assert hints(plans, "v1") == [{"a": "2027Q1"}]

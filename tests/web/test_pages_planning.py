@@ -64,15 +64,23 @@ def test_a_what_if_is_compared_with_the_plan_of_record_and_drawn_on_the_frontier
 
     e, as_of, cycle, starts = _record(app)
     states = lifecycle(e, as_of).states
-    out = next(i for i, s in starts.items() if s and states[i].status == "proposed")
+    names = {i.id: i.name for i in e.initiatives}
     c = login(app, "pat")
+    base = _solve(c)  # the re-plan with nothing changed
+    funded = set(re.findall(r'<td data-label="Initiative">([^<]*)</td><td data-label="In\?">'
+                            r'in<', c.get(f"/ui/plan/jobs/{base}").text))
+    assert 'data-testid="plan-own"' not in c.get(f"/ui/plan/jobs/{base}/diff").text
+    out = next(i for i, s in starts.items()  # in the plan of record and the re-plan
+               if s and states[i].status == "proposed" and names[i] in funded)
     # the frontier from 70 to 130 % in 3 points (the what-if at 80 % is its own point)
     jid = _solve(c, budget_scale="0.8", force_out=out, frontier_from="70",
                  frontier_to="130", frontier_points="3", frontier_seconds="1")
     html = c.get(f"/ui/plan/jobs/{jid}/diff").text
     assert f"Against the plan of record (decided in {cycle})" in html
-    names = {i.id: i.name for i in e.initiatives}
     assert names[out] in _rows(html, "dropped"), html
+    own = html.split('data-testid="plan-own"')[1]  # what the what-if's own changes do
+    assert "Against the re-plan from " + as_of in own
+    assert names[out] in _rows(own, "dropped")
     first = c.get(f"/ui/plan/jobs/{jid}/frontier").text
     assert 'data-testid="frontier-progress"' in first or 'data-testid="frontier"' in first
     again = c.get(f"/ui/plan/jobs/{jid}/frontier")  # the same job, not a second one

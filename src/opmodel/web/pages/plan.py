@@ -271,8 +271,8 @@ def register(app: FastAPI) -> None:
     def job_diff(request: Request, job_id: str, me: Principal = Who) -> Response:
         """The finished what-if against the plan of record (the roadmap decided at the last
         cycle; solved once per model version, then cached), loaded after the result is
-        shown. A model with no decision yet is compared with the plan of the model as it
-        is."""
+        shown, and against the re-plan with no assumption changed (what the what-if's own
+        changes do). A model with no decision yet is compared with its own plan."""
         from .planning import base_diff, change_view, record_diff, record_of
 
         job = _done(request, job_id)
@@ -295,10 +295,15 @@ def register(app: FastAPI) -> None:
                 diff = change_view(r, None, base.starts(), names, base)
             else:
                 diff = change_view(r, cyc, starts, names)
+            own = None
+            if r is not None and cyc is not None and job.params.get("scenario") is not None:
+                # what the what-if's own changes do: against the re-plan with none of them
+                base = solve(request, snap, base_req, as_of=r.as_of)
+                own = change_view(r, None, base.starts(), names, base)
         except OpmodelError as exc:
             return render(request, "plan_diff.html", diff=None, stale=False,
                           error=exc.message)
-        return render(request, "plan_diff.html", diff=diff, stale=False, error=None,
+        return render(request, "plan_diff.html", diff=diff, own=own, stale=False, error=None,
                       money=job.value["money"])
 
     @app.get("/plan/jobs/{job_id}/frontier", response_class=HTMLResponse,

@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from opmodel import actions
 from opmodel.store import close_stores, open_store
@@ -312,3 +314,23 @@ def test_a_long_picker_is_searched_on_the_server(app: Any, url: str,
     assert r.status_code == 303, r.text[:600]
     assert _stored(url).retires == (app1.id,)
     assert _ticked(c.get(f"/ui/initiatives/{IID}").text, "retires") == [app1.id]
+
+
+_IDS = st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,12}", fullmatch=True), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=_IDS, units=_IDS, comma=st.booleans())
+def test_a_picker_posts_its_ids_as_ticked_or_typed(ids: list[str], units: list[str],
+                                                   comma: bool) -> None:
+    """One value per ticked box after the empty one, or one comma-separated value: the same
+    ids, in order, for the action and for showing the form again."""
+    from opmodel.web.pages.initiative import blank, read_form
+
+    posted = ", ".join(ids) if comma else ["", *ids]
+    shown, fields = read_form({"depends_on": posted, "effects-0-capability": "c",
+                               "effects-0-business_units": ["", *units],
+                               "effects-0-uplift": "1"}, blank())
+    assert fields["depends_on"] == ids and shown["depends_on"] == ", ".join(ids)
+    assert fields["effects"][0]["business_units"] == units
+    assert shown["effects"][0]["business_units"] == ", ".join(units)

@@ -266,3 +266,19 @@ def test_a_re_planned_what_if_starts_from_re_plans_of_the_same_quarter_only() ->
                  SimpleNamespace(plan=plan("2027Q4"))}
     assert hints(plans, "v1", "2027Q3") == [{"a": "2027Q3"}]
     assert hints(plans, "v1") == [{"a": "2027Q1"}]
+
+
+def test_forcing_in_work_whose_window_has_passed_is_refused_at_its_field() -> None:
+    from opmodel import api
+    from opmodel.web.pages.planning import pinned
+
+    from .conftest import ACME_PATH
+
+    e = api.load(ACME_PATH)
+    late = e.initiative("partner-portal").model_copy(update={"latest_start": "2027Q2"})
+    e = e.model_copy(update={"initiatives": tuple(
+        late if i.id == late.id else i for i in e.initiatives)})
+    msgs = pinned(e, "2027Q3", ["virtual-showroom", "partner-portal"], [])
+    assert msgs == [{"field": "force_in", "text": "force_in[1]: 'partner-portal' cannot be "
+                     "planned from 2027Q3 any more: its latest start 2027Q2 has passed"}]
+    assert pinned(e, "2027Q2", ["partner-portal"], []) == []

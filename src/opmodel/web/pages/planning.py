@@ -229,8 +229,10 @@ def pinned(e: Any, as_of: str, force_in: list[str], force_out: list[str]
            ) -> list[dict[str, str]]:
     """Messages for forcing in or out what the decisions already settled as of ``as_of``
     (the re-plan keeps in-flight and approved work, and never funds done, cancelled or
-    rejected work): a what-if cannot change a decision, the decision meeting can."""
+    rejected work): a what-if cannot change a decision, the decision meeting can; and for
+    forcing in work whose latest start or deadline has passed by then."""
     from ...model import lifecycle
+    from ...model.quarter import quarter_index
 
     lc = lifecycle(e, as_of)
     out = []
@@ -246,6 +248,17 @@ def pinned(e: Any, as_of: str, force_in: list[str], force_out: list[str]
             out.append({"field": key, "text": f"{key}[{k}]: '{iid}' is {status}{since}; a "
                         f"what-if plans from {as_of}, where the decisions bind: record a "
                         f"decision in the decision meeting to change it"})
+    clock = quarter_index(as_of)
+    for k, iid in enumerate(force_in):
+        st = lc.states.get(iid)
+        if st is None or st.status not in ("proposed", "deferred"):
+            continue
+        it = e.initiative(iid)
+        for what, q in (("latest start", it.latest_start), ("deadline", it.deadline)):
+            if q is not None and quarter_index(q) < clock:
+                out.append({"field": "force_in", "text": f"force_in[{k}]: '{iid}' cannot be "
+                            f"planned from {as_of} any more: its {what} {q} has passed"})
+                break
     return out
 
 

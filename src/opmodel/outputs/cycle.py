@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -108,6 +108,11 @@ class Cycle(_Open):
 
 
 
+class DecisionMoves(_Open):
+    cells: list[str] = Field(description="capability × business unit cells.")
+    objectives: list[str]
+
+
 class DecisionRow(_Open):
     id: str
     initiative: str
@@ -121,7 +126,7 @@ class DecisionRow(_Open):
     role: str
     rationale: str | None
     verdict: str | None
-    moves: dict[str, list[str]] = Field(description="cells and objectives it moves.")
+    moves: DecisionMoves = Field(description="What the initiative moves (traceability).")
 
 
 class Decisions(Output):
@@ -138,6 +143,22 @@ class Decisions(Output):
     decisions: list[DecisionRow]
 
 
+class DecisionReview(_Open):
+    reviewer: str
+    verdict: Literal["conform", "conditional", "non-conform"]
+    note: str | None
+
+
+class DecisionAgainst(_Open):
+    """The plan a decision was taken against."""
+
+    plan: str
+    inputs_sha256: str | None
+    funded: bool
+    start: str | None
+    value_at_stake: Number
+
+
 class DecisionOut(_Open):
     id: str
     date: str
@@ -149,8 +170,9 @@ class DecisionOut(_Open):
     by: str
     role: str
     rationale: str | None
-    review: str | None
-    against: Any = Field(description="The recommendation it departs from, when known.")
+    review: DecisionReview | None = Field(description="The architecture review's verdict.")
+    against: DecisionAgainst | None = Field(description="The recommendation it departs "
+                                                        "from, when known.")
     decision_makers: list[str]
     consulted: list[str]
     informed: list[str]

@@ -220,3 +220,16 @@ def test_every_error_is_the_published_shape(app: Any, url: str, api: Any,
     jsonschema.validate(body, json_schema("api-error", closed=True))
     if status == 422:
         assert body["errors"][0]["field"] == "query.top"
+
+
+def test_the_pages_answer_their_own_errors_as_the_error_page(app: Any) -> None:
+    """Under /ui an unknown page, a wrong method or a malformed query is the web app's
+    error page (HTML), never FastAPI's default ``{"detail": …}``; the API keeps its shape."""
+    c = TestClient(app, raise_server_exceptions=False)
+    for method, path, status in (("GET", "/ui/no-such-page", 404),
+                                 ("DELETE", "/ui/login", 405)):
+        r = c.request(method, path)
+        assert r.status_code == status, (path, r.status_code)
+        assert r.headers["content-type"].startswith("text/html"), (path, r.text[:200])
+        assert "detail" not in r.text[:200]
+    assert_error_shape(c.get("/no-such-route"), 404)

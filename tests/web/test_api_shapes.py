@@ -148,7 +148,8 @@ def test_explain_and_diff_are_their_documents(api: Any, url: str,
     assert (d["a"], d["b"]) == ("base", "lean")
 
 
-def test_a_page_plan_is_answered_as_the_plan_document(app: Any, api: Any) -> None:
+def test_a_page_plan_is_answered_as_the_plan_document(app: Any, api: Any,
+                                                      plan_job: dict[str, Any]) -> None:
     """A plan the web pages started (its job keeps the plan, not the document) is the same
     document through /plans/{id}/result, and explains through /plans/{id}/explain."""
     from opmodel.web.pages.plan import plan_view

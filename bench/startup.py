@@ -13,6 +13,9 @@ prints each one's median wall time and the median CPU time of the child process,
   with ``passModel`` with the same solver options, solved and its objective printed — what
   a user gets from a hand-written script, interpreter and imports included. Its objective
   is checked against opmodel's plan.
+* the libraries alone: a script that imports what ``opmodel plan`` is built on (numpy,
+  highspy, pydantic, ruamel.yaml, typer — or click — and rich) and uses each once, none of
+  opmodel's code: the part of the plan command that is not opmodel's.
 
     PYTHONPATH=src .venv/bin/python bench/startup.py                 # 15 rounds
     PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look
@@ -38,6 +41,26 @@ ACME = ROOT / "examples" / "acme"
 GOAL_OVER_FLOOR = 0.15
 GOAL_VALIDATE = 0.35
 GOAL_PLAN_RATIO = 1.5
+
+#: what `opmodel plan` cannot do without, and nothing of opmodel: the libraries it is built
+#: on (DESIGN: pydantic at the boundaries, ruamel.yaml for located YAML, a CLI library with
+#: rich for tables, numpy and highspy for the MILP), each used once — a pydantic model
+#: class validated, a YAML document read, a rich table printed — the CLI library imported.
+LIBRARIES = '''\
+import io
+import highspy, numpy
+from pydantic import BaseModel
+from ruamel.yaml import YAML
+import {cli}
+from rich.console import Console
+from rich.table import Table
+class M(BaseModel):
+    name: str
+    cost: float = 0.0
+M.model_validate(YAML(typ="safe").load("name: x\\ncost: 1.5\\n"))
+t = Table("a", "b"); t.add_row("x", "1")
+Console(file=io.StringIO()).print(t)
+'''
 
 BARE = '''\
 import highspy
@@ -124,6 +147,8 @@ def main() -> None:
             "opmodel --help": [*op, "--help"],
             "opmodel validate examples/acme": [*op, "validate", str(ACME)],
             "bare highspy script": [sys.executable, str(bare)],
+            "libraries alone (typer)": [sys.executable, "-c", LIBRARIES.format(cli="typer")],
+            "libraries alone (click)": [sys.executable, "-c", LIBRARIES.format(cli="click")],
             "opmodel plan (tiny)": [*op, "plan", str(tiny)],
         }
         # once untimed: files in the page cache, .pyc written; and the bare script's answer
@@ -173,6 +198,12 @@ def main() -> None:
     print(f"ratio opmodel plan (tiny) / bare highspy script: {ratio:.2f} wall, "
           f"{ratio_cpu:.2f} CPU; goal ≤ {GOAL_PLAN_RATIO}: "
           f"{verdict(ratio <= GOAL_PLAN_RATIO, ratio_cpu <= GOAL_PLAN_RATIO)}")
+    for name in ("libraries alone (typer)", "libraries alone (click)"):
+        print(f"{name} / bare highspy script: "
+              f"{wall[name] / wall['bare highspy script']:.2f} wall, "
+              f"{cpu[name] / cpu['bare highspy script']:.2f} CPU; opmodel plan (tiny) is "
+              f"{wall['opmodel plan (tiny)'] - wall[name]:+.3f} s wall "
+              f"({cpu['opmodel plan (tiny)'] - cpu[name]:+.3f} CPU) over them")
 
 if __name__ == "__main__":
     main()

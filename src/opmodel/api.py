@@ -265,12 +265,23 @@ def _no_mapping(mapping: object) -> None:
 
 
 # -- results as documents (docs/output.md) ------------------------------------------------
+def plan_identity(e: Enterprise, as_of: str | None = None) -> dict[str, str]:
+    """A plan's ``plan_id`` and ``inputs_sha256`` (the digest of the model planned, the
+    quarter planned from): the head of every plan document, on the command line and the
+    REST API alike. Same inputs, same id."""
+    from .io.cycle_files import inputs_sha256, plan_id
+
+    digest = inputs_sha256(e)
+    return {"plan_id": plan_id(as_of or e.horizon.start, digest), "inputs_sha256": digest}
+
+
 def plan_document(plan: Any, risk: Any = None, extra: dict[str, Any] | None = None
                   ) -> dict[str, Any]:
     """A solved plan as one JSON-ready document (``opmodel plan --format json``, plan.json):
     the plan, every initiative's explanation, the roadmap and, with ``risk`` (a
     :func:`~opmodel.optimize.risk.cost_risk` result), the cost risk and the probability of
-    staying within budget; ``extra`` (plan id, inputs digest, a re-plan's changes) first."""
+    staying within budget; ``extra`` (:func:`plan_identity`, a re-plan's changes) first.
+    The shape is :class:`opmodel.outputs.Plan`."""
     from .optimize.explain import explain_all
     from .optimize.roadmap import roadmap
 

@@ -127,6 +127,8 @@ def test_every_result_validates_against_its_schema(store: str, tmp_path: Path) -
         doc = json.loads(r.stdout)
         assert doc["schema"] == f"opmodel.{name}" and doc["version"] == OUTPUTS[name].version_
         jsonschema.validate(doc, json_schema(name))
+        # closed: every field written is described (a new field is added to outputs.py)
+        jsonschema.validate(doc, json_schema(name, closed=True))
     results = set(command_tree()) - ACTIONS
     assert all(any(c == r or c.startswith(r + " ") for c in covered) for r in results), \
         "a command that prints a result has its run here"

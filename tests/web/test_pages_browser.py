@@ -250,6 +250,30 @@ def test_portfolio_runs_a_what_if_records_three_decisions_and_history_shows_them
     u.login()
     u.go("/ui/plan")
     u.page.get_by_label("Budget scale (all pools)").fill("0.8")
+    u.page.get_by_label("From (% of the budget)").fill("120")
+    u.page.get_by_label("To (% of the budget)").fill("80")
+    u.page.get_by_role("button", name="Solve").click()
+    msgs = u.page.get_by_test_id("plan-messages")  # a 422 shown by htmx, at its field
+    msgs.wait_for()
+    u.errors.clear()  # the 422 answer is logged by the browser
+    assert "frontier_to" in msgs.inner_text()
+    msgs.get_by_role("link").first.click()
+    assert u.page.evaluate("[document.activeElement.id, document.activeElement"
+                           ".getAttribute('aria-invalid')]") == ["frontier_to", "true"]
+    u.page.keyboard.press("Control+a")
+    u.page.keyboard.type("140")
+    u.page.get_by_label("From (% of the budget)").fill("60")
+    u.page.get_by_label("Points").fill("3")
+    u.page.get_by_label("Force out", exact=True).focus()  # a picker: filter, Enter ticks
+    u.page.keyboard.type("showroom")
+    u.page.keyboard.press("Enter")
+    out = u.page.locator('input[name="force_out"]:checked')
+    assert out.evaluate_all("l => l.map(x => x.value)") == ["virtual-showroom"]
+    assert "Chosen (1)" in u.page.locator("#force_out-chosen").inner_text()
+    u.page.keyboard.press("Tab")  # into the list (one Tab stop), on the box just ticked
+    assert u.page.evaluate("document.activeElement.value") == "virtual-showroom"
+    u.page.keyboard.press("Tab")  # and out of it: 48 boxes are not 48 Tab stops
+    assert u.page.evaluate("document.activeElement.id") == "frontier_from"
     u.page.get_by_role("button", name="Solve").click()
     u.page.get_by_test_id("plan-result").wait_for(timeout=180_000)
     assert "initiatives funded" in u.page.get_by_test_id("plan-result").inner_text()
@@ -350,9 +374,15 @@ def test_initiative_form_edits_effects_by_keyboard_with_located_messages(users: 
                         "('[data-row]') === document.querySelectorAll('#effects-rows "
                         "[data-row]')[3]")  # the keyboard goes on in the new row
     p.keyboard.type("order-mgmt")
-    p.keyboard.press("Tab")
-    p.keyboard.type("storage")
-    p.keyboard.press("Tab")
+    p.keyboard.press("Tab")  # the units: a box each (a short list), one Tab stop
+    p.keyboard.press("ArrowDown")
+    assert p.evaluate("document.activeElement.value") == "storage"
+    p.keyboard.press("Space")
+    units = p.locator("#effects-rows [data-row]").nth(3).locator("[data-picker]")
+    assert units.locator("input:checked").evaluate_all("l => l.map(x => x.value)") == \
+        ["storage"]
+    p.keyboard.press("Tab")  # past the other units at once
+    assert p.evaluate("document.activeElement.name").endswith("-uplift")
     p.keyboard.type("7")  # more than 5: the model says where
     p.get_by_label("Why (for the change log)").fill("web test: effects")
     p.get_by_label("Why (for the change log)").press("Enter")  # Enter saves the form
@@ -371,6 +401,9 @@ def test_initiative_form_edits_effects_by_keyboard_with_located_messages(users: 
     p.get_by_test_id("saved").wait_for()
     caps = [x.input_value() for x in p.locator('[name$="-capability"]').all()]
     assert "order-mgmt" in caps
+    row = p.locator("#effects-rows [data-row]").nth(caps.index("order-mgmt"))
+    assert row.locator("input:checked").evaluate_all("l => l.map(x => x.value)") == \
+        ["storage"]  # saved and shown again ticked
     _fits(u)
     u.shot("initiative-form")
 

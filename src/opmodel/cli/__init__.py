@@ -9,57 +9,78 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
+import sys
 import threading
+from typing import Any
 
-import typer
-
-from .. import __version__
-from ._common import console
-
-app = typer.Typer(
-    name="opmodel",
-    help="Turn a CIO office's IT operating model into decisions.",
-    no_args_is_help=True,
-    add_completion=False,
-    # Help as click prints it: typer's rich help panels import rich's Markdown and
-    # Traceback renderers, 0.08 s of the 0.15 s `opmodel --help` may take (bench/startup.py).
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"opmodel {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """Turn a CIO office's IT operating model into decisions.
-
-    Start with `opmodel demo`, or `opmodel init DIR` for a model of your own.
-    """
-
-
-# Topic modules register their commands on `app` when imported. A module that is absent
-# (a topic not built yet) is skipped, so the command always starts.
+# The topic modules register their commands on the bare application in `_app`. A module
+# that is absent (a topic not built yet) is skipped, so the command always starts.
 TOPICS = ("model", "generate", "analysis", "plan", "cycle", "report", "interop", "store",
           "serve")
-for _topic in TOPICS:
-    try:
-        importlib.import_module(f"{__name__}.{_topic}")
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while a topic is missing
-        if exc.name != f"{__name__}.{_topic}":
-            raise
+
+#: the topic module that registers each command (``tests/cli/test_commands.py`` checks this
+#: against the commands the modules register). ``main`` imports only that module: `opmodel
+#: plan` need not build the store's, the report's or the importers' commands.
+COMMANDS = {
+    "init": "model", "validate": "model", "show": "model", "demo": "model", "schema": "model",
+    "generate": "generate",
+    "weights": "analysis", "gaps": "analysis", "heatmap": "analysis",
+    "homogeneity": "analysis", "apps": "analysis", "stability": "analysis",
+    "plan": "plan", "explain": "plan", "diff": "plan", "frontier": "plan",
+    "decide": "cycle", "decisions": "cycle", "actuals": "cycle", "archive": "cycle",
+    "report": "report",
+    "export": "interop", "import": "interop", "survey": "interop",
+    "store": "store", "user": "store", "history": "store",
+    "serve": "serve",
+}
+
+
+def load_topics(names: tuple[str, ...] = TOPICS) -> None:
+    """Import the topic modules ``names`` (each registers its commands once)."""
+    for topic in names:
+        try:
+            importlib.import_module(f"{__name__}.{topic}")
+        except ModuleNotFoundError as exc:  # pragma: no cover - only while a topic is missing
+            if exc.name != f"{__name__}.{topic}":
+                raise
+
+
+def topics_for(argv: list[str]) -> tuple[str, ...]:
+    """The topic modules a command line needs: the one holding its command, or all of them
+    when it names none (``--help``, no arguments, a mistyped command: click then lists or
+    suggests every command). The root takes no option with a value, so the command is the
+    first word that is not an option; ``--version`` before it needs no command at all."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            topic = COMMANDS.get(arg)
+            return (topic,) if topic else TOPICS
+        if arg == "--version":  # eager: answered before any command is looked at
+            return ()
+        if arg in ("-h", "--help"):  # the root's help lists every command
+            break
+    return TOPICS
+
+
+def __getattr__(name: str) -> Any:
+    """``opmodel.cli.app``: the application with every command registered."""
+    if name == "app":
+        from ._app import app
+
+        load_topics()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     _pause_collector(1.0)
+    # pydantic looks for plugins through every installed distribution's entry points the
+    # first time a model class is built (importlib.metadata, ≈ 0.01 s); the command line
+    # uses none. A user who wants plugins in the CLI can still set the variable themselves.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    from ._app import app
+
+    load_topics(topics_for(sys.argv[1:]))
     app()
 
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from .. import api
 from ..errors import InputError
-from . import app
+from ._app import app
 from ._common import console, handle_errors
 
 BIG = 20_000  # assessments from which a progress display is shown

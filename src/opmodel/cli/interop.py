@@ -16,7 +16,7 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from . import app
+from ._app import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 from ._output import INVALID, emit, format_option, output_option, resolve
 

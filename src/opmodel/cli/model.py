@@ -11,7 +11,7 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError, ModelError
-from . import app
+from ._app import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 from ._output import INVALID, emit, format_option, output_option
 
@@ -208,7 +208,7 @@ def schema_cmd(
 ) -> None:
     """The JSON Schema of a command's --format json result (docs/output.md)."""
     from ..atomic import write_file
-    from ..outputs import OUTPUTS, json_schema, schemas
+    from ..outputs import OUTPUTS, SHAPES, json_schema, schemas
 
     if write is not None or check is not None:
         texts = schemas()
@@ -230,8 +230,9 @@ def schema_cmd(
             console.print(Text(f"{n:<14} v{m.version_}  {(m.__doc__ or '').strip()}"),
                           soft_wrap=True)
         return
-    if name not in OUTPUTS:
-        raise InputError(f"no result called '{name}'", hint="one of: " + ", ".join(OUTPUTS))
+    if name not in OUTPUTS and name not in SHAPES:  # SHAPES: the REST API's error
+        raise InputError(f"no result called '{name}'",
+                         hint="one of: " + ", ".join([*OUTPUTS, *SHAPES]))
     import json
     import sys
 

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from .. import api
 from ..errors import InputError
-from . import app
+from ._app import app
 from ._common import MODEL_HELP, AtOpt, Table, console, err_console, handle_errors
 from ._output import (
     dir_option,
@@ -352,7 +352,6 @@ def plan(
 ) -> None:
     """Fund the portfolio: the value-maximizing plan beside the ranked-list and
     funding-driven baselines, with budget use, mix, cost risk and the top decisions."""
-    from ..io.cycle_files import inputs_sha256, plan_id
     from ..optimize.risk import cost_risk
 
     output, folder = file_or_folder(output, folder)
@@ -360,9 +359,8 @@ def plan(
     resolve(fmt, output, csv=False)  # a format the command does not offer: before solving
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
-    digest = inputs_sha256(e)
-    extra: dict[str, Any] = {"plan_id": plan_id(as_of or e.horizon.start, digest),
-                             "inputs_sha256": digest}
+    extra: dict[str, Any] = api.plan_identity(e, as_of)
+    digest = extra["inputs_sha256"]
     again = None
     if as_of is not None:
         from ..cycle import replan

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import InputError
-from . import app
+from ._app import app
 from ._common import console, handle_errors
 
 

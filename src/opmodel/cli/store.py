@@ -21,7 +21,7 @@ from .. import api
 from ..errors import InputError
 from ..store import display_url, export_store, init_store, side_files_of
 from ..store.users import ROLES, User, list_users
-from . import app
+from ._app import app
 from ._common import MODEL_HELP, AtOpt, Table, console, handle_errors, print_issues
 from ._output import emit, format_option, output_option, resolve
 

@@ -77,6 +77,12 @@ class Replan:
                 out[iid] = self.plan.start_of(iid)
         return out
 
+    def against(self, record_cycle: str | None, record: dict[str, str | None]) -> Change:
+        """What changed in this plan against a plan of record (``record``: its start per
+        initiative, as :func:`plan_of_record` gives it), priced on this plan's instance: what
+        :func:`replan` reports, for a plan of record computed once (the web's what-ifs)."""
+        return _change(self.rolled, self.plan, record_cycle, record)
+
     def to_dict(self) -> dict[str, Any]:
         r = self.rolled
         return {

@@ -1,7 +1,8 @@
 """Analysis endpoints: heat map (and a cell's provenance), gaps, homogeneity, TIME, weights,
 rank stability. Each is one :mod:`opmodel.analysis` call on the current snapshot; the JSON
-is the same as ``opmodel … --format json`` prints, and is cached per model version (the
-cache key is the version plus the query), so reads after the first are fast.
+is the document ``opmodel … --format json`` prints (the same ``schema``, ``version`` and
+fields: :mod:`opmodel.outputs`, docs/schemas/), and is cached per model version (the cache
+key is the version plus the query), so reads after the first are fast.
 """
 
 from __future__ import annotations
@@ -20,18 +21,19 @@ from ..analysis import weights as weights_fn
 from ..analysis.heatmap import BYS, LAYERS, ROLLUPS
 from .auth import Principal, authenticate
 from .errors import ApiError
-from .jsonout import answer, dumps
+from .jsonout import answer, document, ok
 from .resources import snapshot
 from .source import Snapshot
 
 
 def cached(request: Request, snap: Snapshot, name: str, params: dict[str, Any],
-           compute: Callable[[], Any]) -> Response:
-    """The JSON of ``compute()`` for this model version and these parameters, computed
-    once per (version, name, params) and answered from the cache afterwards."""
+           compute: Callable[[], dict[str, Any]]) -> Response:
+    """The document of output ``name`` (:mod:`opmodel.outputs`) holding ``compute()``,
+    for this model version and these parameters: computed once per (version, name,
+    params) and answered from the cache afterwards."""
     ctx = request.app.state.ctx
     key = (snap.version, name, tuple(sorted((k, str(v)) for k, v in params.items())))
-    payload: bytes = ctx.cache.get_or_compute(key, lambda: dumps(compute()))
+    payload: bytes = ctx.cache.get_or_compute(key, lambda: document(name, compute()))
     return answer(request, payload, headers={"X-Model-Version": snap.version})
 
 
@@ -49,7 +51,7 @@ Snap = Depends(snapshot)
 
 
 def register(app: FastAPI) -> None:
-    @app.get("/heatmap", tags=["analysis"],
+    @app.get("/heatmap", tags=["analysis"], responses=ok("heatmap"),
              summary="Heat map: business units × stages or capabilities, one layer")
     def heatmap(request: Request,
                 by: str = Query("stage", description=f"Columns: {', '.join(BYS)}."),
@@ -67,6 +69,7 @@ def register(app: FastAPI) -> None:
             snap.enterprise, by, layer, rollup, level=level, stage=stage).to_dict())
 
     @app.get("/heatmap/cells/{column}/{unit}", tags=["analysis"],
+             responses=ok("heatmap-cell"),
              summary="Why a heat-map cell has its value (provenance, as --explain)")
     def heatmap_cell(request: Request, column: str, unit: str,
                      by: str | None = Query(None, description="stage or capability (default: "
@@ -88,32 +91,35 @@ def register(app: FastAPI) -> None:
             hm = heatmap_fn(e, by, layer, rollup, level=level)
             return hm.explain(column, unit).to_dict()
 
-        return cached(request, snap, "cell", params, compute)
+        return cached(request, snap, "heatmap-cell", params, compute)
 
-    @app.get("/gaps", tags=["analysis"], summary="The biggest gaps by priority")
+    @app.get("/gaps", tags=["analysis"],
+             responses=ok("gaps"), summary="The biggest gaps by priority")
     def gaps(request: Request, top: int = Query(20, ge=1, le=100_000),
              who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         return cached(request, snap, "gaps", {"top": top},
                       lambda: ranked_gaps(snap.enterprise, top).to_dict())
 
-    @app.get("/homogeneity", tags=["analysis"],
+    @app.get("/homogeneity", tags=["analysis"], responses=ok("homogeneity"),
              summary="Applications per capability across units; consolidation candidates")
     def homogeneity(request: Request, who: Principal = Auth,
                     snap: Snapshot = Snap) -> Response:
         return cached(request, snap, "homogeneity", {},
                       lambda: homogeneity_fn(snap.enterprise).to_dict())
 
-    @app.get("/apps", tags=["analysis"], summary="TIME classification of applications")
+    @app.get("/apps", tags=["analysis"],
+             responses=ok("apps"), summary="TIME classification of applications")
     def apps(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         return cached(request, snap, "apps", {},
                       lambda: time_classification(snap.enterprise).to_dict())
 
-    @app.get("/weights", tags=["analysis"], summary="The scoring weights ω (and AHP)")
+    @app.get("/weights", tags=["analysis"],
+             responses=ok("weights"), summary="The scoring weights ω (and AHP)")
     def weights(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         return cached(request, snap, "weights", {},
                       lambda: weights_fn(snap.enterprise).to_dict())
 
-    @app.get("/stability", tags=["analysis"],
+    @app.get("/stability", tags=["analysis"], responses=ok("stability"),
              summary="How often each top gap stays on top when the weights move")
     def stability(request: Request, top: int = Query(10, ge=1, le=1000),
                   spread: float = Query(0.2, ge=0, le=1),

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..outputs import inline_schema
 from . import errors
 from .auth import ANONYMOUS, Authenticator, Principal
 from .cache import LRU
@@ -155,22 +156,9 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     return app
 
 
-ERROR_SCHEMA = {
-    "type": "object", "required": ["ok", "error", "errors", "status", "code"],
-    "properties": {
-        "ok": {"type": "boolean", "enum": [False]},
-        "error": {"type": "string", "description": "What went wrong, in one sentence."},
-        "errors": {"type": "array", "items": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "field": {"type": "string", "description": "body.x, query.x, "
-                                     "path.x or header.x"},
-                           "hint": {"type": "string"}, "location": {"type": "string"},
-                           "yours": {}, "current": {}}}},
-        "status": {"type": "integer"},
-        "code": {"type": "string", "description": "A stable code, e.g. E-STALE."},
-    },
-}
+ERROR_SCHEMA = inline_schema("api-error")
+"""The one error shape, as /openapi.json documents it: :class:`opmodel.outputs.ApiErrorDoc`
+(published as docs/schemas/api-error.json)."""
 
 
 def _document_errors(app: FastAPI) -> None:

@@ -3,9 +3,11 @@
 ``POST /plans`` starts a solve of the model (or of a named scenario, or of an inline
 what-if) and answers ``202 Accepted`` with ``Location: /plans/{id}``. ``GET /plans/{id}``
 reports the status and the solver's progress; once ``done``, ``GET /plans/{id}/result``
-answers the same JSON as ``opmodel plan -o DIR`` writes to ``plan.json`` (plan, baselines,
-explanations, roadmap, cost risk). Plans are cached per model version and parameters, so
-``/explain`` and ``/diff`` reuse a solve already made.
+answers the ``opmodel.plan`` document, as ``opmodel plan --format json`` prints it and
+``plan --dir`` writes it to plan.json (plan, baselines, explanations, roadmap, cost risk).
+Explain and diff answer the ``opmodel.explain`` and ``opmodel.diff`` documents. Plans are
+cached per model version and parameters, so ``/explain`` and ``/diff`` reuse a solve
+already made.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .analysis import cached
 from .auth import Principal, authenticate
 from .errors import ApiError, not_found
 from .jobs import SOLVER_LOCK, Job
-from .jsonout import answer, dumps
+from .jsonout import answer, document, dumps, ok
 from .resources import page, snapshot
 from .source import Snapshot
 
@@ -92,8 +94,13 @@ def _scenario_key(scenario: str | WhatIf | None) -> str:
 
 
 def solve(request: Request, snap: Snapshot, req: PlanRequest,
-          progress: Any = None) -> Any:
-    """The plan for ``req`` on ``snap`` (cached per version and parameters)."""
+          progress: Any = None, as_of: str | None = None) -> Any:
+    """The plan for ``req`` on ``snap`` (cached per version and parameters).
+
+    With ``as_of`` the model is re-planned from that quarter as ``opmodel plan --as-of``
+    does (:func:`opmodel.cycle.replan`: decisions bind, actuals count, in-flight work stays
+    where it is; without its plan-of-record solve), and the answer is the
+    :class:`~opmodel.cycle.Replan` (its plan: ``.plan``)."""
     from ..optimize import SolveOptions
     from ..optimize.confidence import plan_to_confidence, require_certified
 
@@ -101,48 +108,61 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
     e = _scenario_model(request, snap, req.scenario)
     opts = SolveOptions(time_limit=req.time_limit, mip_gap=req.gap, seed=req.seed)
     key = ("plan", snap.version, _scenario_key(req.scenario), req.time_limit, req.gap,
-           req.seed, req.confidence)
+           req.seed, req.confidence, as_of)
 
-    def run() -> Any:  # as `opmodel plan`: to the confidence asked, or the model's policy
+    def optimizer(m: Any, o: Any) -> Any:  # as `opmodel plan`: to the confidence asked
+        return require_certified(plan_to_confidence(
+            m, req.confidence, o, progress=progress,
+            draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
+            hints=hints(ctx.plans, snap.version, as_of)))
+
+    def run() -> Any:
         with SOLVER_LOCK:
-            return require_certified(plan_to_confidence(
-                e, req.confidence, opts, progress=progress,
-                draws=req.draws if req.draws > 0 else 10_000, seed=req.seed,
-                hints=hints(ctx.plans, snap.version)))
+            if as_of is None:
+                return optimizer(e, opts)
+            from ..cycle import replan
+
+            return replan(e, as_of, opts, optimizer=optimizer, record=False)
 
     return ctx.plans.get_or_compute(key, run)
 
 
-def hints(plans: Any, version: str) -> list[dict[str, str | None]]:
-    """The plans already made on this model version (newest first) as starting-plan hints
-    for the next solve (:mod:`opmodel.optimize.warm`): a what-if after another starts from
-    the best of them. They change where the search starts, not what the optimum is worth
-    (tests/optimize/test_warm.py checks the plan found stays the same)."""
+def hints(plans: Any, version: str, as_of: str | None = None
+          ) -> list[dict[str, str | None]]:
+    """The plans already made on this model version (newest first; re-planned from the same
+    ``as_of``) as starting-plan hints for the next solve (:mod:`opmodel.optimize.warm`): a
+    what-if after another starts from the best of them. They change where the search
+    starts, not what the optimum is worth (tests/optimize/test_warm.py checks the plan found
+    stays the same)."""
     out = []
     for key, plan in reversed(plans.items()):
+        plan = getattr(plan, "plan", plan)  # a re-plan: its plan
         if isinstance(key, tuple) and key[:2] == ("plan", version) and \
-                hasattr(plan, "selected"):
+                key[-1] == as_of and hasattr(plan, "selected"):
             out.append({k: plan.start_of(k) for k in plan.selected})
     return out
 
 
-def plan_data(plan: Any, draws: int, seed: int) -> dict[str, Any]:
-    """What ``opmodel plan -o DIR`` writes to plan.json."""
-    from ..optimize.explain import explain_all
+def plan_document(plan: Any, draws: int, seed: int) -> bytes:
+    """The plan as the ``opmodel.plan`` document: :func:`opmodel.api.plan_document` (what
+    ``opmodel plan --format json`` prints and ``plan --dir`` writes to plan.json), with
+    the plan's id and inputs digest (:func:`opmodel.api.plan_identity`) and, with
+    ``draws``, the cost risk."""
+    from .. import api
     from ..optimize.risk import cost_risk
-    from ..optimize.roadmap import roadmap
 
-    data = plan.to_dict()
-    data["explanations"] = [x.to_dict() for x in explain_all(plan)]
-    data["roadmap"] = roadmap(plan).to_dict()
-    if draws > 0:
-        risk = cost_risk(plan, draws=draws, seed=seed)
-        data["risk"] = risk.to_dict()
-        # the probability the plan stays within every fiscal-year budget line, up front
-        data["within_budget"] = {"probability": risk.within_budget,
-                                 "se": risk.within_budget_se, "joint": True,
-                                 "draws": risk.draws, "seed": risk.seed}
-    return data
+    risk = cost_risk(plan, draws=draws, seed=seed) if draws > 0 else None
+    identity = api.plan_identity(plan.instance.enterprise)
+    return document("plan", api.plan_document(plan, risk, identity))
+
+
+def plan_of(job: Job) -> Any:
+    """The solved plan a finished job holds (an API job's value, or a page job's
+    ``value["plan"]``), or None."""
+    value = job.value
+    if isinstance(value, dict):
+        value = value.get("plan")
+    return value if hasattr(value, "selected") else None
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
@@ -176,7 +196,7 @@ def register(app: FastAPI) -> None:
             job.progress = {**job.progress, "time": round(plan.solve_time, 3),
                             "incumbent": plan.objective, "bound": plan.bound,
                             "gap": plan.gap, "done": True}
-            return dumps(plan_data(plan, req.draws, req.seed)), plan
+            return plan_document(plan, req.draws, req.seed), plan
 
         job = request.app.state.ctx.jobs.submit(
             "plan", req.model_dump(mode="json"), snap.version, who.name, run, _error_of)
@@ -207,7 +227,7 @@ def register(app: FastAPI) -> None:
         return answer(request, dumps(job.to_dict()),
                       headers={} if job.status in ("done", "failed") else {"Retry-After": "1"})
 
-    @app.get("/plans/{plan_id}/result", tags=["plans"],
+    @app.get("/plans/{plan_id}/result", tags=["plans"], responses=ok("plan"),
              summary="A finished plan (as plan.json); 202 with the status while it runs")
     def plan_result(request: Request, plan_id: str, who: Principal = Auth) -> Response:
         job = _job(request, plan_id)
@@ -218,9 +238,14 @@ def register(app: FastAPI) -> None:
         if job.status != "done" or job.result is None:
             return answer(request, dumps(job.to_dict()), status=202,
                           headers={"Retry-After": "1", "Location": f"/plans/{job.id}"})
+        if not job.result:  # a job of the web pages keeps the plan, not its document
+            plan = plan_of(job)
+            if plan is None:
+                raise not_found("plan", plan_id)
+            job.result = plan_document(plan, 0, int(job.params.get("seed") or 0))
         return answer(request, job.result)
 
-    @app.get("/plans/{plan_id}/explain/{initiative}", tags=["plans"],
+    @app.get("/plans/{plan_id}/explain/{initiative}", tags=["plans"], responses=ok("explain"),
              summary="Why an initiative is in or out of a finished plan")
     def plan_explain(request: Request, plan_id: str, initiative: str,
                      replan: bool = Query(False, description="Also re-solve with it dropped "
@@ -232,12 +257,15 @@ def register(app: FastAPI) -> None:
         if job.status != "done":
             raise ApiError(409, f"plan {plan_id} is {job.status}, not done",
                            code="E-NOT-READY")
-        _known_initiative(job.value.instance.enterprise, initiative)
+        plan = plan_of(job)
+        if plan is None:
+            raise not_found("plan", plan_id)
+        _known_initiative(plan.instance.enterprise, initiative)
         with SOLVER_LOCK:
-            x = explain(job.value, initiative, replan=replan)
-        return answer(request, dumps(x.to_dict()))
+            x = explain(plan, initiative, replan=replan)
+        return answer(request, document("explain", x.to_dict()))
 
-    @app.get("/explain/{initiative}", tags=["plans"],
+    @app.get("/explain/{initiative}", tags=["plans"], responses=ok("explain"),
              summary="Why an initiative is funded or not (as `opmodel explain`)")
     def explain_initiative(request: Request, initiative: str,
                            scenario: str = Query(BASE), replan: bool = Query(True),
@@ -256,7 +284,7 @@ def register(app: FastAPI) -> None:
         return cached(request, snap, "explain", {"id": initiative, "scenario": scenario,
                                                  "replan": replan, "t": time_limit}, compute)
 
-    @app.get("/diff", tags=["plans"],
+    @app.get("/diff", tags=["plans"], responses=ok("diff"),
              summary="What changes between the plans of two scenarios (as `opmodel diff`)")
     def diff(request: Request, a: str = Query(BASE), b: str = Query(...),
              time_limit: float = Query(30.0, gt=0, le=600),

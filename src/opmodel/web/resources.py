@@ -248,8 +248,9 @@ def register(app: FastAPI) -> None:
                 "counts": e.summary(), "warnings": len(snap.warnings),
                 "resources": ["/enterprise", "/policy", *(f"/{k.path}" for k in KINDS),
                               "/heatmap", "/gaps", "/homogeneity", "/apps", "/weights",
-                              "/plans", "/explain/{initiative}", "/diff", "/history",
-                              "/surveys/{business_unit}", "/me", "/users", "/openapi.json"]}
+                              "/stability", "/plans", "/explain/{initiative}", "/diff",
+                              "/history", "/surveys/{business_unit}", "/me", "/users",
+                              "/openapi.json"]}
         return answer(request, dumps(data))
 
     @app.get("/health", tags=["model"], summary="Liveness: 200 when the server answers")

@@ -210,6 +210,25 @@ def install_handlers(app: FastAPI) -> None:
         return render(request, "error.html", status=exc.status, status_code=exc.status,
                       message=exc.message)
 
+    # the pages' own unknown routes, wrong methods and malformed queries: the error page
+    # (was FastAPI's {"detail": …}, neither the page nor the API's one error shape)
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    from ..errors import from_validation
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        message = "no such page" if exc.status_code == 404 else str(exc.detail)
+        return render(request, "error.html", status=exc.status_code,
+                      status_code=exc.status_code, message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        e = from_validation(exc)
+        return render(request, "error.html", status=e.status, status_code=e.status,
+                      message=e.message)
+
 
 def page_user(request: Request) -> Principal:
     p = who(request)

@@ -3,9 +3,11 @@
 applications it retires, team demand, mandatory / forbidden — saved through
 :func:`opmodel.actions.update_initiative` / :func:`~opmodel.actions.propose_initiative`.
 
-The form is plain HTML (keyboard and phone friendly, no script needed): list fields are
-rows (one blank row to fill, a *Remove* box per row, *Add* fetches one more blank row),
-id lists are comma-separated with the ids offered as suggestions. The model's own
+The form is plain HTML (keyboard and phone friendly): list fields are rows (one blank row
+to fill, a *Remove* box per row, *Add* fetches one more blank row); id lists (depends on,
+excludes, retires, an effect's units) are pickers — boxes to tick, with names and ids and a
+filter box (``picker.html``) — that post the field once per id ticked (a comma-separated
+value, as a hand-made post may send, is read the same way). The model's own
 messages come back located (``initiatives[crm].effects[0].uplift: …``), each linked to its
 field, which is marked invalid; what was typed is kept. A stale form is a conflict with
 both values per field and the choice to keep yours or take the current ones.
@@ -18,7 +20,7 @@ import re
 import secrets
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ... import actions
@@ -27,6 +29,7 @@ from ..auth import Principal
 from ..resources import snapshot
 from ..source import Snapshot
 from .common import PageError, can, check_csrf, no_travel, page_user, render, travelling
+from .read import cached
 
 Who = Depends(page_user)
 Snap = Depends(snapshot)
@@ -84,6 +87,14 @@ def _text(form: dict[str, Any], key: str) -> str:
     return str(v or "").strip()
 
 
+def _id_text(form: dict[str, Any], key: str) -> str:
+    """An id list as posted — one value per ticked box (a picker), or comma-separated —
+    as one comma-separated text (the empty value a picker sends first drops out)."""
+    v = form.get(key)
+    values = v if isinstance(v, list) else [v]
+    return ", ".join(x for x in (str(p or "").strip() for p in values) if x)
+
+
 def _number(t: str) -> Any:
     """A number when it reads as one; else the text (the model names it, located)."""
     if t == "":
@@ -123,7 +134,7 @@ def read_form(form: dict[str, Any], base: dict[str, Any]
                                if any(rng.values()) else None)
     for k in ID_LISTS:
         if k in form:
-            shown[k] = _text(form, k)
+            shown[k] = _id_text(form, k)
             fields[k] = _ids(shown[k])
     for k in FLAGS:  # a hidden empty value before each box: the form always carries it
         if k in form:
@@ -135,7 +146,8 @@ def read_form(form: dict[str, Any], base: dict[str, Any]
             continue
         rows, kept = [], []
         for i in order[name]:
-            row = {c: _text(form, f"{name}-{i}-{c}") for c in cols}
+            row = {c: _id_text(form, f"{name}-{i}-{c}") if c == "business_units"
+                   else _text(form, f"{name}-{i}-{c}") for c in cols}
             if not any(row.values()) or _text(form, f"{name}-{i}-remove"):
                 continue
             rows.append(row)
@@ -262,7 +274,77 @@ def register(app: FastAPI) -> None:
             raise PageError(404, f"no list '{name}' on the initiative form")
         return render(request, "initiative_row.html", name=name, i=secrets.randbelow(10**9),
                       r={}, bad=set(), ro="", teams=snap.enterprise.policy.teams,
-                      snap=snap)
+                      snap=snap, unit_options=choices(request, snap, "units"),
+                      pick_limit=PICK_LIMIT)
+
+    @app.get("/pick/{kind}", response_class=HTMLResponse, include_in_schema=False)
+    def pick(request: Request, kind: str, q: str = Query("", max_length=200),
+             name: str = Query("", max_length=120, pattern=r"^[A-Za-z0-9_-]*$"),
+             id: str = Query("", max_length=160, pattern=r"^[A-Za-z0-9_-]*$"),
+             me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        """The choices of a long picker matching ``q`` (name or id, any case): boxes to
+        tick for the field ``name`` of the picker ``id`` (at most :data:`PICK_FOUND`)."""
+        if kind not in KINDS:
+            raise PageError(404, f"no choices of '{kind}' (one of {', '.join(KINDS)})")
+        c = choices(request, snap, kind)
+        return render(request, "picker_found.html", found=c.search(q), total=c.count,
+                      q=q.strip(), name=name, id=id, more=PICK_FOUND)
+
+
+PICK_LIMIT = 400
+"""A picker lists at most this many choices; a longer one is searched (``/ui/pick``)."""
+PICK_FOUND = 30
+"""Matches a search answers at most."""
+KINDS = ("initiatives", "applications", "units")
+
+
+class Choices:
+    """What a picker offers: (id, name, note) per choice, of one kind."""
+
+    def __init__(self, kind: str, items: list[tuple[str, str, str]]) -> None:
+        self.kind = kind
+        self.items = items
+        self.count = len(items)
+        self.names = {k: n for k, n, _ in items}
+        self._keys = [f"{n} {k}".lower() for k, n, _ in items]
+
+    def without(self, own: str | None) -> Choices:
+        """The same choices less ``own`` (an initiative does not depend on itself)."""
+        if own is None or own not in self.names:
+            return self
+        return Choices(self.kind, [x for x in self.items if x[0] != own])
+
+    def search(self, q: str) -> list[tuple[str, str, str]]:
+        """Up to :data:`PICK_FOUND` choices whose name or id holds ``q`` (any case)."""
+        q = q.strip().lower()
+        if not q:
+            return []
+        return [x for x, key in zip(self.items, self._keys, strict=True)
+                if q in key][:PICK_FOUND]
+
+
+def choices(request: Request, snap: Snapshot, kind: str) -> Choices:
+    """The model's initiatives (note: the owner), applications (note: a lifecycle other than
+    active) or business units, once per model version."""
+    def compute() -> Choices:
+        e = snap.enterprise
+        if kind == "initiatives":
+            return Choices(kind, [(i.id, i.name, i.owner) for i in e.initiatives])
+        if kind == "applications":
+            return Choices(kind, [(a.id, a.name, a.lifecycle if a.lifecycle != "active"
+                                   else "") for a in e.applications])
+        return Choices(kind, [(u.id, u.name, "") for u in e.business_units])
+
+    return cached(request, snap, "choices", (kind,), compute)
+
+
+def options(request: Request, snap: Snapshot, item: Any = None) -> dict[str, Any]:
+    """What the form's pickers offer: the other initiatives (depends on, excludes), the
+    applications (retires) and the business units (an effect's units)."""
+    own = item.id if item is not None else None
+    return {"others": choices(request, snap, "initiatives").without(own),
+            "applications": choices(request, snap, "applications"),
+            "unit_options": choices(request, snap, "units"), "pick_limit": PICK_LIMIT}
 
 
 def _item(snap: Snapshot, iid: str | None) -> Any:
@@ -290,4 +372,4 @@ def page(request: Request, snap: Snapshot, item: Any, values: dict[str, Any], ve
                   item=item, values=values, entity_version=version, messages=messages,
                   bad=bad, e=e, conflict=conflict, new_id=new_id, editable=editable,
                   ro="" if editable else " readonly",
-                  teams=e.policy.teams)
+                  teams=e.policy.teams, **options(request, snap, item))

@@ -38,23 +38,47 @@ def _float(form: dict[str, Any], key: str, default: float | None = None) -> floa
 
 
 def _list(form: dict[str, Any], key: str) -> list[str]:
+    """The ids posted for ``key`` (a picker sends an empty value first: dropped)."""
     v = form.get(key) or []
-    return [v] if isinstance(v, str) else [str(x) for x in v]
+    return [x for x in ([v] if isinstance(v, str) else [str(x) for x in v]) if x.strip()]
 
 
-def plan_view(plan: Any, e: Any) -> dict[str, Any]:
+SETTLED = ("done", "cancelled", "rejected")
+"""What the decisions and actuals settled: out of a re-plan, shown as such."""
+
+
+def plan_view(plan: Any, e: Any, replan: Any = None) -> dict[str, Any]:
     """What the result panel shows: value, baselines, the funded list, why in or out (the
-    plan itself under ``plan``, for the comparison and the frontier that follow)."""
+    plan itself under ``plan``, for the comparison and the frontier that follow; the
+    re-plan under ``replan`` when the what-if was planned from where the company stands:
+    then in-flight work shows where it began, and settled work as the decisions left it)."""
     from ...optimize.explain import explain_all
 
     names = {i.id: i.name for i in e.initiatives}
     why = {x.id: x for x in explain_all(plan)}
+    states = replan.rolled.lifecycle.states if replan is not None else {}
+    starts = replan.starts() if replan is not None else {}
     rows = []
     for iid in names:
         x = why.get(iid)
+        text = x.text if x is not None else ""
+        st = states.get(iid)
+        status = st.status if st is not None else None
+        if status in SETTLED:
+            rows.append({"id": iid, "name": names[iid], "in": False, "start": None,
+                         "why": f"{status}" + (f" (started {st.start})" if st.start else "")
+                         + ": settled by the decisions and actuals, not planned again",
+                         "status": status})
+            continue
+        start = (starts.get(iid) if status == "in-flight" else
+                 plan.start_of(iid) if iid in plan.selected else None)
+        if status == "in-flight":
+            text = (f"in flight since {st.start}, kept where it is (the decisions bind a "
+                    f"re-plan). " + text)
+        elif status == "approved":
+            text = f"approved to start {st.start} (the decisions bind a re-plan). " + text
         rows.append({"id": iid, "name": names[iid], "in": iid in plan.selected,
-                     "start": plan.start_of(iid) if iid in plan.selected else None,
-                     "why": x.text if x is not None else ""})
+                     "start": start, "why": text, "status": status})
     rows.sort(key=lambda r: (not r["in"], r["start"] or "", r["name"]))
     d = plan.to_dict()
     from ...report.report_charts import baselines_chart
@@ -68,7 +92,68 @@ def plan_view(plan: Any, e: Any) -> dict[str, Any]:
     return {"objective": plan.objective, "status": d.get("status"), "gap": plan.gap,
             "confidence": conf, "money": f"{e.currency} {e.unit}",
             "baselines": d.get("baselines") or {}, "rows": rows, "plan": plan,
+            "replan": replan, "as_of": replan.as_of if replan is not None else None,
             "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
+
+
+def _force_options(e: Any, as_of: str | None) -> Any:
+    """The initiatives to force in or out (a picker's choices); the note says where the
+    decisions left each as of ``as_of`` (a what-if cannot move that)."""
+    from .initiative import Choices
+
+    states: dict[str, Any] = {}
+    if as_of is not None:
+        from ...model import lifecycle
+
+        states = lifecycle(e, as_of).states
+    out = []
+    for i in e.initiatives:
+        st = states.get(i.id)
+        note = "" if st is None or st.status == "proposed" else (
+            f"in flight since {st.start}" if st.status == "in-flight" and st.start else
+            f"approved for {st.start}" if st.status == "approved" and st.start else
+            f"deferred to {st.until}" if st.status == "deferred" and st.until else st.status)
+        out.append((i.id, i.name, note))
+    return Choices("initiatives", out)
+
+
+def _form_messages(exc: Exception) -> list[dict[str, str]]:
+    """The what-if's own checks (pydantic's, the model's located issues) as messages at the
+    workspace form's fields."""
+    from pydantic import ValidationError
+
+    from ..errors import ApiError
+
+    def field(path: list[str]) -> str | None:
+        if not path:
+            return None
+        head = path[0]
+        if head in ("budget_scale", "time_limit", "confidence", "force_in", "force_out"):
+            return head
+        if head == "weights":
+            return f"w_{path[1]}" if len(path) > 1 and not path[1].isdigit() else "w_customer"
+        return None
+
+    out: list[dict[str, str]] = []
+    if isinstance(exc, ValidationError):
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ()) if str(x) not in ("WhatIf",)]
+            if loc and loc[0] == "scenario":
+                loc = loc[1:]
+            f = field(loc)
+            out.append({"field": f or "", "text": f"{f or '.'.join(loc) or 'what-if'}: "
+                        f"{err.get('msg', 'invalid')}"})
+    elif isinstance(exc, ApiError) and exc.errors:
+        for err in exc.errors:
+            path = str(err.get("field") or "").removeprefix("body.scenario.")
+            parts = [p for p in path.replace("[", ".").replace("]", "").split(".") if p]
+            f = field(parts)
+            where = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts).lstrip(".")
+            out.append({"field": f or "", "text": f"{where or 'what-if'}: "
+                        f"{err.get('message')}"})
+    else:
+        out.append({"field": "", "text": getattr(exc, "message", None) or str(exc)})
+    return out
 
 
 def _done(request: Request, job_id: str) -> Job:
@@ -82,12 +167,19 @@ def _done(request: Request, job_id: str) -> Job:
 def register(app: FastAPI) -> None:
     @app.get("/plan", response_class=HTMLResponse, include_in_schema=False)
     def workspace(request: Request, me: Principal = Who, snap: Snapshot = Snap) -> Response:
+        from ...cycle import next_quarter
+        from .initiative import PICK_LIMIT
+        from .planning import FRONTIER_BOUNDS, FrontierSettings
+
         no_travel(request, "The planning workspace")
         e = snap.enterprise
         pools = sorted({b.pool for b in e.budgets})
         scenarios = request.app.state.ctx.source.scenarios(e)
+        as_of = next_quarter(e)
         return render(request, "plan.html", page="plan", snap=snap, e=e, pools=pools,
-                      w0=e.scoring.weights,
+                      w0=e.scoring.weights, as_of=as_of, force=_force_options(e, as_of),
+                      bounds=FRONTIER_BOUNDS, defaults=FrontierSettings(),
+                      pick_limit=PICK_LIMIT,
                       scenarios=[s.id for s in scenarios.scenarios],
                       jobs=[j for j in request.app.state.ctx.jobs.all()
                             if j.owner == me.name][:5])
@@ -95,38 +187,70 @@ def register(app: FastAPI) -> None:
     @app.post("/plan", response_class=HTMLResponse, include_in_schema=False)
     async def start(request: Request, me: Principal = Who, snap: Snapshot = Snap
                     ) -> Response:
+        from ...cycle import next_quarter
+        from .planning import FormMessages, frontier_settings, pinned
+
         form = await check_csrf(request)
         e = snap.enterprise
-        scale = _float(form, "budget_scale", 1.0)
-        pools = [{"pool": p, "scale": s} for p in sorted({b.pool for b in e.budgets})
-                 if (s := _float(form, f"pool_{p}")) is not None and s != 1.0]
+        messages: list[dict[str, str]] = []
+
+        def num(key: str, default: float | None = None) -> float | None:
+            try:
+                return _float(form, key, default)
+            except PageError as exc:
+                messages.append({"field": key, "text": exc.message})
+                return default
+
+        scale = num("budget_scale", 1.0)
+        pool_ids = sorted({b.pool for b in e.budgets})
+        pools = [{"pool": p, "scale": s} for p in pool_ids
+                 if (s := num(f"pool_{p}")) is not None and s != 1.0]
         w = {k: v for k in ("customer", "strategic", "pain")
-             if (v := _float(form, f"w_{k}")) is not None}
+             if (v := num(f"w_{k}")) is not None}
         w0 = e.scoring.weights
         if w0 is not None and w == {k: getattr(w0, k) for k in w}:
             w = {}  # the model's own weights: the same plan as without them
-        spec: dict[str, Any] = {"budget_scale": scale, "force_in": _list(form, "force_in"),
-                                "force_out": _list(form, "force_out")}
+        time_limit = num("time_limit", 10.0) or 10.0
+        confidence = num("confidence")
+        try:
+            fs = frontier_settings(form)
+        except FormMessages as exc:
+            messages += exc.messages
+        force_in, force_out = _list(form, "force_in"), _list(form, "force_out")
+        as_of = next_quarter(e)  # where the company stands: after every decision and actual
+        if as_of is not None:
+            messages += pinned(e, as_of, force_in, force_out)
+        spec: dict[str, Any] = {"budget_scale": scale, "force_in": force_in,
+                                "force_out": force_out}
         if pools:
             spec["budgets"] = pools
         if w:
             spec["weights"] = w
-        try:
-            what_if = WhatIf(**spec)
-            req = PlanRequest(scenario=what_if, time_limit=_float(form, "time_limit", 10.0)
-                              or 10.0, draws=0, confidence=_float(form, "confidence"))
-            _scenario_model(request, snap, what_if)
-        except Exception as exc:  # pydantic or located model errors: shown, not raised
-            msg = getattr(exc, "message", None) or str(exc)
-            return render(request, "plan_status.html", status=422, job=None, error=msg)
+        if not messages:
+            try:
+                what_if = WhatIf(**spec)
+                # no assumption changed: the model's own plan (shared with its comparison)
+                req = PlanRequest(scenario=None if what_if == WhatIf() else what_if,
+                                  time_limit=time_limit, draws=0, confidence=confidence)
+                _scenario_model(request, snap, what_if)
+            except Exception as exc:  # pydantic or located model errors: shown, not raised
+                messages += _form_messages(exc)
+        if messages:
+            return render(request, "plan_status.html", status=422, job=None, error=None,
+                          messages=messages)
 
         def run(job: Job) -> tuple[bytes, Any]:
             def progress(p: Any) -> None:
                 job.progress = {"time": round(p.time, 3), "incumbent": p.incumbent,
                                 "bound": p.bound, "gap": p.gap}
 
-            plan = solve(request, snap, req, progress)
-            return b"", plan_view(plan, e)  # the comparison and frontier follow
+            # as `opmodel plan --as-of`: from where the company stands (a model with
+            # nothing decided or reported yet is planned as it is)
+            r = solve(request, snap, req, progress, as_of=as_of)
+            plan = r if as_of is None else r.plan
+            view = plan_view(plan, e, None if as_of is None else r)
+            view["frontier"] = fs
+            return b"", view  # the comparison and frontier follow
 
         job = request.app.state.ctx.jobs.submit("plan", req.model_dump(mode="json"),
                                                 snap.version, me.name, run, _error_of)
@@ -147,9 +271,9 @@ def register(app: FastAPI) -> None:
     def job_diff(request: Request, job_id: str, me: Principal = Who) -> Response:
         """The finished what-if against the plan of record (the roadmap decided at the last
         cycle; solved once per model version, then cached), loaded after the result is
-        shown. A model with no decision yet is compared with the plan of the model as it
-        is."""
-        from .planning import base_diff, record_diff, record_of
+        shown, and against the re-plan with no assumption changed (what the what-if's own
+        changes do). A model with no decision yet is compared with its own plan."""
+        from .planning import base_diff, change_view, record_diff, record_of
 
         job = _done(request, job_id)
         snap = request.app.state.ctx.models.current()
@@ -157,19 +281,29 @@ def register(app: FastAPI) -> None:
             return render(request, "plan_diff.html", diff=None, stale=True)
         e = snap.enterprise
         names = {i.id: i.name for i in e.initiatives}
-        plan = job.value["plan"]
+        plan, r = job.value["plan"], job.value.get("replan")
+        base_req = PlanRequest(time_limit=float(job.params.get("time_limit") or 10),
+                               draws=0, confidence=job.params.get("confidence"))
         try:
             cyc, starts = cached(request, snap, "plan-of-record", (), lambda: record_of(e))
+            if r is None and cyc is not None:  # (a what-if planned as the model is)
+                diff = record_diff(plan, cyc, starts, names)
+            elif r is None:  # nothing decided or reported: the model's own plan
+                diff = base_diff(plan, solve(request, snap, base_req), names)
+            elif cyc is None:  # actuals but no decision yet: the model's own re-plan
+                base = solve(request, snap, base_req, as_of=r.as_of)
+                diff = change_view(r, None, base.starts(), names, base)
+            else:
+                diff = change_view(r, cyc, starts, names)
+            own = None
+            if r is not None and cyc is not None and job.params.get("scenario") is not None:
+                # what the what-if's own changes do: against the re-plan with none of them
+                base = solve(request, snap, base_req, as_of=r.as_of)
+                own = change_view(r, None, base.starts(), names, base)
         except OpmodelError as exc:
             return render(request, "plan_diff.html", diff=None, stale=False,
                           error=exc.message)
-        if cyc is None:
-            base = solve(request, snap, PlanRequest(time_limit=float(job.params.get(
-                "time_limit") or 10), draws=0, confidence=job.params.get("confidence")))
-            diff = base_diff(plan, base, names)
-        else:
-            diff = record_diff(plan, cyc, starts, names)
-        return render(request, "plan_diff.html", diff=diff, stale=False, error=None,
+        return render(request, "plan_diff.html", diff=diff, own=own, stale=False, error=None,
                       money=job.value["money"])
 
     @app.get("/plan/jobs/{job_id}/frontier", response_class=HTMLResponse,
@@ -190,20 +324,23 @@ def register(app: FastAPI) -> None:
             spec["budget_scale"] = 1.0
             snap = request.app.state.ctx.models.current()
             base = _scenario_model(request, snap, WhatIf(**spec))
-            plan = pj.value["plan"]
+            plan, fs, as_of = pj.value["plan"], pj.value.get("frontier"), pj.value.get("as_of")
 
             def run(job: Job) -> tuple[bytes, Any]:
-                return b"", frontier_spec(base, plan, scale, job,
-                                          stop=frontiers(request).stopping)
+                return b"", frontier_spec(base, plan, scale, job, settings=fs,
+                                          stop=frontiers(request).stopping, as_of=as_of)
 
-            return frontiers(request).jobs.submit("frontier", {"plan": pj.id, "scale": scale},
-                                                  pj.model_version, me.name, run, _error_of)
+            params = {"plan": pj.id, "scale": scale, "as_of": as_of,
+                      **(fs.to_dict() if fs is not None else {})}
+            return frontiers(request).jobs.submit("frontier", params, pj.model_version,
+                                                  me.name, run, _error_of)
 
         try:
             job = frontiers(request).for_plan(plan_job, start)
         except OpmodelError as exc:
             return render(request, "plan_frontier.html", job=None, error=exc.message)
-        return render(request, "plan_frontier.html", job=job, plan_id=job_id, error=None)
+        return render(request, "plan_frontier.html", job=job, plan_id=job_id, error=None,
+                      settings=plan_job.value.get("frontier"))
 
     # -- the decision meeting -----------------------------------------------------------------
     @app.get("/decisions", response_class=HTMLResponse, include_in_schema=False)

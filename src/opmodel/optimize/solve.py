@@ -58,7 +58,8 @@ Status = Literal["optimal", "feasible"]
 @dataclass(frozen=True)
 class SolveOptions:
     """How hard to try. ``mip_gap`` is the relative gap at which HiGHS may stop early;
-    ``threads`` None leaves HiGHS's default; ``seed`` fixes HiGHS's random choices."""
+    ``threads`` None leaves HiGHS's default (on small models :data:`SMALL_THREADS`);
+    ``seed`` fixes HiGHS's random choices."""
 
     time_limit: float = 60.0
     mip_gap: float = PROVEN_GAP
@@ -191,7 +192,7 @@ def _solve_once(milp: Milp, options: SolveOptions, start: np.ndarray | None,
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     small = options.fast and milp.n_z <= SMALL_MODEL
-    _use_threads(h, SMALL_THREADS if small and options.threads is None else options.threads)
+    _use_threads(h, _threads(milp, options))
     if small:
         for key, value in SMALL_OPTIONS.items():
             h.setOptionValue(key, value)
@@ -265,7 +266,7 @@ def relaxation(milp: Milp, options: SolveOptions) -> np.ndarray | None:
     h = _quiet_highs()
     h.setOptionValue("time_limit", float(options.time_limit))
     h.setOptionValue("random_seed", int(options.seed))
-    _use_threads(h, options.threads)
+    _use_threads(h, _threads(milp, options))
     if _pass(h, milp, -1, np.zeros(milp.n_cols, dtype=np.int32)) == highspy.HighsStatus.kError:
         return None
     h.run()
@@ -273,6 +274,14 @@ def relaxation(milp: Milp, options: SolveOptions) -> np.ndarray | None:
     if (status.name if hasattr(status, "name") else str(status)).split(".")[-1] != "kOptimal":
         return None
     return np.asarray(h.getSolution().col_value, dtype=float)
+
+
+def _threads(milp: Milp, options: SolveOptions) -> int | None:
+    """The threads setting for ``milp``: ``options.threads``, else on small models
+    :data:`SMALL_THREADS` (one setting for the LP and the MILP: a change rebuilds the pool)."""
+    if options.threads is None and options.fast and milp.n_z <= SMALL_MODEL:
+        return SMALL_THREADS
+    return options.threads
 
 
 _UNSET = -1

@@ -5,10 +5,10 @@ the same models, one after the other:
   default settings and the ranked list as the starting plan (what every solve ran before
   the speed-ups);
 * previous: the default path before the start columns and the single thread (this script
-  turns ``optimizer.with_starts`` and ``solve.SMALL_THREADS`` off): ``solve.SMALL_OPTIONS``
+  turns ``solve.START_COLUMNS`` and ``solve.SMALL_THREADS`` off): ``solve.SMALL_OPTIONS``
   and the best of the ranked list and the LP-guided greedy plans as the starting plan;
 * default: the library as it is — small models also solved in the form with start columns
-  (``formulation.with_starts``) on one HiGHS thread (``solve.SMALL_THREADS``).
+  (``Milp.with_starts``) on one HiGHS thread (``solve.SMALL_THREADS``).
 
 Models: Acme at budget scales 0.6, 0.8 (the web benchmark's what-if), 0.9, 1.0 and 1.2,
 generated models of 40, 60 and 80 initiatives, and the web's second what-if: Acme × 0.9
@@ -45,7 +45,6 @@ import numpy as np  # noqa: E402
 import opmodel  # noqa: E402
 from opmodel.generate import generate  # noqa: E402
 from opmodel.optimize import Plan, SolveOptions, optimize  # noqa: E402
-from opmodel.optimize import optimizer as _optimizer  # noqa: E402
 from opmodel.optimize import solve as _solve  # noqa: E402
 from opmodel.optimize.scenario import Scenario, apply  # noqa: E402
 from opmodel.optimize.warm import Hint  # noqa: E402
@@ -57,13 +56,13 @@ PATHS = ("reference", "previous", "default")
 @contextmanager
 def previous_path() -> Iterator[None]:
     """The default path as it was before the start columns and the single thread."""
-    keep = _optimizer.with_starts, _solve.SMALL_THREADS
-    _optimizer.with_starts = lambda m: m  # type: ignore[assignment]
+    keep = _solve.START_COLUMNS, _solve.SMALL_THREADS
+    _solve.START_COLUMNS = False
     _solve.SMALL_THREADS = None
     try:
         yield
     finally:
-        _optimizer.with_starts, _solve.SMALL_THREADS = keep
+        _solve.START_COLUMNS, _solve.SMALL_THREADS = keep
 
 
 def timed(run: Callable[[], Plan]) -> tuple[Plan, float, float]:

@@ -1,5 +1,5 @@
 """The speed-ups of the solve (warm.py, solve.SMALL_OPTIONS and SMALL_THREADS, the start
-columns of formulation.with_starts) change no plan.
+columns of Milp.with_starts) change no plan.
 
 Each model is solved twice: the reference path (``SolveOptions(fast=False)``: the MILP as
 build_milp makes it, HiGHS's default settings and the ranked list as the starting plan, as
@@ -19,7 +19,7 @@ import opmodel
 from opmodel.generate import generate
 from opmodel.optimize import Plan, SolveOptions, build_instance, optimize
 from opmodel.optimize.baselines import RANKED, baselines
-from opmodel.optimize.formulation import build_milp, with_starts
+from opmodel.optimize.formulation import build_milp
 from opmodel.optimize.scenario import Scenario, apply
 from opmodel.optimize.solve import SMALL_MODEL
 from opmodel.optimize.value import evaluate, violations
@@ -75,11 +75,11 @@ def test_the_second_what_if_with_earlier_plans_as_hints_finds_the_reference_plan
 @pytest.mark.parametrize("name", ["acme budget x 0.9 (the web's second what-if)",
                                   "generated 40 initiatives"])
 def test_the_start_form_is_the_same_milp(name: str) -> None:
-    """with_starts: the same LP relaxation, and a plan's row activities are the same."""
+    """Milp.with_starts: the same LP relaxation, and a plan's row activities are the same."""
     from opmodel.optimize.solve import relaxation
 
     milp = build_milp(build_instance(MODELS[name]()))
-    form = with_starts(milp)
+    form = milp.with_starts()
     assert form.n_cols == milp.n_cols + milp.n_z
     assert form.n_z == milp.n_z and form.n_start == milp.n_z
     lp, lp_form = relaxation(milp, SolveOptions()), relaxation(form, SolveOptions())

@@ -26,7 +26,7 @@ Rows (families; their names are what the explanations quote)
     value       y[k,t] ≤ Σ amount_i · z[i,t−d_i]
 Mandatory initiatives have ``z[i,L_i] ≥ 1``; forbidden and impossible ones have no columns.
 
-The solver's form (:func:`with_starts`, small models on the default path)
+The solver's form (:meth:`Milp.with_starts`, small models on the default path)
     the same MILP with one binary start column ``x[i,s]`` per z column and the budget and
     capacity rows written over x: a row's coefficient on ``x[i,s]`` is what i spends in the
     row's quarters (or the team demand it has in the row's quarter) when it starts in s, so
@@ -53,6 +53,8 @@ from .instance import Instance
 
 INF = float("inf")
 ELASTIC_FAMILIES = ("budget", "capacity", "guardrail", "exclusion")
+START_FAMILIES = ("budget", "capacity")
+"""The rows :meth:`Milp.with_starts` writes over start columns instead of z."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Milp:
     n_slack: int = 0
     slack_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     n_start: int = 0
-    """Start columns at the end (the solver's form, :func:`with_starts`), 0 without."""
+    """Start columns at the end (the solver's form, :meth:`with_starts`), 0 without."""
 
     @property
     def n_cols(self) -> int:
@@ -138,6 +140,80 @@ class Milp:
             levels = evaluate(self.inst, start).item_level
             x[self.n_z: self.n_z + len(self.y_item)] = levels[self.y_item, self.y_t]
         return x
+
+    def with_starts(self) -> Milp:
+        """The solver's form: the same MILP with a binary start column per z column.
+
+        ``x[i,s] = z[i,s] − z[i,s−1]`` (a row per column, family ``start``), and the budget and
+        capacity rows written over x instead of z: a budget row's coefficient on ``x[i,s]`` is
+        what i spends in the row's quarters when it starts in s, a capacity row's is i's demand
+        when it runs in the row's quarter — nonnegative knapsack rows with one "at most one
+        start" group per initiative, the form HiGHS's cover cuts and clique table work on
+        (in z the same rows have coefficients of both signs). Same integer points, same
+        objective (the x columns cost nothing); a plan's vector is lifted with :meth:`Milp.lift`.
+        Columns: these, then x in the order of the z columns; rows: these in place, then
+        the start rows. The elastic model is returned as it is.
+        """
+        import dataclasses
+
+        m = self
+        n_z, n0 = m.n_z, m.n_cols
+        if n_z == 0 or m.n_slack:
+            return m
+        rows = np.repeat(np.arange(m.n_rows), np.diff(m.start))
+        cols = m.index.astype(np.int64)
+        vals = m.value
+        sel = np.zeros(m.n_rows, dtype=bool)
+        for b in m.blocks:
+            if b.family in START_FAMILIES:
+                sel[b.first: b.first + b.count] = True
+        moved = sel[rows] & (cols < n_z)
+        # x coefficients: per row, suffix sums of the z coefficients within each initiative's
+        # columns (z[i,τ] = Σ_{s≤τ} x[i,s], so x[i,s] gets Σ_{τ≥s} of z[i,τ]'s coefficient)
+        srows = np.nonzero(sel)[0]
+        pos = np.full(m.n_rows, -1, dtype=np.int64)
+        pos[srows] = np.arange(len(srows))
+        D = np.zeros((len(srows), n_z + 1))
+        np.add.at(D, (pos[rows[moved]], cols[moved]), vals[moved])
+        S = np.cumsum(D[:, ::-1], axis=1)[:, ::-1]
+        seg_end = m.zoff[m.col_init] + (m.inst.latest - m.inst.earliest)[m.col_init] + 1
+        X = S[:, :n_z] - S[:, seg_end]
+        X[np.abs(X) <= 1e-12 * max(1.0, float(np.abs(vals).max(initial=0.0)))] = 0.0
+        xr, xc = np.nonzero(X)
+        # start rows: x[c] − z[c] + z[c−1] = 0
+        c = np.arange(n_z)
+        has_prev = m.col_tau > m.inst.earliest[m.col_init]
+        lr = np.concatenate([c, c, c[has_prev]]) + m.n_rows
+        lc = np.concatenate([n0 + c, c, c[has_prev] - 1])
+        lv = np.concatenate([np.ones(n_z), -np.ones(n_z), np.ones(int(has_prev.sum()))])
+        # one "at most one start" row per initiative: Σ_s x[i,s] ≤ 1
+        inits = np.nonzero(m.zoff >= 0)[0]
+        gpos = np.full(m.inst.n, -1, dtype=np.int64)
+        gpos[inits] = np.arange(len(inits))
+        gr = m.n_rows + n_z + gpos[m.col_init]
+        R = np.concatenate([rows[~moved], srows[xr], lr, gr])
+        C = np.concatenate([cols[~moved], n0 + xc, lc, n0 + c])
+        V = np.concatenate([vals[~moved], X[xr, xc], lv, np.ones(n_z)])
+        order = np.lexsort((C, R))
+        R, C, V = R[order], C[order], V[order]
+        n_g = len(inits)
+        n_rows = m.n_rows + n_z + n_g
+        start = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(R, minlength=n_rows), out=start[1:])
+        ci, ct = m.col_init, m.col_tau
+        ids = m.inst.ids
+        block = RowBlock("start", m.n_rows, n_z + n_g,
+                         lambda r: f"'{ids[ci[r]]}' starts in {m.inst.quarters[ct[r]]}" if r < n_z
+                         else f"'{ids[inits[r - n_z]]}' starts at most once")
+        return dataclasses.replace(
+            m, cost=np.concatenate([m.cost, np.zeros(n_z)]),
+            lower=np.concatenate([m.lower, np.zeros(n_z)]),
+            upper=np.concatenate([m.upper, np.ones(n_z)]),
+            integrality=np.concatenate([m.integrality, np.ones(n_z, dtype=np.int32)]),
+            row_lower=np.concatenate([m.row_lower, np.zeros(n_z), np.full(n_g, -INF)]),
+            row_upper=np.concatenate([m.row_upper, np.zeros(n_z), np.ones(n_g)]),
+            start=start, index=C.astype(np.int32), value=V, blocks=[*m.blocks, block],
+            n_start=n_z)
 
     def lift(self, x: np.ndarray) -> np.ndarray:
         """``x`` (columns without the start columns) with the start columns filled in."""
@@ -497,83 +573,6 @@ def build_milp(inst: Instance, elastic: bool = False, value: bool = True) -> Mil
     m.blocks = R.blocks
     m.slack_row = slack_row
     return m
-
-
-START_FAMILIES = ("budget", "capacity")
-"""The rows :func:`with_starts` writes over start columns instead of z."""
-
-
-def with_starts(m: Milp) -> Milp:
-    """The solver's form of ``m``: the same MILP with a binary start column per z column.
-
-    ``x[i,s] = z[i,s] − z[i,s−1]`` (a row per column, family ``start``), and the budget and
-    capacity rows written over x instead of z: a budget row's coefficient on ``x[i,s]`` is
-    what i spends in the row's quarters when it starts in s, a capacity row's is i's demand
-    when it runs in the row's quarter — nonnegative knapsack rows with one "at most one
-    start" group per initiative, the form HiGHS's cover cuts and clique table work on
-    (in z the same rows have coefficients of both signs). Same integer points, same
-    objective (the x columns cost nothing); a plan's vector is lifted with :meth:`Milp.lift`.
-    Columns: those of ``m``, then x in the order of the z columns; rows: those of ``m`` in
-    place, then the start rows. Not for the elastic model.
-    """
-    import dataclasses
-    n_z, n0 = m.n_z, m.n_cols
-    if n_z == 0 or m.n_slack:
-        return m
-    rows = np.repeat(np.arange(m.n_rows), np.diff(m.start))
-    cols = m.index.astype(np.int64)
-    vals = m.value
-    sel = np.zeros(m.n_rows, dtype=bool)
-    for b in m.blocks:
-        if b.family in START_FAMILIES:
-            sel[b.first: b.first + b.count] = True
-    moved = sel[rows] & (cols < n_z)
-    # x coefficients: per row, suffix sums of the z coefficients within each initiative's
-    # columns (z[i,τ] = Σ_{s≤τ} x[i,s], so x[i,s] gets Σ_{τ≥s} of z[i,τ]'s coefficient)
-    srows = np.nonzero(sel)[0]
-    pos = np.full(m.n_rows, -1, dtype=np.int64)
-    pos[srows] = np.arange(len(srows))
-    D = np.zeros((len(srows), n_z + 1))
-    np.add.at(D, (pos[rows[moved]], cols[moved]), vals[moved])
-    S = np.cumsum(D[:, ::-1], axis=1)[:, ::-1]
-    seg_end = m.zoff[m.col_init] + (m.inst.latest - m.inst.earliest)[m.col_init] + 1
-    X = S[:, :n_z] - S[:, seg_end]
-    X[np.abs(X) <= 1e-12 * max(1.0, float(np.abs(vals).max(initial=0.0)))] = 0.0
-    xr, xc = np.nonzero(X)
-    # start rows: x[c] − z[c] + z[c−1] = 0
-    c = np.arange(n_z)
-    has_prev = m.col_tau > m.inst.earliest[m.col_init]
-    lr = np.concatenate([c, c, c[has_prev]]) + m.n_rows
-    lc = np.concatenate([n0 + c, c, c[has_prev] - 1])
-    lv = np.concatenate([np.ones(n_z), -np.ones(n_z), np.ones(int(has_prev.sum()))])
-    # one "at most one start" row per initiative: Σ_s x[i,s] ≤ 1
-    inits = np.nonzero(m.zoff >= 0)[0]
-    gpos = np.full(m.inst.n, -1, dtype=np.int64)
-    gpos[inits] = np.arange(len(inits))
-    gr = m.n_rows + n_z + gpos[m.col_init]
-    R = np.concatenate([rows[~moved], srows[xr], lr, gr])
-    C = np.concatenate([cols[~moved], n0 + xc, lc, n0 + c])
-    V = np.concatenate([vals[~moved], X[xr, xc], lv, np.ones(n_z)])
-    order = np.lexsort((C, R))
-    R, C, V = R[order], C[order], V[order]
-    n_g = len(inits)
-    n_rows = m.n_rows + n_z + n_g
-    start = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(R, minlength=n_rows), out=start[1:])
-    ci, ct = m.col_init, m.col_tau
-    ids = m.inst.ids
-    block = RowBlock("start", m.n_rows, n_z + n_g,
-                     lambda r: f"'{ids[ci[r]]}' starts in {m.inst.quarters[ct[r]]}" if r < n_z
-                     else f"'{ids[inits[r - n_z]]}' starts at most once")
-    return dataclasses.replace(
-        m, cost=np.concatenate([m.cost, np.zeros(n_z)]),
-        lower=np.concatenate([m.lower, np.zeros(n_z)]),
-        upper=np.concatenate([m.upper, np.ones(n_z)]),
-        integrality=np.concatenate([m.integrality, np.ones(n_z, dtype=np.int32)]),
-        row_lower=np.concatenate([m.row_lower, np.zeros(n_z), np.full(n_g, -INF)]),
-        row_upper=np.concatenate([m.row_upper, np.zeros(n_z), np.ones(n_g)]),
-        start=start, index=C.astype(np.int32), value=V, blocks=[*m.blocks, block],
-        n_start=n_z)
 
 
 def _cumulative(inst: Instance, P: np.ndarray) -> np.ndarray:

@@ -12,10 +12,10 @@ from ..errors import InfeasibleError, SolverError
 from ..model import Enterprise
 from .baselines import RANKED, Baseline, baselines
 from .diagnose import check_mandatory, diagnose
-from .formulation import build_milp, with_starts
+from .formulation import build_milp
 from .instance import END_QUARTERS, Instance, build_instance
 from .plan import Plan
-from .solve import SMALL_MODEL, Progress, SolveOptions, relative_gap, run_highs
+from .solve import Progress, SolveOptions, relative_gap, run_highs
 from .value import evaluate, marginal_values, violations
 from .warm import Hint, warm_start
 
@@ -63,13 +63,9 @@ def optimize(e: Enterprise | Instance, options: SolveOptions | None = None, *,
         if chosen is not None:
             warm, warm_value, warm_source = chosen.x, chosen.value, chosen.source
     # the time limit covers the whole call: HiGHS gets what building and baselines left
-    # small models are solved in the form with start columns (formulation.with_starts)
-    form = with_starts(milp) if opts.fast and milp.n_z <= SMALL_MODEL else milp
-    if warm is not None:
-        warm = form.lift(warm)
     left = max(0.1, opts.time_limit - (time.perf_counter() - t0))
     try:
-        run = run_highs(form, dataclasses.replace(opts, time_limit=left), warm, progress)
+        run = run_highs(milp, dataclasses.replace(opts, time_limit=left), warm, progress)
     except InfeasibleError:
         raise diagnose(inst, opts) from None
     start = _prune(inst, milp.starts_from_solution(run.x))

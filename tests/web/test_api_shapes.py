@@ -128,6 +128,28 @@ def test_the_plan_is_the_cli_plan_document(api: Any, url: str,
     assert rest["risk"] is not None and rest["within_budget"]["draws"] == 200
 
 
+def test_a_re_plan_as_of_a_quarter_is_the_cli_re_plan(api: Any, url: str) -> None:
+    """``POST /plans`` with ``as_of`` answers what ``opmodel plan --as-of`` prints: the same
+    id (model and quarter), the same shape, and the cycle's changes against the record."""
+    r = api.post("/plans", json={**FAST, "draws": 0, "as_of": "2027Q3"})
+    assert r.status_code == 202, r.text
+    job = wait(api, r.headers["location"])
+    assert job["status"] == "done", job
+    rest = check(api.get(job["result"]).json(), "plan")
+    doc = check(cli("plan", url, "-t", "3", "--gap", "0.05", "--draws", "0",
+                    "--as-of", "2027Q3"), "plan")
+    assert paths(rest) == paths(doc) and "cycle" in rest
+    assert rest["plan_id"] == doc["plan_id"] and rest["plan_id"].startswith("plan-2027q3-")
+    assert rest["cycle"]["as_of"] == "2027Q3"
+    # the decisions bind alike, and nothing is scheduled before the quarter re-planned from
+    assert rest["cycle"]["fixed"] == doc["cycle"]["fixed"] != {}
+    assert rest["cycle"]["sunk"] == doc["cycle"]["sunk"] > 0
+    starts = [s["start"] for s in rest["schedule"] if s.get("start")]
+    assert starts and min(starts) == "2027Q3", starts
+    body = api.post("/plans", json={"as_of": "2027Q5"})
+    assert body.status_code == 422 and body.json()["errors"][0]["field"] == "body.as_of"
+
+
 def test_explain_and_diff_are_their_documents(api: Any, url: str,
                                               plan_job: dict[str, Any]) -> None:
     funded = next(x for x in api.get(plan_job["result"]).json()["explanations"]

@@ -57,6 +57,11 @@ class PlanRequest(BaseModel):
         None, ge=0, le=1, description="Plan so that every fiscal-year budget line holds at "
         "once with this probability (a management reserve); default: the model's "
         "policy.confidence; 0 plans on the estimates alone (as `opmodel plan --confidence`).")
+    as_of: str | None = Field(
+        None, pattern=r"^\d{4}Q[1-4]$", examples=["2027Q3"],
+        description="Re-plan from this quarter, as `opmodel plan --as-of`: decisions bind, "
+        "actuals count, sunk cost stays sunk; the answer's `cycle` says what changed "
+        "against the plan of record.")
 
 
 def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | None) -> Any:
@@ -94,13 +99,14 @@ def _scenario_key(scenario: str | WhatIf | None) -> str:
 
 
 def solve(request: Request, snap: Snapshot, req: PlanRequest,
-          progress: Any = None, as_of: str | None = None) -> Any:
+          progress: Any = None, as_of: str | None = None, record: bool = False) -> Any:
     """The plan for ``req`` on ``snap`` (cached per version and parameters).
 
     With ``as_of`` the model is re-planned from that quarter as ``opmodel plan --as-of``
     does (:func:`opmodel.cycle.replan`: decisions bind, actuals count, in-flight work stays
-    where it is; without its plan-of-record solve), and the answer is the
-    :class:`~opmodel.cycle.Replan` (its plan: ``.plan``)."""
+    where it is; with ``record``, also compared with the plan of record, one more solve, as
+    the command does), and the answer is the :class:`~opmodel.cycle.Replan` (its plan:
+    ``.plan``)."""
     from ..optimize import SolveOptions
     from ..optimize.confidence import plan_to_confidence, require_certified
 
@@ -108,7 +114,7 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
     e = _scenario_model(request, snap, req.scenario)
     opts = SolveOptions(time_limit=req.time_limit, mip_gap=req.gap, seed=req.seed)
     key = ("plan", snap.version, _scenario_key(req.scenario), req.time_limit, req.gap,
-           req.seed, req.confidence, as_of)
+           req.seed, req.confidence, record, as_of)  # as_of last: hints() reads it
 
     def optimizer(m: Any, o: Any) -> Any:  # as `opmodel plan`: to the confidence asked
         return require_certified(plan_to_confidence(
@@ -122,7 +128,7 @@ def solve(request: Request, snap: Snapshot, req: PlanRequest,
                 return optimizer(e, opts)
             from ..cycle import replan
 
-            return replan(e, as_of, opts, optimizer=optimizer, record=False)
+            return replan(e, as_of, opts, optimizer=optimizer, record=record)
 
     return ctx.plans.get_or_compute(key, run)
 
@@ -143,16 +149,23 @@ def hints(plans: Any, version: str, as_of: str | None = None
     return out
 
 
-def plan_document(plan: Any, draws: int, seed: int) -> bytes:
+def plan_document(plan: Any, draws: int, seed: int, replanned: Any = None) -> bytes:
     """The plan as the ``opmodel.plan`` document: :func:`opmodel.api.plan_document` (what
     ``opmodel plan --format json`` prints and ``plan --dir`` writes to plan.json), with
     the plan's id and inputs digest (:func:`opmodel.api.plan_identity`) and, with
-    ``draws``, the cost risk."""
+    ``draws``, the cost risk. For a re-plan (``replanned``, a
+    :class:`~opmodel.cycle.Replan`) the id is of the model re-planned and its quarter,
+    and ``cycle`` says what changed, as ``opmodel plan --as-of``."""
     from .. import api
     from ..optimize.risk import cost_risk
 
     risk = cost_risk(plan, draws=draws, seed=seed) if draws > 0 else None
-    identity = api.plan_identity(plan.instance.enterprise)
+    if replanned is None:
+        identity = api.plan_identity(plan.instance.enterprise)
+    else:
+        rolled = replanned.rolled
+        identity = {**api.plan_identity(rolled.source, rolled.as_of),
+                    "cycle": replanned.to_dict()}
     return document("plan", api.plan_document(plan, risk, identity))
 
 
@@ -192,11 +205,14 @@ def register(app: FastAPI) -> None:
                 job.progress = {"time": round(p.time, 3), "incumbent": p.incumbent,
                                 "bound": p.bound, "gap": p.gap}
 
-            plan = solve(request, snap, req, progress)
+            found = solve(request, snap, req, progress, as_of=req.as_of,
+                          record=req.as_of is not None)
+            plan = found.plan if req.as_of else found
             job.progress = {**job.progress, "time": round(plan.solve_time, 3),
                             "incumbent": plan.objective, "bound": plan.bound,
                             "gap": plan.gap, "done": True}
-            return plan_document(plan, req.draws, req.seed), plan
+            return plan_document(plan, req.draws, req.seed,
+                                 found if req.as_of else None), plan
 
         job = request.app.state.ctx.jobs.submit(
             "plan", req.model_dump(mode="json"), snap.version, who.name, run, _error_of)

@@ -1,8 +1,10 @@
 """The ``opmodel`` command: thin skins over the library, one module per topic.
 
-Each topic module registers its commands on :data:`app`. Every command is one library call
+Each topic module registers its commands on the application of ``cli/_app.py``;
+``opmodel.cli.app`` is that application with every topic loaded, and :func:`main` loads only
+the topic of the command asked for (:data:`COMMANDS`). Every command is one library call
 plus parsing and formatting; errors from the library are printed with their locations and
-end the command with exit code 1 (2 for a usage error).
+end the command with its exit code (docs/output.md).
 """
 
 from __future__ import annotations

@@ -52,6 +52,14 @@ class PageError(Exception):
         self.message = message
 
 
+def posted_ids(form: dict[str, Any], key: str) -> list[str]:
+    """The ids posted for ``key``: one value per box ticked in a picker (which sends an empty
+    value first), or comma-separated text; blanks dropped, order kept."""
+    v = form.get(key)
+    values = v if isinstance(v, list) else [v]
+    return [x for p in values for x in (t.strip() for t in str(p or "").split(",")) if x]
+
+
 def who(request: Request) -> Principal:
     """The signed-in user (re-read from the store on every request, so a changed role or a
     disabled user counts at once), the anonymous viewer of a folder, or a redirect to the

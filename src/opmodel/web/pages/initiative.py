@@ -28,7 +28,7 @@ from ...errors import ConflictError, ModelError, OpmodelError
 from ..auth import Principal
 from ..resources import snapshot
 from ..source import Snapshot
-from .common import PageError, can, check_csrf, no_travel, page_user, render, travelling
+from .common import PageError, can, check_csrf, no_travel, page_user, posted_ids, render, travelling
 from .read import cached
 
 Who = Depends(page_user)
@@ -88,11 +88,8 @@ def _text(form: dict[str, Any], key: str) -> str:
 
 
 def _id_text(form: dict[str, Any], key: str) -> str:
-    """An id list as posted — one value per ticked box (a picker), or comma-separated —
-    as one comma-separated text (the empty value a picker sends first drops out)."""
-    v = form.get(key)
-    values = v if isinstance(v, list) else [v]
-    return ", ".join(x for x in (str(p or "").strip() for p in values) if x)
+    """An id list as posted (:func:`~.common.posted_ids`) as one comma-separated text."""
+    return ", ".join(posted_ids(form, key))
 
 
 def _number(t: str) -> Any:

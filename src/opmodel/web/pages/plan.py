@@ -19,7 +19,7 @@ from ..jobs import POLL_WAIT, SOLVER_LOCK, Job
 from ..plans import PlanRequest, WhatIf, _error_of, _scenario_model, solve
 from ..resources import snapshot
 from ..source import Snapshot
-from .common import PageError, check_csrf, no_travel, page_user, render
+from .common import PageError, check_csrf, no_travel, page_user, posted_ids, render
 from .read import cached, chart_specs
 from .write import _act, _messages, _user
 
@@ -35,12 +35,6 @@ def _float(form: dict[str, Any], key: str, default: float | None = None) -> floa
         return float(raw)
     except ValueError:
         raise PageError(422, f"{key}: '{raw}' is not a number") from None
-
-
-def _list(form: dict[str, Any], key: str) -> list[str]:
-    """The ids posted for ``key`` (a picker sends an empty value first: dropped)."""
-    v = form.get(key) or []
-    return [x for x in ([v] if isinstance(v, str) else [str(x) for x in v]) if x.strip()]
 
 
 SETTLED = ("done", "cancelled", "rejected")
@@ -216,7 +210,7 @@ def register(app: FastAPI) -> None:
             fs = frontier_settings(form)
         except FormMessages as exc:
             messages += exc.messages
-        force_in, force_out = _list(form, "force_in"), _list(form, "force_out")
+        force_in, force_out = posted_ids(form, "force_in"), posted_ids(form, "force_out")
         as_of = next_quarter(e)  # where the company stands: after every decision and actual
         if as_of is not None:
             messages += pinned(e, as_of, force_in, force_out)

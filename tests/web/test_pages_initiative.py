@@ -334,3 +334,15 @@ def test_a_picker_posts_its_ids_as_ticked_or_typed(ids: list[str], units: list[s
     assert fields["depends_on"] == ids and shown["depends_on"] == ", ".join(ids)
     assert fields["effects"][0]["business_units"] == units
     assert shown["effects"][0]["business_units"] == ", ".join(units)
+
+
+@pytest.mark.parametrize(("posted", "ids"), [
+    (["", "a", "b"], ["a", "b"]),          # a picker: an empty value first, one per box
+    ("a, b,,c ", ["a", "b", "c"]),          # typed, comma-separated
+    (["", "a, b", "c"], ["a", "b", "c"]),  # a long picker's ticked boxes and typed text
+    (None, []),
+])
+def test_posted_ids_read_pickers_and_typed_lists_alike(posted: Any, ids: list[str]) -> None:
+    from opmodel.web.pages.common import posted_ids
+
+    assert posted_ids({"force_in": posted}, "force_in") == ids

@@ -75,6 +75,25 @@ def test_awkward_values_survive(starter: opmodel.Enterprise, tmp_path: Path) -> 
     assert back.business_units[0] == bu  # text that looks like a formula stays text
 
 
+def test_text_xml_cannot_hold_is_dropped_not_a_traceback(starter: opmodel.Enterprise,
+                                                        tmp_path: Path) -> None:
+    """U+FFFE/U+FFFF and control characters are valid in YAML but not in a workbook's XML:
+    export and survey export stopped with a ValueError traceback from lxml."""
+    from opmodel.io.survey import export_survey
+
+    bu = starter.business_units[0].model_copy(update={
+        "name": "North\ufffe\uffff\x0b\x07 Region\tA"})
+    e = starter.model_copy(update={"business_units": (bu, *starter.business_units[1:])})
+    back = read_xlsx(write_xlsx(e, tmp_path / "m.xlsx")).enterprise
+    assert back.business_units[0].name == "North Region\tA"
+    cap = starter.capabilities[0].model_copy(update={"name": "Sell\uffff\x0c"})
+    e = starter.model_copy(update={"capabilities": (cap, *starter.capabilities[1:])})
+    export_survey(e, starter.business_units[0].id, tmp_path / "s.xlsx")
+    names = [r[1] for r in load_workbook(tmp_path / "s.xlsx")["Assessments"].iter_rows(
+        values_only=True)]
+    assert any(str(n).strip() == "Sell" for n in names)
+
+
 # -- what the workbook looks like ----------------------------------------------------------
 def test_layout(book: Path) -> None:
     wb = load_workbook(book)

@@ -84,7 +84,7 @@ NUMBER_FORMATS = {"money": "#,##0.00", "share": "0%", "date": "yyyy-mm-dd", "int
                   "score": "0"}
 WIDTHS = {"id": 18, "ref": 18, "refs": 26, "long": 44, "text": 26, "date": 12, "enum": 12,
           "quarter": 10, "period": 10, "bool": 10, "numbers": 18}
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 EXTRA_ROWS = 1000  # dropdowns reach this far below the data, for rows users add
 SETTING_BOUNDS: dict[str, dict[str, float]] = {
     "horizon.quarters": {"lo": 4, "hi": 12}, "fiscal_year_start": {"lo": 1, "hi": 4},
@@ -95,7 +95,8 @@ SETTING_BOUNDS: dict[str, dict[str, float]] = {
 
 # -- writing -------------------------------------------------------------------------------
 def clean_text(v: Any) -> Any:
-    """Text a workbook can hold: control characters (other than tab and newline) dropped."""
+    """Text a workbook can hold: what XML 1.0 cannot carry (control characters other than
+    tab and newline, U+FFFE, U+FFFF, lone surrogates) dropped."""
     return _ILLEGAL.sub("", v) if isinstance(v, str) else v
 
 

@@ -336,6 +336,24 @@ def test_the_guess_printed_is_a_mapping_file_that_reads_the_same(name: str,
     assert given == read_archimate(DATA / name).enterprise
 
 
+def test_the_guess_printed_by_the_dry_run_can_be_saved_as_it_is(tmp_path: Path) -> None:
+    """The mapping the dry run prints is to be saved as a file: it was wrapped at the
+    terminal's width (80 columns when piped), which broke the YAML and its regex."""
+    r = CliRunner().invoke(app, ["import", str(DATA / "archisurance.xml"),
+                                 str(tmp_path / "x"), "--dry-run"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    text = r.output.split("docs/interop.md):\n", 1)[1]
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("archisurance.xml:"):
+            break
+        lines.append(line)
+    assert max(len(x) for x in lines) > 80  # the regex, on one line
+    path = tmp_path / "mapping.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert load_mapping(path) == inspect(DATA / "archisurance.xml").mapping
+
+
 @pytest.mark.parametrize(("name", "unit"), [
     ("Customer", False), ("Insurance Broker", False), ("Intermediary", False),
     ("Retail Customer", False), ("Reinsurance Partner", False), ("Policyholder", False),

@@ -132,7 +132,7 @@ def _report_view(report: ImportReport, directory: Path) -> list[Any]:
     if report.mapping_source == "guessed":
         out.append(Text("to change what becomes what, save this as a file and pass --map "
                         "FILE (see docs/interop.md):"))
-        out.append(Text(report.mapping.yaml_text().rstrip()))
+        out.append(Text(report.mapping.yaml_text().rstrip(), no_wrap=True))  # copied as is
     out += [Text(str(i), style="red" if i.severity == "error" else "yellow")
             for i in report.issues if i.code != "W-SKIP"]
     errors = sum(1 for i in report.issues if i.severity == "error")

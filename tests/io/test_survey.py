@@ -152,6 +152,17 @@ def test_errors_are_located_and_nothing_is_written(survey: Path, starter_copy: P
     assert digests(starter_copy) == before
 
 
+def test_an_uncalculated_formula_is_an_error_of_the_survey_file(survey: Path,
+                                                                starter_copy: Path) -> None:
+    """The summary named "sheet Assessments" instead of the survey's file."""
+    answer(survey, lambda ws: ws.__setitem__(f"E{row_of(ws, 'service')}", "=1+1"))
+    with pytest.raises(ModelError) as info:
+        merge_survey(starter_copy, survey)
+    assert info.value.source == str(survey)
+    assert [i.code for i in info.value.errors] == ["E-FORMULA"]
+    assert str(info.value.errors[0]).startswith("Assessments!E")
+
+
 def test_a_model_workbook_is_not_a_survey(starter_copy: Path, tmp_path: Path) -> None:
     book = write_xlsx(opmodel.load(starter_copy), tmp_path / "model.xlsx")
     with pytest.raises(ModelError, match="not an opmodel survey"):

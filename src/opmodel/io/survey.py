@@ -266,6 +266,15 @@ def _fail(path: Path, msg: str, hint: str) -> ModelError:
 
 
 def _read_returned(path: Path, col: Collected) -> _Returned:
+    try:
+        return _read_workbook(path, col)
+    except ModelError as exc:  # a sheet's own error (E-FORMULA, E-XLSX): name the file
+        if exc.source == str(path):
+            raise
+        raise ModelError(exc.issues, source=str(path)) from None
+
+
+def _read_workbook(path: Path, col: Collected) -> _Returned:
     wb = open_workbook(path)
     try:
         names = list(wb.sheetnames)

@@ -292,6 +292,24 @@ def test_truncated_file(starter_path: Path, tmp_path: Path) -> None:
     assert issue.location.startswith("m.xml:")
 
 
+@pytest.mark.parametrize(("body", "located"), [
+    ("<a>" * 300 + "</a>" * 300, "x.xml:1:"),  # deeper than libxml2's 256 levels
+    ('<model a="' + "A" * 10_500_000 + '"/>', "x.xml:1:")])  # one 10 MB attribute
+def test_a_file_beyond_the_parser_limits_says_so(body: str, located: str,
+                                                 tmp_path: Path) -> None:
+    """libxml2's message told the user to "use XML_PARSE_HUGE option" (lifting the limit
+    that stops hostile files), with a stray newline and the hint of a truncated file."""
+    path = tmp_path / "x.xml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        read_archimate(path)
+    (issue,) = info.value.errors
+    assert issue.code == "E-XML" and issue.location.startswith(located)
+    assert "safety limits" in issue.message
+    assert "XML_PARSE_HUGE" not in str(issue) and "\n" not in str(issue)
+    assert "complete" not in (issue.hint or "")
+
+
 def test_cli_export_archimate(starter_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "model.xml"

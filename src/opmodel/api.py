@@ -215,8 +215,14 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
         if dst.is_dir() and any(dst.iterdir()) and not force:
             raise _not_empty(dst)
+        keep: tuple[str, ...] = ()
+        if dst.is_dir():  # files the file says nothing of stay, if they fit the new model
+            from .io.kept import kept_files, silent_files
+
+            keep, found = kept_files(dst, result, silent_files(src, fmt))
+            result.warnings.extend(found)
         return result, write_folder(result.enterprise, dst, what="opmodel import",
-                                    extra=extra, remove=remove)
+                                    extra=extra, remove=remove, keep=keep)
 
 
 def _not_empty(dst: Path) -> InputError:

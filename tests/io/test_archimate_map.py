@@ -197,6 +197,23 @@ def test_mapping_file_errors_are_located(tmp_path: Path) -> None:
     assert any(loc == "map.yaml:5:1" for loc, _ in got)
 
 
+def test_mapping_file_element_types_are_checked(tmp_path: Path) -> None:
+    """A misspelt or fixed element type mapped nothing, silently (0 capabilities)."""
+    bad = tmp_path / "map.yaml"
+    bad.write_text("capabilities: [BuisnessFunction]\nstages: [ValueStream, Goal]\n"
+                   "business_units: {types: [Bogus]}\n", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        load_mapping(bad)
+    got = {(i.location, i.code): i.message for i in info.value.errors}
+    assert "did you mean 'BusinessFunction'" in got["map.yaml:1:16", "E-VALUE"]
+    assert "fixed meaning" in got["map.yaml:2:23", "E-VALUE"]
+    assert "'Bogus' is not an ArchiMate element type" in got["map.yaml:3:26", "E-VALUE"]
+    bad.write_text("capabilities: [BusinessFunction]\napplications: [BusinessFunction]\n",
+                   encoding="utf-8")
+    with pytest.raises(ModelError, match="named in capabilities and in applications"):
+        load_mapping(bad)
+
+
 def test_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "model"

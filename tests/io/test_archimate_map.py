@@ -197,6 +197,22 @@ def test_mapping_file_errors_are_located(tmp_path: Path) -> None:
     assert any(loc == "map.yaml:5:1" for loc, _ in got)
 
 
+def test_an_unnamed_element_of_another_tool_is_named_after_its_identifier(
+        tmp_path: Path) -> None:
+    """An element without a name (allowed by Archi and others) refused the whole file with
+    'E-MISSING name: string should have at least 1 character'."""
+    text = (DATA / "archisurance.xml").read_text(encoding="utf-8")
+    named = '<name xml:lang="en">Car Insurance Dept</name>'
+    line = text[:text.index(named)].count("\n")  # the element's own line
+    path = tmp_path / "unnamed.xml"
+    path.write_text(text.replace(named, "", 1), encoding="utf-8")
+    result = read_archimate(path)
+    (w,) = [i for i in result.warnings if i.code == "W-NAME"]
+    assert w.location == f"unnamed.xml:{line}" and w.message.startswith("1 element(s)")
+    unit = next(b for b in result.enterprise.business_units if b.id == "id-actor-car")
+    assert unit.name == "id-actor-car"
+
+
 def test_mapping_file_element_types_are_checked(tmp_path: Path) -> None:
     """A misspelt or fixed element type mapped nothing, silently (0 capabilities)."""
     bad = tmp_path / "map.yaml"

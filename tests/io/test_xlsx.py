@@ -150,6 +150,16 @@ def test_text_in_a_number_cell(book: Path) -> None:
     assert problems(book) == ["Assessments!C5: E-TYPE current: 'three' is not a number"]
 
 
+def test_true_in_a_number_cell_is_not_one(book: Path) -> None:
+    """Excel's TRUE in a maturity or money cell was read as 1 (FALSE as 0), silently."""
+    def change(wb: Any) -> None:
+        wb["Assessments"]["C5"] = True
+        wb["Budgets"]["C2"] = False
+    edit(book, change)
+    assert problems(book) == ["Assessments!C5: E-TYPE current: 'TRUE' is not a number",
+                              "Budgets!C2: E-TYPE amount: 'FALSE' is not a number"]
+
+
 def test_every_problem_at_once_sorted(book: Path) -> None:
     def change(wb: Any) -> None:
         wb["Stages"]["C3"] = "second"

@@ -69,6 +69,8 @@ def read_value(kind: str, v: Any) -> Any:
         return None
     if kind in TEXT_KINDS:
         return as_text(v)
+    if isinstance(v, bool) and kind != "bool":  # TRUE typed in a number: not 1
+        return "TRUE" if v else "FALSE"
     if kind == "date":
         if isinstance(v, dt.datetime) and v.time() == dt.time():
             return v.date()

@@ -248,7 +248,10 @@ def inspect_import(file: str | os.PathLike[str],
         result = read(src)
     except ModelError as exc:
         return ImportReport(str(src), DEFAULT, "workbook", (), (), tuple(exc.issues), {})
-    counts = result.enterprise.summary()
+    e = result.enterprise
+    counts = e.summary() | {"application fits": len(e.application_fits),
+                            "decisions": len(e.decisions), "actuals": len(e.actuals),
+                            "assessment history": len(e.assessment_history)}
     if result.scenarios is not None:
         counts["scenarios"] = len(result.scenarios.scenarios)
     rows = tuple(ImportRow("sheet", kind, kind, "", n, 0) for kind, n in counts.items() if n)

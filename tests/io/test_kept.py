@@ -1,7 +1,7 @@
 """``opmodel import --force`` into a model folder keeps the files the imported file says
 nothing of — the quarterly cycle's records (an exchange file never carries them; a workbook
 without their sheet) and scenarios.yaml — and refuses, writing nothing, when they no
-longer fit the imported model."""
+longer fit the imported model; and the dry run of a workbook counts those records."""
 
 from __future__ import annotations
 
@@ -86,3 +86,17 @@ def test_a_kept_scenarios_yaml_must_fit_the_imported_model(acme_path: Path,
     assert any("unknown initiative" in s for s in got)
     assert "carries no scenarios" in got[0]
     assert digests(folder) == before
+
+
+def test_the_dry_run_of_a_workbook_counts_the_cycle_records(acme_path: Path,
+                                                            tmp_path: Path) -> None:
+    """It listed every kind but the cycle's records, so a user could not see that the
+    Decisions sheet is read."""
+    e = opmodel.load(acme_path)
+    report = api.inspect_import(api.export_model(acme_path, tmp_path / "acme.xlsx"))
+    assert {k: report.counts[k] for k in ("decisions", "actuals", "assessment history",
+                                           "application fits")} == {
+        "decisions": len(e.decisions), "actuals": len(e.actuals),
+        "assessment history": len(e.assessment_history),
+        "application fits": len(e.application_fits)}
+    assert {r.archimate for r in report.mapped} >= {"decisions", "actuals"}

@@ -217,10 +217,13 @@ def test_broken_setting_is_located(book: Path) -> None:
     assert found.startswith("Settings!B7: E-RANGE")
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook"])
+@pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook",
+                                    "encrypted"])
 def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str) -> None:
     data = book.read_bytes()
-    if damage == "truncated":
+    if damage == "encrypted":  # Excel's "Encrypt with Password" (and .xls) is an OLE2 file
+        book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    elif damage == "truncated":
         book.write_bytes(data[: len(data) // 2])
     elif damage == "not a zip":
         book.write_text("capability,business_unit\ncrm,north\n")
@@ -232,6 +235,7 @@ def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str)
         api.import_model(book, tmp_path / "out")
     (issue,) = info.value.errors
     assert issue.location == "model.xlsx" and issue.code == "E-XLSX"
+    assert ("password" in issue.message) == (damage == "encrypted")  # was "not a zip…"
     assert not (tmp_path / "out").exists()
 
 

@@ -85,6 +85,7 @@ NUMBER_FORMATS = {"money": "#,##0.00", "share": "0%", "date": "yyyy-mm-dd", "int
 WIDTHS = {"id": 18, "ref": 18, "refs": 26, "long": 44, "text": 26, "date": 12, "enum": 12,
           "quarter": 10, "period": 10, "bool": 10, "numbers": 18}
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file's signature
 EXTRA_ROWS = 1000  # dropdowns reach this far below the data, for rows users add
 SETTING_BOUNDS: dict[str, dict[str, float]] = {
     "horizon.quarters": {"lo": 4, "hi": 12}, "fiscal_year_start": {"lo": 1, "hi": 4},
@@ -413,6 +414,13 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
     if kind is not None:
         raise InputError(f"{p} is {kind}, not a regular file; refusing to read it")
     if not zipfile.is_zipfile(p):
+        with open(p, "rb") as f:
+            head = f.read(8)
+        if head == _OLE2:  # what Excel writes for "Encrypt with Password", and old .xls
+            raise _fail(p, "E-XLSX", "not a readable xlsx workbook: it is encrypted with a "
+                        "password, or an old Excel 97–2003 (.xls) file",
+                        hint="remove the password (Excel: File › Info › Protect Workbook) "
+                        "or save it as 'Excel Workbook (.xlsx)'")
         raise _fail(p, "E-XLSX", "not an xlsx workbook: it is not a zip archive (truncated, "
                     "corrupt, or another format such as .xls or .csv)",
                     hint="save it again as 'Excel Workbook (.xlsx)'")

@@ -160,6 +160,23 @@ def test_true_in_a_number_cell_is_not_one(book: Path) -> None:
                               "Budgets!C2: E-TYPE amount: 'FALSE' is not a number"]
 
 
+def test_a_cell_formatted_far_below_the_data_is_no_row(book: Path,
+                                                       starter: opmodel.Enterprise) -> None:
+    """A fill on the sheet's last row (1,048,576) refused the workbook: "the sheet has more
+    than 500,000 rows"."""
+    from openpyxl.styles import PatternFill
+
+    def change(wb: Any) -> None:
+        wb["Capabilities"].cell(row=1_048_576, column=2).fill = PatternFill(
+            "solid", start_color="FFFF00")
+        wb["Stages"]["C3"] = "=1+1"  # formulas are still found on their row
+    edit(book, change)
+    (found,) = problems(book)
+    assert found.startswith("Stages!C3: E-FORMULA formula =1+1 has no calculated value")
+    edit(book, lambda wb: wb["Stages"].__setitem__("C3", 2))
+    assert read_xlsx(book).enterprise == starter
+
+
 def test_every_problem_at_once_sorted(book: Path) -> None:
     def change(wb: Any) -> None:
         wb["Stages"]["C3"] = "second"

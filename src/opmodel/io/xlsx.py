@@ -491,15 +491,18 @@ def _sheet_error(ws: Any, msg: str) -> ModelError:
 
 
 def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
-    """(row number, values) of every row of a read-only sheet. A sheet that cannot be
-    parsed, or formulas without a calculated value, raise a :class:`ModelError` located
+    """(row number, values) of the first row and every row with a value of a read-only
+    sheet (a row that is only formatted, however far down, is no row). A sheet that cannot
+    be parsed, or formulas without a calculated value, raise a :class:`ModelError` located
     in the sheet."""
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
         rows = []
         for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
-            if k > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+            if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
+                continue
+            if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
                 raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
                                    "the workbook")
             rows.append((k, list(r)))
@@ -524,9 +527,11 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
         try:
             fws = fwb[ws.title]
             fws.reset_dimensions()
-            for (line, values), frow in zip(rows, fws.iter_rows(values_only=True),
-                                            strict=False):
-                for k, (v, f) in enumerate(zip(values, frow, strict=False)):
+            by_line = dict(rows)
+            for line, frow in enumerate(fws.iter_rows(values_only=True), start=1):
+                values = by_line.get(line, ())
+                for k, f in enumerate(frow):
+                    v = values[k] if k < len(values) else None
                     if v is None and isinstance(f, str) and f.startswith("="):
                         issues.append(Issue(
                             "E-FORMULA", f"formula {excerpt(f, 40)} has no calculated value",

@@ -271,6 +271,22 @@ def test_entities_are_refused(name: str, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-be", "utf-16-le"])
+def test_entities_are_refused_in_utf16_without_a_bom(encoding: str, tmp_path: Path) -> None:
+    """Without a byte-order mark the DOCTYPE was not seen: libxml2's amplification limit
+    stopped the bomb, reported as malformed XML ("is the file complete?")."""
+    text = (DATA / "billion-laughs.xml").read_text(encoding="utf-8")
+    text = text[text.index("?>") + 2:].lstrip()
+    path = tmp_path / "bomb.xml"
+    path.write_bytes(f'<?xml version="1.0" encoding="{encoding.upper()}"?>\n{text}'.encode(
+        encoding))
+    with pytest.raises(ModelError) as info:
+        api.import_model(path, tmp_path / "out")
+    (issue,) = info.value.errors
+    assert issue.location == "bomb.xml:2" and "DOCTYPE" in issue.message
+    assert not (tmp_path / "out").exists()
+
+
 def test_wrong_namespace(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as info:
         api.import_model(DATA / "archimate2.xml", tmp_path / "out")

@@ -37,7 +37,7 @@ def _issue(path: Path, line: int, col: int | None, msg: str, hint: str | None = 
 def _doctype_line(data: bytes) -> int | None:
     """Line of a DOCTYPE declaration near the start of the document (any common encoding)."""
     head = data[: 1 << 16]
-    for enc in ("utf-8", "utf-16"):
+    for enc in ("utf-8", "utf-16", "utf-16-be", "utf-16-le"):  # (UTF-16 with no BOM too)
         try:
             text = head.decode(enc, errors="ignore")
         except LookupError:  # pragma: no cover

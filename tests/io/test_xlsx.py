@@ -256,6 +256,28 @@ def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str)
     assert not (tmp_path / "out").exists()
 
 
+def test_a_survey_or_a_report_workbook_is_named_as_such(starter_path: Path,
+                                                        tmp_path: Path) -> None:
+    """Importing a survey (or results.xlsx) listed a dozen missing sheets and columns."""
+    from openpyxl import Workbook
+
+    from opmodel.io.survey import export_survey
+
+    survey = export_survey(starter_path, "north", tmp_path / "survey.xlsx")
+    results = tmp_path / "results.xlsx"
+    wb = Workbook()
+    for name in ("Summary", "Cells", "Solver"):
+        wb.create_sheet(name)
+    wb.save(results)
+    for path, what in ((survey, "opmodel survey merge"), (results, "opmodel export")):
+        with pytest.raises(ModelError) as info:
+            api.import_model(path, tmp_path / "out")
+        (issue,) = info.value.issues
+        assert issue.code == "E-SHEET" and "not a model workbook" in issue.message
+        assert what in (issue.hint or "")
+        assert not (tmp_path / "out").exists()
+
+
 def test_import_refuses_a_folder_with_files(book: Path, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")

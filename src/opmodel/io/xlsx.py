@@ -556,6 +556,9 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
         col = Collected(source=p.name)
         known = [SETTINGS, *SHEET_BY_NAME]
         present = list(wb.sheetnames)
+        other = _other_workbook(present)
+        if other is not None:  # one error, not one per sheet
+            raise _fail(p, "E-SHEET", *other)
         strays = [n for n in present if n not in known and n not in (INSTRUCTIONS, LISTS)]
         for name in strays:
             ws = wb[name]
@@ -607,6 +610,19 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
     if any(i.severity == "error" for i in placed):
         raise ModelError(placed + result.warnings, source=str(p))
     return LoadResult(result.enterprise, result.warnings + placed, scenarios)
+
+
+def _other_workbook(sheets: list[str]) -> tuple[str, str] | None:
+    """(what, what to do) when ``sheets`` are another opmodel workbook's, not a model's."""
+    if SETTINGS in sheets:
+        return None
+    if "_survey" in sheets:
+        return ("this is an assessment survey (opmodel survey export), not a model "
+                "workbook", "merge it into the model with `opmodel survey merge MODEL FILE`")
+    if {"Summary", "Cells", "Solver"} <= set(sheets):
+        return ("this is a report's results.xlsx (opmodel report), not a model workbook",
+                "export the model itself with `opmodel export MODEL model.xlsx`")
+    return None
 
 
 def finish(col: Collected, p: Path) -> LoadResult:

@@ -118,8 +118,10 @@ def validate(enterprise: Enterprise) -> list[Issue]:
 FORMATS = {"xlsx": ".xlsx", "archimate": ".xml"}
 
 
-def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
-    """The interchange format named by ``format`` or by the suffix of ``path``."""
+def format_of(path: str | os.PathLike[str], format: str | None = None,
+              reading: bool = False) -> str:
+    """The interchange format named by ``format`` or by the suffix of ``path`` (``reading``:
+    a file to read, which has no --format to override it)."""
     if format is not None:
         if format not in FORMATS:
             raise InputError(f"unknown format '{format}'",
@@ -130,7 +132,9 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
         if suffix == ext:
             return name
     raise InputError(f"{path}: cannot tell the format from the suffix '{suffix}'",
-                     hint="name the file *.xlsx or *.xml, or pass --format xlsx|archimate")
+                     hint="rename it to *.xlsx (a workbook) or *.xml (an ArchiMate exchange "
+                     "file)" if reading else
+                     "name the file *.xlsx or *.xml, or pass --format xlsx|archimate")
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
@@ -189,7 +193,7 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     from .io.folder import write_folder
 
     src = Path(file)
-    fmt = format_of(src)
+    fmt = format_of(src, reading=True)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
@@ -237,7 +241,7 @@ def inspect_import(file: str | os.PathLike[str],
     element and relationship type mapped or left out, with counts and first lines; for a
     workbook the rows read per kind. Model errors are in the report, not raised."""
     src = Path(file)
-    if format_of(src) == "archimate":
+    if format_of(src, reading=True) == "archimate":
         from .io.archimate_read import inspect
 
         return inspect(src, *_mapping(mapping))

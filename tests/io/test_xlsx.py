@@ -292,6 +292,19 @@ def test_read_dispatches_on_suffix(book: Path, starter: opmodel.Enterprise) -> N
     assert opmodel.load(book) == starter
 
 
+def test_a_file_without_a_known_suffix_gets_advice_import_can_follow(
+        book: Path, tmp_path: Path) -> None:
+    """The hint said "or pass --format xlsx|archimate", which `import` refuses (its
+    --format is the dry run's table|json)."""
+    odd = book.rename(tmp_path / "model.dat")
+    for args in (["import", str(odd), str(tmp_path / "out")],
+                 ["import", str(odd), str(tmp_path / "out"), "--dry-run"]):
+        r = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+        assert r.exit_code == 1 and "rename it to *.xlsx" in r.output, r.output
+        assert "--format" not in r.output
+    assert not (tmp_path / "out").exists()
+
+
 # -- the command line ----------------------------------------------------------------------
 def test_cli_export_and_import(starter_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()

@@ -305,6 +305,30 @@ def test_a_file_without_a_known_suffix_gets_advice_import_can_follow(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("suffix", ["xlsx", "xml"])
+def test_export_to_a_folder_or_under_a_file_is_refused(starter_path: Path, tmp_path: Path,
+                                                        suffix: str,
+                                                        capfd: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """An exchange file written onto a folder stopped with an IsADirectoryError traceback;
+    a workbook, with openpyxl's half-written sheets complaining on stderr."""
+    from opmodel.io.survey import export_survey
+
+    folder = tmp_path / f"out.{suffix}"
+    folder.mkdir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    for target, says in ((folder, "it is a folder"), (blocker / f"m.{suffix}", "is a file")):
+        with pytest.raises(InputError, match=says):
+            api.export_model(starter_path, target)
+    if suffix == "xlsx":
+        with pytest.raises(InputError, match="it is a folder"):
+            export_survey(starter_path, "north", folder, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", f"out.{suffix}"]
+    assert list(folder.iterdir()) == []
+    assert "Traceback" not in capfd.readouterr().err
+
+
 # -- the command line ----------------------------------------------------------------------
 def test_cli_export_and_import(starter_path: Path, tmp_path: Path) -> None:
     runner = CliRunner()

@@ -42,7 +42,15 @@ from .issues import pydantic_issues
 from .sheets import CONFIDENCES, MATURITY_HELP, Col
 from .sheets_read import Collected, as_text, cell_name, check_header, data_rows, read_value
 from .tables import ASSESSMENTS, NA, cells_to_record, column_of, record_to_cells
-from .xlsx import Lists, open_workbook, save_workbook, sheet_values, write_lines, write_table
+from .xlsx import (
+    Lists,
+    check_target,
+    open_workbook,
+    save_workbook,
+    sheet_values,
+    write_lines,
+    write_table,
+)
 
 SHEET = "Assessments"
 META = "_survey"
@@ -221,6 +229,7 @@ def export_survey(model: str | os.PathLike[str] | Enterprise, business_unit: str
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists (it may be a returned survey)",
                          hint="choose another name with -o, or pass --force to replace it")
+    check_target(path)
     save_workbook(survey_workbook(e, business_unit, today or dt.date.today()), path)
     return path
 

@@ -313,9 +313,15 @@ def _instructions(e: Enterprise) -> Iterator[list[Any]]:
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds.
+    A path that cannot be written (a folder, no permission, a full disk) is an
+    :class:`InputError`, and nothing is left behind."""
+    check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -327,9 +333,28 @@ def atomic_path(path: Path) -> Iterator[Path]:
             mode = 0o666 & ~mask
         os.chmod(tmp, mode)  # mkstemp makes it private; give it the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def check_target(path: Path) -> None:
+    """Refuse, before any work, a file path that is a folder or lies under a file."""
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder",
+                         hint="give the path of the file to write")
+    for up in path.parents:
+        if up.exists():
+            if not up.is_dir():
+                raise InputError(f"cannot write {path}: {up} is a file, not a folder")
+            return
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot write {path}: {exc.strerror or exc}",
+                      hint="check the folder exists and is writable")
 
 
 def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workbook:
@@ -381,6 +406,7 @@ def write_xlsx(e: Enterprise, path: str | os.PathLike[str],
     """Write ``e`` (and its what-if ``scenarios``) as an ``.xlsx`` workbook at ``path``
     (atomically)."""
     out = Path(path)
+    check_target(out)  # before the workbook is built (its sheets are generators)
     wb = model_workbook(e, scenarios)
     save_workbook(wb, out)
     return out

@@ -250,6 +250,14 @@ def test_status(starter_copy: Path, survey: Path) -> None:
     assert survey_status(e2)[1].state == "not returned"
 
 
+def test_status_refuses_a_negative_max_age(starter_copy: Path) -> None:
+    """--max-age -5 was taken: every answer stale, "older than -5 days"."""
+    with pytest.raises(InputError, match="negative"):
+        survey_status(opmodel.load(starter_copy), max_age_days=-5)
+    r = CliRunner().invoke(app, ["survey", "status", str(starter_copy), "--max-age", "-5"])
+    assert r.exit_code == 1 and "negative" in r.output
+
+
 # -- the command line ----------------------------------------------------------------------
 def test_cli_survey_round(starter_copy: Path, tmp_path: Path) -> None:
     runner = CliRunner()

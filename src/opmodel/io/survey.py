@@ -565,6 +565,9 @@ def survey_status(e: Enterprise, as_of: dt.date | None = None,
     the answers at ``as_of`` (default today); older than ``max_age_days`` is stale. Ages are
     also taken on the first day of the planning horizon, when that is later: answers stale
     by then are counted in ``stale_at_start``."""
+    if max_age_days < 0:
+        raise InputError(f"--max-age {max_age_days} is negative",
+                         hint="give the age in days after which an answer is stale, e.g. 365")
     day = as_of or dt.date.today()
     year, q = divmod(quarter_index(e.horizon.start), 4)
     start = max(day, dt.date(year, 3 * q + 1, 1))

@@ -94,6 +94,8 @@ def test_export_never_replaces_a_file_by_accident(survey: Path, starter_copy: Pa
 def test_unknown_business_unit(starter_copy: Path, tmp_path: Path) -> None:
     with pytest.raises(UnknownIdError, match="did you mean 'south'"):
         export_survey(starter_copy, "sout", tmp_path / "s.xlsx")
+    with pytest.raises(UnknownIdError, match="business units: north, south"):
+        export_survey(starter_copy, "retail", tmp_path / "s.xlsx")  # nothing close: the list
     assert not (tmp_path / "s.xlsx").exists()
 
 

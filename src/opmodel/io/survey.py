@@ -30,7 +30,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import InputError, Issue, ModelError
+from ..errors import InputError, Issue, ModelError, UnknownIdError
 from ..model import Assessment, Capability, Enterprise
 from ..model import validate as validate_model
 from ..model.quarter import quarter_index
@@ -222,7 +222,14 @@ def export_survey(model: str | os.PathLike[str] | Enterprise, business_unit: str
     Refuses to replace an existing file unless ``overwrite``: it may be a returned survey.
     """
     e = model if isinstance(model, Enterprise) else read_folder(model).enterprise
-    e.business_unit(business_unit)  # UnknownIdError with a did-you-mean when absent
+    try:
+        e.business_unit(business_unit)
+    except UnknownIdError as exc:  # with its did-you-mean, else the units there are
+        ids = [b.id for b in e.business_units]
+        raise UnknownIdError("business unit", business_unit, hint=exc.hint or (
+            f"the model's business units: {', '.join(ids[:12])}"
+            + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+            if ids else "the model has no business units")) from None
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"{path}: a survey is an .xlsx workbook", hint="name it *.xlsx")

@@ -138,3 +138,20 @@ def test_a_model_nobody_assessed_does_not_say_it_has_no_gap(starter_path: Path) 
     assert f.headline.title == "No capability is assessed yet"
     assert f.headline.tone == "warn" and f.headline in f.summary
     assert f.heatmap.title == "No capability is assessed yet"
+
+
+def test_a_model_with_no_units_and_no_capabilities_still_reports(tmp_path: Path) -> None:
+    """What an exchange file with nothing opmodel can map imports as: the report stopped
+    with a traceback (numpy's zero-size max in homogeneity, then a KeyError packing the
+    empty provenance columns)."""
+    from opmodel.io.archimate import read_archimate
+
+    bare = tmp_path / "bare.xml"
+    bare.write_text('<?xml version="1.0"?><model xmlns="http://www.opengroup.org/xsd/'
+                    'archimate/3.0/" identifier="m"><name>Bare</name></model>',
+                    encoding="utf-8")
+    e = read_archimate(bare).enterprise
+    assert not e.business_units and not e.capabilities
+    res = build_report(e, out_dir=tmp_path / "report", options=FAST, source=bare)
+    assert res.html.exists() and res.workbook.exists()
+    assert res.findings.headline.title == "No capability is assessed yet"

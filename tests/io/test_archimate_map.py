@@ -213,6 +213,20 @@ def test_an_unnamed_element_of_another_tool_is_named_after_its_identifier(
     assert unit.name == "id-actor-car"
 
 
+def test_a_file_where_nothing_becomes_a_capability_or_unit_says_so(tmp_path: Path) -> None:
+    """It imported with a plain ✓ as an empty model (and the report then failed on it)."""
+    path = tmp_path / "bare.xml"
+    path.write_text('<?xml version="1.0"?><model xmlns="http://www.opengroup.org/xsd/'
+                    'archimate/3.0/" identifier="m"><name>Bare</name></model>',
+                    encoding="utf-8")
+    got = [i.message for i in read_archimate(path).warnings if i.code == "W-EMPTY"]
+    assert got == ["nothing in the file became capabilities (the mapping takes Capability)",
+                   "nothing in the file became business units (the mapping takes "
+                   "BusinessActor)"]
+    for name in SAMPLES:
+        assert not [i for i in read_archimate(DATA / name).warnings if i.code == "W-EMPTY"]
+
+
 def test_mapping_file_element_types_are_checked(tmp_path: Path) -> None:
     """A misspelt or fixed element type mapped nothing, silently (0 capabilities)."""
     bad = tmp_path / "map.yaml"

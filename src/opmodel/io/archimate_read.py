@@ -290,6 +290,14 @@ def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], gues
                  "the names in the model files")
     if rule.skip_groups:
         _skip_groups(rd, root, els)
+    if rd.foreign:  # an empty model imports "successfully": say what became nothing
+        for kind, what, types in (("capability", "capabilities", rd.mapping.capabilities),
+                                  ("bu", "business units", rule.types)):
+            if not any(x.kind == kind and not x.skipped for x in els.values()):
+                rd.error(root.sourceline or 1, "W-EMPTY", f"nothing in the file became "
+                         f"{what} (the mapping takes {', '.join(types) or 'no type'})",
+                         hint="see what became what with --dry-run; choose the element "
+                         "types with --map (docs/interop.md)")
     return els
 
 

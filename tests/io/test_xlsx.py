@@ -177,6 +177,26 @@ def test_a_cell_formatted_far_below_the_data_is_no_row(book: Path,
     assert read_xlsx(book).enterprise == starter
 
 
+def test_a_number_no_date_can_be_in_a_date_cell(book: Path) -> None:
+    """3,000,000 (an amount typed in the wrong column) in a date cell stopped the import
+    with an OverflowError traceback; formatted as a date, openpyxl warned on stderr."""
+    import warnings
+
+    def change(wb: Any) -> None:
+        wb["Assessments"]["H2"] = 3_000_000  # General: a serial day number far too big
+        wb["Assessments"]["H3"] = 10 ** 20
+        wb["Assessments"]["H4"] = 3_000_000
+        wb["Assessments"]["H4"].number_format = "yyyy-mm-dd"
+    edit(book, change)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        found = problems(book)
+    assert [f.split(" ")[0:2] for f in found] == [["Assessments!H2:", "E-TYPE"],
+                                                  ["Assessments!H3:", "E-TYPE"],
+                                                  ["Assessments!H4:", "E-TYPE"]]
+    assert not [w for w in said if "openpyxl" in w.filename], [str(w.message) for w in said]
+
+
 def test_every_problem_at_once_sorted(book: Path) -> None:
     def change(wb: Any) -> None:
         wb["Stages"]["C3"] = "second"

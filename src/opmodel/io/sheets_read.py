@@ -75,7 +75,10 @@ def read_value(kind: str, v: Any) -> Any:
         if isinstance(v, dt.datetime) and v.time() == dt.time():
             return v.date()
         if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-            return excel_date(v)
+            try:
+                return excel_date(v)
+            except (OverflowError, ValueError):  # no day of years 1–9999: not a date
+                return v
         return v
     if isinstance(v, dt.datetime | dt.date):
         return v.isoformat()  # a date in a number column: pydantic says it is no number

@@ -524,14 +524,9 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
-        rows = []
-        for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
-            if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
-                continue
-            if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
-                raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
-                                   "the workbook")
-            rows.append((k, list(r)))
+        with warnings.catch_warnings():  # openpyxl's, on stderr ("… outside the limits
+            warnings.simplefilter("ignore")  # for dates"): the cell's value says it
+            rows = _values(ws)
     except ModelError:
         raise
     except Exception as exc:  # lazily parsed third-party XML: anything may come out
@@ -540,6 +535,19 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
     source, formulas = getattr(ws.parent, "_opmodel_formulas", (None, set()))
     if getattr(ws, "_worksheet_path", None) in formulas:
         _uncalculated(ws, source, rows)
+    return rows
+
+
+def _values(ws: Any) -> list[tuple[int, list[Any]]]:
+    """The rows of ``ws`` with a value (and the first), numbered; at most MAX_ROWS."""
+    rows: list[tuple[int, list[Any]]] = []
+    for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+        if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
+            continue
+        if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
+            raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
+                               "the workbook")
+        rows.append((k, list(r)))
     return rows
 
 

@@ -254,6 +254,23 @@ def test_broken_setting_is_located(book: Path) -> None:
     assert found.startswith("Settings!B7: E-RANGE")
 
 
+def test_an_ahp_judgement_too_big_for_a_float_is_located(book: Path) -> None:
+    """'1e999' in the AHP matrix stopped the import with an OverflowError traceback."""
+    def change(wb: Any) -> None:
+        for row in wb["Settings"].iter_rows(min_row=2):
+            key = str(row[0].value)
+            if key.startswith("scoring.weights."):
+                row[1].value = None
+            elif key == "scoring.ahp.matrix":
+                row[1].value = "1e999 2 4; 1/2 1 3; 1/4 1/3 1"
+            elif key == "scoring.ahp.criteria":
+                row[1].value = "customer;strategic;pain"
+    edit(book, change)
+    found = problems(book)
+    assert any("is not a number or a fraction like 1/3" in f and f.startswith("Settings!B")
+               for f in found), found
+
+
 @pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook",
                                     "encrypted"])
 def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str) -> None:

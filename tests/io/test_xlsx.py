@@ -272,10 +272,17 @@ def test_an_ahp_judgement_too_big_for_a_float_is_located(book: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook",
-                                    "encrypted"])
+                                    "encrypted", "strict"])
 def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str) -> None:
     data = book.read_bytes()
-    if damage == "encrypted":  # Excel's "Encrypt with Password" (and .xls) is an OLE2 file
+    if damage == "strict":  # Excel's "Strict Open XML Spreadsheet": its sheets looked absent
+        with zipfile.ZipFile(tmp_path / "x.xlsx", "w") as out, zipfile.ZipFile(book) as z:
+            for name in z.namelist():
+                out.writestr(name, z.read(name).replace(
+                    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                    b"http://purl.oclc.org/ooxml/spreadsheetml/main"))
+        shutil.move(tmp_path / "x.xlsx", book)
+    elif damage == "encrypted":  # Excel's "Encrypt with Password" (and .xls) is an OLE2 file
         book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     elif damage == "truncated":
         book.write_bytes(data[: len(data) // 2])
@@ -290,6 +297,7 @@ def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str)
     (issue,) = info.value.errors
     assert issue.location == "model.xlsx" and issue.code == "E-XLSX"
     assert ("password" in issue.message) == (damage == "encrypted")  # was "not a zip…"
+    assert ("Strict" in issue.message) == (damage == "strict")  # was 4 missing sheets
     assert not (tmp_path / "out").exists()
 
 

@@ -468,6 +468,10 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
                 raise _fail(p, "E-XLSX", "the zip archive is not an Excel workbook (no "
                             "xl/workbook.xml)", hint="save it as 'Excel Workbook (.xlsx)'")
             formulas = _scan_members(z, p)
+            if b"purl.oclc.org/ooxml/spreadsheetml" in z.read("xl/workbook.xml")[:8192]:
+                raise _fail(p, "E-XLSX", "the workbook is saved as 'Strict Open XML "
+                            "Spreadsheet', which opmodel cannot read",
+                            hint="save it as 'Excel Workbook (.xlsx)'")
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
             RuntimeError, ValueError) as exc:
         raise _fail(p, "E-XLSX", f"the workbook archive is damaged ({excerpt(str(exc))})",

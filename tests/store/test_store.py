@@ -205,3 +205,36 @@ def test_concurrent_readers_share_one_load(acme_store: str) -> None:
         del st._assemble
     assert len(got) == 8 and all(g is got[0] for g in got)
     assert len(loads) == 1
+
+
+@pytest.mark.parametrize("why", ["a\x00b", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_text_a_database_cannot_hold_is_refused_and_nothing_written(acme_store: str,
+                                                                   why: str) -> None:
+    """A reason with a NUL (PostgreSQL's text refuses it: was a psycopg DataError) or a lone
+    surrogate (UTF-8 cannot carry it: was a UnicodeEncodeError on both databases) is a
+    located InputError before anything is written."""
+    st = open_store(acme_store)
+    head = st.revision()
+    with pytest.raises(InputError, match="^why "):
+        actions.set_assessment(acme_store, ADMIN, "order-capture", "storage",
+                               {"current": 2}, version=None, why=why)
+    with pytest.raises(InputError, match="password"):
+        actions.add_user(acme_store, ADMIN, "sam", "viewer", password="\udcff")
+    assert st.revision() == head
+    assert st.current("assessments", "order-capture/storage").version == 1
+
+
+def test_history_filters_by_who_action_and_revision_in_the_query(acme_store: str) -> None:
+    """``limit`` counts the changes that match: an old change by one user is found behind
+    any number of newer changes by others (the history page filtered the newest 2000)."""
+    st = open_store(acme_store)
+    pat = User("pat", "portfolio")
+    actions.set_budget(acme_store, pat, "2027Q1", 2000.0, version=None, why="trim")
+    mark = st.revision()
+    actions.set_assessment(acme_store, ADMIN, "order-capture", "storage", {"current": 2},
+                           version=None)
+    found = st.history(who="pat", limit=1)
+    assert [(c.who, c.action, c.why) for c in found] == [("pat", "set_budget", "trim")]
+    assert st.history(action="set_assessment", limit=5)[-1].who == "ann"
+    assert {c.revision for c in st.history(until=mark)} <= set(range(1, mark + 1))
+    assert st.history(who="nobody") == []

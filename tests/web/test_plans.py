@@ -55,7 +55,7 @@ def test_what_if_plan_and_bad_requests(folder_client: Any) -> None:
     plan = folder_client.get(job["result"]).json()
     assert "crm-salesforce" not in {s["id"] for s in plan["schedule"] if s.get("start")}
     body = assert_error_shape(folder_client.post("/plans", json={"scenario": "nope"}), 404)
-    assert body["errors"][0]["field"] == "scenario"
+    assert body["errors"][0]["field"] == "body.scenario"
     body = assert_error_shape(folder_client.post("/plans", json={"time_limit": -1}), 422)
     assert body["errors"][0]["field"] == "body.time_limit"
     body = assert_error_shape(folder_client.post(

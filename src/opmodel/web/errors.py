@@ -15,6 +15,7 @@ unhandled exception into that shape.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -56,9 +57,26 @@ def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> 
     return {"ok": False, "error": message, "errors": errors, "status": status, "code": code}
 
 
+class _ErrorJSON(JSONResponse):
+    """An error body that always renders: strict JSON (NaN and infinities as null) and
+    text echoed from the request that UTF-8 cannot carry (a lone surrogate sent as
+    ``"\\ud800"``) kept as a JSON escape instead of failing with a 500."""
+
+    def render(self, content: Any) -> bytes:
+        from ..jsonable import clean, default
+
+        data = clean(content)
+        try:
+            return json.dumps(data, ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":"), default=default).encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(data, ensure_ascii=True, allow_nan=False,
+                              separators=(",", ":"), default=default).encode("ascii")
+
+
 def response(exc: ApiError) -> JSONResponse:
-    return JSONResponse(body(exc.status, exc.message, exc.code, exc.errors),
-                        status_code=exc.status, headers=exc.headers)
+    return _ErrorJSON(body(exc.status, exc.message, exc.code, exc.errors),
+                      status_code=exc.status, headers=exc.headers)
 
 
 def not_found(kind: str, id_: str, hint: str | None = None) -> ApiError:

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import OpmodelError, UnknownIdError
 from ..model.base import Id
@@ -63,6 +63,15 @@ class PlanRequest(BaseModel):
         "actuals count, sunk cost stays sunk; the answer's `cycle` says what changed "
         "against the plan of record.")
 
+    @field_validator("scenario", mode="before")
+    @classmethod
+    def _what_if(cls, value: Any) -> Any:
+        """An inline what-if's problems at its own fields (``body.scenario.budget_scale``),
+        not beside an attempt to read it as a scenario's name (``body.scenario.str``)."""
+        if value is None or isinstance(value, str | WhatIf):
+            return value
+        return WhatIf.model_validate(value)
+
 
 def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | None) -> Any:
     from ..optimize.scenario import apply
@@ -74,7 +83,8 @@ def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | N
         found = request.app.state.ctx.source.scenarios(e).get(scenario)
         if found is None:
             raise ApiError(404, f"no scenario '{scenario}'", code="E-REF", errors=[
-                {"code": "E-REF", "field": "scenario", "message": f"no scenario '{scenario}'",
+                {"code": "E-REF", "field": "body.scenario",
+                 "message": f"no scenario '{scenario}'",
                  "hint": "name one of the model's scenarios, 'base', or give an inline "
                          "what-if object"}])
         return apply(e, found)
@@ -290,6 +300,11 @@ def register(app: FastAPI) -> None:
         from ..optimize.explain import explain
 
         _known_initiative(snap.enterprise, initiative)
+        try:
+            _scenario_model(request, snap, scenario)
+        except ApiError as exc:
+            exc.errors[0]["field"] = "query.scenario"
+            raise
         req = PlanRequest(scenario=scenario, time_limit=time_limit)
 
         def compute() -> Any:

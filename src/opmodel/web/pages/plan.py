@@ -342,11 +342,16 @@ def register(app: FastAPI) -> None:
                   snap: Snapshot = Snap) -> Response:
         from ...cycle.replan import next_quarter
         from ...model.decision import ACTIONS, VERDICTS
+        from ...model.quarter import quarter_index
 
         e = snap.enterprise
         cycles = sorted({d.cycle for d in e.decisions})
         nq = next_quarter(e) or e.horizon.start
-        cyc = cycle or nq
+        cyc = cycle.strip() or nq
+        try:
+            quarter_index(cyc)
+        except Exception:
+            raise PageError(400, f"cycle: '{cyc}' is not a quarter (2027Q3)") from None
         pricing, error = None, None
         if any(d.cycle == cyc for d in e.decisions):
             def compute() -> Any:

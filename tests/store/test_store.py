@@ -215,7 +215,7 @@ def test_text_a_database_cannot_hold_is_refused_and_nothing_written(acme_store: 
     located InputError before anything is written."""
     st = open_store(acme_store)
     head = st.revision()
-    with pytest.raises(InputError, match="^why "):
+    with pytest.raises(InputError, match=r"^why "):
         actions.set_assessment(acme_store, ADMIN, "order-capture", "storage",
                                {"current": 2}, version=None, why=why)
     with pytest.raises(InputError, match="password"):

@@ -224,3 +224,66 @@ def test_stale_version_is_409_with_both_values(clients: Any, store_url: str) -> 
     # the version may come in the body too
     r4 = b.patch(url, json={"current": 4, "version": r1.json()["version"]})
     assert_error_shape(r4, 409)
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("raw,field", [
+    (b'{"current": 2, "why": "\\ud800"}', "body.why"),
+    (b'{"current": 2, "why": "a\\u0000b"}', "body.why"),
+    (b'{"notes": "x\\udc00y"}', "body.notes"),
+    (b'{"current": 2, "\\ud800": 1}', "body.\\ud800"),
+], ids=["why-lone-surrogate", "why-nul", "notes-lone-surrogate", "key-lone-surrogate"])
+def test_text_no_database_can_hold_is_refused_at_its_field(clients: Any, store_url: str,
+                                                          raw: bytes, field: str) -> None:
+    """JSON may spell a lone UTF-16 surrogate; it is not text (a 500 from the database
+    write, or from the error answer echoing it). A NUL in the reason was stored on SQLite
+    and a 500 on PostgreSQL. Now: 422 at the field, nothing written."""
+    store = open_store(store_url)
+    before = _state(store)
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=raw,
+                             headers={**ANY, **JSON})
+    err = assert_error_shape(r, 422)
+    assert field in [e.get("field") for e in err["errors"]], err
+    assert _state(store) == before
+    # a stale write of such text is refused the same way (was a 500: the 409 answer echoed
+    # the text and could not be encoded)
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=raw,
+                             headers={"If-Match": '"0"', **JSON})
+    assert_error_shape(r)
+    r = clients["ada"].post("/users", content=b'{"name": "sam", "role": "viewer", '
+                                              b'"password": "\\ud800"}', headers=JSON)
+    assert assert_error_shape(r, 422)["errors"][0]["field"] == "body.password"
+    assert _state(store) == before
+
+
+def test_an_error_answer_echoing_a_lone_surrogate_is_still_json(clients: Any) -> None:
+    r = clients["ada"].post("/plans", content=b'{"scenario": "\\ud800"}', headers=JSON)
+    err = assert_error_shape(r, 404)
+    assert err["errors"][0]["field"] == "body.scenario"
+
+
+def test_history_refuses_a_filter_it_does_not_know(clients: Any) -> None:
+    """``?user=`` was ignored: the whole log came back as if filtered."""
+    c = clients["ada"]
+    ok = clients["stella"].patch("/assessments/order-capture/storage", json={"current": 2},
+                                 headers=ANY)
+    assert ok.status_code == 200
+    err = assert_error_shape(c.get("/history?user=stella"), 400)
+    assert err["errors"][0]["field"] == "query.user"
+    mine = c.get("/history?who=stella").json()["items"]
+    assert mine and {x["who"] for x in mine} == {"stella"}
+    added = c.get("/history?action=add_user&limit=1000").json()["items"]
+    assert {x["action"] for x in added} == {"add_user"} and len(added) == 6
+
+
+def test_number_filters_compare_numbers(clients: Any) -> None:
+    """``?current=2`` found nothing (the items say 2.0); ``?current=abc`` found nothing
+    instead of saying why."""
+    c = clients["ada"]
+    two = c.get("/assessments?current=2&limit=1000").json()
+    assert two["total"] > 0 and {a["current"] for a in two["items"]} == {2.0}
+    assert c.get("/assessments?current=2.0&limit=1").json()["total"] == two["total"]
+    err = assert_error_shape(c.get("/assessments?current=abc"), 400)
+    assert err["errors"][0]["field"] == "query.current"

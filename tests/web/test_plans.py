@@ -60,6 +60,15 @@ def test_what_if_plan_and_bad_requests(folder_client: Any) -> None:
     assert body["errors"][0]["field"] == "body.time_limit"
     body = assert_error_shape(folder_client.post(
         "/plans", json={"scenario": {"force_in": ["no-such-initiative"]}}), 422)
+    # an inline what-if's problem at its field, alone (was first "body.scenario.str: Input
+    # should be a valid string", then "body.scenario.WhatIf.budget_scale")
+    body = assert_error_shape(folder_client.post(
+        "/plans", json={"scenario": {"budget_scale": -1}}), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.scenario.budget_scale"]
+    assert body["error"].startswith("body.scenario.budget_scale: ")
+    body = assert_error_shape(folder_client.get("/explain/crm-salesforce",
+                                                params={"scenario": "nope"}), 404)
+    assert body["errors"][0]["field"] == "query.scenario"
     assert_error_shape(folder_client.get("/plans/no-such-plan"), 404)
 
 

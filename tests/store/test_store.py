@@ -238,3 +238,36 @@ def test_history_filters_by_who_action_and_revision_in_the_query(acme_store: str
     assert st.history(action="set_assessment", limit=5)[-1].who == "ann"
     assert {c.revision for c in st.history(until=mark)} <= set(range(1, mark + 1))
     assert st.history(who="nobody") == []
+
+
+@pytest.mark.parametrize("name,password", [("a\x00b", "pw"), ("ann", "\ud800")],
+                         ids=["nul-name", "lone-surrogate-password"])
+def test_a_sign_in_with_text_no_user_has_is_refused_as_unknown(acme_store: str, name: str,
+                                                              password: str) -> None:
+    """The login form is open to anyone: a NUL in the name was a psycopg DataError on
+    PostgreSQL (a 500), a lone surrogate in the password a UnicodeEncodeError in argon2."""
+    from opmodel.errors import AuthenticationError
+    from opmodel.store.users import authenticate
+
+    actions.add_user(acme_store, ADMIN, "ann", "admin", password="pw")
+    with pytest.raises(AuthenticationError):
+        authenticate(open_store(acme_store), name, password)
+    assert authenticate(open_store(acme_store), "ann", "pw").role == "admin"
+
+
+def test_looking_up_text_no_key_holds_finds_nothing(acme_store: str) -> None:
+    """Ids from URLs and forms reach the store's queries: one with a NUL (``/capabilities/
+    a%00b``, ``/ui/history?who=%00``) was a psycopg DataError on PostgreSQL, a 500."""
+    from opmodel.errors import UnknownIdError
+    from opmodel.store.users import get_user
+
+    st = open_store(acme_store)
+    assert st.current("capabilities", "a\x00b") is None
+    assert st.history("capabilities:a\x00b") == []
+    assert st.history(who="a\x00") == [] and st.history(action="\ud800") == []
+    assert get_user(st, "a\x00") is None
+    for act in (lambda: actions.disable_user(acme_store, ADMIN, "a\x00"),
+                lambda: actions.add_token(acme_store, ADMIN, "a\x00"),
+                lambda: actions.set_user(acme_store, ADMIN, "a\x00", role="viewer")):
+        with pytest.raises(UnknownIdError):
+            act()

@@ -41,6 +41,15 @@ def _check_password(password: str | None) -> None:
         raise _at(InputError(f"the password {problem}"), "password")
 
 
+def _known_name(name: str) -> None:
+    """Text no user name can hold (a NUL, which PostgreSQL also refuses in a query) names
+    nobody."""
+    from ..store.store import text_problem
+
+    if text_problem(name) is not None:
+        raise UnknownIdError("user", name)
+
+
 def _admins_left(conn: Any, users: Any, without: str) -> int:
     """How many enabled admins the store keeps when ``without`` is no longer one."""
     from sqlalchemy import func, select
@@ -124,6 +133,7 @@ def add_token(store: Store | str, actor: User, name: str, label: str | None = No
     from ..store.users import new_token, token_hash
 
     check_right(actor, "add_token")
+    _known_name(name)
     st = _store(store)
     token = new_token()
     with st.transaction(actor.name, "add_token", why, request_id) as tx:
@@ -192,6 +202,7 @@ def disable_user(store: Store | str, actor: User, name: str, *, why: str | None 
     from ..store.users import get_user
 
     check_right(actor, "disable_user")
+    _known_name(name)
     st = _store(store)
     with st.transaction(actor.name, "disable_user", why, request_id) as tx:
         old = get_user(st, name, tx.conn)

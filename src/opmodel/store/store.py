@@ -382,6 +382,8 @@ class Store:
 
     def current(self, kind: str, key: str, conn: Connection | None = None) -> Current | None:
         """The stored entity ``kind:key`` as it stands, or None."""
+        if text_problem(key) is not None:  # no key holds it (and PostgreSQL refuses it)
+            return None
         if conn is None:
             with self.reading() as c:
                 return self.current(kind, key, c)
@@ -415,6 +417,10 @@ class Store:
         also the singular ``initiative:crm``) or a whole kind (``assessments``); only the
         changes made by ``who``, by ``action``, after revision ``since`` and up to revision
         ``until`` when given (``limit`` counts the changes that match: the newest)."""
+        if any(text_problem(t) is not None for t in (entity, who, action)):
+            if entity:
+                resolve_kind(entity.partition(":")[0])  # an unknown kind is still an error
+            return []  # nothing on record holds such text (and PostgreSQL refuses it)
         q = (select(changes.c.rev, revisions.c.at, revisions.c.who, revisions.c.action,
                     revisions.c.why, revisions.c.request_id, changes.c.kind, changes.c.key,
                     changes.c.field, changes.c.old, changes.c.new)

@@ -79,8 +79,11 @@ def response(exc: ApiError) -> JSONResponse:
                       status_code=exc.status, headers=exc.headers)
 
 
-def not_found(kind: str, id_: str, hint: str | None = None) -> ApiError:
+def not_found(kind: str, id_: str, hint: str | None = None,
+              field: str | None = None) -> ApiError:
     entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{id_}'"}
+    if field:
+        entry["field"] = field
     if hint:
         entry["hint"] = hint
     return ApiError(404, entry["message"], code="E-REF", errors=[entry])

@@ -232,7 +232,7 @@ def register(app: FastAPI) -> None:
     def _job(request: Request, job_id: str) -> Job:
         job = request.app.state.ctx.jobs.get(job_id)
         if job is None:
-            raise not_found("plan", job_id)
+            raise not_found("plan", job_id, field="path.plan_id")
         return job
 
     @app.get("/plans", tags=["plans"], summary="Plans started on this server, newest first")
@@ -267,7 +267,7 @@ def register(app: FastAPI) -> None:
         if not job.result:  # a job of the web pages keeps the plan, not its document
             plan = plan_of(job)
             if plan is None:
-                raise not_found("plan", plan_id)
+                raise not_found("plan", plan_id, field="path.plan_id")
             job.result = plan_document(plan, 0, int(job.params.get("seed") or 0))
         return answer(request, job.result)
 
@@ -285,7 +285,7 @@ def register(app: FastAPI) -> None:
                            code="E-NOT-READY")
         plan = plan_of(job)
         if plan is None:
-            raise not_found("plan", plan_id)
+            raise not_found("plan", plan_id, field="path.plan_id")
         _known_initiative(plan.instance.enterprise, initiative)
         with SOLVER_LOCK:
             x = explain(plan, initiative, replan=replan)
@@ -341,4 +341,4 @@ def _known_initiative(e: Any, initiative: str) -> None:
     try:
         e.initiative(initiative)
     except UnknownIdError as exc:
-        raise not_found("initiative", initiative, exc.hint) from None
+        raise not_found("initiative", initiative, exc.hint, "path.initiative") from None

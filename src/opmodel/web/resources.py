@@ -100,7 +100,7 @@ def find(snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> Any:
 
         close = get_close_matches("/".join(key), ["/".join(k) for k in index], n=1)
         raise not_found(kind.label, "/".join(key),
-                        f"did you mean '{close[0]}'?" if close else None)
+                        f"did you mean '{close[0]}'?" if close else None, _path_field(kind))
     return item
 
 
@@ -135,7 +135,7 @@ def stored_item(request: Request, kind: Kind, key: tuple[str, ...]
 
         close = get_close_matches("/".join(key), list(src.store.versions(kind.entity)), n=1)
         raise not_found(kind.label, "/".join(key),
-                        f"did you mean '{close[0]}'?" if close else None)
+                        f"did you mean '{close[0]}'?" if close else None, _path_field(kind))
     item = item_model(kind.entity).model_validate(cur.data)
     return item_dict(item), cur.version
 
@@ -185,6 +185,12 @@ def page(request: Request, items: list[Any], limit: int, offset: int,
 Limit = Query(100, ge=1, le=MAX_LIMIT, description=f"Items per page (1–{MAX_LIMIT}).")
 Offset = Query(0, ge=0, description="Items to skip.")
 RESERVED = {"limit", "offset", "at"}
+
+
+def _path_field(kind: Kind) -> str:
+    """The path parameter an unknown key is at: ``path.id``, or the key's parts
+    (``path.capability/business_unit``)."""
+    return "path." + "/".join(kind.key)
 
 
 def _numeric(annotation: Any) -> bool:

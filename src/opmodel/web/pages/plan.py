@@ -204,7 +204,7 @@ def register(app: FastAPI) -> None:
         w0 = e.scoring.weights
         if w0 is not None and w == {k: getattr(w0, k) for k in w}:
             w = {}  # the model's own weights: the same plan as without them
-        time_limit = num("time_limit", 10.0) or 10.0
+        time_limit = num("time_limit", 10.0)  # 0 is refused at its field (was taken as 10)
         confidence = num("confidence")
         try:
             fs = frontier_settings(form)

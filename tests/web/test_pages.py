@@ -266,3 +266,22 @@ def test_the_history_page_finds_old_changes_behind_many_new_ones(app: Any, url: 
     c = login(app, "vera")
     r = c.get("/ui/history?who=ada")
     assert r.status_code == 200 and "before the bulk" in r.text
+
+
+def test_the_meeting_records_the_plan_each_decision_is_taken_against(app: Any,
+                                                                     url: str) -> None:
+    """A decision recorded in the meeting carries ``against`` (as ``opmodel decide``): the
+    plan of the cycle, the same for every decision of the meeting; an approval without a
+    start starts when that plan says (was: this quarter, an override of the plan)."""
+    c = login(app, "pat")
+    for iid, action in (("partner-portal", "approve"), ("cpq-storage", "defer")):
+        r = c.post("/ui/decisions", data={"csrf": csrf(c, "/ui/decisions"), "cycle": "2027Q3",
+                                          "initiative": iid, "action": action,
+                                          "rationale": "meeting"}, follow_redirects=False)
+        assert r.status_code == 303, r.text[:600]
+    made = [d for d in open_store(url).read().enterprise.decisions if d.cycle == "2027Q3"]
+    assert [d.initiative for d in made] == ["partner-portal", "cpq-storage"]
+    assert all(d.against is not None for d in made)
+    assert made[0].against.plan == made[1].against.plan
+    if made[0].against.funded:
+        assert made[0].start == made[0].against.start

@@ -342,3 +342,38 @@ def _known_initiative(e: Any, initiative: str) -> None:
         e.initiative(initiative)
     except UnknownIdError as exc:
         raise not_found("initiative", initiative, exc.hint, "path.initiative") from None
+
+
+def decided_against(request: Request, e: Any, cycle: str, initiative: str
+                    ) -> dict[str, Any] | None:
+    """The plan the meeting of ``cycle`` decides ``initiative`` against, as ``opmodel
+    decide`` records it (``against``: the plan id, the digest of the inputs it saw, and
+    whether and when it funds the initiative, with the value at stake). One solve per
+    cycle and inputs, cached: every decision of one meeting has the same plan. None when
+    there is nothing to plan against (a bad cycle or initiative — the action names it —, or
+    no feasible recommendation: the decision is then recorded without it, as the command
+    line does)."""
+    from ..cycle.pricing import before_cycle, recommendation, recommended_for
+    from ..io.cycle_files import inputs_sha256, plan_id
+    from ..model.quarter import quarter_index
+    from ..optimize import SolveOptions
+
+    try:
+        quarter_index(cycle)
+    except ValueError:
+        return None
+    if initiative not in e.ids("initiative"):
+        return None
+    digest = inputs_sha256(before_cycle(e, cycle))
+
+    def compute() -> Any:
+        with SOLVER_LOCK:
+            return recommendation(e, cycle, SolveOptions(time_limit=60.0))
+
+    try:
+        rec = request.app.state.ctx.cache.get_or_compute(("recommendation", cycle, digest),
+                                                         compute)
+        said = recommended_for(rec, initiative)
+    except (OpmodelError, KeyError, ValueError, IndexError):
+        return None
+    return {"plan": plan_id(cycle, digest), "inputs_sha256": digest, **said}

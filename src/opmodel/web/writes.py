@@ -413,6 +413,11 @@ def _portfolio(app: FastAPI) -> None:
                 for k in bad])
         initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
         rationale = b.pop("rationale", None)
+        if "against" not in b:  # the plan decided against, as `opmodel decide` records it
+            from .plans import decided_against
+
+            e = request.app.state.ctx.models.current().enterprise
+            b["against"] = decided_against(request, e, cycle, initiative)
         w = run("decisions", lambda: actions.decide(
             st, who.user, initiative, action, cycle=cycle, rationale=rationale, fields=b,
             why=why, request_id=rid), "body.initiative")

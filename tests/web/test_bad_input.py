@@ -33,6 +33,11 @@ CASES = [
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {"If-Match": '"x"'}, 412,
      "header.If-Match"),
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {}, 428, "header.If-Match"),
+    # time travel is read-only (a write with ?at= was made to the model as it stands)
+    ("PATCH", "/assessments/order-capture/storage?at=r1", {"current": 2}, ANY, 400,
+     "query.at"),
+    ("POST", "/decisions?at=r1", {"initiative": "eu-data-act", "action": "approve",
+                                  "cycle": "2027Q3"}, {}, 400, "query.at"),
     # initiatives
     ("POST", "/initiatives", {**NEW, "cost": "lots"}, {}, 422, "body.cost"),
     ("POST", "/initiatives", {**NEW, "duration": 0}, {}, 422, "body.duration"),

@@ -45,6 +45,12 @@ def writable(request: Request, who: Principal) -> Any:
     if not src.writable or who.user is None:
         raise ApiError(403, "this server is read-only (a model folder); serve a store to "
                             "write", code="E-READ-ONLY")
+    if request.method != "GET" and request.query_params.get("at"):
+        raise ApiError(400, "?at= is time travel, which is read-only: a change is always "
+                            "made to the model as it stands", code="E-INPUT",
+                       errors=[{"code": "E-INPUT", "field": "query.at",
+                                "message": "time travel is read-only; send the change "
+                                           "without ?at"}])
     _WRITE_LOCK.set(getattr(src, "write_lock", None))
     return src.store
 

@@ -236,3 +236,16 @@ def test_a_user_that_cannot_be_made_is_refused_at_its_field(clients: Any, store_
     err = assert_error_shape(clients["ada"].post("/users", json=body), 422)
     assert [e.get("field") for e in err["errors"]] == [field]
     assert store.revision() == before
+
+
+def test_an_empty_password_is_refused_and_never_signs_in(clients: Any) -> None:
+    """``PATCH /users/vera {"password": ""}`` set an empty password, and then anyone could
+    sign in as vera with an empty password field."""
+    from opmodel.store.users import authenticate
+
+    err = assert_error_shape(clients["ada"].patch("/users/vera", json={"password": ""}), 422)
+    assert err["errors"][0]["field"] == "body.password"
+    st = open_store(clients.app.state.ctx.source.url)
+    with pytest.raises(opmodel.errors.AuthenticationError):
+        authenticate(st, "vera", "")
+    assert authenticate(st, "vera", "pw-vera").name == "vera"

@@ -36,6 +36,10 @@ def _a(role: str) -> str:
 def _check_password(password: str | None) -> None:
     from ..store.store import text_problem
 
+    if password is not None and not password.strip():
+        raise _at(InputError("the password is empty: anyone could sign in with it",
+                             hint="give a password, or leave it out to keep the old one"),
+                  "password")
     problem = text_problem(password) if password else None
     if problem is not None:
         raise _at(InputError(f"the password {problem}"), "password")
@@ -76,7 +80,7 @@ def add_user(store: Store | str, actor: User, name: str, role: str,
         raise _at(InputError(f"{shown!r} is not a usable user name",
                              hint="letters, digits, '.', '-', '_' and '@', at most 200"),
                   "name")
-    _check_password(password)
+    _check_password(password or None)  # an empty field: no password (tokens only)
     if role not in ROLES:
         from difflib import get_close_matches
 

@@ -94,7 +94,7 @@ def authenticate(store: Store, name: str, password: str) -> User:
     from .store import text_problem
 
     bad = AuthenticationError("unknown user or wrong password")
-    if text_problem(name) or text_problem(password.replace("\x00", "")):
+    if not password or text_problem(name) or text_problem(password.replace("\x00", "")):
         _hasher().hash("timing")  # no such user can exist (PostgreSQL refuses the query)
         raise bad
     with store.reading() as conn:

@@ -249,3 +249,17 @@ def test_an_empty_password_is_refused_and_never_signs_in(clients: Any) -> None:
     with pytest.raises(opmodel.errors.AuthenticationError):
         authenticate(st, "vera", "")
     assert authenticate(st, "vera", "pw-vera").name == "vera"
+
+
+def test_the_users_are_paginated_as_every_list(clients: Any) -> None:
+    c = clients["ada"]
+    first = c.get("/users?limit=2").json()
+    assert first["total"] == len(ROLES) and len(first["items"]) == 2
+    names, page = [], first
+    while True:
+        names += [u["name"] for u in page["items"]]
+        if page["next"] is None:
+            break
+        page = c.get(page["next"]).json()
+    assert sorted(names) == sorted(ROLES)
+    assert_error_shape(c.get("/users?limit=0"), 422)

@@ -152,3 +152,24 @@ def test_a_store_written_back_to_its_folder_serves_without_a_notice(acme_copy: P
     again = local_store(acme_copy)
     assert not again.refreshed and again.notice is None
     assert not local_store(acme_copy).notice
+
+
+def test_serving_a_url_with_no_store_says_so_at_once(tmp_path: Path, monkeypatch: Any) -> None:
+    """A mistyped URL started a server (and made nothing) whose every request then failed."""
+    import uvicorn
+
+    from opmodel.store import open_store as open_
+
+    def served(*args: Any, **kw: Any) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(uvicorn, "run", served)
+
+    missing = f"sqlite:///{tmp_path / 'acm.db'}"
+    r = CliRunner().invoke(cli_app, ["serve", missing, "--port", "45999"])
+    assert r.exit_code != 0 and "no such database file" in r.output, r.output
+    assert "serving sqlite" not in r.output and not (tmp_path / "acm.db").exists()
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_(empty, create=True)
+    r = CliRunner().invoke(cli_app, ["serve", empty, "--port", "45999"])
+    assert r.exit_code != 0 and "holds no model" in r.output, r.output

@@ -292,3 +292,11 @@ def test_number_filters_compare_numbers(clients: Any) -> None:
     assert c.get("/assessments?current=2.0&limit=1").json()["total"] == two["total"]
     err = assert_error_shape(c.get("/assessments?current=abc"), 400)
     assert err["errors"][0]["field"] == "query.current"
+
+
+@pytest.mark.parametrize("query", ["offset=9999999999999999999", "since=99999999999999999999"])
+def test_a_number_too_large_for_the_database_is_refused_at_its_field(clients: Any,
+                                                                    query: str) -> None:
+    """Was a 500: the history passes them to the database, whose integers overflow."""
+    err = assert_error_shape(clients["vera"].get(f"/history?{query}"), 422)
+    assert err["errors"][0]["field"] == "query." + query.split("=")[0]

@@ -421,6 +421,10 @@ class Store:
             if entity:
                 resolve_kind(entity.partition(":")[0])  # an unknown kind is still an error
             return []  # nothing on record holds such text (and PostgreSQL refuses it)
+        if since is not None and since >= 2**62:  # past any revision; no integer overflow
+            return []
+        if limit is not None and limit >= 2**62:
+            limit = None
         q = (select(changes.c.rev, revisions.c.at, revisions.c.who, revisions.c.action,
                     revisions.c.why, revisions.c.request_id, changes.c.kind, changes.c.key,
                     changes.c.field, changes.c.old, changes.c.new)

@@ -12,6 +12,9 @@ from .jsonout import answer, dumps
 from .resources import page
 
 Auth = Depends(authenticate)
+BIG = 2**53
+"""Largest revision number or offset asked for: a database integer holds it (a larger one
+was a 500 from SQLite's or PostgreSQL's integer overflow)."""
 
 
 def register(app: FastAPI) -> None:
@@ -20,13 +23,14 @@ def register(app: FastAPI) -> None:
     def history(request: Request,
                 entity: str | None = Query(None, description="kind:key (initiative:crm) or "
                                            "a whole kind (assessments)."),
-                since: int | None = Query(None, ge=0, description="Only revisions after "
-                                          "this one."),
+                since: int | None = Query(None, ge=0, le=BIG, description="Only revisions "
+                                          "after this one."),
                 who: str | None = Query(None, description="Only the changes made by this "
                                         "user."),
                 action: str | None = Query(None, description="Only the changes made by this "
                                            "action (set_assessment, decide, …)."),
-                limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                limit: int = Query(100, ge=1, le=1000),
+                offset: int = Query(0, ge=0, le=BIG),
                 caller: Principal = Auth) -> Response:
         known = ("entity", "since", "who", "action", "limit", "offset")
         bad = [{"code": "E-UNKNOWN", "field": f"query.{k}",

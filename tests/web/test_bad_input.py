@@ -300,3 +300,16 @@ def test_a_number_too_large_for_the_database_is_refused_at_its_field(clients: An
     """Was a 500: the history passes them to the database, whose integers overflow."""
     err = assert_error_shape(clients["vera"].get(f"/history?{query}"), 422)
     assert err["errors"][0]["field"] == "query." + query.split("=")[0]
+
+
+@pytest.mark.parametrize("how", ["header", "body"])
+def test_a_version_past_any_the_entity_had_is_stale_not_a_500(clients: Any, store_url: str,
+                                                              how: str) -> None:
+    store = open_store(store_url)
+    before = _state(store)
+    big = 99999999999999999999
+    r = clients["ada"].patch("/assessments/order-capture/storage",
+                             json={"current": 2, **({"version": big} if how == "body" else {})},
+                             headers={"If-Match": f'"{big}"'} if how == "header" else {})
+    assert_error_shape(r, 409)
+    assert _state(store) == before

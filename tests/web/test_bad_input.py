@@ -313,3 +313,10 @@ def test_a_version_past_any_the_entity_had_is_stale_not_a_500(clients: Any, stor
                              headers={"If-Match": f'"{big}"'} if how == "header" else {})
     assert_error_shape(r, 409)
     assert _state(store) == before
+
+
+@pytest.mark.parametrize("seed", ["-1", "99999999999999999999999999"])
+def test_a_random_seed_out_of_range_is_refused_at_its_field(clients: Any, seed: str) -> None:
+    """``/stability?seed=-1`` was a 500 (numpy refuses negative seeds)."""
+    err = assert_error_shape(clients["vera"].get(f"/stability?seed={seed}&draws=10"), 422)
+    assert err["errors"][0]["field"] == "query.seed"

@@ -123,7 +123,8 @@ def register(app: FastAPI) -> None:
              summary="How often each top gap stays on top when the weights move")
     def stability(request: Request, top: int = Query(10, ge=1, le=1000),
                   spread: float = Query(0.2, ge=0, le=1),
-                  draws: int = Query(500, ge=1, le=10_000), seed: int = Query(0),
+                  draws: int = Query(500, ge=1, le=10_000),
+                  seed: int = Query(0, ge=0, le=2**32 - 1),
                   who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         params = {"top": top, "spread": spread, "draws": draws, "seed": seed}
         return cached(request, snap, "stability", params, lambda: stability_fn(

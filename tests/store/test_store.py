@@ -271,3 +271,33 @@ def test_looking_up_text_no_key_holds_finds_nothing(acme_store: str) -> None:
                 lambda: actions.set_user(acme_store, ADMIN, "a\x00", role="viewer")):
         with pytest.raises(UnknownIdError):
             act()
+
+
+def test_two_decisions_recorded_at_the_same_time_are_taken_in_turn(
+        acme_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two people of one meeting record a decision on the same initiative at once: both
+    read the same next id, and the second was refused with "decisions:… already exists;
+    choose another id" (an id they never chose). Now it is recorded as if made after the
+    other, under the next id, with the decision rules checked against it."""
+    from opmodel.actions import model as M
+
+    pat = User("pat", "portfolio")
+    day = {"date": "2027-07-10"}
+    real = M._next_id
+    raced: list[str] = []
+
+    def racing(store: object, kind: str, stem: str) -> str:
+        key = real(store, kind, stem)  # type: ignore[arg-type]
+        if not raced:  # another member records theirs in between
+            raced.append(key)
+            actions.decide(acme_store, pat, "cpq-storage", "defer", cycle="2027Q3",
+                           rationale="wait for the CPQ review",
+                           fields={**day, "until": "2027Q4"})
+        return key
+
+    monkeypatch.setattr(M, "_next_id", racing)
+    w = actions.decide(acme_store, pat, "cpq-storage", "reject", cycle="2027Q3",
+                       rationale="the global CPQ wins", fields=day)
+    assert w.key == raced[0] + "-2"
+    made = [d for d in api.load(acme_store).decisions if d.cycle == "2027Q3"]
+    assert [(d.id, d.action) for d in made] == [(raced[0], "defer"), (w.key, "reject")]

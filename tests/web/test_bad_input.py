@@ -320,3 +320,13 @@ def test_a_random_seed_out_of_range_is_refused_at_its_field(clients: Any, seed: 
     """``/stability?seed=-1`` was a 500 (numpy refuses negative seeds)."""
     err = assert_error_shape(clients["vera"].get(f"/stability?seed={seed}&draws=10"), 422)
     assert err["errors"][0]["field"] == "query.seed"
+
+
+def test_json_nested_too_deep_is_refused_at_the_body(clients: Any, store_url: str) -> None:
+    store = open_store(store_url)
+    before = _state(store)
+    deep = b'{"notes": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=deep,
+                             headers={**ANY, **JSON})
+    assert assert_error_shape(r, 400)["errors"][0]["field"] == "body"
+    assert _state(store) == before

@@ -192,6 +192,11 @@ def install(app: FastAPI) -> None:
         elif status == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
         headers = dict(exc.headers) if exc.headers else None
+        if status == 400 and "parsing the body" in message:  # FastAPI's: JSON nested too
+            said = "not JSON this server can read (nested too deep?)"  # deep to decode
+            return response(ApiError(status, f"body: {said}", code="E-INPUT", headers=headers,
+                                     errors=[{"code": "E-INPUT", "field": "body",
+                                              "message": said}]))
         return response(ApiError(status, message, headers=headers))
 
     @app.exception_handler(Exception)

@@ -235,12 +235,37 @@ def _not_empty(dst: Path) -> InputError:
 
 
 def inspect_import(file: str | os.PathLike[str],
-                   mapping: Mapping | str | os.PathLike[str] | None = None) -> ImportReport:
+                   mapping: Mapping | str | os.PathLike[str] | None = None,
+                   directory: str | os.PathLike[str] | None = None) -> ImportReport:
     """What :func:`import_model` would make of ``file``, writing nothing: for an ArchiMate
     file the mapping used (given, or guessed for a file another tool wrote) and every
     element and relationship type mapped or left out, with counts and first lines; for a
-    workbook the rows read per kind. Model errors are in the report, not raised."""
+    workbook the rows read per kind. Model errors are in the report, not raised. With
+    ``directory`` (the folder the import would write) the files of it the import would keep
+    (the cycle's records, scenarios.yaml) are checked against the model too."""
     src = Path(file)
+    report = _inspect(src, mapping)
+    if directory is None or not report.ok or not Path(directory).is_dir():
+        return report
+    from dataclasses import replace
+
+    from .io.kept import kept_files, silent_files
+
+    fmt = format_of(src, reading=True)
+    if fmt == "archimate":
+        from .io.archimate import read_archimate
+
+        result = read_archimate(src, *_mapping(mapping))
+    else:
+        result = read(src)
+    try:
+        _, found = kept_files(Path(directory), result, silent_files(src, fmt))
+    except ModelError as exc:
+        return replace(report, issues=report.issues + tuple(exc.issues), counts={})
+    return replace(report, issues=report.issues + tuple(found))
+
+
+def _inspect(src: Path, mapping: Mapping | str | os.PathLike[str] | None) -> ImportReport:
     if format_of(src, reading=True) == "archimate":
         from .io.archimate_read import inspect
 

@@ -100,3 +100,22 @@ def test_the_dry_run_of_a_workbook_counts_the_cycle_records(acme_path: Path,
         "assessment history": len(e.assessment_history),
         "application fits": len(e.application_fits)}
     assert {r.archimate for r in report.mapped} >= {"decisions", "actuals"}
+
+
+def test_the_dry_run_says_the_import_would_fail_on_kept_files(acme_copy: Path) -> None:
+    """The dry run promises exit 1 when the import would fail; it said all was well while
+    the import refused the folder's decisions.yaml."""
+    from typer.testing import CliRunner
+
+    from opmodel.cli import app
+
+    before = digests(acme_copy)
+    r = CliRunner().invoke(app, ["import", str(DATA / "archisurance.xml"), str(acme_copy),
+                                 "--dry-run"], env={"COLUMNS": "200"})
+    assert r.exit_code == 1, r.output
+    assert "decisions.yaml:9:3: E-REF" in r.output and "the import would write nothing" \
+        in r.output
+    report = api.inspect_import(DATA / "archisurance.xml", directory=acme_copy)
+    assert not report.ok and not report.counts
+    assert api.inspect_import(DATA / "archisurance.xml").ok  # no folder: nothing kept
+    assert digests(acme_copy) == before

@@ -84,7 +84,7 @@ def import_cmd(
         raise InputError("--format and -o apply to --dry-run", hint="add --dry-run")
     if dry_run:
         resolve(fmt, out, csv=False)
-        report = api.inspect_import(file, mapping)
+        report = api.inspect_import(file, mapping, directory)
 
         def view() -> list[Any]:
             lines = _report_view(report, directory)

@@ -260,6 +260,15 @@ CASES: tuple[Case, ...] = (
     C("list-as-number", "types", lambda w: validate(w, on(
         "initiatives.yaml", "duration: 3", "duration: [3]")), 1,
       (at("initiatives.yaml", "E-TYPE", "duration"),)),
+    C("yaml-true-as-cost", "types", lambda w: validate(w, on(
+        "initiatives.yaml", "cost: 900", "cost: true")), 1,
+      (at("initiatives.yaml", "E-TYPE", "cost: true is not a number"),)),
+    C("yaml-false-in-cost-profile", "types", lambda w: validate(w, on(
+        "initiatives.yaml", "cost_profile: [200, 100]", "cost_profile: [200, false]")), 1,
+      (at("initiatives.yaml", "E-TYPE", "false is not a number"),)),
+    C("yaml-true-as-importance", "types", lambda w: validate(w, on(
+        "customers.yaml", "importance: 5", "importance: true")), 1,
+      (at("customers.yaml", "E-TYPE", "importance: true is not a whole number"),)),
     C("maturity-above-5", "types", lambda w: validate(w, on(
         "assessments.csv", "selling,north,2,4,3", "selling,north,2,9,3")), 1,
       (at("assessments.csv", "E-RANGE", "target: '9' must be at most 5"),)),

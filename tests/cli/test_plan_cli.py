@@ -207,3 +207,13 @@ def test_a_scenario_sets_the_confidence(risky_path: Path) -> None:
     sc.write_text(sc.read_text().replace("0.5", "2"))
     code, out = run("plan", str(risky_path), "--scenario", "prudent")
     assert code == 1 and "scenarios.yaml:4:5: E-RANGE confidence" in out
+
+
+def test_money_never_prints_minus_zero() -> None:
+    """A plan with nothing funded printed "(proven bound -0)": the solver's bound is -0.0
+    or a hair below zero."""
+    from opmodel.cli import cycle, plan, report
+
+    for fmt in (plan._money, cycle._money, report._money):
+        assert fmt(-0.0) == fmt(-1e-9) == "0"
+        assert fmt(-0.6) == "-1" and fmt(1234.4) == "1,234"

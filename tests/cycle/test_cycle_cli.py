@@ -168,3 +168,14 @@ def test_archive_keeps_the_round(acme: Path) -> None:
     assert sum(1 for x in e.assessment_history if x.cycle == "2027Q2") == len(e.assessments)
     bad = run("archive", str(acme), "--cycle", "2027Q5")
     assert bad.exit_code == 1 and "2027Q5" in bad.output
+
+
+@pytest.mark.parametrize("as_of", ["2026Q4", "2037Q3"])
+def test_plan_as_of_outside_the_horizon_exits_1_and_says_so(acme: Path, as_of: str) -> None:
+    """A mistyped year (2037Q3 for 2027Q3) was planned as an empty "optimal" plan of value
+    0 (after the horizon) or an infeasible one about budgets of 2027 (before it)."""
+    result = run("plan", str(acme), "--as-of", as_of, "--draws", "0")
+    assert result.exit_code == 1, result.output
+    assert f"E-INPUT: as of {as_of}: the quarter is outside the horizon 2027Q1–2028Q4" \
+        in result.output
+    assert "plan optimal" not in result.output

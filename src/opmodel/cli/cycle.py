@@ -38,7 +38,7 @@ def _where(path: str, file: str) -> str:
 
 
 def _money(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f}"
+    return "–" if x is None else f"{x:z,.0f}"  # "z": never "-0"
 
 
 @app.command()

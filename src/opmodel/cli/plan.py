@@ -64,7 +64,7 @@ ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Plan a scenario from 
 def _money(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{x:,.0f}"
+    return f"{x:z,.0f}"  # "z": never "-0"
 
 
 def _pct(x: float | None) -> str:

@@ -91,3 +91,16 @@ def test_validate_strict_fails_on_warnings(starter_copy: Path) -> None:
 def test_validate_missing_path(tmp_path: Path) -> None:
     code, out = run("validate", str(tmp_path / "nope"))
     assert code == 1 and "no such folder" in out
+
+
+def test_csv_of_an_empty_result_still_has_its_header(tmp_path: Path) -> None:
+    """`validate --format csv` of a valid model printed nothing at all (and `-o issues.csv`
+    wrote an empty file): a CSV reader then finds no columns. The header comes from the
+    output's published shape."""
+    m = tmp_path / "m"
+    assert run("init", str(m))[0] == 0
+    code, out = run("validate", str(m), "--format", "csv")
+    assert code == 0
+    assert out.splitlines() == ["code,severity,message,file,line,column,location,path,hint"]
+    assert run("validate", str(m), "-o", str(tmp_path / "issues.csv"))[0] == 0
+    assert (tmp_path / "issues.csv").read_text().startswith("code,severity,message,")

@@ -162,12 +162,14 @@ def handle_errors(fn: F) -> F:
                                 exc.issues)
             raise typer.Exit(exit_code(exc)) from None
         except OpmodelError as exc:
-            hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
-            err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
-                              soft_wrap=True)
-            if as_json:
-                _error_document(exit_code(exc), exc.code, exc.message, exc.hint, [])
+            _print_error(exc, as_json)
             raise typer.Exit(exit_code(exc)) from None
+        except OSError as exc:  # a path the command reads or writes cannot be used
+            if isinstance(exc, BrokenPipeError):  # `opmodel … | head`: the reader left
+                raise
+            err = _os_error(exc)
+            _print_error(err, as_json)
+            raise typer.Exit(exit_code(err)) from None
         except click.UsageError as exc:  # raised by a command body: the same as click's
             err_console.print(f"[red]usage error[/]: {escape(exc.format_message())}",
                               soft_wrap=True)
@@ -184,6 +186,40 @@ def handle_errors(fn: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_error(exc: OpmodelError, as_json: bool) -> None:
+    hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
+    err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
+                      soft_wrap=True)
+    if as_json:
+        _error_document(exit_code(exc), exc.code, exc.message, exc.hint, [])
+
+
+def _os_error(exc: OSError) -> OpmodelError:
+    """An operating-system error (a folder that is a file, a path that cannot be created or
+    written) as the E-INPUT it is, naming the path: never a traceback."""
+    from ..errors import InputError
+
+    where = exc.filename if exc.filename is not None else None
+    if where is not None:  # a one-step write's temporary file: name the file being written
+        import re
+
+        head, _, name = str(where).rpartition("/")
+        m = re.fullmatch(r"\.(.+)\.[0-9a-z_]{8}\.tmp", name)
+        where = f"{head}/{m[1]}" if m and head else m[1] if m else where
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError | NotADirectoryError) and where is not None:
+        from pathlib import Path
+
+        p = Path(where)
+        for up in (p, *p.parents):  # the file standing where a folder is needed
+            if up.is_file():
+                what = f"{up} is a file, not a folder"
+                break
+    message = f"cannot use {where}: {what}" if where is not None else what
+    return InputError(message, hint="check the path: its folder must exist and be writable, "
+                                    "and a file must not stand where a folder is needed")
 
 
 def _json_asked(fmt: Any, out: Any) -> bool:

@@ -287,9 +287,10 @@ folder always holds one plan's set."""
 
 
 def check_folder(out: Path | None) -> None:
-    """Refuse an ``-o`` folder that cannot be one, before any work is done."""
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError(f"{out} is a file", hint="give a folder for -o")
+    """Refuse a ``--dir`` folder that cannot be one, before any work is done."""
+    from ._output import check_folder as check
+
+    check(out)
 
 
 def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
@@ -309,7 +310,7 @@ def write_files(out: Path, files: dict[str, bytes], quiet: bool = False) -> None
     from ..io.atomic import replace_folder
 
     if out.exists() and not out.is_dir():
-        raise InputError(f"{out} is a file", hint="give a folder for -o")
+        raise InputError(f"{out} is a file", hint="give a folder for --dir")
     replace_folder(out, files, remove=[n for n in PLAN_FILES if n not in files],
                    what="opmodel plan")
     (err_console if quiet else console).print(

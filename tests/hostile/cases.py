@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .builders import (
+    ACME,
     DOCTYPE,
     ROOT,
     alias_effects,
@@ -235,6 +236,10 @@ CASES: tuple[Case, ...] = (
       (at("enterprise.yaml", "E-YAML"), r"✗ 1 error\(s\)"), ("E-MISSING",)),
     C("plan-o-onto-a-file", "misleading messages", plan_onto_file, 1,
       (r"E-INPUT: .*plan\.json is a file",), ("Value against", "plan optimal")),
+    C("actuals-after-the-horizon", "cycle records", lambda w: validate(w, lambda m: (
+        m / "actuals.csv").open("a").write("2099Q1,sap-upgrade,5,50,,,\n"), "--strict",
+        base=ACME), 1, (at("actuals.csv", "W-HORIZON", "in 2099Q1, after the horizon "
+                           "2027Q1–2028Q4"),)),
     C("o-into-a-missing-folder", "output paths", o_into_missing_folder, 1,
       (r"E-INPUT: cannot write \S*missing/gaps\.json: No such file or directory",
        r'"schema": "opmodel\.error"'), ("Traceback",)),

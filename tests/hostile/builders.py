@@ -401,3 +401,14 @@ def init_onto_a_file(work: Path) -> list[str]:
 
 def plan_dir_under_a_file(work: Path) -> list[str]:
     return ["plan", str(model(work)), "--dir", str(a_file(work) / "plan")]
+
+
+def scenario_with(scale: str, command: str = "plan") -> Callable[[Path], list[str]]:
+    """A starter model whose scenarios.yaml scales budgets by ``scale``."""
+    def build(work: Path) -> list[str]:
+        m = model(work)
+        (m / "scenarios.yaml").write_text("scenarios:\n  - {id: odd, name: Odd, "
+                                          f"budget_scale: {scale}}}\n")
+        return ["plan", str(m), "--scenario", "odd"] if command == "plan" \
+            else ["validate", str(m)]
+    return build

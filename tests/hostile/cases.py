@@ -51,6 +51,7 @@ from .builders import (
     removed_unit,
     scenario_alias,
     scenario_scale,
+    scenario_with,
     survey_formula,
     survey_with,
     text_file_as_xlsx,
@@ -236,6 +237,10 @@ CASES: tuple[Case, ...] = (
       (at("enterprise.yaml", "E-YAML"), r"✗ 1 error\(s\)"), ("E-MISSING",)),
     C("plan-o-onto-a-file", "misleading messages", plan_onto_file, 1,
       (r"E-INPUT: .*plan\.json is a file",), ("Value against", "plan optimal")),
+    C("scenario-true-as-scale", "types", scenario_with("true"), 1,
+      (at("scenarios.yaml", "E-TYPE", "budget_scale: true is not a number"),), ("plan opt",)),
+    C("validate-checks-scenarios", "references", scenario_with("-1", "validate"), 1,
+      (at("scenarios.yaml", "E-RANGE", "budget_scale: -1 is negative"),), ("is valid",)),
     C("actuals-after-the-horizon", "cycle records", lambda w: validate(w, lambda m: (
         m / "actuals.csv").open("a").write("2099Q1,sap-upgrade,5,50,,,\n"), "--strict",
         base=ACME), 1, (at("actuals.csv", "W-HORIZON", "in 2099Q1, after the horizon "

@@ -67,7 +67,7 @@ def validate_cmd(
 
     counts = None
     try:
-        result = api.read(path, at)
+        result = _read_checked(path, at)
         issues = list(result.warnings)
         counts = result.enterprise.summary()
     except ModelError as exc:
@@ -86,8 +86,23 @@ def validate_cmd(
         raise typer.Exit(INVALID)
 
 
-def _validate_table(path: str, strict: bool, at: str | None) -> None:
+def _read_checked(path: str, at: str | None) -> Any:
+    """``api.read``, and the folder's scenarios.yaml checked against the model: validate
+    reports a broken what-if too, not only `plan --scenario` (every problem at once)."""
     result = api.read(path, at)
+    folder = Path(path)
+    if at is None and "://" not in path and (folder / "scenarios.yaml").exists():
+        from ..io.scenarios import read_scenarios
+
+        try:
+            read_scenarios(folder, result.enterprise)
+        except ModelError as exc:
+            raise ModelError([*result.warnings, *exc.issues], source=path) from None
+    return result
+
+
+def _validate_table(path: str, strict: bool, at: str | None) -> None:
+    result = _read_checked(path, at)
     print_issues(result.warnings)
     n = len(result.warnings)
     if strict and n:

@@ -94,7 +94,7 @@ def _shape(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[tuple[str, type
     return numbers, nested
 
 
-def _no_bools(cls: type[BaseModel], node: Any) -> None:
+def no_bool_numbers(cls: type[BaseModel], node: Any) -> None:
     """Mark every bool given where ``cls`` (and the objects inside it) expects a number."""
     rows = node if isinstance(node, list | tuple) else (node,)
     numbers, nested = _shape(cls)
@@ -110,14 +110,14 @@ def _no_bools(cls: type[BaseModel], node: Any) -> None:
         for name, inner in nested:
             v = row.get(name)
             if isinstance(v, dict | list):
-                _no_bools(inner, v)
+                no_bool_numbers(inner, v)
 
 
 def assemble(data: dict[str, Any], cross: bool = True) -> tuple[Enterprise | None, list[Issue]]:
     """Validate ``data``; return the enterprise (None if even a partial one cannot be
     built) and every issue found. ``cross=False`` skips the cross-entity rules (use it
     when the adapter already had to skip rows or files)."""
-    _no_bools(Enterprise, data)
+    no_bool_numbers(Enterprise, data)
     try:
         e = Enterprise.model_validate(data)
         return e, (validate(e) if cross else [])

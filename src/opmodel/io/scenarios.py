@@ -104,7 +104,10 @@ def parse_scenarios(items: list[Any], e: Enterprise | None = None
     model's ``scenario:…`` properties. With ``e`` also checks the references."""
     issues: list[Issue] = []
     parsed: list[tuple[int, Scenario]] = []
+    from .assemble import no_bool_numbers
+
     for k, item in enumerate(items):
+        no_bool_numbers(Scenario, item)  # `budget_scale: true` is no scale of 1
         try:
             parsed.append((k, Scenario.model_validate(item)))
         except ValidationError as exc:

@@ -179,3 +179,31 @@ def test_plan_as_of_outside_the_horizon_exits_1_and_says_so(acme: Path, as_of: s
     assert f"E-INPUT: as of {as_of}: the quarter is outside the horizon 2027Q1–2028Q4" \
         in result.output
     assert "plan optimal" not in result.output
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (("approv",), "E-VALUE action: 'approv' is not one of 'approve', 'defer'"),
+    (("approve", "--cycle", "garbage"), "E-QUARTER cycle: 'garbage' is not a quarter"),
+    (("approve", "--cycle", "2027Q3", "--start", "2027Q9"),
+     "E-QUARTER start: '2027Q9' is not a quarter like 2027Q1"),
+    (("approve", "--cycle", "2027Q3", "--by", ""), "E-MISSING by: must not be empty"),
+    (("approve", "--date", "2026-11-02"),
+     "E-INPUT: cycle 2026Q4 is outside the horizon 2027Q1–2028Q4"),
+])
+def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[str, ...],
+                                                      expect: str) -> None:
+    """A mistyped action was only refused after the cycle's recommendation was solved (or,
+    without --cycle, reported as a re-plan outside the horizon); `--cycle garbage` was a
+    traceback; a bad quarter or an empty name came as pydantic's regular expression."""
+    before = files(acme)
+    opts = ["--by", "Maria Chen", "--role", "portfolio", "--date", "2027-07-12"]
+    if "--by" in args:
+        opts = opts[2:]
+    if "--date" in args:
+        opts = opts[:-2]
+    result = run("decide", str(acme), "partner-portal", *args, *opts)
+    assert result.exit_code == 1, result.output
+    assert expect in result.output
+    assert "Traceback" not in result.output and "String should" not in result.output
+    assert "planning" not in result.output
+    assert files(acme) == before

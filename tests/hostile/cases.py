@@ -293,6 +293,9 @@ CASES: tuple[Case, ...] = (
     C("yaml-true-as-importance", "types", lambda w: validate(w, on(
         "customers.yaml", "importance: 5", "importance: true")), 1,
       (at("customers.yaml", "E-TYPE", "importance: true is not a whole number"),)),
+    C("na-beside-a-maturity", "types", lambda w: validate(w, on(
+        "assessments.csv", "campaigns,south,n/a,n/a", "campaigns,south,n/a,3")), 1,
+      (r"assessments\.csv:5: E-VALUE the assessment is n/a but target is 3",)),
     C("maturity-above-5", "types", lambda w: validate(w, on(
         "assessments.csv", "selling,north,2,4,3", "selling,north,2,9,3")), 1,
       (at("assessments.csv", "E-RANGE", "target: '9' must be at most 5"),)),

@@ -149,6 +149,14 @@ CASES: tuple[Case, ...] = (
     C("csv-escape-sequence", "control characters", lambda w: validate(w, on(
         "assessments.csv", "a.lee,2026-10-01,\n", "\x1b[31ma.lee,2026-10-01,\n")), 1,
       (r"assessments\.csv:2:\d+: E-TEXT control character \\x1b",)),
+    C("yaml-escape-sequence", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "\\e[31mSell\\e]0;title\\x07",')), 1,
+      (r"stages\.yaml:5:\d+: E-TEXT control character \\x1b",), ("\x1b",)),
+    C("yaml-nul-in-a-name", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "Se\\0ll",')), 1,
+      (r"stages\.yaml:5:\d+: E-TEXT control character \\x00",)),
+    C("yaml-newline-and-tab-ok", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "Se\\tll\\nnow",')), 0, (r"is valid",)),
     C("csv-tab-in-notes-ok", "control characters", lambda w: validate(w, on(
         "assessments.csv", "Quotes take three days", "Quotes\ttake three days")), 0,
       (r"is valid",)),

@@ -36,7 +36,7 @@ from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
 from .folder import yaml_position
 from .issues import pydantic_issues
-from .safefile import decode, excerpt, read_bytes, yaml_guard
+from .safefile import control_paths, decode, excerpt, read_bytes, yaml_guard
 
 FILE = "scenarios.yaml"
 
@@ -77,6 +77,10 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     if not isinstance(doc, dict):
         issues.append(Issue("E-YAML", f"{FILE} must be a mapping with the key 'scenarios'"))
         doc = {}
+    for ypath, char in control_paths(doc):
+        issues.append(Issue("E-TEXT", f"control character \\x{ord(char):02x} in the text",
+                            ypath, hint="remove it: in YAML an escape such as \\e or \\0 "
+                                        "inside double quotes makes one"))
     for key in doc:
         if key != "scenarios":
             issues.append(_fix_unknown(Issue("E-UNKNOWN", "", (str(key),))))

@@ -30,9 +30,21 @@ console = Console(highlight=False, soft_wrap=False, emoji=False,
 err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
+def visible(text: str) -> str:
+    """``text`` with its control characters (other than tab and line breaks) shown as
+    ``\\x1b``: user text from a store or a workbook never reaches the terminal as an escape
+    sequence it would obey (a model folder refuses them: E-TEXT)."""
+    from ..io.safefile import _CONTROL
+
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def plain(value: Any) -> Any:
-    """A plain string as literal :class:`Text` (no markup, no emoji); anything else as is."""
-    return Text(value) if isinstance(value, str) else value
+    """A plain string as literal :class:`Text` (no markup, no emoji, control characters
+    shown, not obeyed); anything else as is."""
+    return Text(visible(value)) if isinstance(value, str) else value
 
 
 class Table(_rich_table.Table):
@@ -137,9 +149,10 @@ def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None
     out = stream or err_console
     for i in issues:
         style = "red" if i.severity == "error" else "yellow"
-        where = escape(i.location or "model")
-        hint = f" [dim]({escape(i.hint)})[/]" if i.hint else ""
-        out.print(f"{where}: [{style}]{i.code}[/] {escape(i.message)}{hint}", soft_wrap=True)
+        where = escape(visible(i.location or "model"))
+        hint = f" [dim]({escape(visible(i.hint))})[/]" if i.hint else ""
+        out.print(f"{where}: [{style}]{i.code}[/] {escape(visible(i.message))}{hint}",
+                  soft_wrap=True)
 
 
 def handle_errors(fn: F) -> F:

@@ -104,3 +104,10 @@ def test_csv_of_an_empty_result_still_has_its_header(tmp_path: Path) -> None:
     assert out.splitlines() == ["code,severity,message,file,line,column,location,path,hint"]
     assert run("validate", str(m), "-o", str(tmp_path / "issues.csv"))[0] == 0
     assert (tmp_path / "issues.csv").read_text().startswith("code,severity,message,")
+
+
+def test_schema_name_with_write_is_a_usage_error(tmp_path: Path) -> None:
+    """`schema gaps --write DIR` wrote all 25 schemas, the name silently ignored."""
+    code, out = run("schema", "gaps", "--write", str(tmp_path / "s"))
+    assert code == 2 and "--write and --check work on every schema" in out
+    assert not (tmp_path / "s").exists()

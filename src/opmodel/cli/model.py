@@ -226,6 +226,11 @@ def schema_cmd(
     from ..outputs import OUTPUTS, SHAPES, json_schema, schemas
 
     if write is not None or check is not None:
+        if name is not None:  # they work on every schema: a name would be ignored
+            import click
+
+            raise click.UsageError(f"--write and --check work on every schema; drop "
+                                   f"'{name}' (or drop them to print the one schema)")
         texts = schemas()
         if write is not None:
             write.mkdir(parents=True, exist_ok=True)

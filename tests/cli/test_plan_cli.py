@@ -89,10 +89,21 @@ def test_infeasible_plan_names_the_conflict(tmp_path: Path) -> None:
     assert "budget enterprise 2027Q1" in out and "300 short" in out
 
 
-def test_bad_option_is_a_clear_error(tiny_path: Path) -> None:
-    code, out = run("plan", str(tiny_path), "--time-limit", "0")
-    assert code == 3  # the solver refuses it: E-SOLVER (docs/output.md)
-    assert "time limit must be positive" in out
+@pytest.mark.parametrize(("args", "expect"), [
+    (("--time-limit", "0"), "E-INPUT: time limit must be positive"),
+    (("--gap", "-1"), "E-INPUT: gap must be in [0, 1)"),
+    (("--threads", "0"), "E-INPUT: threads must be at least 1"),
+    (("--draws", "-5"), "E-INPUT: --draws must be at least 0"),
+    (("--as-of", "2027Q2", "--quarters", "99"), "E-INPUT: a horizon of 99 quarters"),
+])
+def test_bad_option_is_a_clear_error(tiny_path: Path, args: tuple[str, ...],
+                                     expect: str) -> None:
+    """A bad option is a bad input (exit 1, as `gaps --top 0`): it was E-SOLVER with exit 3,
+    "no feasible plan", for a time limit, gap or thread count; `--draws -5` was taken as 0
+    and `--quarters 99` with --as-of was a traceback."""
+    code, out = run("plan", str(tiny_path), *args)
+    assert code == 1, out
+    assert expect in out and "Traceback" not in out
 
 
 @pytest.fixture

@@ -358,6 +358,9 @@ def plan(
     output, folder = file_or_folder(output, folder)
     check_folder(folder)
     resolve(fmt, output, csv=False)  # a format the command does not offer: before solving
+    if draws < 0:
+        raise InputError(f"--draws must be at least 0 (got {draws})",
+                         hint="0 skips the cost risk")
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     extra: dict[str, Any] = api.plan_identity(e, as_of)

@@ -168,6 +168,9 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         clock = quarter_index(as_of)
     except ValueError:
         raise InputError(f"'{as_of}' is not a quarter like 2027Q3") from None
+    if quarters is not None and not 4 <= quarters <= MAX_QUARTERS:
+        raise InputError(f"a horizon of {quarters} quarters: give 4 to {MAX_QUARTERS}",
+                         hint="--quarters sets the re-plan's horizon length")
     h = e.horizon
     if not quarter_index(h.start) <= clock <= quarter_index(h.end):
         # outside the horizon there is no budget line: the plan would be empty ("optimal,

@@ -111,3 +111,19 @@ def test_schema_name_with_write_is_a_usage_error(tmp_path: Path) -> None:
     code, out = run("schema", "gaps", "--write", str(tmp_path / "s"))
     assert code == 2 and "--write and --check work on every schema" in out
     assert not (tmp_path / "s").exists()
+
+
+def test_init_force_over_a_model_leaves_a_valid_starter(tmp_path: Path) -> None:
+    """`init --force` over Acme kept Acme's decisions.yaml, usage.csv, actuals.csv, … beside
+    the starter: "✓ starter model written", then 54 errors on the next validate."""
+    import shutil
+
+    m = tmp_path / "m"
+    shutil.copytree(Path(opmodel.__file__).parent / "examples" / "acme", m)
+    (m / "NOTES.txt").write_text("mine\n")
+    code, out = run("init", str(m), "--force")
+    assert code == 0 and "removed the earlier model's decisions.yaml" in out
+    assert (m / "NOTES.txt").read_text() == "mine\n"  # not a model file: kept
+    assert not (m / "usage.csv").exists() and not (m / "scenarios.yaml").exists()
+    code, out = run("validate", str(m))
+    assert code == 0, out

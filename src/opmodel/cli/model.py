@@ -31,18 +31,26 @@ def bundled(name: str) -> Path:
 @handle_errors
 def init(
     directory: Path = typer.Argument(..., help="Folder to create the starter model in."),
-    force: bool = typer.Option(False, "--force", help="Write into a folder that has files."),
+    force: bool = typer.Option(False, "--force", help="Write into a folder that has files "
+                               "(a model there is replaced; other files are kept)."),
 ) -> None:
     """Create a small, commented starter model in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise InputError(f"{directory} is not empty", hint="choose a new folder or pass --force")
     from ..io.atomic import replace_folder
+    from ..io.folder import known_files
 
     src = bundled("starter")
-    # the starter's files in one step (other files of the folder are kept)
-    replace_folder(directory, {f.name: f.read_bytes() for f in sorted(src.iterdir())
-                               if f.is_file()}, what="opmodel init")
+    files = {f.name: f.read_bytes() for f in sorted(src.iterdir()) if f.is_file()}
+    # the starter's files in one step; the model files of a model that was there before
+    # go (its decisions.yaml or usage.csv would name what the starter does not have), any
+    # other file of the folder is kept
+    stale = [n for n in known_files() if not n.endswith("/") and n not in files
+             and (directory / n).is_file()]
+    replace_folder(directory, files, remove=stale, what="opmodel init")
     console.print(f"[green]✓[/] starter model written to [bold]{escape(str(directory))}[/]")
+    if stale:
+        console.print(f"  removed the earlier model's {', '.join(stale)}")
     console.print("  next: edit the files, then run "
                   f"[bold]opmodel validate {escape(str(directory))}[/]")
 

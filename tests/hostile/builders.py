@@ -412,3 +412,13 @@ def scenario_with(scale: str, command: str = "plan") -> Callable[[Path], list[st
         return ["plan", str(m), "--scenario", "odd"] if command == "plan" \
             else ["validate", str(m)]
     return build
+
+
+def o_onto_a_model_file(work: Path) -> list[str]:
+    m = model(work)
+    return ["gaps", str(m), "-o", str(m / "assessments.csv")]
+
+
+def plan_dir_is_the_model(work: Path) -> list[str]:
+    m = model(work)
+    return ["plan", str(m), "--dir", str(m), "--draws", "0"]

@@ -44,8 +44,10 @@ from .builders import (
     nested_flow,
     not_utf8,
     o_into_missing_folder,
+    o_onto_a_model_file,
     on,
     outside_budgets,
+    plan_dir_is_the_model,
     plan_dir_under_a_file,
     plan_onto_file,
     removed_unit,
@@ -263,6 +265,11 @@ CASES: tuple[Case, ...] = (
     C("plan-dir-under-a-file", "output paths", plan_dir_under_a_file, 1,
       (r"E-INPUT: cannot make the folder \S*afile/plan: \S*afile is a file",
        r"give a folder for --dir"), ("Value against", "plan optimal")),
+    C("o-onto-a-model-file", "output paths", o_onto_a_model_file, 1,
+      (r"E-INPUT: -o \S*model/assessments\.csv would replace assessments\.csv of the "
+       r"model folder",)),
+    C("plan-dir-is-the-model", "output paths", plan_dir_is_the_model, 1,
+      (r"E-INPUT: \S*model is a model folder",), ("plan optimal",)),
     C("diff-unknown-scenario", "misleading messages", diff_unknown, 1,
       (r"E-INPUT: no scenario 'laen'", r"did you mean 'lean'"), ("planning",)),
     # -- pools (defect 11) ------------------------------------------------------------------

@@ -198,6 +198,7 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
 
     if out.is_dir():
         raise click.UsageError(f"-o {out} is a folder; -o names a file")
+    _not_a_model_file(out)
     try:
         write_file(out, payload)
     except OSError as exc:  # no such folder, not writable, a file where a folder should be
@@ -207,6 +208,23 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
                          hint="nothing was written; -o names a file in an existing folder "
                               "you may write to") from None
     err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
+
+
+def _is_model_folder(folder: Path) -> bool:
+    return (folder / "enterprise.yaml").is_file()
+
+
+def _not_a_model_file(out: Path) -> None:
+    """Refuse an ``-o`` that names a file of a model folder (``-o acme/assessments.csv``
+    would replace the assessments with the result)."""
+    from ..io.folder import known_files
+
+    if out.name in known_files() and _is_model_folder(out.parent):
+        from ..errors import InputError
+
+        raise InputError(f"-o {out} would replace {out.name} of the model folder "
+                         f"{out.parent}", hint="write the result somewhere else; nothing "
+                                               "was written")
 
 
 def _esc(text: str) -> str:
@@ -281,6 +299,10 @@ def check_folder(folder: Path | None, option: str = "--dir") -> None:
 
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file", hint=f"give a folder for {option}")
+    if _is_model_folder(folder):  # a plan's budgets.csv would replace the model's
+        raise InputError(f"{folder} is a model folder: its files would be mixed with (and "
+                         "some replaced by) the results", hint=f"give {option} a folder of "
+                                                               "its own")
     up = folder.parent
     while not up.exists() and up != up.parent:
         up = up.parent

@@ -127,3 +127,13 @@ def test_init_force_over_a_model_leaves_a_valid_starter(tmp_path: Path) -> None:
     assert not (m / "usage.csv").exists() and not (m / "scenarios.yaml").exists()
     code, out = run("validate", str(m))
     assert code == 0, out
+
+
+def test_import_of_an_unknown_suffix_does_not_suggest_a_flag_it_lacks(tmp_path: Path) -> None:
+    """import's hint said "or pass --format xlsx|archimate", but import's --format is the
+    dry run's output format: following the hint was a usage error."""
+    (tmp_path / "model.txt").write_text("x\n")
+    code, out = run("import", str(tmp_path / "model.txt"), str(tmp_path / "m"))
+    assert code == 1 and "cannot tell the format from the suffix '.txt'" in out
+    assert "--format" not in out and "*.xlsx" in out
+    assert not (tmp_path / "m").exists()

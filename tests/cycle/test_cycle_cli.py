@@ -207,3 +207,15 @@ def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[st
     assert "Traceback" not in result.output and "String should" not in result.output
     assert "planning" not in result.output
     assert files(acme) == before
+
+
+def test_actuals_after_the_horizon_are_refused(acme: Path, tmp_path: Path) -> None:
+    """A typed 2099Q3 was merged without a word (and then no re-plan could start)."""
+    f = tmp_path / "q.csv"
+    f.write_text("quarter,initiative,spent\n2027Q3,sap-upgrade,10\n2099Q3,sap-upgrade,10\n")
+    before = files(acme)
+    result = run("actuals", str(acme), str(f))
+    assert result.exit_code == 1, result.output
+    assert "q.csv:3: E-HORIZON actuals for 'sap-upgrade' in 2099Q3, after the horizon " \
+        "2027Q1–2028Q4" in result.output
+    assert files(acme) == before

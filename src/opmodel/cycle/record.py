@@ -117,6 +117,14 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     new = e.model_copy(update={"actuals": tuple(merged)})
     where = {id(a): j for j, a in enumerate(rows)}
     issues = []
+    end = quarter_index(e.horizon.end)
+    for j, a in enumerate(rows):  # a typed 2099Q3: no re-plan could ever start after it
+        if quarter_index(a.quarter) > end:
+            issues.append(Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, "
+                                f"after the horizon {e.horizon.start}–{e.horizon.end}",
+                                ("actuals", j, "quarter"),
+                                hint="a mistyped quarter? move the horizon in enterprise.yaml "
+                                     "when the company has moved past it"))
     for i in lifecycle(new).issues:
         if i.severity != "error":
             continue

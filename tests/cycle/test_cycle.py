@@ -249,3 +249,14 @@ def test_as_of_outside_the_horizon_is_refused_not_planned_empty() -> None:
     e3, _ = decide(e, "i0", "reject", by="A", role="p", cycle=q(4),
                    date=dt.date(2028, 3, 1), rationale="r")
     assert next_quarter(e3) == q(5)
+
+
+def test_a_decision_after_the_horizon_is_refused() -> None:
+    """`decide --no-plan --cycle 2099Q1 --date 2099-01-05` was recorded (no re-plan could
+    start from it); the model's own record only warns (W-HORIZON)."""
+    e = base()
+    with pytest.raises(ModelError) as exc:
+        decide(e, "i0", "reject", by="A", role="p", cycle="2099Q1",
+               date=dt.date(2099, 1, 5), rationale="r")
+    assert [i.code for i in exc.value.issues] == ["E-HORIZON"]
+    assert "after the horizon" in exc.value.issues[0].message

@@ -96,6 +96,12 @@ def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
     new = e.model_copy(update={"decisions": (*e.decisions, d)})
     k = len(e.decisions)
     issues = [i for i in lifecycle(new).issues if i.severity == "error"]
+    if quarter_index(d.cycle) > quarter_index(e.horizon.end):  # as actuals: a typed year
+        issues.append(Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the "
+                            f"horizon {e.horizon.start}–{e.horizon.end}",
+                            ("decisions", k, "cycle"),
+                            hint="a mistyped quarter? move the horizon in enterprise.yaml "
+                                 "when the company has moved past it"))
     mine = [Issue(i.code, i.message, ("decision", *i.path[2:]), hint=i.hint)
             if i.path[:2] == ("decisions", k) else i for i in issues]
     if mine:

@@ -93,14 +93,17 @@ def test_infeasible_plan_names_the_conflict(tmp_path: Path) -> None:
     (("--time-limit", "0"), "E-INPUT: time limit must be positive"),
     (("--gap", "-1"), "E-INPUT: gap must be in [0, 1)"),
     (("--threads", "0"), "E-INPUT: threads must be at least 1"),
-    (("--draws", "-5"), "E-INPUT: --draws must be at least 0"),
+    (("--draws", "-5"), "E-INPUT: --draws is -5; give a whole number from 0 to 1,000,000"),
+    (("--draws", "1000000000"), "E-INPUT: --draws is 1,000,000,000; give a whole number"),
+    (("--seed", "-1"), "E-INPUT: --seed is -1; give a whole number from 0"),
     (("--as-of", "2027Q2", "--quarters", "99"), "E-INPUT: a horizon of 99 quarters"),
 ])
 def test_bad_option_is_a_clear_error(tiny_path: Path, args: tuple[str, ...],
                                      expect: str) -> None:
     """A bad option is a bad input (exit 1, as `gaps --top 0`): it was E-SOLVER with exit 3,
     "no feasible plan", for a time limit, gap or thread count; `--draws -5` was taken as 0
-    and `--quarters 99` with --as-of was a traceback."""
+    and a billion ran out of memory; `--seed -1` and `--quarters 99` with --as-of were
+    tracebacks."""
     code, out = run("plan", str(tiny_path), *args)
     assert code == 1, out
     assert expect in out and "Traceback" not in out

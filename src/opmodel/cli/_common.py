@@ -145,6 +145,22 @@ AtOpt = typer.Option(None, "--at", help="Read the model as it stood at this time
                      "2027-03-31T17:00) or revision (r42); for a model in a store.")
 
 
+#: the most Monte Carlo draws a command takes (a million: seconds; a billion ran for hours or
+#: out of memory), the most budget scales of a frontier (each one is a solve), the seeds
+MAX_DRAWS = 1_000_000
+MAX_STEPS = 101
+MAX_SEED = 2**63 - 1
+
+
+def check_count(option: str, value: int, low: int, high: int, hint: str = "") -> None:
+    """Refuse an option's count outside ``low``–``high`` (E-INPUT, before any work)."""
+    if not low <= value <= high:
+        from ..errors import InputError
+
+        raise InputError(f"{option} is {value:,}; give a whole number from {low:,} to "
+                         f"{high:,}", hint=hint or None)
+
+
 def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None:
     out = stream or err_console
     for i in issues:

@@ -319,6 +319,9 @@ def write_files(out: Path, files: dict[str, bytes], quiet: bool = False) -> None
 
 def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> Any:
     from ..optimize import SolveOptions
+    from ._common import MAX_SEED, check_count
+
+    check_count("--seed", seed, 0, MAX_SEED)
 
     return SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads, seed=seed)
 
@@ -358,9 +361,9 @@ def plan(
     output, folder = file_or_folder(output, folder)
     check_folder(folder)
     resolve(fmt, output, csv=False)  # a format the command does not offer: before solving
-    if draws < 0:
-        raise InputError(f"--draws must be at least 0 (got {draws})",
-                         hint="0 skips the cost risk")
+    from ._common import MAX_DRAWS, check_count
+
+    check_count("--draws", draws, 0, MAX_DRAWS, hint="0 skips the cost risk")
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     extra: dict[str, Any] = api.plan_identity(e, as_of)
@@ -519,6 +522,10 @@ def frontier(
 
     if steps < 1 or high < low or low < 0:
         raise InputError("need 0 ≤ --from ≤ --to and --steps ≥ 1")
+    from ._common import MAX_STEPS, check_count
+
+    check_count("--steps", steps, 1, MAX_STEPS, hint="each budget scale is one solve")
+    check_count("--processes", processes, 1, 64)
     grid = {round(low + (high - low) * k / max(1, steps - 1), 6) for k in range(steps)}
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier

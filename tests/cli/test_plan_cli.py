@@ -231,3 +231,14 @@ def test_money_never_prints_minus_zero() -> None:
     for fmt in (plan._money, cycle._money, report._money):
         assert fmt(-0.0) == fmt(-1e-9) == "0"
         assert fmt(-0.6) == "-1" and fmt(1234.4) == "1,234"
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (("--steps", "1000000"), "E-INPUT: --steps is 1,000,000; give a whole number from 1 to 101"),
+    (("--processes", "0"), "E-INPUT: --processes is 0; give a whole number from 1 to 64"),
+])
+def test_frontier_counts_are_bounded(tiny_path: Path, args: tuple[str, ...],
+                                     expect: str) -> None:
+    """`frontier --steps 1000000` started a million solves (it hung)."""
+    code, out = run("frontier", str(tiny_path), *args)
+    assert code == 1 and expect in out, out

@@ -137,3 +137,21 @@ def test_import_of_an_unknown_suffix_does_not_suggest_a_flag_it_lacks(tmp_path: 
     assert code == 1 and "cannot tell the format from the suffix '.txt'" in out
     assert "--format" not in out and "*.xlsx" in out
     assert not (tmp_path / "m").exists()
+
+
+def test_serve_that_cannot_start_exits_1_not_3(tmp_path: Path) -> None:
+    """A port in use ended `serve` with uvicorn's exit 3, which reads as "no feasible plan";
+    an unknown --log-level was a KeyError traceback."""
+    import socket
+
+    m = tmp_path / "m"
+    assert run("init", str(m))[0] == 0
+    code, out = run("serve", str(m), "--log-level", "loud")
+    assert code == 1 and "--log-level 'loud' is not one of" in out
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        code, out = run("serve", str(m), "--port", str(port), "--log-level", "warning")
+    assert code == 1, out
+    assert f"E-INPUT: cannot serve on http://127.0.0.1:{port}" in out

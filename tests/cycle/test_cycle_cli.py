@@ -219,3 +219,11 @@ def test_actuals_after_the_horizon_are_refused(acme: Path, tmp_path: Path) -> No
     assert "q.csv:3: E-HORIZON actuals for 'sap-upgrade' in 2099Q3, after the horizon " \
         "2027Q1–2028Q4" in result.output
     assert files(acme) == before
+
+
+def test_archive_after_the_horizon_is_refused(acme: Path) -> None:
+    """`archive --cycle 2099Q1` kept 254 history rows for a typed year."""
+    before = files(acme)
+    result = run("archive", str(acme), "--cycle", "2099Q1")
+    assert result.exit_code == 1 and "cycle 2099Q1 is after the horizon" in result.output
+    assert files(acme) == before

@@ -160,6 +160,13 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
         from ..errors import InputError
 
         raise InputError(f"'{cycle}' is not a quarter like 2027Q3") from None
+    if quarter_index(cycle) > quarter_index(e.horizon.end):  # as decisions and actuals
+        from ..errors import InputError
+
+        raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
+                         f"{e.horizon.end}", hint="a mistyped quarter? move the horizon in "
+                                                  "enterprise.yaml when the company has "
+                                                  "moved past it")
     kept = [r for r in e.assessment_history if r.cycle != cycle]
     new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
            for a in e.assessments]

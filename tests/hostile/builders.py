@@ -392,7 +392,7 @@ def o_into_missing_folder(work: Path) -> list[str]:
 
 
 def export_under_a_file(work: Path) -> list[str]:
-    return ["export", str(model(work)), str(a_file(work) / "model.xml")]
+    return ["export", str(model(work)), str(a_file(work) / "model.xlsx")]
 
 
 def init_onto_a_file(work: Path) -> list[str]:

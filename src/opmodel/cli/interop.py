@@ -52,6 +52,13 @@ def export_cmd(
 ) -> None:
     """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
     fmt = api.format_of(out, format)
+    if out.is_dir():  # before building the file (a failed write left noise from its writer)
+        raise InputError(f"{out} is a folder", hint="give the file to write, e.g. model.xlsx")
+    up = out.parent
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if up.exists() and not up.is_dir():
+        raise InputError(f"cannot write {out}: {up} is a file, not a folder")
     written = api.export_model(path, out, fmt, at=at)
     what = ("one sheet per table, with dropdowns; edit it and run `opmodel import`"
             if fmt == "xlsx" else "open it in Archi with File › Import › Open Exchange File; "

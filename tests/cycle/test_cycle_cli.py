@@ -227,3 +227,20 @@ def test_archive_after_the_horizon_is_refused(acme: Path) -> None:
     result = run("archive", str(acme), "--cycle", "2099Q1")
     assert result.exit_code == 1 and "cycle 2099Q1 is after the horizon" in result.output
     assert files(acme) == before
+
+
+@pytest.mark.parametrize("command", ["decide", "actuals", "archive"])
+def test_a_record_is_not_written_when_its_answer_cannot_be(acme: Path, tmp_path: Path,
+                                                           command: str) -> None:
+    """`decide … -o missing/d.json` recorded the decision, then failed writing -o and said
+    "nothing was written": a script retrying it recorded the decision twice."""
+    args = {"decide": ["partner-portal", "reject", "--by", "X", "--role", "portfolio",
+                       "--cycle", "2027Q3", "--date", "2027-07-12", "--why", "n",
+                       "--no-plan"],
+            "actuals": [str(acme.parent / "acme-q3-actuals.csv")],
+            "archive": ["--cycle", "2027Q3"]}[command]
+    before = files(acme)
+    result = run(command, str(acme), *args, "-o", str(tmp_path / "missing" / "r.json"))
+    assert result.exit_code == 1, result.output
+    assert "there is no folder" in result.output
+    assert files(acme) == before

@@ -256,7 +256,7 @@ CASES: tuple[Case, ...] = (
         base=ACME), 1, (at("actuals.csv", "W-HORIZON", "in 2099Q1, after the horizon "
                            "2027Q1–2028Q4"),)),
     C("o-into-a-missing-folder", "output paths", o_into_missing_folder, 1,
-      (r"E-INPUT: cannot write \S*missing/gaps\.json: No such file or directory",
+      (r"E-INPUT: cannot write \S*missing/gaps\.json: there is no folder \S*missing",
        r'"schema": "opmodel\.error"'), ("Traceback",)),
     C("export-under-a-file", "output paths", export_under_a_file, 1,
       (r"E-INPUT: cannot write \S*afile/model\.xlsx: \S*afile is a file, not a folder",),

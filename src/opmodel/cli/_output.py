@@ -83,7 +83,11 @@ def output_option() -> Any:
 # -- emitting -----------------------------------------------------------------------------
 def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
             charts: bool = False) -> str:
-    """The format asked: ``--format``, else ``-o``'s suffix, else ``table``."""
+    """The format asked: ``--format``, else ``-o``'s suffix, else ``table``. An ``-o`` that
+    cannot be written is refused here, before the command does anything (a decision must
+    not be recorded when its answer cannot be written)."""
+    if out is not None:
+        _writable(out)
     if fmt is not None:
         fmt = fmt.lower()
     elif out is not None:
@@ -208,6 +212,24 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
                          hint="nothing was written; -o names a file in an existing folder "
                               "you may write to") from None
     err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
+
+
+def _writable(out: Path) -> None:
+    """Refuse an ``-o`` that is a folder, lies in no folder, or names a model's file."""
+    from ..errors import InputError
+
+    if out.is_dir():
+        raise click.UsageError(f"-o {out} is a folder; -o names a file")
+    up = out.parent
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if up.exists() and not up.is_dir():
+        raise InputError(f"cannot write {out}: {up} is a file, not a folder",
+                         hint="nothing was done")
+    if up != out.parent:
+        raise InputError(f"cannot write {out}: there is no folder {out.parent}",
+                         hint="nothing was done; -o names a file in an existing folder")
+    _not_a_model_file(out)
 
 
 def _is_model_folder(folder: Path) -> bool:

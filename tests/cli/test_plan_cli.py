@@ -242,3 +242,34 @@ def test_frontier_counts_are_bounded(tiny_path: Path, args: tuple[str, ...],
     """`frontier --steps 1000000` started a million solves (it hung)."""
     code, out = run("frontier", str(tiny_path), *args)
     assert code == 1 and expect in out, out
+
+
+def test_dir_that_holds_other_things_and_no_result_is_refused(starter_path: Path,
+                                                               tmp_path: Path) -> None:
+    """`plan -o /tmp` took /tmp for the plan's folder and rebuilt it in one step (every
+    entry carried over as a link, sockets left behind, the old folder deleted under the
+    processes using it). A folder is the result's when it is new, empty or holds plan.json
+    (report.html for a report); any other is refused before the solve, unchanged."""
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    inode = busy.stat().st_ino
+    for args in (["plan", str(starter_path), "-d", str(busy)],
+                 ["plan", str(starter_path), "-o", str(busy)],
+                 ["report", str(starter_path), "-d", str(busy), "--no-charts"]):
+        code, out = run(*args)
+        assert code == 1 and "already holds other files (notes.txt)" in out, out
+        assert "optimal" not in out  # refused before any work
+    assert busy.stat().st_ino == inode and [p.name for p in busy.iterdir()] == ["notes.txt"]
+    plan_dir = tmp_path / "plan"
+    for _ in range(2):  # new, then an earlier plan's folder: both fine
+        code, out = run("plan", str(starter_path), "-d", str(plan_dir), "--time-limit", "20")
+        assert code == 0 and (plan_dir / "plan.json").is_file(), out
+    (plan_dir / "my-notes.md").write_text("kept")  # beside a plan: kept, as documented
+    code, out = run("plan", str(starter_path), "-d", str(plan_dir), "--time-limit", "20")
+    assert code == 0 and (plan_dir / "my-notes.md").read_text() == "kept", out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / ".report-x1y2z3").mkdir()  # a killed run's leftovers are no one's files
+    code, out = run("plan", str(starter_path), "-d", str(empty), "--time-limit", "20")
+    assert code == 0 and (empty / "plan.json").is_file(), out

@@ -143,9 +143,9 @@ PLAN = ("plan", STARTER, "--draws", "200", "--no-charts", "-t", "30")
 def test_kill_during_plan_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "notes.txt").write_text(NOTE)
-    first = run(*PLAN, "-o", out)
+    first = run(*PLAN, "-o", out)  # an empty folder (one holding other things is refused)
     assert first.returncode == 0, first.stdout + first.stderr
+    (out / "notes.txt").write_text(NOTE)  # beside the plan: kept through every write
     names = set(visible(out)) - {"notes.txt"}
     assert {"plan.json", "schedule.csv", "risk.csv"} <= names
     old = visible(out)
@@ -169,9 +169,9 @@ REPORT = ("report", STARTER, "--frontier", "1.2", "-t", "30")
 def test_kill_during_report_output(tmp_path: Path) -> None:
     out = tmp_path / "report"
     out.mkdir()
-    (out / "notes.txt").write_text(NOTE)
-    first = run(*REPORT, "-o", out)
+    first = run(*REPORT, "-o", out)  # an empty folder (one holding other things is refused)
     assert first.returncode == 0, first.stdout + first.stderr
+    (out / "notes.txt").write_text(NOTE)  # beside the report: kept through every write
     names = set(visible(out)) - {"notes.txt"}
     assert {"report.html", "results.xlsx"} <= names and any(n.startswith("charts/")
                                                            for n in names)

@@ -312,9 +312,12 @@ def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, 
     return out, folder
 
 
-def check_folder(folder: Path | None, option: str = "--dir") -> None:
+def check_folder(folder: Path | None, option: str = "--dir", *, mark: str = "") -> None:
     """Refuse a ``--dir`` that is a file, or a path under a file (``plan.json/out``), before
-    any work is done."""
+    any work is done; and, given ``mark`` (the file that says a folder holds this command's
+    result: ``plan.json``), a folder that already holds other things and no such result —
+    the result's files are written in one step by rebuilding the whole folder, which is
+    right for a plan folder and wrong for ``/tmp`` or a home folder."""
     if folder is None:
         return
     from ..errors import InputError
@@ -331,3 +334,18 @@ def check_folder(folder: Path | None, option: str = "--dir") -> None:
     if up.exists() and not up.is_dir():
         raise InputError(f"cannot make the folder {folder}: {up} is a file",
                          hint=f"give a folder for {option}")
+    if mark and folder.is_dir() and not (folder / mark).exists():
+        from ..atomic import _leftover
+
+        try:  # what a killed run left is cleaned up by the next: not someone else's
+            entries = sorted(p.name for p in folder.iterdir() if not _leftover(p.name))
+        except OSError as exc:
+            raise InputError(f"cannot read the folder {folder}: {exc.strerror}") from None
+        if entries:
+            shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5:,} more"
+                                              if len(entries) > 5 else "")
+            raise InputError(
+                f"{folder} already holds other files ({shown}) and no {mark}: the result is "
+                "written by rebuilding the whole folder in one step, which is for a folder of "
+                "its own", hint=f"give {option} a new or empty folder, or the folder of an "
+                                "earlier result (it holds " + mark + ")")

@@ -290,7 +290,7 @@ def check_folder(out: Path | None) -> None:
     """Refuse a ``--dir`` folder that cannot be one, before any work is done."""
     from ._output import check_folder as check
 
-    check(out)
+    check(out, mark="plan.json")
 
 
 def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:

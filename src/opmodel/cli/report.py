@@ -251,7 +251,7 @@ def report(
     output, folder = file_or_folder(output, folder)
     resolve(fmt, output, csv=False)
     folder = folder or Path("report")
-    check_folder(folder)
+    check_folder(folder, mark="report.html")
     e = load_model(path, at)
     sc = scenario_of(path, e, scenario, at)
     opts = ReportOptions(time_limit=time_limit, mip_gap=gap, seed=seed,

@@ -21,6 +21,11 @@ prints each one's median wall time and the median CPU time of the child process,
     PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look
 
 ``--max-seconds`` (default 180) stops adding rounds once that much time has gone.
+``--before SRC`` also times ``opmodel plan`` (tiny) with ``PYTHONPATH=SRC`` (another
+checkout's ``src``, e.g. ``git archive`` of an older commit) in the same rounds, so a change
+is measured against what it changed under the same load:
+
+    PYTHONPATH=src .venv/bin/python bench/startup.py --before /tmp/old/src
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ ACME = ROOT / "examples" / "acme"
 GOAL_OVER_FLOOR = 0.15
 GOAL_VALIDATE = 0.35
 GOAL_PLAN_RATIO = 1.5
+BEFORE = "opmodel plan (tiny), --before"
 
 #: what `opmodel plan` cannot do without, and nothing of opmodel: the libraries it is built
 #: on (DESIGN: pydantic at the boundaries, ruamel.yaml for located YAML, a CLI library with
@@ -129,6 +135,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--max-seconds", type=float, default=180.0)
+    ap.add_argument("--before", type=Path, default=None, metavar="SRC",
+                    help="also time `opmodel plan` (tiny) with PYTHONPATH=SRC")
     a = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="opmodel-bench-startup-"))
@@ -151,9 +159,13 @@ def main() -> None:
             "libraries alone (click)": [sys.executable, "-c", LIBRARIES.format(cli="click")],
             "opmodel plan (tiny)": [*op, "plan", str(tiny)],
         }
+        envs = {name: env for name in commands}
+        if a.before is not None:
+            commands[BEFORE] = [*op, "plan", str(tiny)]
+            envs[BEFORE] = env | {"PYTHONPATH": str(a.before.resolve())}
         # once untimed: files in the page cache, .pyc written; and the bare script's answer
         for name, cmd in commands.items():
-            out = run(cmd, env)[2]
+            out = run(cmd, envs[name])[2]
             if name == "bare highspy script":
                 got = float(out.split()[-1])
                 if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
@@ -164,7 +176,7 @@ def main() -> None:
         rounds = 0
         while rounds < a.repeats and (rounds < 3 or time.perf_counter() - t0 < a.max_seconds):
             for name, cmd in commands.items():
-                w, c, _ = run(cmd, env)
+                w, c, _ = run(cmd, envs[name])
                 walls[name].append(w)
                 cpus[name].append(c)
             rounds += 1
@@ -204,6 +216,13 @@ def main() -> None:
               f"{cpu[name] / cpu['bare highspy script']:.2f} CPU; opmodel plan (tiny) is "
               f"{wall['opmodel plan (tiny)'] - wall[name]:+.3f} s wall "
               f"({cpu['opmodel plan (tiny)'] - cpu[name]:+.3f} CPU) over them")
+    if BEFORE in wall:
+        lib = "libraries alone (typer)"
+        print(f"opmodel plan (tiny) against --before {a.before}: "
+              f"{wall['opmodel plan (tiny)'] - wall[BEFORE]:+.3f} s wall "
+              f"({cpu['opmodel plan (tiny)'] - cpu[BEFORE]:+.3f} CPU); opmodel's own share "
+              f"(plan − {lib}) {cpu[BEFORE] - cpu[lib]:.3f} → "
+              f"{cpu['opmodel plan (tiny)'] - cpu[lib]:.3f} s CPU")
 
 if __name__ == "__main__":
     main()

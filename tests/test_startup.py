@@ -78,9 +78,83 @@ def test_validate_loads_only_the_reader_and_the_rules() -> None:
     assert not found(modules, HEAVY), f"opmodel validate imports {found(modules, HEAVY)}"
 
 
+#: what `opmodel plan` of a model folder does not use: the other analyses, the frontier and
+#: plan diffs, the writers' lock (plan writes only with -o), numpy's masked arrays (numpy's
+#: own np.unique and np.quantile import them; opmodel.optimize.risk.quantile does not)
+NOT_FOR_PLAN = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
+                "opmodel.analysis.landscape", "opmodel.analysis.provenance",
+                "opmodel.analysis.sensitivity", "opmodel.analysis.tree",
+                "opmodel.analysis.time_model", "opmodel.analysis.gaps",
+                "opmodel.optimize.frontier", "opmodel.optimize.diff", "opmodel.atomic",
+                "opmodel.report", "opmodel.store.store", "opmodel.cycle", "numpy.ma",
+                "pandas", "altair", "multiprocessing", "logging")
+
+
+def test_plan_loads_only_what_it_uses(tmp_path: Path) -> None:
+    tiny = tmp_path / "tiny"
+    loaded("init", str(tiny))
+    modules = loaded("plan", str(tiny))
+    assert {"highspy", "numpy.random", "opmodel.optimize.risk",
+            "opmodel.analysis.scoring"} <= modules  # it did plan
+    assert not found(modules, NOT_FOR_PLAN), f"opmodel plan imports {found(modules, NOT_FOR_PLAN)}"
+
+
 def test_the_probe_sees_a_heavy_import() -> None:
     """The check can fail: a command that does use numpy is seen to load it."""
-    assert "numpy" in found(loaded("import", "opmodel.analysis"), HEAVY)
+    assert "numpy" in found(loaded("import", "opmodel.analysis.scoring"), HEAVY)
+    assert "numpy" not in found(loaded("import", "opmodel.analysis"), HEAVY)  # lazy
+
+
+LAZY_PROBE = """
+import importlib, json, sys, types
+first = sys.argv[1]
+if first:
+    importlib.import_module(first)
+out = {}
+for pkg in ("opmodel.analysis", "opmodel.optimize"):
+    m = importlib.import_module(pkg)
+    for name in m.__all__:
+        value = getattr(m, name)
+        out[f"{pkg}.{name}"] = (type(value).__name__, getattr(value, "__module__", None))
+    exec(f"from {pkg} import *", {})
+out["heatmap from import"] = type(importlib.import_module("opmodel.analysis").heatmap).__name__
+out["sub"] = type(importlib.import_module("opmodel.optimize").formulation).__name__
+print(json.dumps(out))
+"""
+
+SAME_NAMED = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
+              "opmodel.analysis.weights", "opmodel.optimize.diff", "opmodel.optimize.explain",
+              "opmodel.optimize.frontier", "opmodel.optimize.roadmap")
+
+
+@pytest.mark.parametrize("first", ["", *SAME_NAMED, "opmodel.cli.analysis",
+                                   "opmodel.report.build"])
+def test_the_lazy_packages_export_the_same_names_whatever_is_imported_first(first: str) -> None:
+    """analysis/ and optimize/ import their parts on first use (opmodel/_lazy.py). A function
+    named like its submodule (``opmodel.analysis.heatmap``) stays the function even when some
+    code imported the submodule first, which binds the module on the package; and every
+    exported name is what the submodule defines."""
+    p = subprocess.run([sys.executable, "-c", LAZY_PROBE, first], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    for name in SAME_NAMED:
+        kind, module = got[name]
+        assert (kind, module) == ("function", name), (name, kind, module)
+    assert got["heatmap from import"] == "function" and got["sub"] == "module"
+    assert got["opmodel.optimize.Plan"] == ["type", "opmodel.optimize.plan"]
+    assert got["opmodel.optimize.Confidence"] == ["type", "opmodel.optimize.plan"]
+    assert got["opmodel.analysis.score"] == ["function", "opmodel.analysis.scoring"]
+
+
+def test_a_lazy_package_refuses_unknown_names() -> None:
+    import opmodel.analysis
+    import opmodel.optimize
+
+    for pkg in (opmodel.analysis, opmodel.optimize):
+        with pytest.raises(AttributeError):
+            pkg.no_such_name  # noqa: B018
+        assert set(pkg.__all__) <= set(dir(pkg))
 
 
 def test_heatmap_help_lists_the_analysis_choices() -> None:

@@ -87,7 +87,7 @@ NOT_FOR_PLAN = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
                 "opmodel.analysis.time_model", "opmodel.analysis.gaps",
                 "opmodel.optimize.frontier", "opmodel.optimize.diff", "opmodel.atomic",
                 "opmodel.report", "opmodel.store.store", "opmodel.cycle", "numpy.ma",
-                "pandas", "altair", "multiprocessing", "logging")
+                "pandas", "altair", "multiprocessing", "logging", "click", "rich.live")
 
 
 def test_plan_loads_only_what_it_uses(tmp_path: Path) -> None:
@@ -155,6 +155,29 @@ def test_a_lazy_package_refuses_unknown_names() -> None:
         with pytest.raises(AttributeError):
             pkg.no_such_name  # noqa: B018
         assert set(pkg.__all__) <= set(dir(pkg))
+
+
+def test_the_status_line_is_rich_s_on_a_terminal_and_nothing_elsewhere() -> None:
+    """`console.status` starts rich's live status only where it can be shown; printed
+    output to a pipe or file is the same as with rich's own status (which shows nothing
+    there either)."""
+    import io
+
+    from rich.console import Console
+    from rich.status import Status
+
+    from opmodel.cli._common import _Console
+
+    assert isinstance(_Console(file=io.StringIO(), force_terminal=True).status("x"), Status)
+    outs = []
+    for cls in (_Console, Console):
+        buf = io.StringIO()
+        c = cls(file=buf, width=40)
+        with c.status("solving…") as status:
+            status.update("solving 1.0 s · best plan 12")
+            c.print("[bold]plan[/] done")
+        outs.append(buf.getvalue())
+    assert outs[0] == outs[1] == "plan done\n"
 
 
 def test_heatmap_help_lists_the_analysis_choices() -> None:

@@ -87,7 +87,8 @@ NOT_FOR_PLAN = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
                 "opmodel.analysis.time_model", "opmodel.analysis.gaps",
                 "opmodel.optimize.frontier", "opmodel.optimize.diff", "opmodel.atomic",
                 "opmodel.report", "opmodel.store.store", "opmodel.cycle", "numpy.ma",
-                "pandas", "altair", "multiprocessing", "logging", "click", "rich.live")
+                "pandas", "altair", "multiprocessing", "logging", "click", "rich.live",
+                "opmodel.model.lifecycle")
 
 
 def test_plan_loads_only_what_it_uses(tmp_path: Path) -> None:
@@ -111,7 +112,7 @@ first = sys.argv[1]
 if first:
     importlib.import_module(first)
 out = {}
-for pkg in ("opmodel.analysis", "opmodel.optimize"):
+for pkg in ("opmodel.analysis", "opmodel.optimize", "opmodel.model"):
     m = importlib.import_module(pkg)
     for name in m.__all__:
         value = getattr(m, name)
@@ -124,16 +125,17 @@ print(json.dumps(out))
 
 SAME_NAMED = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
               "opmodel.analysis.weights", "opmodel.optimize.diff", "opmodel.optimize.explain",
-              "opmodel.optimize.frontier", "opmodel.optimize.roadmap")
+              "opmodel.optimize.frontier", "opmodel.optimize.roadmap",
+              "opmodel.model.lifecycle", "opmodel.model.validate")
 
 
 @pytest.mark.parametrize("first", ["", *SAME_NAMED, "opmodel.cli.analysis",
-                                   "opmodel.report.build"])
+                                   "opmodel.report.build", "opmodel.cycle"])
 def test_the_lazy_packages_export_the_same_names_whatever_is_imported_first(first: str) -> None:
-    """analysis/ and optimize/ import their parts on first use (opmodel/_lazy.py). A function
-    named like its submodule (``opmodel.analysis.heatmap``) stays the function even when some
-    code imported the submodule first, which binds the module on the package; and every
-    exported name is what the submodule defines."""
+    """analysis/, optimize/ (and model/'s lifecycle) import their parts on first use
+    (opmodel/_lazy.py). A function named like its submodule (``opmodel.analysis.heatmap``)
+    stays the function even when some code imported the submodule first, which binds the
+    module on the package; and every exported name is what the submodule defines."""
     p = subprocess.run([sys.executable, "-c", LAZY_PROBE, first], capture_output=True,
                        text=True, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -145,13 +147,16 @@ def test_the_lazy_packages_export_the_same_names_whatever_is_imported_first(firs
     assert got["opmodel.optimize.Plan"] == ["type", "opmodel.optimize.plan"]
     assert got["opmodel.optimize.Confidence"] == ["type", "opmodel.optimize.plan"]
     assert got["opmodel.analysis.score"] == ["function", "opmodel.analysis.scoring"]
+    assert got["opmodel.model.Lifecycle"] == ["type", "opmodel.model.lifecycle"]
+    assert got["opmodel.model.Enterprise"] == ["ModelMetaclass", "opmodel.model.enterprise"]
 
 
 def test_a_lazy_package_refuses_unknown_names() -> None:
     import opmodel.analysis
+    import opmodel.model
     import opmodel.optimize
 
-    for pkg in (opmodel.analysis, opmodel.optimize):
+    for pkg in (opmodel.analysis, opmodel.optimize, opmodel.model):
         with pytest.raises(AttributeError):
             pkg.no_such_name  # noqa: B018
         assert set(pkg.__all__) <= set(dir(pkg))

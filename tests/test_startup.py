@@ -185,6 +185,24 @@ def test_the_status_line_is_rich_s_on_a_terminal_and_nothing_elsewhere() -> None
     assert outs[0] == outs[1] == "plan done\n"
 
 
+def test_main_builds_only_the_command_asked_for() -> None:
+    """typer builds a click command for every registered command on each run; `main`
+    hands it a copy of the application holding just the command named (a plain command:
+    groups and anything unknown go to the whole application, which keeps everything)."""
+    from opmodel.cli import app, command_of, only
+
+    n = len(app.registered_commands)
+    one = only(app, "plan")
+    assert [c.callback.__name__ for c in one.registered_commands] == ["plan"]
+    assert one.registered_callback is app.registered_callback  # --version still works
+    assert len(app.registered_commands) == n and n > 20
+    assert only(app, "import").registered_commands[0].name == "import"
+    for name in ("store", "survey", "plann", None):
+        assert only(app, name) is app
+    assert command_of(["plan", "x", "--gap", "0.1"]) == "plan"
+    assert command_of(["--version", "plan"]) is None and command_of(["-h"]) is None
+
+
 def test_heatmap_help_lists_the_analysis_choices() -> None:
     """cli/analysis.py names heatmap's choices without importing the analysis: the same."""
     from opmodel.analysis.heatmap import BYS, LAYERS, ROLLUPS

@@ -99,15 +99,15 @@ def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
             known = ".json, " + (".csv, " if csv else "") + \
                 (".png, .svg, .html, .vl.json, " if charts else "") + ".txt"
             raise UsageError(f"unknown output format: cannot tell the format of {out} "
-                                   f"from its suffix; name it {known}, or give --format")
+                             f"from its suffix; name it {known}, or give --format")
     else:
         fmt = "table"
     if fmt == "csv" and not csv:
         raise UsageError("this command's result is not one table, so it has no csv "
-                               "form; use --format json (or table)")
+                         "form; use --format json (or table)")
     if fmt in CHARTS and not charts:
         raise UsageError(f"this command draws no chart; use --format table, json"
-                               f"{' or csv' if csv else ''}")
+                         f"{' or csv' if csv else ''}")
     return fmt
 
 
@@ -239,7 +239,7 @@ def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, 
     if out is not None and (out.is_dir() or not out.suffix):
         if folder is not None:
             raise UsageError(f"-o {out} names a folder and --dir {folder} another; "
-                                   "give the folder once, with --dir")
+                             "give the folder once, with --dir")
         return None, out
     return out, folder
 

@@ -8,6 +8,7 @@ model's pydantic classes or the YAML parser. Timings are in bench/startup.py.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -242,3 +243,53 @@ def test_the_lazy_public_api_is_all_there() -> None:
     assert set(opmodel.__all__) <= set(dir(opmodel))
     with pytest.raises(AttributeError):
         opmodel.no_such_name  # noqa: B018
+
+
+#: the modules every command imports before it knows what it does
+STARTUP_FILES = ("__init__.py", "api.py", "errors.py", "_lazy.py", "cli")
+
+
+def top_level_imports(tree: ast.Module) -> list[tuple[str, int]]:
+    """Imports executed when the module loads: its body and the branches of top-level
+    ``if``/``try`` statements (not ``if TYPE_CHECKING:``), never inside functions."""
+    out: list[tuple[str, int]] = []
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            out.append((node.module or "", node.lineno))
+        elif isinstance(node, ast.If):
+            if "TYPE_CHECKING" not in ast.unparse(node.test):
+                todo += node.body + node.orelse
+        elif isinstance(node, ast.Try):
+            todo += node.body + node.orelse + node.finalbody + [
+                s for h in node.handlers for s in h.body]
+    return out
+
+
+def startup_paths() -> list[Path]:
+    src = ROOT / "src" / "opmodel"
+    paths: list[Path] = []
+    for name in STARTUP_FILES:
+        p = src / name
+        paths += sorted(p.rglob("*.py")) if p.is_dir() else [p]
+    return paths
+
+
+@pytest.mark.parametrize("path", startup_paths(), ids=lambda p: p.name)
+def test_no_heavy_library_at_the_top_of_a_start_up_module(path: Path) -> None:
+    """The rule of the brief, read from the source: the command line, the package and the
+    public API import heavy libraries inside the functions that use them."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    bad = [f"{path.name}:{line} imports {name}" for name, line in top_level_imports(tree)
+           if name.split(".")[0] in HEAVY]
+    assert not bad, bad
+
+
+def test_the_source_check_sees_a_heavy_import() -> None:
+    tree = ast.parse("import os\nif True:\n    import numpy as np\ntry:\n    from pandas import x\n"
+                     "except ImportError:\n    pass\nif TYPE_CHECKING:\n    import altair\n"
+                     "def f():\n    import lxml\n")
+    assert sorted(n for n, _ in top_level_imports(tree)) == ["numpy", "os", "pandas"]

@@ -102,13 +102,15 @@ def only(app: Any, command: str | None) -> Any:
     (not a group like ``store``): typer builds every registered command's click command on
     each run, and the topic of ``plan`` registers four. Anything else: ``app`` as it is. A
     copy: ``app`` keeps all its commands."""
+    if command is None:
+        return app
     import copy
 
     from typer.main import get_command_name
 
     mine = [c for c in app.registered_commands
             if (c.name or get_command_name(c.callback.__name__)) == command]
-    if command is None or len(mine) != 1:
+    if len(mine) != 1:
         return app
     one = copy.copy(app)
     one.registered_commands = mine

@@ -9,6 +9,7 @@ model's pydantic classes or the YAML parser. Timings are in bench/startup.py.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
@@ -79,17 +80,17 @@ def test_validate_loads_only_the_reader_and_the_rules() -> None:
     assert not found(modules, HEAVY), f"opmodel validate imports {found(modules, HEAVY)}"
 
 
-#: what `opmodel plan` of a model folder does not use: the other analyses, the frontier and
-#: plan diffs, the writers' lock (plan writes only with -o), numpy's masked arrays (numpy's
-#: own np.unique and np.quantile import them; opmodel.optimize.risk.quantile does not)
+#: what `opmodel plan` of a model folder without decisions does not use: the other
+#: analyses, the frontier and plan diffs, the writers' lock (plan writes only with --dir),
+#: the decisions' lifecycle, rich's live display (no spinner into a pipe), numpy's masked
+#: arrays (numpy's own np.unique and np.quantile import them; risk.quantile does not)
 NOT_FOR_PLAN = ("opmodel.analysis.heatmap", "opmodel.analysis.homogeneity",
                 "opmodel.analysis.landscape", "opmodel.analysis.provenance",
                 "opmodel.analysis.sensitivity", "opmodel.analysis.tree",
                 "opmodel.analysis.time_model", "opmodel.analysis.gaps",
                 "opmodel.optimize.frontier", "opmodel.optimize.diff", "opmodel.atomic",
                 "opmodel.report", "opmodel.store.store", "opmodel.cycle", "numpy.ma",
-                "pandas", "altair", "multiprocessing", "logging", "click", "rich.live",
-                "opmodel.model.lifecycle")
+                "pandas", "altair", "rich.live", "opmodel.model.lifecycle")
 
 
 def test_plan_loads_only_what_it_uses(tmp_path: Path) -> None:
@@ -99,6 +100,8 @@ def test_plan_loads_only_what_it_uses(tmp_path: Path) -> None:
     assert {"highspy", "numpy.random", "opmodel.optimize.risk",
             "opmodel.analysis.scoring"} <= modules  # it did plan
     assert not found(modules, NOT_FOR_PLAN), f"opmodel plan imports {found(modules, NOT_FOR_PLAN)}"
+    if importlib.util.find_spec("typer._click") is not None:  # typer carries its own click
+        assert not found(modules, ("click",)), "the separate click package is loaded"
 
 
 def test_the_probe_sees_a_heavy_import() -> None:

@@ -118,8 +118,10 @@ def validate(enterprise: Enterprise) -> list[Issue]:
 FORMATS = {"xlsx": ".xlsx", "archimate": ".xml"}
 
 
-def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
-    """The interchange format named by ``format`` or by the suffix of ``path``."""
+def format_of(path: str | os.PathLike[str], format: str | None = None,
+              reading: bool = False) -> str:
+    """The interchange format named by ``format`` or by the suffix of ``path`` (``reading``:
+    a file to read, which has no --format to override it)."""
     if format is not None:
         if format not in FORMATS:
             raise InputError(f"unknown format '{format}'",
@@ -130,7 +132,9 @@ def format_of(path: str | os.PathLike[str], format: str | None = None) -> str:
         if suffix == ext:
             return name
     raise InputError(f"{path}: cannot tell the format from the suffix '{suffix}'",
-                     hint="name the file *.xlsx or *.xml, or pass --format xlsx|archimate")
+                     hint="rename it to *.xlsx (a workbook) or *.xml (an ArchiMate exchange "
+                     "file)" if reading else
+                     "name the file *.xlsx or *.xml, or pass --format xlsx|archimate")
 
 
 def export_model(model: Enterprise | str | os.PathLike[str], out: str | os.PathLike[str],
@@ -189,7 +193,7 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     from .io.folder import write_folder
 
     src = Path(file)
-    fmt = format_of(src)
+    fmt = format_of(src, reading=True)
     dst = Path(directory)
     if dst.exists() and not dst.is_dir():
         raise InputError(f"{dst} exists and is not a folder")
@@ -215,8 +219,14 @@ def import_model(file: str | os.PathLike[str], directory: str | os.PathLike[str]
     with folder_lock(dst, "opmodel import"):  # checked again, and written, under the lock
         if dst.is_dir() and any(dst.iterdir()) and not force:
             raise _not_empty(dst)
+        keep: tuple[str, ...] = ()
+        if dst.is_dir():  # files the file says nothing of stay, if they fit the new model
+            from .io.kept import kept_files, silent_files
+
+            keep, found = kept_files(dst, result, silent_files(src, fmt))
+            result.warnings.extend(found)
         return result, write_folder(result.enterprise, dst, what="opmodel import",
-                                    extra=extra, remove=remove)
+                                    extra=extra, remove=remove, keep=keep)
 
 
 def _not_empty(dst: Path) -> InputError:
@@ -225,13 +235,38 @@ def _not_empty(dst: Path) -> InputError:
 
 
 def inspect_import(file: str | os.PathLike[str],
-                   mapping: Mapping | str | os.PathLike[str] | None = None) -> ImportReport:
+                   mapping: Mapping | str | os.PathLike[str] | None = None,
+                   directory: str | os.PathLike[str] | None = None) -> ImportReport:
     """What :func:`import_model` would make of ``file``, writing nothing: for an ArchiMate
     file the mapping used (given, or guessed for a file another tool wrote) and every
     element and relationship type mapped or left out, with counts and first lines; for a
-    workbook the rows read per kind. Model errors are in the report, not raised."""
+    workbook the rows read per kind. Model errors are in the report, not raised. With
+    ``directory`` (the folder the import would write) the files of it the import would keep
+    (the cycle's records, scenarios.yaml) are checked against the model too."""
     src = Path(file)
-    if format_of(src) == "archimate":
+    report = _inspect(src, mapping)
+    if directory is None or not report.ok or not Path(directory).is_dir():
+        return report
+    from dataclasses import replace
+
+    from .io.kept import kept_files, silent_files
+
+    fmt = format_of(src, reading=True)
+    if fmt == "archimate":
+        from .io.archimate import read_archimate
+
+        result = read_archimate(src, *_mapping(mapping))
+    else:
+        result = read(src)
+    try:
+        _, found = kept_files(Path(directory), result, silent_files(src, fmt))
+    except ModelError as exc:
+        return replace(report, issues=report.issues + tuple(exc.issues), counts={})
+    return replace(report, issues=report.issues + tuple(found))
+
+
+def _inspect(src: Path, mapping: Mapping | str | os.PathLike[str] | None) -> ImportReport:
+    if format_of(src, reading=True) == "archimate":
         from .io.archimate_read import inspect
 
         return inspect(src, *_mapping(mapping))
@@ -242,7 +277,10 @@ def inspect_import(file: str | os.PathLike[str],
         result = read(src)
     except ModelError as exc:
         return ImportReport(str(src), DEFAULT, "workbook", (), (), tuple(exc.issues), {})
-    counts = result.enterprise.summary()
+    e = result.enterprise
+    counts = e.summary() | {"application fits": len(e.application_fits),
+                            "decisions": len(e.decisions), "actuals": len(e.actuals),
+                            "assessment history": len(e.assessment_history)}
     if result.scenarios is not None:
         counts["scenarios"] = len(result.scenarios.scenarios)
     rows = tuple(ImportRow("sheet", kind, kind, "", n, 0) for kind, n in counts.items() if n)

@@ -271,6 +271,22 @@ def test_entities_are_refused(name: str, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-be", "utf-16-le"])
+def test_entities_are_refused_in_utf16_without_a_bom(encoding: str, tmp_path: Path) -> None:
+    """Without a byte-order mark the DOCTYPE was not seen: libxml2's amplification limit
+    stopped the bomb, reported as malformed XML ("is the file complete?")."""
+    text = (DATA / "billion-laughs.xml").read_text(encoding="utf-8")
+    text = text[text.index("?>") + 2:].lstrip()
+    path = tmp_path / "bomb.xml"
+    path.write_bytes(f'<?xml version="1.0" encoding="{encoding.upper()}"?>\n{text}'.encode(
+        encoding))
+    with pytest.raises(ModelError) as info:
+        api.import_model(path, tmp_path / "out")
+    (issue,) = info.value.errors
+    assert issue.location == "bomb.xml:2" and "DOCTYPE" in issue.message
+    assert not (tmp_path / "out").exists()
+
+
 def test_wrong_namespace(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as info:
         api.import_model(DATA / "archimate2.xml", tmp_path / "out")
@@ -290,6 +306,24 @@ def test_truncated_file(starter_path: Path, tmp_path: Path) -> None:
     (issue,) = info.value.errors
     assert issue.code == "E-XML" and "not well-formed" in issue.message
     assert issue.location.startswith("m.xml:")
+
+
+@pytest.mark.parametrize(("body", "located"), [
+    ("<a>" * 300 + "</a>" * 300, "x.xml:1:"),  # deeper than libxml2's 256 levels
+    ('<model a="' + "A" * 10_500_000 + '"/>', "x.xml:1:")])  # one 10 MB attribute
+def test_a_file_beyond_the_parser_limits_says_so(body: str, located: str,
+                                                 tmp_path: Path) -> None:
+    """libxml2's message told the user to "use XML_PARSE_HUGE option" (lifting the limit
+    that stops hostile files), with a stray newline and the hint of a truncated file."""
+    path = tmp_path / "x.xml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        read_archimate(path)
+    (issue,) = info.value.errors
+    assert issue.code == "E-XML" and issue.location.startswith(located)
+    assert "safety limits" in issue.message
+    assert "XML_PARSE_HUGE" not in str(issue) and "\n" not in str(issue)
+    assert "complete" not in (issue.hint or "")
 
 
 def test_cli_export_archimate(starter_path: Path, tmp_path: Path) -> None:

@@ -197,6 +197,53 @@ def test_mapping_file_errors_are_located(tmp_path: Path) -> None:
     assert any(loc == "map.yaml:5:1" for loc, _ in got)
 
 
+def test_an_unnamed_element_of_another_tool_is_named_after_its_identifier(
+        tmp_path: Path) -> None:
+    """An element without a name (allowed by Archi and others) refused the whole file with
+    'E-MISSING name: string should have at least 1 character'."""
+    text = (DATA / "archisurance.xml").read_text(encoding="utf-8")
+    named = '<name xml:lang="en">Car Insurance Dept</name>'
+    line = text[:text.index(named)].count("\n")  # the element's own line
+    path = tmp_path / "unnamed.xml"
+    path.write_text(text.replace(named, "", 1), encoding="utf-8")
+    result = read_archimate(path)
+    (w,) = [i for i in result.warnings if i.code == "W-NAME"]
+    assert w.location == f"unnamed.xml:{line}" and w.message.startswith("1 element(s)")
+    unit = next(b for b in result.enterprise.business_units if b.id == "id-actor-car")
+    assert unit.name == "id-actor-car"
+
+
+def test_a_file_where_nothing_becomes_a_capability_or_unit_says_so(tmp_path: Path) -> None:
+    """It imported with a plain ✓ as an empty model (and the report then failed on it)."""
+    path = tmp_path / "bare.xml"
+    path.write_text('<?xml version="1.0"?><model xmlns="http://www.opengroup.org/xsd/'
+                    'archimate/3.0/" identifier="m"><name>Bare</name></model>',
+                    encoding="utf-8")
+    got = [i.message for i in read_archimate(path).warnings if i.code == "W-EMPTY"]
+    assert got == ["nothing in the file became capabilities (the mapping takes Capability)",
+                   "nothing in the file became business units (the mapping takes "
+                   "BusinessActor)"]
+    for name in SAMPLES:
+        assert not [i for i in read_archimate(DATA / name).warnings if i.code == "W-EMPTY"]
+
+
+def test_mapping_file_element_types_are_checked(tmp_path: Path) -> None:
+    """A misspelt or fixed element type mapped nothing, silently (0 capabilities)."""
+    bad = tmp_path / "map.yaml"
+    bad.write_text("capabilities: [BuisnessFunction]\nstages: [ValueStream, Goal]\n"
+                   "business_units: {types: [Bogus]}\n", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        load_mapping(bad)
+    got = {(i.location, i.code): i.message for i in info.value.errors}
+    assert "did you mean 'BusinessFunction'" in got["map.yaml:1:16", "E-VALUE"]
+    assert "fixed meaning" in got["map.yaml:2:23", "E-VALUE"]
+    assert "'Bogus' is not an ArchiMate element type" in got["map.yaml:3:26", "E-VALUE"]
+    bad.write_text("capabilities: [BusinessFunction]\napplications: [BusinessFunction]\n",
+                   encoding="utf-8")
+    with pytest.raises(ModelError, match="named in capabilities and in applications"):
+        load_mapping(bad)
+
+
 def test_cli_dry_run_writes_nothing(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "model"
@@ -334,6 +381,24 @@ def test_the_guess_printed_is_a_mapping_file_that_reads_the_same(name: str,
     assert load_mapping(path) == guessed.mapping
     given = read_archimate(DATA / name, load_mapping(path)).enterprise
     assert given == read_archimate(DATA / name).enterprise
+
+
+def test_the_guess_printed_by_the_dry_run_can_be_saved_as_it_is(tmp_path: Path) -> None:
+    """The mapping the dry run prints is to be saved as a file: it was wrapped at the
+    terminal's width (80 columns when piped), which broke the YAML and its regex."""
+    r = CliRunner().invoke(app, ["import", str(DATA / "archisurance.xml"),
+                                 str(tmp_path / "x"), "--dry-run"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    text = r.output.split("docs/interop.md):\n", 1)[1]
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("archisurance.xml:"):
+            break
+        lines.append(line)
+    assert max(len(x) for x in lines) > 80  # the regex, on one line
+    path = tmp_path / "mapping.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert load_mapping(path) == inspect(DATA / "archisurance.xml").mapping
 
 
 @pytest.mark.parametrize(("name", "unit"), [

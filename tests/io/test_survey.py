@@ -94,6 +94,8 @@ def test_export_never_replaces_a_file_by_accident(survey: Path, starter_copy: Pa
 def test_unknown_business_unit(starter_copy: Path, tmp_path: Path) -> None:
     with pytest.raises(UnknownIdError, match="did you mean 'south'"):
         export_survey(starter_copy, "sout", tmp_path / "s.xlsx")
+    with pytest.raises(UnknownIdError, match="business units: north, south"):
+        export_survey(starter_copy, "retail", tmp_path / "s.xlsx")  # nothing close: the list
     assert not (tmp_path / "s.xlsx").exists()
 
 
@@ -150,6 +152,17 @@ def test_errors_are_located_and_nothing_is_written(survey: Path, starter_copy: P
         ["Assessments!E3:", "E-VALUE"], ["Assessments!F5:", "E-MISSING"],
         ["Assessments!G6:", "E-RANGE"], ["Assessments!E8:", "E-TYPE"]]
     assert digests(starter_copy) == before
+
+
+def test_an_uncalculated_formula_is_an_error_of_the_survey_file(survey: Path,
+                                                                starter_copy: Path) -> None:
+    """The summary named "sheet Assessments" instead of the survey's file."""
+    answer(survey, lambda ws: ws.__setitem__(f"E{row_of(ws, 'service')}", "=1+1"))
+    with pytest.raises(ModelError) as info:
+        merge_survey(starter_copy, survey)
+    assert info.value.source == str(survey)
+    assert [i.code for i in info.value.errors] == ["E-FORMULA"]
+    assert str(info.value.errors[0]).startswith("Assessments!E")
 
 
 def test_a_model_workbook_is_not_a_survey(starter_copy: Path, tmp_path: Path) -> None:
@@ -237,6 +250,14 @@ def test_status(starter_copy: Path, survey: Path) -> None:
     e2 = e.model_copy(update={"assessments": tuple(
         a for a in e.assessments if a.business_unit == "north")})
     assert survey_status(e2)[1].state == "not returned"
+
+
+def test_status_refuses_a_negative_max_age(starter_copy: Path) -> None:
+    """--max-age -5 was taken: every answer stale, "older than -5 days"."""
+    with pytest.raises(InputError, match="negative"):
+        survey_status(opmodel.load(starter_copy), max_age_days=-5)
+    r = CliRunner().invoke(app, ["survey", "status", str(starter_copy), "--max-age", "-5"])
+    assert r.exit_code == 1 and "negative" in r.output
 
 
 # -- the command line ----------------------------------------------------------------------

@@ -75,6 +75,25 @@ def test_awkward_values_survive(starter: opmodel.Enterprise, tmp_path: Path) -> 
     assert back.business_units[0] == bu  # text that looks like a formula stays text
 
 
+def test_text_xml_cannot_hold_is_dropped_not_a_traceback(starter: opmodel.Enterprise,
+                                                        tmp_path: Path) -> None:
+    """U+FFFE/U+FFFF and control characters are valid in YAML but not in a workbook's XML:
+    export and survey export stopped with a ValueError traceback from lxml."""
+    from opmodel.io.survey import export_survey
+
+    bu = starter.business_units[0].model_copy(update={
+        "name": "North\ufffe\uffff\x0b\x07 Region\tA"})
+    e = starter.model_copy(update={"business_units": (bu, *starter.business_units[1:])})
+    back = read_xlsx(write_xlsx(e, tmp_path / "m.xlsx")).enterprise
+    assert back.business_units[0].name == "North Region\tA"
+    cap = starter.capabilities[0].model_copy(update={"name": "Sell\uffff\x0c"})
+    e = starter.model_copy(update={"capabilities": (cap, *starter.capabilities[1:])})
+    export_survey(e, starter.business_units[0].id, tmp_path / "s.xlsx")
+    names = [r[1] for r in load_workbook(tmp_path / "s.xlsx")["Assessments"].iter_rows(
+        values_only=True)]
+    assert any(str(n).strip() == "Sell" for n in names)
+
+
 # -- what the workbook looks like ----------------------------------------------------------
 def test_layout(book: Path) -> None:
     wb = load_workbook(book)
@@ -129,6 +148,53 @@ def test_instructions_explain_every_column(book: Path) -> None:
 def test_text_in_a_number_cell(book: Path) -> None:
     edit(book, lambda wb: wb["Assessments"].__setitem__("C5", "three"))
     assert problems(book) == ["Assessments!C5: E-TYPE current: 'three' is not a number"]
+
+
+def test_true_in_a_number_cell_is_not_one(book: Path) -> None:
+    """Excel's TRUE in a maturity or money cell was read as 1 (FALSE as 0), silently."""
+    def change(wb: Any) -> None:
+        wb["Assessments"]["C5"] = True
+        wb["Budgets"]["C2"] = False
+    edit(book, change)
+    assert problems(book) == ["Assessments!C5: E-TYPE current: 'TRUE' is not a number",
+                              "Budgets!C2: E-TYPE amount: 'FALSE' is not a number"]
+
+
+def test_a_cell_formatted_far_below_the_data_is_no_row(book: Path,
+                                                       starter: opmodel.Enterprise) -> None:
+    """A fill on the sheet's last row (1,048,576) refused the workbook: "the sheet has more
+    than 500,000 rows"."""
+    from openpyxl.styles import PatternFill
+
+    def change(wb: Any) -> None:
+        wb["Capabilities"].cell(row=1_048_576, column=2).fill = PatternFill(
+            "solid", start_color="FFFF00")
+        wb["Stages"]["C3"] = "=1+1"  # formulas are still found on their row
+    edit(book, change)
+    (found,) = problems(book)
+    assert found.startswith("Stages!C3: E-FORMULA formula =1+1 has no calculated value")
+    edit(book, lambda wb: wb["Stages"].__setitem__("C3", 2))
+    assert read_xlsx(book).enterprise == starter
+
+
+def test_a_number_no_date_can_be_in_a_date_cell(book: Path) -> None:
+    """3,000,000 (an amount typed in the wrong column) in a date cell stopped the import
+    with an OverflowError traceback; formatted as a date, openpyxl warned on stderr."""
+    import warnings
+
+    def change(wb: Any) -> None:
+        wb["Assessments"]["H2"] = 3_000_000  # General: a serial day number far too big
+        wb["Assessments"]["H3"] = 10 ** 20
+        wb["Assessments"]["H4"] = 3_000_000
+        wb["Assessments"]["H4"].number_format = "yyyy-mm-dd"
+    edit(book, change)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        found = problems(book)
+    assert [f.split(" ")[0:2] for f in found] == [["Assessments!H2:", "E-TYPE"],
+                                                  ["Assessments!H3:", "E-TYPE"],
+                                                  ["Assessments!H4:", "E-TYPE"]]
+    assert not [w for w in said if "openpyxl" in w.filename], [str(w.message) for w in said]
 
 
 def test_every_problem_at_once_sorted(book: Path) -> None:
@@ -188,10 +254,37 @@ def test_broken_setting_is_located(book: Path) -> None:
     assert found.startswith("Settings!B7: E-RANGE")
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook"])
+def test_an_ahp_judgement_too_big_for_a_float_is_located(book: Path) -> None:
+    """'1e999' in the AHP matrix stopped the import with an OverflowError traceback."""
+    def change(wb: Any) -> None:
+        for row in wb["Settings"].iter_rows(min_row=2):
+            key = str(row[0].value)
+            if key.startswith("scoring.weights."):
+                row[1].value = None
+            elif key == "scoring.ahp.matrix":
+                row[1].value = "1e999 2 4; 1/2 1 3; 1/4 1/3 1"
+            elif key == "scoring.ahp.criteria":
+                row[1].value = "customer;strategic;pain"
+    edit(book, change)
+    found = problems(book)
+    assert any("is not a number or a fraction like 1/3" in f and f.startswith("Settings!B")
+               for f in found), found
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip", "zip without a workbook",
+                                    "encrypted", "strict"])
 def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str) -> None:
     data = book.read_bytes()
-    if damage == "truncated":
+    if damage == "strict":  # Excel's "Strict Open XML Spreadsheet": its sheets looked absent
+        with zipfile.ZipFile(tmp_path / "x.xlsx", "w") as out, zipfile.ZipFile(book) as z:
+            for name in z.namelist():
+                out.writestr(name, z.read(name).replace(
+                    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                    b"http://purl.oclc.org/ooxml/spreadsheetml/main"))
+        shutil.move(tmp_path / "x.xlsx", book)
+    elif damage == "encrypted":  # Excel's "Encrypt with Password" (and .xls) is an OLE2 file
+        book.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    elif damage == "truncated":
         book.write_bytes(data[: len(data) // 2])
     elif damage == "not a zip":
         book.write_text("capability,business_unit\ncrm,north\n")
@@ -203,7 +296,31 @@ def test_unreadable_file_writes_nothing(book: Path, tmp_path: Path, damage: str)
         api.import_model(book, tmp_path / "out")
     (issue,) = info.value.errors
     assert issue.location == "model.xlsx" and issue.code == "E-XLSX"
+    assert ("password" in issue.message) == (damage == "encrypted")  # was "not a zip…"
+    assert ("Strict" in issue.message) == (damage == "strict")  # was 4 missing sheets
     assert not (tmp_path / "out").exists()
+
+
+def test_a_survey_or_a_report_workbook_is_named_as_such(starter_path: Path,
+                                                        tmp_path: Path) -> None:
+    """Importing a survey (or results.xlsx) listed a dozen missing sheets and columns."""
+    from openpyxl import Workbook
+
+    from opmodel.io.survey import export_survey
+
+    survey = export_survey(starter_path, "north", tmp_path / "survey.xlsx")
+    results = tmp_path / "results.xlsx"
+    wb = Workbook()
+    for name in ("Summary", "Cells", "Solver"):
+        wb.create_sheet(name)
+    wb.save(results)
+    for path, what in ((survey, "opmodel survey merge"), (results, "opmodel export")):
+        with pytest.raises(ModelError) as info:
+            api.import_model(path, tmp_path / "out")
+        (issue,) = info.value.issues
+        assert issue.code == "E-SHEET" and "not a model workbook" in issue.message
+        assert what in (issue.hint or "")
+        assert not (tmp_path / "out").exists()
 
 
 def test_import_refuses_a_folder_with_files(book: Path, tmp_path: Path) -> None:
@@ -218,6 +335,43 @@ def test_import_refuses_a_folder_with_files(book: Path, tmp_path: Path) -> None:
 
 def test_read_dispatches_on_suffix(book: Path, starter: opmodel.Enterprise) -> None:
     assert opmodel.load(book) == starter
+
+
+def test_a_file_without_a_known_suffix_gets_advice_import_can_follow(
+        book: Path, tmp_path: Path) -> None:
+    """The hint said "or pass --format xlsx|archimate", which `import` refuses (its
+    --format is the dry run's table|json)."""
+    odd = book.rename(tmp_path / "model.dat")
+    for args in (["import", str(odd), str(tmp_path / "out")],
+                 ["import", str(odd), str(tmp_path / "out"), "--dry-run"]):
+        r = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+        assert r.exit_code == 1 and "rename it to *.xlsx" in r.output, r.output
+        assert "--format" not in r.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xml"])
+def test_export_to_a_folder_or_under_a_file_is_refused(starter_path: Path, tmp_path: Path,
+                                                        suffix: str,
+                                                        capfd: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """An exchange file written onto a folder stopped with an IsADirectoryError traceback;
+    a workbook, with openpyxl's half-written sheets complaining on stderr."""
+    from opmodel.io.survey import export_survey
+
+    folder = tmp_path / f"out.{suffix}"
+    folder.mkdir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    for target, says in ((folder, "it is a folder"), (blocker / f"m.{suffix}", "is a file")):
+        with pytest.raises(InputError, match=says):
+            api.export_model(starter_path, target)
+    if suffix == "xlsx":
+        with pytest.raises(InputError, match="it is a folder"):
+            export_survey(starter_path, "north", folder, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", f"out.{suffix}"]
+    assert list(folder.iterdir()) == []
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # -- the command line ----------------------------------------------------------------------

@@ -122,3 +122,36 @@ def test_every_section_has_its_partial_and_a_link_in_order(starter_report: objec
     out = render_html(res.data, {}, res.findings, sections=without)
     assert 'id="appendix"' not in out and 'href="#appendix"' not in out
     assert '<section id="initiatives">' in out
+
+
+def test_a_model_nobody_assessed_does_not_say_it_has_no_gap(starter_path: Path) -> None:
+    """A repository imported from another tool has its cells unassessed: the report's
+    headline said "No capability has a gap — every assessed capability is at or above its
+    target", of a model with nothing assessed."""
+    from opmodel.report.build import compute
+    from opmodel.report.findings import findings
+
+    e = opmodel.load(starter_path)
+    blank = tuple(a.model_copy(update={"current": None, "target": None, "pain": None,
+                                       "applicable": True}) for a in e.assessments)
+    f = findings(compute(e.model_copy(update={"assessments": blank}), options=FAST))
+    assert f.headline.title == "No capability is assessed yet"
+    assert f.headline.tone == "warn" and f.headline in f.summary
+    assert f.heatmap.title == "No capability is assessed yet"
+
+
+def test_a_model_with_no_units_and_no_capabilities_still_reports(tmp_path: Path) -> None:
+    """What an exchange file with nothing opmodel can map imports as: the report stopped
+    with a traceback (numpy's zero-size max in homogeneity, then a KeyError packing the
+    empty provenance columns)."""
+    from opmodel.io.archimate import read_archimate
+
+    bare = tmp_path / "bare.xml"
+    bare.write_text('<?xml version="1.0"?><model xmlns="http://www.opengroup.org/xsd/'
+                    'archimate/3.0/" identifier="m"><name>Bare</name></model>',
+                    encoding="utf-8")
+    e = read_archimate(bare).enterprise
+    assert not e.business_units and not e.capabilities
+    res = build_report(e, out_dir=tmp_path / "report", options=FAST, source=bare)
+    assert res.html.exists() and res.workbook.exists()
+    assert res.findings.headline.title == "No capability is assessed yet"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -62,6 +65,39 @@ def test_chart_workers_draw_svg_and_png(tmp_path: Path) -> None:
     assert w > 100 and h > 100
     assert (tmp_path / "two.svg").read_text().startswith("<svg")
     assert set(jobs.seconds) == {"one", "two"}
+
+
+# characters XML (so SVG) cannot hold; Word's line break is U+000B
+UNDRAWABLE = "a\x0bb\x0cc\x07d\x1fe\ufffef\uffff"
+
+
+def test_names_with_characters_svg_cannot_hold_are_drawn(tmp_path: Path) -> None:
+    """vl-convert aborts its process (a Rust panic) on such text: the worker died and the
+    report failed; the CLI's ``-f png`` killed opmodel itself."""
+    spec = {**POINTS, "data": {"values": [{"a": 1, "b": 2, UNDRAWABLE: UNDRAWABLE}]},
+            "title": UNDRAWABLE, "encoding": {**POINTS["encoding"], "color": {
+                "field": UNDRAWABLE, "type": "nominal"}}}
+    jobs = ChartJobs(tmp_path, processes=1, start=1)
+    jobs.submit([ChartSpec("odd", "", spec)])
+    paths = jobs.collect()
+    assert [p.name for p in paths] == ["odd.png", "odd.svg"]
+    svg = (tmp_path / "odd.svg").read_text()
+    assert "abcdef" in svg and "\x0b" not in svg
+    assert spec["title"] == UNDRAWABLE  # the report's own spec (report.html) is left alone
+
+
+def test_chart_bytes_draws_names_svg_cannot_hold(tmp_path: Path) -> None:
+    script = (  # in a process of its own: without the fix the panic aborts the process
+        "import altair as alt, sys\n"
+        "from opmodel.report.charts import chart_bytes\n"
+        f"c = alt.Chart(alt.Data(values=[{{'a': {UNDRAWABLE!r}, 'b': 1}}]))"
+        ".mark_bar().encode(x='a:N', y='b:Q')\n"
+        "sys.stdout.buffer.write(chart_bytes(c, 'svg'))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b"abcdef" in done.stdout
 
 
 def test_a_chart_that_cannot_be_drawn_is_named(tmp_path: Path) -> None:

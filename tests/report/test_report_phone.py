@@ -168,3 +168,31 @@ def test_a_menu_sorts_the_cards_on_a_phone(page: Page) -> None:
     page.page.select_option("#f-sort", "")  # back to the plan's order: funded work first
     first = page.js("document.querySelector('#init-table tbody tr').dataset.decision")
     assert first == "funded"
+
+
+def test_long_names_without_spaces_wrap_instead_of_widening_the_page(
+        browser: Any, starter_path: Path, tmp_path: Path, shots: Path) -> None:
+    """A unit, capability or initiative named without spaces (an id, a URL, a code) made the
+    findings list as wide as the name: the page scrolled sideways at 390 px and at 1440 px."""
+    import opmodel
+    from opmodel.report.build import ReportOptions, build_report
+
+    e = opmodel.load(starter_path)
+    bu, cap, ini = e.business_units[0], e.capabilities[0], e.initiatives[0]
+    e = e.model_copy(update={
+        "business_units": (bu.model_copy(update={"name": "NorthRegion" * 25}),
+                           *e.business_units[1:]),
+        "capabilities": (cap.model_copy(update={"name": "Capability_" * 25}),
+                         *e.capabilities[1:]),
+        "initiatives": (ini.model_copy(update={"name": "https://example.com/" + "x" * 200}),
+                        *e.initiatives[1:])})
+    res = build_report(e, out_dir=tmp_path / "long", options=ReportOptions(
+        time_limit=20, frontier_scales=(), charts=False, stability_draws=50, risk_draws=500))
+    for width, height in (PHONE, DESKTOP):
+        p = Page(browser, res.html, width, height)
+        try:
+            check_layout(p)
+            p.page.screenshot(path=str(shots / f"long-names-{width}px.png"))
+            assert p.errors == []
+        finally:
+            p.page.close()

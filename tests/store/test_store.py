@@ -205,3 +205,99 @@ def test_concurrent_readers_share_one_load(acme_store: str) -> None:
         del st._assemble
     assert len(got) == 8 and all(g is got[0] for g in got)
     assert len(loads) == 1
+
+
+@pytest.mark.parametrize("why", ["a\x00b", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_text_a_database_cannot_hold_is_refused_and_nothing_written(acme_store: str,
+                                                                   why: str) -> None:
+    """A reason with a NUL (PostgreSQL's text refuses it: was a psycopg DataError) or a lone
+    surrogate (UTF-8 cannot carry it: was a UnicodeEncodeError on both databases) is a
+    located InputError before anything is written."""
+    st = open_store(acme_store)
+    head = st.revision()
+    with pytest.raises(InputError, match=r"^why "):
+        actions.set_assessment(acme_store, ADMIN, "order-capture", "storage",
+                               {"current": 2}, version=None, why=why)
+    with pytest.raises(InputError, match="password"):
+        actions.add_user(acme_store, ADMIN, "sam", "viewer", password="\udcff")
+    assert st.revision() == head
+    assert st.current("assessments", "order-capture/storage").version == 1
+
+
+def test_history_filters_by_who_action_and_revision_in_the_query(acme_store: str) -> None:
+    """``limit`` counts the changes that match: an old change by one user is found behind
+    any number of newer changes by others (the history page filtered the newest 2000)."""
+    st = open_store(acme_store)
+    pat = User("pat", "portfolio")
+    actions.set_budget(acme_store, pat, "2027Q1", 2000.0, version=None, why="trim")
+    mark = st.revision()
+    actions.set_assessment(acme_store, ADMIN, "order-capture", "storage", {"current": 2},
+                           version=None)
+    found = st.history(who="pat", limit=1)
+    assert [(c.who, c.action, c.why) for c in found] == [("pat", "set_budget", "trim")]
+    assert st.history(action="set_assessment", limit=5)[-1].who == "ann"
+    assert {c.revision for c in st.history(until=mark)} <= set(range(1, mark + 1))
+    assert st.history(who="nobody") == []
+
+
+@pytest.mark.parametrize("name,password", [("a\x00b", "pw"), ("ann", "\ud800")],
+                         ids=["nul-name", "lone-surrogate-password"])
+def test_a_sign_in_with_text_no_user_has_is_refused_as_unknown(acme_store: str, name: str,
+                                                              password: str) -> None:
+    """The login form is open to anyone: a NUL in the name was a psycopg DataError on
+    PostgreSQL (a 500), a lone surrogate in the password a UnicodeEncodeError in argon2."""
+    from opmodel.errors import AuthenticationError
+    from opmodel.store.users import authenticate
+
+    actions.add_user(acme_store, ADMIN, "ann", "admin", password="pw")
+    with pytest.raises(AuthenticationError):
+        authenticate(open_store(acme_store), name, password)
+    assert authenticate(open_store(acme_store), "ann", "pw").role == "admin"
+
+
+def test_looking_up_text_no_key_holds_finds_nothing(acme_store: str) -> None:
+    """Ids from URLs and forms reach the store's queries: one with a NUL (``/capabilities/
+    a%00b``, ``/ui/history?who=%00``) was a psycopg DataError on PostgreSQL, a 500."""
+    from opmodel.errors import UnknownIdError
+    from opmodel.store.users import get_user
+
+    st = open_store(acme_store)
+    assert st.current("capabilities", "a\x00b") is None
+    assert st.history("capabilities:a\x00b") == []
+    assert st.history(who="a\x00") == [] and st.history(action="\ud800") == []
+    assert get_user(st, "a\x00") is None
+    for act in (lambda: actions.disable_user(acme_store, ADMIN, "a\x00"),
+                lambda: actions.add_token(acme_store, ADMIN, "a\x00"),
+                lambda: actions.set_user(acme_store, ADMIN, "a\x00", role="viewer")):
+        with pytest.raises(UnknownIdError):
+            act()
+
+
+def test_two_decisions_recorded_at_the_same_time_are_taken_in_turn(
+        acme_store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two people of one meeting record a decision on the same initiative at once: both
+    read the same next id, and the second was refused with "decisions:… already exists;
+    choose another id" (an id they never chose). Now it is recorded as if made after the
+    other, under the next id, with the decision rules checked against it."""
+    from opmodel.actions import model as M
+
+    pat = User("pat", "portfolio")
+    day = {"date": "2027-07-10"}
+    real = M._next_id
+    raced: list[str] = []
+
+    def racing(store: object, kind: str, stem: str) -> str:
+        key = real(store, kind, stem)  # type: ignore[arg-type]
+        if not raced:  # another member records theirs in between
+            raced.append(key)
+            actions.decide(acme_store, pat, "cpq-storage", "defer", cycle="2027Q3",
+                           rationale="wait for the CPQ review",
+                           fields={**day, "until": "2027Q4"})
+        return key
+
+    monkeypatch.setattr(M, "_next_id", racing)
+    w = actions.decide(acme_store, pat, "cpq-storage", "reject", cycle="2027Q3",
+                       rationale="the global CPQ wins", fields=day)
+    assert w.key == raced[0] + "-2"
+    made = [d for d in api.load(acme_store).decisions if d.cycle == "2027Q3"]
+    assert [(d.id, d.action) for d in made] == [(raced[0], "defer"), (w.key, "reject")]

@@ -33,6 +33,11 @@ CASES = [
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {"If-Match": '"x"'}, 412,
      "header.If-Match"),
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {}, 428, "header.If-Match"),
+    # time travel is read-only (a write with ?at= was made to the model as it stands)
+    ("PATCH", "/assessments/order-capture/storage?at=r1", {"current": 2}, ANY, 400,
+     "query.at"),
+    ("POST", "/decisions?at=r1", {"initiative": "eu-data-act", "action": "approve",
+                                  "cycle": "2027Q3"}, {}, 400, "query.at"),
     # initiatives
     ("POST", "/initiatives", {**NEW, "cost": "lots"}, {}, 422, "body.cost"),
     ("POST", "/initiatives", {**NEW, "duration": 0}, {}, 422, "body.duration"),
@@ -224,3 +229,104 @@ def test_stale_version_is_409_with_both_values(clients: Any, store_url: str) -> 
     # the version may come in the body too
     r4 = b.patch(url, json={"current": 4, "version": r1.json()["version"]})
     assert_error_shape(r4, 409)
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize("raw,field", [
+    (b'{"current": 2, "why": "\\ud800"}', "body.why"),
+    (b'{"current": 2, "why": "a\\u0000b"}', "body.why"),
+    (b'{"notes": "x\\udc00y"}', "body.notes"),
+    (b'{"current": 2, "\\ud800": 1}', "body.\\ud800"),
+], ids=["why-lone-surrogate", "why-nul", "notes-lone-surrogate", "key-lone-surrogate"])
+def test_text_no_database_can_hold_is_refused_at_its_field(clients: Any, store_url: str,
+                                                          raw: bytes, field: str) -> None:
+    """JSON may spell a lone UTF-16 surrogate; it is not text (a 500 from the database
+    write, or from the error answer echoing it). A NUL in the reason was stored on SQLite
+    and a 500 on PostgreSQL. Now: 422 at the field, nothing written."""
+    store = open_store(store_url)
+    before = _state(store)
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=raw,
+                             headers={**ANY, **JSON})
+    err = assert_error_shape(r, 422)
+    assert field in [e.get("field") for e in err["errors"]], err
+    assert _state(store) == before
+    # a stale write of such text is refused the same way (was a 500: the 409 answer echoed
+    # the text and could not be encoded)
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=raw,
+                             headers={"If-Match": '"0"', **JSON})
+    assert_error_shape(r)
+    r = clients["ada"].post("/users", content=b'{"name": "sam", "role": "viewer", '
+                                              b'"password": "\\ud800"}', headers=JSON)
+    assert assert_error_shape(r, 422)["errors"][0]["field"] == "body.password"
+    assert _state(store) == before
+
+
+def test_an_error_answer_echoing_a_lone_surrogate_is_still_json(clients: Any) -> None:
+    r = clients["ada"].post("/plans", content=b'{"scenario": "\\ud800"}', headers=JSON)
+    err = assert_error_shape(r, 404)
+    assert err["errors"][0]["field"] == "body.scenario"
+
+
+def test_history_refuses_a_filter_it_does_not_know(clients: Any) -> None:
+    """``?user=`` was ignored: the whole log came back as if filtered."""
+    c = clients["ada"]
+    ok = clients["stella"].patch("/assessments/order-capture/storage", json={"current": 2},
+                                 headers=ANY)
+    assert ok.status_code == 200
+    err = assert_error_shape(c.get("/history?user=stella"), 400)
+    assert err["errors"][0]["field"] == "query.user"
+    mine = c.get("/history?who=stella").json()["items"]
+    assert mine and {x["who"] for x in mine} == {"stella"}
+    added = c.get("/history?action=add_user&limit=1000").json()["items"]
+    assert {x["action"] for x in added} == {"add_user"} and len(added) == 6
+
+
+def test_number_filters_compare_numbers(clients: Any) -> None:
+    """``?current=2`` found nothing (the items say 2.0); ``?current=abc`` found nothing
+    instead of saying why."""
+    c = clients["ada"]
+    two = c.get("/assessments?current=2&limit=1000").json()
+    assert two["total"] > 0 and {a["current"] for a in two["items"]} == {2.0}
+    assert c.get("/assessments?current=2.0&limit=1").json()["total"] == two["total"]
+    err = assert_error_shape(c.get("/assessments?current=abc"), 400)
+    assert err["errors"][0]["field"] == "query.current"
+
+
+@pytest.mark.parametrize("query", ["offset=9999999999999999999", "since=99999999999999999999"])
+def test_a_number_too_large_for_the_database_is_refused_at_its_field(clients: Any,
+                                                                    query: str) -> None:
+    """Was a 500: the history passes them to the database, whose integers overflow."""
+    err = assert_error_shape(clients["vera"].get(f"/history?{query}"), 422)
+    assert err["errors"][0]["field"] == "query." + query.split("=")[0]
+
+
+@pytest.mark.parametrize("how", ["header", "body"])
+def test_a_version_past_any_the_entity_had_is_stale_not_a_500(clients: Any, store_url: str,
+                                                              how: str) -> None:
+    store = open_store(store_url)
+    before = _state(store)
+    big = 99999999999999999999
+    r = clients["ada"].patch("/assessments/order-capture/storage",
+                             json={"current": 2, **({"version": big} if how == "body" else {})},
+                             headers={"If-Match": f'"{big}"'} if how == "header" else {})
+    assert_error_shape(r, 409)
+    assert _state(store) == before
+
+
+@pytest.mark.parametrize("seed", ["-1", "99999999999999999999999999"])
+def test_a_random_seed_out_of_range_is_refused_at_its_field(clients: Any, seed: str) -> None:
+    """``/stability?seed=-1`` was a 500 (numpy refuses negative seeds)."""
+    err = assert_error_shape(clients["vera"].get(f"/stability?seed={seed}&draws=10"), 422)
+    assert err["errors"][0]["field"] == "query.seed"
+
+
+def test_json_nested_too_deep_is_refused_at_the_body(clients: Any, store_url: str) -> None:
+    store = open_store(store_url)
+    before = _state(store)
+    deep = b'{"notes": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    r = clients["ada"].patch("/assessments/order-capture/storage", content=deep,
+                             headers={**ANY, **JSON})
+    assert assert_error_shape(r, 400)["errors"][0]["field"] == "body"
+    assert _state(store) == before

@@ -109,3 +109,17 @@ def test_openapi_documents_every_route_and_the_error_shape(folder_app: Any,
             assert op["responses"]["4XX"]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/Error"}
             assert "422" not in op["responses"]
+
+
+def test_an_unknown_id_in_the_path_is_named(clients: Any) -> None:
+    """docs/api.md: each problem names its field, ``path.id`` among them; a GET of an
+    unknown entity, plan or initiative named none (a DELETE did)."""
+    c = clients["vera"]
+    for url, field in (("/capabilities/no-such", "path.id"),
+                       ("/assessments/order-capture/no-such",
+                        "path.capability/business_unit"),
+                       ("/plans/no-such", "path.plan_id"),
+                       ("/plans/no-such/result", "path.plan_id"),
+                       ("/explain/no-such", "path.initiative")):
+        err = assert_error_shape(c.get(url), 404)
+        assert err["errors"][0]["field"] == field, (url, err)

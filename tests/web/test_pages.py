@@ -224,3 +224,64 @@ def test_admin_changes_a_role_others_cannot(app: Any, url: str) -> None:
                                              "disable": "1"})
     assert r.status_code == 403
     assert get_user(open_store(url), "tess") is not None
+
+
+def test_hand_made_posts_and_queries_are_refused_not_a_500(app: Any, url: str) -> None:
+    """A form's version that is not a number (was a ValueError, Starlette's bare "Internal
+    Server Error"), a meeting for a cycle that is not a quarter (was shown as "Decision
+    meeting bogus", its form recording into a cycle that cannot exist)."""
+    cap, _ = an_assessment(url)
+    before = open_store(url).revision()
+    c = login(app, "stella")
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": csrf(c, "/ui/heatmap"),
+                                                  "current": "2", "version": "abc"})
+    assert r.status_code == 409 and 'data-testid="conflict"' in r.text
+    assert open_store(url).revision() == before
+    p = login(app, "pat")
+    r = p.get("/ui/decisions?cycle=bogus")
+    assert r.status_code == 400 and "is not a quarter" in r.text
+    r = p.get("/ui/heatmap?at=yesterday-ish")  # a read: "Not saved" said nothing was saved
+    assert r.status_code == 422 and "Not saved" not in r.text and "at: " in r.text
+
+
+def test_the_history_page_finds_old_changes_behind_many_new_ones(app: Any, url: str) -> None:
+    """The page filtered the newest 2000 changes by user and action: after a bulk change
+    (a survey merge of a large unit, a re-import), older changes were not found at all."""
+    st = open_store(url)
+    cap, v = an_assessment(url, "networking")
+    actions.set_assessment(url, User("ada", "admin"), cap, "networking",
+                           {"notes": "ada's note"}, version=v, why="before the bulk")
+    keys = list(st.versions("assessments"))
+    with st.transaction("bulk", "apply", "touch every assessment") as tx:
+        saved = {k: tx.current("assessments", k).data for k in keys}
+        for k, data in saved.items():
+            tx.put("assessments", k, {**data, "notes": "bulk", "assessor": "bulk",
+                                      "date": "2026-01-01",
+                                      "confidence": "inferred" if data.get("confidence")
+                                      != "inferred" else "stated"})
+    with st.transaction("bulk", "apply", "and back") as tx:
+        for k, data in saved.items():
+            tx.put("assessments", k, data)
+    assert sum(c.who == "bulk" for c in st.history()) > 2000
+    c = login(app, "vera")
+    r = c.get("/ui/history?who=ada")
+    assert r.status_code == 200 and "before the bulk" in r.text
+
+
+def test_the_meeting_records_the_plan_each_decision_is_taken_against(app: Any,
+                                                                     url: str) -> None:
+    """A decision recorded in the meeting carries ``against`` (as ``opmodel decide``): the
+    plan of the cycle, the same for every decision of the meeting; an approval without a
+    start starts when that plan says (was: this quarter, an override of the plan)."""
+    c = login(app, "pat")
+    for iid, action in (("partner-portal", "approve"), ("cpq-storage", "defer")):
+        r = c.post("/ui/decisions", data={"csrf": csrf(c, "/ui/decisions"), "cycle": "2027Q3",
+                                          "initiative": iid, "action": action,
+                                          "rationale": "meeting"}, follow_redirects=False)
+        assert r.status_code == 303, r.text[:600]
+    made = [d for d in open_store(url).read().enterprise.decisions if d.cycle == "2027Q3"]
+    assert [d.initiative for d in made] == ["partner-portal", "cpq-storage"]
+    assert all(d.against is not None for d in made)
+    assert made[0].against.plan == made[1].against.plan
+    if made[0].against.funded:
+        assert made[0].start == made[0].against.start

@@ -430,3 +430,28 @@ def test_time_travel_from_the_history_and_back_to_now(users: Any) -> None:
     u.go(f"/ui/capabilities/{moved}")
     u.page.wait_for_selector('[data-testid="chart-trend"] svg', timeout=30_000)
     u.shot("capability-trend")
+
+
+def test_long_unbroken_user_text_never_widens_a_page(users: Any,
+                                                    server: dict[str, Any]) -> None:
+    """A business unit or initiative named with one long word (a pasted URL or id): the
+    owner <select> of the initiatives' filter took the width of its longest option, and
+    the page scrolled sideways by hundreds of thousands of pixels, at 390 px and 1440 px."""
+    from opmodel import actions
+    from opmodel.store.users import User as Actor
+
+    admin = Actor("ada", "admin")
+    long = "W" * 400
+    actions.set_entity(server["url"], admin, "business_units", "far-away",
+                       {"id": "far-away", "name": "Unit" + long})
+    actions.update_initiative(server["url"], admin, "order-tracking",
+                              {"name": "Initiative" + long})
+    actions.set_assessment(server["url"], admin, "quoting", "storage", {"notes": "N" * 3000})
+    u = users("ada")
+    u.login()
+    for path in ("/ui/initiatives", "/ui/initiatives/order-tracking", "/ui/initiatives/new",
+                 "/ui/capabilities/quoting", "/ui/assess/storage", "/ui/history",
+                 "/ui/admin", "/ui/plan", "/ui/decisions"):
+        u.go(path)
+        for width in WIDTHS:
+            _fits(u, width)

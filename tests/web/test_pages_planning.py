@@ -144,6 +144,7 @@ def test_a_what_if_with_no_change_plans_from_where_the_company_stands(app: Any) 
     ({"force_in": "nowhere"}, "force_in", "nowhere"),
     ({"confidence": "2"}, "confidence", "less than or equal to 1"),
     ({"time_limit": "1000"}, "time_limit", "less than or equal to 600"),
+    ({"time_limit": "0"}, "time_limit", "greater than 0"),  # was solved with 10 s instead
 ])
 def test_a_bad_what_if_is_refused_with_messages_at_their_fields(
         app: Any, form: dict[str, str], field: str, says: str) -> None:

@@ -55,11 +55,20 @@ def test_what_if_plan_and_bad_requests(folder_client: Any) -> None:
     plan = folder_client.get(job["result"]).json()
     assert "crm-salesforce" not in {s["id"] for s in plan["schedule"] if s.get("start")}
     body = assert_error_shape(folder_client.post("/plans", json={"scenario": "nope"}), 404)
-    assert body["errors"][0]["field"] == "scenario"
+    assert body["errors"][0]["field"] == "body.scenario"
     body = assert_error_shape(folder_client.post("/plans", json={"time_limit": -1}), 422)
     assert body["errors"][0]["field"] == "body.time_limit"
     body = assert_error_shape(folder_client.post(
         "/plans", json={"scenario": {"force_in": ["no-such-initiative"]}}), 422)
+    # an inline what-if's problem at its field, alone (was first "body.scenario.str: Input
+    # should be a valid string", then "body.scenario.WhatIf.budget_scale")
+    body = assert_error_shape(folder_client.post(
+        "/plans", json={"scenario": {"budget_scale": -1}}), 422)
+    assert [e["field"] for e in body["errors"]] == ["body.scenario.budget_scale"]
+    assert body["error"].startswith("body.scenario.budget_scale: ")
+    body = assert_error_shape(folder_client.get("/explain/crm-salesforce",
+                                                params={"scenario": "nope"}), 404)
+    assert body["errors"][0]["field"] == "query.scenario"
     assert_error_shape(folder_client.get("/plans/no-such-plan"), 404)
 
 
@@ -140,3 +149,40 @@ def test_a_what_if_starts_from_the_plans_already_made(folder_client: Any) -> Non
     assert b["objective"] == pytest.approx(a["objective"], rel=1e-9)
     assert [s for s in b["schedule"] if s.get("start")] == \
         [s for s in a["schedule"] if s.get("start")]
+
+
+def test_a_decision_records_the_plan_it_was_taken_against_as_the_command_line_does(
+        clients: Any, store_url: str, acme_store_template: Any, tmp_path: Any) -> None:
+    """``opmodel decide`` records ``against`` (the plan id, its inputs digest, whether and
+    when it funds the initiative, the value at stake); the REST API and the decision
+    meeting recorded none, so the store's history could not say against which plan a
+    decision was taken (and an approval the plan did not recommend needed no rationale)."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from opmodel.cli import app as cli_app
+    from opmodel.store import open_store
+
+    decision = {"initiative": "partner-portal", "action": "approve", "cycle": "2027Q3",
+                "date": "2027-07-10", "start": "2027Q3", "rationale": "the partners asked"}
+    r = clients["pat"].post("/decisions", json=decision)
+    assert r.status_code == 201, r.text
+    web = r.json()["data"]["against"]
+    assert web["plan"].startswith("plan-2027q3-") and len(web["inputs_sha256"]) == 64
+    cli_db = tmp_path / "cli.db"
+    shutil.copyfile(acme_store_template[0], cli_db)
+    out = CliRunner().invoke(cli_app, [
+        "decide", f"sqlite:///{cli_db}", "partner-portal", "approve", "--cycle", "2027Q3",
+        "--date", "2027-07-10", "--start", "2027Q3", "--why", "the partners asked",
+        "--by", "pat", "--role", "portfolio",
+        "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["decision"]["against"] == web
+    log = open_store(store_url).history("decisions", limit=1)
+    assert log[-1].who == "pat" and log[-1].new["against"] == web
+    # an approval the plan does not recommend needs a rationale, as on the command line
+    if not web["funded"] or web["start"] != "2027Q3":
+        bad = {**decision, "initiative": "cpq-storage", "rationale": None}
+        assert_error_shape(clients["pat"].post("/decisions", json=bad), 422)

@@ -136,3 +136,13 @@ def test_the_index_names_only_real_routes(folder_app: Any, folder_client: Any) -
     paths = {getattr(r, "path", None) for r in folder_app.routes}
     listed = folder_client.get("/").json()["resources"]
     assert listed and all(p in paths for p in listed), set(listed) - paths
+
+
+def test_the_heatmap_query_as_the_docs_write_it(folder_client: Any) -> None:
+    """docs/api.md writes ``GET /heatmap?by=stage&layer=priority&rollup=max&level=&stage=``;
+    the empty level was a 422 (not a whole number), the empty stage "no stage ''"."""
+    r = folder_client.get("/heatmap?by=stage&layer=priority&rollup=max&level=&stage=")
+    assert r.status_code == 200, r.text[:300]
+    assert r.json() == folder_client.get("/heatmap").json()
+    assert folder_client.get("/heatmap?by=capability&level=").status_code == 200
+    assert folder_client.get("/heatmap?level=0").status_code == 422

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 
 import opmodel
@@ -199,3 +200,66 @@ def test_another_way_to_sign_in_plugs_in(clients: Any) -> None:
                 headers={"X-Test-User": "stella", "If-Match": "*"})
     assert_error_shape(r, 403)  # the same rights, whichever way the user signed in
     assert_error_shape(c.get("/me", headers={"X-Test-User": "nobody"}), 401)
+
+
+def test_the_last_admin_cannot_be_demoted_or_disabled(clients: Any, store_url: str) -> None:
+    """Was allowed: the only admin made themselves a viewer, and nobody could manage users
+    any more (through the API or the web app)."""
+    store = open_store(store_url)
+    before = store.revision()
+    err = assert_error_shape(clients["ada"].patch("/users/ada", json={"role": "viewer"}), 422)
+    assert err["errors"][0]["field"] == "body.role"
+    assert "only admin" in err["error"]
+    assert_error_shape(clients["ada"].delete("/users/ada"), 400)
+    assert store.revision() == before
+    assert clients["ada"].get("/me").json()["role"] == "admin"
+    # with a second admin, the first may step down
+    assert clients["ada"].patch("/users/archie", json={"role": "admin"}).status_code == 200
+    assert clients["ada"].patch("/users/ada", json={"role": "viewer"}).status_code == 200
+    assert clients["archie"].get("/users").status_code == 200
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"name": "Bad Name!", "role": "viewer"}, "body.name"),
+    ({"name": "<script>", "role": "viewer"}, "body.name"),
+    ({"name": "a" * 201, "role": "viewer"}, "body.name"),
+    ({"name": "lead", "role": "bu-lead"}, "body.units"),
+    ({"name": "boss", "role": "admin", "units": ["storage"]}, "body.units"),
+], ids=["space-and-bang", "markup", "too-long", "bu-lead-without-units", "admin-with-units"])
+def test_a_user_that_cannot_be_made_is_refused_at_its_field(clients: Any, store_url: str,
+                                                           body: dict[str, Any],
+                                                           field: str) -> None:
+    """User names are what the hint says (letters, digits, '.', '-', '_', '@'): "Bad Name!"
+    was accepted; and each refusal names its field (was a 400 without one)."""
+    store = open_store(store_url)
+    before = store.revision()
+    err = assert_error_shape(clients["ada"].post("/users", json=body), 422)
+    assert [e.get("field") for e in err["errors"]] == [field]
+    assert store.revision() == before
+
+
+def test_an_empty_password_is_refused_and_never_signs_in(clients: Any) -> None:
+    """``PATCH /users/vera {"password": ""}`` set an empty password, and then anyone could
+    sign in as vera with an empty password field."""
+    from opmodel.store.users import authenticate
+
+    err = assert_error_shape(clients["ada"].patch("/users/vera", json={"password": ""}), 422)
+    assert err["errors"][0]["field"] == "body.password"
+    st = open_store(clients.app.state.ctx.source.url)
+    with pytest.raises(opmodel.errors.AuthenticationError):
+        authenticate(st, "vera", "")
+    assert authenticate(st, "vera", "pw-vera").name == "vera"
+
+
+def test_the_users_are_paginated_as_every_list(clients: Any) -> None:
+    c = clients["ada"]
+    first = c.get("/users?limit=2").json()
+    assert first["total"] == len(ROLES) and len(first["items"]) == 2
+    names, page = [], first
+    while True:
+        names += [u["name"] for u in page["items"]]
+        if page["next"] is None:
+            break
+        page = c.get(page["next"]).json()
+    assert sorted(names) == sorted(ROLES)
+    assert_error_shape(c.get("/users?limit=0"), 422)

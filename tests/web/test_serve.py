@@ -122,3 +122,54 @@ def test_readme_serve_line_serves_the_store(tmp_path: Path, acme_path: Path) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_user_changes_are_not_edits_of_the_model(acme_copy: Path) -> None:
+    """A role changed on the Admin page counted as an edit: the folder's next change (a
+    git pull) was no longer taken, with a notice about edits the model never had."""
+    made = local_store(acme_copy)
+    admin = User("admin", "admin")
+    actions.add_user(made.url, admin, "lee", "viewer")
+    actions.set_user(made.url, admin, "lee", role="bu-lead", units=["storage"])
+    text = (acme_copy / "budgets.csv").read_text()
+    (acme_copy / "budgets.csv").write_text(text.replace("2100", "2200", 1))
+    _touch_folder(acme_copy)
+    again = local_store(acme_copy)
+    assert again.refreshed and again.notice is None
+    assert open_store(made.url).read().enterprise.budgets[0].amount == 2200
+
+
+def test_a_store_written_back_to_its_folder_serves_without_a_notice(acme_copy: Path) -> None:
+    """After `opmodel store export URL FOLDER` (the documented way back to git), every
+    serve said the store had edits of its own and asked for that very export."""
+    from opmodel.store import export_store
+
+    made = local_store(acme_copy)
+    actions.set_assessment(made.url, User("admin", "admin"), "order-capture", "storage",
+                           {"notes": "edited in the store"})
+    export_store(made.url, acme_copy)
+    _touch_folder(acme_copy)
+    again = local_store(acme_copy)
+    assert not again.refreshed and again.notice is None
+    assert not local_store(acme_copy).notice
+
+
+def test_serving_a_url_with_no_store_says_so_at_once(tmp_path: Path, monkeypatch: Any) -> None:
+    """A mistyped URL started a server (and made nothing) whose every request then failed."""
+    import uvicorn
+
+    from opmodel.store import open_store as open_
+
+    def served(*args: Any, **kw: Any) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(uvicorn, "run", served)
+
+    missing = f"sqlite:///{tmp_path / 'acm.db'}"
+    r = CliRunner().invoke(cli_app, ["serve", missing, "--port", "45999"])
+    assert r.exit_code != 0 and "no such database file" in r.output, r.output
+    assert "serving sqlite" not in r.output and not (tmp_path / "acm.db").exists()
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_(empty, create=True)
+    r = CliRunner().invoke(cli_app, ["serve", empty, "--port", "45999"])
+    assert r.exit_code != 0 and "holds no model" in r.output, r.output

@@ -256,7 +256,10 @@ def _conflict(tx: Transaction, kind: str, key: str, version: int | None,
     now = before.version if before is not None else None
     if (now or 0) == version:
         return
-    base = tx.store.version_data(kind, key, version, tx.conn) if version else {}
+    # a version the entity never had (past its current one) has no data to compare; asking
+    # the database for it could overflow its integers
+    base = (tx.store.version_data(kind, key, version, tx.conn)
+            if 0 < version <= (now or 0) else {})
     base = base or {}
     current = before.data if before is not None else {}
     asked = dict(fields or {})

@@ -134,10 +134,19 @@ def decide(store: Store | str, actor: User, initiative: str, action: str, *,
     if rationale:
         data["rationale"] = rationale
     data.update({k: v for k, v in (fields or {}).items() if v is not None})
-    key = str(data.get("id") or _next_id(st, "decisions", f"{cycle}-{initiative}".lower()))
-    data["id"] = key
-    return _write(st, actor, "decide", "decisions", key, data, version=None, why=why,
-                  request_id=request_id, replace=True, create_only=True)
+    if data.get("id"):
+        return _write(st, actor, "decide", "decisions", str(data["id"]), data, version=None,
+                      why=why, request_id=request_id, replace=True, create_only=True)
+    for attempt in range(3):  # the id is ours: taken meanwhile by a decision made at the
+        key = _next_id(st, "decisions", f"{cycle}-{initiative}".lower())  # same time, the
+        data["id"] = key  # next one is (as if made after it; its rules are checked so)
+        try:
+            return _write(st, actor, "decide", "decisions", key, data, version=None, why=why,
+                          request_id=request_id, replace=True, create_only=True)
+        except InputError as exc:
+            if "already exists" not in exc.message or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def record_actuals(store: Store | str, actor: User, initiative: str, quarter: str,

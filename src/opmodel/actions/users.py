@@ -17,6 +17,52 @@ from ._write import _store, check_right
 
 
 # -- users ----------------------------------------------------------------------------------
+def usable_name(name: str) -> bool:
+    """A user name is letters, digits, '.', '-', '_' and '@' (at most 200): it goes into
+    URLs (``/users/{name}``), the change log and the command line."""
+    return 0 < len(name) <= 200 and all(c.isalnum() or c in "._-@" for c in name)
+
+
+def _at(exc: InputError, field: str) -> InputError:
+    """``exc`` naming the argument it is about (the REST API answers it as ``body.field``)."""
+    exc.field = field  # type: ignore[attr-defined]
+    return exc
+
+
+def _a(role: str) -> str:
+    return ("an " if role[:1] in "aeiou" else "a ") + role
+
+
+def _check_password(password: str | None) -> None:
+    from ..store.store import text_problem
+
+    if password is not None and not password.strip():
+        raise _at(InputError("the password is empty: anyone could sign in with it",
+                             hint="give a password, or leave it out to keep the old one"),
+                  "password")
+    problem = text_problem(password) if password else None
+    if problem is not None:
+        raise _at(InputError(f"the password {problem}"), "password")
+
+
+def _known_name(name: str) -> None:
+    """Text no user name can hold (a NUL, which PostgreSQL also refuses in a query) names
+    nobody."""
+    from ..store.store import text_problem
+
+    if text_problem(name) is not None:
+        raise UnknownIdError("user", name)
+
+
+def _admins_left(conn: Any, users: Any, without: str) -> int:
+    """How many enabled admins the store keeps when ``without`` is no longer one."""
+    from sqlalchemy import func, select
+
+    return int(conn.execute(select(func.count()).select_from(users).where(
+        users.c.role == "admin", users.c.disabled == 0, users.c.name != without)).scalar()
+        or 0)
+
+
 def add_user(store: Store | str, actor: User, name: str, role: str,
              units: Iterable[str] = (), password: str | None = None, *,
              why: str | None = None, request_id: str | None = None) -> tuple[User, str]:
@@ -29,20 +75,24 @@ def add_user(store: Store | str, actor: User, name: str, role: str,
     st = _store(store)
     name = name.strip()
     units = tuple(u.strip() for u in units if u.strip())
-    if not name or any(c in name for c in ";:/\\\n\t") or len(name) > 200:
-        raise InputError(f"'{name}' is not a usable user name",
-                         hint="letters, digits, '.', '-', '_' and '@'")
+    if not usable_name(name):
+        shown = name if len(name) <= 60 else name[:59] + "…"
+        raise _at(InputError(f"{shown!r} is not a usable user name",
+                             hint="letters, digits, '.', '-', '_' and '@', at most 200"),
+                  "name")
+    _check_password(password or None)  # an empty field: no password (tokens only)
     if role not in ROLES:
         from difflib import get_close_matches
 
         close = get_close_matches(role, ROLES, n=1)
-        raise InputError(f"unknown role '{role}'", hint=(f"did you mean '{close[0]}'? "
-                         if close else "") + f"roles: {', '.join(ROLES)}")
+        raise _at(InputError(f"unknown role '{role}'", hint=(
+            f"did you mean '{close[0]}'? " if close else "") + f"roles: {', '.join(ROLES)}"),
+            "role")
     if role == "bu-lead" and not units:
-        raise InputError("a bu-lead needs their business units",
-                         hint="pass --units unit-a,unit-b")
+        raise _at(InputError("a bu-lead needs their business units",
+                             hint="pass --units unit-a,unit-b"), "units")
     if role != "bu-lead" and units:
-        raise InputError(f"only a bu-lead has units (not a {role})")
+        raise _at(InputError(f"only a bu-lead has units (not {_a(role)})"), "units")
     if units:
         e = st.read().enterprise
         for u in units:
@@ -87,6 +137,7 @@ def add_token(store: Store | str, actor: User, name: str, label: str | None = No
     from ..store.users import new_token, token_hash
 
     check_right(actor, "add_token")
+    _known_name(name)
     st = _store(store)
     token = new_token()
     with st.transaction(actor.name, "add_token", why, request_id) as tx:
@@ -108,6 +159,7 @@ def set_user(store: Store | str, actor: User, name: str, *, role: str | None = N
     from ..store.users import get_user, hash_password
 
     check_right(actor, "set_user")
+    _check_password(password)
     st = _store(store)
     with st.transaction(actor.name, "set_user", why, request_id) as tx:
         old = get_user(st, name, tx.conn)
@@ -117,9 +169,15 @@ def set_user(store: Store | str, actor: User, name: str, *, role: str | None = N
         new_units = old.units if units is None else tuple(u.strip() for u in units
                                                           if u.strip())
         if new_role not in ROLES:
-            raise InputError(f"unknown role '{new_role}'", hint=f"roles: {', '.join(ROLES)}")
+            raise _at(InputError(f"unknown role '{new_role}'",
+                                 hint=f"roles: {', '.join(ROLES)}"), "role")
         if new_role == "bu-lead" and not new_units:
-            raise InputError("a bu-lead needs their business units")
+            raise _at(InputError("a bu-lead needs their business units"), "units")
+        if old.role == "admin" and new_role != "admin" and not _admins_left(
+                tx.conn, users, name):
+            raise _at(InputError(f"{name} is the only admin: the store would have nobody "
+                                 "to manage its users",
+                                 hint="make another user an admin first"), "role")
         if new_role != "bu-lead":
             new_units = ()
         if new_units:
@@ -145,10 +203,16 @@ def disable_user(store: Store | str, actor: User, name: str, *, why: str | None 
                  request_id: str | None = None) -> None:
     """Disable user ``name``: their password and tokens stop working."""
     from ..store.schema import changes, users
+    from ..store.users import get_user
 
     check_right(actor, "disable_user")
+    _known_name(name)
     st = _store(store)
     with st.transaction(actor.name, "disable_user", why, request_id) as tx:
+        old = get_user(st, name, tx.conn)
+        if old is not None and old.role == "admin" and not _admins_left(tx.conn, users, name):
+            raise InputError(f"{name} is the only admin: the store would have nobody to "
+                             "manage its users", hint="make another user an admin first")
         done = tx.conn.execute(users.update().where(users.c.name == name)
                                .values(disabled=1)).rowcount
         if not done:

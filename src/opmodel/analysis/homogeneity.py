@@ -364,8 +364,8 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
     index = homogeneity_index(distinct, units)
     cur = np.where(assessed, s.current, np.nan)
     with np.errstate(invalid="ignore"):
-        hi = np.max(np.where(assessed, cur, -np.inf), axis=1)
-        lo = np.min(np.where(assessed, cur, np.inf), axis=1)
+        hi = np.max(np.where(assessed, cur, -np.inf), axis=1, initial=-np.inf)  # no units
+        lo = np.min(np.where(assessed, cur, np.inf), axis=1, initial=np.inf)
     spread = np.where(units > 0, hi - lo, np.nan)
     # served: by an application naming the capability or any of its sub-capabilities
     tree = capability_tree(e)

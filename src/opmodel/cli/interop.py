@@ -84,7 +84,7 @@ def import_cmd(
         raise InputError("--format and -o apply to --dry-run", hint="add --dry-run")
     if dry_run:
         resolve(fmt, out, csv=False)
-        report = api.inspect_import(file, mapping)
+        report = api.inspect_import(file, mapping, directory)
 
         def view() -> list[Any]:
             lines = _report_view(report, directory)
@@ -132,7 +132,7 @@ def _report_view(report: ImportReport, directory: Path) -> list[Any]:
     if report.mapping_source == "guessed":
         out.append(Text("to change what becomes what, save this as a file and pass --map "
                         "FILE (see docs/interop.md):"))
-        out.append(Text(report.mapping.yaml_text().rstrip()))
+        out.append(Text(report.mapping.yaml_text().rstrip(), no_wrap=True))  # copied as is
     out += [Text(str(i), style="red" if i.severity == "error" else "yellow")
             for i in report.issues if i.code != "W-SKIP"]
     errors = sum(1 for i in report.issues if i.severity == "error")

@@ -57,7 +57,7 @@ from .archimate_view import NS, XSI, heatmap_view, priorities
 from .folder import LoadResult
 from .sheets import settings_rows
 from .tables import _fmt
-from .xlsx import atomic_path, clean_text
+from .xlsx import atomic_path, check_target, clean_text
 
 if TYPE_CHECKING:
     from ..optimize.scenario import Scenarios
@@ -333,6 +333,7 @@ def write_archimate(e: Enterprise, path: str | os.PathLike[str],
     """Write ``e`` (and its what-if ``scenarios``) as an ArchiMate exchange file at
     ``path`` (atomically)."""
     out = Path(path)
+    check_target(out)
     text = archimate_text(e, scenarios)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="\n")

@@ -40,9 +40,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -52,6 +53,43 @@ from ..model.base import Frozen
 FIXED = {"Goal": "objective", "Outcome": "kpi", "Stakeholder": "segment",
          "Requirement": "expectation", "WorkPackage": "initiative", "Resource": "team"}
 """Element types whose meaning never changes (the rest is :class:`Mapping`'s to say)."""
+
+ELEMENT_TYPES = frozenset((
+    "BusinessActor", "BusinessRole", "BusinessCollaboration", "BusinessInterface",
+    "BusinessProcess", "BusinessFunction", "BusinessInteraction", "BusinessEvent",
+    "BusinessService", "BusinessObject", "Contract", "Representation", "Product",
+    "ApplicationComponent", "ApplicationCollaboration", "ApplicationInterface",
+    "ApplicationFunction", "ApplicationInteraction", "ApplicationProcess", "ApplicationEvent",
+    "ApplicationService", "DataObject", "Node", "Device", "SystemSoftware",
+    "TechnologyCollaboration", "TechnologyInterface", "Path", "CommunicationNetwork",
+    "TechnologyFunction", "TechnologyProcess", "TechnologyInteraction", "TechnologyEvent",
+    "TechnologyService", "Artifact", "Equipment", "Facility", "DistributionNetwork",
+    "Material", "Stakeholder", "Driver", "Assessment", "Goal", "Outcome", "Principle",
+    "Requirement", "Constraint", "Meaning", "Value", "Resource", "Capability", "ValueStream",
+    "CourseOfAction", "WorkPackage", "Deliverable", "ImplementationEvent", "Plateau", "Gap",
+    "Grouping", "Location"))
+"""The element types of ArchiMate 3.1's exchange format (the Open Group's schema)."""
+
+
+def _element_type(v: str) -> str:
+    """A mapping's element type: one of :data:`ELEMENT_TYPES` whose meaning is not fixed
+    (a typo would otherwise map nothing, silently)."""
+    if v in FIXED:
+        raise PydanticCustomError(
+            "E-VALUE", "'{v}' has a fixed meaning (it becomes: {what}); it cannot be mapped",
+            {"v": v, "what": BECOMES[FIXED[v]]})
+    if v not in ELEMENT_TYPES:
+        from difflib import get_close_matches
+
+        close = get_close_matches(v, sorted(ELEMENT_TYPES), n=1, cutoff=0.6)
+        raise PydanticCustomError(
+            "E-VALUE", "'{v}' is not an ArchiMate element type{hint}",
+            {"v": v, "hint": f" (did you mean '{close[0]}'?)" if close else
+             " (they are spelled as in the exchange file: BusinessFunction, ValueStream…)"})
+    return v
+
+
+ElementType = Annotated[str, AfterValidator(_element_type)]
 
 BECOMES = {"bu": "business unit", "stage": "stage", "capability": "capability",
            "objective": "objective", "kpi": "KPI", "segment": "customer segment",
@@ -78,7 +116,7 @@ _FALSE = frozenset({"false", "no", "0", "n", "off", ""})
 class UnitRule(Frozen):
     """Which elements are business units."""
 
-    types: tuple[str, ...] = ("BusinessActor",)
+    types: tuple[ElementType, ...] = ("BusinessActor",)
     folder: str | None = None
     property: str | None = None
     value: str | None = None
@@ -126,11 +164,24 @@ def _prop(props: dict[str, str], key: str) -> str | None:
 class Mapping(Frozen):
     """Which element types become stages, capabilities, units and applications."""
 
-    stages: tuple[str, ...] = ("ValueStream",)
-    capabilities: tuple[str, ...] = ("Capability",)
-    applications: tuple[str, ...] = ("ApplicationComponent",)
+    stages: tuple[ElementType, ...] = ("ValueStream",)
+    capabilities: tuple[ElementType, ...] = ("Capability",)
+    applications: tuple[ElementType, ...] = ("ApplicationComponent",)
     business_units: UnitRule = Field(default_factory=UnitRule)
     default_stage: str = Field(default="unplaced", pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+
+    @model_validator(mode="after")
+    def _one_kind_each(self) -> Mapping:
+        named: dict[str, str] = {}
+        for key, types in (("stages", self.stages), ("capabilities", self.capabilities),
+                           ("applications", self.applications),
+                           ("business_units.types", self.business_units.types)):
+            for t in types:
+                if named.setdefault(t, key) != key:
+                    raise PydanticCustomError(
+                        "E-VALUE", "'{t}' is named in {a} and in {b}; an element type "
+                        "becomes one kind", {"t": t, "a": named[t], "b": key})
+        return self
 
     def kinds(self) -> dict[str, str]:
         """Element type → opmodel kind (the fixed ones included)."""

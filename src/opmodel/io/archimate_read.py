@@ -257,6 +257,7 @@ def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], gues
     unit_types = set(rule.types)
     default_rule = rule == DEFAULT.business_units
     taken: dict[str, set[str]] = {}
+    unnamed: list[int] = []
     for item in els.values():
         kind = kinds.get(item.xtype)
         if kind is None:
@@ -273,6 +274,9 @@ def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], gues
                 _not_a_unit(rd, item, why_not)
                 continue
         item.kind = kind
+        if rd.foreign and not item.name.strip() and item.ident:  # another tool allowed it
+            item.name = item.ident
+            unnamed.append(item.line)
         pool = taken.setdefault(kind if kind != "kpi" else f"kpi:{item.ident}", set())
         given = item.props.get("id")
         if given and rd.foreign and not _ID.fullmatch(given):
@@ -280,8 +284,20 @@ def _read_elements(rd: _Reader, root: etree._Element, defs: dict[str, str], gues
         if given and kind != "kpi":
             pool.add(given)
         item.key = given or _slug(item.name, pool, kind)
+    if unnamed:
+        rd.error(unnamed[0], "W-NAME", f"{len(unnamed)} element(s) without a name: named "
+                 "after their identifier", hint="name them in your modelling tool, or edit "
+                 "the names in the model files")
     if rule.skip_groups:
         _skip_groups(rd, root, els)
+    if rd.foreign:  # an empty model imports "successfully": say what became nothing
+        for kind, what, types in (("capability", "capabilities", rd.mapping.capabilities),
+                                  ("bu", "business units", rule.types)):
+            if not any(x.kind == kind and not x.skipped for x in els.values()):
+                rd.error(root.sourceline or 1, "W-EMPTY", f"nothing in the file became "
+                         f"{what} (the mapping takes {', '.join(types) or 'no type'})",
+                         hint="see what became what with --dry-run; choose the element "
+                         "types with --map (docs/interop.md)")
     return els
 
 

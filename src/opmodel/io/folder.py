@@ -525,14 +525,15 @@ def folder_files(e: Enterprise) -> Iterator[tuple[str, str]]:
 
 def write_folder(e: Enterprise, path: str | os.PathLike[str], *,
                  what: str = "opmodel write", extra: dict[str, str] | None = None,
-                 remove: tuple[str, ...] = ()) -> list[Path]:
+                 remove: tuple[str, ...] = (), keep: tuple[str, ...] = ()) -> list[Path]:
     """Write ``e`` as a model folder at ``path`` (created if needed). Model files that ``e``
     does not need are removed; other files in the folder are kept. The folder is replaced
     in one step (:func:`opmodel.io.atomic.replace_folder`): a reader sees the whole old
     model or the whole new one, never a mix, and a killed run leaves the old model.
 
     ``extra`` files (name → text, e.g. ``scenarios.yaml``) are written in the same step and
-    the files named in ``remove`` removed in it."""
+    the files named in ``remove`` removed in it; model files named in ``keep`` stay as they
+    are (an import of a file that says nothing of them)."""
     from .atomic import replace_folder
 
     root = Path(path)
@@ -540,7 +541,7 @@ def write_folder(e: Enterprise, path: str | os.PathLike[str], *,
         raise InputError(f"{root} exists and is not a folder")
     files = dict(folder_files(e)) | (extra or {})
     known = {s.name for s in YAML_FILES} | {t.file for t in TABLES} | set(remove)
-    replace_folder(root, files, remove=known - files.keys(), what=what)
+    replace_folder(root, files, remove=known - files.keys() - set(keep), what=what)
     return [root / name for name in files]
 
 

@@ -69,11 +69,16 @@ def read_value(kind: str, v: Any) -> Any:
         return None
     if kind in TEXT_KINDS:
         return as_text(v)
+    if isinstance(v, bool) and kind != "bool":  # TRUE typed in a number: not 1
+        return "TRUE" if v else "FALSE"
     if kind == "date":
         if isinstance(v, dt.datetime) and v.time() == dt.time():
             return v.date()
         if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-            return excel_date(v)
+            try:
+                return excel_date(v)
+            except (OverflowError, ValueError):  # no day of years 1–9999: not a date
+                return v
         return v
     if isinstance(v, dt.datetime | dt.date):
         return v.isoformat()  # a date in a number column: pydantic says it is no number

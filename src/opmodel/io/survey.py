@@ -30,7 +30,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from pydantic import ValidationError
 
 from .. import __version__
-from ..errors import InputError, Issue, ModelError
+from ..errors import InputError, Issue, ModelError, UnknownIdError
 from ..model import Assessment, Capability, Enterprise
 from ..model import validate as validate_model
 from ..model.quarter import quarter_index
@@ -42,7 +42,15 @@ from .issues import pydantic_issues
 from .sheets import CONFIDENCES, MATURITY_HELP, Col
 from .sheets_read import Collected, as_text, cell_name, check_header, data_rows, read_value
 from .tables import ASSESSMENTS, NA, cells_to_record, column_of, record_to_cells
-from .xlsx import Lists, open_workbook, save_workbook, sheet_values, write_lines, write_table
+from .xlsx import (
+    Lists,
+    check_target,
+    open_workbook,
+    save_workbook,
+    sheet_values,
+    write_lines,
+    write_table,
+)
 
 SHEET = "Assessments"
 META = "_survey"
@@ -214,13 +222,21 @@ def export_survey(model: str | os.PathLike[str] | Enterprise, business_unit: str
     Refuses to replace an existing file unless ``overwrite``: it may be a returned survey.
     """
     e = model if isinstance(model, Enterprise) else read_folder(model).enterprise
-    e.business_unit(business_unit)  # UnknownIdError with a did-you-mean when absent
+    try:
+        e.business_unit(business_unit)
+    except UnknownIdError as exc:  # with its did-you-mean, else the units there are
+        ids = [b.id for b in e.business_units]
+        raise UnknownIdError("business unit", business_unit, hint=exc.hint or (
+            f"the model's business units: {', '.join(ids[:12])}"
+            + (f" and {len(ids) - 12} more" if len(ids) > 12 else "")
+            if ids else "the model has no business units")) from None
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
         raise InputError(f"{path}: a survey is an .xlsx workbook", hint="name it *.xlsx")
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists (it may be a returned survey)",
                          hint="choose another name with -o, or pass --force to replace it")
+    check_target(path)
     save_workbook(survey_workbook(e, business_unit, today or dt.date.today()), path)
     return path
 
@@ -266,6 +282,15 @@ def _fail(path: Path, msg: str, hint: str) -> ModelError:
 
 
 def _read_returned(path: Path, col: Collected) -> _Returned:
+    try:
+        return _read_workbook(path, col)
+    except ModelError as exc:  # a sheet's own error (E-FORMULA, E-XLSX): name the file
+        if exc.source == str(path):
+            raise
+        raise ModelError(exc.issues, source=str(path)) from None
+
+
+def _read_workbook(path: Path, col: Collected) -> _Returned:
     wb = open_workbook(path)
     try:
         names = list(wb.sheetnames)
@@ -547,6 +572,9 @@ def survey_status(e: Enterprise, as_of: dt.date | None = None,
     the answers at ``as_of`` (default today); older than ``max_age_days`` is stale. Ages are
     also taken on the first day of the planning horizon, when that is later: answers stale
     by then are counted in ``stale_at_start``."""
+    if max_age_days < 0:
+        raise InputError(f"--max-age {max_age_days} is negative",
+                         hint="give the age in days after which an answer is stale, e.g. 365")
     day = as_of or dt.date.today()
     year, q = divmod(quarter_index(e.horizon.start), 4)
     start = max(day, dt.date(year, 3 * q + 1, 1))

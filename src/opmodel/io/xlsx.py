@@ -84,7 +84,8 @@ NUMBER_FORMATS = {"money": "#,##0.00", "share": "0%", "date": "yyyy-mm-dd", "int
                   "score": "0"}
 WIDTHS = {"id": 18, "ref": 18, "refs": 26, "long": 44, "text": 26, "date": 12, "enum": 12,
           "quarter": 10, "period": 10, "bool": 10, "numbers": 18}
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a compound file's signature
 EXTRA_ROWS = 1000  # dropdowns reach this far below the data, for rows users add
 SETTING_BOUNDS: dict[str, dict[str, float]] = {
     "horizon.quarters": {"lo": 4, "hi": 12}, "fiscal_year_start": {"lo": 1, "hi": 4},
@@ -95,7 +96,8 @@ SETTING_BOUNDS: dict[str, dict[str, float]] = {
 
 # -- writing -------------------------------------------------------------------------------
 def clean_text(v: Any) -> Any:
-    """Text a workbook can hold: control characters (other than tab and newline) dropped."""
+    """Text a workbook can hold: what XML 1.0 cannot carry (control characters other than
+    tab and newline, U+FFFE, U+FFFF, lone surrogates) dropped."""
     return _ILLEGAL.sub("", v) if isinstance(v, str) else v
 
 
@@ -311,9 +313,15 @@ def _instructions(e: Enterprise) -> Iterator[list[Any]]:
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds.
+    A path that cannot be written (a folder, no permission, a full disk) is an
+    :class:`InputError`, and nothing is left behind."""
+    check_target(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -325,9 +333,28 @@ def atomic_path(path: Path) -> Iterator[Path]:
             mode = 0o666 & ~mask
         os.chmod(tmp, mode)  # mkstemp makes it private; give it the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def check_target(path: Path) -> None:
+    """Refuse, before any work, a file path that is a folder or lies under a file."""
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder",
+                         hint="give the path of the file to write")
+    for up in path.parents:
+        if up.exists():
+            if not up.is_dir():
+                raise InputError(f"cannot write {path}: {up} is a file, not a folder")
+            return
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    return InputError(f"cannot write {path}: {exc.strerror or exc}",
+                      hint="check the folder exists and is writable")
 
 
 def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workbook:
@@ -379,6 +406,7 @@ def write_xlsx(e: Enterprise, path: str | os.PathLike[str],
     """Write ``e`` (and its what-if ``scenarios``) as an ``.xlsx`` workbook at ``path``
     (atomically)."""
     out = Path(path)
+    check_target(out)  # before the workbook is built (its sheets are generators)
     wb = model_workbook(e, scenarios)
     save_workbook(wb, out)
     return out
@@ -412,6 +440,13 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
     if kind is not None:
         raise InputError(f"{p} is {kind}, not a regular file; refusing to read it")
     if not zipfile.is_zipfile(p):
+        with open(p, "rb") as f:
+            head = f.read(8)
+        if head == _OLE2:  # what Excel writes for "Encrypt with Password", and old .xls
+            raise _fail(p, "E-XLSX", "not a readable xlsx workbook: it is encrypted with a "
+                        "password, or an old Excel 97–2003 (.xls) file",
+                        hint="remove the password (Excel: File › Info › Protect Workbook) "
+                        "or save it as 'Excel Workbook (.xlsx)'")
         raise _fail(p, "E-XLSX", "not an xlsx workbook: it is not a zip archive (truncated, "
                     "corrupt, or another format such as .xls or .csv)",
                     hint="save it again as 'Excel Workbook (.xlsx)'")
@@ -433,6 +468,10 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
                 raise _fail(p, "E-XLSX", "the zip archive is not an Excel workbook (no "
                             "xl/workbook.xml)", hint="save it as 'Excel Workbook (.xlsx)'")
             formulas = _scan_members(z, p)
+            if b"purl.oclc.org/ooxml/spreadsheetml" in z.read("xl/workbook.xml")[:8192]:
+                raise _fail(p, "E-XLSX", "the workbook is saved as 'Strict Open XML "
+                            "Spreadsheet', which opmodel cannot read",
+                            hint="save it as 'Excel Workbook (.xlsx)'")
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError,
             RuntimeError, ValueError) as exc:
         raise _fail(p, "E-XLSX", f"the workbook archive is damaged ({excerpt(str(exc))})",
@@ -482,18 +521,16 @@ def _sheet_error(ws: Any, msg: str) -> ModelError:
 
 
 def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
-    """(row number, values) of every row of a read-only sheet. A sheet that cannot be
-    parsed, or formulas without a calculated value, raise a :class:`ModelError` located
+    """(row number, values) of the first row and every row with a value of a read-only
+    sheet (a row that is only formatted, however far down, is no row). A sheet that cannot
+    be parsed, or formulas without a calculated value, raise a :class:`ModelError` located
     in the sheet."""
     try:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()
-        rows = []
-        for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
-            if k > MAX_ROWS + 1:  # the header and MAX_ROWS rows
-                raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
-                                   "the workbook")
-            rows.append((k, list(r)))
+        with warnings.catch_warnings():  # openpyxl's, on stderr ("… outside the limits
+            warnings.simplefilter("ignore")  # for dates"): the cell's value says it
+            rows = _values(ws)
     except ModelError:
         raise
     except Exception as exc:  # lazily parsed third-party XML: anything may come out
@@ -502,6 +539,19 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
     source, formulas = getattr(ws.parent, "_opmodel_formulas", (None, set()))
     if getattr(ws, "_worksheet_path", None) in formulas:
         _uncalculated(ws, source, rows)
+    return rows
+
+
+def _values(ws: Any) -> list[tuple[int, list[Any]]]:
+    """The rows of ``ws`` with a value (and the first), numbered; at most MAX_ROWS."""
+    rows: list[tuple[int, list[Any]]] = []
+    for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+        if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
+            continue
+        if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
+            raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
+                               "the workbook")
+        rows.append((k, list(r)))
     return rows
 
 
@@ -515,9 +565,11 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
         try:
             fws = fwb[ws.title]
             fws.reset_dimensions()
-            for (line, values), frow in zip(rows, fws.iter_rows(values_only=True),
-                                            strict=False):
-                for k, (v, f) in enumerate(zip(values, frow, strict=False)):
+            by_line = dict(rows)
+            for line, frow in enumerate(fws.iter_rows(values_only=True), start=1):
+                values = by_line.get(line, ())
+                for k, f in enumerate(frow):
+                    v = values[k] if k < len(values) else None
                     if v is None and isinstance(f, str) and f.startswith("="):
                         issues.append(Issue(
                             "E-FORMULA", f"formula {excerpt(f, 40)} has no calculated value",
@@ -542,6 +594,9 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
         col = Collected(source=p.name)
         known = [SETTINGS, *SHEET_BY_NAME]
         present = list(wb.sheetnames)
+        other = _other_workbook(present)
+        if other is not None:  # one error, not one per sheet
+            raise _fail(p, "E-SHEET", *other)
         strays = [n for n in present if n not in known and n not in (INSTRUCTIONS, LISTS)]
         for name in strays:
             ws = wb[name]
@@ -593,6 +648,19 @@ def read_xlsx(path: str | os.PathLike[str]) -> LoadResult:
     if any(i.severity == "error" for i in placed):
         raise ModelError(placed + result.warnings, source=str(p))
     return LoadResult(result.enterprise, result.warnings + placed, scenarios)
+
+
+def _other_workbook(sheets: list[str]) -> tuple[str, str] | None:
+    """(what, what to do) when ``sheets`` are another opmodel workbook's, not a model's."""
+    if SETTINGS in sheets:
+        return None
+    if "_survey" in sheets:
+        return ("this is an assessment survey (opmodel survey export), not a model "
+                "workbook", "merge it into the model with `opmodel survey merge MODEL FILE`")
+    if {"Summary", "Cells", "Solver"} <= set(sheets):
+        return ("this is a report's results.xlsx (opmodel report), not a model workbook",
+                "export the model itself with `opmodel export MODEL model.xlsx`")
+    return None
 
 
 def finish(col: Collected, p: Path) -> LoadResult:

@@ -54,7 +54,7 @@ def _fraction(v: Any) -> Any:
     if isinstance(v, str):
         try:
             return float(Fraction(v.strip()))
-        except (ValueError, ZeroDivisionError):
+        except (ValueError, ZeroDivisionError, OverflowError):  # (1e999: no float)
             raise PydanticCustomError(
                 "E-TYPE", "'{value}' is not a number or a fraction like 1/3", {"value": v}
             ) from None

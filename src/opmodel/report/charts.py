@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -544,6 +545,23 @@ def stability_chart(result: StabilityResult, title: str | None = None) -> alt.To
             .configure(**CONFIG))
 
 
+_UNDRAWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def drawable(spec: Any) -> Any:
+    """``spec`` with the characters an SVG cannot hold (control characters other than tab
+    and newline, U+FFFE, U+FFFF, lone surrogates) dropped from every text, keys included:
+    vl-convert aborts the whole process on them (a Rust panic, not an exception), and a
+    name pasted from a word processor can carry one (Word's line break is U+000B)."""
+    if isinstance(spec, str):
+        return _UNDRAWABLE.sub("", spec) if _UNDRAWABLE.search(spec) else spec
+    if isinstance(spec, dict):
+        return {drawable(k): drawable(v) for k, v in spec.items()}
+    if isinstance(spec, list | tuple):
+        return [drawable(v) for v in spec]
+    return spec
+
+
 def chart_bytes(chart: alt.TopLevelMixin, fmt: str, scale: float = 2.0) -> bytes:
     """The chart rendered to ``fmt`` (png, svg, html, json) with vl-convert."""
     import vl_convert as vlc
@@ -556,6 +574,7 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, scale: float = 2.0) -> bytes
     if fmt == "json":
         return json.dumps(spec, indent=2, sort_keys=True).encode()
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    spec = drawable(spec)
     if fmt == "png":
         return bytes(vlc.vegalite_to_png(spec, vl_version=version, scale=scale))
     if fmt == "svg":
@@ -592,6 +611,6 @@ def save_chart(chart: alt.TopLevelMixin, path: str | os.PathLike[str],
     return write_atomic(path, chart_bytes(chart, fmt, scale))
 
 
-__all__ = ["FORMATS", "ChartSpec", "ch", "chart_bytes", "colour_scale", "gaps_chart",
-           "heatmap_chart", "heatmap_records", "homogeneity_chart", "save_chart", "stability_chart",
-           "time_chart", "write_atomic"]
+__all__ = ["FORMATS", "ChartSpec", "ch", "chart_bytes", "colour_scale", "drawable",
+           "gaps_chart", "heatmap_chart", "heatmap_records", "homogeneity_chart", "save_chart",
+           "stability_chart", "time_chart", "write_atomic"]

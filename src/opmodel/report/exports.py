@@ -19,7 +19,7 @@ from typing import Any
 import altair as alt
 
 from ..errors import OpmodelError
-from .charts import ChartSpec
+from .charts import ChartSpec, drawable
 
 
 def _vl_version() -> str:
@@ -147,7 +147,7 @@ class ChartJobs:
         """Queue charts to draw (the largest first; the ones that are no file are left out)."""
         for c in sorted((c for c in specs if c.file), key=_cost, reverse=True):
             self.names.append(c.name)
-            self._tasks.put((c.name, c.spec, str(self.folder)))
+            self._tasks.put((c.name, drawable(c.spec), str(self.folder)))
 
     def collect(self, progress: Callable[[int, int], None] | None = None) -> list[Path]:
         """Wait for every submitted chart; the paths of the files written."""

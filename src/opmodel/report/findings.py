@@ -150,6 +150,11 @@ def analysis_findings(d: Analysis) -> AnalysisFindings:
         hm_title = (f"{hot_stage} is the hottest stage; {hot_unit} carries the biggest gap"
                     if hot_stage != hm.column_names[k] or hot_unit != hm.row_names[r]
                     else f"{hot_stage} is the hottest stage, and hottest in {hot_unit}")
+    elif d.gaps.assessed == 0:  # nothing to compare: not "no gap"
+        headline = Finding("No capability is assessed yet", "No business unit has given a "
+                           "current and target maturity for any capability, so no gap can "
+                           "be measured; survey the units (opmodel survey export).", "warn")
+        hm_title = "No capability is assessed yet"
     else:
         headline = Finding("No capability has a gap", "Every assessed capability is at or "
                            "above its target.", "good")

@@ -201,14 +201,20 @@ def provenance_payload(d: ReportData) -> dict[str, Any]:
         "current": arr(s.current, 2), "target": arr(s.target, 2), "pain": arr(s.pain, 2),
         "gap": arr(s.gap, 2), "weight": arr(s.weight), "priority": arr(s.priority),
         "row": [int(r) + 1 if r >= 0 else None for r in arow.tolist()],
-        "confidence": pack_records([{"v": v} for v in conf])["c"]["v"],
-        "assessor": pack_records([{"v": v} for v in who])["c"]["v"],
-        "date": pack_records([{"v": v} for v in when])["c"]["v"],
+        "confidence": _packed_column(conf),
+        "assessor": _packed_column(who),
+        "date": _packed_column(when),
         "notes": notes,
         "hottest": hottest,
         "work": work,
         "nb": n_b,
     }
+
+
+def _packed_column(values: list[Any]) -> Any:
+    """One column packed as :func:`pack_records` packs it (an empty list for no cells: a
+    model without capabilities or units)."""
+    return pack_records([{"v": v} for v in values])["c"].get("v", [])
 
 
 def drill_payload(d: ReportData, specs: dict[str, ChartSpec]) -> dict[str, Any]:
@@ -277,9 +283,9 @@ def plateau_payload(d: ReportData, cap_spec: dict[str, Any] | None) -> dict[str,
     for label, m in maps:
         recs = heatmap_records(m, keep)
         steps.append({"label": label, "value": [_clean(r["value"]) for r in recs],
-                      "label_": pack_records([{"v": r["label"]} for r in recs])["c"]["v"],
+                      "label_": _packed_column([r["label"] for r in recs]),
                       "dark": [r["dark"] for r in recs],
-                      "state": pack_records([{"v": r["state"]} for r in recs])["c"]["v"]})
+                      "state": _packed_column([r["state"] for r in recs])})
     base = cap_spec.get("data", {}).get("values")
     if not isinstance(base, list) or len(base) != len(steps[0]["value"]):
         return None

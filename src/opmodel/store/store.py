@@ -382,6 +382,8 @@ class Store:
 
     def current(self, kind: str, key: str, conn: Connection | None = None) -> Current | None:
         """The stored entity ``kind:key`` as it stands, or None."""
+        if text_problem(key) is not None:  # no key holds it (and PostgreSQL refuses it)
+            return None
         if conn is None:
             with self.reading() as c:
                 return self.current(kind, key, c)
@@ -409,9 +411,20 @@ class Store:
             return {k: v for k, v in conn.execute(q)}
 
     def history(self, entity: str | None = None, *, limit: int | None = None,
-                since: int | None = None) -> list[Change]:
+                since: int | None = None, who: str | None = None,
+                action: str | None = None, until: int | None = None) -> list[Change]:
         """The change log, oldest first; ``entity`` as ``kind:key`` (``initiatives:crm``,
-        also the singular ``initiative:crm``) or a whole kind (``assessments``)."""
+        also the singular ``initiative:crm``) or a whole kind (``assessments``); only the
+        changes made by ``who``, by ``action``, after revision ``since`` and up to revision
+        ``until`` when given (``limit`` counts the changes that match: the newest)."""
+        if any(text_problem(t) is not None for t in (entity, who, action)):
+            if entity:
+                resolve_kind(entity.partition(":")[0])  # an unknown kind is still an error
+            return []  # nothing on record holds such text (and PostgreSQL refuses it)
+        if since is not None and since >= 2**62:  # past any revision; no integer overflow
+            return []
+        if limit is not None and limit >= 2**62:
+            limit = None
         q = (select(changes.c.rev, revisions.c.at, revisions.c.who, revisions.c.action,
                     revisions.c.why, revisions.c.request_id, changes.c.kind, changes.c.key,
                     changes.c.field, changes.c.old, changes.c.new)
@@ -425,6 +438,12 @@ class Store:
                 q = q.where(changes.c.key == key)
         if since is not None:
             q = q.where(changes.c.rev > since)
+        if until is not None:
+            q = q.where(changes.c.rev <= until)
+        if who:
+            q = q.where(revisions.c.who == who)
+        if action:
+            q = q.where(revisions.c.action == action)
         if limit is not None:
             q = q.order_by(None).order_by(changes.c.id.desc()).limit(limit)
         with self.reading() as conn:
@@ -440,6 +459,10 @@ class Store:
                     request_id: str | None = None) -> Iterator[Transaction]:
         """One change set: everything written inside is one revision, committed at the end
         (or not at all on any error). Writers are serialized on the revision counter."""
+        for what, text in (("the user name", who), ("why", why), ("the request id", request_id)):
+            problem = text_problem(text)
+            if problem is not None:
+                raise InputError(f"{what} {problem}", hint="nothing was changed")
         try:
             with self.writing() as conn:
                 q = select(meta.c.value).where(meta.c.key == "revision")
@@ -515,6 +538,22 @@ class _Derived(LoadResult):
                                 if k in R.list_kinds()}
             self._warnings = [placer.place(i) for i in found]
         return self._warnings
+
+
+def text_problem(text: str | None) -> str | None:
+    """Why ``text`` cannot be stored as it is — a NUL character (PostgreSQL's text refuses
+    it) or a lone UTF-16 surrogate (not text at all: UTF-8 cannot carry it; JSON can spell
+    one, ``"\\ud800"``) — or None when it can."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"is not valid text: a lone surrogate ({exc.object[exc.start]!r}) at " \
+               f"character {exc.start + 1}"
+    return None
 
 
 def _loads(text: str | None) -> Any:

@@ -63,7 +63,10 @@ def get_user(store: Store, name: str, conn: Connection | None = None) -> User | 
     from sqlalchemy import select
 
     from .schema import users
+    from .store import text_problem
 
+    if text_problem(name) is not None:  # no user has it (and PostgreSQL refuses it)
+        return None
     if conn is None:
         with store.reading() as c:
             return get_user(store, name, c)
@@ -88,11 +91,15 @@ def authenticate(store: Store, name: str, password: str) -> User:
     from sqlalchemy import select
 
     from .schema import users
+    from .store import text_problem
 
+    bad = AuthenticationError("unknown user or wrong password")
+    if not password or text_problem(name) or text_problem(password.replace("\x00", "")):
+        _hasher().hash("timing")  # no such user can exist (PostgreSQL refuses the query)
+        raise bad
     with store.reading() as conn:
         row = conn.execute(select(users).where(users.c.name == name,
                                                users.c.disabled == 0)).first()
-    bad = AuthenticationError("unknown user or wrong password")
     if row is None or not row.password_hash:
         _hasher().hash("timing")  # the same work whether or not the user exists
         raise bad

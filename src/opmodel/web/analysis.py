@@ -50,6 +50,18 @@ Auth = Depends(authenticate)
 Snap = Depends(snapshot)
 
 
+def _level(text: str | None) -> int | None:
+    """``?level=``: a whole number ≥ 1, or empty (not given, as docs/api.md writes it)."""
+    if text is None or not text.strip():
+        return None
+    t = text.strip()
+    if not t.isdigit() or int(t) < 1:
+        raise ApiError(422, f"query.level: '{t}' is not a whole number ≥ 1", code="E-RANGE",
+                       errors=[{"code": "E-RANGE", "field": "query.level",
+                                "message": f"'{t}' is not a whole number ≥ 1"}])
+    return int(t)
+
+
 def register(app: FastAPI) -> None:
     @app.get("/heatmap", tags=["analysis"], responses=ok("heatmap"),
              summary="Heat map: business units × stages or capabilities, one layer")
@@ -57,16 +69,18 @@ def register(app: FastAPI) -> None:
                 by: str = Query("stage", description=f"Columns: {', '.join(BYS)}."),
                 layer: str = Query("priority", description=f"One of {', '.join(LAYERS)}."),
                 rollup: str = Query("max", description=f"One of {', '.join(ROLLUPS)}."),
-                level: int | None = Query(None, ge=1, description="Capabilities: roll deeper "
-                                          "levels up to this one."),
+                level: str | None = Query(None, description="Capabilities: roll deeper "
+                                          "levels up to this one (a whole number ≥ 1)."),
                 stage: str | None = Query(None, description="Capabilities of one stage."),
                 who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         _choice("by", by, BYS)
         _choice("layer", layer, LAYERS)
         _choice("rollup", rollup, ROLLUPS)
-        params = {"by": by, "layer": layer, "rollup": rollup, "level": level, "stage": stage}
+        stage = stage or None  # `?level=&stage=`, as docs/api.md writes it: not given
+        lv = _level(level)
+        params = {"by": by, "layer": layer, "rollup": rollup, "level": lv, "stage": stage}
         return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
-            snap.enterprise, by, layer, rollup, level=level, stage=stage).to_dict())
+            snap.enterprise, by, layer, rollup, level=lv, stage=stage).to_dict())
 
     @app.get("/heatmap/cells/{column}/{unit}", tags=["analysis"],
              responses=ok("heatmap-cell"),
@@ -75,20 +89,21 @@ def register(app: FastAPI) -> None:
                      by: str | None = Query(None, description="stage or capability (default: "
                                             "what the column names)."),
                      layer: str = Query("priority"), rollup: str = Query("max"),
-                     level: int | None = Query(None, ge=1),
+                     level: str | None = Query(None, description="A whole number ≥ 1."),
                      who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         e = snap.enterprise
+        lv = _level(level)
         if by is None:
             by = "capability" if column not in e.ids("stage") and \
                 column in e.ids("capability") else "stage"
         _choice("by", by, BYS)
         _choice("layer", layer, LAYERS)
         _choice("rollup", rollup, ROLLUPS)
-        params = {"by": by, "layer": layer, "rollup": rollup, "level": level,
+        params = {"by": by, "layer": layer, "rollup": rollup, "level": lv,
                   "column": column, "unit": unit}
 
         def compute() -> Any:
-            hm = heatmap_fn(e, by, layer, rollup, level=level)
+            hm = heatmap_fn(e, by, layer, rollup, level=lv)
             return hm.explain(column, unit).to_dict()
 
         return cached(request, snap, "heatmap-cell", params, compute)
@@ -123,7 +138,8 @@ def register(app: FastAPI) -> None:
              summary="How often each top gap stays on top when the weights move")
     def stability(request: Request, top: int = Query(10, ge=1, le=1000),
                   spread: float = Query(0.2, ge=0, le=1),
-                  draws: int = Query(500, ge=1, le=10_000), seed: int = Query(0),
+                  draws: int = Query(500, ge=1, le=10_000),
+                  seed: int = Query(0, ge=0, le=2**32 - 1),
                   who: Principal = Auth, snap: Snapshot = Snap) -> Response:
         params = {"top": top, "spread": spread, "draws": draws, "seed": seed}
         return cached(request, snap, "stability", params, lambda: stability_fn(

@@ -118,6 +118,8 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     :func:`opmodel.web.pages.session_secret`).
     """
     src = source_for(source)
+    if src.writable:  # a mistyped URL is said now, not as an error on every request
+        _holds_a_model(src)
     if token_lookup is None and src.writable:
         token_lookup = _store_token_lookup(src)
     if anonymous is None:
@@ -185,6 +187,19 @@ def _document_errors(app: FastAPI) -> None:
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _holds_a_model(source: Source) -> None:
+    """Refuse a store URL that names no database (a missing SQLite file) or an empty one
+    (``InputError``, saying how to make one)."""
+    from ..errors import InputError
+    from ..store import display_url
+
+    if source.store.revision() == 0:  # type: ignore[attr-defined]
+        url = display_url(source.url)  # type: ignore[attr-defined]
+        raise InputError(f"{url} holds no model yet",
+                         hint=f"make one: opmodel store init {url} --from FOLDER "
+                              "(or serve the folder)")
 
 
 def _store_token_lookup(source: Source) -> Any:

@@ -15,6 +15,7 @@ unhandled exception into that shape.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -56,13 +57,33 @@ def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> 
     return {"ok": False, "error": message, "errors": errors, "status": status, "code": code}
 
 
+class _ErrorJSON(JSONResponse):
+    """An error body that always renders: strict JSON (NaN and infinities as null) and
+    text echoed from the request that UTF-8 cannot carry (a lone surrogate sent as
+    ``"\\ud800"``) kept as a JSON escape instead of failing with a 500."""
+
+    def render(self, content: Any) -> bytes:
+        from ..jsonable import clean, default
+
+        data = clean(content)
+        try:
+            return json.dumps(data, ensure_ascii=False, allow_nan=False,
+                              separators=(",", ":"), default=default).encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(data, ensure_ascii=True, allow_nan=False,
+                              separators=(",", ":"), default=default).encode("ascii")
+
+
 def response(exc: ApiError) -> JSONResponse:
-    return JSONResponse(body(exc.status, exc.message, exc.code, exc.errors),
-                        status_code=exc.status, headers=exc.headers)
+    return _ErrorJSON(body(exc.status, exc.message, exc.code, exc.errors),
+                      status_code=exc.status, headers=exc.headers)
 
 
-def not_found(kind: str, id_: str, hint: str | None = None) -> ApiError:
+def not_found(kind: str, id_: str, hint: str | None = None,
+              field: str | None = None) -> ApiError:
     entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{id_}'"}
+    if field:
+        entry["field"] = field
     if hint:
         entry["hint"] = hint
     return ApiError(404, entry["message"], code="E-REF", errors=[entry])
@@ -171,6 +192,11 @@ def install(app: FastAPI) -> None:
         elif status == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
         headers = dict(exc.headers) if exc.headers else None
+        if status == 400 and "parsing the body" in message:  # FastAPI's: JSON nested too
+            said = "not JSON this server can read (nested too deep?)"  # deep to decode
+            return response(ApiError(status, f"body: {said}", code="E-INPUT", headers=headers,
+                                     errors=[{"code": "E-INPUT", "field": "body",
+                                              "message": said}]))
         return response(ApiError(status, message, headers=headers))
 
     @app.exception_handler(Exception)

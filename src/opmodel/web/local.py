@@ -45,6 +45,26 @@ def _newest_mtime(folder: Path) -> float:
     return max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=0.0)
 
 
+#: actions that change users, not the model: a store changed only by these is not edited
+USER_ACTIONS = ("add_user", "add_token", "set_user", "disable_user")
+
+
+def _edited_since_made(st: object) -> bool:
+    """Has the model in the store changed since it was last made or refreshed from the
+    folder (``init``)? Changes of users (roles, tokens) do not count."""
+    from sqlalchemy import func, select
+
+    from ..store.schema import changes, revisions
+
+    with st.reading() as conn:  # type: ignore[attr-defined]
+        made = conn.execute(select(func.max(revisions.c.id))
+                            .where(revisions.c.action == "init")).scalar() or 0
+        edited = conn.execute(
+            select(func.max(changes.c.rev)).join(revisions, revisions.c.id == changes.c.rev)
+            .where(revisions.c.action.not_in(("init", *USER_ACTIONS)))).scalar() or 0
+    return int(edited) > int(made)
+
+
 def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalStore:
     """The SQLite store beside ``folder``, made (with a first admin login) or refreshed."""
     from .. import actions
@@ -71,9 +91,18 @@ def local_store(folder: str | os.PathLike[str], admin: str = "admin") -> LocalSt
     st = open_store(url)
     if _newest_mtime(root) <= db.stat().st_mtime:
         return LocalStore(url, db, False, False, None)
-    edits = [c for c in st.history(limit=200) if c.action not in
-             ("init", "add_user", "add_token", "disable_user")]
-    if edits:
+    if _edited_since_made(st):
+        from ..io.folder import read_folder
+        from ..store import side_files_of
+
+        try:
+            same = (read_folder(root).enterprise == st.read().enterprise
+                    and side_files_of(root) == st.files())
+        except Exception:  # a folder that does not load: the notice says what to do
+            same = False
+        if same:  # the folder is the store, written back by `store export`: nothing to do
+            os.utime(db)
+            return LocalStore(url, db, False, False, None)
         return LocalStore(url, db, False, False, None, notice=(
             f"{root} changed since {db.name} was made, and the store has edits of its own: "
             f"serving the store as it is. Write it back with `opmodel store export {url} "

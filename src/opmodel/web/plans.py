@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import OpmodelError, UnknownIdError
 from ..model.base import Id
@@ -63,6 +63,15 @@ class PlanRequest(BaseModel):
         "actuals count, sunk cost stays sunk; the answer's `cycle` says what changed "
         "against the plan of record.")
 
+    @field_validator("scenario", mode="before")
+    @classmethod
+    def _what_if(cls, value: Any) -> Any:
+        """An inline what-if's problems at its own fields (``body.scenario.budget_scale``),
+        not beside an attempt to read it as a scenario's name (``body.scenario.str``)."""
+        if value is None or isinstance(value, str | WhatIf):
+            return value
+        return WhatIf.model_validate(value)
+
 
 def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | None) -> Any:
     from ..optimize.scenario import apply
@@ -74,7 +83,8 @@ def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | N
         found = request.app.state.ctx.source.scenarios(e).get(scenario)
         if found is None:
             raise ApiError(404, f"no scenario '{scenario}'", code="E-REF", errors=[
-                {"code": "E-REF", "field": "scenario", "message": f"no scenario '{scenario}'",
+                {"code": "E-REF", "field": "body.scenario",
+                 "message": f"no scenario '{scenario}'",
                  "hint": "name one of the model's scenarios, 'base', or give an inline "
                          "what-if object"}])
         return apply(e, found)
@@ -222,7 +232,7 @@ def register(app: FastAPI) -> None:
     def _job(request: Request, job_id: str) -> Job:
         job = request.app.state.ctx.jobs.get(job_id)
         if job is None:
-            raise not_found("plan", job_id)
+            raise not_found("plan", job_id, field="path.plan_id")
         return job
 
     @app.get("/plans", tags=["plans"], summary="Plans started on this server, newest first")
@@ -257,7 +267,7 @@ def register(app: FastAPI) -> None:
         if not job.result:  # a job of the web pages keeps the plan, not its document
             plan = plan_of(job)
             if plan is None:
-                raise not_found("plan", plan_id)
+                raise not_found("plan", plan_id, field="path.plan_id")
             job.result = plan_document(plan, 0, int(job.params.get("seed") or 0))
         return answer(request, job.result)
 
@@ -275,7 +285,7 @@ def register(app: FastAPI) -> None:
                            code="E-NOT-READY")
         plan = plan_of(job)
         if plan is None:
-            raise not_found("plan", plan_id)
+            raise not_found("plan", plan_id, field="path.plan_id")
         _known_initiative(plan.instance.enterprise, initiative)
         with SOLVER_LOCK:
             x = explain(plan, initiative, replan=replan)
@@ -290,6 +300,11 @@ def register(app: FastAPI) -> None:
         from ..optimize.explain import explain
 
         _known_initiative(snap.enterprise, initiative)
+        try:
+            _scenario_model(request, snap, scenario)
+        except ApiError as exc:
+            exc.errors[0]["field"] = "query.scenario"
+            raise
         req = PlanRequest(scenario=scenario, time_limit=time_limit)
 
         def compute() -> Any:
@@ -326,4 +341,39 @@ def _known_initiative(e: Any, initiative: str) -> None:
     try:
         e.initiative(initiative)
     except UnknownIdError as exc:
-        raise not_found("initiative", initiative, exc.hint) from None
+        raise not_found("initiative", initiative, exc.hint, "path.initiative") from None
+
+
+def decided_against(request: Request, e: Any, cycle: str, initiative: str
+                    ) -> dict[str, Any] | None:
+    """The plan the meeting of ``cycle`` decides ``initiative`` against, as ``opmodel
+    decide`` records it (``against``: the plan id, the digest of the inputs it saw, and
+    whether and when it funds the initiative, with the value at stake). One solve per
+    cycle and inputs, cached: every decision of one meeting has the same plan. None when
+    there is nothing to plan against (a bad cycle or initiative — the action names it —, or
+    no feasible recommendation: the decision is then recorded without it, as the command
+    line does)."""
+    from ..cycle.pricing import before_cycle, recommendation, recommended_for
+    from ..io.cycle_files import inputs_sha256, plan_id
+    from ..model.quarter import quarter_index
+    from ..optimize import SolveOptions
+
+    try:
+        quarter_index(cycle)
+    except ValueError:
+        return None
+    if initiative not in e.ids("initiative"):
+        return None
+    digest = inputs_sha256(before_cycle(e, cycle))
+
+    def compute() -> Any:
+        with SOLVER_LOCK:
+            return recommendation(e, cycle, SolveOptions(time_limit=60.0))
+
+    try:
+        rec = request.app.state.ctx.cache.get_or_compute(("recommendation", cycle, digest),
+                                                         compute)
+        said = recommended_for(rec, initiative)
+    except (OpmodelError, KeyError, ValueError, IndexError):
+        return None
+    return {"plan": plan_id(cycle, digest), "inputs_sha256": digest, **said}

@@ -100,7 +100,7 @@ def find(snap: Snapshot, kind: Kind, key: tuple[str, ...]) -> Any:
 
         close = get_close_matches("/".join(key), ["/".join(k) for k in index], n=1)
         raise not_found(kind.label, "/".join(key),
-                        f"did you mean '{close[0]}'?" if close else None)
+                        f"did you mean '{close[0]}'?" if close else None, _path_field(kind))
     return item
 
 
@@ -135,7 +135,7 @@ def stored_item(request: Request, kind: Kind, key: tuple[str, ...]
 
         close = get_close_matches("/".join(key), list(src.store.versions(kind.entity)), n=1)
         raise not_found(kind.label, "/".join(key),
-                        f"did you mean '{close[0]}'?" if close else None)
+                        f"did you mean '{close[0]}'?" if close else None, _path_field(kind))
     item = item_model(kind.entity).model_validate(cur.data)
     return item_dict(item), cur.version
 
@@ -162,6 +162,9 @@ def _matches(item: Any, filters: dict[str, str]) -> bool:
         elif isinstance(have, bool):
             if want.lower() not in (("true", "1", "yes") if have else ("false", "0", "no")):
                 return False
+        elif isinstance(have, int | float):  # ?current=2 finds 2.0 (checked as a number)
+            if _as_number(want) != have:
+                return False
         elif str(have) != want:
             return False
     return True
@@ -184,6 +187,29 @@ Offset = Query(0, ge=0, description="Items to skip.")
 RESERVED = {"limit", "offset", "at"}
 
 
+def _path_field(kind: Kind) -> str:
+    """The path parameter an unknown key is at: ``path.id``, or the key's parts
+    (``path.capability/business_unit``)."""
+    return "path." + "/".join(kind.key)
+
+
+def _numeric(annotation: Any) -> bool:
+    """A field holding one number (``float``, ``int``, optional or constrained)."""
+    text = str(annotation)
+    return ("float" in text or "int" in text) and not any(
+        t in text for t in ("str", "tuple", "bool", "Literal"))
+
+
+def _as_number(text: str) -> float | None:
+    import math
+
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
 def filters_of(request: Request, model: Any) -> dict[str, str]:
     fields = set(model.model_fields) if model is not None else set()
     out: dict[str, str] = {}
@@ -197,8 +223,12 @@ def filters_of(request: Request, model: Any) -> dict[str, str]:
                         "hint": "filter on one of: " + ", ".join(sorted(fields))})
         else:
             out[name] = value
+            if (_numeric(model.model_fields[name].annotation) and value not in ("", "null")
+                    and _as_number(value) is None):
+                bad.append({"code": "E-TYPE", "field": f"query.{name}",
+                            "message": f"{name}: '{value}' is not a number"})
     if bad:
-        raise ApiError(400, bad[0]["message"], code="E-UNKNOWN", errors=bad)
+        raise ApiError(400, bad[0]["message"], code=bad[0]["code"], errors=bad)
     return out
 
 

@@ -12,7 +12,7 @@ from ..errors import UnknownIdError
 from .auth import Principal, authenticate
 from .errors import ApiError
 from .jsonout import answer, dumps
-from .resources import page
+from .resources import Limit, Offset, page
 from .writes import JsonBody, begin, body_object, precheck, request_id, run, writable
 
 Auth = Depends(authenticate)
@@ -20,13 +20,15 @@ Auth = Depends(authenticate)
 
 def register(app: FastAPI) -> None:
     @app.get("/users", tags=["users"], summary="Users and their roles (admin)")
-    def list_users(request: Request, who: Principal = Auth) -> Response:
+    def list_users(request: Request, limit: int = Limit, offset: int = Offset,
+                   who: Principal = Auth) -> Response:
         from ..store.users import list_users as all_users
 
         st = writable(request, who)
         precheck(who, "add_user")
-        users = all_users(st)
-        return answer(request, dumps(page(request, users, 1000, 0, lambda u: u.as_dict())))
+        users = all_users(st)  # paginated as every list (limit and offset were ignored)
+        return answer(request, dumps(page(request, users, limit, offset,
+                                          lambda u: u.as_dict())))
 
     @app.get("/me", tags=["users"], summary="Who the caller is")
     def me(request: Request, who: Principal = Auth) -> Response:

@@ -45,6 +45,12 @@ def writable(request: Request, who: Principal) -> Any:
     if not src.writable or who.user is None:
         raise ApiError(403, "this server is read-only (a model folder); serve a store to "
                             "write", code="E-READ-ONLY")
+    if request.method != "GET" and request.query_params.get("at"):
+        raise ApiError(400, "?at= is time travel, which is read-only: a change is always "
+                            "made to the model as it stands", code="E-INPUT",
+                       errors=[{"code": "E-INPUT", "field": "query.at",
+                                "message": "time travel is read-only; send the change "
+                                           "without ?at"}])
     _WRITE_LOCK.set(getattr(src, "write_lock", None))
     return src.store
 
@@ -71,11 +77,18 @@ def request_id(request: Request) -> str:
 
 
 def why_of(request: Request, body: dict[str, Any]) -> str | None:
+    from ..store.store import text_problem
+
     why = body.pop("why", None)
     if why is not None and not isinstance(why, str):
         raise ApiError(422, "body.why: must be text", code="E-TYPE",
                        errors=[{"code": "E-TYPE", "field": "body.why",
                                 "message": "must be text"}])
+    problem = text_problem(why)
+    if problem is not None:
+        raise ApiError(422, f"body.why: why {problem}", code="E-VALUE",
+                       errors=[{"code": "E-VALUE", "field": "body.why",
+                                "message": f"why {problem}"}])
     return why or request.headers.get("x-why") or None
 
 
@@ -126,13 +139,18 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
         entries = [{"code": exc.code, "field": f"body.{c.field}", "yours": c.yours,
                     "current": c.current,
                     "message": f"{c.field} changed since version {exc.version}: yours "
-                               f"{c.yours!r}, current {c.current!r}"}
+                               f"{_shown(c.yours)}, current {_shown(c.current)}"}
                    for c in exc.conflicts] or [{"code": exc.code, "message": exc.message}]
         for e in entries:
             e["entity"] = exc.entity
             e["version"] = exc.version
             e["current_version"] = exc.current_version
-        return ApiError(409, exc.message, code=exc.code, errors=entries)
+        now = ("removed" if exc.current_version is None
+               else f"now at version {exc.current_version}")
+        detail = "; ".join(f"{c.field}: yours {_shown(c.yours)}, current {_shown(c.current)}"
+                           for c in exc.conflicts) or "it was changed or removed since"
+        return ApiError(409, f"{exc.entity} changed since version {exc.version} ({now}): "
+                             f"{detail}", code=exc.code, errors=entries)
     if type(exc).__name__ == "SurveyConflictError":
         entries = [issue_entry(i) for i in exc.issues]  # type: ignore[attr-defined]
         return ApiError(409, exc.message.splitlines()[0], code=exc.code, errors=entries)
@@ -147,6 +165,17 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
         return ApiError(422, f"{first['field']}: {first['message']}", code=exc.code,
                         errors=entries)
     return from_opmodel_error(exc)
+
+
+def _shown(value: Any, width: int = 80) -> str:
+    """A value in a message, as JSON (``null``, ``"text"``, ``2.5``), cut to ``width``
+    characters: the values themselves are in ``yours`` and ``current``."""
+    import json
+
+    from ..jsonable import clean
+
+    text = json.dumps(clean(value), ensure_ascii=False, default=str)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _accepts_bool(annotation: Any) -> bool:
@@ -199,6 +228,10 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         raise mapped from None
     except InputError as exc:
         mapped = _map(exc, kind)
+        if getattr(exc, "field", None):  # an argument of the action: a field of the body
+            mapped.status = 422
+            mapped.errors[0]["field"] = f"body.{exc.field}"  # type: ignore[attr-defined]
+            mapped.message = f"body.{exc.field}: {exc.message}"  # type: ignore[attr-defined]
         if "already exists" in exc.message:
             mapped.status, mapped.code = 409, "E-EXISTS"
             mapped.errors[0].update(code="E-EXISTS", field="body.id" if kind != "users"
@@ -228,7 +261,36 @@ def body_object(body: Any, what: str = "body") -> dict[str, Any]:
         raise ApiError(422, f"{what}: expected a JSON object", code="E-TYPE",
                        errors=[{"code": "E-TYPE", "field": what,
                                 "message": "expected a JSON object"}])
+    bad = _not_text(body, what)
+    if bad:
+        raise ApiError(422, f"{bad[0]['field']}: {bad[0]['message']}", code="E-TYPE",
+                       errors=bad)
     return dict(body)
+
+
+def _not_text(value: Any, where: str) -> list[dict[str, Any]]:
+    """Every string (key or value) of a JSON body that is not text: JSON may spell a lone
+    UTF-16 surrogate (``"\\ud800"``), which no text field can hold (UTF-8, the database)."""
+    out: list[dict[str, Any]] = []
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            out.append({"code": "E-TYPE", "field": where,
+                        "message": "not valid text (a lone UTF-16 surrogate)"})
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            here = f"{where}.{k}"
+            if _not_text(k, where):
+                here = f"{where}.{k.encode('utf-8', 'backslashreplace').decode()}"
+                out.append({"code": "E-TYPE", "field": here,
+                            "message": "the name is not valid text (a lone UTF-16 "
+                                       "surrogate)"})
+            out += _not_text(v, here)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            out += _not_text(v, f"{where}.{n}")
+    return out
 
 
 def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
@@ -357,6 +419,11 @@ def _portfolio(app: FastAPI) -> None:
                 for k in bad])
         initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
         rationale = b.pop("rationale", None)
+        if "against" not in b:  # the plan decided against, as `opmodel decide` records it
+            from .plans import decided_against
+
+            e = request.app.state.ctx.models.current().enterprise
+            b["against"] = decided_against(request, e, cycle, initiative)
         w = run("decisions", lambda: actions.decide(
             st, who.user, initiative, action, cycle=cycle, rationale=rationale, fields=b,
             why=why, request_id=rid), "body.initiative")

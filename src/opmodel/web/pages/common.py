@@ -237,6 +237,18 @@ def install_handlers(app: FastAPI) -> None:
         return render(request, "error.html", status=e.status, status_code=e.status,
                       message=e.message)
 
+    import logging
+
+    log = logging.getLogger("opmodel.web")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        """A bug: the error page (was Starlette's bare "Internal Server Error"), logged."""
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, "error.html", status=500, status_code=500,
+                      message="Something went wrong on the server; nothing was saved that "
+                              "was not confirmed (see the server log).")
+
 
 def page_user(request: Request) -> Principal:
     p = who(request)

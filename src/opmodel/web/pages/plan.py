@@ -204,7 +204,7 @@ def register(app: FastAPI) -> None:
         w0 = e.scoring.weights
         if w0 is not None and w == {k: getattr(w0, k) for k in w}:
             w = {}  # the model's own weights: the same plan as without them
-        time_limit = num("time_limit", 10.0) or 10.0
+        time_limit = num("time_limit", 10.0)  # 0 is refused at its field (was taken as 10)
         confidence = num("confidence")
         try:
             fs = frontier_settings(form)
@@ -342,11 +342,16 @@ def register(app: FastAPI) -> None:
                   snap: Snapshot = Snap) -> Response:
         from ...cycle.replan import next_quarter
         from ...model.decision import ACTIONS, VERDICTS
+        from ...model.quarter import quarter_index
 
         e = snap.enterprise
         cycles = sorted({d.cycle for d in e.decisions})
         nq = next_quarter(e) or e.horizon.start
-        cyc = cycle or nq
+        cyc = cycle.strip() or nq
+        try:
+            quarter_index(cyc)
+        except Exception:
+            raise PageError(400, f"cycle: '{cyc}' is not a quarter (2027Q3)") from None
         pricing, error = None, None
         if any(d.cycle == cyc for d in e.decisions):
             def compute() -> Any:
@@ -404,11 +409,23 @@ def register(app: FastAPI) -> None:
         form = await check_csrf(request)
         user = _user(me)
         cyc = str(form.get("cycle") or "")
+        initiative = str(form.get("initiative") or "")
         fields: dict[str, Any] = {"date": str(form.get("date") or "") or _meeting_date(cyc)}
+        against = None
+        if actions.allowed(user, "decide"):  # the plan decided against, as `opmodel decide`
+            from starlette.concurrency import run_in_threadpool
+
+            from ..plans import decided_against
+
+            against = await run_in_threadpool(decided_against, request, snap.enterprise,
+                                              cyc, initiative)
+            fields["against"] = against
         if form.get("start"):
             fields["start"] = str(form["start"])
         elif form.get("action") in ("approve", "force-start"):
-            fields["start"] = cyc  # approved in the meeting: starts this quarter
+            # approved in the meeting: when the plan funds it, as it recommends; else now
+            recommended = against.get("start") if against and against.get("funded") else None
+            fields["start"] = recommended or cyc
         if form.get("until"):
             fields["until"] = str(form["until"])
         elif form.get("action") == "defer":
@@ -420,7 +437,7 @@ def register(app: FastAPI) -> None:
             fields["review"] = {"reviewer": str(form.get("reviewer") or me.name),
                                 "verdict": str(form["verdict"])}
         try:
-            _act(request, actions.decide, user, str(form.get("initiative") or ""),
+            _act(request, actions.decide, user, initiative,
                  str(form.get("action") or ""), cycle=cyc,
                  rationale=str(form.get("rationale") or "") or None, fields=fields,
                  why=str(form.get("rationale") or "") or None)

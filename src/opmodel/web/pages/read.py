@@ -248,13 +248,11 @@ def register(app: FastAPI) -> None:
         src = request.app.state.ctx.source
         changes: list[Any] = []
         if src.writable:
-            try:
-                changes = src.store.history(entity or None, limit=2000)
+            try:  # the newest 300 that match (as of ?at=: what had happened by then)
+                changes = src.store.history(entity or None, limit=300, who=who or None,
+                                            action=action or None, until=int(snap.version))
             except Exception as exc:
                 raise PageError(400, f"entity: {exc}") from None
             changes.reverse()
-            upto = int(snap.version)  # as of ?at=: what had happened by then
-            changes = [c for c in changes if (not who or c.who == who)
-                       and (not action or c.action == action) and c.revision <= upto][:300]
         return render(request, "history.html", page="history", snap=snap, changes=changes,
                       f={"entity": entity, "who": who, "action": action})

@@ -129,7 +129,8 @@ def register(app: FastAPI) -> None:
         fields = {k: v for k, v in fields.items() if v is not None or k == "notes"}
         if fields.get("current") == "n/a" or fields.get("target") == "n/a":
             fields["current"] = fields["target"] = "n/a"
-        version = int(str(form.get("version") or "0") or 0)
+        v = str(form.get("version") or "").strip()
+        version = int(v) if v.isdigit() else 0  # not a version: checked as a new one
         if form.get("choice") == "theirs":
             return RedirectResponse(f"/ui/assess/{unit}#{cap}", 303)
         try:

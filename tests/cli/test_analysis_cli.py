@@ -313,3 +313,12 @@ def test_stability_shows_whole_ids_in_80_columns(acme_path: Path) -> None:
     for c, row in zip(cells, rows, strict=True):
         parts = [p.strip() for p in row.strip("│").split("│")]
         assert parts[1:3] == [c.capability, c.business_unit], row
+
+
+def test_stability_draws_and_seed_are_bounded(starter_path: Path) -> None:
+    """`stability --draws 1000000000` ran for hours; `--seed -1` reached numpy."""
+    for args, expect in ((("--draws", "1000000000"), "--draws is 1,000,000,000; give a whole "
+                          "number from 1 to 1,000,000"),
+                         (("--seed", "-1"), "--seed is -1; give a whole number from 0")):
+        code, out = run("stability", str(starter_path), *args)
+        assert code == 1 and f"E-INPUT: {expect}" in out, out

@@ -91,3 +91,67 @@ def test_validate_strict_fails_on_warnings(starter_copy: Path) -> None:
 def test_validate_missing_path(tmp_path: Path) -> None:
     code, out = run("validate", str(tmp_path / "nope"))
     assert code == 1 and "no such folder" in out
+
+
+def test_csv_of_an_empty_result_still_has_its_header(tmp_path: Path) -> None:
+    """`validate --format csv` of a valid model printed nothing at all (and `-o issues.csv`
+    wrote an empty file): a CSV reader then finds no columns. The header comes from the
+    output's published shape."""
+    m = tmp_path / "m"
+    assert run("init", str(m))[0] == 0
+    code, out = run("validate", str(m), "--format", "csv")
+    assert code == 0
+    assert out.splitlines() == ["code,severity,message,file,line,column,location,path,hint"]
+    assert run("validate", str(m), "-o", str(tmp_path / "issues.csv"))[0] == 0
+    assert (tmp_path / "issues.csv").read_text().startswith("code,severity,message,")
+
+
+def test_schema_name_with_write_is_a_usage_error(tmp_path: Path) -> None:
+    """`schema gaps --write DIR` wrote all 25 schemas, the name silently ignored."""
+    code, out = run("schema", "gaps", "--write", str(tmp_path / "s"))
+    assert code == 2 and "--write and --check work on every schema" in out
+    assert not (tmp_path / "s").exists()
+
+
+def test_init_force_over_a_model_leaves_a_valid_starter(tmp_path: Path) -> None:
+    """`init --force` over Acme kept Acme's decisions.yaml, usage.csv, actuals.csv, … beside
+    the starter: "✓ starter model written", then 54 errors on the next validate."""
+    import shutil
+
+    m = tmp_path / "m"
+    shutil.copytree(Path(opmodel.__file__).parent / "examples" / "acme", m)
+    (m / "NOTES.txt").write_text("mine\n")
+    code, out = run("init", str(m), "--force")
+    assert code == 0 and "removed the earlier model's decisions.yaml" in out
+    assert (m / "NOTES.txt").read_text() == "mine\n"  # not a model file: kept
+    assert not (m / "usage.csv").exists() and not (m / "scenarios.yaml").exists()
+    code, out = run("validate", str(m))
+    assert code == 0, out
+
+
+def test_import_of_an_unknown_suffix_does_not_suggest_a_flag_it_lacks(tmp_path: Path) -> None:
+    """import's hint said "or pass --format xlsx|archimate", but import's --format is the
+    dry run's output format: following the hint was a usage error."""
+    (tmp_path / "model.txt").write_text("x\n")
+    code, out = run("import", str(tmp_path / "model.txt"), str(tmp_path / "m"))
+    assert code == 1 and "cannot tell the format from the suffix '.txt'" in out
+    assert "--format" not in out and "*.xlsx" in out
+    assert not (tmp_path / "m").exists()
+
+
+def test_serve_that_cannot_start_exits_1_not_3(tmp_path: Path) -> None:
+    """A port in use ended `serve` with uvicorn's exit 3, which reads as "no feasible plan";
+    an unknown --log-level was a KeyError traceback."""
+    import socket
+
+    m = tmp_path / "m"
+    assert run("init", str(m))[0] == 0
+    code, out = run("serve", str(m), "--log-level", "loud")
+    assert code == 1 and "--log-level 'loud' is not one of" in out
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        code, out = run("serve", str(m), "--port", str(port), "--log-level", "warning")
+    assert code == 1, out
+    assert f"E-INPUT: cannot serve on http://127.0.0.1:{port}" in out

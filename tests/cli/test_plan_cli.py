@@ -89,10 +89,24 @@ def test_infeasible_plan_names_the_conflict(tmp_path: Path) -> None:
     assert "budget enterprise 2027Q1" in out and "300 short" in out
 
 
-def test_bad_option_is_a_clear_error(tiny_path: Path) -> None:
-    code, out = run("plan", str(tiny_path), "--time-limit", "0")
-    assert code == 3  # the solver refuses it: E-SOLVER (docs/output.md)
-    assert "time limit must be positive" in out
+@pytest.mark.parametrize(("args", "expect"), [
+    (("--time-limit", "0"), "E-INPUT: time limit must be positive"),
+    (("--gap", "-1"), "E-INPUT: gap must be in [0, 1)"),
+    (("--threads", "0"), "E-INPUT: threads must be at least 1"),
+    (("--draws", "-5"), "E-INPUT: --draws is -5; give a whole number from 0 to 1,000,000"),
+    (("--draws", "1000000000"), "E-INPUT: --draws is 1,000,000,000; give a whole number"),
+    (("--seed", "-1"), "E-INPUT: --seed is -1; give a whole number from 0"),
+    (("--as-of", "2027Q2", "--quarters", "99"), "E-INPUT: a horizon of 99 quarters"),
+])
+def test_bad_option_is_a_clear_error(tiny_path: Path, args: tuple[str, ...],
+                                     expect: str) -> None:
+    """A bad option is a bad input (exit 1, as `gaps --top 0`): it was E-SOLVER with exit 3,
+    "no feasible plan", for a time limit, gap or thread count; `--draws -5` was taken as 0
+    and a billion ran out of memory; `--seed -1` and `--quarters 99` with --as-of were
+    tracebacks."""
+    code, out = run("plan", str(tiny_path), *args)
+    assert code == 1, out
+    assert expect in out and "Traceback" not in out
 
 
 @pytest.fixture
@@ -207,3 +221,24 @@ def test_a_scenario_sets_the_confidence(risky_path: Path) -> None:
     sc.write_text(sc.read_text().replace("0.5", "2"))
     code, out = run("plan", str(risky_path), "--scenario", "prudent")
     assert code == 1 and "scenarios.yaml:4:5: E-RANGE confidence" in out
+
+
+def test_money_never_prints_minus_zero() -> None:
+    """A plan with nothing funded printed "(proven bound -0)": the solver's bound is -0.0
+    or a hair below zero."""
+    from opmodel.cli import cycle, plan, report
+
+    for fmt in (plan._money, cycle._money, report._money):
+        assert fmt(-0.0) == fmt(-1e-9) == "0"
+        assert fmt(-0.6) == "-1" and fmt(1234.4) == "1,234"
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (("--steps", "1000000"), "E-INPUT: --steps is 1,000,000; give a whole number from 1 to 101"),
+    (("--processes", "0"), "E-INPUT: --processes is 0; give a whole number from 1 to 64"),
+])
+def test_frontier_counts_are_bounded(tiny_path: Path, args: tuple[str, ...],
+                                     expect: str) -> None:
+    """`frontier --steps 1000000` started a million solves (it hung)."""
+    code, out = run("frontier", str(tiny_path), *args)
+    assert code == 1 and expect in out, out

@@ -181,3 +181,10 @@ def test_export_from_a_store_carries_the_scenarios(url: str, tmp_path: Path,
     assert from_store.enterprise == from_folder.enterprise
     assert from_store.scenarios == from_folder.scenarios
     assert from_store.scenarios is not None and from_store.scenarios.scenarios
+
+
+def test_history_limit_below_one_is_refused(acme_path: Path) -> None:
+    """`history -n -1` listed every change (and -n 0 none) without a word."""
+    for n in ("-1", "0"):
+        code, out = run("history", str(acme_path), "--limit", n)
+        assert code == 1 and f"--limit is {n}; give a whole number from 1" in out, out

@@ -37,3 +37,22 @@ def test_cli_modules_use_the_safe_table() -> None:
     offenders = [p.name for p in CLI.glob("*.py")
                  if re.search(r"^from rich\.table import .*\bTable\b", p.read_text(), re.M)]
     assert offenders == [], f"use opmodel.cli._common.Table in {offenders}"
+
+
+def test_control_characters_are_shown_not_obeyed() -> None:
+    """A name with an escape sequence (a store written through the REST API, a workbook)
+    reached the terminal raw: ESC [2J clears the screen, ESC ] 0; sets the window title."""
+    from opmodel.cli._common import print_issues
+    from opmodel.errors import Issue
+
+    t = Table("name", title="\x1b]0;title\x07T")
+    t.add_row("Sell\x1b[2J\x00")
+    c = Console(width=120, color_system="truecolor", force_terminal=True, highlight=False)
+    with c.capture() as cap:
+        c.print(t)
+        print_issues([Issue("E-REF", "unknown stage 'x\x1b[31m'", hint="\x1b[0m")], c)
+    out = cap.get()
+    assert "\x1b[2J" not in out and "\x1b]0" not in out and "\x00" not in out
+    assert "\x1b[31m'" not in out and "\x1b[0m)" not in out
+    assert "Sell\\x1b[2J\\x00" in out and "\\x1b]0;title\\x07T" in out
+    assert "unknown stage 'x\\x1b[31m'" in out

@@ -228,3 +228,35 @@ def test_approved_after_the_horizon_is_kept_not_stretched() -> None:
     assert r.rolled.enterprise.horizon.quarters == 6
     assert r.starts()["i1"] == q(7) and r.plan.start_of("i1") is None
     assert any("after this horizon" in n for n in r.rolled.notes)
+
+
+def test_as_of_outside_the_horizon_is_refused_not_planned_empty() -> None:
+    """A re-plan before the horizon or after it has no budget line: it was planned anyway,
+    as an "optimal" empty plan (or an infeasible one naming budgets of years nobody plans)."""
+    from opmodel.cycle import next_quarter
+    from opmodel.errors import InputError
+
+    e = base()  # horizon q(0)..q(5)
+    for outside in (q(-1), q(6), "2037Q3"):
+        with pytest.raises(InputError, match=f"as of {outside}: the quarter is outside the "
+                                             f"horizon {q(0)}–{q(5)}"):
+            roll(e, outside)
+    assert roll(e, q(5)).enterprise.horizon.start == q(5)  # the last quarter still plans
+    # the next re-plan after a cycle in the horizon's last quarter: nothing is left to plan
+    e2, _ = decide(e, "i0", "reject", by="A", role="p", cycle=q(5),
+                   date=dt.date(2028, 6, 1), rationale="r")
+    assert next_quarter(e2) is None
+    e3, _ = decide(e, "i0", "reject", by="A", role="p", cycle=q(4),
+                   date=dt.date(2028, 3, 1), rationale="r")
+    assert next_quarter(e3) == q(5)
+
+
+def test_a_decision_after_the_horizon_is_refused() -> None:
+    """`decide --no-plan --cycle 2099Q1 --date 2099-01-05` was recorded (no re-plan could
+    start from it); the model's own record only warns (W-HORIZON)."""
+    e = base()
+    with pytest.raises(ModelError) as exc:
+        decide(e, "i0", "reject", by="A", role="p", cycle="2099Q1",
+               date=dt.date(2099, 1, 5), rationale="r")
+    assert [i.code for i in exc.value.issues] == ["E-HORIZON"]
+    assert "after the horizon" in exc.value.issues[0].message

@@ -168,3 +168,79 @@ def test_archive_keeps_the_round(acme: Path) -> None:
     assert sum(1 for x in e.assessment_history if x.cycle == "2027Q2") == len(e.assessments)
     bad = run("archive", str(acme), "--cycle", "2027Q5")
     assert bad.exit_code == 1 and "2027Q5" in bad.output
+
+
+@pytest.mark.parametrize("as_of", ["2026Q4", "2037Q3"])
+def test_plan_as_of_outside_the_horizon_exits_1_and_says_so(acme: Path, as_of: str) -> None:
+    """A mistyped year (2037Q3 for 2027Q3) was planned as an empty "optimal" plan of value
+    0 (after the horizon) or an infeasible one about budgets of 2027 (before it)."""
+    result = run("plan", str(acme), "--as-of", as_of, "--draws", "0")
+    assert result.exit_code == 1, result.output
+    assert f"E-INPUT: as of {as_of}: the quarter is outside the horizon 2027Q1–2028Q4" \
+        in result.output
+    assert "plan optimal" not in result.output
+
+
+@pytest.mark.parametrize(("args", "expect"), [
+    (("approv",), "E-VALUE action: 'approv' is not one of 'approve', 'defer'"),
+    (("approve", "--cycle", "garbage"), "E-QUARTER cycle: 'garbage' is not a quarter"),
+    (("approve", "--cycle", "2027Q3", "--start", "2027Q9"),
+     "E-QUARTER start: '2027Q9' is not a quarter like 2027Q1"),
+    (("approve", "--cycle", "2027Q3", "--by", ""), "E-MISSING by: must not be empty"),
+    (("approve", "--date", "2026-11-02"),
+     "E-INPUT: cycle 2026Q4 is outside the horizon 2027Q1–2028Q4"),
+])
+def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[str, ...],
+                                                      expect: str) -> None:
+    """A mistyped action was only refused after the cycle's recommendation was solved (or,
+    without --cycle, reported as a re-plan outside the horizon); `--cycle garbage` was a
+    traceback; a bad quarter or an empty name came as pydantic's regular expression."""
+    before = files(acme)
+    opts = ["--by", "Maria Chen", "--role", "portfolio", "--date", "2027-07-12"]
+    if "--by" in args:
+        opts = opts[2:]
+    if "--date" in args:
+        opts = opts[:-2]
+    result = run("decide", str(acme), "partner-portal", *args, *opts)
+    assert result.exit_code == 1, result.output
+    assert expect in result.output
+    assert "Traceback" not in result.output and "String should" not in result.output
+    assert "planning" not in result.output
+    assert files(acme) == before
+
+
+def test_actuals_after_the_horizon_are_refused(acme: Path, tmp_path: Path) -> None:
+    """A typed 2099Q3 was merged without a word (and then no re-plan could start)."""
+    f = tmp_path / "q.csv"
+    f.write_text("quarter,initiative,spent\n2027Q3,sap-upgrade,10\n2099Q3,sap-upgrade,10\n")
+    before = files(acme)
+    result = run("actuals", str(acme), str(f))
+    assert result.exit_code == 1, result.output
+    assert "q.csv:3: E-HORIZON actuals for 'sap-upgrade' in 2099Q3, after the horizon " \
+        "2027Q1–2028Q4" in result.output
+    assert files(acme) == before
+
+
+def test_archive_after_the_horizon_is_refused(acme: Path) -> None:
+    """`archive --cycle 2099Q1` kept 254 history rows for a typed year."""
+    before = files(acme)
+    result = run("archive", str(acme), "--cycle", "2099Q1")
+    assert result.exit_code == 1 and "cycle 2099Q1 is after the horizon" in result.output
+    assert files(acme) == before
+
+
+@pytest.mark.parametrize("command", ["decide", "actuals", "archive"])
+def test_a_record_is_not_written_when_its_answer_cannot_be(acme: Path, tmp_path: Path,
+                                                           command: str) -> None:
+    """`decide … -o missing/d.json` recorded the decision, then failed writing -o and said
+    "nothing was written": a script retrying it recorded the decision twice."""
+    args = {"decide": ["partner-portal", "reject", "--by", "X", "--role", "portfolio",
+                       "--cycle", "2027Q3", "--date", "2027-07-12", "--why", "n",
+                       "--no-plan"],
+            "actuals": [str(acme.parent / "acme-q3-actuals.csv")],
+            "archive": ["--cycle", "2027Q3"]}[command]
+    before = files(acme)
+    result = run(command, str(acme), *args, "-o", str(tmp_path / "missing" / "r.json"))
+    assert result.exit_code == 1, result.output
+    assert "there is no folder" in result.output
+    assert files(acme) == before

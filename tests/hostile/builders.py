@@ -379,3 +379,46 @@ def dangling_link(work: Path) -> list[str]:
     (m / "budgets.csv").unlink()
     os.symlink("gone.csv", m / "budgets.csv")
     return ["validate", str(m)]
+
+
+# -- output paths that cannot be written (a missing folder, a file where a folder is) ---------
+def a_file(work: Path) -> Path:
+    (work / "afile").write_text("not a folder\n")
+    return work / "afile"
+
+
+def o_into_missing_folder(work: Path) -> list[str]:
+    return ["gaps", str(model(work)), "-o", str(work / "missing" / "gaps.json")]
+
+
+def export_under_a_file(work: Path) -> list[str]:
+    return ["export", str(model(work)), str(a_file(work) / "model.xlsx")]
+
+
+def init_onto_a_file(work: Path) -> list[str]:
+    return ["init", str(a_file(work))]
+
+
+def plan_dir_under_a_file(work: Path) -> list[str]:
+    return ["plan", str(model(work)), "--dir", str(a_file(work) / "plan")]
+
+
+def scenario_with(scale: str, command: str = "plan") -> Callable[[Path], list[str]]:
+    """A starter model whose scenarios.yaml scales budgets by ``scale``."""
+    def build(work: Path) -> list[str]:
+        m = model(work)
+        (m / "scenarios.yaml").write_text("scenarios:\n  - {id: odd, name: Odd, "
+                                          f"budget_scale: {scale}}}\n")
+        return ["plan", str(m), "--scenario", "odd"] if command == "plan" \
+            else ["validate", str(m)]
+    return build
+
+
+def o_onto_a_model_file(work: Path) -> list[str]:
+    m = model(work)
+    return ["gaps", str(m), "-o", str(m / "assessments.csv")]
+
+
+def plan_dir_is_the_model(work: Path) -> list[str]:
+    m = model(work)
+    return ["plan", str(m), "--dir", str(m), "--draws", "0"]

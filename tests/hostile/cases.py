@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .builders import (
+    ACME,
     DOCTYPE,
     ROOT,
     alias_effects,
@@ -25,11 +26,13 @@ from .builders import (
     dangling_link,
     dependency_cycle,
     diff_unknown,
+    export_under_a_file,
     fifo,
     fifo_import,
     folder_named,
     formula_cell,
     huge_file,
+    init_onto_a_file,
     line_100,
     link_inside,
     link_loop,
@@ -40,12 +43,17 @@ from .builders import (
     nested_block,
     nested_flow,
     not_utf8,
+    o_into_missing_folder,
+    o_onto_a_model_file,
     on,
     outside_budgets,
+    plan_dir_is_the_model,
+    plan_dir_under_a_file,
     plan_onto_file,
     removed_unit,
     scenario_alias,
     scenario_scale,
+    scenario_with,
     survey_formula,
     survey_with,
     text_file_as_xlsx,
@@ -143,6 +151,14 @@ CASES: tuple[Case, ...] = (
     C("csv-escape-sequence", "control characters", lambda w: validate(w, on(
         "assessments.csv", "a.lee,2026-10-01,\n", "\x1b[31ma.lee,2026-10-01,\n")), 1,
       (r"assessments\.csv:2:\d+: E-TEXT control character \\x1b",)),
+    C("yaml-escape-sequence", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "\\e[31mSell\\e]0;title\\x07",')), 1,
+      (r"stages\.yaml:5:\d+: E-TEXT control character \\x1b",), ("\x1b",)),
+    C("yaml-nul-in-a-name", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "Se\\0ll",')), 1,
+      (r"stages\.yaml:5:\d+: E-TEXT control character \\x00",)),
+    C("yaml-newline-and-tab-ok", "control characters", lambda w: validate(w, on(
+        "stages.yaml", "name: Sell,", 'name: "Se\\tll\\nnow",')), 0, (r"is valid",)),
     C("csv-tab-in-notes-ok", "control characters", lambda w: validate(w, on(
         "assessments.csv", "Quotes take three days", "Quotes\ttake three days")), 0,
       (r"is valid",)),
@@ -231,6 +247,30 @@ CASES: tuple[Case, ...] = (
       (at("enterprise.yaml", "E-YAML"), r"✗ 1 error\(s\)"), ("E-MISSING",)),
     C("plan-o-onto-a-file", "misleading messages", plan_onto_file, 1,
       (r"E-INPUT: .*plan\.json is a file",), ("Value against", "plan optimal")),
+    C("scenario-true-as-scale", "types", scenario_with("true"), 1,
+      (at("scenarios.yaml", "E-TYPE", "budget_scale: true is not a number"),), ("plan opt",)),
+    C("validate-checks-scenarios", "references", scenario_with("-1", "validate"), 1,
+      (at("scenarios.yaml", "E-RANGE", "budget_scale: -1 is negative"),), ("is valid",)),
+    C("actuals-after-the-horizon", "cycle records", lambda w: validate(w, lambda m: (
+        m / "actuals.csv").open("a").write("2099Q1,sap-upgrade,5,50,,,\n"), "--strict",
+        base=ACME), 1, (at("actuals.csv", "W-HORIZON", "in 2099Q1, after the horizon "
+                           "2027Q1–2028Q4"),)),
+    C("o-into-a-missing-folder", "output paths", o_into_missing_folder, 1,
+      (r"E-INPUT: cannot write \S*missing/gaps\.json: there is no folder \S*missing",
+       r'"schema": "opmodel\.error"'), ("Traceback",)),
+    C("export-under-a-file", "output paths", export_under_a_file, 1,
+      (r"E-INPUT: cannot write \S*afile/model\.xlsx: \S*afile is a file, not a folder",),
+      (r"\.tmp", "Exception ignored", "LxmlSyntaxError")),
+    C("init-onto-a-file", "output paths", init_onto_a_file, 1,
+      (r"E-INPUT: cannot use \S*afile: \S*afile is a file, not a folder",)),
+    C("plan-dir-under-a-file", "output paths", plan_dir_under_a_file, 1,
+      (r"E-INPUT: cannot make the folder \S*afile/plan: \S*afile is a file",
+       r"give a folder for --dir"), ("Value against", "plan optimal")),
+    C("o-onto-a-model-file", "output paths", o_onto_a_model_file, 1,
+      (r"E-INPUT: -o \S*model/assessments\.csv would replace assessments\.csv of the "
+       r"model folder",)),
+    C("plan-dir-is-the-model", "output paths", plan_dir_is_the_model, 1,
+      (r"E-INPUT: \S*model is a model folder",), ("plan optimal",)),
     C("diff-unknown-scenario", "misleading messages", diff_unknown, 1,
       (r"E-INPUT: no scenario 'laen'", r"did you mean 'lean'"), ("planning",)),
     # -- pools (defect 11) ------------------------------------------------------------------
@@ -260,6 +300,18 @@ CASES: tuple[Case, ...] = (
     C("list-as-number", "types", lambda w: validate(w, on(
         "initiatives.yaml", "duration: 3", "duration: [3]")), 1,
       (at("initiatives.yaml", "E-TYPE", "duration"),)),
+    C("yaml-true-as-cost", "types", lambda w: validate(w, on(
+        "initiatives.yaml", "cost: 900", "cost: true")), 1,
+      (at("initiatives.yaml", "E-TYPE", "cost: true is not a number"),)),
+    C("yaml-false-in-cost-profile", "types", lambda w: validate(w, on(
+        "initiatives.yaml", "cost_profile: [200, 100]", "cost_profile: [200, false]")), 1,
+      (at("initiatives.yaml", "E-TYPE", "false is not a number"),)),
+    C("yaml-true-as-importance", "types", lambda w: validate(w, on(
+        "customers.yaml", "importance: 5", "importance: true")), 1,
+      (at("customers.yaml", "E-TYPE", "importance: true is not a whole number"),)),
+    C("na-beside-a-maturity", "types", lambda w: validate(w, on(
+        "assessments.csv", "campaigns,south,n/a,n/a", "campaigns,south,n/a,3")), 1,
+      (r"assessments\.csv:5: E-VALUE the assessment is n/a but target is 3",)),
     C("maturity-above-5", "types", lambda w: validate(w, on(
         "assessments.csv", "selling,north,2,4,3", "selling,north,2,9,3")), 1,
       (at("assessments.csv", "E-RANGE", "target: '9' must be at most 5"),)),

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from opmodel.web import create_app
 
 from .conftest import assert_error_shape
 
@@ -123,3 +127,24 @@ def test_an_unknown_id_in_the_path_is_named(clients: Any) -> None:
                        ("/explain/no-such", "path.initiative")):
         err = assert_error_shape(c.get(url), 404)
         assert err["errors"][0]["field"] == field, (url, err)
+
+
+@pytest.mark.parametrize("pages", [True, False])
+def test_api_docs_page_loads_nothing_from_another_origin(acme_path: Path, pages: bool) -> None:
+    """/docs is Swagger UI from the vendored files (FastAPI's default page fetches it and a
+    favicon from a CDN: blank offline); every file it names is served here, with or
+    without the web app."""
+    import re
+
+    with TestClient(create_app(acme_path, pages=pages)) as c:
+        r = c.get("/docs")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert "//" not in re.sub(r"<!--.*?-->", "", r.text), r.text  # no absolute URL
+        files = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+        assert len(files) == 3, files  # the bundle, its style sheet, the icon
+        for f in files:
+            assert f.startswith("/static/vendor/swagger-ui"), f
+            assert c.get(f).status_code == 200, f
+        assert "url: '/openapi.json'" in r.text
+        assert c.get("/redoc").status_code == 404  # ReDoc would load from a CDN too
+        assert c.get("/docs/oauth2-redirect").status_code == 200

@@ -164,6 +164,7 @@ def test_bu_lead_cannot_move_an_initiative_to_a_unit_not_theirs(clients: Any,
 def test_open_routes_need_no_login(clients: Any) -> None:
     assert clients.anonymous.get("/health").status_code == 200
     assert clients.anonymous.get("/openapi.json").status_code == 200
+    assert clients.anonymous.get("/docs").status_code == 200
     assert_error_shape(clients.anonymous.get("/", headers={"Authorization": "Bearer nope"}),
                        401)
 

@@ -53,9 +53,21 @@ console = _Console(highlight=False, soft_wrap=False, emoji=False,
 err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
+def visible(text: str) -> str:
+    """``text`` with its control characters (other than tab and line breaks) shown as
+    ``\\x1b``: user text from a store or a workbook never reaches the terminal as an escape
+    sequence it would obey (a model folder refuses them: E-TEXT)."""
+    from ..io.safefile import _CONTROL
+
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def plain(value: Any) -> Any:
-    """A plain string as literal :class:`Text` (no markup, no emoji); anything else as is."""
-    return Text(value) if isinstance(value, str) else value
+    """A plain string as literal :class:`Text` (no markup, no emoji, control characters
+    shown, not obeyed); anything else as is."""
+    return Text(visible(value)) if isinstance(value, str) else value
 
 
 class Table(_rich_table.Table):
@@ -156,13 +168,30 @@ AtOpt = typer.Option(None, "--at", help="Read the model as it stood at this time
                      "2027-03-31T17:00) or revision (r42); for a model in a store.")
 
 
+#: the most Monte Carlo draws a command takes (a million: seconds; a billion ran for hours or
+#: out of memory), the most budget scales of a frontier (each one is a solve), the seeds
+MAX_DRAWS = 1_000_000
+MAX_STEPS = 101
+MAX_SEED = 2**63 - 1
+
+
+def check_count(option: str, value: int, low: int, high: int, hint: str = "") -> None:
+    """Refuse an option's count outside ``low``–``high`` (E-INPUT, before any work)."""
+    if not low <= value <= high:
+        from ..errors import InputError
+
+        raise InputError(f"{option} is {value:,}; give a whole number from {low:,} to "
+                         f"{high:,}", hint=hint or None)
+
+
 def print_issues(issues: Iterable[Issue], stream: Console | None = None) -> None:
     out = stream or err_console
     for i in issues:
         style = "red" if i.severity == "error" else "yellow"
-        where = escape(i.location or "model")
-        hint = f" [dim]({escape(i.hint)})[/]" if i.hint else ""
-        out.print(f"{where}: [{style}]{i.code}[/] {escape(i.message)}{hint}", soft_wrap=True)
+        where = escape(visible(i.location or "model"))
+        hint = f" [dim]({escape(visible(i.hint))})[/]" if i.hint else ""
+        out.print(f"{where}: [{style}]{i.code}[/] {escape(visible(i.message))}{hint}",
+                  soft_wrap=True)
 
 
 def handle_errors(fn: F) -> F:
@@ -185,12 +214,14 @@ def handle_errors(fn: F) -> F:
                                 exc.issues)
             raise typer.Exit(exit_code(exc)) from None
         except OpmodelError as exc:
-            hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
-            err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
-                              soft_wrap=True)
-            if as_json:
-                _error_document(exit_code(exc), exc.code, exc.message, exc.hint, [])
+            _print_error(exc, as_json)
             raise typer.Exit(exit_code(exc)) from None
+        except OSError as exc:  # a path the command reads or writes cannot be used
+            if isinstance(exc, BrokenPipeError):  # `opmodel … | head`: the reader left
+                raise
+            err = _os_error(exc)
+            _print_error(err, as_json)
+            raise typer.Exit(exit_code(err)) from None
         except UsageError as exc:  # raised by a command body: the same as click's
             err_console.print(f"[red]usage error[/]: {escape(exc.format_message())}",
                               soft_wrap=True)
@@ -207,6 +238,40 @@ def handle_errors(fn: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_error(exc: OpmodelError, as_json: bool) -> None:
+    hint = f"\n  [dim]{escape(exc.hint)}[/]" if exc.hint else ""
+    err_console.print(f"[red]error[/] {exc.code}: {escape(exc.message)}{hint}",
+                      soft_wrap=True)
+    if as_json:
+        _error_document(exit_code(exc), exc.code, exc.message, exc.hint, [])
+
+
+def _os_error(exc: OSError) -> OpmodelError:
+    """An operating-system error (a folder that is a file, a path that cannot be created or
+    written) as the E-INPUT it is, naming the path: never a traceback."""
+    from ..errors import InputError
+
+    where = exc.filename if exc.filename is not None else None
+    if where is not None:  # a one-step write's temporary file: name the file being written
+        import re
+
+        head, _, name = str(where).rpartition("/")
+        m = re.fullmatch(r"\.(.+)\.[0-9a-z_]{8}\.tmp", name)
+        where = f"{head}/{m[1]}" if m and head else m[1] if m else where
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError | NotADirectoryError) and where is not None:
+        from pathlib import Path
+
+        p = Path(where)
+        for up in (p, *p.parents):  # the file standing where a folder is needed
+            if up.is_file():
+                what = f"{up} is a file, not a folder"
+                break
+    message = f"cannot use {where}: {what}" if where is not None else what
+    return InputError(message, hint="check the path: its folder must exist and be writable, "
+                                    "and a file must not stand where a folder is needed")
 
 
 def _json_asked(fmt: Any, out: Any) -> bool:

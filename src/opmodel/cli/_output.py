@@ -83,7 +83,11 @@ def output_option() -> Any:
 # -- emitting -----------------------------------------------------------------------------
 def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
             charts: bool = False) -> str:
-    """The format asked: ``--format``, else ``-o``'s suffix, else ``table``."""
+    """The format asked: ``--format``, else ``-o``'s suffix, else ``table``. An ``-o`` that
+    cannot be written is refused here, before the command does anything (a decision must
+    not be recorded when its answer cannot be written)."""
+    if out is not None:
+        _writable(out)
     if fmt is not None:
         fmt = fmt.lower()
     elif out is not None:
@@ -123,23 +127,44 @@ def json_bytes(name: str, data: dict[str, Any]) -> bytes:
     return document(name, data)
 
 
-def csv_bytes(rows: Any) -> bytes:
-    """A DataFrame or a list of dicts as CSV (floats to 6 significant digits)."""
+def csv_bytes(rows: Any, name: str | None = None) -> bytes:
+    """A DataFrame or a list of dicts as CSV (floats to 6 significant digits). An empty list
+    still gives the header row, taken from the rows of output ``name``'s published shape
+    (a valid model's `validate --format csv` is a header and no issue, not an empty file)."""
     if hasattr(rows, "to_csv"):
         return rows.to_csv(index=False, float_format="%.6g").encode()
     import csv as _csv
 
     buf = io.StringIO()
     rows = list(rows)
-    if rows:
-        fields: list[str] = []
-        for r in rows:
-            fields += [k for k in r if k not in fields]
+    fields: list[str] = []
+    for r in rows:
+        fields += [k for k in r if k not in fields]
+    if not rows and name is not None:
+        fields = _row_fields(name)
+    if fields:
         w = _csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         for r in rows:
             w.writerow({k: _cell(v) for k, v in r.items()})
     return buf.getvalue().encode()
+
+
+def _row_fields(name: str) -> list[str]:
+    """The columns of output ``name``'s one table: the fields of its one list of objects."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from ..outputs import OUTPUTS
+
+    found: list[list[str]] = []
+    for f in OUTPUTS[name].model_fields.values() if name in OUTPUTS else ():
+        args = typing.get_args(f.annotation)
+        if typing.get_origin(f.annotation) is list and args and isinstance(args[0], type) \
+                and issubclass(args[0], BaseModel):
+            found.append(list(args[0].model_fields))
+    return found[0] if len(found) == 1 else []
 
 
 def _cell(v: Any) -> Any:
@@ -177,8 +202,51 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
 
     if out.is_dir():
         raise UsageError(f"-o {out} is a folder; -o names a file")
-    write_file(out, payload)
+    _not_a_model_file(out)
+    try:
+        write_file(out, payload)
+    except OSError as exc:  # no such folder, not writable, a file where a folder should be
+        from ..errors import InputError
+
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}",
+                         hint="nothing was written; -o names a file in an existing folder "
+                              "you may write to") from None
     err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
+
+
+def _writable(out: Path) -> None:
+    """Refuse an ``-o`` that is a folder, lies in no folder, or names a model's file."""
+    from ..errors import InputError
+
+    if out.is_dir():
+        raise UsageError(f"-o {out} is a folder; -o names a file")
+    up = out.parent
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if up.exists() and not up.is_dir():
+        raise InputError(f"cannot write {out}: {up} is a file, not a folder",
+                         hint="nothing was done")
+    if up != out.parent:
+        raise InputError(f"cannot write {out}: there is no folder {out.parent}",
+                         hint="nothing was done; -o names a file in an existing folder")
+    _not_a_model_file(out)
+
+
+def _is_model_folder(folder: Path) -> bool:
+    return (folder / "enterprise.yaml").is_file()
+
+
+def _not_a_model_file(out: Path) -> None:
+    """Refuse an ``-o`` that names a file of a model folder (``-o acme/assessments.csv``
+    would replace the assessments with the result)."""
+    from ..io.folder import known_files
+
+    if out.name in known_files() and _is_model_folder(out.parent):
+        from ..errors import InputError
+
+        raise InputError(f"-o {out} would replace {out.name} of the model folder "
+                         f"{out.parent}", hint="write the result somewhere else; nothing "
+                                               "was written")
 
 
 def _esc(text: str) -> str:
@@ -203,7 +271,7 @@ def emit(name: str, fmt: str | None, out: Path | None, *,
         write(out, json_bytes(name, data()), fmt)
     elif fmt == "csv":
         assert rows is not None
-        write(out, csv_bytes(rows()), fmt)
+        write(out, csv_bytes(rows(), name), fmt)
     elif fmt in CHARTS:
         assert chart is not None
         if out is None and fmt in ("png", "svg", "html"):
@@ -245,8 +313,21 @@ def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, 
 
 
 def check_folder(folder: Path | None, option: str = "--dir") -> None:
-    """Refuse a ``--dir`` that is a file, before any work is done."""
-    if folder is not None and folder.exists() and not folder.is_dir():
-        from ..errors import InputError
+    """Refuse a ``--dir`` that is a file, or a path under a file (``plan.json/out``), before
+    any work is done."""
+    if folder is None:
+        return
+    from ..errors import InputError
 
+    if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is a file", hint=f"give a folder for {option}")
+    if _is_model_folder(folder):  # a plan's budgets.csv would replace the model's
+        raise InputError(f"{folder} is a model folder: its files would be mixed with (and "
+                         "some replaced by) the results", hint=f"give {option} a folder of "
+                                                               "its own")
+    up = folder.parent
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if up.exists() and not up.is_dir():
+        raise InputError(f"cannot make the folder {folder}: {up} is a file",
+                         hint=f"give a folder for {option}")

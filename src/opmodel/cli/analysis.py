@@ -426,7 +426,10 @@ def stability(
 ) -> None:
     """Rank stability: how often each top-N gap stays in the top N when ω is perturbed."""
     from ..analysis import stability as stability_fn
+    from ._common import MAX_DRAWS, MAX_SEED, check_count
 
+    check_count("--draws", draws, 1, MAX_DRAWS)
+    check_count("--seed", seed, 0, MAX_SEED)
     e = _load(path, at)
     r = stability_fn(e, top, spread, draws, seed)
     emit("stability", fmt, out, data=r.to_dict, rows=r.to_frame,

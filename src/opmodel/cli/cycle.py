@@ -38,7 +38,7 @@ def _where(path: str, file: str) -> str:
 
 
 def _money(x: float | None) -> str:
-    return "–" if x is None else f"{x:,.0f}"
+    return "–" if x is None else f"{x:z,.0f}"  # "z": never "-0"
 
 
 @app.command()
@@ -95,9 +95,24 @@ def decide(
     def recommend(e: Any, cyc: str) -> dict[str, Any] | None:
         from ..cycle import recommendation
         from ..cycle.pricing import recommended_for
-        from ..errors import OptimizationError
+        from ..cycle.record import check_decision
+        from ..errors import ModelError, OptimizationError
         from ..io.cycle_files import inputs_sha256, plan_id
 
+        # the decision's own fields first: a mistyped action is not worth a solve
+        try:
+            check_decision(initiative, action, cycle=cyc,
+                           date=_date(date) or dt.date.today(), **fields)
+        except ModelError as exc:
+            raise ModelError([i.at(f"decision on {initiative}") for i in exc.issues],
+                             source=str(path)) from None
+        h = e.horizon
+        if not h.start <= cyc <= h.end:  # quarters of one format compare as text
+            raise InputError(
+                f"cycle {cyc} is outside the horizon {h.start}–{h.end}",
+                hint="give the meeting's quarter with --cycle" + (
+                    "" if cycle else f" (without it the cycle is the quarter of --date, "
+                    f"{_date(date) or dt.date.today()})"))
         try:
             with console.status(f"planning the {cyc} recommendation…"):
                 rec = recommendation(e, cyc, SolveOptions(time_limit=time_limit))

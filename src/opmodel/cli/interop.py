@@ -52,6 +52,13 @@ def export_cmd(
 ) -> None:
     """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
     fmt = api.format_of(out, format)
+    if out.is_dir():  # before building the file (a failed write left noise from its writer)
+        raise InputError(f"{out} is a folder", hint="give the file to write, e.g. model.xlsx")
+    up = out.parent
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if up.exists() and not up.is_dir():
+        raise InputError(f"cannot write {out}: {up} is a file, not a folder")
     written = api.export_model(path, out, fmt, at=at)
     what = ("one sheet per table, with dropdowns; edit it and run `opmodel import`"
             if fmt == "xlsx" else "open it in Archi with File › Import › Open Exchange File; "
@@ -82,6 +89,11 @@ def import_cmd(
     """
     if (fmt is not None or out is not None) and not dry_run:
         raise InputError("--format and -o apply to --dry-run", hint="add --dry-run")
+    if file.suffix.lower() not in api.FORMATS.values():  # (export's --format names a type;
+        # import's names the dry run's output, so the file's suffix is all it goes by)
+        raise InputError(f"{file}: cannot tell the format from the suffix "
+                         f"'{file.suffix}'", hint="import reads a workbook named *.xlsx or "
+                                                  "an ArchiMate exchange file named *.xml")
     if dry_run:
         resolve(fmt, out, csv=False)
         report = api.inspect_import(file, mapping, directory)

@@ -31,18 +31,26 @@ def bundled(name: str) -> Path:
 @handle_errors
 def init(
     directory: Path = typer.Argument(..., help="Folder to create the starter model in."),
-    force: bool = typer.Option(False, "--force", help="Write into a folder that has files."),
+    force: bool = typer.Option(False, "--force", help="Write into a folder that has files "
+                               "(a model there is replaced; other files are kept)."),
 ) -> None:
     """Create a small, commented starter model in DIRECTORY."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise InputError(f"{directory} is not empty", hint="choose a new folder or pass --force")
     from ..io.atomic import replace_folder
+    from ..io.folder import known_files
 
     src = bundled("starter")
-    # the starter's files in one step (other files of the folder are kept)
-    replace_folder(directory, {f.name: f.read_bytes() for f in sorted(src.iterdir())
-                               if f.is_file()}, what="opmodel init")
+    files = {f.name: f.read_bytes() for f in sorted(src.iterdir()) if f.is_file()}
+    # the starter's files in one step; the model files of a model that was there before
+    # go (its decisions.yaml or usage.csv would name what the starter does not have), any
+    # other file of the folder is kept
+    stale = [n for n in known_files() if not n.endswith("/") and n not in files
+             and (directory / n).is_file()]
+    replace_folder(directory, files, remove=stale, what="opmodel init")
     console.print(f"[green]✓[/] starter model written to [bold]{escape(str(directory))}[/]")
+    if stale:
+        console.print(f"  removed the earlier model's {', '.join(stale)}")
     console.print("  next: edit the files, then run "
                   f"[bold]opmodel validate {escape(str(directory))}[/]")
 
@@ -67,7 +75,7 @@ def validate_cmd(
 
     counts = None
     try:
-        result = api.read(path, at)
+        result = _read_checked(path, at)
         issues = list(result.warnings)
         counts = result.enterprise.summary()
     except ModelError as exc:
@@ -86,8 +94,23 @@ def validate_cmd(
         raise typer.Exit(INVALID)
 
 
-def _validate_table(path: str, strict: bool, at: str | None) -> None:
+def _read_checked(path: str, at: str | None) -> Any:
+    """``api.read``, and the folder's scenarios.yaml checked against the model: validate
+    reports a broken what-if too, not only `plan --scenario` (every problem at once)."""
     result = api.read(path, at)
+    folder = Path(path)
+    if at is None and "://" not in path and (folder / "scenarios.yaml").exists():
+        from ..io.scenarios import read_scenarios
+
+        try:
+            read_scenarios(folder, result.enterprise)
+        except ModelError as exc:
+            raise ModelError([*result.warnings, *exc.issues], source=path) from None
+    return result
+
+
+def _validate_table(path: str, strict: bool, at: str | None) -> None:
+    result = _read_checked(path, at)
     print_issues(result.warnings)
     n = len(result.warnings)
     if strict and n:
@@ -211,6 +234,11 @@ def schema_cmd(
     from ..outputs import OUTPUTS, SHAPES, json_schema, schemas
 
     if write is not None or check is not None:
+        if name is not None:  # they work on every schema: a name would be ignored
+            from ._exit import UsageError
+
+            raise UsageError(f"--write and --check work on every schema; drop "
+                             f"'{name}' (or drop them to print the one schema)")
         texts = schemas()
         if write is not None:
             write.mkdir(parents=True, exist_ok=True)

@@ -64,7 +64,7 @@ ScenarioOpt = typer.Option(None, "--scenario", "-s", help="Plan a scenario from 
 def _money(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return "–"
-    return f"{x:,.0f}"
+    return f"{x:z,.0f}"  # "z": never "-0"
 
 
 def _pct(x: float | None) -> str:
@@ -287,9 +287,10 @@ folder always holds one plan's set."""
 
 
 def check_folder(out: Path | None) -> None:
-    """Refuse an ``-o`` folder that cannot be one, before any work is done."""
-    if out is not None and out.exists() and not out.is_dir():
-        raise InputError(f"{out} is a file", hint="give a folder for -o")
+    """Refuse a ``--dir`` folder that cannot be one, before any work is done."""
+    from ._output import check_folder as check
+
+    check(out)
 
 
 def check_file(out: Path | None, formats: tuple[str, ...] = ()) -> None:
@@ -309,7 +310,7 @@ def write_files(out: Path, files: dict[str, bytes], quiet: bool = False) -> None
     from ..io.atomic import replace_folder
 
     if out.exists() and not out.is_dir():
-        raise InputError(f"{out} is a file", hint="give a folder for -o")
+        raise InputError(f"{out} is a file", hint="give a folder for --dir")
     replace_folder(out, files, remove=[n for n in PLAN_FILES if n not in files],
                    what="opmodel plan")
     (err_console if quiet else console).print(
@@ -318,6 +319,9 @@ def write_files(out: Path, files: dict[str, bytes], quiet: bool = False) -> None
 
 def _options(time_limit: float, gap: float, threads: int | None, seed: int) -> Any:
     from ..optimize import SolveOptions
+    from ._common import MAX_SEED, check_count
+
+    check_count("--seed", seed, 0, MAX_SEED)
 
     return SolveOptions(time_limit=time_limit, mip_gap=gap, threads=threads, seed=seed)
 
@@ -357,6 +361,9 @@ def plan(
     output, folder = file_or_folder(output, folder)
     check_folder(folder)
     resolve(fmt, output, csv=False)  # a format the command does not offer: before solving
+    from ._common import MAX_DRAWS, check_count
+
+    check_count("--draws", draws, 0, MAX_DRAWS, hint="0 skips the cost risk")
     e = _load(path, scenario, at)
     opts = _options(time_limit, gap, threads, seed)
     extra: dict[str, Any] = api.plan_identity(e, as_of)
@@ -515,6 +522,10 @@ def frontier(
 
     if steps < 1 or high < low or low < 0:
         raise InputError("need 0 ≤ --from ≤ --to and --steps ≥ 1")
+    from ._common import MAX_STEPS, check_count
+
+    check_count("--steps", steps, 1, MAX_STEPS, hint="each budget scale is one solve")
+    check_count("--processes", processes, 1, 64)
     grid = {round(low + (high - low) * k / max(1, steps - 1), 6) for k in range(steps)}
     if low <= 1 <= high:
         grid.add(1.0)  # today's budget is always on the frontier

@@ -133,7 +133,7 @@ def scenario_of(path: str | Path, e: Enterprise, name: str | None,
 
 # -- the terminal summary -------------------------------------------------------------------------
 def _money(x: float | None) -> str:
-    return "–" if x is None or not math.isfinite(x) else f"{x:,.0f}"
+    return "–" if x is None or not math.isfinite(x) else f"{x:z,.0f}"
 
 
 def top_priorities_table(d: Any, n: int = 10) -> Table:

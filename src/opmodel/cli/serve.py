@@ -33,6 +33,9 @@ def serve(
 
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1–65535 (got {port})")
+    levels = ("critical", "error", "warning", "info", "debug", "trace")
+    if log_level.lower() not in levels:  # uvicorn would end in a KeyError traceback
+        raise InputError(f"--log-level {log_level!r} is not one of {', '.join(levels)}")
     url = store_url(source)
     if url is not None or read_only:
         if read_only and url is not None:
@@ -64,4 +67,12 @@ def serve(
     console.print(f"serving {escape(shown)} on http://{host}:{port} (API docs at /docs)",
                   soft_wrap=True)
     console.print(f"the web app: http://{host}:{port}/ui/ (docs/web.md)", soft_wrap=True)
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=log_level.lower())
+    except SystemExit as exc:  # uvicorn could not start (port in use, unknown host): its
+        # exit code 3 would read as "no feasible plan" (docs/output.md)
+        if exc.code in (0, None):
+            raise
+        raise InputError(f"cannot serve on http://{host}:{port}: the server did not start",
+                         hint="see the line above (the port in use? an unknown host?); "
+                              "choose another --port or --host") from None

@@ -180,6 +180,10 @@ def history(
     from ..store import open_store
 
     resolve(fmt, out)
+    if limit is not None:  # -n -1 listed every change, -n 0 none
+        from ._common import check_count
+
+        check_count("--limit", limit, 1, 2**63 - 1)
     if api.store_url(model) is None and Path(model).is_dir():
         raise InputError(f"{model} is a model folder: its history is in git",
                          hint=f"git log -p -- {model}")

@@ -22,7 +22,12 @@ from .replan import Replan, replan
 
 def before_cycle(e: Enterprise, cycle: str) -> Enterprise:
     """``e`` with only the decisions of cycles before ``cycle`` (what its meeting saw)."""
-    c = quarter_index(cycle)
+    try:
+        c = quarter_index(cycle)
+    except ValueError:
+        from ..errors import InputError
+
+        raise InputError(f"'{cycle}' is not a quarter like 2027Q3") from None
     return e.model_copy(update={"decisions": tuple(
         d for d in e.decisions if quarter_index(d.cycle) < c)})
 

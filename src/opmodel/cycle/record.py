@@ -16,12 +16,38 @@ from ..model.quarter import quarter_index
 
 
 def _pydantic(exc: ValidationError, prefix: tuple[Any, ...]) -> list[Issue]:
+    """Pydantic's errors on a decision in the words the model files use: a quarter or id
+    that is not one (E-QUARTER, E-ID), an empty field (E-MISSING), a word that is not one of
+    the allowed ones (E-VALUE, with "did you mean"); never a regular expression."""
+    from difflib import get_close_matches
+
+    from ..model.base import PATTERN_ISSUES
+
     out = []
-    for err in exc.errors():
+    for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        code = err["type"] if str(err["type"]).startswith(("E-", "W-")) else "E-VALUE"
+        etype = str(err["type"])
         where = ".".join(str(p) for p in loc) or "decision"
-        out.append(Issue(code, f"{where}: {err['msg']}", (*prefix, *loc)))
+        value = err.get("input")
+        ctx = err.get("ctx") or {}
+        hint = None
+        if etype.startswith(("E-", "W-")):
+            code, msg = etype, f"{where}: {err['msg']}"
+        elif etype == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_ISSUES:
+            code, template = PATTERN_ISSUES[ctx["pattern"]]
+            msg = f"{where}: " + template.replace("{value}", str(value)[:80])
+        elif etype in ("string_too_short", "missing"):
+            code, msg = "E-MISSING", f"{where}: must not be empty"
+        elif etype == "literal_error":
+            code = "E-VALUE"
+            msg = f"{where}: '{str(value)[:80]}' is not one of {ctx.get('expected', '')}"
+            options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(
+                " or ", ", ").split(",")]
+            close = get_close_matches(str(value), options, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else None
+        else:
+            code, msg = "E-VALUE", f"{where}: {err['msg']}"
+        out.append(Issue(code, msg, (*prefix, *loc), hint=hint))
     return out
 
 
@@ -35,6 +61,17 @@ def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
     while f"{base}-{k}" in taken:
         k += 1
     return f"{base}-{k}"
+
+
+def check_decision(initiative: str, action: str, **fields: Any) -> Decision:
+    """The decision ``fields`` make, checked on its own (types, quarters, the action, empty
+    names): :class:`ModelError` with paths ``("decision", field)``. ``id`` defaults to a
+    placeholder; the rules that need the model are :func:`decide`'s."""
+    data = {"id": "decision", **fields, "initiative": initiative, "action": action}
+    try:
+        return Decision.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        raise ModelError(_pydantic(exc, ("decision",)), source="the decision") from None
 
 
 def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
@@ -51,19 +88,20 @@ def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
     ``cycle`` (E-TRANSITION), departs from the recommendation without a rationale, or breaks
     the append-only order.
     """
-    data = {"id": id or next_decision_id(e, cycle, initiative), "date": date,
-            "cycle": cycle, "initiative": initiative, "action": action, "start": start,
-            "until": until, "by": by, "role": role, "rationale": rationale,
-            "review": review, "against": against, "decision_makers": tuple(decision_makers),
-            "consulted": tuple(consulted), "informed": tuple(informed),
-            "supersedes": supersedes}
-    try:
-        d = Decision.model_validate({k: v for k, v in data.items() if v is not None})
-    except ValidationError as exc:
-        raise ModelError(_pydantic(exc, ("decision",)), source="the decision") from None
+    d = check_decision(initiative, action, id=id or next_decision_id(e, cycle, initiative),
+                       date=date, cycle=cycle, start=start, until=until, by=by, role=role,
+                       rationale=rationale, review=review, against=against,
+                       decision_makers=tuple(decision_makers), consulted=tuple(consulted),
+                       informed=tuple(informed), supersedes=supersedes)
     new = e.model_copy(update={"decisions": (*e.decisions, d)})
     k = len(e.decisions)
     issues = [i for i in lifecycle(new).issues if i.severity == "error"]
+    if quarter_index(d.cycle) > quarter_index(e.horizon.end):  # as actuals: a typed year
+        issues.append(Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the "
+                            f"horizon {e.horizon.start}–{e.horizon.end}",
+                            ("decisions", k, "cycle"),
+                            hint="a mistyped quarter? move the horizon in enterprise.yaml "
+                                 "when the company has moved past it"))
     mine = [Issue(i.code, i.message, ("decision", *i.path[2:]), hint=i.hint)
             if i.path[:2] == ("decisions", k) else i for i in issues]
     if mine:
@@ -85,6 +123,14 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     new = e.model_copy(update={"actuals": tuple(merged)})
     where = {id(a): j for j, a in enumerate(rows)}
     issues = []
+    end = quarter_index(e.horizon.end)
+    for j, a in enumerate(rows):  # a typed 2099Q3: no re-plan could ever start after it
+        if quarter_index(a.quarter) > end:
+            issues.append(Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, "
+                                f"after the horizon {e.horizon.start}–{e.horizon.end}",
+                                ("actuals", j, "quarter"),
+                                hint="a mistyped quarter? move the horizon in enterprise.yaml "
+                                     "when the company has moved past it"))
     for i in lifecycle(new).issues:
         if i.severity != "error":
             continue
@@ -114,6 +160,13 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
         from ..errors import InputError
 
         raise InputError(f"'{cycle}' is not a quarter like 2027Q3") from None
+    if quarter_index(cycle) > quarter_index(e.horizon.end):  # as decisions and actuals
+        from ..errors import InputError
+
+        raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
+                         f"{e.horizon.end}", hint="a mistyped quarter? move the horizon in "
+                                                  "enterprise.yaml when the company has "
+                                                  "moved past it")
     kept = [r for r in e.assessment_history if r.cycle != cycle]
     new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
            for a in e.assessments]

@@ -210,9 +210,13 @@ def _change(rolled: Rolled, plan: Plan, record_cycle: str | None,
 
 def next_quarter(e: Enterprise) -> str | None:
     """The quarter to re-plan from next: after the last decided cycle and the last reported
-    actuals (None when the model has neither)."""
+    actuals (None when the model has neither, or when that quarter is past the horizon:
+    nothing is left to plan)."""
     marks = [quarter_index(d.cycle) for d in e.decisions]
     marks += [quarter_index(a.quarter) for a in e.actuals]
     if not marks:
         return None
-    return add_quarters(e.horizon.start, max(marks) + 1 - quarter_index(e.horizon.start))
+    nxt = max(max(marks) + 1, quarter_index(e.horizon.start))
+    if nxt > quarter_index(e.horizon.end):
+        return None
+    return add_quarters(e.horizon.start, nxt - quarter_index(e.horizon.start))

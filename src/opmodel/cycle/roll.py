@@ -168,6 +168,17 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         clock = quarter_index(as_of)
     except ValueError:
         raise InputError(f"'{as_of}' is not a quarter like 2027Q3") from None
+    if quarters is not None and not 4 <= quarters <= MAX_QUARTERS:
+        raise InputError(f"a horizon of {quarters} quarters: give 4 to {MAX_QUARTERS}",
+                         hint="--quarters sets the re-plan's horizon length")
+    h = e.horizon
+    if not quarter_index(h.start) <= clock <= quarter_index(h.end):
+        # outside the horizon there is no budget line: the plan would be empty ("optimal,
+        # value 0") or need money from years the model does not plan
+        raise InputError(f"as of {as_of}: the quarter is outside the horizon "
+                         f"{h.start}–{h.end}",
+                         hint="re-plan from a quarter of the horizon, or move the horizon "
+                              "in enterprise.yaml")
     lc = lifecycle(e, as_of)
     errors = [i for i in lc.issues if i.severity == "error"]
     if errors:

@@ -8,9 +8,12 @@ index the adapter's own rows, so it can place them.
 
 from __future__ import annotations
 
+import types
+import typing
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import Issue
 from ..model import Enterprise, validate
@@ -44,10 +47,77 @@ def _table_key(path: tuple[Any, ...]) -> tuple[Key, int] | None:
     return None
 
 
+class _Bool:
+    """A ``true``/``false`` (YAML, a workbook's TRUE cell) where a number belongs. No number
+    type accepts it, so pydantic reports ``cost: true is not a number`` at the field: its lax
+    mode would read ``true`` as 1, and a model with ``cost: true`` would load."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
+
+
+def _holds_numbers(ann: Any) -> bool:
+    if ann is int or ann is float:
+        return True
+    origin = typing.get_origin(ann)
+    if origin in (typing.Union, types.UnionType, typing.Annotated, tuple):
+        args = typing.get_args(ann)
+        return any(_holds_numbers(a) for a in (args[:1] if origin is typing.Annotated
+                                               else args))
+    return False
+
+
+def _inner_model(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    if typing.get_origin(ann) in (tuple, list, typing.Union, types.UnionType,
+                                  typing.Annotated):
+        for arg in typing.get_args(ann):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+@cache
+def _shape(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[tuple[str, type[BaseModel]],
+                                                                   ...]]:
+    """The fields of ``cls`` that hold numbers, and those that hold other model objects."""
+    numbers = tuple(n for n, f in cls.model_fields.items() if _holds_numbers(f.annotation))
+    nested = tuple((n, m) for n, f in cls.model_fields.items()
+                   if (m := _inner_model(f.annotation)) is not None)
+    return numbers, nested
+
+
+def no_bool_numbers(cls: type[BaseModel], node: Any) -> None:
+    """Mark every bool given where ``cls`` (and the objects inside it) expects a number."""
+    rows = node if isinstance(node, list | tuple) else (node,)
+    numbers, nested = _shape(cls)
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        for name in numbers:
+            v = row.get(name)
+            if v is True or v is False:
+                row[name] = _Bool(v)
+            elif isinstance(v, list) and any(x is True or x is False for x in v):
+                row[name] = [_Bool(x) if x is True or x is False else x for x in v]
+        for name, inner in nested:
+            v = row.get(name)
+            if isinstance(v, dict | list):
+                no_bool_numbers(inner, v)
+
+
 def assemble(data: dict[str, Any], cross: bool = True) -> tuple[Enterprise | None, list[Issue]]:
     """Validate ``data``; return the enterprise (None if even a partial one cannot be
     built) and every issue found. ``cross=False`` skips the cross-entity rules (use it
     when the adapter already had to skip rows or files)."""
+    no_bool_numbers(Enterprise, data)
     try:
         e = Enterprise.model_validate(data)
         return e, (validate(e) if cross else [])

@@ -29,7 +29,14 @@ from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
 from ._gcpause import gc_paused
 from .assemble import assemble
-from .safefile import control_characters, decode, excerpt, read_bytes, yaml_guard
+from .safefile import (
+    control_characters,
+    control_paths,
+    decode,
+    excerpt,
+    read_bytes,
+    yaml_guard,
+)
 from .tables import TABLES, Table, cells_to_record, column_of, record_to_cells
 
 if TYPE_CHECKING:
@@ -221,6 +228,11 @@ def _read_yaml(src: _Source, spec: YamlFile) -> None:
                f"{', '.join(spec.keys)}")
         return
     src.texts[spec.name] = text  # parsed: the cross-file rules may use it
+    for ypath, char in control_paths(doc):
+        src.issues.append(Issue(
+            "E-TEXT", f"control character \\x{ord(char):02x} in the text",
+            (spec.name, *ypath), hint="remove it: in YAML an escape such as \\e or \\0 "
+                                      "inside double quotes makes one"))
     for key, value in doc.items():
         if key not in spec.keys:
             close = get_close_matches(str(key), spec.keys, n=1, cutoff=0.6)

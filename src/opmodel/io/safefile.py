@@ -168,6 +168,27 @@ def control_characters(name: str, text: str, most: int = 10) -> list[Issue]:
     return out
 
 
+def control_paths(doc: Any, most: int = 10) -> list[tuple[tuple[Any, ...], str]]:
+    """The paths (keys and list indexes) of the first ``most`` strings in a parsed YAML
+    document that hold a control character other than tab and line breaks, with that
+    character: ``"\\e[31m"`` in a double-quoted YAML string is an escape sequence the
+    terminal would obey, a NUL no database keeps."""
+    out: list[tuple[tuple[Any, ...], str]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), doc)]
+    while stack and len(out) < most:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in reversed(list(node.items())):
+                if isinstance(k, str) and (m := _CONTROL.search(k)):
+                    out.append(((*path, k), m.group()))
+                stack.append(((*path, k), v))
+        elif isinstance(node, list):
+            stack.extend(((*path, j), v) for j, v in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and (m := _CONTROL.search(node)):
+            out.append((path, m.group()))
+    return out
+
+
 def yaml_guard(name: str, text: str) -> Issue | None:
     """The first reason not to load ``text`` with a YAML loader: an anchor or alias,
     nesting deeper than :data:`MAX_DEPTH`, a number with more than :data:`MAX_DIGITS`

@@ -36,7 +36,7 @@ from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
 from .folder import yaml_position
 from .issues import pydantic_issues
-from .safefile import decode, excerpt, read_bytes, yaml_guard
+from .safefile import control_paths, decode, excerpt, read_bytes, yaml_guard
 
 FILE = "scenarios.yaml"
 
@@ -77,6 +77,10 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     if not isinstance(doc, dict):
         issues.append(Issue("E-YAML", f"{FILE} must be a mapping with the key 'scenarios'"))
         doc = {}
+    for ypath, char in control_paths(doc):
+        issues.append(Issue("E-TEXT", f"control character \\x{ord(char):02x} in the text",
+                            ypath, hint="remove it: in YAML an escape such as \\e or \\0 "
+                                        "inside double quotes makes one"))
     for key in doc:
         if key != "scenarios":
             issues.append(_fix_unknown(Issue("E-UNKNOWN", "", (str(key),))))
@@ -104,7 +108,10 @@ def parse_scenarios(items: list[Any], e: Enterprise | None = None
     model's ``scenario:…`` properties. With ``e`` also checks the references."""
     issues: list[Issue] = []
     parsed: list[tuple[int, Scenario]] = []
+    from .assemble import no_bool_numbers
+
     for k, item in enumerate(items):
+        no_bool_numbers(Scenario, item)  # `budget_scale: true` is no scale of 1
         try:
             parsed.append((k, Scenario.model_validate(item)))
         except ValidationError as exc:

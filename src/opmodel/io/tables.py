@@ -75,7 +75,7 @@ def cells_to_record(table: Table, header: list[str], cells: list[str]) -> dict[s
         rec[col] = text
     if table.key in _MATURITY_TABLES:
         cur, tgt = rec.get("current"), rec.get("target")
-        if cur in NA or tgt in NA:
+        if cur in NA or tgt in NA:  # a number beside one n/a stays, to be refused
             rec["applicable"] = False
             if cur in NA:
                 del rec["current"]

@@ -33,6 +33,14 @@ class Assessment(Frozen):
 
     @model_validator(mode="after")
     def _complete(self) -> Assessment:
+        if not self.applicable and (self.current is not None or self.target is not None):
+            given = "current" if self.current is not None else "target"
+            raise PydanticCustomError(
+                "E-VALUE",
+                "the assessment is n/a but {given} is {value}: write n/a in both current "
+                "and target when the capability does not apply, or a maturity in both",
+                {"given": given, "value": f"{getattr(self, given):g}"},
+            )
         if self.applicable and (self.current is None) != (self.target is None):
             missing = "target" if self.target is None else "current"
             raise PydanticCustomError(

@@ -29,6 +29,7 @@ E-ORDER      decisions.yaml is append-only: a cycle or date earlier than the one
 E-SUPERSEDE  supersedes names no earlier decision on the same initiative, or one twice
 E-ACTUAL     spend on a cancelled initiative after the cycle that cancelled it
 W-ACTUAL     spend on an initiative that was never approved
+W-HORIZON    actuals or a decision's cycle after the horizon: no re-plan can start there
 ============ ========================================================================
 """
 
@@ -236,6 +237,10 @@ def transition_error(status: str, action: str) -> str | None:
     return f"cannot {action} an initiative that is {status}: {why}"
 
 
+_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; move it in "
+                 "enterprise.yaml when the company has moved past it")
+
+
 def lifecycle(e: Enterprise, as_of: str | None = None,
               also_known: Mapping[str, set[str]] | None = None) -> Lifecycle:
     """Replay ``e.decisions`` (those of cycles up to ``as_of``) over the baseline statuses,
@@ -250,6 +255,7 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
     acts = _Actuals(e.actuals)
     states = {it.id: _baseline(it) for it in e.initiatives}
     limit = quarter_index(as_of) if as_of is not None else None
+    end = quarter_index(e.horizon.end)
     decisions = e.decisions
 
     # -- static checks and the supersede map -------------------------------------------
@@ -293,6 +299,10 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
                 hint="give the meeting's quarter and date: opmodel decide … --cycle Q "
                      "--date YYYY-MM-DD")
         prev = d
+        if limit is None and c > end:
+            add("W-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the horizon "
+                f"{e.horizon.start}–{e.horizon.end}", ("decisions", k, "cycle"),
+                hint=_PAST_HORIZON)
         if limit is not None and c > limit:
             continue
         it = inits.get(d.initiative)
@@ -339,6 +349,10 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("E-DUP", f"two actuals rows for '{a.initiative}' in {a.quarter}",
                 ("actuals", k, "initiative"))
         seen.add(key)
+        if limit is None and quarter_index(a.quarter) > end:
+            add("W-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, after the horizon "
+                f"{e.horizon.start}–{e.horizon.end}", ("actuals", k, "quarter"),
+                hint=_PAST_HORIZON)
         if a.initiative not in inits:
             if a.initiative not in known_bad:
                 add("E-REF", f"actuals name unknown initiative '{a.initiative}'",

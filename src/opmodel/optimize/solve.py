@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..errors import InfeasibleError, SolverError
+from ..errors import InfeasibleError, InputError, SolverError
 from .formulation import Milp
 
 PROVEN_GAP = 1e-4
@@ -80,14 +80,15 @@ class SolveOptions:
     ranked list as the starting plan (the reference the speed-ups are tested against)."""
 
     def __post_init__(self) -> None:
+        # a bad option is a bad input (E-INPUT, exit 1), not "no plan" (exit 3)
         if not self.time_limit > 0:
-            raise SolverError(f"time limit must be positive (got {self.time_limit})",
-                              hint="give --time-limit in seconds, e.g. 60")
+            raise InputError(f"time limit must be positive (got {self.time_limit})",
+                             hint="give --time-limit in seconds, e.g. 60")
         if not 0 <= self.mip_gap < 1:
-            raise SolverError(f"gap must be in [0, 1) (got {self.mip_gap})",
-                              hint="give --gap as a fraction, e.g. 0.01 for 1 %")
+            raise InputError(f"gap must be in [0, 1) (got {self.mip_gap})",
+                             hint="give --gap as a fraction, e.g. 0.01 for 1 %")
         if self.threads is not None and self.threads < 1:
-            raise SolverError(f"threads must be at least 1 (got {self.threads})")
+            raise InputError(f"threads must be at least 1 (got {self.threads})")
 
 
 @dataclass(frozen=True)

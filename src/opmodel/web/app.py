@@ -134,7 +134,7 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
         ctx.jobs.shutdown()
 
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=lifespan, docs_url=None, redoc_url=None,  # /docs below: vendored, no CDN
         title="opmodel", version=__version__,
         description="The opmodel REST API: the model's entities, heat maps, gaps, "
                     "homogeneity, plans (background jobs), explanations, diffs, decisions "
@@ -154,8 +154,43 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
         from .pages import install
 
         install(app, secret=secret)
-
+    else:
+        _mount_static(app)
+    _api_docs(app)
     return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    """The vendored files at ``/static`` (the web app mounts them itself)."""
+    from fastapi.staticfiles import StaticFiles
+
+    from .pages import STATIC
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _api_docs(app: FastAPI) -> None:
+    """``/docs``: the OpenAPI document in Swagger UI, served from the vendored files
+    (FastAPI's own page loads Swagger UI and its favicon from a CDN: blank without a
+    network, and a request to another origin from every reader's browser)."""
+    from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.responses import HTMLResponse
+
+    vendor = "/static/vendor/"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title="opmodel — REST API",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url=vendor + "swagger-ui-bundle.js",
+            swagger_css_url=vendor + "swagger-ui.css",
+            swagger_favicon_url=vendor + "swagger-ui-favicon.png",
+            swagger_ui_parameters={"validatorUrl": None})  # no badge from swagger.io
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    async def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
 
 ERROR_SCHEMA = inline_schema("api-error")

@@ -244,7 +244,7 @@ def test_exit_codes(tmp_path: Path, starter_copy: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["stability", "--draws", "30"], ["gaps", "-n", "12"],
-                                  ["homogeneity", "-n", "5"]])
+                                  ["homogeneity", "-n", "5"], ["decisions"]])
 def test_ids_are_never_cut_at_80_columns(args: list[str]) -> None:
     acme = str(ROOT / "examples" / "acme")
     r = invoke(args[0], acme, *args[1:], env={"COLUMNS": "80"})
@@ -256,6 +256,13 @@ def test_ids_are_never_cut_at_80_columns(args: list[str]) -> None:
         doc = json.loads(invoke(args[0], acme, *args[1:], "-f", "json").stdout)
         for c in doc["cells"]:
             assert re.search(rf"\b{re.escape(c['capability'])}\b", r.stdout), c["capability"]
+    if args[0] == "decisions":  # too many long ids side by side: one record per decision
+        doc = json.loads(invoke(args[0], acme, *args[1:], "-f", "json").stdout)
+        assert doc["decisions"]
+        for d in doc["decisions"]:
+            assert re.search(rf"^decision +{re.escape(d['id'])} *$", r.stdout, re.M), d["id"]
+            assert re.search(rf"^initiative +{re.escape(d['initiative'])} *$", r.stdout,
+                             re.M), d["initiative"]
 
 
 def test_o_writes_what_would_be_printed(starter_path: Path, tmp_path: Path) -> None:

@@ -56,3 +56,29 @@ def test_control_characters_are_shown_not_obeyed() -> None:
     assert "\x1b[31m'" not in out and "\x1b[0m)" not in out
     assert "Sell\\x1b[2J\\x00" in out and "\\x1b]0;title\\x07T" in out
     assert "unknown stage 'x\\x1b[31m'" in out
+
+
+def _shown(table: Table, width: int) -> str:
+    c = Console(width=width, color_system=None, highlight=False, emoji=False)
+    with c.capture() as cap:
+        c.print(table)
+    return cap.get()
+
+
+def test_a_table_too_narrow_for_its_words_becomes_records() -> None:
+    """Side by side only while every cell keeps its words whole; narrower, each row is a
+    record of ``header  value`` lines — an id is never folded mid-word."""
+    t = Table("decision", "initiative", "why", title="Decisions [bold]")
+    ids = ("2027q2-service-platform-replacement", "customer-data-platform-consolidation")
+    t.add_row(*ids, "the vendor ends the product")
+    t.add_row("2027q3-x", "y", "[red]kept[/] as written")
+    wide = _shown(t, 160)
+    assert wide.count("\n") <= 8 and all(i in wide for i in ids)  # a table: one line a row
+    narrow = _shown(t, 60)
+    lines = narrow.splitlines()
+    assert lines[0].rstrip() == "Decisions [bold]"
+    assert max(len(ln) for ln in lines) <= 60
+    assert re.search(rf"^decision +{ids[0]} *$", narrow, re.M), narrow
+    assert re.search(rf"^initiative +{ids[1]} *$", narrow, re.M), narrow
+    assert re.search(r"^why +\[red\]kept\[/\] as written *$", narrow, re.M), narrow
+    assert "" in [ln.strip() for ln in lines]  # records apart

@@ -118,24 +118,27 @@ def test_workbook_rows_keep_types_formats_and_odd_text(tmp_path: Path) -> None:
                   [["a < b & c > d", 1234.5678, True, 0.25],
                    [" padded ", float("nan"), False, None],
                    ["bell\x07 gone", 7, None, "n/a"],
-                   ["", None, None, 1.0]])
+                   ["", None, None, 1.0],
+                   ["x" * 32760 + " a & b <c> " + "y" * 50, 1, None, None]])
     wb = Workbook(write_only=True)
     rows = write_sheet(wb, sheet)
     part, out = tmp_path / "part.xlsx", tmp_path / "out.xlsx"
     wb.save(part)
-    _fill(part, out, {"Odd": rows}, {"Odd": "A1:D5"})
+    _fill(part, out, {"Odd": rows}, {"Odd": "A1:D6"})
     ws = openpyxl.load_workbook(out)["Odd"]
     got = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    # a text over Excel's 32,767 characters is cut there, never inside an escaped "&amp;"
     assert got == [["a < b & c > d", 1234.5678, True, 0.25],
                    [" padded ", None, False, None],
                    ["bell gone", 7, None, "n/a"],
-                   [None, None, None, 1]]
+                   [None, None, None, 1],
+                   [("x" * 32760 + " a & b <c> " + "y" * 50)[:32767], 1, None, None]]
     assert ws["B2"].number_format == "#,##0" and ws["D2"].number_format == "0%"
     assert ws["D4"].number_format == "General"  # text in a number column: no format
     assert ws["A2"].alignment.wrap_text  # a wide text column wraps
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D5"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:D6"
     streamed = openpyxl.load_workbook(out, read_only=True)["Odd"]
-    assert (streamed.max_row, streamed.max_column) == (5, 4)
+    assert (streamed.max_row, streamed.max_column) == (6, 4)
 
 
 @pytest.fixture(scope="module")

@@ -95,12 +95,38 @@ class Table(_rich_table.Table):
         """Fit the width keeping words whole: every column gets its longest word (ids are
         what people copy into the next command) and the room left goes to the columns that
         can use it. Where even that does not fit (an 80-column terminal), the vertical rules
-        go first; only then are words folded onto the next line (never cut with "…")."""
-        if self.columns and all(c.width is None for c in self.columns):
-            self._fit(console, options)
+        go first, then headers fold; where the cells' own words still do not fit side by
+        side, each row is shown as a record, one ``header  value`` line per column (as the
+        report's tables become cards on a phone): a cell's word is never cut."""
+        if self.columns and all(c.width is None for c in self.columns) \
+                and not self._fit(console, options):
+            return self._records()
         return super().__rich_console__(console, options)
 
-    def _fit(self, console: Console, options: Any) -> None:
+    def _records(self) -> Iterable[Any]:
+        """The rows one after another, each a two-column grid: the column's header (on one
+        line), its value (wrapped at spaces)."""
+        heads = [" ".join((c.header.plain if isinstance(c.header, Text) else str(c.header))
+                          .split()) for c in self.columns]
+        if self.title is not None:
+            yield Text(self.title.plain if isinstance(self.title, Text) else str(self.title),
+                       style="table.title")
+        for n in range(self.row_count):
+            grid = _rich_table.Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True, style="bold")
+            grid.add_column(overflow="fold")
+            for head, column in zip(heads, self.columns, strict=True):
+                grid.add_row(Text(head), column._cells[n])
+            yield grid
+            if n < self.row_count - 1:
+                yield Text("")
+        if self.caption is not None:
+            yield Text(self.caption.plain if isinstance(self.caption, Text)
+                       else str(self.caption), style="table.caption")
+
+    def _fit(self, console: Console, options: Any) -> bool:
+        """Set the columns' widths to fit; False where the cells' words cannot fit side by
+        side (the table is then shown as records)."""
         width = options.max_width
 
         def measure() -> tuple[list[Any], int]:
@@ -109,7 +135,7 @@ class Table(_rich_table.Table):
 
         ms, extra = measure()
         if sum(m.maximum for m in ms) + extra <= width:
-            return
+            return True
         if sum(m.minimum for m in ms) + extra > width and self.box is not None \
                 and self.show_edge:
             from rich import box
@@ -120,12 +146,15 @@ class Table(_rich_table.Table):
             self.padding = (0, 1, 0, 0)  # with the blank rule: two spaces between columns
             ms, extra = measure()
             if sum(m.maximum for m in ms) + extra <= width:
-                return
+                return True
         mins = [m.minimum for m in ms]
         room = width - extra - sum(mins)
         # fold headers longer than their column's words first ("capabilities" over "2"),
         # then the longest words, a little each
         floor = [self._cell_word(k) + self._get_padding_width(k) for k in range(len(mins))]
+        if len(self.columns) > 1 and self.show_header and sum(
+                min(f, lo) for f, lo in zip(floor, mins, strict=True)) + extra > width:
+            return False
         while room < 0:
             over = [k for k, lo in enumerate(mins) if lo > max(floor[k], 4)]
             if not over:
@@ -138,12 +167,13 @@ class Table(_rich_table.Table):
             mins[k] -= 1
             room += 1
         if room < 0:
-            return
+            return True
         slack = [m.maximum - m.minimum for m in ms]
         total = sum(slack) or 1
         for k, (c, lo, sl) in enumerate(zip(self.columns, mins, slack, strict=True)):
             pad = self._get_padding_width(k)
             c.width = max(1, lo + room * sl // total - pad)
+        return True
 
     def _cell_word(self, k: int) -> int:
         """The longest word in column ``k``'s cells (its header left out)."""

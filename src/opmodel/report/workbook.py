@@ -102,11 +102,13 @@ _SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(v: str) -> str:
-    """An inline string's ``<is>`` element."""
+    """An inline string's ``<is>`` element (cut at Excel's 32,767 characters for a cell:
+    the text's own characters, before escaping, so no ``&amp;`` is cut in two)."""
     if _SPECIAL.search(v):
-        v = _ILLEGAL.sub("", v)  # characters XML cannot hold
+        v = _ILLEGAL.sub("", v)[:32767]  # characters XML cannot hold
         v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    v = v[:32767]  # Excel's limit for a cell
+    else:
+        v = v[:32767]
     space = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
     return f"<is><t{space}>{v}</t></is>"
 

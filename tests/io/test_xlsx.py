@@ -453,3 +453,34 @@ def test_a_bad_usage_row_is_located_in_its_sheet(starter_copy: Path, tmp_path: P
         "Usage!B3: E-REF usage: application 'crm-n' does not serve business unit 'south' "
         "(add 'south' to the business_units of 'crm-n' in applications.csv, or fix the row)",
         "Usage!D4: E-RANGE share: 1.5 must be at most 1"]
+
+
+def test_text_longer_than_an_excel_cell_is_refused_whole(starter_path: Path,
+                                                          tmp_path: Path) -> None:
+    """openpyxl cuts a text at Excel's 32,767 characters without a word (and Excel and
+    LibreOffice do when they save): the export refuses it, at its cell, writing nothing —
+    the model and the survey alike."""
+    from opmodel.io.survey import export_survey
+
+    e = opmodel.load(starter_path)
+    cap = e.capabilities[1]
+    long_e = e.model_copy(update={"capabilities": (
+        e.capabilities[0], cap.model_copy(update={"description": "d" * 40_000}),
+        *e.capabilities[2:])})
+    out = tmp_path / "long.xlsx"
+    with pytest.raises(InputError, match=rf"Capabilities!\w+3 \(id '{cap.id}', description\): "
+                       r"40,000 characters; an Excel cell holds 32,767") as exc:
+        write_xlsx(long_e, out)
+    assert "ArchiMate" in (exc.value.hint or "")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    write_xlsx(e.model_copy(update={"capabilities": (  # at the limit: whole, both ways
+        e.capabilities[0], cap.model_copy(update={"description": "d" * 32_767}),
+        *e.capabilities[2:])}), out)
+    back = read_xlsx(out).enterprise
+    assert back.capability(cap.id).description == "d" * 32_767
+    a = e.assessments[0]
+    noted = e.model_copy(update={"assessments": (a.model_copy(update={"notes": "n" * 33_000}),
+                                                 *e.assessments[1:])})
+    with pytest.raises(InputError, match=r"Assessments!.*33,000 characters"):
+        export_survey(noted, a.business_unit, tmp_path / "survey.xlsx")
+    assert not (tmp_path / "survey.xlsx").exists()

@@ -18,7 +18,8 @@ ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def routes(app: Any) -> list[APIRoute]:
-    return [r for r in app.routes if isinstance(r, APIRoute)]
+    """The API's routes (not /docs, a page for people, which /openapi.json leaves out)."""
+    return [r for r in app.routes if isinstance(r, APIRoute) and r.include_in_schema]
 
 
 def unknown_path(route: APIRoute) -> str:

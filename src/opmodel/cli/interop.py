@@ -89,11 +89,6 @@ def import_cmd(
     """
     if (fmt is not None or out is not None) and not dry_run:
         raise InputError("--format and -o apply to --dry-run", hint="add --dry-run")
-    if file.suffix.lower() not in api.FORMATS.values():  # (export's --format names a type;
-        # import's names the dry run's output, so the file's suffix is all it goes by)
-        raise InputError(f"{file}: cannot tell the format from the suffix "
-                         f"'{file.suffix}'", hint="import reads a workbook named *.xlsx or "
-                                                  "an ArchiMate exchange file named *.xml")
     if dry_run:
         resolve(fmt, out, csv=False)
         report = api.inspect_import(file, mapping, directory)

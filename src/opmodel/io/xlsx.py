@@ -250,8 +250,27 @@ def write_table(ws: Any, cols: Sequence[Col], rows: Iterable[Sequence[Any]], lis
     free = set(unlocked)
     ws.append([st.header(c.name) for c in cols])
     kinds = [(c.kind, c.name in free, bool(free) and c.name not in free) for c in cols]
-    for row in rows:
+    for n, row in enumerate(rows, start=2):
+        for k, v in enumerate(row):
+            if isinstance(v, str) and len(v) > EXCEL_CELL:
+                _too_long(ws.title, n, k, cols, row, len(v))
         ws.append([st.cell(v, k, u, s) for v, (k, u, s) in zip(row, kinds, strict=True)])
+
+
+EXCEL_CELL = 32_767
+"""The most characters an Excel cell holds (openpyxl cuts longer text there, silently; Excel
+and LibreOffice do the same when they save)."""
+
+
+def _too_long(sheet: str, line: int, k: int, cols: Sequence[Col], row: Sequence[Any],
+              length: int) -> None:
+    """Refuse a text a workbook cannot hold whole: written, it would come back cut."""
+    what = f" ({cols[0].name} '{row[0]}', {cols[k].name})" if k and isinstance(row[0], str) \
+        else f" ({cols[k].name})"
+    raise InputError(f"{sheet}!{get_column_letter(k + 1)}{line}{what}: {length:,} characters; "
+                     f"an Excel cell holds {EXCEL_CELL:,} and the rest would be lost",
+                     hint="shorten it in the model, or export to ArchiMate (.xml) or keep the "
+                          "folder, which hold text of any length")
 
 
 def write_lines(ws: Any, lines: Iterable[Sequence[Any]], widths: Sequence[int]) -> None:

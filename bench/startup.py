@@ -21,6 +21,11 @@ prints each one's median wall time and the median CPU time of the child process,
     PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look
 
 ``--max-seconds`` (default 180) stops adding rounds once that much time has gone.
+``--before SRC`` also times every ``opmodel`` command with ``PYTHONPATH=SRC`` (another
+checkout's ``src``, e.g. ``git archive`` of an older commit) in the same rounds, so a change
+is measured against what it changed under the same load:
+
+    PYTHONPATH=src .venv/bin/python bench/startup.py --before /tmp/old/src
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ ACME = ROOT / "examples" / "acme"
 GOAL_OVER_FLOOR = 0.15
 GOAL_VALIDATE = 0.35
 GOAL_PLAN_RATIO = 1.5
+BEFORE = ", --before"  # suffix of the commands run with --before's sources
 
 #: what `opmodel plan` cannot do without, and nothing of opmodel: the libraries it is built
 #: on (DESIGN: pydantic at the boundaries, ruamel.yaml for located YAML, a CLI library with
@@ -129,6 +135,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--max-seconds", type=float, default=180.0)
+    ap.add_argument("--before", type=Path, default=None, metavar="SRC",
+                    help="also time `opmodel plan` (tiny) with PYTHONPATH=SRC")
     a = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="opmodel-bench-startup-"))
@@ -151,9 +159,14 @@ def main() -> None:
             "libraries alone (click)": [sys.executable, "-c", LIBRARIES.format(cli="click")],
             "opmodel plan (tiny)": [*op, "plan", str(tiny)],
         }
+        envs = {name: env for name in commands}
+        if a.before is not None:
+            for name in [n for n in commands if n.startswith("opmodel ")]:
+                commands[name + BEFORE] = commands[name]
+                envs[name + BEFORE] = env | {"PYTHONPATH": str(a.before.resolve())}
         # once untimed: files in the page cache, .pyc written; and the bare script's answer
         for name, cmd in commands.items():
-            out = run(cmd, env)[2]
+            out = run(cmd, envs[name])[2]
             if name == "bare highspy script":
                 got = float(out.split()[-1])
                 if abs(got - objective) > 1e-6 * max(1.0, abs(objective)):
@@ -164,7 +177,7 @@ def main() -> None:
         rounds = 0
         while rounds < a.repeats and (rounds < 3 or time.perf_counter() - t0 < a.max_seconds):
             for name, cmd in commands.items():
-                w, c, _ = run(cmd, env)
+                w, c, _ = run(cmd, envs[name])
                 walls[name].append(w)
                 cpus[name].append(c)
             rounds += 1
@@ -175,10 +188,10 @@ def main() -> None:
     cpu = {k: statistics.median(v) for k, v in cpus.items()}
     print(f"{' '.join(op)} — {rounds} rounds, medians; load average "
           f"{os.getloadavg()[0]:.1f} at the end")
-    print(f"{'command':34} {'wall s':>8} {'CPU s':>8}  {'over the floor (wall / CPU)':>28}")
+    print(f"{'command':42} {'wall s':>8} {'CPU s':>8}  {'over the floor (wall / CPU)':>28}")
     floor_w, floor_c = wall["python -c pass"], cpu["python -c pass"]
     for name in commands:
-        print(f"{name:34} {wall[name]:8.3f} {cpu[name]:8.3f}  "
+        print(f"{name:42} {wall[name]:8.3f} {cpu[name]:8.3f}  "
               f"{wall[name] - floor_w:+13.3f} / {cpu[name] - floor_c:+.3f}")
     print()
 
@@ -204,6 +217,17 @@ def main() -> None:
               f"{cpu[name] / cpu['bare highspy script']:.2f} CPU; opmodel plan (tiny) is "
               f"{wall['opmodel plan (tiny)'] - wall[name]:+.3f} s wall "
               f"({cpu['opmodel plan (tiny)'] - cpu[name]:+.3f} CPU) over them")
+    if a.before is not None:
+        print(f"against --before {a.before} (same rounds):")
+        for name in [n for n in commands if n.endswith(BEFORE)]:
+            now = name[:-len(BEFORE)]
+            print(f"  {now}: {wall[name]:.3f} → {wall[now]:.3f} s wall "
+                  f"({wall[now] - wall[name]:+.3f}), {cpu[name]:.3f} → {cpu[now]:.3f} s CPU "
+                  f"({cpu[now] - cpu[name]:+.3f})")
+        plan, lib = "opmodel plan (tiny)", "libraries alone (typer)"
+        print(f"  opmodel's own share of the tiny plan (plan − {lib}): "
+              f"{cpu[plan + BEFORE] - cpu[lib]:.3f} → {cpu[plan] - cpu[lib]:.3f} s CPU, "
+              f"{wall[plan + BEFORE] - wall[lib]:.3f} → {wall[plan] - wall[lib]:.3f} s wall")
 
 if __name__ == "__main__":
     main()

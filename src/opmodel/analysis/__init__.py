@@ -13,14 +13,44 @@ Every result is a frozen dataclass with ``.to_frame()`` (pandas) and ``.to_dict(
 
 from __future__ import annotations
 
-from .gaps import GapRow, GapTable, ranked_gaps
-from .heatmap import CellExplanation, HeatMap, heatmap
-from .homogeneity import HomogeneityResult, homogeneity
-from .provenance import CellProvenance, cell_provenance
-from .scoring import Scores, omega, score
-from .sensitivity import StabilityResult, stability
-from .time_model import TimeResult, time_classification
-from .weights import WeightsResult, weights
+from typing import TYPE_CHECKING
+
+from .._lazy import make_lazy
+
+if TYPE_CHECKING:
+    from .gaps import GapRow, GapTable, ranked_gaps
+    from .heatmap import CellExplanation, HeatMap, heatmap
+    from .homogeneity import HomogeneityResult, homogeneity
+    from .provenance import CellProvenance, cell_provenance
+    from .scoring import Scores, omega, score
+    from .sensitivity import StabilityResult, stability
+    from .time_model import TimeResult, time_classification
+    from .weights import WeightsResult, weights
+
+# Each name is imported from its submodule on first use (opmodel/_lazy.py): a command that
+# needs one part does not pay for the others at start-up.
+_LAZY = {
+    "CellExplanation": "heatmap",
+    "CellProvenance": "provenance",
+    "GapRow": "gaps",
+    "GapTable": "gaps",
+    "HeatMap": "heatmap",
+    "HomogeneityResult": "homogeneity",
+    "Scores": "scoring",
+    "StabilityResult": "sensitivity",
+    "TimeResult": "time_model",
+    "WeightsResult": "weights",
+    "cell_provenance": "provenance",
+    "heatmap": "heatmap",
+    "homogeneity": "homogeneity",
+    "omega": "scoring",
+    "ranked_gaps": "gaps",
+    "score": "scoring",
+    "stability": "sensitivity",
+    "time_classification": "time_model",
+    "weights": "weights",
+}
+make_lazy(__name__, _LAZY)
 
 __all__ = [
     "CellExplanation", "CellProvenance", "GapRow", "GapTable", "HeatMap", "HomogeneityResult",

@@ -83,7 +83,39 @@ def main() -> None:
     from ._app import app
 
     load_topics(topics_for(sys.argv[1:]))
-    app()
+    only(app, command_of(sys.argv[1:]))()
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command a command line names (its first word that is not an option), or None
+    when it names none or asks the root for ``--version`` or ``--help`` first."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+        if arg in ("--version", "-h", "--help"):
+            return None
+    return None
+
+
+def only(app: Any, command: str | None) -> Any:
+    """``app`` with ``command`` as its only command, when it is one of its plain commands
+    (not a group like ``store``): typer builds every registered command's click command on
+    each run, and the topic of ``plan`` registers four. Anything else: ``app`` as it is. A
+    copy: ``app`` keeps all its commands."""
+    if command is None:
+        return app
+    import copy
+
+    from typer.main import get_command_name
+
+    mine = [c for c in app.registered_commands
+            if (c.name or get_command_name(c.callback.__name__)) == command]
+    if len(mine) != 1:
+        return app
+    one = copy.copy(app)
+    one.registered_commands = mine
+    one.registered_groups = []
+    return one
 
 
 def _pause_collector(seconds: float) -> None:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 
 from ..jsonable import default
@@ -36,6 +35,7 @@ from ._exit import (  # noqa: F401 - the exit codes are part of the output contr
     NOT_ALLOWED,
     OK,
     USAGE,
+    UsageError,
     exit_code,
 )
 
@@ -102,16 +102,16 @@ def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
         else:
             known = ".json, " + (".csv, " if csv else "") + \
                 (".png, .svg, .html, .vl.json, " if charts else "") + ".txt"
-            raise click.UsageError(f"unknown output format: cannot tell the format of {out} "
-                                   f"from its suffix; name it {known}, or give --format")
+            raise UsageError(f"unknown output format: cannot tell the format of {out} "
+                             f"from its suffix; name it {known}, or give --format")
     else:
         fmt = "table"
     if fmt == "csv" and not csv:
-        raise click.UsageError("this command's result is not one table, so it has no csv "
-                               "form; use --format json (or table)")
+        raise UsageError("this command's result is not one table, so it has no csv "
+                         "form; use --format json (or table)")
     if fmt in CHARTS and not charts:
-        raise click.UsageError(f"this command draws no chart; use --format table, json"
-                               f"{' or csv' if csv else ''}")
+        raise UsageError(f"this command draws no chart; use --format table, json"
+                         f"{' or csv' if csv else ''}")
     return fmt
 
 
@@ -201,7 +201,7 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
     from ._common import err_console
 
     if out.is_dir():
-        raise click.UsageError(f"-o {out} is a folder; -o names a file")
+        raise UsageError(f"-o {out} is a folder; -o names a file")
     _not_a_model_file(out)
     try:
         write_file(out, payload)
@@ -219,7 +219,7 @@ def _writable(out: Path) -> None:
     from ..errors import InputError
 
     if out.is_dir():
-        raise click.UsageError(f"-o {out} is a folder; -o names a file")
+        raise UsageError(f"-o {out} is a folder; -o names a file")
     up = out.parent
     while not up.exists() and up != up.parent:
         up = up.parent
@@ -275,7 +275,7 @@ def emit(name: str, fmt: str | None, out: Path | None, *,
     elif fmt in CHARTS:
         assert chart is not None
         if out is None and fmt in ("png", "svg", "html"):
-            raise click.UsageError(f"a {fmt} chart needs a file: add -o chart.{fmt}")
+            raise UsageError(f"a {fmt} chart needs a file: add -o chart.{fmt}")
         from ..report.charts import chart_bytes
 
         write(out, chart_bytes(chart(), "json" if fmt == "vega" else fmt), fmt)
@@ -306,8 +306,8 @@ def file_or_folder(out: Path | None, folder: Path | None) -> tuple[Path | None, 
     folder (``opmodel plan -o plan`` as before --dir)."""
     if out is not None and (out.is_dir() or not out.suffix):
         if folder is not None:
-            raise click.UsageError(f"-o {out} names a folder and --dir {folder} another; "
-                                   "give the folder once, with --dir")
+            raise UsageError(f"-o {out} names a folder and --dir {folder} another; "
+                             "give the folder once, with --dir")
         return None, out
     return out, folder
 

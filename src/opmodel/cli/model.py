@@ -235,10 +235,10 @@ def schema_cmd(
 
     if write is not None or check is not None:
         if name is not None:  # they work on every schema: a name would be ignored
-            import click
+            from ._exit import UsageError
 
-            raise click.UsageError(f"--write and --check work on every schema; drop "
-                                   f"'{name}' (or drop them to print the one schema)")
+            raise UsageError(f"--write and --check work on every schema; drop "
+                             f"'{name}' (or drop them to print the one schema)")
         texts = schemas()
         if write is not None:
             write.mkdir(parents=True, exist_ok=True)

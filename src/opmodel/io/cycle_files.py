@@ -16,16 +16,21 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from ..errors import InputError, Issue, ModelError
 from ..model import Actual, Decision, Enterprise
-from .atomic import Fingerprint, check_unchanged, fingerprint, folder_lock, pause, write_file
 from .folder import YAML_FILES, folder_files, read_csv_file, read_folder
 from .issues import pydantic_issues
 from .tables import ACTUALS, TABLES
+
+if TYPE_CHECKING:
+    from .atomic import Fingerprint
+
+# the writers import .atomic (the lock, logging, sockets…) where they write: `opmodel plan`
+# reads inputs_sha256 from here and writes nothing (bench/startup.py)
 
 CYCLE_FILES = ("decisions.yaml", "actuals.csv", "assessment_history.csv")
 
@@ -138,6 +143,8 @@ def write_changed(root: Path, read_at: Fingerprint, texts: dict[str, str],
                   what: str) -> list[str]:
     """Write ``texts`` into ``root`` under its lock, refusing when the folder changed since
     ``read_at`` was taken. Returns the names written."""
+    from .atomic import check_unchanged, folder_lock, pause, write_file
+
     with folder_lock(root, what) as lock:
         pause(what.replace("opmodel ", "cycle-"))  # the crash tests' window (cycle-decide, …)
         check_unchanged(lock.folder, read_at)
@@ -169,6 +176,8 @@ def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str,
     from ..model.lifecycle import quarter_of_date
 
     root = _folder(path)
+    from .atomic import fingerprint
+
     read_at = fingerprint(root, deep=False)  # the model as read; checked again before writing
     before = snapshot(root)
     e = read_folder(root).enterprise
@@ -227,6 +236,8 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
     from ..cycle import merge_actuals
 
     root = _folder(path)
+    from .atomic import fingerprint
+
     read_at = fingerprint(root, deep=False)
     before = snapshot(root)
     e = read_folder(root).enterprise
@@ -255,6 +266,8 @@ def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:
     from ..cycle import archive_assessments
 
     root = _folder(path)
+    from .atomic import fingerprint
+
     read_at = fingerprint(root, deep=False)
     before = snapshot(root)
     e = read_folder(root).enterprise

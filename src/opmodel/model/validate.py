@@ -410,9 +410,9 @@ def _validate_usage(c: _Collector, e: Enterprise, apps: dict[str, Any],
 def _validate_cycle(c: _Collector, e: Enterprise, bus: dict[str, Any],
                     caps: dict[str, Any]) -> None:
     """Decisions, actuals (the lifecycle rules of :mod:`.lifecycle`) and the history."""
-    from .lifecycle import lifecycle
-
     if e.decisions or e.actuals:
+        from .lifecycle import lifecycle  # loaded only for a model with a record to check
+
         c.issues.extend(lifecycle(e, also_known=c.also_known).issues)
     seen: set[tuple[str, str, str]] = set()
     for i, a in enumerate(e.assessment_history):

@@ -355,7 +355,8 @@ def build_milp(inst: Instance, elastic: bool = False, value: bool = True) -> Mil
     if len(ci_c):
         np.minimum.at(first_t, ci_c, np.minimum(T, inst.earliest[cinit_c]
                                                 + inst.duration[cinit_c]))
-    items_c = np.unique(ci_c)
+    # np.unique(ci_c) without numpy.ma (its import is 7 ms of a small plan's start-up)
+    items_c = np.flatnonzero(np.bincount(ci_c, minlength=n_items))
     ylen = T - first_t[items_c] + 1
     n_y = int(ylen.sum())
     y_item = np.repeat(items_c, ylen)

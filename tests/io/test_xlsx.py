@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -473,6 +474,16 @@ def test_text_longer_than_an_excel_cell_is_refused_whole(starter_path: Path,
         write_xlsx(long_e, out)
     assert "ArchiMate" in (exc.value.hint or "")
     assert not out.exists() and list(tmp_path.iterdir()) == []
+    folder = tmp_path / "long"  # as a user runs it: the message, and nothing else
+    opmodel.save(long_e, folder)
+    done = subprocess.run([sys.executable, "-m", "opmodel", "export", str(folder), str(out)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 1 and done.stderr.startswith("error E-INPUT: Capabilities!")
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, \
+        done.stderr  # (a half-begun write-only sheet printed lxml's complaints at exit)
+    assert not out.exists()
+    shutil.rmtree(folder)
     write_xlsx(e.model_copy(update={"capabilities": (  # at the limit: whole, both ways
         e.capabilities[0], cap.model_copy(update={"description": "d" * 32_767}),
         *e.capabilities[2:])}), out)

@@ -44,6 +44,7 @@ from .sheets_read import Collected, as_text, cell_name, check_header, data_rows,
 from .tables import ASSESSMENTS, NA, cells_to_record, column_of, record_to_cells
 from .xlsx import (
     Lists,
+    check_cells,
     check_target,
     open_workbook,
     save_workbook,
@@ -170,10 +171,6 @@ def _instructions(e: Enterprise, bu: Any, exported: dt.date) -> Iterator[list[An
 def survey_workbook(e: Enterprise, business_unit: str, exported: dt.date) -> Workbook:
     """The survey workbook of one unit (write-only; save it once)."""
     bu = e.business_unit(business_unit)
-    wb = Workbook(write_only=True)
-    wb.properties.creator = f"opmodel {__version__}"
-    wb.security = WorkbookProtection(lockStructure=True)
-    write_lines(wb.create_sheet("Instructions"), _instructions(e, bu, exported), (24, 100))
     stage_name = {s.id: s.name for s in e.stages}
     rows: list[list[Any]] = []
     for cap, level in _ordered_capabilities(e):
@@ -190,6 +187,11 @@ def survey_workbook(e: Enterprise, business_unit: str, exported: dt.date) -> Wor
                     cells[k] = int(v) if v.is_integer() else v
         rows.append([cap.id, "   " * (level - 1) + cap.name, stage_name.get(cap.stage, cap.stage),
                      bu.id, *(cells.get(k) or None for k in ANSWERS)])
+    check_cells(SHEET, COLUMNS, rows)  # before the workbook is begun
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"opmodel {__version__}"
+    wb.security = WorkbookProtection(lockStructure=True)
+    write_lines(wb.create_sheet("Instructions"), _instructions(e, bu, exported), (24, 100))
     ws = wb.create_sheet(SHEET)
     write_table(ws, COLUMNS, rows, Lists({}, {}), len(rows), freeze="E2",
                 unlocked=ANSWERS)

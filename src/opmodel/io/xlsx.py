@@ -250,10 +250,7 @@ def write_table(ws: Any, cols: Sequence[Col], rows: Iterable[Sequence[Any]], lis
     free = set(unlocked)
     ws.append([st.header(c.name) for c in cols])
     kinds = [(c.kind, c.name in free, bool(free) and c.name not in free) for c in cols]
-    for n, row in enumerate(rows, start=2):
-        for k, v in enumerate(row):
-            if isinstance(v, str) and len(v) > EXCEL_CELL:
-                _too_long(ws.title, n, k, cols, row, len(v))
+    for row in rows:
         ws.append([st.cell(v, k, u, s) for v, (k, u, s) in zip(row, kinds, strict=True)])
 
 
@@ -262,9 +259,18 @@ EXCEL_CELL = 32_767
 and LibreOffice do the same when they save)."""
 
 
+def check_cells(sheet: str, cols: Sequence[Col], rows: Iterable[Sequence[Any]]) -> None:
+    """Refuse a text a workbook cannot hold whole (written, it would come back cut), at
+    its cell — before the workbook is begun: a write-only sheet left half-written prints
+    lxml's complaints when it is collected."""
+    for n, row in enumerate(rows, start=2):
+        for k, v in enumerate(row):
+            if isinstance(v, str) and len(v) > EXCEL_CELL:
+                _too_long(sheet, n, k, cols, row, len(v))
+
+
 def _too_long(sheet: str, line: int, k: int, cols: Sequence[Col], row: Sequence[Any],
               length: int) -> None:
-    """Refuse a text a workbook cannot hold whole: written, it would come back cut."""
     what = f" ({cols[0].name} '{row[0]}', {cols[k].name})" if k and isinstance(row[0], str) \
         else f" ({cols[k].name})"
     raise InputError(f"{sheet}!{get_column_letter(k + 1)}{line}{what}: {length:,} characters; "
@@ -379,9 +385,6 @@ def _unwritable(path: Path, exc: OSError) -> InputError:
 def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workbook:
     """The workbook of ``e`` (write-only; save it once), with the Scenarios sheets (empty
     when there are none, for scenarios to be added in the workbook)."""
-    wb = Workbook(write_only=True)
-    wb.properties.creator = f"opmodel {__version__}"
-    write_lines(wb.create_sheet(INSTRUCTIONS), _instructions(e), (18, 30, 90))
     extra = reference_ids(e)
     counts = {s.name: 0 for s in SHEETS}
     rows: dict[str, list[list[Any]]] = {}
@@ -392,11 +395,18 @@ def model_workbook(e: Enterprise, scenarios: Scenarios | None = None) -> Workboo
     for s in SCENARIO_SHEETS:
         rows[s.name] = list(sheet_rows(holder, s)) if holder is not None else []
         counts[s.name] = len(rows[s.name])
-    lists = Lists(counts, extra)
-    ws = wb.create_sheet(SETTINGS)
     settings_cols = (Col("key", "text"), Col("value", "value", "the setting's value"),
                      Col("help", "long"))
-    write_table(ws, settings_cols, settings_rows(e), lists, len(SETTINGS_ROWS))
+    settings = list(settings_rows(e))
+    check_cells(SETTINGS, settings_cols, settings)
+    for s in (*SHEETS, *SCENARIO_SHEETS):
+        check_cells(s.name, s.cols, rows[s.name])
+    wb = Workbook(write_only=True)
+    wb.properties.creator = f"opmodel {__version__}"
+    write_lines(wb.create_sheet(INSTRUCTIONS), _instructions(e), (18, 30, 90))
+    lists = Lists(counts, extra)
+    ws = wb.create_sheet(SETTINGS)
+    write_table(ws, settings_cols, settings, lists, len(SETTINGS_ROWS))
     for row, st in enumerate(SETTINGS_ROWS, start=2):
         col = Col(st.key, st.kind, st.help, choices=st.choices, **SETTING_BOUNDS.get(st.key, {}))
         ws.data_validations.append(_validation(col, lists.formula(col), row, row, "B"))

@@ -330,3 +330,16 @@ def test_json_nested_too_deep_is_refused_at_the_body(clients: Any, store_url: st
                              headers={**ANY, **JSON})
     assert assert_error_shape(r, 400)["errors"][0]["field"] == "body"
     assert _state(store) == before
+
+
+def test_why_in_a_header_keeps_its_accents(clients: Any) -> None:
+    """X-Why sent as UTF-8 (what curl and browsers send) was stored read as Latin-1:
+    "BegrÃ¼ndung" in the history of who decided what and why."""
+    c = clients["stella"]
+    url = "/assessments/order-capture/storage"
+    for why, raw in (("Begründung: Kundenwunsch — 顧客", "Begründung: Kundenwunsch — 顧客"
+                      .encode()), ("café", "café".encode("latin-1"))):  # true Latin-1 too
+        r = c.patch(url, json={"notes": why}, headers={**ANY, "X-Why": raw})
+        assert r.status_code == 200, r.text
+        log = c.get(f"/history?entity=assessments:{url.split('/', 2)[2]}").json()["items"]
+        assert log[0]["why"] == why, log[0]

@@ -10,7 +10,7 @@ from ..errors import UnknownIdError
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error
 from .jsonout import answer, dumps
-from .writes import precheck, request_id, run, writable
+from .writes import header_why, precheck, request_id, run, writable
 
 Auth = Depends(authenticate)
 
@@ -68,7 +68,7 @@ def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) ->
             {"code": "E-TYPE", "field": "body", "message": "not an .xlsx workbook (send the "
              "returned survey file as the request body)"}])
     rid = request_id(request)
-    why = request.headers.get("x-why") or "survey merged through the API"
+    why = header_why(request) or "survey merged through the API"
     with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp:
         path = Path(tmp) / "survey.xlsx"
         path.write_bytes(data)

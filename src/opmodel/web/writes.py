@@ -89,7 +89,20 @@ def why_of(request: Request, body: dict[str, Any]) -> str | None:
         raise ApiError(422, f"body.why: why {problem}", code="E-VALUE",
                        errors=[{"code": "E-VALUE", "field": "body.why",
                                 "message": f"why {problem}"}])
-    return why or request.headers.get("x-why") or None
+    return why or header_why(request)
+
+
+def header_why(request: Request) -> str | None:
+    """The ``X-Why`` header as the client wrote it. HTTP headers reach Starlette as Latin-1,
+    so a UTF-8 "Begründung" arrived as "BegrÃ¼ndung" and went into the change history so:
+    bytes that are valid UTF-8 are read as UTF-8, anything else as the Latin-1 it is."""
+    raw = request.headers.get("x-why")
+    if not raw:
+        return None
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return raw
 
 
 def _version(request: Request, body: dict[str, Any],
@@ -472,7 +485,7 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         precheck(who, "set_entity")
         key = tuple(keys[k] for k in kind.key)
         rid = request_id(request)
-        why = request.headers.get("x-why")
+        why = header_why(request)
         version = _version(request, {}, lambda: _exists(request, kind, key))
         w = run(kind.entity, lambda: actions.set_entity(
             st, who.user, kind.entity, "/".join(key), None, version=version, why=why,

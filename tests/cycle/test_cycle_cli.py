@@ -244,3 +244,23 @@ def test_a_record_is_not_written_when_its_answer_cannot_be(acme: Path, tmp_path:
     assert result.exit_code == 1, result.output
     assert "there is no folder" in result.output
     assert files(acme) == before
+
+
+def test_a_file_saved_with_crlf_and_a_bom_is_extended_in_its_own_style(acme: Path) -> None:
+    """actuals.csv saved by Excel (CRLF line ends, a byte-order mark) was extended with LF
+    lines: a file of two kinds of line ends. decisions.yaml alike."""
+    for name in ("actuals.csv", "decisions.yaml"):
+        p = acme / name
+        p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().replace(b"\r\n", b"\n")
+                      .replace(b"\n", b"\r\n"))
+    before = {n: (acme / n).read_bytes() for n in ("actuals.csv", "decisions.yaml")}
+    assert run("actuals", str(acme), str(acme.parent / "acme-q3-actuals.csv")).exit_code == 0
+    result = run("decide", str(acme), "partner-portal", "reject", "--by", "X", "--role",
+                 "portfolio", "--cycle", "2027Q3", "--date", "2027-07-12", "--why", "n",
+                 "--no-plan")
+    assert result.exit_code == 0, result.output
+    for name, old in before.items():
+        new = (acme / name).read_bytes()
+        assert new != old and new.startswith(b"\xef\xbb\xbf") and new.count(b"\xef\xbb\xbf") == 1
+        assert new.count(b"\n") == new.count(b"\r\n") > old.count(b"\r\n"), name
+    assert run("validate", str(acme)).exit_code == 0

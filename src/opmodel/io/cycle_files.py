@@ -134,9 +134,21 @@ def changed_texts(before: dict[str, bytes | None], e: Enterprise,
             text = _appended_decisions(old, e) or text
         elif name.endswith(".csv"):
             text = _kept_comments(old, text)
+        if raw is not None:
+            text = _in_style_of(raw, text)
         if raw != text.encode("utf-8"):
             out[name] = text
     return out
+
+
+def _in_style_of(raw: bytes, text: str) -> str:
+    """``text`` with the line endings and byte-order mark of the file it replaces (bytes
+    ``raw``): a CSV saved by Excel (CRLF, a BOM) is extended in its own style, not left with
+    lines of two kinds."""
+    text = text.lstrip("\ufeff")
+    if raw.count(b"\r\n") and raw.count(b"\r\n") == raw.count(b"\n"):
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    return ("\ufeff" + text) if raw.startswith(b"\xef\xbb\xbf") else text
 
 
 def write_changed(root: Path, read_at: Fingerprint, texts: dict[str, str],

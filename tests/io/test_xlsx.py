@@ -495,3 +495,23 @@ def test_text_longer_than_an_excel_cell_is_refused_whole(starter_path: Path,
     with pytest.raises(InputError, match=r"Assessments!.*33,000 characters"):
         export_survey(noted, a.business_unit, tmp_path / "survey.xlsx")
     assert not (tmp_path / "survey.xlsx").exists()
+
+
+def test_a_deleted_optional_column_is_said(book: Path, starter: opmodel.Enterprise,
+                                           tmp_path: Path) -> None:
+    """Deleting the notes column by hand emptied every assessment's notes without a word."""
+    assert any(a.notes for a in starter.assessments)
+    assert not [w for w in read_xlsx(book).warnings if w.code == "W-COLUMN"]  # ours: whole
+
+    def drop_notes(wb: Any) -> None:
+        ws = wb["Assessments"]
+        k = next(c.column for c in ws[1] if c.value == "notes")
+        ws.delete_cols(k)
+
+    res = read_xlsx(edit(book, drop_notes))
+    (w,) = [w for w in res.warnings if w.code == "W-COLUMN"]
+    assert w.location == "Assessments!A1" and "'notes'" in w.message, w
+    assert not any(a.notes for a in res.enterprise.assessments)  # read as not given
+    r = CliRunner().invoke(app, ["import", str(book), str(tmp_path / "m")],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "W-COLUMN no column 'notes'" in r.output, r.output

@@ -113,8 +113,11 @@ class Collected:
 
 
 def check_header(col: Collected, sheet: str, header: list[Any], known: tuple[str, ...],
-                 required: tuple[str, ...], ignored: tuple[str, ...] = ()) -> bool:
-    """Check a header row; report unknown, unnamed, repeated and missing columns."""
+                 required: tuple[str, ...], ignored: tuple[str, ...] = (),
+                 optional: bool = True) -> bool:
+    """Check a header row; report unknown, unnamed, repeated and missing columns — a
+    missing optional column too (``optional``), as a warning: every row reads it as not
+    given, which for a column deleted by hand (``notes``) empties it in the whole model."""
     ok = True
     suggested: set[str] = set()
     names = [as_text(h).strip() if h is not None else "" for h in header]
@@ -140,6 +143,11 @@ def check_header(col: Collected, sheet: str, header: list[Any], known: tuple[str
             col.add(sheet, 1, 1, "E-MISSING", f"required column '{name}' is missing",
                     hint=f"columns are: {', '.join(known)}")
             ok = False
+    absent = [n for n in known if n not in names and n not in required and n not in suggested]
+    if ok and optional and absent:
+        col.add(sheet, 1, 1, "W-COLUMN", f"no column {', '.join(repr(n) for n in absent)}: "
+                "read as not given in every row", hint="if the column was deleted by "
+                "mistake, put it back (export a fresh workbook for its values)")
     col.headers[sheet] = names
     return ok
 
@@ -167,7 +175,8 @@ def read_settings(col: Collected, rows: list[tuple[int, list[Any]]]) -> None:
                 hint="it needs the header key, value, help and one row per setting")
         return
     (_, header), body = rows[0], rows[1:]
-    if not check_header(col, SETTINGS, header, SETTINGS_COLUMNS, ("key", "value")):
+    if not check_header(col, SETTINGS, header, SETTINGS_COLUMNS, ("key", "value"),
+                        optional=False):
         return
     names = col.headers[SETTINGS]
     k_key, k_val = names.index("key"), names.index("value")

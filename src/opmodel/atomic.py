@@ -452,6 +452,30 @@ def _put(dst: Path, content: bytes | str | os.PathLike[str]) -> None:
         shutil.move(os.fspath(content), dst)  # a finished file or folder: renamed in
 
 
+def check_result_folder(folder: str | os.PathLike[str], mark: str, option: str = "--dir"
+                        ) -> None:
+    """Refuse ``folder`` as the home of a command's set of result files (written with
+    :func:`replace_folder`, which rebuilds the whole folder and swaps it in) when it already
+    holds other things and no earlier result (no ``mark``, such as ``plan.json``): right for
+    a plan folder, wrong for ``/tmp`` or a home folder. A new or empty folder is fine; what a
+    killed run left is no one's."""
+    path = Path(folder)
+    if not path.is_dir() or (path / mark).exists():
+        return
+    try:
+        entries = sorted(p.name for p in path.iterdir() if not _leftover(p.name))
+    except OSError as exc:
+        raise InputError(f"cannot read the folder {path}: {exc.strerror}") from None
+    if entries:
+        shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5:,} more"
+                                          if len(entries) > 5 else "")
+        raise InputError(
+            f"{path} already holds other files ({shown}) and no {mark}: the result is "
+            "written by rebuilding the whole folder in one step, which is for a folder of "
+            f"its own", hint=f"give {option} a new or empty folder, or the folder of an "
+                             f"earlier result (it holds {mark})")
+
+
 def replace_folder(folder: str | os.PathLike[str],
                    files: Mapping[str, bytes | str | os.PathLike[str]], *,
                    remove: Iterable[str] = (), keep_others: bool = True,

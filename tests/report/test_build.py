@@ -61,6 +61,20 @@ def test_output_that_is_a_file_is_refused_before_any_work(tmp_path: Path,
     assert f.read_text() == "keep me"
 
 
+def test_a_folder_holding_other_things_is_refused_before_any_work(tmp_path: Path,
+                                                                  starter_path: Path) -> None:
+    """The library as the command line: a report rebuilds its whole folder, so a folder of
+    someone else's files (no report.html) is refused, untouched."""
+    d = tmp_path / "mine"
+    d.mkdir()
+    (d / "thesis.docx").write_text("keep me")
+    inode = d.stat().st_ino
+    with pytest.raises(InputError, match=r"already holds other files \(thesis.docx\) and no "
+                       "report.html"):
+        build_report(opmodel.load(starter_path), out_dir=d, options=FAST)
+    assert d.stat().st_ino == inode and [p.name for p in d.iterdir()] == ["thesis.docx"]
+
+
 def test_bad_options_are_input_errors() -> None:
     with pytest.raises(InputError):
         ReportOptions(frontier_scales=(0.5, -1.0))

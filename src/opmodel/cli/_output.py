@@ -334,18 +334,7 @@ def check_folder(folder: Path | None, option: str = "--dir", *, mark: str = "") 
     if up.exists() and not up.is_dir():
         raise InputError(f"cannot make the folder {folder}: {up} is a file",
                          hint=f"give a folder for {option}")
-    if mark and folder.is_dir() and not (folder / mark).exists():
-        from ..atomic import _leftover
+    if mark:
+        from ..atomic import check_result_folder
 
-        try:  # what a killed run left is cleaned up by the next: not someone else's
-            entries = sorted(p.name for p in folder.iterdir() if not _leftover(p.name))
-        except OSError as exc:
-            raise InputError(f"cannot read the folder {folder}: {exc.strerror}") from None
-        if entries:
-            shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5:,} more"
-                                              if len(entries) > 5 else "")
-            raise InputError(
-                f"{folder} already holds other files ({shown}) and no {mark}: the result is "
-                "written by rebuilding the whole folder in one step, which is for a folder of "
-                "its own", hint=f"give {option} a new or empty folder, or the folder of an "
-                                "earlier result (it holds " + mark + ")")
+        check_result_folder(folder, mark, option)

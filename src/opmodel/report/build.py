@@ -333,6 +333,9 @@ def build_report(e: Enterprise, *, scenario: Scenario | None = None,
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file", hint="give a folder for -o")
+    from ..atomic import check_result_folder
+
+    check_result_folder(out, "report.html", "out_dir")  # before any work
     opts = options or ReportOptions()
     step = progress or _noop
     early: dict[str, Any] = {}

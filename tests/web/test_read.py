@@ -146,3 +146,17 @@ def test_the_heatmap_query_as_the_docs_write_it(folder_client: Any) -> None:
     assert r.json() == folder_client.get("/heatmap").json()
     assert folder_client.get("/heatmap?by=capability&level=").status_code == 200
     assert folder_client.get("/heatmap?level=0").status_code == 422
+
+
+def test_head_answers_what_get_would_without_the_body(folder_client: Any) -> None:
+    """`curl -I` and uptime checks sent HEAD and got 405 (FastAPI routes answer only the
+    methods they name); the OpenAPI document gains no HEAD operations."""
+    c = folder_client
+    for url in ("/health", "/capabilities?limit=2", "/capabilities/order-capture",
+                "/ui/login", "/static/vendor/htmx.min.js", "/docs", "/no-such-thing"):
+        get, head = c.get(url), c.head(url)
+        assert head.status_code == get.status_code, url
+        assert head.content == b"" and get.content, url
+        for h in ("content-type", "content-length", "etag"):
+            assert head.headers.get(h) == get.headers.get(h), (url, h)
+    assert not any("head" in ops for ops in c.get("/openapi.json").json()["paths"].values())

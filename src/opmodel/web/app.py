@@ -47,6 +47,28 @@ class Context:
     max_body: int = MAX_BODY
 
 
+class HeadAsGet:
+    """ASGI middleware: ``HEAD`` answers what ``GET`` would, without the body (status and
+    headers, ``Content-Length`` and ``ETag`` included) — FastAPI's routes answer only the
+    methods they name, so ``curl -I`` and uptime checks got 405. /openapi.json is
+    unchanged (no HEAD operations are added to it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 class BodyLimit:
     """ASGI middleware: refuse request bodies above ``limit`` bytes with 413 in the error
     shape, whether or not the client sent a Content-Length, before any handler runs."""
@@ -150,6 +172,7 @@ def create_app(source: str | os.PathLike[str] | Source, *, cache_size: int = 256
     for module in (resources, analysis, plans, writes, history, users, surveys):
         module.register(app)
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(HeadAsGet)
     if pages:  # the web app (issue 12): server-rendered pages under /ui/ (web/pages/)
         from .pages import install
 

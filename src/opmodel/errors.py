@@ -121,6 +121,12 @@ class InputError(OpmodelError):
     code = "E-INPUT"
 
 
+class ExistsError(InputError):
+    """A create-only write of an id (an entity, a decision, a user) that is already taken:
+    the REST API answers it 409 ``E-EXISTS``; ``decide`` takes the next free id of its own
+    choosing instead."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldConflict:
     """One field a stale write would overwrite: what the writer sent, what is stored now."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import (
     ConflictError,
+    ExistsError,
     FieldConflict,
     InputError,
     Issue,
@@ -297,7 +298,7 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
         if units is not None:  # rights that depend on what is stored (bu-lead's units)
             check_right(actor, action, units(before))
         if create_only and before is not None:
-            raise InputError(f"{kind}:{key} already exists",
+            raise ExistsError(f"{kind}:{key} already exists",
                              hint="choose another id, or update it instead")
         _conflict(tx, kind, key, version, before, fields)
         if fields is None:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import (
+    ExistsError,
     InputError,
     Issue,
     ModelError,
@@ -143,8 +144,8 @@ def decide(store: Store | str, actor: User, initiative: str, action: str, *,
         try:
             return _write(st, actor, "decide", "decisions", key, data, version=None, why=why,
                           request_id=request_id, replace=True, create_only=True)
-        except InputError as exc:
-            if "already exists" not in exc.message or attempt == 2:
+        except ExistsError:
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 

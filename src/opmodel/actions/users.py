@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import (
+    ExistsError,
     InputError,
     PermissionDenied,
     UnknownIdError,
@@ -100,7 +101,7 @@ def add_user(store: Store | str, actor: User, name: str, role: str,
     token = new_token()
     with st.transaction(actor.name, "add_user", why, request_id) as tx:
         if tx.conn.execute(users.select().where(users.c.name == name)).first() is not None:
-            raise InputError(f"user '{name}' already exists")
+            raise ExistsError(f"user '{name}' already exists")
         tx.conn.execute(users.insert().values(
             name=name, role=role, units=";".join(units), disabled=0,
             password_hash=hash_password(password) if password else None,

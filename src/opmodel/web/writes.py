@@ -23,7 +23,15 @@ from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from .. import actions
-from ..errors import ConflictError, InputError, Issue, ModelError, OpmodelError, UnknownIdError
+from ..errors import (
+    ConflictError,
+    ExistsError,
+    InputError,
+    Issue,
+    ModelError,
+    OpmodelError,
+    UnknownIdError,
+)
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
@@ -245,7 +253,7 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
             mapped.status = 422
             mapped.errors[0]["field"] = f"body.{exc.field}"  # type: ignore[attr-defined]
             mapped.message = f"body.{exc.field}: {exc.message}"  # type: ignore[attr-defined]
-        if "already exists" in exc.message:
+        if isinstance(exc, ExistsError):
             mapped.status, mapped.code = 409, "E-EXISTS"
             mapped.errors[0].update(code="E-EXISTS", field="body.id" if kind != "users"
                                     else "body.name")

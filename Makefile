@@ -22,8 +22,12 @@ system-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
+# The suite spreads over the machine's cores with pytest-xdist (docs/testing.md);
+# `make test XDIST=` runs it in one process.
+XDIST ?= -n auto --dist loadfile
+
 test: $(STAMP) system-deps lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py

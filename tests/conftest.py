@@ -1,5 +1,7 @@
 """Shared fixtures: the bundled models and fresh copies of them to break; a real
-PostgreSQL server (``pg_server``, ``pg_url``) and store URLs of both kinds (``store_url``)."""
+PostgreSQL server (``pg_server``, ``pg_url``) and store URLs of both kinds (``store_url``);
+and how the suite spreads over processes with pytest-xdist (``make test`` runs
+``pytest -n auto --dist loadfile``; plain ``pytest`` still runs it in one process)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,86 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STARTER = ROOT / "src" / "opmodel" / "starter"
 ACME = ROOT / "examples" / "acme"
+
+
+# -- pytest-xdist: workers ---------------------------------------------------------------------
+# Every session fixture (the PostgreSQL server, the demo run, the web store template) is made
+# once per worker, in the worker's own temporary folder (tmp_path_factory gives each worker its
+# own basetemp), on its own free port; nothing is shared between workers but the sources.
+#
+# The terminal size: GNU readline (imported by pytest's pdb support) puts COLUMNS=80 and
+# LINES=24 into the C environment of the controller, which its workers inherit; the CLI's
+# console takes its width from COLUMNS when it is first imported, so the tables of a worker
+# would fold at 80 columns where a plain run folds at the width each test asks for. A worker
+# gets the controller's own COLUMNS and LINES (none, unless the user set them).
+_TERMINAL = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(controller, xdist) Tell each worker the terminal variables of this process."""
+    node.workerinput["opmodel_terminal"] = {k: os.environ.get(k) for k in _TERMINAL}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = getattr(config, "workerinput", {}).get("opmodel_terminal")
+    if given is not None:  # an xdist worker
+        for k, v in given.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+# Scheduling (``--dist loadfile``): one test file stays on one worker (its module fixtures --
+# a browser, a store, a server -- are made once), the files that read the one shared demo run
+# go to one worker together (the demo takes half a minute: it runs once), and the longest
+# work units are handed out first, so that no worker is left with a long file at the end
+# while the other waits. The order below only changes which worker runs what, and when;
+# every test runs, whatever is (or is not) in these lists.
+GROUPS = {  # a work unit of several files → the files (paths or folders) in it
+    "demo": ("tests/cli/test_report_cli.py", "tests/report/test_report_files.py",
+             "tests/report/test_report_phone.py", "tests/report/test_report_browser.py"),
+}
+LONGEST_FIRST = (  # measured with --durations (docs/testing.md), longest first
+    "demo", "tests/crash/test_crash.py", "tests/web/test_plans.py",
+    "tests/web/test_pages_browser.py", "tests/hostile/test_hostile.py",
+    "tests/optimize/test_warm.py", "tests/cli/test_output_contract.py", "tests/test_docs.py",
+    "tests/web/test_faults.py", "tests/test_actions.py", "tests/web/test_pages_planning.py",
+    "tests/concurrency/test_survey_merge.py", "tests/store/test_store.py",
+    "tests/test_startup.py", "tests/io/test_xlsx.py", "tests/cycle/test_cycle_crash.py",
+)
+
+
+def work_unit(nodeid: str) -> str:
+    """The work unit of a test under ``--dist loadfile``: its file, or its group."""
+    path = nodeid.split("::", 1)[0]
+    return next((g for g, paths in GROUPS.items() if path in paths), path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """(controller, xdist) ``--dist loadfile`` with :data:`GROUPS` and :data:`LONGEST_FIRST`."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    rank = {u: i for i, u in enumerate(LONGEST_FIRST)}
+
+    class Scheduling(LoadFileScheduling):  # type: ignore[misc]
+        _ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self._ordered:  # the queue is complete at the first assignment
+                self._ordered = True
+                for unit in sorted(self.workqueue, key=lambda u: rank.get(u, len(rank))):
+                    self.workqueue.move_to_end(unit)
+            super()._assign_work_unit(node)
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture
@@ -113,17 +195,24 @@ def pg_server() -> Iterator[PgServer]:
     sock.mkdir()
     if os.geteuid() == 0:
         subprocess.run(["chown", "-R", "postgres:postgres", str(root)], check=True)
-    port = _free_port()
     log = root / "server.log"
     try:
         subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
                                      "--auth=trust", "-E", "UTF8", "--no-sync", "-N"]),
                        check=True, capture_output=True, timeout=120)
-        opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c max_connections=200 -c shared_buffers=64MB")
-        subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts,
-                                     "-l", str(log), "-w", "-t", "60", "start"]),
-                       check=True, capture_output=True, timeout=90)
+        for attempt in range(3):  # another process (an xdist worker) may take the free port
+            port = _free_port()
+            opts = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+                    "-c max_connections=200 -c shared_buffers=64MB")
+            try:
+                subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-o",
+                                             opts, "-l", str(log), "-w", "-t", "60", "start"]),
+                               check=True, capture_output=True, timeout=90)
+                break
+            except subprocess.CalledProcessError:
+                taken = log.exists() and "could not bind" in log.read_text(errors="replace")
+                if attempt == 2 or not taken:
+                    raise
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         detail = log.read_text() if log.exists() else ""
         out = getattr(exc, "stderr", b"") or b""

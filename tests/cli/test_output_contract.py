@@ -244,7 +244,7 @@ def test_exit_codes(tmp_path: Path, starter_copy: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["stability", "--draws", "30"], ["gaps", "-n", "12"],
-                                  ["homogeneity", "-n", "5"], ["decisions"]])
+                                  ["homogeneity", "-n", "5"], ["decisions", "-t", "3"]])
 def test_ids_are_never_cut_at_80_columns(args: list[str]) -> None:
     acme = str(ROOT / "examples" / "acme")
     r = invoke(args[0], acme, *args[1:], env={"COLUMNS": "80"})

@@ -188,7 +188,11 @@ def test_plan_as_of_outside_the_horizon_exits_1_and_says_so(acme: Path, as_of: s
      "E-QUARTER start: '2027Q9' is not a quarter like 2027Q1"),
     (("approve", "--cycle", "2027Q3", "--by", ""), "E-MISSING by: must not be empty"),
     (("approve", "--date", "2026-11-02"),
-     "E-INPUT: cycle 2026Q4 is outside the horizon 2027Q1–2028Q4"),
+     "E-HORIZON decision '2026q4-partner-portal' is of cycle 2026Q4, before the horizon "
+     "2027Q1–2028Q4 (give the meeting's quarter with --cycle (without it the cycle is the "
+     "quarter of the date, 2026-11-02))"),
+    (("approve", "--cycle", "2029Q1", "--date", "2029-01-05", "--start", "2029Q1"),
+     "E-HORIZON decision '2029q1-partner-portal' is of cycle 2029Q1, after the horizon"),
 ])
 def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[str, ...],
                                                       expect: str) -> None:

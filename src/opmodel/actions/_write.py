@@ -284,8 +284,11 @@ def _merge(before: dict[str, Any] | None, fields: Mapping[str, Any]) -> dict[str
 def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind: str,
            key: str, fields: Mapping[str, Any] | None, *, version: int | None,
            why: str | None, request_id: str | None, replace: bool = False,
-           create_only: bool = False, units: Any = None) -> Written:
-    """The one write step every action ends in (see the module docstring)."""
+           create_only: bool = False, units: Any = None,
+           refuse: Callable[[Enterprise, Any], list[Issue]] | None = None) -> Written:
+    """The one write step every action ends in (see the module docstring). ``refuse(model,
+    item)``: the rules of an action beyond the model's own (issues with the path
+    ``(kind, position, field…)``), checked on the model as it stands in the transaction."""
     st = _store(store)
     if kind not in R.kinds():
         raise InputError(f"this model has no '{kind}'",
@@ -317,6 +320,10 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
                                     hint="create the new one and remove the old one"
                                     ).at(f"{kind}[{key}]")], source=f"{kind}:{key}")
         e = st.model_at_head(tx)
+        if refuse is not None:
+            refused = refuse(e, item)
+            if refused:
+                raise ModelError(_located(refused, kind, key), source=f"{kind}:{key}")
         new_e = _check_model(e, kind, key, item)
         new_version = tx.put(kind, key, stored, before=before)
         tx.after = new_e

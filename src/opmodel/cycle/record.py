@@ -63,6 +63,55 @@ def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
     return f"{base}-{k}"
 
 
+_MISTYPED = ("a mistyped quarter? move the horizon in enterprise.yaml when the company has "
+             "moved past it")
+
+
+def decision_horizon_issues(e: Enterprise, d: Decision, at: tuple[Any, ...]) -> list[Issue]:
+    """E-HORIZON when the cycle of a new decision ``d`` lies outside the horizon of ``e``:
+    no re-plan, recommendation or pricing can be made there (a mistyped year, most likely).
+    The one rule every surface that records a decision applies (``at``: the decision's
+    path, e.g. ``("decisions", 12)``)."""
+    h = e.horizon
+    if quarter_index(h.start) <= quarter_index(d.cycle) <= quarter_index(h.end):
+        return []
+    side = "before" if quarter_index(d.cycle) < quarter_index(h.start) else "after"
+    return [Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, {side} the horizon "
+                  f"{h.start}–{h.end}", (*at, "cycle"), hint=_MISTYPED)]
+
+
+def actual_horizon_issues(e: Enterprise, a: Actual, at: tuple[Any, ...]) -> list[Issue]:
+    """E-HORIZON when a new actuals row ``a`` is of a quarter after the horizon of ``e`` (no
+    re-plan could ever start after it); ``at`` is the row's path. Spend before the horizon
+    is history and allowed."""
+    h = e.horizon
+    if quarter_index(a.quarter) <= quarter_index(h.end):
+        return []
+    return [Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, after the "
+                  f"horizon {h.start}–{h.end}", (*at, "quarter"), hint=_MISTYPED)]
+
+
+def meeting(cycle: Any = None, date: Any = None, today: dt.date | None = None
+            ) -> tuple[str, dt.date]:
+    """The (cycle, date) of a decision from what was given: ``date`` a date or ISO text
+    (default ``today``), ``cycle`` a quarter (default the quarter of the date). Either one
+    that is not what it should be is refused as the decision's own field would be
+    (:class:`ModelError`, paths ``("decision", "date")``/``("decision", "cycle")``)."""
+    from ..model.lifecycle import quarter_of_date
+
+    day = date if date is not None else (today or dt.date.today())
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        try:
+            day = dt.date.fromisoformat(str(day)) if isinstance(day, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ModelError([Issue("E-VALUE", f"date: '{str(date)[:40]}' is not a date like "
+                                    "2027-07-14", ("decision", "date"))],
+                             source="the decision")
+    return (quarter_of_date(day) if cycle is None else cycle), day
+
+
 def check_decision(initiative: str, action: str, **fields: Any) -> Decision:
     """The decision ``fields`` make, checked on its own (types, quarters, the action, empty
     names): :class:`ModelError` with paths ``("decision", field)``. ``id`` defaults to a
@@ -88,20 +137,19 @@ def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
     ``cycle`` (E-TRANSITION), departs from the recommendation without a rationale, or breaks
     the append-only order.
     """
-    d = check_decision(initiative, action, id=id or next_decision_id(e, cycle, initiative),
-                       date=date, cycle=cycle, start=start, until=until, by=by, role=role,
-                       rationale=rationale, review=review, against=against,
-                       decision_makers=tuple(decision_makers), consulted=tuple(consulted),
-                       informed=tuple(informed), supersedes=supersedes)
+    fields = dict(date=date, cycle=cycle, start=start, until=until, by=by, role=role,
+                  rationale=rationale, review=review, against=against,
+                  decision_makers=tuple(decision_makers), consulted=tuple(consulted),
+                  informed=tuple(informed), supersedes=supersedes)
+    # checked before the default id is made of it: a cycle that is not a quarter (a number,
+    # a typo) is refused as such, never a crash
+    d = check_decision(initiative, action, **fields, **({"id": id} if id is not None else {}))
+    if id is None:
+        d = d.model_copy(update={"id": next_decision_id(e, d.cycle, initiative)})
     new = e.model_copy(update={"decisions": (*e.decisions, d)})
     k = len(e.decisions)
     issues = [i for i in lifecycle(new).issues if i.severity == "error"]
-    if quarter_index(d.cycle) > quarter_index(e.horizon.end):  # as actuals: a typed year
-        issues.append(Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the "
-                            f"horizon {e.horizon.start}–{e.horizon.end}",
-                            ("decisions", k, "cycle"),
-                            hint="a mistyped quarter? move the horizon in enterprise.yaml "
-                                 "when the company has moved past it"))
+    issues += decision_horizon_issues(e, d, ("decisions", k))
     mine = [Issue(i.code, i.message, ("decision", *i.path[2:]), hint=i.hint)
             if i.path[:2] == ("decisions", k) else i for i in issues]
     if mine:
@@ -123,14 +171,8 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     new = e.model_copy(update={"actuals": tuple(merged)})
     where = {id(a): j for j, a in enumerate(rows)}
     issues = []
-    end = quarter_index(e.horizon.end)
     for j, a in enumerate(rows):  # a typed 2099Q3: no re-plan could ever start after it
-        if quarter_index(a.quarter) > end:
-            issues.append(Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, "
-                                f"after the horizon {e.horizon.start}–{e.horizon.end}",
-                                ("actuals", j, "quarter"),
-                                hint="a mistyped quarter? move the horizon in enterprise.yaml "
-                                     "when the company has moved past it"))
+        issues += actual_horizon_issues(e, a, ("actuals", j))
     for i in lifecycle(new).issues:
         if i.severity != "error":
             continue

@@ -136,6 +136,9 @@ def plan_of_record(e: Enterprise, as_of: str, options: SolveOptions | None = Non
     rec = replan(before, last, options, optimizer=optimizer, record=False)
     starts = rec.starts()
     lc = lifecycle(e, last)
+    for iid, st in rec.rolled.lifecycle.states.items():
+        if st.status in ("cancelled", "rejected"):  # settled before that meeting: its
+            starts[iid] = None  # roadmap did not hold them (the history keeps their start)
     for k in lc.counted:
         d = e.decisions[k]
         if d.cycle != last:

@@ -320,11 +320,13 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
                                     hint="create the new one and remove the old one"
                                     ).at(f"{kind}[{key}]")], source=f"{kind}:{key}")
         e = st.model_at_head(tx)
-        if refuse is not None:
-            refused = refuse(e, item)
-            if refused:
-                raise ModelError(_located(refused, kind, key), source=f"{kind}:{key}")
-        new_e = _check_model(e, kind, key, item)
+        refused = _located(refuse(e, item), kind, key) if refuse is not None else []
+        try:
+            new_e = _check_model(e, kind, key, item)
+        except ModelError as exc:  # every problem at once
+            raise ModelError([*refused, *exc.issues], source=exc.source) from None
+        if refused:
+            raise ModelError(refused, source=f"{kind}:{key}")
         new_version = tx.put(kind, key, stored, before=before)
         tx.after = new_e
         return Written(kind, key, new_version, tx.revision, stored)

@@ -1,0 +1,200 @@
+"""The same cycle step on every surface — the core, the Python API, the command line (folder
+and store), the REST API — gives the same result and the same refusal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from opmodel import api
+from opmodel.cli import app
+from opmodel.cycle import decide, merge_actuals, replan
+from opmodel.errors import ModelError
+from opmodel.model import Actual
+from opmodel.optimize import SolveOptions
+from tests.optimize.tiny import ini, model, q
+
+ROOT = Path(__file__).resolve().parents[2]
+ACME = ROOT / "examples" / "acme"
+DAY = dt.date(2027, 7, 12)
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A store of Acme with one user per role, and a REST client for the portfolio lead
+    (the refusals below change nothing, so one store serves the module)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from opmodel.store import close_stores
+    from opmodel.web import create_app
+    from tests.web.conftest import make_store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('surfaces') / 'acme.db'}"
+    tokens = make_store(url, ACME)
+    client = TestClient(create_app(url, secret="t"), raise_server_exceptions=False,
+                        headers={"Authorization": f"Bearer {tokens['pat']}"})
+    yield url, client
+    close_stores()
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    dst = tmp_path / "acme"
+    shutil.copytree(ACME, dst)
+    return dst
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+# -- a decision outside the horizon ---------------------------------------------------------
+@pytest.mark.parametrize(("cycle", "date", "side"), [("2029Q1", "2029-01-10", "after"),
+                                                     ("2026Q4", "2026-11-02", "before")])
+def test_a_decision_outside_the_horizon_is_refused_alike_everywhere(
+        folder: Path, stored: Any, cycle: str, date: str, side: str) -> None:
+    """The REST API and the web meeting page recorded a decision of cycle 2029Q1 (a typed
+    year: no re-plan, recommendation or pricing can ever be made there) that the command
+    line refused; a cycle before the horizon was recorded by every surface but the command
+    line with its plan (E-INPUT there)."""
+    url, client = stored
+    said = f"is of cycle {cycle}, {side} the horizon 2027Q1–2028Q4"
+    e = api.load(folder)
+    with pytest.raises(ModelError) as core:
+        decide(e, "partner-portal", "approve", by="Pat", role="portfolio", cycle=cycle,
+               date=dt.date.fromisoformat(date), start=cycle, rationale="x")
+    far = [i for i in core.value.issues if i.code == "E-HORIZON"]
+    assert len(far) == 1 and said in far[0].message  # (before it: out of order, too)
+    before = files(folder)
+    for target, plan in ((str(folder), "--plan"), (str(folder), "--no-plan"), (url, "--plan")):
+        r = run("decide", target, "partner-portal", "approve", "--by", "Pat", "--role",
+                "portfolio", "--cycle", cycle, "--date", date, "--start", cycle, "--why", "x",
+                plan)
+        assert r.exit_code == 1, r.output
+        assert f"decision on partner-portal: E-HORIZON decision '{cycle.lower()}-partner-" \
+               f"portal' {said}" in r.output, r.output
+        assert "planning" not in r.output  # refused before any solve
+    assert files(folder) == before
+    n = len(api.load(url).decisions)
+    r = client.post("/decisions", json={"initiative": "partner-portal", "action": "approve",
+                                        "cycle": cycle, "date": date, "start": cycle,
+                                        "rationale": "x"})
+    assert r.status_code == 422, r.text
+    far = [x for x in r.json()["errors"] if x["code"] == "E-HORIZON"]
+    assert len(far) == 1 and said in far[0]["message"] and far[0]["field"] == "body.cycle"
+    assert len(api.load(url).decisions) == n
+
+
+def test_actuals_after_the_horizon_are_refused_by_the_rest_api_too(stored: Any,
+                                                                   tmp_path: Path) -> None:
+    """`opmodel actuals` refused a row of 2029Q1 (E-HORIZON) that PUT /actuals stored."""
+    url, client = stored
+    r = client.put("/actuals/crm-salesforce/2029Q1", json={"spent": 10})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["code"] == "E-HORIZON"
+    assert r.json()["errors"][0]["field"] == "body.quarter"
+    assert not [a for a in api.load(url).actuals if a.quarter == "2029Q1"]
+    f = tmp_path / "q.csv"
+    f.write_text("quarter,initiative,spent\n2029Q1,crm-salesforce,10\n")
+    for target in (url,):  # the store through the command line: placed in the file, too
+        r = run("actuals", target, str(f))
+        assert r.exit_code == 1 and "q.csv:2: E-HORIZON actuals for 'crm-salesforce' in " \
+                                    "2029Q1" in r.output, r.output
+
+
+# -- the Python API -------------------------------------------------------------------------
+@pytest.mark.parametrize(("kw", "said"), [
+    ({"date": "2027-07-12"}, None),  # ISO text and no cycle: the quarter of the date
+    ({"date": "12/07/2027"}, "E-VALUE date: '12/07/2027' is not a date like 2027-07-14"),
+    ({"cycle": 20273, "date": DAY}, "E-QUARTER cycle: '20273' is not a quarter"),
+    ({"cycle": "2027Q3", "date": DAY, "start": 5}, "E-QUARTER start: '5' is not a quarter"),
+])
+def test_api_decide_takes_text_dates_and_refuses_bad_fields_without_a_crash(
+        folder: Path, kw: dict[str, Any], said: str | None) -> None:
+    """`opmodel.api.decide` crashed with AttributeError on a date given as text without a
+    cycle, and on a cycle that is not text (the default id was made of it first)."""
+    before = files(folder)
+    if said is None:
+        d = api.decide(folder, "partner-portal", "approve", by="Pat", role="portfolio",
+                       plan=False, start="2027Q3", rationale="x", **kw)
+        assert (d.cycle, d.date, d.id) == ("2027Q3", DAY, "2027q3-partner-portal")
+        assert api.load(folder).decisions[-1] == d
+        return
+    with pytest.raises(ModelError) as exc:
+        api.decide(folder, "partner-portal", "approve", by="Pat", role="portfolio",
+                   plan=False, rationale="x", **kw)
+    assert said in str(exc.value), str(exc.value)
+    assert files(folder) == before
+
+
+def test_api_cycle_steps_work_on_a_store_as_on_a_folder(folder: Path, tmp_path: Path) -> None:
+    """`opmodel.api.decide` and `record_actuals` refused every store ("is not a model
+    folder") although the command line records both in one; the API now does what the
+    command does, on either, acting as the local admin (or the actor given)."""
+    from opmodel.store import close_stores, init_store, open_store
+    from opmodel.store.users import User
+
+    url = f"sqlite:///{tmp_path / 'acme.db'}"
+    init_store(url, ACME)
+    try:
+        f = tmp_path / "q3.csv"
+        f.write_text("quarter,initiative,spent,percent_complete\n"
+                     "2027Q3,crm-salesforce,820,55\n")
+        made = {}
+        for target in (str(folder), url):
+            made[target] = api.decide(target, "partner-portal", "approve", by="Pat",
+                                      role="portfolio", cycle="2027Q3", date=DAY,
+                                      start="2027Q3", rationale="asked", plan=False,
+                                      actor=User("pat", "portfolio"))
+            assert api.record_actuals(target, f) == [Actual(
+                quarter="2027Q3", initiative="crm-salesforce", spent=820,
+                percent_complete=55)]
+            assert api.archive(target, "2027Q3") == len(api.load(target).assessments)
+        assert made[str(folder)] == made[url]
+        a, b = api.load(folder), api.load(url)
+        assert (a.decisions, a.actuals, a.assessment_history) == \
+            (b.decisions, b.actuals, b.assessment_history)
+        log = open_store(url).history("decisions", limit=1)
+        assert log and log[0].who == "pat"
+        bad = tmp_path / "bad.csv"
+        bad.write_text("quarter,initiative,spent\n2027Q3,no-such-thing,5\n")
+        for target in (str(folder), url):  # the same refusal, placed in the file
+            with pytest.raises(ModelError) as exc:
+                api.record_actuals(target, bad)
+            assert [i.location for i in exc.value.issues] == ["bad.csv:2"]
+    finally:
+        close_stores()
+
+
+# -- the plan of record ---------------------------------------------------------------------
+def test_work_cancelled_before_the_last_cycle_is_not_out_of_its_plan_of_record() -> None:
+    """The plan of record (the roadmap decided at the last cycle) kept the start of work
+    cancelled cycles before it, so every later re-plan listed it as "out" against a
+    roadmap that never held it."""
+    e = model([ini("a", duration=2, uplift={"c1": 2}), ini("b", uplift={"c2": 1}),
+               ini("c", uplift={"c3": 1})], quarters=6, budget=300.0)
+    e, _ = decide(e, "a", "approve", by="P", role="portfolio", cycle=q(0),
+                  date=dt.date(2027, 1, 10), start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="a", spent=50)])
+    e, _ = decide(e, "a", "cancel", by="P", role="portfolio", cycle=q(1),
+                  date=dt.date(2027, 4, 10), rationale="stop")
+    e, _ = decide(e, "b", "approve", by="P", role="portfolio", cycle=q(2),
+                  date=dt.date(2027, 7, 10), start=q(2))
+    r = replan(e, q(3), SolveOptions(time_limit=10))
+    assert r.change.record_cycle == q(2)
+    assert "a" not in [x["id"] for x in r.change.removed]
+    first = replan(e, q(2), SolveOptions(time_limit=10))  # its own cycle's re-plan
+    assert first.change.record_cycle == q(1)
+    assert [x["id"] for x in first.change.removed if x["id"] == "a"] == []

@@ -194,6 +194,31 @@ def test_supersedes_replaces_a_decision_and_is_checked() -> None:
                supersedes=first.id)
 
 
+def test_work_begun_cannot_be_re_decided_by_superseding_its_approval() -> None:
+    """Superseding the approval of in-flight work with a reject was accepted: the approval
+    stopped counting, so the work that had spent money became "rejected", its spend "never
+    approved" — the rule that in-flight work can only be cancelled, bypassed."""
+    e = base()
+    e, first = decide(e, "i2", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="i2", spent=40)])
+    later = dt.date(2027, 4, 10)
+    with pytest.raises(ModelError) as exc:
+        decide(e, "i2", "reject", by="A", role="p", cycle=q(1), date=later,
+               rationale="never should have", supersedes=first.id)
+    assert [(i.code, i.path) for i in exc.value.issues] == [
+        ("E-SUPERSEDE", ("decision", "supersedes"))]
+    assert "'i2' has been in flight since 2027Q1" in exc.value.issues[0].message
+    e2, _ = decide(e, "i2", "cancel", by="A", role="p", cycle=q(1), date=later,
+                   rationale="stop")  # the way to stop it
+    assert lifecycle(e2, q(2))["i2"].status == "cancelled"
+    # an approval not yet acted on may still be superseded (its start moved)
+    e, late = decide(e, "i4", "approve", by="A", role="p", cycle=q(1), date=later, start=q(3))
+    e, _ = decide(e, "i4", "force-start", by="A", role="p", cycle=q(2),
+                  date=dt.date(2027, 7, 10), start=q(4), rationale="later",
+                  supersedes=late.id)
+    assert lifecycle(e, q(3))["i4"].status == "approved"
+
+
 def test_actual_spend_counts_against_its_fiscal_year_and_delivered_uplift() -> None:
     from opmodel.model import Budget
 

@@ -198,3 +198,27 @@ def test_work_cancelled_before_the_last_cycle_is_not_out_of_its_plan_of_record()
     first = replan(e, q(2), SolveOptions(time_limit=10))  # its own cycle's re-plan
     assert first.change.record_cycle == q(1)
     assert [x["id"] for x in first.change.removed if x["id"] == "a"] == []
+
+
+def test_the_python_api_of_docs_cycle_runs_as_written(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/cycle.md shows the cycle's steps in `opmodel.api` on a folder and a store."""
+    from opmodel.store import close_stores, init_store
+
+    text = (ROOT / "docs" / "cycle.md").read_text()
+    block = text.split("in `opmodel.api`", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    shutil.copytree(ACME, tmp_path / "acme")
+    init_store(f"sqlite:///{tmp_path / 'acme.db'}", ACME)
+    (tmp_path / "q3-actuals.csv").write_bytes((ROOT / "examples" /
+                                               "acme-q3-actuals.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPMODEL_USER", "finance")
+    scope: dict[str, Any] = {"e": api.load(ACME)}
+    try:
+        exec(compile(block, "docs/cycle.md", "exec"), scope)
+        assert scope["d"].against is not None and scope["d"].cycle == "2027Q3"
+        assert len(scope["rows"]) == 3 and scope["n"] == len(api.load("acme").assessments)
+        assert api.load("acme").decisions[-1] == scope["d"]
+        assert {a.quarter for a in api.load("sqlite:///acme.db").actuals} >= {"2027Q3"}
+    finally:
+        close_stores()

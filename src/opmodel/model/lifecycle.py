@@ -26,7 +26,8 @@ E-TRANSITION the action is not allowed from the initiative's status at that cycl
 E-RATIONALE  a decision departs from the recommendation (or cancels) without a rationale
 E-FUTURE     a decision's cycle lies after the quarter following its date
 E-ORDER      decisions.yaml is append-only: a cycle or date earlier than the one before
-E-SUPERSEDE  supersedes names no earlier decision on the same initiative, or one twice
+E-SUPERSEDE  supersedes names no earlier decision on the same initiative, or one twice,
+             or one under which the work had begun by its cycle (history stands)
 E-ACTUAL     spend on a cancelled initiative after the cycle that cancelled it
 W-ACTUAL     spend on an initiative that was never approved
 W-HORIZON    actuals or a decision's cycle after the horizon: no re-plan can start there
@@ -266,6 +267,7 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
         else:
             pos_of[d.id] = k
     superseded: dict[int, int] = {}
+    history: set[int] = set()  # decisions that would re-decide work already begun
     for k, d in enumerate(decisions):
         if d.supersedes is None:
             continue
@@ -281,7 +283,15 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("E-SUPERSEDE", f"decision '{d.supersedes}' is already superseded by "
                 f"'{decisions[superseded[j]].id}'", ("decisions", k, "supersedes"))
         elif limit is None or quarter_index(d.cycle) <= limit:
-            superseded[j] = k
+            began = _began_under(e, k, d)
+            if began is None:
+                superseded[j] = k
+            else:  # the superseded decision keeps counting; this one does not
+                history.add(k)
+                add("E-SUPERSEDE", f"decision '{d.id}' supersedes '{d.supersedes}', under "
+                    f"which '{d.initiative}' {began}: that is history, not to be "
+                    "re-decided", ("decisions", k, "supersedes"),
+                    hint="cancel it (or complete it) with a decision of its own instead")
 
     # -- replay ------------------------------------------------------------------------
     counted: list[int] = []
@@ -318,6 +328,8 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("E-RATIONALE", f"decision '{d.id}' {what} and needs a rationale",
                 ("decisions", k, "rationale"), hint="say why with --why")
         if k in superseded:
+            continue
+        if k in history:
             continue
         st = advance(states[it.id], it, acts, c)
         err = transition_error(st.status, d.action)
@@ -370,6 +382,19 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("W-ACTUAL", f"spend on '{a.initiative}' in {a.quarter}, which was never "
                 "approved", ("actuals", k, "spent"))
     return Lifecycle(as_of, states, issues, tuple(counted))
+
+
+def _began_under(e: Enterprise, k: int, d: Decision) -> str | None:
+    """How the work ``d`` (the ``k``-th decision, superseding an earlier one) would erase
+    had already begun — "has been in flight since 2027Q1" — as the record before ``d``
+    stands at its cycle; None when it had not begun (a decision not yet acted on may be
+    superseded)."""
+    before = lifecycle(e.model_copy(update={"decisions": e.decisions[:k]}), d.cycle)
+    st = before.states.get(d.initiative)
+    if st is None or st.status not in ("in-flight", "done"):
+        return None
+    return (f"has been in flight since {st.start}" if st.status == "in-flight"
+            else f"was done in {st.finish}")
 
 
 def _apply(st: InitiativeState, it: Initiative, d: Decision, k: int,

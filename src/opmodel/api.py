@@ -469,29 +469,35 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
 
 
 def record_actuals(path: str | os.PathLike[str], file: str | os.PathLike[str], *,
-                   actor: User | None = None) -> list[Actual]:
+                   actor: User | None = None,
+                   on_warning: Callable[[Issue], None] | None = None) -> list[Actual]:
     """Check the actuals CSV ``file`` and merge it into the model at ``path`` (a folder's
     actuals.csv, or a store as ``actor``, default :func:`local_actor`) in one step: all
-    rows or none; every problem at ``file:line``. Returns the rows merged."""
+    rows or none; every problem at ``file:line``. Returns the rows merged; ``on_warning``
+    is told each warning they bring (spend on an initiative never approved, …; at
+    ``file:line``)."""
     url = store_url(path)
     if url is None:
         from .io.cycle_files import merge_actuals_file
 
-        return merge_actuals_file(path, file)
+        return merge_actuals_file(path, file, on_warning)
     from . import actions
     from .cycle import merge_actuals
-    from .io.cycle_files import placed_at_lines, read_actuals_file
+    from .io.cycle_files import placed_at_lines, read_actuals_file, tell_warnings
 
     rows, lines = read_actuals_file(file)
+    merged: list[Enterprise] = []
 
     def merge(m: Enterprise) -> Enterprise:
         try:
-            return merge_actuals(m, rows)
+            merged.append(merge_actuals(m, rows))
         except ModelError as exc:
             raise placed_at_lines(exc, file, lines, url) from None
+        return merged[-1]
 
     actions.apply(url, actor or local_actor(), "record_actuals", merge, ["actuals"],
                   why=f"actuals {Path(file).name}")
+    tell_warnings(merged[-1], rows, file, lines, on_warning)
     return rows
 
 

@@ -222,3 +222,24 @@ def test_the_python_api_of_docs_cycle_runs_as_written(tmp_path: Path,
         assert {a.quarter for a in api.load("sqlite:///acme.db").actuals} >= {"2027Q3"}
     finally:
         close_stores()
+
+
+def test_actuals_say_the_warnings_their_rows_bring(folder: Path, tmp_path: Path) -> None:
+    """Spend on an initiative never approved (W-ACTUAL) was merged without a word; the next
+    command said only "1 warning(s); see opmodel validate"."""
+    from opmodel.store import close_stores, init_store
+
+    f = tmp_path / "q3.csv"
+    f.write_text("quarter,initiative,spent\n2027Q3,crm-salesforce,800\n2027Q3,ebs-sustain,5\n")
+    r = run("actuals", str(folder), str(f))
+    assert r.exit_code == 0, r.output
+    assert "q3.csv:3: W-ACTUAL spend on 'ebs-sustain' in 2027Q3, which was never approved" \
+        in r.output and "(1 warning(s))" in r.output
+    url = f"sqlite:///{tmp_path / 'acme.db'}"
+    init_store(url, ACME)
+    try:
+        told: list[Any] = []
+        api.record_actuals(url, f, on_warning=told.append)
+        assert [(i.code, i.location) for i in told] == [("W-ACTUAL", "q3.csv:3")]
+    finally:
+        close_stores()

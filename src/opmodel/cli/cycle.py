@@ -176,14 +176,22 @@ def actuals(
     """Check a quarter's actuals and merge them into the model's actuals.csv (atomic: all
     rows or none)."""
     resolve(fmt, out)
-    rows = api.record_actuals(path, file)  # a store: all rows in one action
+    warned: list[Any] = []
+
+    def warn(i: Any) -> None:  # the rows' own warnings, where they are in the file
+        warned.append(i)
+        err_console.print(Text.assemble((f"{i.location}: {i.code}", "yellow"), f" {i.message}"),
+                          soft_wrap=True)
+
+    rows = api.record_actuals(path, file, on_warning=warn)  # a store: all rows in one action
     quarters = sorted({r.quarter for r in rows})
     where = _where(path, "actuals.csv")
     merged = [r.model_dump(mode="json") for r in rows]
     emit("actuals", fmt, out, data=lambda: {"where": where, "quarters": quarters,
                                             "rows": merged}, rows=lambda: merged,
          table=lambda: [Text.assemble(("✓", "green"), f" merged {len(rows)} actuals row(s) "
-                                      f"for {', '.join(quarters)} into {where}")])
+                                      f"for {', '.join(quarters)} into {where}"
+                                      + (f" ({len(warned)} warning(s))" if warned else ""))])
 
 
 def what_changed(r: Any) -> list[Any]:

@@ -190,6 +190,22 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     return new
 
 
+def actuals_warnings(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
+    """The warnings ``rows`` bring into ``merged`` (what :func:`merge_actuals` made of them):
+    spend on an initiative never approved (W-ACTUAL), …; paths ``("actuals", j, field)``
+    index ``rows``, as the refusals do."""
+    where = {id(a): j for j, a in enumerate(rows)}
+    out = []
+    for i in lifecycle(merged).issues:
+        if i.severity == "error" or i.path[:1] != ("actuals",) or not isinstance(
+                i.path[1], int) or i.path[1] >= len(merged.actuals):
+            continue
+        j = where.get(id(merged.actuals[i.path[1]]))
+        if j is not None:
+            out.append(Issue(i.code, i.message, ("actuals", j, *i.path[2:]), hint=i.hint))
+    return out
+
+
 def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
     """``e`` with its current assessments kept in the history as they stand in ``cycle``
     (replacing history rows of that cycle) — call it before a new assessment round

@@ -260,10 +260,12 @@ def placed_at_lines(exc: ModelError, file: str | os.PathLike[str], lines: Sequen
     return ModelError(placed, source=str(file))
 
 
-def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str]
-                       ) -> list[Actual]:
+def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str],
+                       on_warning: Callable[[Issue], None] | None = None) -> list[Actual]:
     """Check the actuals in ``file`` against the model folder at ``path`` and merge them
-    into its actuals.csv in one step; nothing is written on any problem. Returns the rows."""
+    into its actuals.csv in one step; nothing is written on any problem. Returns the rows;
+    ``on_warning`` is told each warning the rows bring (at ``file:line``), e.g. spend on
+    an initiative never approved."""
     from ..cycle import merge_actuals
 
     root = _folder(path)
@@ -279,7 +281,22 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
         raise placed_at_lines(exc, file, lines, str(root)) from None
     write_changed(root, read_at, changed_texts(before, new, ("actuals.csv",)),
                   "opmodel actuals")
+    tell_warnings(new, rows, file, lines, on_warning)
     return rows
+
+
+def tell_warnings(merged: Enterprise, rows: Sequence[Actual], file: str | os.PathLike[str],
+                  lines: Sequence[int], on_warning: Callable[[Issue], None] | None) -> None:
+    """Each warning ``rows`` bring into ``merged``, placed at ``file:line``, to
+    ``on_warning``."""
+    if on_warning is None:
+        return
+    from ..cycle.record import actuals_warnings
+
+    name = Path(file).name
+    for i in actuals_warnings(merged, rows):
+        ln = lines[i.path[1]]
+        on_warning(i.at(f"{name}:{ln}", (name, ln, 0)))
 
 
 def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:

@@ -243,3 +243,37 @@ def test_actuals_say_the_warnings_their_rows_bring(folder: Path, tmp_path: Path)
         assert [(i.code, i.location) for i in told] == [("W-ACTUAL", "q3.csv:3")]
     finally:
         close_stores()
+
+
+def test_the_meeting_page_offers_every_decision_the_command_line_records(
+        stored: Any) -> None:
+    """The meeting page offered approve, defer, reject and cancel only: rejected work could
+    not be brought back (propose), finished work not marked done (complete), approved work
+    not moved (force-start) — on the page, though `opmodel decide` and the API record them."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from opmodel.model.decision import ACTIONS
+
+    url, rest = stored
+    c = TestClient(rest.app, raise_server_exceptions=False)
+
+    def csrf(path: str) -> str:
+        m = re.search(r'name="csrf-token" content="([^"]+)"', c.get(path).text)
+        assert m is not None
+        return m.group(1)
+
+    c.post("/ui/login", data={"csrf": csrf("/ui/login"), "username": "pat",
+                              "password": "pw-pat"})
+    page = c.get("/ui/decisions", params={"cycle": "2027Q3"}).text
+    menu = re.search(r'<select id="d-action" name="action">(.*?)</select>', page, re.S)
+    assert menu is not None
+    assert re.findall(r"<option>([^<]+)</option>", menu.group(1)) == list(ACTIONS)
+    r = c.post("/ui/decisions", data={"csrf": csrf("/ui/decisions"), "cycle": "2027Q3",
+                                      "initiative": "customer-360", "action": "propose",
+                                      "date": "2027-07-12"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    from opmodel.model import lifecycle
+
+    assert lifecycle(api.load(url), "2027Q4")["customer-360"].status == "proposed"

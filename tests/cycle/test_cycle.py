@@ -285,3 +285,20 @@ def test_a_decision_after_the_horizon_is_refused() -> None:
                date=dt.date(2099, 1, 5), rationale="r")
     assert [i.code for i in exc.value.issues] == ["E-HORIZON"]
     assert "after the horizon" in exc.value.issues[0].message
+
+
+def test_fixed_work_past_the_longest_horizon_is_named_with_where_its_end_comes_from() -> None:
+    """A mistyped finish (2031Q4 for 2027Q4) in an actuals row refused every re-plan with
+    "fixed work runs 17 quarters …, cancel or re-decide the longest approved work": which
+    work, and why, was left for the reader to find."""
+    from opmodel.errors import InputError
+
+    e = base()
+    e, _ = decide(e, "i1", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="i1", spent=10,
+                                 percent_complete=20, finish="2031Q4")])
+    with pytest.raises(InputError) as exc:
+        roll(e, q(1))
+    assert "'i1' (in-flight, to finish 2031Q4 as its latest actuals row says)" \
+        in exc.value.message
+    assert "finish in actuals.csv" in (exc.value.hint or "")

@@ -302,3 +302,24 @@ def test_fixed_work_past_the_longest_horizon_is_named_with_where_its_end_comes_f
     assert "'i1' (in-flight, to finish 2031Q4 as its latest actuals row says)" \
         in exc.value.message
     assert "finish in actuals.csv" in (exc.value.hint or "")
+
+
+def test_the_plan_of_record_is_solved_as_it_was_recommended_not_to_the_new_confidence(
+        ) -> None:
+    """`plan --as-of 2027Q3 --confidence 0.22` on Acme failed (E-CONFIDENCE, "the best plan
+    found holds with 9.6 %") although the re-plan itself holds with 22.4 %: the plan of
+    record — the 2027Q2 recommendation, made on the estimates — was re-solved with the
+    confidence optimizer too, and its failure was reported as the re-plan's."""
+    e = base()
+    e, _ = decide(e, "i0", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    seen: list[str] = []
+
+    def optimizer(m: object, o: object) -> object:
+        from opmodel.optimize import optimize
+
+        seen.append(m.horizon.start)  # type: ignore[attr-defined]
+        return optimize(m, o)  # type: ignore[arg-type]
+
+    r = replan(e, q(1), OPTS, optimizer=optimizer)
+    assert seen == [q(1)]  # the re-plan only; the plan of record (as of q(0)) is not its
+    assert r.change.record_cycle == q(0)

@@ -102,11 +102,15 @@ def replan(e: Enterprise, as_of: str, options: SolveOptions | None = None, *,
     model, then compare with the plan of record and with the actuals.
 
     The plan of record is the roadmap decided at the last cycle before ``as_of``: that
-    cycle's recommendation with its decisions applied (one more solve; ``record=False``
+    cycle's recommendation with its decisions applied (one more solve, with
+    :func:`optimize` as the recommendation was made, not ``optimizer``; ``record=False``
     compares with the decided work only)."""
     rolled = roll(e, as_of, quarters)
     plan = optimizer(rolled.enterprise, options)
-    rec_cycle, starts = (plan_of_record(e, as_of, options, optimizer) if record
+    # the plan of record is what that cycle's meeting was recommended (opmodel decide
+    # records it so): the optimum on the estimates, whatever this plan is optimized for (a
+    # confidence it may not reach itself, warm-start hints…)
+    rec_cycle, starts = (plan_of_record(e, as_of, options) if record
                          else _decided_only(e, as_of))
     return Replan(rolled, plan, _change(rolled, plan, rec_cycle, starts),
                   variance_rows(rolled))

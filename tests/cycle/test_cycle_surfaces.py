@@ -234,13 +234,14 @@ def test_actuals_say_the_warnings_their_rows_bring(folder: Path, tmp_path: Path)
     r = run("actuals", str(folder), str(f))
     assert r.exit_code == 0, r.output
     assert "q3.csv:3: W-ACTUAL spend on 'ebs-sustain' in 2027Q3, which was never approved" \
-        in r.output and "(1 warning(s))" in r.output
+        in r.output and "(2 warning(s))" in r.output  # and W-UNREPORTED: sox-itgc, …
     url = f"sqlite:///{tmp_path / 'acme.db'}"
     init_store(url, ACME)
     try:
         told: list[Any] = []
         api.record_actuals(url, f, on_warning=told.append)
-        assert [(i.code, i.location) for i in told] == [("W-ACTUAL", "q3.csv:3")]
+        assert [(i.code, i.location) for i in told] == [("W-UNREPORTED", "q3.csv"),
+                                                         ("W-ACTUAL", "q3.csv:3")]
     finally:
         close_stores()
 
@@ -277,3 +278,19 @@ def test_the_meeting_page_offers_every_decision_the_command_line_records(
     from opmodel.model import lifecycle
 
     assert lifecycle(api.load(url), "2027Q4")["customer-360"].status == "proposed"
+
+
+def test_a_quarter_reported_without_rows_for_running_work_says_so(folder: Path,
+                                                                  tmp_path: Path) -> None:
+    """Acme's 2027Q3 actuals name three initiatives; sox-itgc and tender-pricing, half done
+    by 2027Q2, had no row: the reported quarter counted them as spending nothing, so the
+    next re-plan showed them done at half their cost (-50 %) — merged without a word."""
+    r = run("actuals", str(folder), str(ROOT / "examples" / "acme-q3-actuals.csv"))
+    assert r.exit_code == 0, r.output
+    assert "acme-q3-actuals.csv: W-UNREPORTED 2027Q3 has no row for 3 initiative(s) in " \
+           "flight or due to start in it: sox-itgc, eu-data-act, tender-pricing" in r.output
+    f = tmp_path / "q3.csv"  # every running initiative reported (spent 0 says so): quiet
+    f.write_text("quarter,initiative,spent\n" + "".join(
+        f"2027Q3,{i},0\n" for i in ("sox-itgc", "eu-data-act", "tender-pricing")))
+    r = run("actuals", str(folder), str(f))
+    assert r.exit_code == 0 and "W-" not in r.output, r.output

@@ -180,8 +180,8 @@ def actuals(
 
     def warn(i: Any) -> None:  # the rows' own warnings, where they are in the file
         warned.append(i)
-        err_console.print(Text.assemble((f"{i.location}: {i.code}", "yellow"), f" {i.message}"),
-                          soft_wrap=True)
+        err_console.print(Text.assemble((f"{i.location}: {i.code}", "yellow"), f" {i.message}",
+                                        f" ({i.hint})" if i.hint else ""), soft_wrap=True)
 
     rows = api.record_actuals(path, file, on_warning=warn)  # a store: all rows in one action
     quarters = sorted({r.quarter for r in rows})

@@ -195,7 +195,7 @@ def actuals_warnings(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
     spend on an initiative never approved (W-ACTUAL), …; paths ``("actuals", j, field)``
     index ``rows``, as the refusals do."""
     where = {id(a): j for j, a in enumerate(rows)}
-    out = []
+    out = _unreported(merged, rows)
     for i in lifecycle(merged).issues:
         if i.severity == "error" or i.path[:1] != ("actuals",) or not isinstance(
                 i.path[1], int) or i.path[1] >= len(merged.actuals):
@@ -203,6 +203,30 @@ def actuals_warnings(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
         j = where.get(id(merged.actuals[i.path[1]]))
         if j is not None:
             out.append(Issue(i.code, i.message, ("actuals", j, *i.path[2:]), hint=i.hint))
+    return out
+
+
+def _unreported(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
+    """W-UNREPORTED per quarter of ``rows``: the work in flight (or due to start) in it that
+    has no row for it. A reported quarter counts such work as spending nothing: in-flight
+    work then finishes as planned on half its money, approved work slips — right when it
+    did not spend, a quiet error when its row was forgotten. Path ``("actuals",)``: the
+    file as a whole."""
+    out = []
+    for quarter in sorted({a.quarter for a in rows}, key=quarter_index):
+        has_row = {a.initiative for a in merged.actuals if a.quarter == quarter}
+        states = lifecycle(merged, quarter).states  # as the quarter began
+        missing = [iid for iid, st in states.items() if iid not in has_row and (
+            st.status == "in-flight" or (st.status == "approved" and st.start is not None
+                                         and quarter_index(st.start) <= quarter_index(
+                                             quarter)))]
+        if missing:
+            out.append(Issue(
+                "W-UNREPORTED", f"{quarter} has no row for {len(missing)} initiative(s) in "
+                f"flight or due to start in it: {', '.join(missing)}; a reported quarter "
+                "counts them as spending nothing (in-flight work then finishes as planned, "
+                "approved work slips)", ("actuals",),
+                hint="add their rows (spent 0 when they did not spend) to say so"))
     return out
 
 

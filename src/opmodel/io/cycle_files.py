@@ -295,7 +295,10 @@ def tell_warnings(merged: Enterprise, rows: Sequence[Actual], file: str | os.Pat
 
     name = Path(file).name
     for i in actuals_warnings(merged, rows):
-        ln = lines[i.path[1]]
+        if len(i.path) < 2:  # the file as a whole
+            on_warning(i.at(name))
+            continue
+        ln = lines[i.path[1]]  # type: ignore[index]
         on_warning(i.at(f"{name}:{ln}", (name, ln, 0)))
 
 

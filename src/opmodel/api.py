@@ -449,6 +449,8 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
             raise ModelError([_from_date(i) for i in exc.issues], source=exc.source) from None
     from . import actions
 
+    who = actor or local_actor()
+    actions.check_right(who, "decide")  # before a solve that would be thrown away
     e = load(url)
     against = recommend(e, cyc) if plan and initiative in e.ids("initiative") else None
     made: list[Decision] = []
@@ -463,8 +465,7 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
         made.append(d)
         return new
 
-    actions.apply(url, actor or local_actor(), "decide", record, ["decisions"],
-                  why=fields.get("rationale"))
+    actions.apply(url, who, "decide", record, ["decisions"], why=fields.get("rationale"))
     return made[-1]
 
 

@@ -168,6 +168,14 @@ def test_api_cycle_steps_work_on_a_store_as_on_a_folder(folder: Path, tmp_path: 
             (b.decisions, b.actuals, b.assessment_history)
         log = open_store(url).history("decisions", limit=1)
         assert log and log[0].who == "pat"
+        from opmodel.errors import PermissionDenied
+
+        solved: list[str] = []
+        with pytest.raises(PermissionDenied):  # refused before the plan is solved
+            api.decide(url, "ebs-sustain", "reject", by="Vera", role="viewer",
+                       cycle="2027Q3", date=DAY, rationale="no", actor=User("vera", "viewer"),
+                       on_plan=lambda cyc: solved.append(cyc))  # type: ignore[func-returns-value]
+        assert solved == []
         bad = tmp_path / "bad.csv"
         bad.write_text("quarter,initiative,spent\n2027Q3,no-such-thing,5\n")
         for target in (str(folder), url):  # the same refusal, placed in the file

@@ -302,3 +302,23 @@ def test_a_quarter_reported_without_rows_for_running_work_says_so(folder: Path,
         f"2027Q3,{i},0\n" for i in ("sox-itgc", "eu-data-act", "tender-pricing")))
     r = run("actuals", str(folder), str(f))
     assert r.exit_code == 0 and "W-" not in r.output, r.output
+
+
+def test_a_decision_records_the_plan_the_meeting_was_shown_under_a_policy_confidence(
+        ) -> None:
+    """With `policy.confidence: 0.2`, `opmodel plan --as-of 2027Q3` plans to it (sdwan-refresh
+    from 2028Q3) while `opmodel decide` recorded the optimum on the estimates under the
+    same plan id ("the plan recommended starting 2027Q3"): two plans, one name."""
+    from opmodel.optimize import optimize
+    from opmodel.optimize.confidence import plan_to_confidence, require_certified
+
+    e = api.load(ACME)
+    e = e.model_copy(update={"policy": e.policy.model_copy(update={"confidence": 0.2})})
+    opts = SolveOptions(time_limit=20)
+    shown = replan(e, "2027Q3", opts, record=False, optimizer=lambda m, o: require_certified(
+        plan_to_confidence(m, None, o))).plan.start_of("sdwan-refresh")
+    on_estimates = replan(e, "2027Q3", opts, record=False,
+                          optimizer=optimize).plan.start_of("sdwan-refresh")
+    assert shown != on_estimates  # the case is one where the two differ
+    recorded = api.decision_plan(e, "2027Q3", "sdwan-refresh", opts)
+    assert recorded["start"] == shown and recorded["funded"] == (shown is not None)

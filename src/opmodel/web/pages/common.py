@@ -32,6 +32,18 @@ def number(v: Any) -> Any:
 
 env.filters["n"] = number
 
+
+def money(x: Any, currency: str, unit: str) -> str:
+    """Money (and value, which is money a year) as the report writes it: ``34830.93``
+    (thousands of USD) → ``USD 34.8 M``; ``–`` when there is none."""
+    from ...report.format import money as fmt
+
+    return fmt(x, currency, unit)
+
+
+env.filters["n"] = number
+env.filters["money"] = money
+
 #: the pages a role sees in the navigation
 NAV = (("overview", "/ui/", "Overview"), ("heatmap", "/ui/heatmap", "Heat map"),
        ("initiatives", "/ui/initiatives", "Initiatives"), ("plan", "/ui/plan", "Planning"),

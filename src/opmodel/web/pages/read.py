@@ -223,7 +223,7 @@ def register(app: FastAPI) -> None:
                           for c in src.store.history(f"assessments:{cap}/{u.id}")
                           if c.revision <= upto), key=lambda c: (c.revision, c.at))
         charts = trend_chart(found, e, log)
-        return render(request, "capability.html", page="heatmap", snap=snap, cap=found,
+        return render(request, "capability.html", page="heatmap", snap=snap, cap=found, e=e,
                       rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
                       history=log[::-1][:50], charts=charts)
 

@@ -288,3 +288,28 @@ def test_the_meeting_records_the_plan_each_decision_is_taken_against(app: Any,
     page = c.get("/ui/decisions?cycle=2027Q3").text  # money as the report writes it
     assert re.search(r"Recommended plan USD \d[\d.,]* (k|M); with the decisions taken "
                      r"USD \d[\d.,]* (k|M)", page), page
+
+
+@pytest.mark.parametrize("layer", ["priority", "gap", "current"])
+def test_heat_map_cells_have_the_reports_colour_for_their_number(app: Any, url: str,
+                                                                 layer: str) -> None:
+    """The same number has the same colour in the report and the web app: each cell is
+    filled by the report's colour scale of the layer over its fixed range (was: viridis
+    stretched to the page's hottest cell, so 0.49 was the darkest colour here and orange
+    in the report; maturity was coloured as if high were bad)."""
+    from opmodel.analysis import heatmap
+    from opmodel.report.html import layer_colours
+
+    e = open_store(url).read().enterprise
+    hm = heatmap(e, "stage", layer, "max")
+    html = login(app, "stella").get(f"/ui/heatmap?layer={layer}").text
+    found = {cell: fill for fill, cell in re.findall(
+        r'style="background:(#[0-9a-f]{6});color:#[0-9a-f]+" data-cell="([^"]+)"', html)}
+    want = {f"{c}/{r}": layer_colours(layer, float(hm.values[i, k]))[0]
+            for i, r in enumerate(hm.rows) for k, c in enumerate(hm.columns)
+            if hm.values[i, k] == hm.values[i, k]}
+    assert found == want
+    if layer == "current":  # maturity in blues: blue the strongest channel
+        assert all(int(f[5:7], 16) > int(f[1:3], 16) for f in found.values())
+    else:  # hot: red the strongest
+        assert all(int(f[1:3], 16) >= int(f[5:7], 16) for f in found.values())

@@ -398,8 +398,45 @@ def heat_rgb(priority: float) -> tuple[int, int, int]:
 
 def _heat_text(priority: float) -> str:
     """White or dark text, whichever reads on the priority's colour."""
-    r, g, b = heat_rgb(priority)
+    return _ink(heat_rgb(priority))
+
+
+def _ink(rgb: tuple[int, int, int]) -> str:
+    r, g, b = rgb
     return "#fff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#222"
+
+
+BLUES = ("#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
+         "#3181bd", "#206fb2", "#125ca4", "#0a4a90")
+"""Vega's "blues" scheme: the maturity colours of the charts (charts.MATURITY_SCHEME)."""
+
+
+def _blue_rgb(x: float) -> tuple[int, int, int]:
+    x = min(1.0, max(0.0, x)) * (len(BLUES) - 1)
+    k = min(int(x), len(BLUES) - 2)
+    t = x - k
+    a = [int(BLUES[k][i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(BLUES[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
+    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t),
+            round(a[2] + (b[2] - a[2]) * t))
+
+
+def layer_colours(layer: str, v: float) -> tuple[str, str]:
+    """The fill and text colour of a heat-map cell of ``layer`` at ``v``, as the charts'
+    colour scales draw it (charts.colour_scale): priority on the square-root hot scale over
+    0–1, gap on the hot scale over 0–5, current and target maturity in blues over 0–5. The
+    same number has the same colour in the report, its charts and the web app."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
+    lo, hi = LAYER_DOMAIN[layer]
+    x = min(1.0, max(0.0, (float(v) - lo) / ((hi - lo) or 1.0)))
+    if layer == "priority":
+        rgb = heat_rgb(x)
+    elif layer == "gap":
+        rgb = heat_rgb(x * x)  # heat_rgb takes the square root: linear here
+    else:
+        rgb = _blue_rgb(x)
+    return "#{:02x}{:02x}{:02x}".format(*rgb), _ink(rgb)
 
 
 def _fmt_num(x: float | None, digits: int = 0) -> str:

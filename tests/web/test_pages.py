@@ -313,3 +313,21 @@ def test_heat_map_cells_have_the_reports_colour_for_their_number(app: Any, url: 
         assert all(int(f[5:7], 16) > int(f[1:3], 16) for f in found.values())
     else:  # hot: red the strongest
         assert all(int(f[1:3], 16) >= int(f[5:7], 16) for f in found.values())
+
+
+def test_the_initiatives_list_shows_every_cost_as_an_amount(app: Any, url: str) -> None:
+    """An initiative with a cost profile shows its total (was the word "profile"), and
+    amounts are grouped without trailing zeros (was "2600.00")."""
+    e = open_store(url).read().enterprise
+    html = login(app, "pat").get("/ui/initiatives").text
+    cells = dict(re.findall(r'<a href="/ui/initiatives/([^"]+)">.*?<td class="num" '
+                            r'data-label="Cost">(.*?)</td>', html))
+    assert len(cells) == len(e.initiatives)
+    profiles = [i for i in e.initiatives if i.cost_profile is not None]
+    assert profiles  # the test's premise: Acme spreads some by a profile
+    for i in e.initiatives:
+        total = f"{i.total_cost:,.2f}".rstrip("0").rstrip(".")
+        assert cells[i.id].startswith(total + (" <span" if i in profiles else "")), (i.id,
+                                                                                   cells[i.id])
+        assert ("(profile)" in cells[i.id]) == (i in profiles)
+    assert any("," in c for c in cells.values())

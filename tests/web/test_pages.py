@@ -285,6 +285,9 @@ def test_the_meeting_records_the_plan_each_decision_is_taken_against(app: Any,
     assert made[0].against.plan == made[1].against.plan
     if made[0].against.funded:
         assert made[0].start == made[0].against.start
+    hist = c.get("/ui/history?action=decide").text  # a record as keys and values
+    assert "{'" not in hist and '<span class="k">against</span>' in hist, hist
+    assert '<span class="k">rationale</span> meeting' in hist
     page = c.get("/ui/decisions?cycle=2027Q3").text  # money as the report writes it
     assert re.search(r"Recommended plan USD \d[\d.,]* (k|M); with the decisions taken "
                      r"USD \d[\d.,]* (k|M)", page), page

@@ -371,6 +371,13 @@ def decision_plan(e: Enterprise, cycle: str, initiative: str,
             **recommended_for(rec, initiative)}
 
 
+def _plan_dependent(i: Issue) -> bool:
+    """A refusal of a decision that depends on the plan it is taken against (an override
+    needs a rationale; an approval takes the recommended start): checked once the plan is
+    known."""
+    return i.code == "E-RATIONALE" or (i.code == "E-MISSING" and i.path[-1:] == ("start",))
+
+
 def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: str,
            role: str, cycle: str | None = None, date: Any = None, plan: bool = True,
            options: SolveOptions | None = None, actor: User | None = None,
@@ -393,7 +400,7 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
     :func:`opmodel.cycle.decide` refuses — and a cycle outside the horizon before any
     solve."""
     from .cycle import decide as decide_in_model
-    from .cycle.record import check_decision, decision_horizon_issues, meeting, next_decision_id
+    from .cycle.record import meeting
 
     where = f"decision on {initiative}"
 
@@ -401,18 +408,17 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
         return ModelError([i.at(where) for i in exc.issues], source=source)
 
     def recommend(e: Enterprise, cyc: str) -> dict[str, Any] | None:
-        # the decision's own fields and its cycle first: a mistyped action is not worth a
-        # solve, and outside the horizon there is no plan to solve
+        # every rule that does not hang on the plan first (its own fields, the horizon, the
+        # order, the transition…): a mistyped action is not worth a solve, and outside the
+        # horizon there is no plan to solve
         try:
-            d = check_decision(initiative, action, cycle=cyc, date=day, by=by, role=role,
-                               **fields)
+            decide_in_model(e, initiative, action, by=by, role=role, cycle=cyc, date=day,
+                            **fields)
         except ModelError as exc:
-            raise located(exc, str(path)) from None
-        d = d.model_copy(update={"id": fields.get("id") or next_decision_id(e, d.cycle,
-                                                                          initiative)})
-        far = decision_horizon_issues(e, d, ("decision",))
-        if far:
-            raise ModelError([_from_date(i).at(where) for i in far], source=str(path))
+            found = [i for i in exc.issues if not _plan_dependent(i)]
+            if found:
+                raise ModelError([_from_date(i).at(where) for i in found],
+                                 source=str(path)) from None
         try:
             with on_plan(cyc) if on_plan is not None else nullcontext():
                 return decision_plan(e, cyc, initiative, options)
@@ -426,12 +432,15 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
                               "recorded without it", stacklevel=3)
             return None
 
-    def _from_date(i: Issue) -> Issue:  # the cycle nobody gave: say where it came from
-        if cycle is not None or i.code != "E-HORIZON":
+    def _from_date(i: Issue) -> Issue:  # a cycle or date nobody gave: say where it came from
+        if cycle is None and i.code == "E-HORIZON":
+            hint = (f"give the meeting's quarter with --cycle (without it the cycle is the "
+                    f"quarter of the date, {day})")
+        elif date is None and i.code == "E-FUTURE":
+            hint = f"give the meeting's date with --date (without it the date is today, {day})"
+        else:
             return i
-        return Issue(i.code, i.message, i.path, hint=f"give the meeting's quarter with "
-                     f"--cycle (without it the cycle is the quarter of the date, {day})",
-                     location=i.location)
+        return Issue(i.code, i.message, i.path, hint=hint, location=i.location)
 
     try:
         cyc, day = meeting(cycle, date)

@@ -397,8 +397,8 @@ def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: st
     :func:`local_actor`), with its rights and change log.
 
     Refused (:class:`~opmodel.errors.ModelError` with every problem, nothing written) as
-    :func:`opmodel.cycle.decide` refuses — and a cycle outside the horizon before any
-    solve."""
+    :func:`opmodel.cycle.decide` refuses; every rule that does not hang on the plan (the
+    fields, the horizon, the order, the transition) before the plan is solved."""
     from .cycle import decide as decide_in_model
     from .cycle.record import meeting
 

@@ -323,3 +323,24 @@ def test_the_plan_of_record_is_solved_as_it_was_recommended_not_to_the_new_confi
     r = replan(e, q(1), OPTS, optimizer=optimizer)
     assert seen == [q(1)]  # the re-plan only; the plan of record (as of q(0)) is not its
     assert r.change.record_cycle == q(0)
+
+
+def test_work_restarted_after_a_cancel_begins_anew() -> None:
+    """Cancelled in 2027Q2, proposed and approved again to start 2027Q3: the spend of the
+    first run made it in flight since 2027Q1, finishing two quarters early with the old
+    run's money counted as progress (remaining 880 of 2,000 on Acme's service platform)."""
+    e = model([ini("a", cost=400, duration=2, uplift={"c1": 2})], quarters=6, budget=500.0)
+    steps = [("approve", q(0), dt.date(2027, 1, 10), {"start": q(0)}),
+             ("cancel", q(1), dt.date(2027, 4, 10), {"rationale": "stop"}),
+             ("propose", q(2), dt.date(2027, 7, 10), {}),
+             ("approve", q(2), dt.date(2027, 7, 11), {"start": q(2), "rationale": "again"})]
+    for k, (action, cycle, day, kw) in enumerate(steps):
+        e, _ = decide(e, "a", action, by="A", role="p", cycle=cycle, date=day, **kw)
+        if k == 0:
+            e = merge_actuals(e, [Actual(quarter=q(0), initiative="a", spent=150,
+                                         percent_complete=30)])
+    st = lifecycle(e, q(3))["a"]
+    assert (st.status, st.start, st.finish) == ("in-flight", q(2), q(3))
+    s = roll(e, q(3)).standings["a"]
+    assert s.remaining == pytest.approx(200.0)  # 400 less the 200 planned for q(2)
+    assert s.spent == pytest.approx(350.0)  # both runs' money is spent all the same

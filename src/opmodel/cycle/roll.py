@@ -146,7 +146,10 @@ def _remaining(it: Initiative, st: InitiativeState, rows: list[Actual],
         return it.total_cost
     if st.status != "in-flight":
         return 0.0
-    rows = [a for a in rows if quarter_index(a.quarter) < clock]
+    # this run's rows and spend only: work restarted after a cancel begins anew
+    begun = quarter_index(st.start) if st.start is not None else -1
+    rows = [a for a in rows if begun <= quarter_index(a.quarter) < clock]
+    spent_q = {q: v for q, v in spent_q.items() if q >= begun}
     spent = sum(spent_q.values())
     if not rows:
         return max(0.0, it.total_cost - spent)

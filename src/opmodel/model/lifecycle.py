@@ -149,7 +149,11 @@ def advance(st: InitiativeState, it: Initiative, acts: _Actuals, clock: int) -> 
     if st.status == "approved" and st.start is not None:
         s = quarter_index(st.start)
         rows = acts.rows(it.id, clock)
-        spent_q = [quarter_index(a.quarter) for a in rows if a.spent > 0]
+        # work may begin early, but not before the meeting that approved it: spend before
+        # that is an earlier run's (work cancelled or rejected, then proposed again)
+        lo = quarter_index(st.since) if st.since is not None else None
+        spent_q = [quarter_index(a.quarter) for a in rows
+                   if a.spent > 0 and (lo is None or quarter_index(a.quarter) >= lo)]
         first = min([s, *spent_q])
         began = None
         for q in range(first, clock):

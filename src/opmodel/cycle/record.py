@@ -63,8 +63,9 @@ def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
     return f"{base}-{k}"
 
 
-_MISTYPED = ("a mistyped quarter? move the horizon in enterprise.yaml when the company has "
-             "moved past it")
+_MISTYPED = ("a mistyped quarter? When the company has moved past the horizon, move it in "
+             "enterprise.yaml with the budget lines and initiative windows it leaves behind "
+             "(opmodel validate names them)")
 
 
 def decision_horizon_issues(e: Enterprise, d: Decision, at: tuple[Any, ...]) -> list[Issue]:
@@ -246,9 +247,7 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
         from ..errors import InputError
 
         raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
-                         f"{e.horizon.end}", hint="a mistyped quarter? move the horizon in "
-                                                  "enterprise.yaml when the company has "
-                                                  "moved past it")
+                         f"{e.horizon.end}", hint=_MISTYPED)
     kept = [r for r in e.assessment_history if r.cycle != cycle]
     new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
            for a in e.assessments]

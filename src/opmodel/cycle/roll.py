@@ -181,7 +181,8 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         raise InputError(f"as of {as_of}: the quarter is outside the horizon "
                          f"{h.start}–{h.end}",
                          hint="re-plan from a quarter of the horizon, or move the horizon "
-                              "in enterprise.yaml")
+                              "in enterprise.yaml with the budget lines and initiative "
+                              "windows it leaves behind (opmodel validate names them)")
     lc = lifecycle(e, as_of)
     errors = [i for i in lc.issues if i.severity == "error"]
     if errors:

@@ -242,8 +242,9 @@ def transition_error(status: str, action: str) -> str | None:
     return f"cannot {action} an initiative that is {status}: {why}"
 
 
-_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; move it in "
-                 "enterprise.yaml when the company has moved past it")
+_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; when the company "
+                 "has moved past it, move it in enterprise.yaml with the budget lines and "
+                 "initiative windows it leaves behind (opmodel validate names them)")
 
 
 def lifecycle(e: Enterprise, as_of: str | None = None,

@@ -322,3 +322,20 @@ def test_a_decision_records_the_plan_the_meeting_was_shown_under_a_policy_confid
     assert shown != on_estimates  # the case is one where the two differ
     recorded = api.decision_plan(e, "2027Q3", "sdwan-refresh", opts)
     assert recorded["start"] == shown and recorded["funded"] == (shown is not None)
+
+
+def test_archive_after_a_new_round_is_refused_not_kept_as_false_history(folder: Path) -> None:
+    """`opmodel archive --cycle 2027Q2` after the 2027Q3 round was merged (the wrong order)
+    kept the new answers as how the cells stood in 2027Q2: the heat-map trend then showed
+    no change."""
+    e = api.load(folder)
+    a = e.assessments[0]
+    moved = a.model_copy(update={"current": 3, "date": dt.date(2027, 8, 10)})
+    api.save(e.model_copy(update={"assessments": (moved, *e.assessments[1:])}), folder)
+    before = files(folder)
+    r = run("archive", str(folder), "--cycle", "2027Q2")
+    assert r.exit_code == 1, r.output
+    assert "cannot be kept as they stood in 2027Q2: 1 of them are dated after it (up to " \
+           f"2027-08-10, e.g. {a.capability} × {a.business_unit})" in r.output
+    assert files(folder) == before
+    assert run("archive", str(folder), "--cycle", "2027Q3").exit_code == 0

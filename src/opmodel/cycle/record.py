@@ -248,6 +248,19 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
 
         raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
                          f"{e.horizon.end}", hint=_MISTYPED)
+    later = [a for a in e.assessments if a.date is not None
+             and quarter_index(f"{a.date.year}Q{(a.date.month - 1) // 3 + 1}")
+             > quarter_index(cycle)]
+    if later:  # they did not stand so then: a new round was merged before the archive
+        from ..errors import InputError
+
+        newest = max(a.date for a in later if a.date is not None)
+        raise InputError(
+            f"the current assessments cannot be kept as they stood in {cycle}: {len(later)} "
+            f"of them are dated after it (up to {newest.isoformat()}, e.g. "
+            f"{later[0].capability} × {later[0].business_unit})",
+            hint="archive a cycle before a new round (survey merge) replaces them; give the "
+                 "cycle they stand for now, or restore that cycle's assessments first")
     kept = [r for r in e.assessment_history if r.cycle != cycle]
     new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
            for a in e.assessments]

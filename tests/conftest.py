@@ -58,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # work units are handed out first, so that no worker is left with a long file at the end
 # while the other waits. The order below only changes which worker runs what, and when;
 # every test runs, whatever is (or is not) in these lists.
-GROUPS = {  # a work unit of several files → the files (paths or folders) in it
+GROUPS = {  # a work unit of several files → its files (paths from the root)
     "demo": ("tests/cli/test_report_cli.py", "tests/report/test_report_files.py",
              "tests/report/test_report_phone.py", "tests/report/test_report_browser.py"),
 }

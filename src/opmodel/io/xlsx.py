@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 
 MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
 MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
+MAX_COLUMNS = 1_000  # columns of a sheet read (Excel allows 16,384; ours have a few dozen)
+MAX_CELLS = 20_000_000  # cells of a sheet up to each row's last value (500,000 rows × 40)
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -542,10 +544,11 @@ def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
     return formulas
 
 
-def _sheet_error(ws: Any, msg: str) -> ModelError:
-    where = cell_name(ws.title, 1, 1)
-    return ModelError([Issue("E-XLSX", msg, (), hint="save the workbook again from your "
-                             "spreadsheet program").at(where, (ws.title, 1, 1))],
+def _sheet_error(ws: Any, msg: str, row: int = 1, col: int = 1,
+                 hint: str = "save the workbook again from your spreadsheet program"
+                 ) -> ModelError:
+    where = cell_name(ws.title, row, col)
+    return ModelError([Issue("E-XLSX", msg, (), hint=hint).at(where, (ws.title, row, col))],
                       source=f"sheet {ws.title}")
 
 
@@ -572,16 +575,58 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
 
 
 def _values(ws: Any) -> list[tuple[int, list[Any]]]:
-    """The rows of ``ws`` with a value (and the first), numbered; at most MAX_ROWS."""
+    """The rows of ``ws`` with a value (and the first), numbered, without trailing empty
+    cells; at most MAX_ROWS rows, MAX_COLUMNS columns and MAX_CELLS cells in all."""
     rows: list[tuple[int, list[Any]]] = []
-    for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+    cells = 0
+    for k, r in enumerate(_capped_rows(ws), start=1):
         if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
             continue
         if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
             raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
                                "the workbook")
-        rows.append((k, list(r)))
+        n = len(r)
+        while n and r[n - 1] is None:
+            n -= 1
+        cells += n
+        if cells > MAX_CELLS:
+            raise _sheet_error(ws, f"the sheet has more than {MAX_CELLS:,} cells up to the "
+                               "last value of each row (this row passes it); refusing the "
+                               "workbook", row=k, col=n, hint="delete what is right of the "
+                               "table's last column")
+        rows.append((k, list(r[:n])))
     return rows
+
+
+def _capped_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+    """``ws.iter_rows(values_only=True)``, but no row wider than MAX_COLUMNS: openpyxl pads
+    a read-only row with empty cells up to its last cell, so a value in column XFD (16,384)
+    made every row 16,384 values wide — a 230 KB workbook of 20,000 such rows needed over
+    2 GB. A value beyond MAX_COLUMNS is refused at its cell; empty (formatted) cells there
+    are dropped."""
+    plain = getattr(ws, "_get_row", None)
+    if plain is None:  # not a read-only sheet: openpyxl holds it whole anyway
+        yield from ws.iter_rows(values_only=True)
+        return
+
+    def get_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                values_only: bool = False) -> Any:
+        if row and max_col is None and max(c["column"] for c in row) > MAX_COLUMNS:
+            for c in row:
+                if c["column"] > MAX_COLUMNS and c["value"] not in (None, ""):
+                    raise _sheet_error(ws, f"a value beyond column {MAX_COLUMNS:,}, the "
+                                       "widest a model sheet is read (its tables have a "
+                                       "few dozen columns)", row=c["row"], col=c["column"],
+                                       hint="delete what is right of the table's last "
+                                       "column")
+            row = [c for c in row if c["column"] <= MAX_COLUMNS]
+        return plain(row, min_col, max_col, values_only)
+
+    ws._get_row = get_row
+    try:
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        del ws._get_row
 
 
 def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> None:
@@ -595,7 +640,7 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
             fws = fwb[ws.title]
             fws.reset_dimensions()
             by_line = dict(rows)
-            for line, frow in enumerate(fws.iter_rows(values_only=True), start=1):
+            for line, frow in enumerate(_capped_rows(fws), start=1):
                 values = by_line.get(line, ())
                 for k, f in enumerate(frow):
                     v = values[k] if k < len(values) else None
@@ -607,6 +652,8 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
                             cell_name(ws.title, line, k + 1), (ws.title, line, k + 1)))
         finally:
             fwb.close()
+    except ModelError:
+        raise
     except Exception as exc:  # the same XML parsed again: as above
         raise _sheet_error(ws, f"the sheet cannot be read: {type(exc).__name__}: "
                            f"{excerpt(str(exc))}") from None

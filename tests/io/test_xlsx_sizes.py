@@ -1,0 +1,76 @@
+"""Workbooks shaped to exhaust memory: openpyxl's read-only rows are padded with empty cells
+up to each row's last cell, so one value in column XFD made every row 16,384 values wide
+(a 230 KB workbook of 20,000 such rows needed over 2 GB). Rows are now built at most
+MAX_COLUMNS wide, kept without trailing empty cells, and a sheet is refused past MAX_CELLS,
+each at its cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from opmodel.errors import ModelError
+from opmodel.io import xlsx
+from opmodel.io.xlsx import open_workbook, sheet_values
+
+XFD = 16_384  # Excel's last column
+
+
+def _book(tmp_path: Path, rows: list[dict[int, object]], bold: tuple[int, int] | None = None
+          ) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet"
+    for r, cells in enumerate(rows, start=1):
+        for c, v in cells.items():
+            ws.cell(row=r, column=c, value=v)
+    if bold is not None:  # a formatted cell without a value
+        ws.cell(row=bold[0], column=bold[1]).font = Font(bold=True)
+    p = tmp_path / "wide.xlsx"
+    wb.save(p)
+    return p
+
+
+def _read(p: Path) -> list[tuple[int, list[object]]]:
+    wb = open_workbook(p)
+    try:
+        return sheet_values(wb["Sheet"])
+    finally:
+        wb.close()
+
+
+def test_a_value_far_right_is_refused_at_its_cell(tmp_path: Path) -> None:
+    p = _book(tmp_path, [{1: "id", 2: "name"}, {1: "a", 2: "A"}, {1: "b", XFD: 7}])
+    with pytest.raises(ModelError) as e:
+        _read(p)
+    (issue,) = e.value.issues
+    assert issue.code == "E-XLSX" and issue.location == "Sheet!XFD3", issue
+
+
+def test_formatting_far_right_is_no_row_width(tmp_path: Path) -> None:
+    p = _book(tmp_path, [{1: "id", 2: "name"}, {1: "a", 2: "A"}, {1: "b"}], bold=(3, XFD))
+    rows = _read(p)
+    assert rows == [(1, ["id", "name"]), (2, ["a", "A"]), (3, ["b"])]
+
+
+def test_a_sheet_past_the_cell_limit_is_refused_at_the_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 40)
+    p = _book(tmp_path, [{1: "h", 2: "h2"}] + [{1: k, 2: k} for k in range(30)])
+    with pytest.raises(ModelError) as e:
+        _read(p)
+    (issue,) = e.value.issues
+    assert issue.code == "E-XLSX" and issue.location == "Sheet!B21", issue
+    assert "40 cells" in issue.message
+
+
+def test_formulas_far_right_are_refused_at_their_cell(tmp_path: Path) -> None:
+    """Formulas without a calculated value are looked for in a second pass over the sheet,
+    which padded its rows the same way."""
+    p = _book(tmp_path, [{1: "id"}, {1: "a", XFD: "=1+1"}, {1: "b", XFD: "=2+2"}])
+    with pytest.raises(ModelError) as e:
+        _read(p)
+    assert [i.location for i in e.value.issues] == ["Sheet!XFD2"]

@@ -70,10 +70,13 @@ if TYPE_CHECKING:
 
 MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
 MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
+MAX_SHARED_STRINGS = 2_000_000  # texts in sharedStrings.xml (≈ 17 s and 300 MB to read)
+MAX_PART_ELEMENTS = 300_000  # elements of any other part read whole (Excel: ≤ 64,000 styles)
 MAX_COLUMNS = 1_000  # columns of a sheet read (Excel allows 16,384; ours have a few dozen)
 MAX_CELLS = 20_000_000  # cells of a sheet up to each row's last value (500,000 rows × 40)
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color="1F4E79")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
@@ -521,12 +524,18 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
 
 def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
     """Read every member once (checking its CRC); refuse XML with a DOCTYPE or entity
-    declaration; return the worksheets that hold formulas."""
+    declaration, and parts that openpyxl reads whole (all but the worksheets, which are
+    read row by row within MAX_ROWS and MAX_CELLS) with more elements than a workbook
+    needs; return the worksheets that hold formulas."""
     formulas: set[str] = set()
     for info in z.infolist():
         name = info.filename
         xml = name.endswith((".xml", ".rels", ".vml"))
         sheet = name.startswith("xl/worksheets/")
+        strings = name.lower().endswith("sharedstrings.xml")
+        limit, what = ((MAX_SHARED_STRINGS, "shared strings") if strings
+                       else (MAX_PART_ELEMENTS, "XML elements"))
+        count = 0
         tail = b""
         with z.open(info) as f:
             while chunk := f.read(1 << 20):
@@ -540,6 +549,16 @@ def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
                                     "program")
                     if sheet and name not in formulas and _FORMULA.search(buf):
                         formulas.add(name)
+                    if not sheet:  # each <si> (or element) counted once across chunks
+                        count += len(_STRING.findall(buf)) if strings else chunk.count(b"<")
+                        count -= len(_STRING.findall(tail)) if strings else 0
+                        if count > limit:
+                            raise _fail(p, "E-XLSX", f"{excerpt(name)} in the workbook has "
+                                        f"more than {limit:,} {what}: far more than any "
+                                        "model needs (each one costs memory and time to "
+                                        "read); refusing it",
+                                        hint="save the workbook again from your spreadsheet "
+                                        "program, without unused styles or cells")
                     tail = buf[-32:]
     return formulas
 

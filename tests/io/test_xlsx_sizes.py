@@ -59,12 +59,13 @@ def test_formatting_far_right_is_no_row_width(tmp_path: Path) -> None:
 
 def test_a_sheet_past_the_cell_limit_is_refused_at_the_row(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xlsx, "MAX_CELLS", 40)
-    p = _book(tmp_path, [{1: "h", 2: "h2"}] + [{1: k, 2: k} for k in range(30)])
+    """Counted up to each row's last value: the empty cells between are held too."""
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 40)  # the sheet has 7 <c> elements: scan passes
+    p = _book(tmp_path, [{1: "h"}] + [{1: k, 30: k} for k in range(3)])
     with pytest.raises(ModelError) as e:
         _read(p)
     (issue,) = e.value.issues
-    assert issue.code == "E-XLSX" and issue.location == "Sheet!B21", issue
+    assert issue.code == "E-XLSX" and issue.location == "Sheet!AD3", issue
     assert "40 cells" in issue.message
 
 
@@ -113,3 +114,19 @@ def test_parts_read_whole_are_bounded_before_reading(
         open_workbook(p)
     (issue,) = e.value.issues
     assert issue.code == "E-XLSX" and issue.message.startswith(part + " "), issue
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 5, 7])
+def test_cells_are_counted_before_the_sheet_is_parsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Empty, formatted cells cost openpyxl as much time as full ones and are no row: a
+    sheet of them is counted in the archive scan (whatever the chunks it is read in)."""
+    p = _book(tmp_path, [{1: "id"}] + [{1: f"r{k}"} for k in range(9)], bold=(3, 5))
+    monkeypatch.setattr(xlsx, "_CHUNK", chunk)
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 11)  # the sheet has 11 <c> elements
+    open_workbook(p).close()
+    monkeypatch.setattr(xlsx, "MAX_CELLS", 10)
+    with pytest.raises(ModelError) as e:
+        open_workbook(p)
+    (issue,) = e.value.issues
+    assert issue.message.startswith("xl/worksheets/sheet1.xml ") and "10 cells" in issue.message

@@ -77,6 +77,9 @@ MAX_CELLS = 20_000_000  # cells of a sheet up to each row's last value (500,000 
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_CHUNK = 1 << 20  # bytes of a member read at a time by the scan
+_CELL_MARKS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/")  # (a ':c ' in a text
+# counts too: the bound is far above any real sheet)
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color="1F4E79")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
@@ -524,21 +527,22 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
 
 def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
     """Read every member once (checking its CRC); refuse XML with a DOCTYPE or entity
-    declaration, and parts that openpyxl reads whole (all but the worksheets, which are
-    read row by row within MAX_ROWS and MAX_CELLS) with more elements than a workbook
-    needs; return the worksheets that hold formulas."""
+    declaration, worksheets with more than MAX_CELLS cells (empty ones cost as much time
+    to parse), and parts that openpyxl reads whole (all but the worksheets) with more
+    elements than a workbook needs; return the worksheets that hold formulas."""
     formulas: set[str] = set()
     for info in z.infolist():
         name = info.filename
         xml = name.endswith((".xml", ".rels", ".vml"))
         sheet = name.startswith("xl/worksheets/")
         strings = name.lower().endswith("sharedstrings.xml")
-        limit, what = ((MAX_SHARED_STRINGS, "shared strings") if strings
+        limit, what = ((MAX_CELLS, "cells (empty or not)") if sheet
+                       else (MAX_SHARED_STRINGS, "shared strings") if strings
                        else (MAX_PART_ELEMENTS, "XML elements"))
         count = 0
         tail = b""
         with z.open(info) as f:
-            while chunk := f.read(1 << 20):
+            while chunk := f.read(_CHUNK):
                 if xml:
                     buf = tail + chunk
                     if _DTD.search(buf):
@@ -549,16 +553,21 @@ def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
                                     "program")
                     if sheet and name not in formulas and _FORMULA.search(buf):
                         formulas.add(name)
-                    if not sheet:  # each <si> (or element) counted once across chunks
-                        count += len(_STRING.findall(buf)) if strings else chunk.count(b"<")
-                        count -= len(_STRING.findall(tail)) if strings else 0
-                        if count > limit:
-                            raise _fail(p, "E-XLSX", f"{excerpt(name)} in the workbook has "
-                                        f"more than {limit:,} {what}: far more than any "
-                                        "model needs (each one costs memory and time to "
-                                        "read); refusing it",
-                                        hint="save the workbook again from your spreadsheet "
-                                        "program, without unused styles or cells")
+                    if sheet:  # <c …>, <c>, <c/>, or with a prefix (<x:c …>), counted
+                        count += sum(chunk.count(m) for m in _CELL_MARKS)  # in C; a mark
+                        count += sum(buf[:len(tail) + 2].count(m) for m in _CELL_MARKS)  # cut
+                        count -= sum(tail.count(m) for m in _CELL_MARKS)  # by a chunk's end
+                    elif strings:  # each <si> counted once across chunks
+                        count += len(_STRING.findall(buf)) - len(_STRING.findall(tail))
+                    else:
+                        count += chunk.count(b"<")
+                    if count > limit:
+                        raise _fail(p, "E-XLSX", f"{excerpt(name)} in the workbook has "
+                                    f"more than {limit:,} {what}: far more than any model "
+                                    "needs (each one costs memory and time to read); "
+                                    "refusing it",
+                                    hint="save the workbook again from your spreadsheet "
+                                    "program, without unused styles or cells")
                     tail = buf[-32:]
     return formulas
 

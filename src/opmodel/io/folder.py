@@ -87,6 +87,8 @@ _IGNORED_PREFIXES = (".", "readme", "license", "licence")
 MAX_ISSUES_PER_FILE = 100
 #: rows per CSV file (five times the 100,000 assessments of the largest generated model)
 MAX_ROWS = 500_000
+#: columns of a CSV file or workbook sheet (a table has a few dozen; Excel allows 16,384)
+MAX_COLUMNS = 1_000
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
 CSV_BLURBS = {
@@ -268,8 +270,16 @@ def _read_csv(src: _Source, table: Table) -> None:
     except (StopIteration, csv.Error) as exc:
         src.at(table.file, offset + 1, None, "E-CSV", f"cannot read the header: {exc}")
         return
+    if len(header) > MAX_COLUMNS:  # each column is checked and suggested for: one
+        # message instead (a 2 MB header of 200,000 columns ran for minutes)
+        src.at(table.file, offset + 1, MAX_COLUMNS + 1, "E-CSV",
+               f"the header has {len(header):,} columns, more than the {MAX_COLUMNS:,} a "
+               "table is read with", hint=f"columns are: {', '.join(table.columns)}")
+        return
     problems = False
+    first: dict[str, int] = {}
     for k, col in enumerate(header):
+        first.setdefault(col, k)
         if col not in table.columns:
             close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
             src.at(table.file, offset + 1, k + 1, "E-UNKNOWN",
@@ -277,7 +287,7 @@ def _read_csv(src: _Source, table: Table) -> None:
                    hint=f"did you mean '{close[0]}'?" if close
                    else f"columns are: {', '.join(table.columns)}")
             problems = True
-        elif header.index(col) != k:
+        elif first[col] != k:
             src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{excerpt(col)}' appears twice")
             problems = True
     for col in table.required:

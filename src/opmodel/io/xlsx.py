@@ -46,7 +46,7 @@ from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
 from ._gcpause import gc_paused
 from .assemble import assemble
-from .folder import MAX_ROWS, LoadResult
+from .folder import MAX_COLUMNS, MAX_ROWS, LoadResult
 from .safefile import excerpt, not_regular
 from .sheets import (
     INSTRUCTIONS,
@@ -72,7 +72,6 @@ MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
 MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
 MAX_SHARED_STRINGS = 2_000_000  # texts in sharedStrings.xml (≈ 17 s and 300 MB to read)
 MAX_PART_ELEMENTS = 300_000  # elements of any other part read whole (Excel: ≤ 64,000 styles)
-MAX_COLUMNS = 1_000  # columns of a sheet read (Excel allows 16,384; ours have a few dozen)
 MAX_CELLS = 20_000_000  # cells of a sheet up to each row's last value (500,000 rows × 40)
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")

@@ -295,13 +295,21 @@ def homogeneity(
          table=lambda: homogeneity_view(e, h, by, top))
 
 
+#: the headers' abbreviations, taken where a narrow terminal has no room for a whole word
+#: over a column of short numbers (a header word is never folded: "homo/gene/ity")
+SHORT = {"functional": "func.", "technical": "tech.", "capabilities": "capab.",
+         "applications": "apps", "homogeneity": "homog.", "homogeneity (mean)": "homog. (mean)",
+         "duplicated cost": "dupl. cost", "candidates": "cand."}
+
+
 def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
     money = _money(e)
     if by == "stage":
         t = Table(title="Homogeneity by stage", title_justify="left")
         for col in ("stage", "capabilities", "units", "applications", "homogeneity (mean)",
                     "max spread", "duplicated cost", "candidates"):
-            t.add_column(col, justify="left" if col == "stage" else "right")
+            t.add_column(col, justify="left" if col == "stage" else "right",
+                         short=SHORT.get(col))
         for s in h.stages:
             t.add_row(s.name, str(s.capabilities), str(s.business_units), str(s.distinct),
                       _opt(s.homogeneity, ".2f"), _opt(s.spread, "g"),
@@ -314,7 +322,8 @@ def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
     for col in ("#", "capability", "units", "apps", "homogeneity", "spread", "keep (fit)",
                 "retire (fit)", "savings"):
         t.add_column(col, justify="right" if col in ("#", "units", "apps", "homogeneity",
-                                                     "spread", "savings") else "left")
+                                                     "spread", "savings") else "left",
+                     short=SHORT.get(col))
     for c in h.top_candidates(top):
         t.add_row(str(c.rank), c.name, str(len(c.business_units)), str(len(c.retire) + 1),
                   _opt(c.homogeneity, ".2f"), _opt(c.spread, "g"),
@@ -379,7 +388,7 @@ def apps_view(e: Enterprise, r: Any, by_unit: bool) -> list[Any]:
     for col in ("application", "functional", "technical", "TIME", "run cost",
                 "lifecycle", "units", "capabilities", "varies by unit"):
         t.add_column(col, justify="left" if col in ("application", "TIME", "lifecycle")
-                     else "right")
+                     else "right", short=SHORT.get(col))
     for a in r.applications:
         t.add_row(a.name, _fit(a.functional_fit).replace("not assessed", "–"),
                   _fit(a.technical_fit).replace("not assessed", "–"),
@@ -401,7 +410,7 @@ def apps_view(e: Enterprise, r: Any, by_unit: bool) -> list[Any]:
         u_t = Table(title="per unit" + ("" if by_unit else " (where a unit has its own fit)"),
                     title_justify="left")
         for col in ("application", "unit", "functional", "technical", "TIME", "own fit"):
-            u_t.add_column(col)
+            u_t.add_column(col, short=SHORT.get(col))
         for u in rows:
             u_t.add_row(u.application, u.business_unit,
                         _fit(u.functional_fit).replace("not assessed", "–"),

@@ -16,8 +16,6 @@ csv is offered only where the result is one table; asking for it elsewhere is a 
 from __future__ import annotations
 
 import io
-import json
-import math
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,7 +23,6 @@ from typing import Any
 
 import typer
 
-from ..jsonable import default
 from ._exit import (  # noqa: F401 - the exit codes are part of the output contract
     CONFLICT,
     EXIT_CODES,
@@ -128,26 +125,21 @@ def json_bytes(name: str, data: dict[str, Any]) -> bytes:
 
 
 def csv_bytes(rows: Any, name: str | None = None) -> bytes:
-    """A DataFrame or a list of dicts as CSV (floats to 6 significant digits). An empty list
+    """A DataFrame or a list of dicts as CSV, written by :mod:`opmodel.csvsafe` as every CSV
+    of opmodel is: safe to open in a spreadsheet (a text that would start a formula gets a
+    quote in front), numbers with all their digits, as the JSON has them. An empty list
     still gives the header row, taken from the rows of output ``name``'s published shape
     (a valid model's `validate --format csv` is a header and no issue, not an empty file)."""
-    if hasattr(rows, "to_csv"):
-        return rows.to_csv(index=False, float_format="%.6g").encode()
-    import csv as _csv
+    from ..csvsafe import records
 
-    buf = io.StringIO()
+    fields: list[str] | None = None
+    if hasattr(rows, "to_csv"):  # a DataFrame: its columns, even without a row
+        fields = [str(c) for c in rows.columns]
+        rows = rows.to_dict("records")
     rows = list(rows)
-    fields: list[str] = []
-    for r in rows:
-        fields += [k for k in r if k not in fields]
-    if not rows and name is not None:
+    if not rows and name is not None and not fields:
         fields = _row_fields(name)
-    if fields:
-        w = _csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: _cell(v) for k, v in r.items()})
-    return buf.getvalue().encode()
+    return records(rows, fields).encode()
 
 
 def _row_fields(name: str) -> list[str]:
@@ -165,16 +157,6 @@ def _row_fields(name: str) -> list[str]:
                 and issubclass(args[0], BaseModel):
             found.append(list(args[0].model_fields))
     return found[0] if len(found) == 1 else []
-
-
-def _cell(v: Any) -> Any:
-    if isinstance(v, float):
-        return "" if not math.isfinite(v) else f"{v:.6g}"
-    if isinstance(v, list | tuple):
-        return ";".join(str(x) for x in v)
-    if isinstance(v, dict):
-        return json.dumps(v, default=default)
-    return "" if v is None else v
 
 
 def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
@@ -230,6 +212,9 @@ def _writable(out: Path) -> None:
         raise InputError(f"cannot write {out}: there is no folder {out.parent}",
                          hint="nothing was done; -o names a file in an existing folder")
     _not_a_model_file(out)
+    from ..atomic import check_writable
+
+    check_writable(out.parent, f"-o {out}")  # a folder nothing can be written in: before the work
 
 
 def _is_model_folder(folder: Path) -> bool:
@@ -334,7 +319,9 @@ def check_folder(folder: Path | None, option: str = "--dir", *, mark: str = "") 
     if up.exists() and not up.is_dir():
         raise InputError(f"cannot make the folder {folder}: {up} is a file",
                          hint=f"give a folder for {option}")
-    if mark:
-        from ..atomic import check_result_folder
+    from ..atomic import check_result_folder, check_writable, real_folder
 
+    if mark:
         check_result_folder(folder, mark, option)
+    # the set is made beside the folder and swapped in: its parent must take new entries
+    check_writable(real_folder(folder).parent, f"{option} {folder}")

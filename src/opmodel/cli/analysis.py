@@ -277,7 +277,10 @@ def homogeneity(
     path: str = PathArg,
     at: str | None = AtOpt,
     by: str = typer.Option("capability", "--by", help="capability or stage."),
-    top: int = typer.Option(20, "--top", "-n", help="How many consolidation candidates."),
+    top: int | None = typer.Option(
+        None, "--top", "-n", show_default=False,
+        help="How many consolidation candidates, in every format (default: all in json "
+             "and csv, the first 20 in the table and the chart)."),
     fmt: str | None = FormatOpt,
     out: Path | None = OutOpt,
 ) -> None:
@@ -286,13 +289,24 @@ def homogeneity(
 
     if by not in ("capability", "stage"):
         raise InputError(f"unknown --by '{by}'", hint="use capability or stage")
+    if top is not None and top < 1:  # (-n -1 showed all candidates but the last)
+        raise InputError(f"--top must be at least 1 (got {top})")
     e = _load(path, at)
     h = homogeneity_fn(e)
     money = _money(e)
-    emit("homogeneity", fmt, out, data=h.to_dict,
-         rows=lambda: h.to_frame("stage" if by == "stage" else "candidates"),
-         chart=_chart("homogeneity_chart", h, by=by, top=top, money=money),
-         table=lambda: homogeneity_view(e, h, by, top))
+    shown = 20 if top is None else top
+
+    def data() -> dict[str, Any]:  # -n 5: five candidates in the json too, as in the table
+        d = h.to_dict()
+        return d if top is None else {**d, "candidates": d["candidates"][:top]}
+
+    def rows() -> Any:
+        frame = h.to_frame("stage" if by == "stage" else "candidates")
+        return frame if top is None or by == "stage" else frame.head(top)
+
+    emit("homogeneity", fmt, out, data=data, rows=rows,
+         chart=_chart("homogeneity_chart", h, by=by, top=shown, money=money),
+         table=lambda: homogeneity_view(e, h, by, shown))
 
 
 #: the headers' abbreviations, taken where a narrow terminal has no room for a whole word

@@ -73,3 +73,14 @@ def test_n_is_how_many_in_every_format() -> None:
     for n in ("0", "-1"):
         r = CliRunner().invoke(app, ["homogeneity", ACME, "-n", n])
         assert r.exit_code == 1 and "--top must be at least 1" in r.output, r.output
+
+
+def test_o_dash_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` wrote a file named '-' in the current folder (with the table in it); as in
+    most Unix tools it is stdout, in the format asked."""
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("csv", "json"):
+        plain = _run("gaps", ACME, "-n", "3", "-f", fmt).stdout
+        dash = _run("gaps", ACME, "-n", "3", "-f", fmt, "-o", "-")
+        assert dash.stdout == plain and "wrote" not in dash.output
+    assert list(tmp_path.iterdir()) == []

@@ -42,7 +42,7 @@ CHARTS = ("png", "svg", "html", "vega")
 FORMAT_HELP = ("Output format: table (default), json (docs/schemas) or csv (where the "
                "result is one table){charts}.")
 OUTPUT_HELP = ("Write the result to this file (atomically) instead of printing it; the "
-               "format comes from --format, else from the suffix.")
+               "format comes from --format, else from the suffix; - is stdout.")
 
 
 def format_option(*, csv: bool = True, charts: bool = False) -> Any:
@@ -73,8 +73,12 @@ def format_help(*, csv: bool = True, charts: bool = False) -> str:
 
 
 def output_option() -> Any:
-    """``-o/--output FILE``: the formatted result to a file."""
-    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
+    """``-o/--output FILE``: the formatted result to a file; ``-o -`` is stdout, as in most
+    Unix tools (it wrote a file named ``-`` in the current folder)."""
+    def stdout_dash(value: Path | None) -> Path | None:
+        return None if value is not None and str(value) == "-" else value
+
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP, callback=stdout_dash)
 
 
 # -- emitting -----------------------------------------------------------------------------

@@ -77,6 +77,12 @@ def cell(value: Any) -> str:
         from .jsonable import default
 
         return json.dumps(value, default=default, ensure_ascii=False)
+    if not isinstance(value, str):
+        try:
+            if value != value:  # a missing value of a table (NaT): empty, as pandas writes it
+                return ""
+        except (TypeError, ValueError):  # pandas' NA has no truth value: missing too
+            return ""
     return str(value)
 
 

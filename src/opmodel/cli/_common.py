@@ -199,7 +199,8 @@ class Table(_rich_table.Table):
         if fits(ms, least=False):
             return True
         # the room left: first to the cells that wrap (a name on fewer lines), then to the
-        # headers (a header on fewer lines)
+        # headers (a header on fewer lines); the columns that need least are made whole
+        # first ("fund from 2027Q1" on one line beside a long "why"), the rest share
         pads = [self._get_padding_width(k) for k in range(len(self.columns))]
         cells = [max((Measurement.get(console, options, cell).maximum for cell in c._cells),
                      default=0) + pad for c, pad in zip(self.columns, pads, strict=True)]
@@ -209,6 +210,11 @@ class Table(_rich_table.Table):
                                                                          strict=True)],
                      [m.maximum for m in ms]):
             want = [g - w for g, w in zip(goal, widths, strict=True)]
+            for k in sorted(range(len(want)), key=lambda j: want[j]):
+                if 0 < want[k] <= room:
+                    widths[k] += want[k]
+                    room -= want[k]
+                    want[k] = 0
             total = sum(want)
             if room <= 0 or total <= 0:
                 continue

@@ -9,6 +9,7 @@ with a :class:`~rich.text.Text` when it needs one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -46,6 +47,35 @@ class _Console(Console):
         if self.is_terminal or self.is_jupyter:
             return super().status(status, **kwargs)
         return _NoStatus()
+
+
+def _tolerant(stream: Any) -> None:
+    """A terminal or pipe whose encoding cannot hold every character (``LANG=C`` without
+    UTF-8, ``PYTHONIOENCODING=ascii``, a Windows code page) shows ``?`` for the ones it
+    lacks instead of stopping the command with a UnicodeEncodeError traceback ('ω' in a
+    stability table, '–' in a name). JSON and CSV are written as UTF-8 bytes (stdout_bytes),
+    whatever the encoding."""
+    enc = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    if enc not in ("utf8", "utf_8") and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
+            stream.reconfigure(errors="replace")
+
+
+_tolerant(sys.stdout)
+_tolerant(sys.stderr)
+
+
+def stdout_bytes(payload: bytes) -> None:
+    """``payload`` (a UTF-8 document: JSON, CSV) to stdout byte for byte: the document
+    stays UTF-8 on a terminal or pipe of another encoding."""
+    buf = getattr(sys.stdout, "buffer", None)
+    sys.stdout.flush()
+    if buf is None:
+        sys.stdout.write(payload.decode())
+    else:
+        buf.write(payload)
+        buf.flush()
+    sys.stdout.flush()
 
 
 console = _Console(highlight=False, soft_wrap=False, emoji=False,
@@ -360,5 +390,4 @@ def _error_document(code: int, error: str, message: str, hint: str | None,
     data = {"ok": False, "exit": code,
             "error": {"code": error, "message": message, "hint": hint},
             "issues": [issue_out(i) for i in issues]}
-    sys.stdout.write(document("error", data).decode())
-    sys.stdout.flush()
+    stdout_bytes(document("error", data))

@@ -16,7 +16,6 @@ csv is offered only where the result is one table; asking for it elsewhere is a 
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -180,8 +179,9 @@ def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
 def write(out: Path | None, payload: bytes, what: str = "") -> None:
     """``payload`` to stdout, or to ``out`` in one step (a note on stderr)."""
     if out is None:
-        sys.stdout.write(payload.decode())
-        sys.stdout.flush()
+        from ._common import stdout_bytes
+
+        stdout_bytes(payload)
         return
     from ..atomic import write_file
     from ._common import err_console

@@ -57,6 +57,18 @@ def test_csv_rows_are_the_json_rows(args: list[str], key: str) -> None:
             assert _same(item[k], row[k]), (args, k, item[k], row[k])
 
 
+def test_heatmap_csv_cells_are_the_json_grid() -> None:
+    """The json's grid (values to 6 decimals) and the csv's cells, one a row, agree."""
+    doc = json.loads(_run("heatmap", ACME, "-f", "json").stdout)
+    rows = list(csv.DictReader(io.StringIO(_run("heatmap", ACME, "-f", "csv").stdout)))
+    cells = [(r["id"], c["id"]) for r in doc["rows"] for c in doc["columns"]]
+    assert [(x["business_unit"], x["column"]) for x in rows] == cells
+    flat = [v for row in doc["values"] for v in row]
+    states = [s for row in doc["state"] for s in row]
+    for x, v, state in zip(rows, flat, states, strict=True):
+        assert _same(v, x["value"]) and x["state"] == state, (x, v, state)
+
+
 def test_n_is_how_many_in_every_format() -> None:
     """`homogeneity -n 3 -f json` gave all 29 candidates (the table 3), and `-n -1` showed
     every candidate but the last ("top -1 of 29")."""

@@ -197,7 +197,8 @@ def heatmap(
         emit("heatmap-cell", fmt, out, data=x.to_dict, rows=lambda: _children_rows(x),
              table=lambda: explanation_view(x))
         return
-    emit("heatmap", fmt, out, data=hm.to_dict, rows=hm.to_frame,
+    emit("heatmap", fmt, out, data=hm.to_dict,  # csv: the values as the json has them
+         rows=lambda: hm.to_frame().round({"value": 6}),
          chart=_chart("heatmap_chart", hm), table=lambda: heatmap_view(hm, path, by))
 
 

@@ -69,6 +69,19 @@ def test_heatmap_csv_cells_are_the_json_grid() -> None:
         assert _same(v, x["value"]) and x["state"] == state, (x, v, state)
 
 
+def test_homogeneity_savings_are_one_number_everywhere() -> None:
+    """A capability's duplicated cost (total − best) read 275.00000000000006 beside its
+    candidate's savings 275.0 (the retired costs summed), in the json and the csv."""
+    doc = json.loads(_run("homogeneity", ACME, "-f", "json").stdout)
+    rows = list(csv.DictReader(io.StringIO(_run("homogeneity", ACME, "-f", "csv").stdout)))
+    caps = {c["capability"]: c for c in doc["capabilities"]}
+    for c, row in zip(doc["candidates"], rows, strict=True):
+        assert row["capability"] == c["capability"] and row["keep"] == c["keep"]["application"]
+        assert c["savings"] == caps[c["capability"]]["duplicated_cost"] == \
+            float(row["duplicated_cost"]), c["capability"]
+    assert doc["total_savings"] == sum(c["savings"] for c in doc["candidates"])
+
+
 def test_n_is_how_many_in_every_format() -> None:
     """`homogeneity -n 3 -f json` gave all 29 candidates (the table 3), and `-n -1` showed
     every candidate but the last ("top -1 of 29")."""

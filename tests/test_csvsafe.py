@@ -166,3 +166,31 @@ def test_libreoffice_reads_no_formula_and_keeps_numbers(tmp_path: Path) -> None:
         assert isinstance(name, str) and not name.startswith("="), name  # not a formula
         assert name.lstrip("'").strip() == text.strip()
         assert (amount, share) == (-120.5, 0.25)
+
+
+def test_a_survey_note_that_starts_a_formula_is_merged_defused(starter_copy: Path,
+                                                               tmp_path: Path) -> None:
+    """A BU lead's note '@ops: +2 next year' merged from a survey: assessments.csv holds it
+    with the quote (only the unit's lines change), the model reads it as the lead typed it."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from opmodel.io.survey import export_survey, merge_survey
+
+    book = export_survey(starter_copy, "south", tmp_path / "s.xlsx", today=dt.date(2027, 1, 10))
+    wb = load_workbook(book)
+    ws = wb["Assessments"]
+    row = next(c.row for c in ws["A"] if c.value == "crm")
+    col = next(c.column_letter for c in ws[1] if c.value == "notes")
+    ws[f"{col}{row}"] = "@ops: +2 next year"
+    wb.save(book)
+    before = (starter_copy / "assessments.csv").read_text(encoding="utf-8").splitlines()
+    plan = merge_survey(starter_copy, book, today=dt.date(2027, 2, 1))
+    assert plan.written and not plan.conflicts
+    after = (starter_copy / "assessments.csv").read_text(encoding="utf-8").splitlines()
+    changed = [b for a, b in zip(before, after, strict=True) if a != b]
+    assert changed and all(",south," in line for line in changed)
+    assert next(line for line in after if line.startswith("crm,south,")).endswith(
+        ",'@ops: +2 next year")
+    assert opmodel.load(starter_copy).assessment("crm", "south").notes == "@ops: +2 next year"

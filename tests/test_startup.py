@@ -296,3 +296,33 @@ def test_the_source_check_sees_a_heavy_import() -> None:
                      "except ImportError:\n    pass\nif TYPE_CHECKING:\n    import altair\n"
                      "def f():\n    import lxml\n")
     assert sorted(n for n, _ in top_level_imports(tree)) == ["numpy", "os", "pandas"]
+
+
+THREADS = """
+import atexit, contextlib, io, os, sys, threading
+from opmodel.cli import main
+sys.argv = ["opmodel", "weights", sys.argv[1]]
+# threads that are not Python's (the collector pause is a Python timer): OpenBLAS's
+atexit.register(lambda: print(len(os.listdir("/proc/self/task")) - threading.active_count(),
+                              "numpy" in sys.modules, file=sys.__stderr__))
+with contextlib.redirect_stdout(io.StringIO()):
+    main()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads counted in /proc")
+@pytest.mark.parametrize("given", [None, "2"])
+def test_the_command_line_runs_numpy_on_one_blas_thread_unless_told(given: str | None) -> None:
+    """numpy's OpenBLAS starts a thread per core at import (CPU spent for nothing on
+    opmodel's small arrays): the command line asks for one, and a user's own
+    OPENBLAS_NUM_THREADS wins."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given:
+        env["OPENBLAS_NUM_THREADS"] = given
+    p = subprocess.run([sys.executable, "-c", THREADS, str(ACME)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120, env=env)
+    native, numpy = p.stderr.split()[-2:]
+    assert numpy == "True", p.stderr
+    assert (int(native) == 0) if given is None else (int(native) > 0), p.stderr

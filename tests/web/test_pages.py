@@ -285,3 +285,52 @@ def test_the_meeting_records_the_plan_each_decision_is_taken_against(app: Any,
     assert made[0].against.plan == made[1].against.plan
     if made[0].against.funded:
         assert made[0].start == made[0].against.start
+    hist = c.get("/ui/history?action=decide").text  # a record as keys and values
+    assert "{'" not in hist and '<span class="k">against</span>' in hist, hist
+    assert '<span class="k">rationale</span> meeting' in hist
+    page = c.get("/ui/decisions?cycle=2027Q3").text  # money as the report writes it
+    assert re.search(r"Recommended plan USD \d[\d.,]* (k|M); with the decisions taken "
+                     r"USD \d[\d.,]* (k|M)", page), page
+
+
+@pytest.mark.parametrize("layer", ["priority", "gap", "current"])
+def test_heat_map_cells_have_the_reports_colour_for_their_number(app: Any, url: str,
+                                                                 layer: str) -> None:
+    """The same number has the same colour in the report and the web app: each cell is
+    filled by the report's colour scale of the layer over its fixed range (was: viridis
+    stretched to the page's hottest cell, so 0.49 was the darkest colour here and orange
+    in the report; maturity was coloured as if high were bad)."""
+    from opmodel.analysis import heatmap
+    from opmodel.report.html import layer_colours
+
+    e = open_store(url).read().enterprise
+    hm = heatmap(e, "stage", layer, "max")
+    html = login(app, "stella").get(f"/ui/heatmap?layer={layer}").text
+    found = {cell: fill for fill, cell in re.findall(
+        r'style="background:(#[0-9a-f]{6});color:#[0-9a-f]+" data-cell="([^"]+)"', html)}
+    want = {f"{c}/{r}": layer_colours(layer, float(hm.values[i, k]))[0]
+            for i, r in enumerate(hm.rows) for k, c in enumerate(hm.columns)
+            if hm.values[i, k] == hm.values[i, k]}
+    assert found == want
+    if layer == "current":  # maturity in blues: blue the strongest channel
+        assert all(int(f[5:7], 16) > int(f[1:3], 16) for f in found.values())
+    else:  # hot: red the strongest
+        assert all(int(f[1:3], 16) >= int(f[5:7], 16) for f in found.values())
+
+
+def test_the_initiatives_list_shows_every_cost_as_an_amount(app: Any, url: str) -> None:
+    """An initiative with a cost profile shows its total (was the word "profile"), and
+    amounts are grouped without trailing zeros (was "2600.00")."""
+    e = open_store(url).read().enterprise
+    html = login(app, "pat").get("/ui/initiatives").text
+    cells = dict(re.findall(r'<a href="/ui/initiatives/([^"]+)">.*?<td class="num" '
+                            r'data-label="Cost">(.*?)</td>', html))
+    assert len(cells) == len(e.initiatives)
+    profiles = [i for i in e.initiatives if i.cost_profile is not None]
+    assert profiles  # the test's premise: Acme spreads some by a profile
+    for i in e.initiatives:
+        total = f"{i.total_cost:,.2f}".rstrip("0").rstrip(".")
+        assert cells[i.id].startswith(total + (" <span" if i in profiles else "")), (i.id,
+                                                                                   cells[i.id])
+        assert ("(profile)" in cells[i.id]) == (i in profiles)
+    assert any("," in c for c in cells.values())

@@ -114,6 +114,8 @@ def test_a_what_if_with_no_change_plans_from_where_the_company_stands(app: Any) 
     jid = _solve(c)
     page = c.get(f"/ui/plan/jobs/{jid}").text
     assert f"Planned from {as_of}, where the company stands" in page
+    # money as the report writes it, in the model's currency (was a bare "34830.93")
+    assert re.search(r"The plan: value USD \d[\d.,]* (k|M) with \d+ initiatives", page), page
     names = {i.id: i.name for i in e.initiatives}
     for iid in flying:  # in the plan, from the quarter work began (not moved to as_of)
         row = re.search(rf'<td data-label="Initiative">{re.escape(names[iid])}</td>'
@@ -122,6 +124,7 @@ def test_a_what_if_with_no_change_plans_from_where_the_company_stands(app: Any) 
         assert row and row.groups() == ("in", states[iid].start), (iid, row)
     html = c.get(f"/ui/plan/jobs/{jid}/diff").text
     assert f"decided in {cycle}" in html and f"Both from {as_of}" in html
+    assert re.search(r"This what-if is worth <strong>USD \d[\d.,]* (k|M)</strong>", html)
     moved = set(_rows(html, "moved"))
     assert not moved & {names[i] for i in flying}, moved
     assert not set(_rows(html, "dropped")) & {names[i] for i in flying}

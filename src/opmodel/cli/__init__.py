@@ -80,6 +80,11 @@ def main() -> None:
     # first time a model class is built (importlib.metadata, ≈ 0.01 s); the command line
     # uses none. A user who wants plugins in the CLI can still set the variable themselves.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    # numpy's OpenBLAS starts one thread per core when numpy is imported (≈ 0.08 s of CPU on
+    # two cores, more on more); opmodel's arrays are small (the solver is HiGHS), so one
+    # BLAS thread loses nothing (docs/benchmarks.md). Set before numpy loads; a user's own
+    # setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ._app import app
 
     load_topics(topics_for(sys.argv[1:]))

@@ -387,19 +387,51 @@ HOT = ("#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1
 
 def heat_rgb(priority: float) -> tuple[int, int, int]:
     """The colour of a priority (0–1) on the charts' square-root priority scale."""
-    x = math.sqrt(min(1.0, max(0.0, float(priority)))) * (len(HOT) - 1)
-    k = min(int(x), len(HOT) - 2)
+    return _along(HOT, math.sqrt(min(1.0, max(0.0, float(priority)))))
+
+
+def _along(stops: tuple[str, ...], x: float) -> tuple[int, int, int]:
+    """The colour at ``x`` (0–1) along evenly spaced colour ``stops``, linearly between them."""
+    x = min(1.0, max(0.0, x)) * (len(stops) - 1)
+    k = min(int(x), len(stops) - 2)
     t = x - k
-    a = [int(HOT[k][i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(HOT[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
+    a = [int(stops[k][i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(stops[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
     return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t),
             round(a[2] + (b[2] - a[2]) * t))
 
 
 def _heat_text(priority: float) -> str:
     """White or dark text, whichever reads on the priority's colour."""
-    r, g, b = heat_rgb(priority)
+    return _ink(heat_rgb(priority))
+
+
+def _ink(rgb: tuple[int, int, int]) -> str:
+    r, g, b = rgb
     return "#fff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#222"
+
+
+BLUES = ("#cfe1f2", "#bed8ec", "#a8cee5", "#8fc1de", "#74b2d7", "#5ba3cf", "#4592c6",
+         "#3181bd", "#206fb2", "#125ca4", "#0a4a90")
+"""Vega's "blues" scheme: the maturity colours of the charts (charts.MATURITY_SCHEME)."""
+
+
+def layer_colours(layer: str, v: float) -> tuple[str, str]:
+    """The fill and text colour of a heat-map cell of ``layer`` at ``v``, as the charts'
+    colour scales draw it (charts.colour_scale): priority on the square-root hot scale over
+    0–1, gap on the hot scale over 0–5, current and target maturity in blues over 0–5. The
+    same number has the same colour in the report, its charts and the web app."""
+    from ..analysis.heatmap import LAYER_DOMAIN
+
+    lo, hi = LAYER_DOMAIN[layer]
+    x = min(1.0, max(0.0, (float(v) - lo) / ((hi - lo) or 1.0)))
+    if layer == "priority":
+        rgb = heat_rgb(x)
+    elif layer == "gap":
+        rgb = heat_rgb(x * x)  # heat_rgb takes the square root: linear here
+    else:
+        rgb = _along(BLUES, x)
+    return "#{:02x}{:02x}{:02x}".format(*rgb), _ink(rgb)
 
 
 def _fmt_num(x: float | None, digits: int = 0) -> str:

@@ -32,6 +32,27 @@ def number(v: Any) -> Any:
 
 env.filters["n"] = number
 
+
+def money(x: Any, currency: str, unit: str) -> str:
+    """Money (and value, which is money a year) as the report writes it: ``34830.93``
+    (thousands of USD) → ``USD 34.8 M``; ``–`` when there is none."""
+    from ...report.format import money as fmt
+
+    return fmt(x, currency, unit)
+
+
+def amount(x: Any) -> str:
+    """An amount in the model's money unit, grouped, at most two decimals: ``2600.0`` →
+    ``2,600``, ``1.25`` → ``1.25``; ``–`` when there is none."""
+    if x is None or isinstance(x, bool) or not isinstance(x, int | float) or x != x:
+        return "–"
+    return f"{x:z,.2f}".rstrip("0").rstrip(".")
+
+
+env.filters["n"] = number
+env.filters["money"] = money
+env.filters["amount"] = amount
+
 #: the pages a role sees in the navigation
 NAV = (("overview", "/ui/", "Overview"), ("heatmap", "/ui/heatmap", "Heat map"),
        ("initiatives", "/ui/initiatives", "Initiatives"), ("plan", "/ui/plan", "Planning"),

@@ -85,6 +85,7 @@ def plan_view(plan: Any, e: Any, replan: Any = None) -> dict[str, Any]:
                                    "certified": c.certified}
     return {"objective": plan.objective, "status": d.get("status"), "gap": plan.gap,
             "confidence": conf, "money": f"{e.currency} {e.unit}",
+            "currency": e.currency, "unit": e.unit,
             "baselines": d.get("baselines") or {}, "rows": rows, "plan": plan,
             "replan": replan, "as_of": replan.as_of if replan is not None else None,
             "n": len(plan.selected), "selected": sorted(plan.selected), "charts": charts}
@@ -298,7 +299,8 @@ def register(app: FastAPI) -> None:
             return render(request, "plan_diff.html", diff=None, stale=False,
                           error=exc.message)
         return render(request, "plan_diff.html", diff=diff, own=own, stale=False, error=None,
-                      money=job.value["money"])
+                      money=job.value["money"], currency=job.value["currency"],
+                      unit=job.value["unit"])
 
     @app.get("/plan/jobs/{job_id}/frontier", response_class=HTMLResponse,
              include_in_schema=False)

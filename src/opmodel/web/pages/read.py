@@ -23,11 +23,6 @@ T = TypeVar("T")
 Who = Depends(page_user)
 Snap = Depends(snapshot)
 
-#: colour-blind-safe sequential palette (viridis, light to dark reversed for "hot")
-PALETTE = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#31688e",
-           "#3e4989", "#482878", "#440154")
-
-
 def cached(request: Request, snap: Snapshot, name: str, params: tuple[Any, ...],
            compute: Callable[[], T]) -> T:
     """``compute()`` once per model version and parameters (the API's cache)."""
@@ -35,14 +30,19 @@ def cached(request: Request, snap: Snapshot, name: str, params: tuple[Any, ...],
     return ctx.cache.get_or_compute((snap.version, "page", name, params), compute)
 
 
-def colour(layer: str, v: float | None, lo: float, hi: float) -> str:
-    """The CSS class of a cell's colour (``h0``–``h9`` on the palette, ``hn`` for none;
-    app.css): the numbers are printed too."""
+def colour(layer: str, v: float | None) -> str:
+    """The inline style of a cell's colour: the report's colour scale of the layer over its
+    fixed range (``report.html.layer_colours``), so the same number has the same colour in
+    the report and here; grey for none. The numbers are printed too."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "hn"
-    span = (hi - lo) or 1.0
-    x = min(max((v - lo) / span, 0.0), 1.0)
-    return f"h{min(int(x * len(PALETTE)), len(PALETTE) - 1)}"
+        return ""
+    from ...report.html import layer_colours
+
+    fill, ink = layer_colours(layer, v)
+    return f"background:{fill};color:{ink}"
+
+
+LEGEND_STEPS = 10
 
 
 def _range(layer: str) -> tuple[float, float]:
@@ -56,14 +56,9 @@ hottest ones, chosen as the report's chart chooses them (``top_columns``)."""
 
 def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
     """A heat map as rows of cells for the template (at most ``limit`` columns)."""
-    import numpy as np
-
     from ...report.charts import top_columns
 
     lo, hi = _range(hm.layer)
-    vals = np.asarray(hm.values, dtype=float)
-    if hm.layer == "priority" and np.isfinite(vals).any():
-        hi = max(float(np.nanmax(vals)), 0.01)  # the hottest cell is the darkest
     keep = top_columns(hm, limit)
     cols = list(range(len(hm.columns))) if keep is None else keep
     rows = []
@@ -73,13 +68,15 @@ def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
             cid = hm.columns[k]
             v = hm.values[r, k]
             val = None if math.isnan(float(v)) else float(v)
-            cells.append({"column": cid, "value": val, "cls": colour(hm.layer, val, lo, hi),
+            cells.append({"column": cid, "value": val, "style": colour(hm.layer, val),
                           "text": "–" if val is None else (f"{val:.2f}" if hm.layer ==
                                                             "priority" else f"{val:.1f}")})
         rows.append({"id": rid, "name": rname, "cells": cells})
     return {"columns": [(hm.columns[k], hm.column_names[k]) for k in cols], "rows": rows,
             "layer": hm.layer, "total": len(hm.columns), "shown": len(cols),
-            "lo": lo, "hi": hi}
+            "lo": lo, "hi": hi,
+            "legend": [colour(hm.layer, lo + (hi - lo) * i / (LEGEND_STEPS - 1))
+                       for i in range(LEGEND_STEPS)]}
 
 
 def _layer(layer: str) -> str:
@@ -223,7 +220,7 @@ def register(app: FastAPI) -> None:
                           for c in src.store.history(f"assessments:{cap}/{u.id}")
                           if c.revision <= upto), key=lambda c: (c.revision, c.at))
         charts = trend_chart(found, e, log)
-        return render(request, "capability.html", page="heatmap", snap=snap, cap=found,
+        return render(request, "capability.html", page="heatmap", snap=snap, cap=found, e=e,
                       rows=rows, units=units, apps=apps, candidate=cand, moving=moving,
                       history=log[::-1][:50], charts=charts)
 

@@ -87,3 +87,29 @@ def _book(starter_path: Path, tmp_path: Path) -> Path:
     from opmodel import api
 
     return api.export_model(starter_path, tmp_path / "m.xlsx")
+
+
+def test_o_a_device_or_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
+    """`-o` replaced what it named in one step (a temporary file renamed over it): a FIFO
+    became a regular file (its reader got nothing), a device node too — as root,
+    `-o /dev/null` would have replaced the system's /dev/null."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = _invoke("gaps", str(Path(__file__).resolve().parents[2] / "examples" / "acme"),
+                "-n", "2", "-f", "csv", "-o", str(fifo))
+    reader.join(timeout=30)  # (replaced, the FIFO never gets its writer: no hang)
+    assert r.exit_code == 0, r.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0].startswith(b"rank,capability,")
+    if os.geteuid() == 0:  # a device node of our own (/dev/null's numbers), as root may
+        dev = tmp_path / "null"
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        r = _invoke("weights", str(Path(__file__).resolve().parents[2] / "examples" / "acme"),
+                    "-o", str(dev), "-f", "json")
+        assert r.exit_code == 0 and stat.S_ISCHR(os.stat(dev).st_mode), r.output

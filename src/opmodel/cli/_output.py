@@ -16,6 +16,7 @@ csv is offered only where the result is one table; asking for it elsewhere is a 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,15 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
 
     if out.is_dir():
         raise UsageError(f"-o {out} is a folder; -o names a file")
+    if _stream(out):  # /dev/null, a FIFO, /dev/stdout: written to, never replaced
+        try:
+            with open(out, "wb") as f:
+                f.write(payload)
+        except OSError as exc:
+            from ..errors import InputError
+
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        return
     _not_a_model_file(out)
     try:
         write_file(out, payload)
@@ -200,12 +210,29 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
     err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
 
 
+def _stream(out: Path) -> bool:
+    """Whether ``-o`` names something other than a regular file or folder (following
+    links): a device (``/dev/null``), a FIFO, ``/dev/stdout``, a process substitution.
+    Such a thing is written to as it is; replacing it in one step (a temporary file
+    renamed over it) replaced a device node with a regular file — as root, ``-o /dev/null``
+    would have replaced the system's /dev/null."""
+    import stat
+
+    try:
+        mode = os.stat(out).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _writable(out: Path) -> None:
     """Refuse an ``-o`` that is a folder, lies in no folder, or names a model's file."""
     from ..errors import InputError
 
     if out.is_dir():
         raise UsageError(f"-o {out} is a folder; -o names a file")
+    if _stream(out):
+        return
     up = out.parent
     while not up.exists() and up != up.parent:
         up = up.parent

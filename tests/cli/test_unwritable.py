@@ -113,3 +113,14 @@ def test_o_a_device_or_fifo_is_written_to_not_replaced(tmp_path: Path) -> None:
         r = _invoke("weights", str(Path(__file__).resolve().parents[2] / "examples" / "acme"),
                     "-o", str(dev), "-f", "json")
         assert r.exit_code == 0 and stat.S_ISCHR(os.stat(dev).st_mode), r.output
+
+
+def test_export_refuses_a_fifo_rather_than_replacing_it(starter_path: Path,
+                                                        tmp_path: Path) -> None:
+    import stat
+
+    fifo = tmp_path / "m.xlsx"
+    os.mkfifo(fifo)
+    r = _invoke("export", str(starter_path), str(fifo))
+    assert r.exit_code == 1 and "not a regular file" in r.output, r.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -372,6 +372,9 @@ def check_target(path: Path) -> None:
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder",
                          hint="give the path of the file to write")
+    if path.exists() and not path.is_file():  # a device or FIFO: the rename would replace it
+        raise InputError(f"cannot write {path}: it is not a regular file",
+                         hint="give the path of the file to write")
     for up in path.parents:
         if up.exists():
             if not up.is_dir():

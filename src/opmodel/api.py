@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, Issue, ModelError
+from .errors import InputError, Issue, ModelError, OpmodelError, OptimizationError
 
 if TYPE_CHECKING:  # imported where used: the command line starts without them
     from .io.archimate_map import ImportReport, Mapping
     from .io.folder import LoadResult
-    from .model import Enterprise
+    from .model import Actual, Decision, Enterprise
+    from .optimize import SolveOptions
     from .optimize.scenario import Scenarios
+    from .store.users import User
 
 
 @contextmanager
@@ -336,19 +338,198 @@ def plan_document(plan: Any, risk: Any = None, extra: dict[str, Any] | None = No
 
 
 # -- the quarterly cycle (docs/cycle.md) --------------------------------------------------
-def decide(path: str | os.PathLike[str], initiative: str, action: str,
-           **fields: object) -> object:
-    """Append one decision to the model folder at ``path``; see
-    :func:`opmodel.io.cycle_files.decide_in_folder` (the core is :func:`opmodel.cycle.decide`).
-    Refused with every problem, nothing written, when the transition is not allowed."""
-    from .io.cycle_files import decide_in_folder
+def local_actor() -> User:
+    """Who a program acts as on a store when it names nobody (the command line too): an
+    admin named by $OPMODEL_USER or the login name."""
+    import getpass
 
-    return decide_in_folder(path, initiative, action, **fields)  # type: ignore[arg-type]
+    from .store.users import User
+
+    name = os.environ.get("OPMODEL_USER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # pragma: no cover - no login name (containers)
+            name = "opmodel"
+    return User(name, "admin")
 
 
-def record_actuals(path: str | os.PathLike[str], file: str | os.PathLike[str]) -> list:
-    """Check the actuals CSV ``file`` and merge it into the model folder at ``path``
-    atomically (all rows or none); problems at ``file:line``."""
-    from .io.cycle_files import merge_actuals_file
+def decision_plan(e: Enterprise, cycle: str, initiative: str,
+                  options: SolveOptions | None = None) -> dict[str, Any]:
+    """The plan the meeting of ``cycle`` decides ``initiative`` against, as a decision's
+    ``against`` records it: the plan id, the digest of the inputs it saw (the model with
+    the decisions of earlier cycles), whether and from when it funds the initiative, and
+    the value at stake. One solve (:func:`opmodel.cycle.recommendation`); raises
+    :class:`~opmodel.errors.OptimizationError` when the cycle has no feasible plan."""
+    from .cycle import recommendation
+    from .cycle.pricing import before_cycle, recommended_for
+    from .io.cycle_files import inputs_sha256, plan_id
 
-    return merge_actuals_file(path, file)
+    rec = recommendation(e, cycle, options)
+    digest = inputs_sha256(before_cycle(e, cycle))
+    return {"plan": plan_id(cycle, digest), "inputs_sha256": digest,
+            **recommended_for(rec, initiative)}
+
+
+def _plan_dependent(i: Issue) -> bool:
+    """A refusal of a decision that depends on the plan it is taken against (an override
+    needs a rationale; an approval takes the recommended start): checked once the plan is
+    known."""
+    return i.code == "E-RATIONALE" or (i.code == "E-MISSING" and i.path[-1:] == ("start",))
+
+
+def decide(path: str | os.PathLike[str], initiative: str, action: str, *, by: str,
+           role: str, cycle: str | None = None, date: Any = None, plan: bool = True,
+           options: SolveOptions | None = None, actor: User | None = None,
+           on_plan: Callable[[str], AbstractContextManager[Any]] | None = None,
+           on_no_plan: Callable[[OpmodelError], None] | None = None,
+           **fields: Any) -> Decision:
+    """Record one portfolio decision on ``initiative`` in the model at ``path`` (a folder or
+    a store's URL), as ``opmodel decide`` does; returns the decision recorded.
+
+    ``cycle`` defaults to the quarter of ``date`` (default today; a date or ISO text);
+    ``fields`` are the rest of the record (``rationale``, ``start``, ``until``, ``review``,
+    ``decision_makers``, ``consulted``, ``informed``, ``supersedes``, ``id``). With ``plan``
+    the plan of the cycle is solved and recorded as the decision's ``against``
+    (:func:`decision_plan`; ``on_plan(cycle)`` wraps the solve, e.g. a progress line); when
+    the cycle has no feasible plan the decision is recorded without it (``on_no_plan`` is
+    told why, else a warning). A store is changed as ``actor`` (default
+    :func:`local_actor`), with its rights and change log.
+
+    Refused (:class:`~opmodel.errors.ModelError` with every problem, nothing written) as
+    :func:`opmodel.cycle.decide` refuses; every rule that does not hang on the plan (the
+    fields, the horizon, the order, the transition) before the plan is solved."""
+    from .cycle import decide as decide_in_model
+    from .cycle.record import meeting
+
+    where = f"decision on {initiative}"
+
+    def located(exc: ModelError, source: str) -> ModelError:
+        return ModelError([i.at(where) for i in exc.issues], source=source)
+
+    def recommend(e: Enterprise, cyc: str) -> dict[str, Any] | None:
+        # every rule that does not hang on the plan first (its own fields, the horizon, the
+        # order, the transition…): a mistyped action is not worth a solve, and outside the
+        # horizon there is no plan to solve
+        try:
+            decide_in_model(e, initiative, action, by=by, role=role, cycle=cyc, date=day,
+                            **fields)
+        except ModelError as exc:
+            found = [i for i in exc.issues if not _plan_dependent(i)]
+            if found:
+                raise ModelError([_from_date(i).at(where) for i in found],
+                                 source=str(path)) from None
+        try:
+            with on_plan(cyc) if on_plan is not None else nullcontext():
+                return decision_plan(e, cyc, initiative, options)
+        except OptimizationError as exc:
+            if on_no_plan is not None:
+                on_no_plan(exc)
+            else:
+                import warnings
+
+                warnings.warn(f"no plan to record for the decision ({exc.message}); it is "
+                              "recorded without it", stacklevel=3)
+            return None
+
+    def _from_date(i: Issue) -> Issue:  # a cycle or date nobody gave: say where it came from
+        if cycle is None and i.code == "E-HORIZON":
+            hint = (f"give the meeting's quarter with --cycle (without it the cycle is the "
+                    f"quarter of the date, {day})")
+        elif date is None and i.code == "E-FUTURE":
+            hint = f"give the meeting's date with --date (without it the date is today, {day})"
+        else:
+            return i
+        return Issue(i.code, i.message, i.path, hint=hint, location=i.location)
+
+    try:
+        cyc, day = meeting(cycle, date)
+    except ModelError as exc:
+        raise located(exc, str(path)) from None
+    url = store_url(path)
+    if url is None:
+        from .io.cycle_files import decide_in_folder
+
+        try:
+            return decide_in_folder(path, initiative, action,
+                                    recommend=recommend if plan else None, cycle=cyc,
+                                    date=day, by=by, role=role, **fields)
+        except ModelError as exc:
+            raise ModelError([_from_date(i) for i in exc.issues], source=exc.source) from None
+    from . import actions
+
+    who = actor or local_actor()
+    actions.check_right(who, "decide")  # before a solve that would be thrown away
+    e = load(url)
+    against = recommend(e, cyc) if plan and initiative in e.ids("initiative") else None
+    made: list[Decision] = []
+
+    def record(m: Enterprise) -> Enterprise:  # the same rules, as one action
+        try:
+            new, d = decide_in_model(m, initiative, action, by=by, role=role, cycle=cyc,
+                                     date=day, against=against, **fields)
+        except ModelError as exc:
+            raise ModelError([_from_date(i).at(where) for i in exc.issues],
+                             source=url) from None
+        made.append(d)
+        return new
+
+    actions.apply(url, who, "decide", record, ["decisions"], why=fields.get("rationale"))
+    return made[-1]
+
+
+def record_actuals(path: str | os.PathLike[str], file: str | os.PathLike[str], *,
+                   actor: User | None = None,
+                   on_warning: Callable[[Issue], None] | None = None) -> list[Actual]:
+    """Check the actuals CSV ``file`` and merge it into the model at ``path`` (a folder's
+    actuals.csv, or a store as ``actor``, default :func:`local_actor`) in one step: all
+    rows or none; every problem at ``file:line``. Returns the rows merged; ``on_warning``
+    is told each warning they bring (spend on an initiative never approved, …; at
+    ``file:line``)."""
+    url = store_url(path)
+    if url is None:
+        from .io.cycle_files import merge_actuals_file
+
+        return merge_actuals_file(path, file, on_warning)
+    from . import actions
+    from .cycle import merge_actuals
+    from .io.cycle_files import placed_at_lines, read_actuals_file, tell_warnings
+
+    rows, lines = read_actuals_file(file)
+    merged: list[Enterprise] = []
+
+    def merge(m: Enterprise) -> Enterprise:
+        try:
+            merged.append(merge_actuals(m, rows))
+        except ModelError as exc:
+            raise placed_at_lines(exc, file, lines, url) from None
+        return merged[-1]
+
+    actions.apply(url, actor or local_actor(), "record_actuals", merge, ["actuals"],
+                  why=f"actuals {Path(file).name}")
+    tell_warnings(merged[-1], rows, file, lines, on_warning)
+    return rows
+
+
+def archive(path: str | os.PathLike[str], cycle: str, *, actor: User | None = None) -> int:
+    """Keep the current assessments of the model at ``path`` (a folder, or a store as
+    ``actor``) in its assessment history as they stand in ``cycle``, before a new
+    assessment round replaces them; returns the number of assessments kept."""
+    url = store_url(path)
+    if url is None:
+        from .io.cycle_files import archive_in_folder
+
+        return archive_in_folder(path, cycle)
+    from . import actions
+    from .cycle import archive_assessments
+
+    kept: list[int] = []
+
+    def keep(m: Enterprise) -> Enterprise:
+        new = archive_assessments(m, cycle)
+        kept.append(sum(1 for r in new.assessment_history if r.cycle == cycle))
+        return new
+
+    actions.apply(url, actor or local_actor(), "archive_assessments", keep,
+                  ["assessment_history"], why=f"archive {cycle}")
+    return kept[-1]

@@ -194,6 +194,31 @@ def test_supersedes_replaces_a_decision_and_is_checked() -> None:
                supersedes=first.id)
 
 
+def test_work_begun_cannot_be_re_decided_by_superseding_its_approval() -> None:
+    """Superseding the approval of in-flight work with a reject was accepted: the approval
+    stopped counting, so the work that had spent money became "rejected", its spend "never
+    approved" — the rule that in-flight work can only be cancelled, bypassed."""
+    e = base()
+    e, first = decide(e, "i2", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="i2", spent=40)])
+    later = dt.date(2027, 4, 10)
+    with pytest.raises(ModelError) as exc:
+        decide(e, "i2", "reject", by="A", role="p", cycle=q(1), date=later,
+               rationale="never should have", supersedes=first.id)
+    assert [(i.code, i.path) for i in exc.value.issues] == [
+        ("E-SUPERSEDE", ("decision", "supersedes"))]
+    assert "'i2' has been in flight since 2027Q1" in exc.value.issues[0].message
+    e2, _ = decide(e, "i2", "cancel", by="A", role="p", cycle=q(1), date=later,
+                   rationale="stop")  # the way to stop it
+    assert lifecycle(e2, q(2))["i2"].status == "cancelled"
+    # an approval not yet acted on may still be superseded (its start moved)
+    e, late = decide(e, "i4", "approve", by="A", role="p", cycle=q(1), date=later, start=q(3))
+    e, _ = decide(e, "i4", "force-start", by="A", role="p", cycle=q(2),
+                  date=dt.date(2027, 7, 10), start=q(4), rationale="later",
+                  supersedes=late.id)
+    assert lifecycle(e, q(3))["i4"].status == "approved"
+
+
 def test_actual_spend_counts_against_its_fiscal_year_and_delivered_uplift() -> None:
     from opmodel.model import Budget
 
@@ -260,3 +285,62 @@ def test_a_decision_after_the_horizon_is_refused() -> None:
                date=dt.date(2099, 1, 5), rationale="r")
     assert [i.code for i in exc.value.issues] == ["E-HORIZON"]
     assert "after the horizon" in exc.value.issues[0].message
+
+
+def test_fixed_work_past_the_longest_horizon_is_named_with_where_its_end_comes_from() -> None:
+    """A mistyped finish (2031Q4 for 2027Q4) in an actuals row refused every re-plan with
+    "fixed work runs 17 quarters …, cancel or re-decide the longest approved work": which
+    work, and why, was left for the reader to find."""
+    from opmodel.errors import InputError
+
+    e = base()
+    e, _ = decide(e, "i1", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    e = merge_actuals(e, [Actual(quarter=q(0), initiative="i1", spent=10,
+                                 percent_complete=20, finish="2031Q4")])
+    with pytest.raises(InputError) as exc:
+        roll(e, q(1))
+    assert "'i1' (in-flight, to finish 2031Q4 as its latest actuals row says)" \
+        in exc.value.message
+    assert "finish in actuals.csv" in (exc.value.hint or "")
+
+
+def test_the_plan_of_record_is_solved_as_it_was_recommended_not_to_the_new_confidence(
+        ) -> None:
+    """`plan --as-of 2027Q3 --confidence 0.22` on Acme failed (E-CONFIDENCE, "the best plan
+    found holds with 9.6 %") although the re-plan itself holds with 22.4 %: the plan of
+    record — the 2027Q2 recommendation, made on the estimates — was re-solved with the
+    confidence optimizer too, and its failure was reported as the re-plan's."""
+    e = base()
+    e, _ = decide(e, "i0", "approve", by="A", role="p", cycle=q(0), date=DAY, start=q(0))
+    seen: list[str] = []
+
+    def optimizer(m: object, o: object) -> object:
+        from opmodel.optimize import optimize
+
+        seen.append(m.horizon.start)  # type: ignore[attr-defined]
+        return optimize(m, o)  # type: ignore[arg-type]
+
+    r = replan(e, q(1), OPTS, optimizer=optimizer)
+    assert seen == [q(1)]  # the re-plan only; the plan of record (as of q(0)) is not its
+    assert r.change.record_cycle == q(0)
+
+
+def test_work_restarted_after_a_cancel_begins_anew() -> None:
+    """Cancelled in 2027Q2, proposed and approved again to start 2027Q3: the spend of the
+    first run made it in flight since 2027Q1, finishing two quarters early with the old
+    run's money counted as progress (remaining 880 of 2,000 on Acme's service platform)."""
+    e = model([ini("a", cost=400, duration=2, uplift={"c1": 2})], quarters=6, budget=500.0)
+    steps = [("approve", q(0), dt.date(2027, 1, 10), {"start": q(0)}),
+             ("cancel", q(1), dt.date(2027, 4, 10), {"rationale": "stop"}),
+             ("propose", q(2), dt.date(2027, 7, 10), {}),
+             ("approve", q(2), dt.date(2027, 7, 11), {"start": q(2), "rationale": "again"})]
+    for k, (action, cycle, day, kw) in enumerate(steps):
+        e, _ = decide(e, "a", action, by="A", role="p", cycle=cycle, date=day, **kw)
+        if k == 0:
+            e = merge_actuals(e, [Actual(quarter=q(0), initiative="a", spent=150,
+                                         percent_complete=30)])
+    st = lifecycle(e, q(3))["a"]
+    assert (st.status, st.start, st.finish) == ("in-flight", q(2), q(3))
+    s = roll(e, q(3)).standings["a"]
+    assert s.remaining == pytest.approx(200.0)  # 400 less the 200 planned for q(2)
+    assert s.spent == pytest.approx(350.0)  # both runs' money is spent all the same

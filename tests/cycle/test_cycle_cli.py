@@ -188,13 +188,33 @@ def test_plan_as_of_outside_the_horizon_exits_1_and_says_so(acme: Path, as_of: s
      "E-QUARTER start: '2027Q9' is not a quarter like 2027Q1"),
     (("approve", "--cycle", "2027Q3", "--by", ""), "E-MISSING by: must not be empty"),
     (("approve", "--date", "2026-11-02"),
-     "E-INPUT: cycle 2026Q4 is outside the horizon 2027Q1–2028Q4"),
+     "E-HORIZON decision '2026q4-partner-portal' is of cycle 2026Q4, before the horizon "
+     "2027Q1–2028Q4 (give the meeting's quarter with --cycle (without it the cycle is the "
+     "quarter of the date, 2026-11-02))"),
+    (("approve", "--cycle", "2029Q1", "--date", "2029-01-05", "--start", "2029Q1"),
+     "E-HORIZON decision '2029q1-partner-portal' is of cycle 2029Q1, after the horizon"),
+    (("approve", "--cycle", "2027Q3", "--date", "2026-12-07", "--start", "2027Q3"),
+     "E-ORDER decision '2027q3-partner-portal' (2027Q3, 2026-12-07) comes after"),
+    (("approve", "--cycle", "2027Q3", "--start", "2027Q3", "--date", "2027-01-05"),
+     "E-FUTURE cycle 2027Q3 lies in the future of the decision's date 2027-01-05"),
+    (("reject", "--cycle", "2027Q3"),  # an override only the plan can tell: after it
+     "E-RATIONALE decision '2027q3-partner-portal' departs from the recommendation"),
 ])
-def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[str, ...],
-                                                      expect: str) -> None:
+def test_decide_refuses_a_bad_decision_before_solving(
+        acme: Path, args: tuple[str, ...], expect: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A mistyped action was only refused after the cycle's recommendation was solved (or,
     without --cycle, reported as a re-plan outside the horizon); `--cycle garbage` was a
-    traceback; a bad quarter or an empty name came as pydantic's regular expression."""
+    traceback; a bad quarter or an empty name came as pydantic's regular expression; a
+    decision out of order or dated before its cycle was refused after a solve too."""
+    solved: list[str] = []
+    plan = api.decision_plan
+
+    def counted(*a: object, **k: object) -> object:
+        solved.append(str(a[1]))
+        return plan(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "decision_plan", counted)
     before = files(acme)
     opts = ["--by", "Maria Chen", "--role", "portfolio", "--date", "2027-07-12"]
     if "--by" in args:
@@ -205,7 +225,7 @@ def test_decide_refuses_a_bad_decision_before_solving(acme: Path, args: tuple[st
     assert result.exit_code == 1, result.output
     assert expect in result.output
     assert "Traceback" not in result.output and "String should" not in result.output
-    assert "planning" not in result.output
+    assert solved == (["2027Q3"] if "E-RATIONALE" in expect else [])
     assert files(acme) == before
 
 

@@ -283,3 +283,31 @@ def test_cli_survey_round(starter_copy: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["survey", "merge", str(starter_copy), str(tmp_path / "x.xlsx")],
                       env=env)
     assert r.exit_code == 1 and "no such file" in r.output
+
+
+def test_an_answer_dated_after_the_merge_day_is_warned_at_its_cell(tmp_path: Path) -> None:
+    """An answer dated 2031-01-01 (for 2021? 2026?) merged as "confirmed" without a word; a
+    re-plan then took every initiative done before 2031 as already in that assessment."""
+    import shutil
+
+    import openpyxl
+
+    from opmodel.io.survey import export_survey, plan_merge
+
+    root = Path(__file__).resolve().parents[2]
+    model = tmp_path / "acme"
+    shutil.copytree(root / "examples" / "acme", model)
+    day = dt.date(2027, 7, 12)
+    out = tmp_path / "s.xlsx"
+    export_survey(model, "storage", out, today=day)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Assessments"]
+    date_col = [c.value for c in ws[1]].index("date") + 1
+    ws.cell(2, date_col).value = "2031-01-01"
+    ws.cell(3, date_col).value = "2027-07-01"
+    wb.save(out)
+    plan = plan_merge(model, out, today=day)
+    dated = [i for i in plan.warnings if i.code == "W-DATE"]
+    assert len(dated) == 1 and "dated 2031-01-01, after the merge's day 2027-07-12" \
+        in dated[0].message
+    assert dated[0].location == f"Assessments!{openpyxl.utils.get_column_letter(date_col)}2"

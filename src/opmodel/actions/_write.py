@@ -284,8 +284,11 @@ def _merge(before: dict[str, Any] | None, fields: Mapping[str, Any]) -> dict[str
 def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind: str,
            key: str, fields: Mapping[str, Any] | None, *, version: int | None,
            why: str | None, request_id: str | None, replace: bool = False,
-           create_only: bool = False, units: Any = None) -> Written:
-    """The one write step every action ends in (see the module docstring)."""
+           create_only: bool = False, units: Any = None,
+           refuse: Callable[[Enterprise, Any], list[Issue]] | None = None) -> Written:
+    """The one write step every action ends in (see the module docstring). ``refuse(model,
+    item)``: the rules of an action beyond the model's own (issues with the path
+    ``(kind, position, field…)``), checked on the model as it stands in the transaction."""
     st = _store(store)
     if kind not in R.kinds():
         raise InputError(f"this model has no '{kind}'",
@@ -317,7 +320,13 @@ def _write(store: Store | str | os.PathLike[str], actor: User, action: str, kind
                                     hint="create the new one and remove the old one"
                                     ).at(f"{kind}[{key}]")], source=f"{kind}:{key}")
         e = st.model_at_head(tx)
-        new_e = _check_model(e, kind, key, item)
+        refused = _located(refuse(e, item), kind, key) if refuse is not None else []
+        try:
+            new_e = _check_model(e, kind, key, item)
+        except ModelError as exc:  # every problem at once
+            raise ModelError([*refused, *exc.issues], source=exc.source) from None
+        if refused:
+            raise ModelError(refused, source=f"{kind}:{key}")
         new_version = tx.put(kind, key, stored, before=before)
         tx.after = new_e
         return Written(kind, key, new_version, tx.revision, stored)

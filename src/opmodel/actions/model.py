@@ -135,15 +135,22 @@ def decide(store: Store | str, actor: User, initiative: str, action: str, *,
     if rationale:
         data["rationale"] = rationale
     data.update({k: v for k, v in (fields or {}).items() if v is not None})
+    from ..cycle.record import decision_horizon_issues
+
+    def refuse(e: Any, d: Any) -> list[Any]:  # the rules of opmodel.cycle.decide
+        return decision_horizon_issues(e, d, ("decisions", len(e.decisions)))
+
     if data.get("id"):
         return _write(st, actor, "decide", "decisions", str(data["id"]), data, version=None,
-                      why=why, request_id=request_id, replace=True, create_only=True)
+                      why=why, request_id=request_id, replace=True, create_only=True,
+                      refuse=refuse)
     for attempt in range(3):  # the id is ours: taken meanwhile by a decision made at the
         key = _next_id(st, "decisions", f"{cycle}-{initiative}".lower())  # same time, the
         data["id"] = key  # next one is (as if made after it; its rules are checked so)
         try:
             return _write(st, actor, "decide", "decisions", key, data, version=None, why=why,
-                          request_id=request_id, replace=True, create_only=True)
+                          request_id=request_id, replace=True, create_only=True,
+                          refuse=refuse)
         except ExistsError:
             if attempt == 2:
                 raise
@@ -162,8 +169,11 @@ def record_actuals(store: Store | str, actor: User, initiative: str, quarter: st
                          hint="the quarterly cycle (actuals.csv) is needed for record_actuals")
     st.current("initiatives", initiative) or _missing("initiative", initiative)
     f = {**fields, "initiative": initiative, "quarter": quarter}
+    from ..cycle.record import actual_horizon_issues
+
     return _write(st, actor, "record_actuals", "actuals", f"{initiative}/{quarter}", f,
-                  version=version, why=why, request_id=request_id)
+                  version=version, why=why, request_id=request_id,
+                  refuse=lambda e, a: actual_horizon_issues(e, a, ("actuals", 0)))
 
 
 def _missing(kind: str, key: str) -> Any:

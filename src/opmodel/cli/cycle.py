@@ -82,7 +82,6 @@ def decide(
     """Record a portfolio decision on an initiative (appended to decisions.yaml; refused,
     with nothing written, when the transition is not allowed)."""
     resolve(fmt, out, csv=False)
-    from ..io.cycle_files import decide_in_folder
     from ..optimize import SolveOptions
 
     review = None
@@ -92,49 +91,16 @@ def decide(
     def split(text: str | None) -> tuple[str, ...]:
         return tuple(p.strip() for p in (text or "").split(";") if p.strip())
 
-    def recommend(e: Any, cyc: str) -> dict[str, Any] | None:
-        from ..cycle import recommendation
-        from ..cycle.pricing import recommended_for
-        from ..cycle.record import check_decision
-        from ..errors import ModelError, OptimizationError
-        from ..io.cycle_files import inputs_sha256, plan_id
+    def no_plan(exc: Any) -> None:
+        err_console.print(f"[yellow]no recommendation to record[/] ({escape(exc.message)})"
+                          "; the decision is recorded without the plan", soft_wrap=True)
 
-        # the decision's own fields first: a mistyped action is not worth a solve
-        try:
-            check_decision(initiative, action, cycle=cyc,
-                           date=_date(date) or dt.date.today(), **fields)
-        except ModelError as exc:
-            raise ModelError([i.at(f"decision on {initiative}") for i in exc.issues],
-                             source=str(path)) from None
-        h = e.horizon
-        if not h.start <= cyc <= h.end:  # quarters of one format compare as text
-            raise InputError(
-                f"cycle {cyc} is outside the horizon {h.start}–{h.end}",
-                hint="give the meeting's quarter with --cycle" + (
-                    "" if cycle else f" (without it the cycle is the quarter of --date, "
-                    f"{_date(date) or dt.date.today()})"))
-        try:
-            with console.status(f"planning the {cyc} recommendation…"):
-                rec = recommendation(e, cyc, SolveOptions(time_limit=time_limit))
-        except OptimizationError as exc:
-            err_console.print(f"[yellow]no recommendation to record[/] ({escape(exc.message)})"
-                              "; the decision is recorded without the plan", soft_wrap=True)
-            return None
-        from ..cycle.pricing import before_cycle
-
-        digest = inputs_sha256(before_cycle(e, cyc))
-        return {"plan": plan_id(cyc, digest), "inputs_sha256": digest,
-                **recommended_for(rec, initiative)}
-
-    fields = dict(by=by, role=role, rationale=why, start=start, until=until, review=review,
-                  decision_makers=split(makers), consulted=split(consulted),
-                  informed=split(informed), supersedes=supersedes)
-    if api.store_url(path) is None:
-        d = decide_in_folder(path, initiative, action, recommend=recommend if plan else None,
-                             cycle=cycle, date=_date(date), **fields)
-    else:  # a store: the same decision rules, as one action (rights, change log)
-        d = _decide_in_store(path, initiative, action, recommend if plan else None, cycle,
-                             _date(date), fields)
+    d = api.decide(path, initiative, action, by=by, role=role, cycle=cycle, date=_date(date),
+                   plan=plan, options=SolveOptions(time_limit=time_limit),
+                   on_plan=lambda cyc: console.status(f"planning the {cyc} recommendation…"),
+                   on_no_plan=no_plan, rationale=why, start=start, until=until,
+                   review=review, decision_makers=split(makers), consulted=split(consulted),
+                   informed=split(informed), supersedes=supersedes)
     rec = ""
     if d.against is not None:
         a = d.against
@@ -146,30 +112,6 @@ def decide(
     emit("decide", fmt, out, data=lambda: {"decision": d.model_dump(mode="json"),
                                            "where": _where(path, "decisions.yaml")},
          table=lambda: [line])
-
-
-def _decide_in_store(url: str, initiative: str, action: str, recommend: Any,
-                     cycle: str | None, date: dt.date | None, fields: dict[str, Any]) -> Any:
-    from .. import actions
-    from ..cycle import decide
-    from ..model.lifecycle import quarter_of_date
-    from .store import local_actor
-
-    day = date or dt.date.today()
-    cyc = cycle or quarter_of_date(day)
-    e = api.load(url)
-    against = recommend(e, cyc) if recommend is not None and initiative in e.ids(
-        "initiative") else None
-    made: list[Any] = []
-
-    def record(m: Any) -> Any:
-        new, d = decide(m, initiative, action, cycle=cyc, date=day, against=against, **fields)
-        made.append(d)
-        return new
-
-    actions.apply(url, local_actor(), "decide", record, ["decisions"],
-                  why=fields.get("rationale"))
-    return made[-1]
 
 
 @app.command()
@@ -234,26 +176,22 @@ def actuals(
     """Check a quarter's actuals and merge them into the model's actuals.csv (atomic: all
     rows or none)."""
     resolve(fmt, out)
-    from ..io.cycle_files import merge_actuals_file
+    warned: list[Any] = []
 
-    if api.store_url(path) is None:
-        rows = merge_actuals_file(path, file)
-    else:  # a store: all rows in one action
-        from .. import actions
-        from ..cycle import merge_actuals
-        from ..io.cycle_files import read_actuals_file
-        from .store import local_actor
+    def warn(i: Any) -> None:  # the rows' own warnings, where they are in the file
+        warned.append(i)
+        err_console.print(Text.assemble((f"{i.location}: {i.code}", "yellow"), f" {i.message}",
+                                        f" ({i.hint})" if i.hint else ""), soft_wrap=True)
 
-        rows, _ = read_actuals_file(file)
-        actions.apply(path, local_actor(), "record_actuals",
-                      lambda m: merge_actuals(m, rows), ["actuals"], why=f"actuals {file}")
+    rows = api.record_actuals(path, file, on_warning=warn)  # a store: all rows in one action
     quarters = sorted({r.quarter for r in rows})
     where = _where(path, "actuals.csv")
     merged = [r.model_dump(mode="json") for r in rows]
     emit("actuals", fmt, out, data=lambda: {"where": where, "quarters": quarters,
                                             "rows": merged}, rows=lambda: merged,
          table=lambda: [Text.assemble(("✓", "green"), f" merged {len(rows)} actuals row(s) "
-                                      f"for {', '.join(quarters)} into {where}")])
+                                      f"for {', '.join(quarters)} into {where}"
+                                      + (f" ({len(warned)} warning(s))" if warned else ""))])
 
 
 def what_changed(r: Any) -> list[Any]:
@@ -373,20 +311,8 @@ def archive(
 ) -> None:
     """Keep the current assessments in assessment_history.csv as they stand in a cycle,
     before a new assessment round replaces them (the heat-map trend)."""
-    from ..io.cycle_files import archive_in_folder
-
     resolve(fmt, out, csv=False)
-    if api.store_url(path) is None:
-        n = archive_in_folder(path, cycle)
-    else:  # a store: one action
-        from .. import actions
-        from ..cycle import archive_assessments
-        from .store import local_actor
-
-        written = actions.apply(path, local_actor(), "archive_assessments",
-                                lambda m: archive_assessments(m, cycle),
-                                ["assessment_history"], why=f"archive {cycle}")
-        n = sum(1 for w in written if w.version is not None)
+    n = api.archive(path, cycle)  # a store: one action
     where = _where(path, "assessment_history.csv")
     emit("archive", fmt, out, data=lambda: {"cycle": cycle, "kept": n, "where": where},
          table=lambda: [Text.assemble(("✓", "green"), f" kept {n} assessment(s) as they "

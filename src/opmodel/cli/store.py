@@ -6,9 +6,7 @@ The command line has the database itself in hand, so it acts as an admin named b
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,13 +35,7 @@ URL_HELP = "Database URL: sqlite:///acme.db (a file) or postgresql://user@host/d
 
 def local_actor() -> User:
     """Who the command line acts as: an admin named by $OPMODEL_USER or the login name."""
-    name = os.environ.get("OPMODEL_USER", "").strip()
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):  # pragma: no cover - no login name (containers)
-            name = "opmodel"
-    return User(name, "admin")
+    return api.local_actor()
 
 
 def _url(url: str) -> str:

@@ -15,9 +15,9 @@ from ..errors import InputError
 from ..model import Decision, Enterprise, lifecycle
 from ..model.lifecycle import is_override
 from ..model.quarter import quarter_index
-from ..optimize import Plan, SolveOptions, optimize
+from ..optimize import Plan, SolveOptions
 from ..optimize.value import evaluate, marginal_values, violations
-from .replan import Replan, replan
+from .replan import Replan, recommended, replan
 
 
 def before_cycle(e: Enterprise, cycle: str) -> Enterprise:
@@ -33,10 +33,13 @@ def before_cycle(e: Enterprise, cycle: str) -> Enterprise:
 
 
 def recommendation(e: Enterprise, cycle: str, options: SolveOptions | None = None, *,
-                   optimizer: Callable[..., Plan] = optimize) -> Replan:
+                   optimizer: Callable[..., Plan] = recommended) -> Replan:
     """The plan the meeting of ``cycle`` decides against: the re-plan as of ``cycle`` with the
-    decisions of earlier cycles (so every decision of one meeting has the same plan)."""
-    return replan(before_cycle(e, cycle), cycle, options, optimizer=optimizer)
+    decisions of earlier cycles (so every decision of one meeting has the same plan),
+    planned as ``opmodel plan --as-of`` plans it (:func:`~opmodel.cycle.replan.recommended`:
+    to the policy's confidence when it sets one)."""
+    return replan(before_cycle(e, cycle), cycle, options, optimizer=optimizer,
+                  record=False)  # what changed against the record is not asked here
 
 
 def recommended_for(rec: Replan, initiative: str) -> dict[str, Any]:
@@ -140,7 +143,7 @@ def _apply(start: np.ndarray, rec: Replan, d: Decision) -> np.ndarray:
 
 def price_decisions(e: Enterprise, cycle: str | None = None,
                     options: SolveOptions | None = None, *, reoptimize: bool = True,
-                    optimizer: Callable[..., Plan] = optimize) -> Pricing:
+                    optimizer: Callable[..., Plan] = recommended) -> Pricing:
     """Price the decisions of ``cycle`` (default: the latest cycle with decisions)."""
     if cycle is None:
         if not e.decisions:

@@ -63,6 +63,56 @@ def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
     return f"{base}-{k}"
 
 
+_MISTYPED = ("a mistyped quarter? When the company has moved past the horizon, move it in "
+             "enterprise.yaml with the budget lines and initiative windows it leaves behind "
+             "(opmodel validate names them)")
+
+
+def decision_horizon_issues(e: Enterprise, d: Decision, at: tuple[Any, ...]) -> list[Issue]:
+    """E-HORIZON when the cycle of a new decision ``d`` lies outside the horizon of ``e``:
+    no re-plan, recommendation or pricing can be made there (a mistyped year, most likely).
+    The one rule every surface that records a decision applies (``at``: the decision's
+    path, e.g. ``("decisions", 12)``)."""
+    h = e.horizon
+    if quarter_index(h.start) <= quarter_index(d.cycle) <= quarter_index(h.end):
+        return []
+    side = "before" if quarter_index(d.cycle) < quarter_index(h.start) else "after"
+    return [Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, {side} the horizon "
+                  f"{h.start}–{h.end}", (*at, "cycle"), hint=_MISTYPED)]
+
+
+def actual_horizon_issues(e: Enterprise, a: Actual, at: tuple[Any, ...]) -> list[Issue]:
+    """E-HORIZON when a new actuals row ``a`` is of a quarter after the horizon of ``e`` (no
+    re-plan could ever start after it); ``at`` is the row's path. Spend before the horizon
+    is history and allowed."""
+    h = e.horizon
+    if quarter_index(a.quarter) <= quarter_index(h.end):
+        return []
+    return [Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, after the "
+                  f"horizon {h.start}–{h.end}", (*at, "quarter"), hint=_MISTYPED)]
+
+
+def meeting(cycle: Any = None, date: Any = None, today: dt.date | None = None
+            ) -> tuple[str, dt.date]:
+    """The (cycle, date) of a decision from what was given: ``date`` a date or ISO text
+    (default ``today``), ``cycle`` a quarter (default the quarter of the date). Either one
+    that is not what it should be is refused as the decision's own field would be
+    (:class:`ModelError`, paths ``("decision", "date")``/``("decision", "cycle")``)."""
+    from ..model.lifecycle import quarter_of_date
+
+    day = date if date is not None else (today or dt.date.today())
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        try:
+            day = dt.date.fromisoformat(str(day)) if isinstance(day, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise ModelError([Issue("E-VALUE", f"date: '{str(date)[:40]}' is not a date like "
+                                    "2027-07-14", ("decision", "date"))],
+                             source="the decision")
+    return (quarter_of_date(day) if cycle is None else cycle), day
+
+
 def check_decision(initiative: str, action: str, **fields: Any) -> Decision:
     """The decision ``fields`` make, checked on its own (types, quarters, the action, empty
     names): :class:`ModelError` with paths ``("decision", field)``. ``id`` defaults to a
@@ -88,20 +138,19 @@ def decide(e: Enterprise, initiative: str, action: str, *, by: str, role: str,
     ``cycle`` (E-TRANSITION), departs from the recommendation without a rationale, or breaks
     the append-only order.
     """
-    d = check_decision(initiative, action, id=id or next_decision_id(e, cycle, initiative),
-                       date=date, cycle=cycle, start=start, until=until, by=by, role=role,
-                       rationale=rationale, review=review, against=against,
-                       decision_makers=tuple(decision_makers), consulted=tuple(consulted),
-                       informed=tuple(informed), supersedes=supersedes)
+    fields = dict(date=date, cycle=cycle, start=start, until=until, by=by, role=role,
+                  rationale=rationale, review=review, against=against,
+                  decision_makers=tuple(decision_makers), consulted=tuple(consulted),
+                  informed=tuple(informed), supersedes=supersedes)
+    # checked before the default id is made of it: a cycle that is not a quarter (a number,
+    # a typo) is refused as such, never a crash
+    d = check_decision(initiative, action, **fields, **({"id": id} if id is not None else {}))
+    if id is None:
+        d = d.model_copy(update={"id": next_decision_id(e, d.cycle, initiative)})
     new = e.model_copy(update={"decisions": (*e.decisions, d)})
     k = len(e.decisions)
     issues = [i for i in lifecycle(new).issues if i.severity == "error"]
-    if quarter_index(d.cycle) > quarter_index(e.horizon.end):  # as actuals: a typed year
-        issues.append(Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the "
-                            f"horizon {e.horizon.start}–{e.horizon.end}",
-                            ("decisions", k, "cycle"),
-                            hint="a mistyped quarter? move the horizon in enterprise.yaml "
-                                 "when the company has moved past it"))
+    issues += decision_horizon_issues(e, d, ("decisions", k))
     mine = [Issue(i.code, i.message, ("decision", *i.path[2:]), hint=i.hint)
             if i.path[:2] == ("decisions", k) else i for i in issues]
     if mine:
@@ -123,14 +172,8 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     new = e.model_copy(update={"actuals": tuple(merged)})
     where = {id(a): j for j, a in enumerate(rows)}
     issues = []
-    end = quarter_index(e.horizon.end)
     for j, a in enumerate(rows):  # a typed 2099Q3: no re-plan could ever start after it
-        if quarter_index(a.quarter) > end:
-            issues.append(Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, "
-                                f"after the horizon {e.horizon.start}–{e.horizon.end}",
-                                ("actuals", j, "quarter"),
-                                hint="a mistyped quarter? move the horizon in enterprise.yaml "
-                                     "when the company has moved past it"))
+        issues += actual_horizon_issues(e, a, ("actuals", j))
     for i in lifecycle(new).issues:
         if i.severity != "error":
             continue
@@ -146,6 +189,46 @@ def merge_actuals(e: Enterprise, rows: Sequence[Actual]) -> Enterprise:
     if issues:
         raise ModelError(issues, source="the actuals")
     return new
+
+
+def actuals_warnings(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
+    """The warnings ``rows`` bring into ``merged`` (what :func:`merge_actuals` made of them):
+    spend on an initiative never approved (W-ACTUAL), …; paths ``("actuals", j, field)``
+    index ``rows``, as the refusals do."""
+    where = {id(a): j for j, a in enumerate(rows)}
+    out = _unreported(merged, rows)
+    for i in lifecycle(merged).issues:
+        if i.severity == "error" or i.path[:1] != ("actuals",) or not isinstance(
+                i.path[1], int) or i.path[1] >= len(merged.actuals):
+            continue
+        j = where.get(id(merged.actuals[i.path[1]]))
+        if j is not None:
+            out.append(Issue(i.code, i.message, ("actuals", j, *i.path[2:]), hint=i.hint))
+    return out
+
+
+def _unreported(merged: Enterprise, rows: Sequence[Actual]) -> list[Issue]:
+    """W-UNREPORTED per quarter of ``rows``: the work in flight (or due to start) in it that
+    has no row for it. A reported quarter counts such work as spending nothing: in-flight
+    work then finishes as planned on half its money, approved work slips — right when it
+    did not spend, a quiet error when its row was forgotten. Path ``("actuals",)``: the
+    file as a whole."""
+    out = []
+    for quarter in sorted({a.quarter for a in rows}, key=quarter_index):
+        has_row = {a.initiative for a in merged.actuals if a.quarter == quarter}
+        states = lifecycle(merged, quarter).states  # as the quarter began
+        missing = [iid for iid, st in states.items() if iid not in has_row and (
+            st.status == "in-flight" or (st.status == "approved" and st.start is not None
+                                         and quarter_index(st.start) <= quarter_index(
+                                             quarter)))]
+        if missing:
+            out.append(Issue(
+                "W-UNREPORTED", f"{quarter} has no row for {len(missing)} initiative(s) in "
+                f"flight or due to start in it: {', '.join(missing)}; a reported quarter "
+                "counts them as spending nothing (in-flight work then finishes as planned, "
+                "approved work slips)", ("actuals",),
+                hint="add their rows (spent 0 when they did not spend) to say so"))
+    return out
 
 
 def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
@@ -164,9 +247,20 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
         from ..errors import InputError
 
         raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
-                         f"{e.horizon.end}", hint="a mistyped quarter? move the horizon in "
-                                                  "enterprise.yaml when the company has "
-                                                  "moved past it")
+                         f"{e.horizon.end}", hint=_MISTYPED)
+    later = [a for a in e.assessments if a.date is not None
+             and quarter_index(f"{a.date.year}Q{(a.date.month - 1) // 3 + 1}")
+             > quarter_index(cycle)]
+    if later:  # they did not stand so then: a new round was merged before the archive
+        from ..errors import InputError
+
+        newest = max(a.date for a in later if a.date is not None)
+        raise InputError(
+            f"the current assessments cannot be kept as they stood in {cycle}: {len(later)} "
+            f"of them are dated after it (up to {newest.isoformat()}, e.g. "
+            f"{later[0].capability} × {later[0].business_unit})",
+            hint="archive a cycle before a new round (survey merge) replaces them; give the "
+                 "cycle they stand for now, or restore that cycle's assessments first")
     kept = [r for r in e.assessment_history if r.cycle != cycle]
     new = [AssessmentRecord.model_validate({**a.model_dump(), "cycle": cycle})
            for a in e.assessments]

@@ -95,6 +95,29 @@ class Replan:
         }
 
 
+def recommended(e: Enterprise, options: SolveOptions | None = None, *,
+                certified: bool = True) -> Plan:
+    """The plan a cycle's meeting is recommended, as ``opmodel plan`` plans it: to the
+    model's ``policy.confidence`` when it sets one (certified, else
+    :class:`~opmodel.errors.ConfidenceError` — unless not ``certified``: then the closest
+    plan the search found), else the optimum on the estimates. The one optimizer of the
+    recommendation a decision records, of the pricing and of the plan of record — so the
+    plan id a decision names is the plan the meeting was shown."""
+    if e.policy.confidence:
+        from ..optimize.confidence import plan_to_confidence, require_certified
+
+        seed = options.seed if options is not None else 0
+        plan = plan_to_confidence(e, None, options, seed=seed)
+        return require_certified(plan) if certified else plan
+    return optimize(e, options)
+
+
+def _of_record(e: Enterprise, options: SolveOptions | None = None) -> Plan:
+    """:func:`recommended`, never refused: a past roadmap is reconstructed even when the
+    policy's confidence could not be certified for it."""
+    return recommended(e, options, certified=False)
+
+
 def replan(e: Enterprise, as_of: str, options: SolveOptions | None = None, *,
            quarters: int | None = None, optimizer: Callable[..., Plan] = optimize,
            record: bool = True) -> Replan:
@@ -102,11 +125,14 @@ def replan(e: Enterprise, as_of: str, options: SolveOptions | None = None, *,
     model, then compare with the plan of record and with the actuals.
 
     The plan of record is the roadmap decided at the last cycle before ``as_of``: that
-    cycle's recommendation with its decisions applied (one more solve; ``record=False``
+    cycle's recommendation with its decisions applied (one more solve, with
+    :func:`recommended` as the recommendation was made, not ``optimizer``; ``record=False``
     compares with the decided work only)."""
     rolled = roll(e, as_of, quarters)
     plan = optimizer(rolled.enterprise, options)
-    rec_cycle, starts = (plan_of_record(e, as_of, options, optimizer) if record
+    # the plan of record is what that cycle's meeting was recommended (opmodel decide
+    # records it so), whatever this plan is optimized for (a confidence asked now, hints…)
+    rec_cycle, starts = (plan_of_record(e, as_of, options) if record
                          else _decided_only(e, as_of))
     return Replan(rolled, plan, _change(rolled, plan, rec_cycle, starts),
                   variance_rows(rolled))
@@ -121,7 +147,7 @@ def _decided_only(e: Enterprise, as_of: str) -> tuple[str | None, dict[str, str 
 
 
 def plan_of_record(e: Enterprise, as_of: str, options: SolveOptions | None = None,
-                   optimizer: Callable[..., Plan] = optimize
+                   optimizer: Callable[..., Plan] = _of_record
                    ) -> tuple[str | None, dict[str, str | None]]:
     """(cycle, start per initiative) of the roadmap decided at the last cycle before
     ``as_of``: that cycle's recommendation with its decisions applied; (None, {}) when
@@ -136,6 +162,9 @@ def plan_of_record(e: Enterprise, as_of: str, options: SolveOptions | None = Non
     rec = replan(before, last, options, optimizer=optimizer, record=False)
     starts = rec.starts()
     lc = lifecycle(e, last)
+    for iid, st in rec.rolled.lifecycle.states.items():
+        if st.status in ("cancelled", "rejected"):  # settled before that meeting: its
+            starts[iid] = None  # roadmap did not hold them (the history keeps their start)
     for k in lc.counted:
         d = e.decisions[k]
         if d.cycle != last:

@@ -146,7 +146,10 @@ def _remaining(it: Initiative, st: InitiativeState, rows: list[Actual],
         return it.total_cost
     if st.status != "in-flight":
         return 0.0
-    rows = [a for a in rows if quarter_index(a.quarter) < clock]
+    # this run's rows and spend only: work restarted after a cancel begins anew
+    begun = quarter_index(st.start) if st.start is not None else -1
+    rows = [a for a in rows if begun <= quarter_index(a.quarter) < clock]
+    spent_q = {q: v for q, v in spent_q.items() if q >= begun}
     spent = sum(spent_q.values())
     if not rows:
         return max(0.0, it.total_cost - spent)
@@ -178,7 +181,8 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         raise InputError(f"as of {as_of}: the quarter is outside the horizon "
                          f"{h.start}–{h.end}",
                          hint="re-plan from a quarter of the horizon, or move the horizon "
-                              "in enterprise.yaml")
+                              "in enterprise.yaml with the budget lines and initiative "
+                              "windows it leaves behind (opmodel validate names them)")
     lc = lifecycle(e, as_of)
     errors = [i for i in lc.issues if i.severity == "error"]
     if errors:
@@ -276,9 +280,7 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
                 for it in new_inits if it.id in fixed], default=0)
     if need > length:
         if need > MAX_QUARTERS:
-            raise InputError(f"fixed work runs {need} quarters from {as_of}, beyond the "
-                             f"{MAX_QUARTERS}-quarter limit of a horizon",
-                             hint="cancel or re-decide the longest approved work")
+            raise _too_long(new_inits, fixed, lc, clock, as_of, need)
         notes.append(f"horizon lengthened to {need} quarters to hold the fixed work")
         length = need
     horizon = Horizon(start=as_of, quarters=length)
@@ -297,6 +299,28 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         "applications": apps, "budgets": budgets, "policy": policy, "decisions": (),
         "actuals": ()})
     return Rolled(as_of, e, rolled, lc, standings, fixed, delivered, budget_notes, notes)
+
+
+def _too_long(inits: list[Initiative], fixed: dict[str, str], lc: Lifecycle, clock: int,
+              as_of: str, need: int) -> InputError:
+    """The refusal of fixed work running past the longest horizon, naming that work and
+    where its end comes from (an actuals row's ``finish``, or the decided start)."""
+    over = []
+    for it in inits:
+        if it.id not in fixed:
+            continue
+        end = quarter_index(fixed[it.id]) - clock + it.duration
+        if end > MAX_QUARTERS:
+            st = lc[it.id]
+            last = add_quarters(fixed[it.id], it.duration - 1)
+            over.append(f"'{it.id}' ({st.status}, to finish {last}"
+                        + (" as its latest actuals row says" if st.status == "in-flight"
+                           else f", decided to start {st.start}") + ")")
+    return InputError(
+        f"fixed work runs {need} quarters from {as_of}, beyond the {MAX_QUARTERS}-quarter "
+        f"limit of a horizon: {', '.join(over)}",
+        hint="correct a mistyped finish in actuals.csv, move approved work with "
+             "force-start, or cancel it")
 
 
 def _committed_use(inits: list[Initiative], fixed: dict[str, str], h: Horizon

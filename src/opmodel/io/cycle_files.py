@@ -185,16 +185,19 @@ def decide_in_folder(path: str | os.PathLike[str], initiative: str, action: str,
     initiative (``plan``, ``inputs_sha256``, ``funded``, ``start``, ``value_at_stake``);
     nothing is written when the decision is refused."""
     from ..cycle import decide
-    from ..model.lifecycle import quarter_of_date
+    from ..cycle.record import meeting
 
     root = _folder(path)
     from .atomic import fingerprint
 
+    try:
+        cyc, day = meeting(cycle, date)
+    except ModelError as exc:
+        raise ModelError([i.at(f"decision on {initiative}") for i in exc.issues],
+                         source=str(root)) from None
     read_at = fingerprint(root, deep=False)  # the model as read; checked again before writing
     before = snapshot(root)
     e = read_folder(root).enterprise
-    day = date or dt.date.today()
-    cyc = cycle or quarter_of_date(day)
     against = None
     if recommend is not None and initiative in e.ids("initiative"):
         against = recommend(e, cyc)
@@ -241,10 +244,28 @@ def read_actuals_file(path: str | os.PathLike[str]) -> tuple[list[Actual], list[
     return rows, lines
 
 
-def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str]
-                       ) -> list[Actual]:
+def placed_at_lines(exc: ModelError, file: str | os.PathLike[str], lines: Sequence[int],
+                    model: str) -> ModelError:
+    """The problems :func:`opmodel.cycle.merge_actuals` found in the rows of ``file`` (read
+    by :func:`read_actuals_file`, ``lines`` their line numbers) placed at ``file:line``; the
+    others at ``model`` (where the rows go)."""
+    name = Path(file).name
+    placed = []
+    for i in exc.issues:
+        if i.path[:1] == ("actuals",) and isinstance(i.path[1], int):
+            ln = lines[i.path[1]]
+            placed.append(i.at(f"{name}:{ln}", (name, ln, 0)))
+        else:
+            placed.append(i.at(model))
+    return ModelError(placed, source=str(file))
+
+
+def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str],
+                       on_warning: Callable[[Issue], None] | None = None) -> list[Actual]:
     """Check the actuals in ``file`` against the model folder at ``path`` and merge them
-    into its actuals.csv in one step; nothing is written on any problem. Returns the rows."""
+    into its actuals.csv in one step; nothing is written on any problem. Returns the rows;
+    ``on_warning`` is told each warning the rows bring (at ``file:line``), e.g. spend on
+    an initiative never approved."""
     from ..cycle import merge_actuals
 
     root = _folder(path)
@@ -254,21 +275,31 @@ def merge_actuals_file(path: str | os.PathLike[str], file: str | os.PathLike[str
     before = snapshot(root)
     e = read_folder(root).enterprise
     rows, lines = read_actuals_file(file)
-    name = Path(file).name
     try:
         new = merge_actuals(e, rows)
     except ModelError as exc:
-        placed = []
-        for i in exc.issues:
-            if i.path[:1] == ("actuals",) and isinstance(i.path[1], int):
-                ln = lines[i.path[1]]
-                placed.append(i.at(f"{name}:{ln}", (name, ln, 0)))
-            else:
-                placed.append(i.at(str(root)))
-        raise ModelError(placed, source=str(file)) from None
+        raise placed_at_lines(exc, file, lines, str(root)) from None
     write_changed(root, read_at, changed_texts(before, new, ("actuals.csv",)),
                   "opmodel actuals")
+    tell_warnings(new, rows, file, lines, on_warning)
     return rows
+
+
+def tell_warnings(merged: Enterprise, rows: Sequence[Actual], file: str | os.PathLike[str],
+                  lines: Sequence[int], on_warning: Callable[[Issue], None] | None) -> None:
+    """Each warning ``rows`` bring into ``merged``, placed at ``file:line``, to
+    ``on_warning``."""
+    if on_warning is None:
+        return
+    from ..cycle.record import actuals_warnings
+
+    name = Path(file).name
+    for i in actuals_warnings(merged, rows):
+        if len(i.path) < 2:  # the file as a whole
+            on_warning(i.at(name))
+            continue
+        ln = lines[i.path[1]]  # type: ignore[index]
+        on_warning(i.at(f"{name}:{ln}", (name, ln, 0)))
 
 
 def archive_in_folder(path: str | os.PathLike[str], cycle: str) -> int:

@@ -404,6 +404,13 @@ def plan_merge(model: str | os.PathLike[str] | Enterprise, survey: str | os.Path
         rec.setdefault("date", day)
         try:
             new_rows[cap] = Assessment.model_validate(rec)
+            when = new_rows[cap].date
+            if when is not None and when > day:  # answered in the future: a typed year?
+                col.add(SHEET, line, col_of.get("date", 1), "W-DATE",
+                        f"{cap}: dated {when.isoformat()}, after the merge's day "
+                        f"{day.isoformat()}: a mistyped year? A re-plan counts work done "
+                        "before an assessment's date as already in it",
+                        hint="correct the date, or merge with --date of the day answered")
         except ValidationError as exc:
             for issue in pydantic_issues(exc):
                 name = next((p for p in issue.path if isinstance(p, str)), "current")

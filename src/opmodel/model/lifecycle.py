@@ -26,7 +26,8 @@ E-TRANSITION the action is not allowed from the initiative's status at that cycl
 E-RATIONALE  a decision departs from the recommendation (or cancels) without a rationale
 E-FUTURE     a decision's cycle lies after the quarter following its date
 E-ORDER      decisions.yaml is append-only: a cycle or date earlier than the one before
-E-SUPERSEDE  supersedes names no earlier decision on the same initiative, or one twice
+E-SUPERSEDE  supersedes names no earlier decision on the same initiative, or one twice,
+             or one under which the work had begun by its cycle (history stands)
 E-ACTUAL     spend on a cancelled initiative after the cycle that cancelled it
 W-ACTUAL     spend on an initiative that was never approved
 W-HORIZON    actuals or a decision's cycle after the horizon: no re-plan can start there
@@ -148,7 +149,11 @@ def advance(st: InitiativeState, it: Initiative, acts: _Actuals, clock: int) -> 
     if st.status == "approved" and st.start is not None:
         s = quarter_index(st.start)
         rows = acts.rows(it.id, clock)
-        spent_q = [quarter_index(a.quarter) for a in rows if a.spent > 0]
+        # work may begin early, but not before the meeting that approved it: spend before
+        # that is an earlier run's (work cancelled or rejected, then proposed again)
+        lo = quarter_index(st.since) if st.since is not None else None
+        spent_q = [quarter_index(a.quarter) for a in rows
+                   if a.spent > 0 and (lo is None or quarter_index(a.quarter) >= lo)]
         first = min([s, *spent_q])
         began = None
         for q in range(first, clock):
@@ -237,8 +242,9 @@ def transition_error(status: str, action: str) -> str | None:
     return f"cannot {action} an initiative that is {status}: {why}"
 
 
-_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; move it in "
-                 "enterprise.yaml when the company has moved past it")
+_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; when the company "
+                 "has moved past it, move it in enterprise.yaml with the budget lines and "
+                 "initiative windows it leaves behind (opmodel validate names them)")
 
 
 def lifecycle(e: Enterprise, as_of: str | None = None,
@@ -266,6 +272,7 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
         else:
             pos_of[d.id] = k
     superseded: dict[int, int] = {}
+    history: set[int] = set()  # decisions that would re-decide work already begun
     for k, d in enumerate(decisions):
         if d.supersedes is None:
             continue
@@ -281,7 +288,15 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("E-SUPERSEDE", f"decision '{d.supersedes}' is already superseded by "
                 f"'{decisions[superseded[j]].id}'", ("decisions", k, "supersedes"))
         elif limit is None or quarter_index(d.cycle) <= limit:
-            superseded[j] = k
+            began = _began_under(e, k, d)
+            if began is None:
+                superseded[j] = k
+            else:  # the superseded decision keeps counting; this one does not
+                history.add(k)
+                add("E-SUPERSEDE", f"decision '{d.id}' supersedes '{d.supersedes}', under "
+                    f"which '{d.initiative}' {began}: that is history, not to be "
+                    "re-decided", ("decisions", k, "supersedes"),
+                    hint="cancel it (or complete it) with a decision of its own instead")
 
     # -- replay ------------------------------------------------------------------------
     counted: list[int] = []
@@ -318,6 +333,8 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("E-RATIONALE", f"decision '{d.id}' {what} and needs a rationale",
                 ("decisions", k, "rationale"), hint="say why with --why")
         if k in superseded:
+            continue
+        if k in history:
             continue
         st = advance(states[it.id], it, acts, c)
         err = transition_error(st.status, d.action)
@@ -370,6 +387,19 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
             add("W-ACTUAL", f"spend on '{a.initiative}' in {a.quarter}, which was never "
                 "approved", ("actuals", k, "spent"))
     return Lifecycle(as_of, states, issues, tuple(counted))
+
+
+def _began_under(e: Enterprise, k: int, d: Decision) -> str | None:
+    """How the work ``d`` (the ``k``-th decision, superseding an earlier one) would erase
+    had already begun — "has been in flight since 2027Q1" — as the record before ``d``
+    stands at its cycle; None when it had not begun (a decision not yet acted on may be
+    superseded)."""
+    before = lifecycle(e.model_copy(update={"decisions": e.decisions[:k]}), d.cycle)
+    st = before.states.get(d.initiative)
+    if st is None or st.status not in ("in-flight", "done"):
+        return None
+    return (f"has been in flight since {st.start}" if st.status == "in-flight"
+            else f"was done in {st.finish}")
 
 
 def _apply(st: InitiativeState, it: Initiative, d: Decision, k: int,

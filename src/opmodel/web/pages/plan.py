@@ -369,7 +369,7 @@ def register(app: FastAPI) -> None:
         decided = [d for d in e.decisions if d.cycle == cyc]
         return render(request, "decisions.html", page="decisions", snap=snap, e=e,
                       cycle=cyc, cycles=sorted(set(cycles) | {nq}), pricing=pricing,
-                      decided=decided, error=error, actions_=ACTIONS[:4],
+                      decided=decided, error=error, actions_=ACTIONS,
                       verdicts=VERDICTS, date=_meeting_date(cyc),
                       names={i.id: i.name for i in e.initiatives},
                       messages=[])

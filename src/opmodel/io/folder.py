@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 
 from ..csvsafe import restore
 from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
 from ._gcpause import gc_paused
 from .assemble import assemble
+from .positions import yaml_positions
 from .safefile import (
     control_characters,
     control_paths,
@@ -88,6 +90,8 @@ _IGNORED_PREFIXES = (".", "readme", "license", "licence")
 MAX_ISSUES_PER_FILE = 100
 #: rows per CSV file (five times the 100,000 assessments of the largest generated model)
 MAX_ROWS = 500_000
+#: columns of a CSV file or workbook sheet (a table has a few dozen; Excel allows 16,384)
+MAX_COLUMNS = 1_000
 _FILE_OF_KEY = {k: f for f in YAML_FILES if f.under is None for k in f.keys}
 _TABLE_OF_KEY = {t.key: t for t in TABLES}
 CSV_BLURBS = {
@@ -122,9 +126,25 @@ for _tag, _fn in (("int", SafeConstructor.construct_yaml_int),
     _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _located(_fn))
 
 
+class _Resolver(VersionedResolver):
+    """ruamel's resolver, asking for the YAML version once per load instead of once per
+    scalar: with the C parser there is no scanner to ask, so ruamel raised and caught an
+    AttributeError for every scalar (a quarter of the CPU time of loading a large model).
+    The version a load sees is unchanged: it is known before the first scalar."""
+
+    @property
+    def processing_version(self) -> Any:
+        try:
+            return self._opmodel_version
+        except AttributeError:
+            self._opmodel_version: Any = VersionedResolver.processing_version.fget(self)  # type: ignore[attr-defined]
+            return self._opmodel_version
+
+
 def _yaml_fast() -> YAML:
     y = YAML(typ="safe")  # C-accelerated when ruamel.yaml.clib is installed
     y.Constructor = _Constructor
+    y.Resolver = _Resolver
     return y
 
 
@@ -269,8 +289,16 @@ def _read_csv(src: _Source, table: Table) -> None:
     except (StopIteration, csv.Error) as exc:
         src.at(table.file, offset + 1, None, "E-CSV", f"cannot read the header: {exc}")
         return
+    if len(header) > MAX_COLUMNS:  # each column is checked and suggested for: one
+        # message instead (a 2 MB header of 200,000 columns ran for minutes)
+        src.at(table.file, offset + 1, MAX_COLUMNS + 1, "E-CSV",
+               f"the header has {len(header):,} columns, more than the {MAX_COLUMNS:,} a "
+               "table is read with", hint=f"columns are: {', '.join(table.columns)}")
+        return
     problems = False
+    first: dict[str, int] = {}
     for k, col in enumerate(header):
+        first.setdefault(col, k)
         if col not in table.columns:
             close = get_close_matches(col, table.columns, n=1, cutoff=0.6)
             src.at(table.file, offset + 1, k + 1, "E-UNKNOWN",
@@ -278,7 +306,7 @@ def _read_csv(src: _Source, table: Table) -> None:
                    hint=f"did you mean '{close[0]}'?" if close
                    else f"columns are: {', '.join(table.columns)}")
             problems = True
-        elif header.index(col) != k:
+        elif first[col] != k:
             src.at(table.file, offset + 1, k + 1, "E-DUP", f"column '{excerpt(col)}' appears twice")
             problems = True
     for col in table.required:
@@ -341,14 +369,6 @@ def read_csv_file(path: Path, table: Table
             src.csv_header.get(table.key, []), _capped(src.issues, src.per_file))
 
 
-def _positions(text: str) -> Any:
-    """The document with ruamel's line/column marks (parsed only when placing issues)."""
-    try:
-        return YAML().load(text)
-    except (YAMLError, ValueError, TypeError, OverflowError, RecursionError):
-        return None  # the issue stays at the file; loading it was refused already
-
-
 def yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
     """1-based (line, column) of the deepest node of ``path`` found in a document parsed
     with ruamel's round-trip loader (a mapping key's own position, or a list item's)."""
@@ -373,11 +393,43 @@ def yaml_position(doc: Any, path: tuple[PathPart, ...]) -> tuple[int, int]:
 
 
 class _Placer:
-    """Places element paths in the folder's files (parsing YAML positions on demand)."""
+    """Places element paths in the folder's files (YAML positions found for all the issues
+    of a file in one pass over its parse events: :mod:`.positions`)."""
 
     def __init__(self, src: _Source) -> None:
         self.src = src
-        self.docs: dict[str, Any] = {}
+
+    def place_all(self, issues: list[Issue]) -> list[Issue]:
+        targets = [self._target(i) for i in issues]
+        asked: dict[str, set[tuple[PathPart, ...]]] = {}
+        for t in targets:
+            if t is not None:
+                asked.setdefault(t[0], set()).add(t[1])
+        found = {f: yaml_positions(self.src.texts[f], paths) for f, paths in asked.items()}
+        out = []
+        for issue, t in zip(issues, targets, strict=True):
+            if t is None:
+                out.append(self.place(issue))
+            else:
+                line, col = found[t[0]][t[1]]
+                out.append(issue.at(f"{t[0]}:{line}:{col}", (t[0], line, col)))
+        return out
+
+    def _target(self, issue: Issue) -> tuple[str, tuple[PathPart, ...]] | None:
+        """(YAML file, path in it) of an issue to place there; None for any other."""
+        if issue.location is not None or not issue.path:
+            return None
+        head, path = issue.path[0], issue.path
+        if isinstance(head, str) and head.endswith(".yaml"):  # (file, key): raw top-level key
+            file, ypath = head, path[1:]
+        elif head in _TABLE_OF_KEY:
+            return None
+        elif head == "policy":
+            file, ypath = "policy.yaml", path[1:]
+        else:
+            spec = _FILE_OF_KEY.get(str(head))
+            file, ypath = (spec.name if spec else "enterprise.yaml"), path
+        return (file, tuple(ypath)) if file in self.src.texts else None
 
     def place(self, issue: Issue) -> Issue:
         if issue.location is not None:
@@ -385,22 +437,18 @@ class _Placer:
         path = issue.path
         if not path:
             return issue.at("enterprise.yaml:1", ("enterprise.yaml", 1, 0))
+        target = self._target(issue)
+        if target is not None:
+            file, ypath = target
+            line, col = yaml_positions(self.src.texts[file], [ypath])[ypath]
+            return issue.at(f"{file}:{line}:{col}", (file, line, col))
         head = path[0]
-        if isinstance(head, str) and head.endswith(".yaml"):  # (file, key): raw top-level key
-            file, ypath = head, path[1:]
-        elif head in _TABLE_OF_KEY:
+        if head in _TABLE_OF_KEY:
             return self._place_csv(issue, _TABLE_OF_KEY[str(head)])
-        elif head == "policy":
-            file, ypath = "policy.yaml", path[1:]
-        else:
-            spec = _FILE_OF_KEY.get(str(head))
-            file, ypath = (spec.name if spec else "enterprise.yaml"), path
-        if file not in self.src.texts:
-            return issue.at(file, (file, 0, 0))
-        if file not in self.docs:
-            self.docs[file] = _positions(self.src.texts[file])
-        line, col = yaml_position(self.docs[file], ypath)
-        return issue.at(f"{file}:{line}:{col}", (file, line, col))
+        file = (str(head) if isinstance(head, str) and head.endswith(".yaml") else
+                "policy.yaml" if head == "policy" else
+                (spec.name if (spec := _FILE_OF_KEY.get(str(head))) else "enterprise.yaml"))
+        return issue.at(file, (file, 0, 0))
 
     def _place_csv(self, issue: Issue, table: Table) -> Issue:
         lines = self.src.csv_lines.get(table.key, [])
@@ -490,7 +538,7 @@ def read_folder(path: str | os.PathLike[str]) -> LoadResult:
     if "enterprise.yaml" in src.texts:
         enterprise, found = assemble(src.data, cross=not src.blocked)
         issues = issues + found
-    placed = _capped([placer.place(i) for i in issues], src.per_file)
+    placed = _capped(placer.place_all(issues), src.per_file)
     if enterprise is None or any(i.severity == "error" for i in placed):
         raise ModelError(placed, source=str(root))
     return LoadResult(enterprise, [i for i in placed if i.severity == "warning"])

@@ -19,6 +19,10 @@ from ..errors import InputError, Issue, ModelError
 from .safefile import not_regular
 
 MAX_BYTES = 1 << 30  # 1 GiB: far above any real model
+#: tags ('<') in a file: the parsed tree costs ~130 bytes a tag or more (40 MB of `<e/>`
+#: took 1.35 GB), so 1 GiB of them would need some 35 GB. The largest generated model's
+#: exchange file (100,000 assessments, 20,000 applications) has about 4 million.
+MAX_TAGS = 20_000_000
 _HUGE = re.compile(r",?\s*(use|try)\s+XML_PARSE_HUGE( option)?", re.IGNORECASE)
 
 
@@ -80,6 +84,14 @@ def parse_file(path: str | os.PathLike[str], *, remove_blank_text: bool = False
     line = _doctype_line(data)
     if line is not None:
         raise refused(p, line)
+    tags = data.count(b"<")
+    if tags > MAX_TAGS:
+        raise ModelError([_issue(p, 1, None, f"the file has {tags:,} tags, above the limit of "
+                                 f"{MAX_TAGS:,} (the tree of each costs memory: this many "
+                                 "would need far more than a model does); refusing it",
+                                 hint="is this an exchange file of one model? the largest "
+                                 "opmodel is tested with has about 4 million")],
+                         source=str(p))
     try:
         tree = etree.fromstring(data, _parser(remove_blank_text)).getroottree()
     except etree.XMLSyntaxError as exc:

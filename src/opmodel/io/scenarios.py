@@ -34,8 +34,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ..errors import InputError, Issue, ModelError, PathPart
 from ..model import Enterprise
 from ..optimize.scenario import BASE, BudgetOverride, Scenario, Scenarios, apply
-from .folder import yaml_position
+from .folder import _yaml_fast
 from .issues import pydantic_issues
+from .positions import yaml_positions
 from .safefile import control_paths, decode, excerpt, read_bytes, yaml_guard
 
 FILE = "scenarios.yaml"
@@ -56,8 +57,8 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     if refused is not None:
         raise ModelError([refused], source=str(path))
     assert isinstance(text, str)
-    try:
-        doc = YAML().load(text)
+    try:  # libyaml's loader (the pure-Python round-trip one took 3 s a MB); issues are
+        doc = _yaml_fast().load(text)  # placed from the parse events (io/positions.py)
     except (ValueError, OverflowError) as exc:  # a bad date or number
         raise ModelError([Issue("E-YAML", f"cannot read a value: {excerpt(str(exc))}").at(
             FILE)], source=str(path)) from None
@@ -92,9 +93,10 @@ def read_scenarios(folder: str | os.PathLike[str], e: Enterprise | None = None) 
     result, found = parse_scenarios(items, e)
     issues += found
     if issues:
+        where = yaml_positions(text, [tuple(i.path) for i in issues])
         placed = []
         for i in issues:
-            line, col = yaml_position(doc, i.path)
+            line, col = where[tuple(i.path)]
             placed.append(i.at(f"{FILE}:{line}:{col}", (FILE, line, col)))
         raise ModelError(placed, source=str(path))
     return result

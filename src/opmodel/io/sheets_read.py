@@ -123,7 +123,9 @@ def check_header(col: Collected, sheet: str, header: list[Any], known: tuple[str
     names = [as_text(h).strip() if h is not None else "" for h in header]
     while names and names[-1] == "":
         names.pop()
+    first: dict[str, int] = {}
     for k, name in enumerate(names):
+        first.setdefault(name, k)
         if name == "":
             col.add(sheet, 1, k + 1, "E-UNKNOWN", "column has no header",
                     hint=f"name it one of: {', '.join(known)}, or delete the column")
@@ -135,7 +137,7 @@ def check_header(col: Collected, sheet: str, header: list[Any], known: tuple[str
                     hint=f"did you mean '{close[0]}'?" if close
                     else f"columns are: {', '.join(known)}")
             ok = False
-        elif names.index(name) != k:
+        elif first[name] != k:
             col.add(sheet, 1, k + 1, "E-DUP", f"column '{excerpt(name)}' appears twice")
             ok = False
     for name in required:

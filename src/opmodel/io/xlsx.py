@@ -46,7 +46,7 @@ from ..errors import InputError, Issue, ModelError
 from ..model import Enterprise
 from ._gcpause import gc_paused
 from .assemble import assemble
-from .folder import MAX_ROWS, LoadResult
+from .folder import MAX_COLUMNS, MAX_ROWS, LoadResult
 from .safefile import excerpt, not_regular
 from .sheets import (
     INSTRUCTIONS,
@@ -70,8 +70,15 @@ if TYPE_CHECKING:
 
 MAX_UNPACKED = 1 << 30  # 1 GiB: far above any real model, far below a zip bomb
 MAX_RATIO = 500  # a member inflating more than this (and to over 10 MB) is a bomb
+MAX_SHARED_STRINGS = 2_000_000  # texts in sharedStrings.xml (≈ 17 s and 300 MB to read)
+MAX_PART_ELEMENTS = 300_000  # elements of any other part read whole (Excel: ≤ 64,000 styles)
+MAX_CELLS = 20_000_000  # cells of a sheet up to each row's last value (500,000 rows × 40)
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)|<\x00!\x00(?:D\x00O\x00C|E\x00N\x00T)")
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_CHUNK = 1 << 20  # bytes of a member read at a time by the scan
+_CELL_MARKS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/")  # (a ':c ' in a text
+# counts too: the bound is far above any real sheet)
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color="1F4E79")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
@@ -527,15 +534,22 @@ def open_workbook(path: str | os.PathLike[str]) -> Any:
 
 def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
     """Read every member once (checking its CRC); refuse XML with a DOCTYPE or entity
-    declaration; return the worksheets that hold formulas."""
+    declaration, worksheets with more than MAX_CELLS cells (empty ones cost as much time
+    to parse), and parts that openpyxl reads whole (all but the worksheets) with more
+    elements than a workbook needs; return the worksheets that hold formulas."""
     formulas: set[str] = set()
     for info in z.infolist():
         name = info.filename
         xml = name.endswith((".xml", ".rels", ".vml"))
         sheet = name.startswith("xl/worksheets/")
+        strings = name.lower().endswith("sharedstrings.xml")
+        limit, what = ((MAX_CELLS, "cells (empty or not)") if sheet
+                       else (MAX_SHARED_STRINGS, "shared strings") if strings
+                       else (MAX_PART_ELEMENTS, "XML elements"))
+        count = 0
         tail = b""
         with z.open(info) as f:
-            while chunk := f.read(1 << 20):
+            while chunk := f.read(_CHUNK):
                 if xml:
                     buf = tail + chunk
                     if _DTD.search(buf):
@@ -546,14 +560,30 @@ def _scan_members(z: zipfile.ZipFile, p: Path) -> set[str]:
                                     "program")
                     if sheet and name not in formulas and _FORMULA.search(buf):
                         formulas.add(name)
+                    if sheet:  # <c …>, <c>, <c/>, or with a prefix (<x:c …>), counted
+                        count += sum(chunk.count(m) for m in _CELL_MARKS)  # in C; a mark
+                        count += sum(buf[:len(tail) + 2].count(m) for m in _CELL_MARKS)  # cut
+                        count -= sum(tail.count(m) for m in _CELL_MARKS)  # by a chunk's end
+                    elif strings:  # each <si> counted once across chunks
+                        count += len(_STRING.findall(buf)) - len(_STRING.findall(tail))
+                    else:
+                        count += chunk.count(b"<")
+                    if count > limit:
+                        raise _fail(p, "E-XLSX", f"{excerpt(name)} in the workbook has "
+                                    f"more than {limit:,} {what}: far more than any model "
+                                    "needs (each one costs memory and time to read); "
+                                    "refusing it",
+                                    hint="save the workbook again from your spreadsheet "
+                                    "program, without unused styles or cells")
                     tail = buf[-32:]
     return formulas
 
 
-def _sheet_error(ws: Any, msg: str) -> ModelError:
-    where = cell_name(ws.title, 1, 1)
-    return ModelError([Issue("E-XLSX", msg, (), hint="save the workbook again from your "
-                             "spreadsheet program").at(where, (ws.title, 1, 1))],
+def _sheet_error(ws: Any, msg: str, row: int = 1, col: int = 1,
+                 hint: str = "save the workbook again from your spreadsheet program"
+                 ) -> ModelError:
+    where = cell_name(ws.title, row, col)
+    return ModelError([Issue("E-XLSX", msg, (), hint=hint).at(where, (ws.title, row, col))],
                       source=f"sheet {ws.title}")
 
 
@@ -580,16 +610,58 @@ def sheet_values(ws: Worksheet) -> list[tuple[int, list[Any]]]:
 
 
 def _values(ws: Any) -> list[tuple[int, list[Any]]]:
-    """The rows of ``ws`` with a value (and the first), numbered; at most MAX_ROWS."""
+    """The rows of ``ws`` with a value (and the first), numbered, without trailing empty
+    cells; at most MAX_ROWS rows, MAX_COLUMNS columns and MAX_CELLS cells in all."""
     rows: list[tuple[int, list[Any]]] = []
-    for k, r in enumerate(ws.iter_rows(values_only=True), start=1):
+    cells = 0
+    for k, r in enumerate(_capped_rows(ws), start=1):
         if k > 1 and r.count(None) == len(r):  # (a tuple: counted in C)
             continue
         if len(rows) > MAX_ROWS:  # the header and MAX_ROWS rows
             raise _sheet_error(ws, f"the sheet has more than {MAX_ROWS:,} rows; refusing "
                                "the workbook")
-        rows.append((k, list(r)))
+        n = len(r)
+        while n and r[n - 1] is None:
+            n -= 1
+        cells += n
+        if cells > MAX_CELLS:
+            raise _sheet_error(ws, f"the sheet has more than {MAX_CELLS:,} cells up to the "
+                               "last value of each row (this row passes it); refusing the "
+                               "workbook", row=k, col=n, hint="delete what is right of the "
+                               "table's last column")
+        rows.append((k, list(r[:n])))
     return rows
+
+
+def _capped_rows(ws: Any) -> Iterator[tuple[Any, ...]]:
+    """``ws.iter_rows(values_only=True)``, but no row wider than MAX_COLUMNS: openpyxl pads
+    a read-only row with empty cells up to its last cell, so a value in column XFD (16,384)
+    made every row 16,384 values wide — a 230 KB workbook of 20,000 such rows needed over
+    2 GB. A value beyond MAX_COLUMNS is refused at its cell; empty (formatted) cells there
+    are dropped."""
+    plain = getattr(ws, "_get_row", None)
+    if plain is None:  # not a read-only sheet: openpyxl holds it whole anyway
+        yield from ws.iter_rows(values_only=True)
+        return
+
+    def get_row(row: list[dict[str, Any]], min_col: int = 1, max_col: int | None = None,
+                values_only: bool = False) -> Any:
+        if row and max_col is None and max(c["column"] for c in row) > MAX_COLUMNS:
+            for c in row:
+                if c["column"] > MAX_COLUMNS and c["value"] not in (None, ""):
+                    raise _sheet_error(ws, f"a value beyond column {MAX_COLUMNS:,}, the "
+                                       "widest a model sheet is read (its tables have a "
+                                       "few dozen columns)", row=c["row"], col=c["column"],
+                                       hint="delete what is right of the table's last "
+                                       "column")
+            row = [c for c in row if c["column"] <= MAX_COLUMNS]
+        return plain(row, min_col, max_col, values_only)
+
+    ws._get_row = get_row
+    try:
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        del ws._get_row
 
 
 def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> None:
@@ -603,7 +675,7 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
             fws = fwb[ws.title]
             fws.reset_dimensions()
             by_line = dict(rows)
-            for line, frow in enumerate(fws.iter_rows(values_only=True), start=1):
+            for line, frow in enumerate(_capped_rows(fws), start=1):
                 values = by_line.get(line, ())
                 for k, f in enumerate(frow):
                     v = values[k] if k < len(values) else None
@@ -615,6 +687,8 @@ def _uncalculated(ws: Any, source: Path, rows: list[tuple[int, list[Any]]]) -> N
                             cell_name(ws.title, line, k + 1), (ws.title, line, k + 1)))
         finally:
             fwb.close()
+    except ModelError:
+        raise
     except Exception as exc:  # the same XML parsed again: as above
         raise _sheet_error(ws, f"the sheet cannot be read: {type(exc).__name__}: "
                            f"{excerpt(str(exc))}") from None

@@ -22,7 +22,7 @@ from .formulation import Milp, build_milp
 from .instance import Instance
 from .plan import Plan
 from .solve import SolveOptions
-from .value import evaluate
+from .value import delivered, evaluate
 
 Reason = Literal["funded", "mandatory", "forbidden", "impossible", "dependency", "conflict",
                  "capacity", "guardrail", "budget", "no value"]
@@ -50,11 +50,8 @@ class Explanation:
 
 def explain_all(plan: Plan) -> list[Explanation]:
     """An explanation for every initiative of the plan's model (no re-solves)."""
-    inst = plan.instance
-    milp = build_milp(inst)
-    g = _state(milp, plan.start)
-    succ = _successors(inst)
-    return [_explain_one(plan, milp, g, succ, i) for i in range(inst.n)]
+    ctx = _Context.of(plan)
+    return [_explain_one(plan, ctx, i) for i in range(plan.instance.n)]
 
 
 def explain(plan: Plan, initiative_id: str, *, replan: bool = True,
@@ -66,8 +63,7 @@ def explain(plan: Plan, initiative_id: str, *, replan: bool = True,
     if i is None:
         inst.enterprise.initiative(initiative_id)  # raises UnknownIdError with a hint
         raise AssertionError  # pragma: no cover
-    milp = build_milp(inst)
-    ex = _explain_one(plan, milp, _state(milp, plan.start), _successors(inst), i)
+    ex = _explain_one(plan, _Context.of(plan), i)
     if not replan or ex.reason in ("forbidden", "impossible", "mandatory"):
         return ex
     from .optimizer import optimize
@@ -107,6 +103,92 @@ def _names(ids: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
+@dataclass
+class _Context:
+    """What explaining every initiative of one plan shares, built once per plan: the MILP
+    and the greedy state of the plan's schedule, each initiative's successors, predecessors
+    and exclusions, and the plan's value per value item (so the value lost by dropping an
+    initiative is priced on the items it touches, not by re-pricing the whole plan: that
+    made explaining a plan quadratic in its initiatives)."""
+
+    milp: Milp
+    g: _Greedy
+    succ: list[list[int]]
+    preds: list[list[int]]
+    rivals: list[list[int]]
+    drop: _Drop
+
+    @classmethod
+    def of(cls, plan: Plan) -> _Context:
+        inst = plan.instance
+        milp = build_milp(inst)
+        preds: list[list[int]] = [[] for _ in range(inst.n)]
+        for p, s in inst.deps:
+            preds[int(s)].append(int(p))
+        rivals: list[list[int]] = [[] for _ in range(inst.n)]
+        for a, b in inst.excl:
+            rivals[int(a)].append(int(b))
+            if int(b) != int(a):
+                rivals[int(b)].append(int(a))
+        return cls(milp, _state(milp, plan.start), _successors(inst), preds, rivals,
+                   _Drop(inst, plan.start))
+
+
+class _Drop:
+    """The value of a schedule less that of the same schedule without some of its funded
+    initiatives, computed on the value items those initiatives contribute to — the same
+    sums as :func:`~opmodel.optimize.value.evaluate`, over the touched items only."""
+
+    def __init__(self, inst: Instance, start: np.ndarray) -> None:
+        self.inst = inst
+        T = inst.T
+        self.dl = delivered(inst, np.asarray(start, dtype=np.int64))
+        self.weight = np.ones(T + 1)
+        self.weight[T] = inst.end_quarters
+        n_items = len(inst.item_cap)
+        self.offered = np.zeros((n_items, T + 1))
+        if len(inst.contrib_item):
+            amount = inst.contrib_amount[:, None] * self.dl[inst.contrib_init]
+            for t in range(T + 1):
+                self.offered[:, t] = np.bincount(inst.contrib_item, weights=amount[:, t],
+                                                 minlength=n_items)
+        order = np.argsort(inst.contrib_init, kind="stable")
+        cut = np.searchsorted(inst.contrib_init[order], np.arange(1, inst.n + 1))
+        self.by_init = np.split(order, cut[:-1]) if inst.n else []
+        self.base = evaluate(inst, start).total
+
+    def lost(self, group: list[int]) -> float:
+        """The value the schedule loses without the (funded) initiatives in ``group``."""
+        gone = np.asarray(group, dtype=np.int64)
+        return -self._change(gone, -self.dl[gone].astype(float))
+
+    def gained(self, i: int, t: int) -> float:
+        """The value the schedule gains with the (unfunded) initiative ``i`` starting in
+        quarter ``t``."""
+        T = self.inst.T
+        row = (np.arange(T + 1) >= t + int(self.inst.duration[i])).astype(float)
+        row[T] = 1.0  # the end state (as delivered() has it)
+        return self._change(np.full(1, i, dtype=np.int64), row[None, :])
+
+    def _change(self, inits: np.ndarray, dl: np.ndarray) -> float:
+        """The change in value when initiatives ``inits`` deliver ``dl`` (rows of −1/0/+1
+        per quarter) on top of the schedule."""
+        inst = self.inst
+        direct = float(((inst.direct[inits, None] * dl).sum(axis=0)) @ self.weight)
+        rows = [self.by_init[k] for k in inits]
+        if not rows or not sum(len(r) for r in rows):
+            return direct
+        cs = np.concatenate(rows)
+        which = np.repeat(np.arange(len(inits)), [len(r) for r in rows])
+        items, where = np.unique(inst.contrib_item[cs], return_inverse=True)
+        change = np.zeros((len(items), inst.T + 1))
+        np.add.at(change, where, inst.contrib_amount[cs, None] * dl[which])
+        offered = self.offered[items]
+        cap = inst.item_cap[items, None]
+        level = np.minimum(offered + change, cap) - np.minimum(offered, cap)
+        return float(((level * inst.item_money[items, None]) @ self.weight).sum()) + direct
+
+
 def _state(milp: Milp, start: np.ndarray) -> _Greedy:
     g = _Greedy(milp)
     for i in np.nonzero(start >= 0)[0]:
@@ -143,17 +225,15 @@ def _force(inst: Instance, i: int, how: Literal["in", "out"]) -> Instance:
     return dataclasses.replace(inst, mandatory=mand, forbidden=forb, impossible=impossible)
 
 
-def _explain_one(plan: Plan, milp: Milp, g: _Greedy, succ: list[list[int]], i: int
-                 ) -> Explanation:
+def _explain_one(plan: Plan, ctx: _Context, i: int) -> Explanation:
     inst = plan.instance
+    milp, g, succ = ctx.milp, ctx.g, ctx.succ
     Q = inst.quarters
     ident, name = inst.ids[i], inst.names[i]
     s = int(plan.start[i])
     if s >= 0:
         group = _dependents(i, succ, plan.start)
-        without = plan.start.copy()
-        without[group] = -1
-        lost = plan.objective - evaluate(inst, without).total
+        lost = plan.objective - (ctx.drop.base - ctx.drop.lost(group))
         deps = [inst.ids[k] for k in group if k != i]
         end = s + int(inst.duration[i]) - 1
         runs = f"in {Q[s]}" if end == s else f"{Q[s]}–{Q[end]}"
@@ -172,14 +252,14 @@ def _explain_one(plan: Plan, milp: Milp, g: _Greedy, succ: list[list[int]], i: i
         why = inst.impossible.get(i, "no start fits its window")
         return Explanation(ident, name, False, None, "impossible",
                            f"'{ident}' is not funded: {why}.")
-    preds = [int(p) for p, t in inst.deps if t == i]
+    preds = ctx.preds[i]
     missing = [inst.ids[p] for p in preds if plan.start[p] < 0]
     if missing:
         return Explanation(ident, name, False, None, "dependency",
                            f"'{ident}' is not funded: it depends on {_names(missing)}, which "
                            f"{'is' if len(missing) == 1 else 'are'} not funded.",
                            details={"missing": missing})
-    rivals = [int(b if a == i else a) for a, b in inst.excl if i in (a, b)]
+    rivals = ctx.rivals[i]
     funded_rivals = [inst.ids[k] for k in rivals if plan.start[k] >= 0]
     if funded_rivals:
         return Explanation(ident, name, False, None, "conflict",
@@ -207,9 +287,7 @@ def _explain_one(plan: Plan, milp: Milp, g: _Greedy, succ: list[list[int]], i: i
     clear = [o for o in options if not o["blocked_by"]]
     if clear:
         t = clear[0]["start"]
-        trial = plan.start.copy()
-        trial[i] = t
-        gain = evaluate(inst, trial).total - plan.objective
+        gain = ctx.drop.base + ctx.drop.gained(i, t) - plan.objective
         if gain <= 1e-6 * max(1.0, plan.objective):
             text = (f"'{ident}' is not funded: it would fit (from {Q[t]}) but adds no value "
                     "to the plan; the gaps it closes are already closed by funded work.")

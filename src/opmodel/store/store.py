@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from ..errors import InputError, Issue, ModelError
 from ..io.folder import LoadResult
+from ..io.safefile import excerpt
 from ..model import Enterprise
 from ..model import validate as validate_model
 from . import rows as R
@@ -231,7 +232,11 @@ class Store:
         """The revision in force at an instant (``2027-03-31T17:00``, UTC) or named
         directly (``r42`` or 42)."""
         if isinstance(at, int) or (isinstance(at, str) and re.fullmatch(r"r?\d+", at.strip())):
-            n = int(str(at).strip().lstrip("r"))
+            digits = str(at).strip().lstrip("r").lstrip("0") or "0"
+            if len(digits) > 18:  # beyond any store (and int() refuses over 4,300 digits)
+                raise InputError(f"revision {excerpt(digits, 24)} does not exist (the store is "
+                                 f"at {self.revision(conn)})")
+            n = int(digits)
             head = self.revision(conn)
             if n > head:
                 raise InputError(f"revision {n} does not exist (the store is at {head})")

@@ -55,8 +55,13 @@ def instant_text(at: str | dt.datetime) -> str:
             text = text[:-1] + "+00:00"
         try:
             when = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"--at '{at}' is not a date and time like 2027-03-31T17:00",
+            if when.tzinfo is not None:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+                when = when.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            from ..io.safefile import excerpt
+
+            raise InputError(f"--at '{excerpt(at)}' is not a date and time like "
+                             "2027-03-31T17:00",
                              hint="write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC), or a revision "
                                   "number like r42") from None
     else:

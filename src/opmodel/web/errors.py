@@ -193,7 +193,9 @@ def install(app: FastAPI) -> None:
             message = f"{request.method} is not allowed on {request.url.path}"
         headers = dict(exc.headers) if exc.headers else None
         if status == 400 and "parsing the body" in message:  # FastAPI's: JSON nested too
-            said = "not JSON this server can read (nested too deep?)"  # deep to decode
+            # deep to decode (RecursionError), or an integer Python will not convert
+            said = ("not JSON this server can read: nested too deep, or a number of more "
+                    "than 4,300 digits")
             return response(ApiError(status, f"body: {said}", code="E-INPUT", headers=headers,
                                      errors=[{"code": "E-INPUT", "field": "body",
                                               "message": said}]))

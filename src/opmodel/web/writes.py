@@ -32,6 +32,7 @@ from ..errors import (
     OpmodelError,
     UnknownIdError,
 )
+from ..io.safefile import excerpt
 from .auth import Principal, authenticate
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
@@ -124,9 +125,9 @@ def _version(request: Request, body: dict[str, Any],
         if h == "*":
             return None
         h = h.removeprefix("W/").strip('"')
-        if h.isdigit():
-            return int(h)
-        raise ApiError(412, f"If-Match: {header} is not a version of "
+        if h.isascii() and h.isdigit() and len(h.lstrip("0")) <= 4000:  # int() fails on
+            return int(h)  # '²' (a digit to isdigit) and on over 4,300 digits
+        raise ApiError(412, f"If-Match: {excerpt(header)} is not a version of "
                        "this item", code="E-PRECONDITION",
                        errors=[{"code": "E-PRECONDITION", "field": "header.If-Match",
                                 "message": "not a version of this item (use the ETag of "

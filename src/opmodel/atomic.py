@@ -452,6 +452,32 @@ def _put(dst: Path, content: bytes | str | os.PathLike[str]) -> None:
         shutil.move(os.fspath(content), dst)  # a finished file or folder: renamed in
 
 
+def check_writable(where: str | os.PathLike[str], what: str | os.PathLike[str] | None = None
+                   ) -> Path:
+    """Refuse, before any work, a place where nothing can be written: ``where``'s nearest
+    folder that exists (``where`` itself if it is one; else the folder above it where it
+    will be made) is tried by creating and removing a temporary file there, as the write
+    itself will — permissions, a read-only or virtual file system (``/proc``), a full disk
+    all show here, not after minutes of solving. ``what``: the output as the user named it
+    (``--dir /proc/x``), for the message. Returns the folder tried."""
+    up = Path(where)
+    while not up.exists() and up != up.parent:
+        up = up.parent
+    if not up.is_dir():
+        return up  # a file stands in the way: the caller says so in its own words
+    probe = up / f".opmodel-probe.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise InputError(f"cannot write {what or where}: nothing can be written in {up} "
+                         f"({exc.strerror or exc})",
+                         hint="nothing was done; choose a folder you may write to") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return up
+
+
 def check_result_folder(folder: str | os.PathLike[str], mark: str, option: str = "--dir"
                         ) -> None:
     """Refuse ``folder`` as the home of a command's set of result files (written with
@@ -618,6 +644,6 @@ def recover(folder: str | os.PathLike[str]) -> list[str]:
 
 
 __all__ = ["HASH_LIMIT", "LOCK_TIMEOUT", "Fingerprint", "FolderChangedError", "FolderLock",
-           "FolderLockedError", "changed_files", "check_unchanged", "fingerprint",
-           "folder_lock", "lock_path", "pause", "real_folder", "recover", "replace_folder",
-           "write_file"]
+           "FolderLockedError", "changed_files", "check_result_folder", "check_unchanged",
+           "check_writable", "fingerprint", "folder_lock", "lock_path", "pause", "real_folder",
+           "recover", "replace_folder", "write_file"]

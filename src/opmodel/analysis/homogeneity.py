@@ -356,10 +356,11 @@ def homogeneity(e: Enterprise, *, scores: Scores | None = None) -> HomogeneityRe
     start = np.searchsorted(g_cap, np.arange(n_c + 1))
     distinct = np.diff(start)
     first = start[:-1][distinct > 0]
-    total = np.bincount(g_cap, g_cost, minlength=n_c)
-    best = np.zeros(n_c)
-    best[g_cap[first]] = g_cost[first]
-    duplicated = total - best
+    others = np.ones(g_cap.size, dtype=bool)
+    others[first] = False
+    # the cost of all but the best, summed as a candidate's savings are (not total − best:
+    # 275.00000000000006 beside savings 275.0 in the same document)
+    duplicated = np.bincount(g_cap[others], g_cost[others], minlength=n_c).astype(float)
     units = assessed.sum(axis=1)
     index = homogeneity_index(distinct, units)
     cur = np.where(assessed, s.current, np.nan)

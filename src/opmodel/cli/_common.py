@@ -9,6 +9,7 @@ with a :class:`~rich.text.Text` when it needs one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -48,6 +49,35 @@ class _Console(Console):
         return _NoStatus()
 
 
+def _tolerant(stream: Any) -> None:
+    """A terminal or pipe whose encoding cannot hold every character (``LANG=C`` without
+    UTF-8, ``PYTHONIOENCODING=ascii``, a Windows code page) shows ``?`` for the ones it
+    lacks instead of stopping the command with a UnicodeEncodeError traceback ('ω' in a
+    stability table, '–' in a name). JSON and CSV are written as UTF-8 bytes (stdout_bytes),
+    whatever the encoding."""
+    enc = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    if enc not in ("utf8", "utf_8") and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
+            stream.reconfigure(errors="replace")
+
+
+_tolerant(sys.stdout)
+_tolerant(sys.stderr)
+
+
+def stdout_bytes(payload: bytes) -> None:
+    """``payload`` (a UTF-8 document: JSON, CSV) to stdout byte for byte: the document
+    stays UTF-8 on a terminal or pipe of another encoding."""
+    buf = getattr(sys.stdout, "buffer", None)
+    sys.stdout.flush()
+    if buf is None:
+        sys.stdout.write(payload.decode())
+    else:
+        buf.write(payload)
+        buf.flush()
+    sys.stdout.flush()
+
+
 console = _Console(highlight=False, soft_wrap=False, emoji=False,
                    width=int(os.environ.get("COLUMNS", "0")) or None)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -85,23 +115,41 @@ class Table(_rich_table.Table):
             value = plain(value)
         super().__setattr__(name, value)
 
-    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+    def add_column(self, header: Any = "", *args: Any, short: str | None = None,
+                   **kwargs: Any) -> None:
+        """A column; ``short``: its header abbreviated ("homog."), shown instead only where
+        the table would not fit with the whole header's words."""
         # a word too long for its column is folded onto the next line, never cut with "…"
         # (ids are what people copy into the next command)
         kwargs.setdefault("overflow", "fold")
+        if short is not None:
+            self.__dict__.setdefault("_short", {})[len(self.columns)] = plain(short)
         super().add_column(plain(header), *args, **kwargs)
 
     def __rich_console__(self, console: Console, options: Any) -> Any:
-        """Fit the width keeping words whole: every column gets its longest word (ids are
-        what people copy into the next command) and the room left goes to the columns that
-        can use it. Where even that does not fit (an 80-column terminal), the vertical rules
-        go first, then headers fold; where the cells' own words still do not fit side by
-        side, each row is shown as a record, one ``header  value`` line per column (as the
-        report's tables become cards on a phone): a cell's word is never cut."""
-        if self.columns and all(c.width is None for c in self.columns) \
-                and not self._fit(console, options):
-            return self._records()
-        return super().__rich_console__(console, options)
+        """Fit the width keeping words whole: every column gets its longest word, header
+        or cell (ids are what people copy into the next command), and the room left goes to
+        the columns that can use it. Where even that does not fit (an 80-column terminal),
+        the vertical rules go first, then the headers given a ``short`` form take it; where
+        the words still do not fit side by side, each row is shown as a record, one
+        ``header  value`` line per column (as the report's tables become cards on a phone):
+        no word, header or cell, is ever folded or cut."""
+        if not self.columns or any(c.width is not None for c in self.columns):
+            yield from super().__rich_console__(console, options)
+            return
+        # the fit is for this width only: the same table printed again (-o, another
+        # console) is fitted afresh
+        kept = (self.box, self.show_edge, self.pad_edge, self.padding,
+                [c.header for c in self.columns])
+        try:
+            if self._fit(console, options):
+                yield from super().__rich_console__(console, options)
+            else:
+                yield from self._records()
+        finally:
+            self.box, self.show_edge, self.pad_edge, self.padding = kept[:4]
+            for c, head in zip(self.columns, kept[4], strict=True):
+                c.header, c.width = head, None
 
     def _records(self) -> Iterable[Any]:
         """The rows one after another, each a two-column grid: the column's header (on one
@@ -125,66 +173,87 @@ class Table(_rich_table.Table):
                        else str(self.caption), style="table.caption")
 
     def _fit(self, console: Console, options: Any) -> bool:
-        """Set the columns' widths to fit; False where the cells' words cannot fit side by
-        side (the table is then shown as records)."""
+        """Set the columns' widths to fit; False where the words of the headers and cells
+        cannot fit side by side (the table is then shown as records).
+
+        A column's narrowest is its longest word, header or cell (rich's minimum): a header
+        wraps at its spaces ("stays in top" over three lines), never inside a word
+        ("homo/gene/ity" over a column of 0.25s), and neither does a cell. To make room,
+        the vertical rules go (two spaces between columns), the headers that have a
+        ``short`` form take it (the one that saves most first), then one space is left
+        between columns."""
+        from rich.measure import Measurement
+
         width = options.max_width
 
-        def measure() -> tuple[list[Any], int]:
-            ms = [self._measure_column(console, options, c) for c in self.columns]
-            return ms, self._extra_width
+        def measure() -> list[Measurement]:
+            return [self._measure_column(console, options, c) for c in self.columns]
 
-        ms, extra = measure()
-        if sum(m.maximum for m in ms) + extra <= width:
+        def fits(ms: list[Measurement], least: bool) -> bool:
+            return sum(m.minimum if least else m.maximum for m in ms) \
+                + self._extra_width <= width
+
+        ms = measure()
+        if fits(ms, least=False):
             return True
-        if sum(m.minimum for m in ms) + extra > width and self.box is not None \
-                and self.show_edge:
+        compact = not fits(ms, least=True) and self.box is not None and self.show_edge
+        if compact:
             from rich import box
 
-            self.box = box.SIMPLE_HEAD
-            self.show_edge = False
-            self.pad_edge = False
-            self.padding = (0, 1, 0, 0)  # with the blank rule: two spaces between columns
-            ms, extra = measure()
-            if sum(m.maximum for m in ms) + extra <= width:
-                return True
-        mins = [m.minimum for m in ms]
-        room = width - extra - sum(mins)
-        # fold headers longer than their column's words first ("capabilities" over "2"),
-        # then the longest words, a little each
-        floor = [self._cell_word(k) + self._get_padding_width(k) for k in range(len(mins))]
-        if len(self.columns) > 1 and self.show_header and sum(
-                min(f, lo) for f, lo in zip(floor, mins, strict=True)) + extra > width:
-            return False
-        while room < 0:
-            over = [k for k, lo in enumerate(mins) if lo > max(floor[k], 4)]
-            if not over:
-                break
-            k = max(over, key=lambda j: mins[j])
-            mins[k] -= 1
-            room += 1
-        while room < 0 and max(mins) > 4:
-            k = mins.index(max(mins))
-            mins[k] -= 1
-            room += 1
-        if room < 0:
-            return True
-        slack = [m.maximum - m.minimum for m in ms]
-        total = sum(slack) or 1
-        for k, (c, lo, sl) in enumerate(zip(self.columns, mins, slack, strict=True)):
-            pad = self._get_padding_width(k)
-            c.width = max(1, lo + room * sl // total - pad)
-        return True
+            self.box = box.SIMPLE_HEAD  # a blank rule between columns, a line under heads
+            self.show_edge = self.pad_edge = False
+            self.padding = (0, 1, 0, 0)  # two spaces apart (one of them the blank rule)
+            ms = measure()
+        short: dict[int, Any] = dict(self.__dict__.get("_short", {}))
+        whole = {k: self.columns[k].header for k in short}
 
-    def _cell_word(self, k: int) -> int:
-        """The longest word in column ``k``'s cells (its header left out)."""
-        longest = 1
-        for cell in self.columns[k]._cells:
-            text = cell.plain if isinstance(cell, Text) else cell if isinstance(cell, str) \
-                else None
-            if text is None:
-                return 10**6  # not text: never shrunk in the first pass
-            longest = max(longest, *(len(w) for w in text.split() or [""]))
-        return longest
+        def saved(k: int) -> int:
+            head, self.columns[k].header = self.columns[k].header, short[k]
+            new = self._measure_column(console, options, self.columns[k]).minimum
+            self.columns[k].header = head
+            return ms[k].minimum - new
+
+        while short and not fits(ms, least=True):
+            k = max(short, key=saved)
+            if saved(k) <= 0:
+                break
+            self.columns[k].header = short.pop(k)
+            ms = measure()
+        if compact and not fits(ms, least=True):
+            self.padding = (0, 0, 0, 0)  # one space apart
+            ms = measure()
+        if not fits(ms, least=True):  # a word would be folded: records (there, the whole
+            for k, head in whole.items():  # header has room), unless there is one column
+                self.columns[k].header = head
+            return len(self.columns) == 1
+        if fits(ms, least=False):
+            return True
+        # the room left: first to the cells that wrap (a name on fewer lines), then to the
+        # headers (a header on fewer lines); the columns that need least are made whole
+        # first ("fund from 2027Q1" on one line beside a long "why"), the rest share
+        pads = [self._get_padding_width(k) for k in range(len(self.columns))]
+        cells = [max((Measurement.get(console, options, cell).maximum for cell in c._cells),
+                     default=0) + pad for c, pad in zip(self.columns, pads, strict=True)]
+        widths = [m.minimum for m in ms]
+        room = width - self._extra_width - sum(widths)
+        for goal in ([max(m.minimum, min(c, m.maximum)) for m, c in zip(ms, cells,
+                                                                         strict=True)],
+                     [m.maximum for m in ms]):
+            want = [g - w for g, w in zip(goal, widths, strict=True)]
+            for k in sorted(range(len(want)), key=lambda j: want[j]):
+                if 0 < want[k] <= room:
+                    widths[k] += want[k]
+                    room -= want[k]
+                    want[k] = 0
+            total = sum(want)
+            if room <= 0 or total <= 0:
+                continue
+            give = [min(room, total) * n // total for n in want]
+            widths = [w + g for w, g in zip(widths, give, strict=True)]
+            room -= sum(give)
+        for c, w, pad in zip(self.columns, widths, pads, strict=True):
+            c.width = max(1, w - pad)
+        return True
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
         super().add_row(*(plain(r) for r in renderables), **kwargs)
@@ -321,5 +390,4 @@ def _error_document(code: int, error: str, message: str, hint: str | None,
     data = {"ok": False, "exit": code,
             "error": {"code": error, "message": message, "hint": hint},
             "issues": [issue_out(i) for i in issues]}
-    sys.stdout.write(document("error", data).decode())
-    sys.stdout.flush()
+    stdout_bytes(document("error", data))

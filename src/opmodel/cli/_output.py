@@ -16,16 +16,13 @@ csv is offered only where the result is one table; asking for it elsewhere is a 
 from __future__ import annotations
 
 import io
-import json
-import math
-import sys
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from ..jsonable import default
 from ._exit import (  # noqa: F401 - the exit codes are part of the output contract
     CONFLICT,
     EXIT_CODES,
@@ -45,7 +42,7 @@ CHARTS = ("png", "svg", "html", "vega")
 FORMAT_HELP = ("Output format: table (default), json (docs/schemas) or csv (where the "
                "result is one table){charts}.")
 OUTPUT_HELP = ("Write the result to this file (atomically) instead of printing it; the "
-               "format comes from --format, else from the suffix.")
+               "format comes from --format, else from the suffix; - is stdout.")
 
 
 def format_option(*, csv: bool = True, charts: bool = False) -> Any:
@@ -76,8 +73,12 @@ def format_help(*, csv: bool = True, charts: bool = False) -> str:
 
 
 def output_option() -> Any:
-    """``-o/--output FILE``: the formatted result to a file."""
-    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
+    """``-o/--output FILE``: the formatted result to a file; ``-o -`` is stdout, as in most
+    Unix tools (it wrote a file named ``-`` in the current folder)."""
+    def stdout_dash(value: Path | None) -> Path | None:
+        return None if value is not None and str(value) == "-" else value
+
+    return typer.Option(None, "--output", "-o", help=OUTPUT_HELP, callback=stdout_dash)
 
 
 # -- emitting -----------------------------------------------------------------------------
@@ -128,26 +129,21 @@ def json_bytes(name: str, data: dict[str, Any]) -> bytes:
 
 
 def csv_bytes(rows: Any, name: str | None = None) -> bytes:
-    """A DataFrame or a list of dicts as CSV (floats to 6 significant digits). An empty list
+    """A DataFrame or a list of dicts as CSV, written by :mod:`opmodel.csvsafe` as every CSV
+    of opmodel is: safe to open in a spreadsheet (a text that would start a formula gets a
+    quote in front), numbers with all their digits, as the JSON has them. An empty list
     still gives the header row, taken from the rows of output ``name``'s published shape
     (a valid model's `validate --format csv` is a header and no issue, not an empty file)."""
-    if hasattr(rows, "to_csv"):
-        return rows.to_csv(index=False, float_format="%.6g").encode()
-    import csv as _csv
+    from ..csvsafe import records
 
-    buf = io.StringIO()
+    fields: list[str] | None = None
+    if hasattr(rows, "to_csv"):  # a DataFrame: its columns, even without a row
+        fields = [str(c) for c in rows.columns]
+        rows = rows.to_dict("records")
     rows = list(rows)
-    fields: list[str] = []
-    for r in rows:
-        fields += [k for k in r if k not in fields]
-    if not rows and name is not None:
+    if not rows and name is not None and not fields:
         fields = _row_fields(name)
-    if fields:
-        w = _csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: _cell(v) for k, v in r.items()})
-    return buf.getvalue().encode()
+    return records(rows, fields).encode()
 
 
 def _row_fields(name: str) -> list[str]:
@@ -167,16 +163,6 @@ def _row_fields(name: str) -> list[str]:
     return found[0] if len(found) == 1 else []
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, float):
-        return "" if not math.isfinite(v) else f"{v:.6g}"
-    if isinstance(v, list | tuple):
-        return ";".join(str(x) for x in v)
-    if isinstance(v, dict):
-        return json.dumps(v, default=default)
-    return "" if v is None else v
-
-
 def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
     """The table form rendered as plain text (no colour), as it would print."""
     from rich.console import Console
@@ -194,14 +180,24 @@ def text_bytes(renderables: Iterable[Any], width: int | None = None) -> bytes:
 def write(out: Path | None, payload: bytes, what: str = "") -> None:
     """``payload`` to stdout, or to ``out`` in one step (a note on stderr)."""
     if out is None:
-        sys.stdout.write(payload.decode())
-        sys.stdout.flush()
+        from ._common import stdout_bytes
+
+        stdout_bytes(payload)
         return
     from ..atomic import write_file
     from ._common import err_console
 
     if out.is_dir():
         raise UsageError(f"-o {out} is a folder; -o names a file")
+    if _stream(out):  # /dev/null, a FIFO, /dev/stdout: written to, never replaced
+        try:
+            with open(out, "wb") as f:
+                f.write(payload)
+        except OSError as exc:
+            from ..errors import InputError
+
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+        return
     _not_a_model_file(out)
     try:
         write_file(out, payload)
@@ -214,12 +210,29 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
     err_console.print(f"[green]✓[/] wrote {_esc(str(out))}" + (f" ({what})" if what else ""))
 
 
+def _stream(out: Path) -> bool:
+    """Whether ``-o`` names something other than a regular file or folder (following
+    links): a device (``/dev/null``), a FIFO, ``/dev/stdout``, a process substitution.
+    Such a thing is written to as it is; replacing it in one step (a temporary file
+    renamed over it) replaced a device node with a regular file — as root, ``-o /dev/null``
+    would have replaced the system's /dev/null."""
+    import stat
+
+    try:
+        mode = os.stat(out).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _writable(out: Path) -> None:
     """Refuse an ``-o`` that is a folder, lies in no folder, or names a model's file."""
     from ..errors import InputError
 
     if out.is_dir():
         raise UsageError(f"-o {out} is a folder; -o names a file")
+    if _stream(out):
+        return
     up = out.parent
     while not up.exists() and up != up.parent:
         up = up.parent
@@ -230,6 +243,9 @@ def _writable(out: Path) -> None:
         raise InputError(f"cannot write {out}: there is no folder {out.parent}",
                          hint="nothing was done; -o names a file in an existing folder")
     _not_a_model_file(out)
+    from ..atomic import check_writable
+
+    check_writable(out.parent, f"-o {out}")  # a folder nothing can be written in: before the work
 
 
 def _is_model_folder(folder: Path) -> bool:
@@ -334,7 +350,9 @@ def check_folder(folder: Path | None, option: str = "--dir", *, mark: str = "") 
     if up.exists() and not up.is_dir():
         raise InputError(f"cannot make the folder {folder}: {up} is a file",
                          hint=f"give a folder for {option}")
-    if mark:
-        from ..atomic import check_result_folder
+    from ..atomic import check_result_folder, check_writable, real_folder
 
+    if mark:
         check_result_folder(folder, mark, option)
+    # the set is made beside the folder and swapped in: its parent must take new entries
+    check_writable(real_folder(folder).parent, f"{option} {folder}")

@@ -197,7 +197,8 @@ def heatmap(
         emit("heatmap-cell", fmt, out, data=x.to_dict, rows=lambda: _children_rows(x),
              table=lambda: explanation_view(x))
         return
-    emit("heatmap", fmt, out, data=hm.to_dict, rows=hm.to_frame,
+    emit("heatmap", fmt, out, data=hm.to_dict,  # csv: the values as the json has them
+         rows=lambda: hm.to_frame().round({"value": 6}),
          chart=_chart("heatmap_chart", hm), table=lambda: heatmap_view(hm, path, by))
 
 
@@ -277,7 +278,10 @@ def homogeneity(
     path: str = PathArg,
     at: str | None = AtOpt,
     by: str = typer.Option("capability", "--by", help="capability or stage."),
-    top: int = typer.Option(20, "--top", "-n", help="How many consolidation candidates."),
+    top: int | None = typer.Option(
+        None, "--top", "-n", show_default=False,
+        help="How many consolidation candidates, in every format (default: all in json "
+             "and csv, the first 20 in the table and the chart)."),
     fmt: str | None = FormatOpt,
     out: Path | None = OutOpt,
 ) -> None:
@@ -286,13 +290,31 @@ def homogeneity(
 
     if by not in ("capability", "stage"):
         raise InputError(f"unknown --by '{by}'", hint="use capability or stage")
+    if top is not None and top < 1:  # (-n -1 showed all candidates but the last)
+        raise InputError(f"--top must be at least 1 (got {top})")
     e = _load(path, at)
     h = homogeneity_fn(e)
     money = _money(e)
-    emit("homogeneity", fmt, out, data=h.to_dict,
-         rows=lambda: h.to_frame("stage" if by == "stage" else "candidates"),
-         chart=_chart("homogeneity_chart", h, by=by, top=top, money=money),
-         table=lambda: homogeneity_view(e, h, by, top))
+    shown = 20 if top is None else top
+
+    def data() -> dict[str, Any]:  # -n 5: five candidates in the json too, as in the table
+        d = h.to_dict()
+        return d if top is None else {**d, "candidates": d["candidates"][:top]}
+
+    def rows() -> Any:
+        frame = h.to_frame("stage" if by == "stage" else "candidates")
+        return frame if top is None or by == "stage" else frame.head(top)
+
+    emit("homogeneity", fmt, out, data=data, rows=rows,
+         chart=_chart("homogeneity_chart", h, by=by, top=shown, money=money),
+         table=lambda: homogeneity_view(e, h, by, shown))
+
+
+#: the headers' abbreviations, taken where a narrow terminal has no room for a whole word
+#: over a column of short numbers (a header word is never folded: "homo/gene/ity")
+SHORT = {"functional": "func.", "technical": "tech.", "capabilities": "capab.",
+         "applications": "apps", "homogeneity": "homog.", "homogeneity (mean)": "homog. (mean)",
+         "duplicated cost": "dupl. cost", "candidates": "cand."}
 
 
 def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
@@ -301,7 +323,8 @@ def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
         t = Table(title="Homogeneity by stage", title_justify="left")
         for col in ("stage", "capabilities", "units", "applications", "homogeneity (mean)",
                     "max spread", "duplicated cost", "candidates"):
-            t.add_column(col, justify="left" if col == "stage" else "right")
+            t.add_column(col, justify="left" if col == "stage" else "right",
+                         short=SHORT.get(col))
         for s in h.stages:
             t.add_row(s.name, str(s.capabilities), str(s.business_units), str(s.distinct),
                       _opt(s.homogeneity, ".2f"), _opt(s.spread, "g"),
@@ -314,7 +337,8 @@ def homogeneity_view(e: Enterprise, h: Any, by: str, top: int) -> list[Any]:
     for col in ("#", "capability", "units", "apps", "homogeneity", "spread", "keep (fit)",
                 "retire (fit)", "savings"):
         t.add_column(col, justify="right" if col in ("#", "units", "apps", "homogeneity",
-                                                     "spread", "savings") else "left")
+                                                     "spread", "savings") else "left",
+                     short=SHORT.get(col))
     for c in h.top_candidates(top):
         t.add_row(str(c.rank), c.name, str(len(c.business_units)), str(len(c.retire) + 1),
                   _opt(c.homogeneity, ".2f"), _opt(c.spread, "g"),
@@ -379,7 +403,7 @@ def apps_view(e: Enterprise, r: Any, by_unit: bool) -> list[Any]:
     for col in ("application", "functional", "technical", "TIME", "run cost",
                 "lifecycle", "units", "capabilities", "varies by unit"):
         t.add_column(col, justify="left" if col in ("application", "TIME", "lifecycle")
-                     else "right")
+                     else "right", short=SHORT.get(col))
     for a in r.applications:
         t.add_row(a.name, _fit(a.functional_fit).replace("not assessed", "–"),
                   _fit(a.technical_fit).replace("not assessed", "–"),
@@ -401,7 +425,7 @@ def apps_view(e: Enterprise, r: Any, by_unit: bool) -> list[Any]:
         u_t = Table(title="per unit" + ("" if by_unit else " (where a unit has its own fit)"),
                     title_justify="left")
         for col in ("application", "unit", "functional", "technical", "TIME", "own fit"):
-            u_t.add_column(col)
+            u_t.add_column(col, short=SHORT.get(col))
         for u in rows:
             u_t.add_row(u.application, u.business_unit,
                         _fit(u.functional_fit).replace("not assessed", "–"),

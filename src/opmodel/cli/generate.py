@@ -52,6 +52,9 @@ def generate_cmd(
         raise InputError(f"{directory} exists and is not a folder", hint="choose a new folder")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise InputError(f"{directory} is not empty", hint="choose a new folder or pass --force")
+    from ..atomic import check_writable, real_folder
+
+    check_writable(real_folder(directory).parent, directory)  # /proc/g: refused before generating
 
     t0 = time.perf_counter()
     big = business_units * capabilities >= BIG or initiatives >= 2000

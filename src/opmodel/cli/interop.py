@@ -104,6 +104,9 @@ def import_cmd(
         if not report.ok:
             raise typer.Exit(INVALID)
         return
+    from ..atomic import check_writable, real_folder
+
+    check_writable(real_folder(directory).parent, directory)  # before the file is read
     result, written = api.import_model(file, directory, force=force, mapping=mapping)
     print_issues(result.warnings)
     counts = result.enterprise.summary()

@@ -7,8 +7,6 @@ plan as JSON and CSV tables. ``opmodel explain`` says why one initiative is in o
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,13 +227,10 @@ def confidence_table(plan: Any) -> Table:
 
 # -- files ----------------------------------------------------------------------------------
 def _csv(rows: list[dict[str, Any]]) -> bytes:
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    return buf.getvalue().encode()
+    """A table of the plan's folder, as every CSV of opmodel is written (opmodel.csvsafe)."""
+    from ..csvsafe import records
+
+    return records(rows).encode()
 
 
 def plan_data(plan: Any, risk: Any = None, extra: dict[str, Any] | None = None

@@ -77,8 +77,10 @@ def store_export(
     at: str | None = AtOpt,
 ) -> None:
     """Write the stored model back as a model folder (for git), as it stands or stood."""
+    from ..atomic import check_writable, real_folder
     from ..store import open_store
 
+    check_writable(real_folder(folder).parent, folder)  # before the store is read
     written = export_store(_url(url), folder, at=at)
     rev = open_store(_url(url)).revision_at(at) if at else open_store(_url(url)).revision()
     console.print(f"[green]✓[/] wrote {len(written)} file(s) to [bold]{escape(str(folder))}[/] "

@@ -17,7 +17,9 @@ from ..atomic import (
     FolderLock,
     FolderLockedError,
     changed_files,
+    check_result_folder,
     check_unchanged,
+    check_writable,
     fingerprint,
     folder_lock,
     lock_path,
@@ -29,6 +31,6 @@ from ..atomic import (
 )
 
 __all__ = ["HASH_LIMIT", "LOCK_TIMEOUT", "Fingerprint", "FolderChangedError", "FolderLock",
-           "FolderLockedError", "changed_files", "check_unchanged", "fingerprint",
-           "folder_lock", "lock_path", "pause", "real_folder", "recover", "replace_folder",
-           "write_file"]
+           "FolderLockedError", "changed_files", "check_result_folder", "check_unchanged",
+           "check_writable", "fingerprint", "folder_lock", "lock_path", "pause", "real_folder",
+           "recover", "replace_folder", "write_file"]

@@ -14,14 +14,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..csvsafe import line, restore
 from ..model import Assessment
 from .tables import ASSESSMENTS, cells_to_record, record_to_cells
 
 
 def _csv_line(cells: list[str], ending: str) -> str:
-    buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator=ending).writerow(cells)
-    return buf.getvalue()
+    return line(cells, ending)  # as every CSV of opmodel: safe to open in a spreadsheet
 
 
 def full_text(assessments: tuple[Assessment, ...]) -> str:
@@ -87,7 +86,8 @@ def check_csv(text: str, assessments: tuple[Assessment, ...]) -> bool:
     """Does ``text`` read back as exactly ``assessments``? (The safety net of a patch.)"""
     rows = list(csv.reader(io.StringIO(text, newline="")))
     header = [h.strip() for h in rows[0]]
-    got = [Assessment.model_validate(cells_to_record(ASSESSMENTS, header, r))
+    got = [Assessment.model_validate(cells_to_record(ASSESSMENTS, header,
+                                                     [restore(c.strip()) for c in r]))
            for r in rows[1:] if r and any(c.strip() for c in r)]
     return tuple(got) == assessments
 

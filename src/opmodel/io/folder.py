@@ -26,6 +26,7 @@ from ruamel.yaml.constructor import ConstructorError, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.resolver import VersionedResolver
 
+from ..csvsafe import restore
 from ..errors import InputError, Issue, ModelError, PathPart, sort_issues
 from ..model import Enterprise
 from ._gcpause import gc_paused
@@ -337,7 +338,7 @@ def _read_csv(src: _Source, table: Table) -> None:
                        f"row has {len(cells)} values but the header has {width} columns",
                        hint="check for a missing or extra comma; quote values with commas")
                 continue
-            rows.append(cells_to_record(table, header, cells))
+            rows.append(cells_to_record(table, header, [restore(c.strip()) for c in cells]))
             lines.append(row_line)
     except csv.Error as exc:
         if "end of data" in str(exc):  # an opened quote swallowed the rest of the file
@@ -561,11 +562,11 @@ def _yaml_text(spec: YamlFile, data: dict[str, Any]) -> str:
 
 
 def _csv_text(table: Table, items: tuple[Any, ...]) -> str:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.columns)
-    w.writerows(record_to_cells(table, it) for it in items)
-    return buf.getvalue()
+    """A table's file, safe to open in a spreadsheet (:mod:`opmodel.csvsafe`: a text that
+    would start a formula is written with a quote in front, which reading takes off)."""
+    from ..csvsafe import line
+
+    return line(table.columns) + "".join(line(record_to_cells(table, it)) for it in items)
 
 
 def folder_files(e: Enterprise) -> Iterator[tuple[str, str]]:

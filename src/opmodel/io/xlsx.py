@@ -373,15 +373,23 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def check_target(path: Path) -> None:
-    """Refuse, before any work, a file path that is a folder or lies under a file."""
+    """Refuse, before any work, a file path that is a folder, lies under a file, or lies
+    in a folder where nothing can be written (``/proc``, no permission: the write-only
+    workbook, built first, then failed to save and left lxml's noise at exit)."""
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder",
+                         hint="give the path of the file to write")
+    if path.exists() and not path.is_file():  # a device or FIFO: the rename would replace it
+        raise InputError(f"cannot write {path}: it is not a regular file",
                          hint="give the path of the file to write")
     for up in path.parents:
         if up.exists():
             if not up.is_dir():
                 raise InputError(f"cannot write {path}: {up} is a file, not a folder")
-            return
+            break
+    from .atomic import check_writable
+
+    check_writable(path.parent, path)
 
 
 def _unwritable(path: Path, exc: OSError) -> InputError:

@@ -11,6 +11,9 @@ from ._base import Number, Output, _Open
 
 class Weights(Output):
     """`opmodel weights`: the criteria weights ω and, for AHP, the consistency ratio."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.weights:WeightsResult"
+    added_: ClassVar[tuple[str, ...]] = ("warnings",)
+    dropped_: ClassVar[tuple[str, ...]] = ("warnings",)  # written as the Issues' messages
 
     output_name: ClassVar[str] = "weights"
     source: Literal["weights", "ahp"]
@@ -29,6 +32,7 @@ class Weights(Output):
 
 
 class GapRow(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.gaps:GapRow"
     rank: int
     capability: str
     capability_name: str
@@ -47,6 +51,7 @@ class GapRow(_Open):
 
 class Gaps(Output):
     """`opmodel gaps`: the cells with a gap, by priority = w × gap / 5."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.gaps:GapTable"
 
     output_name: ClassVar[str] = "gaps"
     omega: dict[str, float]
@@ -86,6 +91,7 @@ class Heatmap(Output):
 
 
 class CellChild(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.heatmap:Child"
     capability: str
     capability_name: str
     business_unit: str
@@ -94,6 +100,7 @@ class CellChild(_Open):
 
 
 class AssessmentSource(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.provenance:AssessmentSource"
     row: int = Field(description="1-based data row of the assessments table.")
     current: Number
     target: Number
@@ -106,6 +113,7 @@ class AssessmentSource(_Open):
 
 
 class ExpectationSource(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.provenance:ExpectationSource"
     id: str
     segment: str
     statement: str
@@ -113,6 +121,7 @@ class ExpectationSource(_Open):
 
 
 class ObjectiveSource(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.provenance:ObjectiveSource"
     objective: str
     name: str
     weight: float
@@ -121,6 +130,8 @@ class ObjectiveSource(_Open):
 
 class Provenance(_Open):
     """Everything behind priority(c, b): enough to recompute it by hand."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.provenance:CellProvenance"
+    added_: ClassVar[tuple[str, ...]] = ("terms", "arithmetic")
 
     capability: str
     capability_name: str
@@ -152,6 +163,8 @@ class Provenance(_Open):
 
 class HeatmapCell(Output):
     """`opmodel heatmap --explain COLUMN/UNIT`: one cell, its rule, children and provenance."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.heatmap:CellExplanation"
+    added_: ClassVar[tuple[str, ...]] = ("rule",)
 
     output_name: ClassVar[str] = "heatmap-cell"
     by: Literal["stage", "capability"]
@@ -172,6 +185,7 @@ class HeatmapCell(Output):
 
 
 class AppUse(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.homogeneity:AppUse"
     application: str
     name: str
     business_units: list[str]
@@ -183,6 +197,8 @@ class AppUse(_Open):
 
 
 class CapabilityHomogeneity(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.homogeneity:CapabilityHomogeneity"
+    added_: ClassVar[tuple[str, ...]] = ("distinct", "savings")
     capability: str
     name: str
     stage: str
@@ -200,6 +216,7 @@ class CapabilityHomogeneity(_Open):
 
 
 class StageHomogeneity(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.homogeneity:StageHomogeneity"
     stage: str
     name: str
     capabilities: int
@@ -212,6 +229,7 @@ class StageHomogeneity(_Open):
 
 
 class Candidate(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.homogeneity:Candidate"
     rank: int
     capability: str
     name: str
@@ -238,6 +256,7 @@ class Homogeneity(Output):
 
 
 class AppRow(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.time_model:AppTime"
     application: str
     name: str
     functional_fit: Number
@@ -252,6 +271,7 @@ class AppRow(_Open):
 
 
 class AppUnitRow(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.time_model:AppUnitTime"
     application: str
     business_unit: str
     functional_fit: Number
@@ -272,6 +292,7 @@ class Apps(Output):
 
 
 class StabilityCell(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.sensitivity:StableCell"
     rank: int
     capability: str
     business_unit: str
@@ -282,6 +303,7 @@ class StabilityCell(_Open):
 
 
 class Entrant(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.sensitivity:Entrant"
     capability: str
     business_unit: str
     baseline_rank: int
@@ -291,6 +313,8 @@ class Entrant(_Open):
 
 class Stability(Output):
     """`opmodel stability`: how often the top cells stay on top when ω moves."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.sensitivity:StabilityResult"
+    added_: ClassVar[tuple[str, ...]] = ("mean_stay",)
 
     output_name: ClassVar[str] = "stability"
     top: int

@@ -10,6 +10,8 @@ from ._base import Number, Output, _Open
 
 
 class InitiativeStatus(_Open):
+    mirrors_: ClassVar[str] = "opmodel.model.lifecycle:InitiativeState"
+    added_: ClassVar[tuple[str, ...]] = ("slip",)
     id: str
     status: str
     start: str | None
@@ -63,6 +65,8 @@ class RecordSpend(_Open):
 
 
 class WhatChanged(_Open):
+    mirrors_: ClassVar[str] = "opmodel.cycle.replan:Change"
+    added_: ClassVar[tuple[str, ...]] = ("value_change",)
     record_cycle: str | None
     added: list[str]
     removed: list[Removed]
@@ -75,6 +79,8 @@ class WhatChanged(_Open):
 
 
 class Variance(_Open):
+    mirrors_: ClassVar[str] = "opmodel.cycle.roll:Standing"
+    added_: ClassVar[tuple[str, ...]] = ("estimate_at_completion", "overrun", "slip", "variance")
     id: str
     status: str
     planned_start: str | None
@@ -114,6 +120,7 @@ class DecisionMoves(_Open):
 
 
 class DecisionRow(_Open):
+    mirrors_: ClassVar[str] = "opmodel.cycle.pricing:DecisionRow"
     id: str
     initiative: str
     action: str
@@ -131,6 +138,9 @@ class DecisionRow(_Open):
 
 class Decisions(Output):
     """`opmodel decisions`: recommended versus decided in one cycle, overrides priced."""
+    mirrors_: ClassVar[str] = "opmodel.cycle.pricing:Pricing"
+    added_: ClassVar[tuple[str, ...]] = ("decisions", "given_up")
+    dropped_: ClassVar[tuple[str, ...]] = ("rows",)
 
     output_name: ClassVar[str] = "decisions"
     cycle: str

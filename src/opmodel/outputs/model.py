@@ -37,6 +37,7 @@ class Validate(Output):
 
 
 class StageSummary(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.overview:StageLine"
     stage: str
     name: str
     capabilities: int
@@ -45,6 +46,7 @@ class StageSummary(_Open):
 
 
 class UnitSummary(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.overview:UnitLine"
     business_unit: str
     name: str
     weight: Number
@@ -54,6 +56,7 @@ class UnitSummary(_Open):
 
 
 class KindSummary(_Open):
+    mirrors_: ClassVar[str] = "opmodel.analysis.overview:KindLine"
     kind: str
     initiatives: int
     total_cost: float
@@ -68,6 +71,8 @@ class ShowHorizon(_Open):
 
 class Show(Output):
     """`opmodel show`: a model at a glance (analysis/overview.py)."""
+    mirrors_: ClassVar[str] = "opmodel.analysis.overview:Overview"
+    added_: ClassVar[tuple[str, ...]] = ("warnings",)
 
     output_name: ClassVar[str] = "show"
     model: str

@@ -31,6 +31,10 @@ class SolverInfo(_Open):
 
 
 class PlanValue(_Open):
+    mirrors_: ClassVar[str] = "opmodel.optimize.value:Evaluation"
+    added_: ClassVar[tuple[str, ...]] = ("end_quarters", "per_quarter")
+    # per_quarter: an array in the result, written as a mapping quarter → value
+    dropped_: ClassVar[tuple[str, ...]] = ("item_level", "per_quarter")
     total: float
     capability: float
     savings: float
@@ -121,6 +125,9 @@ class ConfidenceStep(_Open):
 
 
 class PlanConfidence(_Open):
+    mirrors_: ClassVar[str] = "opmodel.optimize.plan:Confidence"
+    added_: ClassVar[tuple[str, ...]] = ("achieved_se", "joint", "value_given_up")
+    dropped_: ClassVar[tuple[str, ...]] = ("plan_without",)
     target: float
     achieved: float
     achieved_se: float
@@ -167,6 +174,7 @@ Reason = Literal["funded", "mandatory", "forbidden", "impossible", "dependency",
 
 
 class Explanation(_Open):
+    mirrors_: ClassVar[str] = "opmodel.optimize.explain:Explanation"
     id: str
     name: str
     funded: bool
@@ -234,6 +242,8 @@ class RiskSpend(_Open):
 
 
 class Risk(_Open):
+    mirrors_: ClassVar[str] = "opmodel.optimize.risk:CostRisk"
+    added_: ClassVar[tuple[str, ...]] = ("within_budget_se",)
     draws: int
     seed: int
     overrun_any: float
@@ -294,6 +304,7 @@ class Plan(Output):
 
 class Explain(Output):
     """`opmodel explain`: why one initiative is funded or left out."""
+    mirrors_: ClassVar[str] = "opmodel.optimize.explain:Explanation"
 
     output_name: ClassVar[str] = "explain"
     id: str
@@ -330,6 +341,8 @@ class DiffCell(_Open):
 
 class Diff(Output):
     """`opmodel diff`: what changes between the plans of two scenarios."""
+    mirrors_: ClassVar[str] = "opmodel.optimize.diff:PlanDiff"
+    added_: ClassVar[tuple[str, ...]] = ("value_change",)
 
     output_name: ClassVar[str] = "diff"
     a: str
@@ -348,6 +361,9 @@ class Diff(Output):
 
 
 class FrontierPoint(_Open):
+    mirrors_: ClassVar[str] = "opmodel.optimize.frontier:FrontierPoint"
+    added_: ClassVar[tuple[str, ...]] = ("current",)
+    dropped_: ClassVar[tuple[str, ...]] = ("start",)
     scale: float
     budget: float
     value: Number

@@ -10,6 +10,9 @@ from ._base import Output, _Open
 
 
 class HistoryChange(_Open):
+    mirrors_: ClassVar[str] = "opmodel.store.store:Change"
+    added_: ClassVar[tuple[str, ...]] = ("entity",)
+    dropped_: ClassVar[tuple[str, ...]] = ("key", "kind")
     revision: int
     at: str
     who: str
@@ -44,6 +47,7 @@ class StoreInfo(Output):
 
 
 class UserOut(_Open):
+    mirrors_: ClassVar[str] = "opmodel.store.users:User"
     name: str
     role: str
     units: list[str]
@@ -58,6 +62,9 @@ class Users(Output):
 
 
 class SurveyUnit(_Open):
+    mirrors_: ClassVar[str] = "opmodel.io.survey:UnitStatus"
+    added_: ClassVar[tuple[str, ...]] = ("state",)
+    dropped_: ClassVar[tuple[str, ...]] = ("name", "oldest")
     business_unit: str
     state: str
     capabilities: int
@@ -101,6 +108,7 @@ class ImportMapping(_Open):
 
 
 class ImportRow(_Open):
+    mirrors_: ClassVar[str] = "opmodel.io.archimate_map:ImportRow"
     section: str
     archimate: str
     becomes: str
@@ -132,6 +140,7 @@ class ImportDryRun(Output):
 
 
 class Finding(_Open):
+    mirrors_: ClassVar[str] = "opmodel.report.findings:Finding"
     title: str
     detail: str
     tone: str

@@ -85,6 +85,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    if not all(callable(getattr(LoadFileScheduling, m, None))
+               for m in ("_split_scope", "_assign_work_unit")):
+        return None  # a later xdist without these private hooks: its own loadfile order
     rank = {u: i for i, u in enumerate(LONGEST_FIRST)}
 
     class Scheduling(LoadFileScheduling):  # type: ignore[misc]
@@ -94,8 +97,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return work_unit(nodeid)
 
         def _assign_work_unit(self, node: Any) -> None:
-            if not self._ordered:  # the queue is complete at the first assignment
-                self._ordered = True
+            if not self._ordered and hasattr(self.workqueue, "move_to_end"):
+                self._ordered = True  # the queue is complete at the first assignment
                 for unit in sorted(self.workqueue, key=lambda u: rank.get(u, len(rank))):
                     self.workqueue.move_to_end(unit)
             super()._assign_work_unit(node)

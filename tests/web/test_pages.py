@@ -334,3 +334,15 @@ def test_the_initiatives_list_shows_every_cost_as_an_amount(app: Any, url: str) 
                                                                                    cells[i.id])
         assert ("(profile)" in cells[i.id]) == (i in profiles)
     assert any("," in c for c in cells.values())
+
+
+def test_the_meeting_of_a_cycle_outside_the_horizon_offers_no_form(app: Any) -> None:
+    """A decision of a cycle outside the horizon is refused on every surface: the meeting
+    page says so instead of offering a form whose every post is refused."""
+    c = login(app, "pat")
+    page = c.get("/ui/decisions?cycle=2029Q1").text
+    assert 'data-testid="decide-form"' not in page
+    assert re.search(r"2029Q1 is after the horizon \w+–\w+: no decision can be recorded",
+                     page), page
+    assert "before the horizon" in c.get("/ui/decisions?cycle=2020Q1").text
+    assert 'data-testid="decide-form"' in c.get("/ui/decisions?cycle=2027Q3").text

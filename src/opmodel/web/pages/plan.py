@@ -367,7 +367,13 @@ def register(app: FastAPI) -> None:
             except OpmodelError as exc:
                 error = exc.message
         decided = [d for d in e.decisions if d.cycle == cyc]
+        h, k = e.horizon, quarter_index(cyc)  # outside it no decision (cycle.record's rule)
+        side = ("before" if k < quarter_index(h.start) else
+                "after" if k > quarter_index(h.end) else None)
+        outside = side and (f"{cyc} is {side} the horizon {h.start}–{h.end}: no decision "
+                            "can be recorded for it")
         return render(request, "decisions.html", page="decisions", snap=snap, e=e,
+                      outside=outside,
                       cycle=cyc, cycles=sorted(set(cycles) | {nq}), pricing=pricing,
                       decided=decided, error=error, actions_=ACTIONS,
                       verdicts=VERDICTS, date=_meeting_date(cyc),

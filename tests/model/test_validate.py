@@ -327,3 +327,14 @@ def test_half_a_fit_is_a_warning_at_the_missing_cell(starter_copy: Path) -> None
                          "its TIME class stays 'not assessed'")
     assert w.location == line_of(path, "crm-s,") + ":8"  # the technical_fit column
 
+
+
+def test_an_id_listed_twice_in_depends_on_is_a_located_warning(starter_copy: Path) -> None:
+    """`depends_on: [cpq, cpq]` was accepted without a word (the second is ignored)."""
+    f = starter_copy / "initiatives.yaml"
+    edit(f, "depends_on: [cpq]", "depends_on: [cpq, cpq]")
+    result = opmodel.read(starter_copy)
+    dup = [w for w in result.warnings if w.code == "W-DUP"]
+    assert len(dup) == 1, [str(w) for w in result.warnings]
+    assert dup[0].message == "initiative 'crm-upgrade' lists 'cpq' twice in depends_on"
+    assert dup[0].location == line_of(f, "depends_on: [cpq, cpq]", "cpq]")

@@ -23,6 +23,7 @@ E-AHP      an AHP matrix that is not square, positive and reciprocal
 W-NA       an effect on a capability the business unit marked n/a
 W-AHP      an AHP matrix with consistency ratio above 0.1
 W-STAGE    a child capability placed on another stage than its parent
+W-DUP      an initiative listing the same id twice in depends_on, excludes or retires
 ========== ==========================================================================
 """
 
@@ -310,6 +311,13 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                 if (eff.capability, b) in na:
                     c.add("W-NA", f"{owner} raises capability '{eff.capability}' in business "
                           f"unit '{b}', which marked it n/a", (*p, "effects", k, "capability"))
+        for key in ("depends_on", "excludes", "retires"):
+            seen: set[str] = set()
+            for k, x in enumerate(getattr(it, key)):
+                if x in seen:
+                    c.add("W-DUP", f"{owner} lists '{x}' twice in {key}", (*p, key, k),
+                          hint="once is enough: the second is ignored")
+                seen.add(x)
         for k, app_id in enumerate(it.retires):
             c.ref("application", app_id, apps, (*p, "retires", k), owner)
         for k, d in enumerate(it.depends_on):

@@ -14,14 +14,9 @@ from typer.testing import CliRunner
 from opmodel.cli import _common, app
 from opmodel.cli._common import Table
 
+from .render import shown as _shown
+
 ACME = str(Path(__file__).resolve().parents[2] / "examples" / "acme")
-
-
-def _shown(table: Table, width: int) -> str:
-    c = Console(width=width, color_system=None, highlight=False, emoji=False)
-    with c.capture() as cap:
-        c.print(table)
-    return cap.get()
 
 
 def _stages() -> Table:

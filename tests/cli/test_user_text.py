@@ -9,6 +9,8 @@ from rich.console import Console
 
 from opmodel.cli._common import Table, console, err_console
 
+from .render import shown as _shown
+
 CLI = Path(__file__).resolve().parents[2] / "src" / "opmodel" / "cli"
 
 
@@ -56,13 +58,6 @@ def test_control_characters_are_shown_not_obeyed() -> None:
     assert "\x1b[31m'" not in out and "\x1b[0m)" not in out
     assert "Sell\\x1b[2J\\x00" in out and "\\x1b]0;title\\x07T" in out
     assert "unknown stage 'x\\x1b[31m'" in out
-
-
-def _shown(table: Table, width: int) -> str:
-    c = Console(width=width, color_system=None, highlight=False, emoji=False)
-    with c.capture() as cap:
-        c.print(table)
-    return cap.get()
 
 
 def test_a_table_too_narrow_for_its_words_becomes_records() -> None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ...report.format import money
 from ..auth import ANONYMOUS, Principal, principal_from_user
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,14 +34,6 @@ def number(v: Any) -> Any:
 env.filters["n"] = number
 
 
-def money(x: Any, currency: str, unit: str) -> str:
-    """Money (and value, which is money a year) as the report writes it: ``34830.93``
-    (thousands of USD) → ``USD 34.8 M``; ``–`` when there is none."""
-    from ...report.format import money as fmt
-
-    return fmt(x, currency, unit)
-
-
 def amount(x: Any) -> str:
     """An amount in the model's money unit, grouped, at most two decimals: ``2600.0`` →
     ``2,600``, ``1.25`` → ``1.25``; ``–`` when there is none."""
@@ -50,7 +43,7 @@ def amount(x: Any) -> str:
 
 
 env.filters["n"] = number
-env.filters["money"] = money
+env.filters["money"] = money  # as the report writes it: 34830.93 (USD thousands) → USD 34.8 M
 env.filters["amount"] = amount
 
 #: the pages a role sees in the navigation

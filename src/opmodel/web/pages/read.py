@@ -45,10 +45,6 @@ def colour(layer: str, v: float | None) -> str:
 LEGEND_STEPS = 10
 
 
-def _range(layer: str) -> tuple[float, float]:
-    return (0.0, 1.0) if layer == "priority" else (0.0, 5.0)
-
-
 MAX_COLUMNS = 40
 """A capability × unit page shows at most this many columns unless asked for all: the
 hottest ones, chosen as the report's chart chooses them (``top_columns``)."""
@@ -58,7 +54,7 @@ def grid(hm: Any, limit: int | None = None) -> dict[str, Any]:
     """A heat map as rows of cells for the template (at most ``limit`` columns)."""
     from ...report.charts import top_columns
 
-    lo, hi = _range(hm.layer)
+    lo, hi = hm.domain  # the layer's fixed range (analysis.heatmap.LAYER_DOMAIN)
     keep = top_columns(hm, limit)
     cols = list(range(len(hm.columns))) if keep is None else keep
     rows = []

@@ -257,26 +257,34 @@ class HomogeneityResult:
 
     # -- tables ---------------------------------------------------------------------------
     def to_frame(self, by: str = "capability") -> pd.DataFrame:
-        """``by`` = capability (one row each), stage, or candidates."""
+        """``by`` = capability (one row each), stage, or candidates.
+
+        The stage and candidate frames have the columns of :meth:`to_dict`'s ``stages`` and
+        ``candidates``, same names, same order (``opmodel homogeneity --format csv``): lists
+        joined with ``;``, an application by its id."""
         import pandas as pd
 
         if by == "stage":
             return pd.DataFrame([asdict(s) for s in self.stages],
                                 columns=list(StageHomogeneity.__dataclass_fields__))
+        if by == "candidates":
+            return pd.DataFrame(
+                [{**asdict(c), "business_units": ";".join(c.business_units),
+                  "keep": c.keep.application,
+                  "retire": ";".join(a.application for a in c.retire)}
+                 for c in self.candidates],
+                columns=list(Candidate.__dataclass_fields__))
         ids = self.land.ids
         cols = ["capability", "name", "stage", "units", "distinct", "homogeneity", "spread",
                 "duplicated_cost", "keep", "retire", "without_application", "source"]
-        if by == "candidates":
-            idx = self.candidate_order.tolist()
-            cols = ["rank", *cols]
-        elif by == "capability":
+        if by == "capability":
             idx = np.nonzero(self.listed)[0].tolist()
         else:
             raise UnknownIdError("view", by, hint="use capability, stage or candidates")
         caps = self.enterprise.capabilities
         bus = self.scores.business_units
         rows = []
-        for k, i in enumerate(idx, start=1):
+        for i in idx:
             g0, g1 = int(self.group_start[i]), int(self.group_start[i + 1])
             row = {"capability": caps[i].id, "name": caps[i].name, "stage": caps[i].stage,
                    "units": int(self.units[i]), "distinct": int(self.distinct[i]),
@@ -286,8 +294,6 @@ class HomogeneityResult:
                    "retire": ";".join(ids[int(a)] for a in self.group_app[g0 + 1:g1]),
                    "without_application": ";".join(bus[j] for j in self.without[i]),
                    "source": "usage" if self.from_usage[i] else "inferred"}
-            if by == "candidates":
-                row["rank"] = k
             rows.append(row)
         return pd.DataFrame(rows, columns=cols)
 

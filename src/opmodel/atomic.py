@@ -131,6 +131,21 @@ def real_folder(folder: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(os.fspath(folder)))
 
 
+def link_target(path: str | os.PathLike[str]) -> Path:
+    """Where a write to the file ``path`` goes: ``path`` itself, or — when it is a symbolic
+    link (to a file, or to a file not made yet) — the file the link leads to, so that the
+    one-step replacement (a temporary file renamed over it) replaces the target and the
+    link stays a link. A link that leads nowhere (a loop) is an :class:`InputError`."""
+    p = Path(path)
+    if not os.path.islink(p):
+        return p
+    real = Path(os.path.realpath(p))
+    if os.path.islink(real):
+        raise InputError(f"cannot write {p}: the symbolic link leads nowhere (a loop)",
+                         hint="nothing was written; name a file, or fix the link")
+    return real
+
+
 def lock_path(folder: str | os.PathLike[str]) -> Path:
     """Where the lock of ``folder`` lives: ``<parent>/.<name>.lock``."""
     f = real_folder(folder)
@@ -359,8 +374,9 @@ def write_file(path: str | os.PathLike[str], data: bytes | str, *,
     """Replace ``path`` by ``data`` (str is written as UTF-8, newlines untouched) in one step:
     a temporary ``.<name>.<random>.tmp`` beside it, fsync, rename. Keeps the mode of the file
     it replaces (or ``mode``). Never leaves a half-written file; a kill leaves at most the
-    temporary file, which :func:`recover` removes."""
-    p = Path(path)
+    temporary file, which :func:`recover` removes. A symbolic link at ``path`` stays one:
+    the file it leads to is replaced (:func:`link_target`). Returns the path written."""
+    p = link_target(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if mode is None:
         try:
@@ -645,5 +661,6 @@ def recover(folder: str | os.PathLike[str]) -> list[str]:
 
 __all__ = ["HASH_LIMIT", "LOCK_TIMEOUT", "Fingerprint", "FolderChangedError", "FolderLock",
            "FolderLockedError", "changed_files", "check_result_folder", "check_unchanged",
-           "check_writable", "fingerprint", "folder_lock", "lock_path", "pause", "real_folder",
+           "check_writable", "fingerprint", "folder_lock", "link_target", "lock_path", "pause",
+           "real_folder",
            "recover", "replace_folder", "write_file"]

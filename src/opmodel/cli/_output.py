@@ -198,7 +198,9 @@ def write(out: Path | None, payload: bytes, what: str = "") -> None:
 
             raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
         return
-    _not_a_model_file(out)
+    from ..atomic import link_target
+
+    _not_a_model_file(link_target(out))  # -o LINK writes the file the link leads to
     try:
         write_file(out, payload)
     except OSError as exc:  # no such folder, not writable, a file where a folder should be
@@ -233,19 +235,20 @@ def _writable(out: Path) -> None:
         raise UsageError(f"-o {out} is a folder; -o names a file")
     if _stream(out):
         return
-    up = out.parent
+    from ..atomic import check_writable, link_target
+
+    target = link_target(out)  # -o LINK: the file the link leads to is what is written
+    up = target.parent
     while not up.exists() and up != up.parent:
         up = up.parent
     if up.exists() and not up.is_dir():
         raise InputError(f"cannot write {out}: {up} is a file, not a folder",
                          hint="nothing was done")
-    if up != out.parent:
-        raise InputError(f"cannot write {out}: there is no folder {out.parent}",
+    if up != target.parent:
+        raise InputError(f"cannot write {out}: there is no folder {target.parent}",
                          hint="nothing was done; -o names a file in an existing folder")
-    _not_a_model_file(out)
-    from ..atomic import check_writable
-
-    check_writable(out.parent, f"-o {out}")  # a folder nothing can be written in: before the work
+    _not_a_model_file(target)
+    check_writable(target.parent, f"-o {out}")  # nothing can be written there: before the work
 
 
 def _is_model_folder(folder: Path) -> bool:

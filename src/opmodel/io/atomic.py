@@ -22,6 +22,7 @@ from ..atomic import (
     check_writable,
     fingerprint,
     folder_lock,
+    link_target,
     lock_path,
     pause,
     real_folder,
@@ -32,5 +33,5 @@ from ..atomic import (
 
 __all__ = ["HASH_LIMIT", "LOCK_TIMEOUT", "Fingerprint", "FolderChangedError", "FolderLock",
            "FolderLockedError", "changed_files", "check_result_folder", "check_unchanged",
-           "check_writable", "fingerprint", "folder_lock", "lock_path", "pause", "real_folder",
-           "recover", "replace_folder", "write_file"]
+           "check_writable", "fingerprint", "folder_lock", "link_target", "lock_path", "pause",
+           "real_folder", "recover", "replace_folder", "write_file"]

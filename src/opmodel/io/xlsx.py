@@ -347,8 +347,12 @@ def _instructions(e: Enterprise) -> Iterator[list[Any]]:
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path next to ``path``; moved onto ``path`` only if the block succeeds.
     A path that cannot be written (a folder, no permission, a full disk) is an
-    :class:`InputError`, and nothing is left behind."""
+    :class:`InputError`, and nothing is left behind. A symbolic link at ``path`` stays
+    one: the file it leads to is replaced."""
+    from .atomic import link_target
+
     check_target(path)
+    path = link_target(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -375,7 +379,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def check_target(path: Path) -> None:
     """Refuse, before any work, a file path that is a folder, lies under a file, or lies
     in a folder where nothing can be written (``/proc``, no permission: the write-only
-    workbook, built first, then failed to save and left lxml's noise at exit)."""
+    workbook, built first, then failed to save and left lxml's noise at exit). A symbolic
+    link is judged by the file it leads to, which is what is written."""
+    from .atomic import check_writable, link_target
+
+    path = link_target(path)
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a folder",
                          hint="give the path of the file to write")
@@ -387,8 +395,6 @@ def check_target(path: Path) -> None:
             if not up.is_dir():
                 raise InputError(f"cannot write {path}: {up} is a file, not a folder")
             break
-    from .atomic import check_writable
-
     check_writable(path.parent, path)
 
 

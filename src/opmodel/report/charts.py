@@ -583,8 +583,11 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str, scale: float = 2.0) -> bytes
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file: never a half-written file."""
-    p = Path(path)
+    """Write ``data`` to ``path`` through a temporary file: never a half-written file (a
+    symbolic link at ``path`` stays one: the file it leads to is replaced)."""
+    from ..atomic import link_target
+
+    p = link_target(path)
     if p.parent and not p.parent.exists():
         raise InputError(f"folder {p.parent} does not exist", hint="create it first")
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)

@@ -287,6 +287,42 @@ def test_a_decision_after_the_horizon_is_refused() -> None:
     assert "after the horizon" in exc.value.issues[0].message
 
 
+def test_every_quarter_outside_the_horizon_gets_one_hint() -> None:
+    """A decision or actuals row past the horizon got two near-identical hints: "a mistyped
+    quarter? re-planning starts inside the horizon; …" in the model's record (W-HORIZON)
+    and "a mistyped quarter? When the company has moved past the horizon, …" from decide,
+    actuals and archive (E-HORIZON) — a third in `plan --as-of` — each telling to "move it
+    in enterprise.yaml", which breaks the record's plans. One text now, naming where the
+    way forward is told."""
+    from pathlib import Path
+
+    from opmodel.cycle import archive_assessments
+    from opmodel.errors import InputError
+    from opmodel.model import Decision
+
+    e = base()
+    hints: list[str | None] = []
+    for call in (lambda: decide(e, "i0", "reject", by="A", role="p", cycle="2099Q1",
+                                date=dt.date(2099, 1, 5), rationale="r"),
+                 lambda: merge_actuals(e, [Actual(quarter="2099Q1", initiative="i0",
+                                                  spent=1)])):
+        with pytest.raises(ModelError) as exc:
+            call()
+        hints += [i.hint for i in exc.value.issues if i.code == "E-HORIZON"]
+    for refused in (lambda: archive_assessments(e, "2099Q1"), lambda: roll(e, "2099Q1")):
+        with pytest.raises(InputError) as one:
+            refused()
+        hints.append(one.value.hint)
+    d = Decision(id="far", date=dt.date(2099, 1, 5), cycle="2099Q1", initiative="i0",
+                 action="reject", by="A", role="p", rationale="r")
+    far = e.model_copy(update={"decisions": (d,), "actuals": (
+        Actual(quarter="2099Q1", initiative="i0", spent=1),)})
+    hints += [i.hint for i in lifecycle(far).issues if i.code == "W-HORIZON"]
+    assert len(hints) == 6 and len(set(hints)) == 1, hints
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "cycle.md").read_text()
+    assert "## A new horizon" in doc and "'A new horizon'" in str(hints[0])
+
+
 def test_fixed_work_past_the_longest_horizon_is_named_with_where_its_end_comes_from() -> None:
     """A mistyped finish (2031Q4 for 2027Q4) in an actuals row refused every re-plan with
     "fixed work runs 17 quarters …, cancel or re-decide the longest approved work": which

@@ -284,3 +284,34 @@ def test_a_file_saved_with_crlf_and_a_bom_is_extended_in_its_own_style(acme: Pat
         assert new != old and new.startswith(b"\xef\xbb\xbf") and new.count(b"\xef\xbb\xbf") == 1
         assert new.count(b"\n") == new.count(b"\r\n") > old.count(b"\r\n"), name
     assert run("validate", str(acme)).exit_code == 0
+
+
+def test_a_new_horizon_as_docs_cycle_md_says(acme: Path) -> None:
+    """docs/cycle.md said nothing of how the horizon goes on when a new quarter starts,
+    and the hints said "move it in enterprise.yaml with the budget lines and initiative
+    windows it leaves behind" — which leaves every plan of the record outside the horizon.
+    The documented steps (raise `quarters`, add the new quarters' budget lines) keep the
+    record whole: validate passes, and the cycle goes on past the old end."""
+    doc = (ROOT / "docs" / "cycle.md").read_text(encoding="utf-8")
+    section = doc.split("## A new horizon", 1)[1].split("\n## ", 1)[0]
+    assert "`quarters: 8` (2027Q1–2028Q4) becomes\n   `quarters: 10`" in section
+    assert "`2029Q1,enterprise,2100`" in section
+    decide = ("decide", str(acme), "partner-portal", "approve", "--by", "Maria Chen",
+              "--role", "portfolio", "--cycle", "2029Q1", "--date", "2029-01-12", "--start",
+              "2029Q1", "--why", "Partners asked for it", "--no-plan")
+    for refused in (run("plan", str(acme), "--as-of", "2029Q1", "--draws", "0"),
+                    run(*decide)):
+        assert refused.exit_code == 1 and "'A new horizon'" in refused.output, \
+            refused.output
+    ent = acme / "enterprise.yaml"
+    text = ent.read_text(encoding="utf-8")
+    assert text.count("quarters: 8 ") == 1
+    ent.write_text(text.replace("quarters: 8 ", "quarters: 10"), encoding="utf-8")
+    with (acme / "budgets.csv").open("a", encoding="utf-8") as f:
+        for q in ("2029Q1", "2029Q2"):
+            f.write(f"{q},enterprise,2100\n{q},transformation,1200\n")
+    ok = run("validate", str(acme))
+    assert ok.exit_code == 0, ok.output
+    d = run(*decide)  # the meeting of 2029Q1, past the old end
+    assert d.exit_code == 0, d.output
+    assert api.load(acme).decisions[-1].cycle == "2029Q1"

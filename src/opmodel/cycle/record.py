@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import Issue, ModelError
 from ..model import Actual, Against, Decision, Enterprise, Review, lifecycle
+from ..model.lifecycle import PAST_HORIZON
 from ..model.quarter import quarter_index
 
 
@@ -63,11 +64,6 @@ def next_decision_id(e: Enterprise, cycle: str, initiative: str) -> str:
     return f"{base}-{k}"
 
 
-_MISTYPED = ("a mistyped quarter? When the company has moved past the horizon, move it in "
-             "enterprise.yaml with the budget lines and initiative windows it leaves behind "
-             "(opmodel validate names them)")
-
-
 def decision_horizon_issues(e: Enterprise, d: Decision, at: tuple[Any, ...]) -> list[Issue]:
     """E-HORIZON when the cycle of a new decision ``d`` lies outside the horizon of ``e``:
     no re-plan, recommendation or pricing can be made there (a mistyped year, most likely).
@@ -78,7 +74,7 @@ def decision_horizon_issues(e: Enterprise, d: Decision, at: tuple[Any, ...]) -> 
         return []
     side = "before" if quarter_index(d.cycle) < quarter_index(h.start) else "after"
     return [Issue("E-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, {side} the horizon "
-                  f"{h.start}–{h.end}", (*at, "cycle"), hint=_MISTYPED)]
+                  f"{h.start}–{h.end}", (*at, "cycle"), hint=PAST_HORIZON)]
 
 
 def actual_horizon_issues(e: Enterprise, a: Actual, at: tuple[Any, ...]) -> list[Issue]:
@@ -89,7 +85,7 @@ def actual_horizon_issues(e: Enterprise, a: Actual, at: tuple[Any, ...]) -> list
     if quarter_index(a.quarter) <= quarter_index(h.end):
         return []
     return [Issue("E-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, after the "
-                  f"horizon {h.start}–{h.end}", (*at, "quarter"), hint=_MISTYPED)]
+                  f"horizon {h.start}–{h.end}", (*at, "quarter"), hint=PAST_HORIZON)]
 
 
 def meeting(cycle: Any = None, date: Any = None, today: dt.date | None = None
@@ -247,7 +243,7 @@ def archive_assessments(e: Enterprise, cycle: str) -> Enterprise:
         from ..errors import InputError
 
         raise InputError(f"cycle {cycle} is after the horizon {e.horizon.start}–"
-                         f"{e.horizon.end}", hint=_MISTYPED)
+                         f"{e.horizon.end}", hint=PAST_HORIZON)
     later = [a for a in e.assessments if a.date is not None
              and quarter_index(f"{a.date.year}Q{(a.date.month - 1) // 3 + 1}")
              > quarter_index(cycle)]

@@ -35,6 +35,7 @@ from ..model import (
 )
 from ..model.funding import Budget, CapacityOverride
 from ..model.initiative import CostRange
+from ..model.lifecycle import PAST_HORIZON
 from ..model.quarter import add_quarters, fiscal_year_of, quarter_index
 
 MAX_QUARTERS = 12
@@ -180,9 +181,7 @@ def roll(e: Enterprise, as_of: str, quarters: int | None = None) -> Rolled:
         # value 0") or need money from years the model does not plan
         raise InputError(f"as of {as_of}: the quarter is outside the horizon "
                          f"{h.start}–{h.end}",
-                         hint="re-plan from a quarter of the horizon, or move the horizon "
-                              "in enterprise.yaml with the budget lines and initiative "
-                              "windows it leaves behind (opmodel validate names them)")
+                         hint=PAST_HORIZON)
     lc = lifecycle(e, as_of)
     errors = [i for i in lc.issues if i.severity == "error"]
     if errors:

@@ -242,9 +242,11 @@ def transition_error(status: str, action: str) -> str | None:
     return f"cannot {action} an initiative that is {status}: {why}"
 
 
-_PAST_HORIZON = ("a mistyped quarter? re-planning starts inside the horizon; when the company "
-                 "has moved past it, move it in enterprise.yaml with the budget lines and "
-                 "initiative windows it leaves behind (opmodel validate names them)")
+PAST_HORIZON = ("a mistyped quarter? A re-plan starts inside the horizon; when the company "
+                "has moved past it, extend the horizon: docs/cycle.md, 'A new horizon'")
+"""The hint of every quarter outside the horizon in the cycle's records — W-HORIZON here,
+E-HORIZON of a new decision, actuals row or archive (:mod:`opmodel.cycle.record`), a re-plan
+as of a quarter outside it (:mod:`opmodel.cycle.roll`): one text, one place."""
 
 
 def lifecycle(e: Enterprise, as_of: str | None = None,
@@ -317,7 +319,7 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
         if limit is None and c > end:
             add("W-HORIZON", f"decision '{d.id}' is of cycle {d.cycle}, after the horizon "
                 f"{e.horizon.start}–{e.horizon.end}", ("decisions", k, "cycle"),
-                hint=_PAST_HORIZON)
+                hint=PAST_HORIZON)
         if limit is not None and c > limit:
             continue
         it = inits.get(d.initiative)
@@ -369,7 +371,7 @@ def lifecycle(e: Enterprise, as_of: str | None = None,
         if limit is None and quarter_index(a.quarter) > end:
             add("W-HORIZON", f"actuals for '{a.initiative}' in {a.quarter}, after the horizon "
                 f"{e.horizon.start}–{e.horizon.end}", ("actuals", k, "quarter"),
-                hint=_PAST_HORIZON)
+                hint=PAST_HORIZON)
         if a.initiative not in inits:
             if a.initiative not in known_bad:
                 add("E-REF", f"actuals name unknown initiative '{a.initiative}'",

@@ -50,3 +50,18 @@ def test_the_readme_validation_example_is_what_validate_prints(tmp_path: Path) -
     assert r.exit_code == 1
     shown = _block("Validation reports every problem in one run")
     assert [ln.strip() for ln in r.output.splitlines()] == shown.splitlines(), r.output
+
+
+def test_the_readme_python_api_runs_as_written(tmp_path: Path, monkeypatch: Any) -> None:
+    """The README's Python API block, run as written from a folder holding examples/acme
+    (it writes copy-of-acme and acme.xlsx there)."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "acme", tmp_path / "examples" / "acme")
+    monkeypatch.chdir(tmp_path)
+    code = _block("## Python API", "```python")
+    space: dict[str, Any] = {}
+    exec(compile(code, "README.md (Python API)", "exec"), space)
+    assert space["plan"].status == "optimal"
+    assert (tmp_path / "copy-of-acme" / "enterprise.yaml").is_file()
+    assert (tmp_path / "acme.xlsx").is_file()

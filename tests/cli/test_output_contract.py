@@ -159,6 +159,19 @@ def test_the_committed_schemas_are_the_generated_ones() -> None:
     assert r.exit_code == 0, r.output
 
 
+def test_the_schema_list_is_one_line_a_schema_in_plain_words() -> None:
+    """`opmodel schema` printed the error shape's docstring over three lines, indented, with
+    reStructuredText's ``double quotes`` — which the published schemas carried too."""
+    from opmodel.outputs import OUTPUTS
+
+    r = invoke("schema")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert [ln.split()[0] for ln in lines] == sorted(OUTPUTS), lines
+    for p in SCHEMAS.glob("*.json"):
+        assert "``" not in p.read_text(encoding="utf-8"), p.name
+
+
 def test_the_schema_check_fails_on_a_stale_file(tmp_path: Path) -> None:
     shutil.copytree(SCHEMAS, tmp_path / "s")
     (tmp_path / "s" / "gaps.json").write_text("{}\n")

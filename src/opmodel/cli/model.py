@@ -255,8 +255,8 @@ def schema_cmd(
         return
     if name is None:
         for n, m in sorted(OUTPUTS.items()):
-            console.print(Text(f"{n:<14} v{m.version_}  {(m.__doc__ or '').strip()}"),
-                          soft_wrap=True)
+            about = " ".join((m.__doc__ or "").split())  # one line a schema
+            console.print(Text(f"{n:<14} v{m.version_}  {about}"), soft_wrap=True)
         return
     if name not in OUTPUTS and name not in SHAPES:  # SHAPES: the REST API's error
         raise InputError(f"no result called '{name}'",

@@ -18,7 +18,7 @@ class ErrorOut(_Open):
 
 class Error(Output):
     """What any command prints on stdout instead of its result when it fails and
-    ``--format json`` (or ``-o x.json``) was asked: the exit code, the error and, for an
+    `--format json` (or `-o x.json`) was asked: the exit code, the error and, for an
     invalid model, every issue located as `opmodel validate` gives them."""
 
     output_name: ClassVar[str] = "error"
@@ -30,8 +30,8 @@ class Error(Output):
 
 # -- the REST API's error (docs/api.md) ---------------------------------------------------
 class ApiErrorEntry(_Open):
-    """One problem of an error answer; a stale write (409) adds ``yours``, ``current``,
-    ``entity``, ``version`` and ``current_version``."""
+    """One problem of an error answer; a stale write (409) adds `yours`, `current`,
+    `entity`, `version` and `current_version`."""
 
     code: str = Field(description="Stable code of this problem, e.g. E-RANGE, E-REF.")
     message: str
@@ -47,8 +47,8 @@ class ApiErrorEntry(_Open):
 class ApiErrorDoc(BaseModel):
     """Every error the REST API answers, whatever its status or source (a refused action,
     an invalid model, an unknown route, a wrong method, a malformed request, a bug): one
-    shape. The command line's counterpart is ``opmodel.error`` (docs/output.md): the same
-    ``code`` values, an exit code instead of the HTTP status."""
+    shape. The command line's counterpart is `opmodel.error` (docs/output.md): the same
+    `code` values, an exit code instead of the HTTP status."""
 
     model_config = ConfigDict(extra="forbid")
     ok: Literal[False]

@@ -65,3 +65,22 @@ def test_the_readme_python_api_runs_as_written(tmp_path: Path, monkeypatch: Any)
     assert space["plan"].status == "optimal"
     assert (tmp_path / "copy-of-acme" / "enterprise.yaml").is_file()
     assert (tmp_path / "acme.xlsx").is_file()
+
+
+def test_the_validate_json_of_docs_output_md_is_what_validate_prints(tmp_path: Path) -> None:
+    """docs/output.md showed column 46 and path ["capabilities", 1, "stage"] for the
+    starter's `stage: sel` (it is 55, and the fifth capability)."""
+    import json
+
+    doc = (ROOT / "docs" / "output.md").read_text(encoding="utf-8")
+    shown = json.loads(doc.split("### validate for editors and CI", 1)[1]
+                       .split("```json", 1)[1].split("```", 1)[0])
+    assert _invoke("init", "my-model", cwd=tmp_path).exit_code == 0
+    caps = tmp_path / "my-model" / "capabilities.yaml"
+    lines = caps.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert "stage: sell," in lines[7]
+    lines[7] = lines[7].replace("stage: sell,", "stage: sel,")
+    caps.write_text("".join(lines), encoding="utf-8")
+    r = _invoke("validate", "my-model", "--format", "json", cwd=tmp_path)
+    assert r.exit_code == 1
+    assert json.loads(r.stdout) == shown

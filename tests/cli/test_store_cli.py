@@ -188,3 +188,21 @@ def test_history_limit_below_one_is_refused(acme_path: Path) -> None:
     for n in ("-1", "0"):
         code, out = run("history", str(acme_path), "--limit", n)
         assert code == 1 and f"--limit is {n}; give a whole number from 1" in out, out
+
+
+def test_a_piped_password_prompt_shows_no_python_internals(url: str) -> None:
+    """`printf 'pw\\npw\\n' | opmodel user add …` (the README's team section, piped) printed
+    getpass's warning with its source line — `…/getpass.py:91: GetPassWarning: Can not
+    control echo on the terminal.` / `passwd = fallback_getpass(prompt, stream)` — twice."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "OPMODEL_USER": "t"}
+    done = subprocess.run([sys.executable, "-m", "opmodel", "user", "add", url, "ann",
+                           "--role", "admin"], input="s3cret!x\ns3cret!x\n", env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "added ann as admin" in done.stdout
+    assert "getpass" not in done.stderr and "GetPassWarning" not in done.stderr, done.stderr

@@ -127,8 +127,13 @@ def user_add(
         if not password:
             raise InputError("no password on standard input")
     else:
-        password = typer.prompt(f"password for {name}", hide_input=True,
-                                confirmation_prompt=True)
+        import getpass
+        import warnings
+
+        with warnings.catch_warnings():  # no terminal (a pipe): click says it in one line;
+            warnings.simplefilter("ignore", getpass.GetPassWarning)  # not getpass's source
+            password = typer.prompt(f"password for {name}", hide_input=True,
+                                    confirmation_prompt=True)
     user, token = actions.add_user(_url(url), local_actor(), name, role,
                                    [u for u in units.split(",") if u.strip()], password,
                                    why="opmodel user add")

@@ -84,3 +84,24 @@ def test_the_validate_json_of_docs_output_md_is_what_validate_prints(tmp_path: P
     r = _invoke("validate", "my-model", "--format", "json", cwd=tmp_path)
     assert r.exit_code == 1
     assert json.loads(r.stdout) == shown
+
+
+def test_every_exit_code_the_docs_name_is_the_one_the_table_gives() -> None:
+    """docs/reliability.md and docs/interop.md said a writer that cannot get the lock
+    "exits 1 with `E-LOCKED`" (and 1 for `E-CHANGED`), where the command exits 4, as
+    docs/output.md's table says: a script that retries on 4 was told to give up."""
+    import re
+
+    from opmodel.cli._exit import EXIT_CODES
+
+    table = {code: n for n, text in EXIT_CODES.items()
+             for code in re.findall(r"E-[A-Z]+(?:-[A-Z]+)*", text)}
+    assert table["E-LOCKED"] == table["E-CHANGED"] == 4
+    said = re.compile(r"exits? (\d) with `(E-[A-Z-]+)`|`(E-[A-Z-]+)`,? \(?exit (\d)\)?")
+    found = 0
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for m in said.finditer(doc.read_text(encoding="utf-8")):
+            n, code = (m[1], m[2]) if m[1] else (m[4], m[3])
+            found += 1
+            assert table.get(code, 1) == int(n), (doc.name, m[0])
+    assert found >= 5

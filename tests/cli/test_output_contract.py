@@ -352,3 +352,22 @@ def test_a_failure_asked_as_json_is_a_json_document(tmp_path: Path,
     assert (first["code"], first["file"], first["line"]) == ("E-YAML", "stages.yaml", 2)
     # asked as a table, a failure leaves stdout empty (the text goes to stderr)
     assert invoke("gaps", str(broken)).stdout == ""
+
+
+@pytest.mark.parametrize(("cmd", "fmt", "suffix", "why"), [
+    ("show", "csv", "csv", "result is not one table, so it has no csv form; use --format json"),
+    ("weights", "png", "png", "this command draws no chart"),
+    ("explain", "svg", "svg", "this command draws no chart"),
+])
+def test_a_format_not_offered_is_explained_alike_by_f_and_o(
+        tmp_path: Path, acme_path: Path, cmd: str, fmt: str, suffix: str, why: str) -> None:
+    """`show -f csv` said only "'csv' is not one of table, json" where `show -o s.csv` said
+    why (the result is several tables: use json); `weights -o w.png` said it could not tell
+    the format of w.png, `weights -f png` that png is not a choice — neither that weights
+    draws no chart (docs/output.md: a usage error that says so)."""
+    args = [cmd, str(acme_path), *(["dr-refresh"] if cmd == "explain" else [])]
+    by_f = invoke(*args, "-f", fmt)
+    by_o = invoke(*args, "-o", str(tmp_path / f"x.{suffix}"))
+    for r in (by_f, by_o):
+        assert r.exit_code == 2 and why in " ".join(r.output.split()), r.output
+    assert list(tmp_path.iterdir()) == []

@@ -51,12 +51,24 @@ def format_option(*, csv: bool = True, charts: bool = False) -> Any:
 
     def check(value: str | None) -> str | None:
         if value is not None and value.lower() not in choices:
-            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
+            why = _not_offered(value.lower(), csv=csv, charts=charts)  # as -o x.csv says
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}"
+                                     + (f": {why}" if why else ""))
         return value.lower() if value is not None else None
 
     return typer.Option(None, "--format", "-f", help=format_help(csv=csv, charts=charts),
                         callback=check, metavar="[" + "|".join(choices) + "]",
                         show_default=False)
+
+
+def _not_offered(fmt: str, *, csv: bool, charts: bool) -> str | None:
+    """Why a known format is not offered by a command (None: offered, or not a format)."""
+    if fmt == "csv" and not csv:
+        return ("this command's result is not one table, so it has no csv form; use "
+                "--format json (or table)")
+    if fmt in CHARTS and not charts:
+        return f"this command draws no chart; use --format table, json{' or csv' if csv else ''}"
+    return None
 
 
 def format_choices(*, csv: bool = True, charts: bool = False) -> tuple[str, ...]:
@@ -96,7 +108,7 @@ def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
         suffix = out.suffix.lower().lstrip(".")
         if charts and name.endswith((".vl.json", ".vega.json")):
             fmt = "vega"
-        elif suffix in ("json", "csv") or (charts and suffix in CHARTS):
+        elif suffix in ("json", "csv") or suffix in CHARTS:  # not offered: said below
             fmt = suffix
         elif suffix in ("", "txt", "text"):
             fmt = "table"
@@ -107,12 +119,9 @@ def resolve(fmt: str | None, out: Path | None, *, csv: bool = True,
                              f"from its suffix; name it {known}, or give --format")
     else:
         fmt = "table"
-    if fmt == "csv" and not csv:
-        raise UsageError("this command's result is not one table, so it has no csv "
-                         "form; use --format json (or table)")
-    if fmt in CHARTS and not charts:
-        raise UsageError(f"this command draws no chart; use --format table, json"
-                         f"{' or csv' if csv else ''}")
+    why = _not_offered(fmt, csv=csv, charts=charts)
+    if why:
+        raise UsageError(why)
     return fmt
 
 

@@ -105,3 +105,29 @@ def test_every_exit_code_the_docs_name_is_the_one_the_table_gives() -> None:
             found += 1
             assert table.get(code, 1) == int(n), (doc.name, m[0])
     assert found >= 5
+
+
+def test_the_store_md_steps_and_its_python_run_as_written(tmp_path: Path,
+                                                          monkeypatch: Any) -> None:
+    """docs/store.md: `opmodel store init sqlite:///acme.db --from examples/acme`, then its
+    Python block — which asked for `version=3` of an assessment the new store holds at
+    version 1, so a reader following the page got a ConflictError."""
+    import shutil
+
+    from opmodel.errors import ConflictError
+
+    shutil.copytree(ROOT / "examples" / "acme", tmp_path / "examples" / "acme")
+    r = _invoke("store", "init", "sqlite:///acme.db", "--from", "examples/acme", cwd=tmp_path)
+    assert r.exit_code == 0, r.output
+    monkeypatch.chdir(tmp_path)
+    doc = (ROOT / "docs" / "store.md").read_text(encoding="utf-8")
+    code = doc.split("## The one write path", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    space: dict[str, Any] = {}
+    exec(compile(code, "docs/store.md", "exec"), space)
+    assert (space["w"].version, space["w"].revision) == (2, 2)
+    try:  # the same call again: based on a version that is no longer current
+        exec(compile(code, "docs/store.md", "exec"), {})
+    except ConflictError:
+        pass
+    else:
+        raise AssertionError("the second write was not refused")

@@ -51,8 +51,8 @@ class Daemon:
         self.socket = ""
 
     def run(self, *args: str, server: bool = True, input: str | None = None,
-            env: dict[str, str] | None = None, shell_umask: str | None = None
-            ) -> subprocess.CompletedProcess[str]:
+            env: dict[str, str] | None = None, shell_umask: str | None = None,
+            preexec_fn: object = None) -> subprocess.CompletedProcess[str]:
         e = {**self.env, **(env or {})}
         if not server:
             e[wire.ENV_OFF] = "1"
@@ -60,7 +60,7 @@ class Daemon:
         if shell_umask is not None:
             cmd = ["sh", "-c", f"umask {shell_umask} && exec \"$@\"", "sh", *cmd]
         return subprocess.run(cmd, env=e, cwd=self.cwd, capture_output=True, text=True,
-                              input=input, timeout=120)
+                              input=input, timeout=120, preexec_fn=preexec_fn)  # type: ignore[arg-type]
 
     def status(self) -> dict:
         """What the server says of itself (asked on its socket, as `opmodel daemon status`
@@ -167,6 +167,20 @@ def test_files_are_written_in_the_callers_folder_with_its_umask(started: Daemon,
     warm, cold = started.cwd / "warm.json", started.cwd / "cold.json"
     assert timeless(warm.read_text()) == timeless(cold.read_text())
     assert (warm.stat().st_mode & 0o777) == (cold.stat().st_mode & 0o777) == 0o600
+
+
+def _small_files() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200, resource.RLIM_INFINITY))
+
+
+def test_the_callers_resource_limits_hold(started: Daemon, tiny: Path) -> None:
+    before = started.served()
+    # files of at most 200 bytes (`ulimit -f`): the plan's JSON cannot be written
+    p = same(started, "plan", "tiny", "-f", "json", "-o", "plan.json", preexec_fn=_small_files)
+    assert p.returncode == 1 and "too large" in p.stderr.lower(), p.stderr
+    assert started.served() == before + 1
 
 
 def test_stdin_reaches_the_command(started: Daemon, tiny: Path) -> None:
@@ -349,3 +363,57 @@ def test_messages_are_bounded() -> None:
         assert wire.recv(b) is None
     finally:
         b.close()
+
+
+def _on_a_terminal(d: Daemon, args: list[str], typed: bytes, server: bool) -> bytes:
+    """What a terminal shows while ``opmodel args…`` runs on it and the user types
+    ``typed`` (a pseudo-terminal: the command's stdin, stdout and stderr)."""
+    import pty
+    import select
+
+    main, sub = pty.openpty()
+    env = {**d.env, "COLUMNS": "100"}
+    if not server:
+        env[wire.ENV_OFF] = "1"
+    p = subprocess.Popen([*OPMODEL, *args], stdin=sub, stdout=sub, stderr=sub, env=env,
+                         cwd=d.cwd, close_fds=True)
+    os.close(sub)
+    shown = b""
+    rest = typed
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+            # a prompt: click writes "password for x:", then getpass turns the echo off and
+            # writes " ": a user types from then on
+            if rest and shown.endswith(b": "):
+                line, _, rest = rest.partition(b"\n")
+                os.write(main, line + b"\n")
+        elif p.poll() is not None:
+            break
+    p.wait(timeout=30)
+    os.close(main)
+    assert p.returncode == 0, shown
+    return shown
+
+
+def test_a_password_typed_at_a_prompt_is_not_shown(started: Daemon, tiny: Path) -> None:
+    url = f"sqlite:///{started.cwd / 'team.db'}"
+    assert started.run("store", "init", url, "--from", "tiny").returncode == 0
+    before = started.served()
+    secret = b"a long enough secret"
+    shown = {}
+    for name, server in (("bob", True), ("carl", False)):
+        shown[name] = _on_a_terminal(started, ["user", "add", url, name, "--role", "admin"],
+                                     secret + b"\n" + secret + b"\n", server)
+        assert b"Repeat for confirmation" in shown[name]
+        assert secret not in shown[name]  # echo off on the caller's terminal
+        assert b"\x1b[32m" in shown[name]  # a terminal: the tick is green
+    assert started.served() == before + 1

@@ -63,7 +63,8 @@ def daemon_status(fmt: str | None = format_option(csv=False),
                             "socket": info["socket"] if info else wire.socket_path()}
     if info:
         data |= {k: info.get(k) for k in ("pid", "opmodel_version", "python", "started",
-                                          "uptime_seconds", "served", "idle_timeout_seconds",
+                                          "uptime_seconds", "served", "commands_running",
+                                          "commands_cpu_seconds", "idle_timeout_seconds",
                                           "files_watched")}
 
     def view() -> list[Any]:

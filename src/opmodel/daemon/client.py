@@ -2,7 +2,7 @@
 installation, when one runs, and wait for its exit code.
 
 The command runs in a process forked from the server, with this process's arguments, working
-folder, environment, umask and standard streams (the file descriptors themselves: a terminal
+folder, environment, umask, resource limits and standard streams (the file descriptors themselves: a terminal
 stays a terminal, a pipe a pipe). Ctrl-C and the other ending signals are passed on. When no
 server serves this installation, or it declines (its files changed since it started), the
 command runs here as usual: the answer is the same either way, only sooner.
@@ -58,7 +58,12 @@ def _run(sock: Any, path: str, k: str, argv: list[str]) -> int | None:
         umask = os.umask(0)
         os.umask(umask)
         fds = [fd for fd in (0, 1, 2) if _is_open(fd)]
+        import resource
+
+        limits = {name: resource.getrlimit(getattr(resource, name))
+                  for name in dir(resource) if name.startswith("RLIMIT_")}
         wire.send(sock, {"op": "run", "key": k, "argv": argv, "cwd": os.getcwd(),
+                         "limits": limits,
                          "env": dict(os.environ), "umask": umask, "fds": fds,
                          "prog": _prog_name()})
         socket.send_fds(sock, [wire.FDS], fds)

@@ -60,6 +60,10 @@ def start(idle: float) -> tuple[dict[str, Any], bool]:
         raise InputError(f"the socket path {path} is longer than {wire.SOCKET_MAX} bytes",
                          hint=f"set {wire.ENV_DIR} to a shorter folder")
     log_path = path[: -len(".sock")] + ".log"
+    env = os.environ.copy()
+    if env.get("PYTHONPATH"):  # the server starts in "/": relative entries are from here
+        env["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(p) for p in env["PYTHONPATH"].split(os.pathsep) if p)
     read, write = os.pipe()
     try:
         with open(log_path, "ab") as log:
@@ -67,7 +71,7 @@ def start(idle: float) -> tuple[dict[str, Any], bool]:
                 [sys.executable, "-P", "-m", "opmodel.daemon.server", "--socket", path,
                  "--idle", repr(float(idle)), "--ready-fd", str(write)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                pass_fds=(write,), start_new_session=True, cwd="/", env=os.environ.copy())
+                pass_fds=(write,), start_new_session=True, cwd="/", env=env)
         os.close(write)
         write = -1
         ready, _, _ = select.select([read], [], [], START_TIMEOUT)

@@ -9,9 +9,9 @@ client runs the command itself from the new files, and ends.
 
 Only its own user may connect (the folder is 0700, and the peer's uid is checked). The server
 runs no command itself and starts no thread, so each child begins as a fresh process would,
-its libraries already imported: the child takes the caller's folder, environment, umask and
-standard streams, rebuilds ``sys.stdin``/``stdout``/``stderr`` and the command line's consoles
-over them, runs the command and sends back its exit code.
+its libraries already imported: the child takes the caller's folder, environment, umask,
+resource limits and standard streams, rebuilds ``sys.stdin``/``stdout``/``stderr`` and the
+command line's consoles over them, runs the command and sends back its exit code.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ WARM = ("opmodel.cli._app", "opmodel.api", "opmodel.io.folder", "opmodel.io.fram
         "opmodel.optimize.formulation", "opmodel.optimize.roadmap",
         "opmodel.optimize.confidence", "opmodel.cycle", "opmodel.actions", "opmodel.outputs",
         "numpy", "highspy")
+REAP_EVERY = 1.0  # seconds between collections of ended commands when none arrives
 RELAYED = frozenset(int(getattr(signal, n)) for n in (
     "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"))
 
@@ -98,6 +99,8 @@ class Server:
         self.path, self.key, self.idle, self.log = path, k, idle, log
         self.started = time.time()
         self.served = 0
+        self.children: set[int] = set()
+        self.children_cpu = 0.0  # the CPU seconds of the commands that ended
         self.snapshot = Snapshot()
         self.streams = {name: (s.encoding, s.errors, bool(getattr(s, "write_through", False)))
                         for name, s in (("stdin", sys.stdin), ("stdout", sys.stdout),
@@ -133,11 +136,15 @@ class Server:
         assert self.listener is not None
         last = time.monotonic()
         while True:
-            wait = None if not self.idle else max(0.0, last + self.idle - time.monotonic())
+            self.reap()
+            wait = REAP_EVERY if not self.idle else min(
+                REAP_EVERY, max(0.0, last + self.idle - time.monotonic()))
             ready, _, _ = select.select([self.listener], [], [], wait)
             if not ready:
-                self.say(f"idle for {self.idle:g} s: ending")
-                return
+                if self.idle and time.monotonic() >= last + self.idle:
+                    self.say(f"idle for {self.idle:g} s: ending")
+                    return
+                continue
             conn, _ = self.listener.accept()
             served = self.served
             try:
@@ -185,20 +192,37 @@ class Server:
             if pid == 0:
                 self._child(conn, fds, req)  # never returns
             self.served += 1
+            self.children.add(pid)
         finally:
             for fd in fds:
                 os.close(fd)
         return None
 
+    def reap(self) -> None:
+        """Collect the commands that ended, and their CPU time."""
+        while self.children:
+            try:
+                pid, _status, usage = os.wait3(os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.children_cpu += usage.ru_utime + usage.ru_stime
+
     def status(self) -> dict[str, Any]:
         from opmodel import __version__
+
+        self.reap()
 
         return {"pid": os.getpid(), "socket": self.path, "opmodel_version": __version__,
                 "python": sys.executable, "started": time.strftime(
                     "%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
                 "uptime_seconds": round(time.time() - self.started, 1),
                 "served": self.served, "idle_timeout_seconds": self.idle or None,
-                "files_watched": len(self.snapshot.files)}
+                "files_watched": len(self.snapshot.files), "commands_running": len(self.children),
+                "commands_cpu_seconds": round(self.children_cpu, 6)}
 
     # -- the child ------------------------------------------------------------------------
     def _child(self, conn: socket.socket, fds: list[int], req: dict[str, Any]) -> None:
@@ -206,7 +230,7 @@ class Server:
         try:
             assert self.listener is not None
             self.listener.close()
-            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT,
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
                         signal.SIGUSR1, signal.SIGUSR2):
                 signal.signal(sig, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -234,6 +258,7 @@ class Server:
                   file=sys.stderr)
             return 1
         os.umask(int(req["umask"]))
+        _limits(req.get("limits") or {})
         os.environ.clear()
         os.environ.update({str(k): str(v) for k, v in req["env"].items()})
         _watch(conn)
@@ -300,6 +325,19 @@ def _watch(conn: socket.socket) -> None:
     threading.Thread(target=watch, name="opmodel-client", daemon=True).start()
 
 
+def _limits(limits: dict[str, Any]) -> None:
+    """The caller's resource limits (``ulimit``): memory, open files, CPU time, …; a limit
+    above what the server may grant stays at the server's."""
+    import resource
+
+    for name, (soft, hard) in limits.items():
+        which = getattr(resource, name, None) if name.startswith("RLIMIT_") else None
+        if which is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(which, (int(soft), int(hard)))
+
+
 def _exit_code(exc: SystemExit) -> int:
     """The exit code Python gives a process ended by ``exc``."""
     if exc.code is None:
@@ -333,7 +371,6 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, end)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     try:
         server.listen()
         server.say(f"serving {a.socket} (opmodel {Path(__file__).parents[1]}, "

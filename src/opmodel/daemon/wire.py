@@ -48,8 +48,9 @@ def key() -> str:
     # the script's own folder (or the working folder of `python -m`) is not part of it:
     # the server starts with `python -P`, which leaves it out
     paths = sys.path if (sys.flags.safe_path or sys.flags.isolated) else sys.path[1:]
-    env = sorted((k, v) for k, v in os.environ.items()
-                 if k.startswith(START_ENV_PREFIXES) or k in START_ENV_NAMES)
+    env = sorted((k, v) for k, v in os.environ.items()  # PYTHONPATH: in `path`, resolved
+                 if (k.startswith(START_ENV_PREFIXES) or k in START_ENV_NAMES)
+                 and k != "PYTHONPATH")
     return json.dumps({"v": 1, "python": sys.executable, "version": sys.version,
                        "uid": os.getuid(), "path": [os.path.abspath(p) for p in paths],
                        "env": env}, sort_keys=True)

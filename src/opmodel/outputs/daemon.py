@@ -21,6 +21,9 @@ class DaemonStatus(Output):
     started: str | None = Field(None, description="When it started (ISO 8601, local time).")
     uptime_seconds: float | None = None
     served: int | None = Field(None, description="Commands it has run.")
+    commands_running: int | None = Field(None, description="Commands running now.")
+    commands_cpu_seconds: float | None = Field(
+        None, description="The CPU time of the commands that ended (user + system).")
     idle_timeout_seconds: float | None = Field(
         None, description="It ends after this long without a command; null: never.")
     files_watched: int | None = Field(

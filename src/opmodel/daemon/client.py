@@ -2,10 +2,11 @@
 installation, when one runs, and wait for its exit code.
 
 The command runs in a process forked from the server, with this process's arguments, working
-folder, environment, umask, resource limits and standard streams (the file descriptors themselves: a terminal
-stays a terminal, a pipe a pipe). Ctrl-C and the other ending signals are passed on. When no
-server serves this installation, or it declines (its files changed since it started), the
-command runs here as usual: the answer is the same either way, only sooner.
+folder, environment, umask, resource limits and standard streams (the file descriptors
+themselves: a terminal stays a terminal, a pipe a pipe). Ctrl-C and the other ending signals
+are passed on. When no server serves this installation, or it declines (its files changed
+since it started), the command runs here as usual: the answer is the same either way, only
+sooner.
 """
 
 from __future__ import annotations

@@ -489,3 +489,17 @@ def test_apply_keeps_the_stores_order(acme_url: str) -> None:
     st._cache.clear()
     assert kept == st.read().enterprise
     assert kept.budgets[-1].pool == "brand-new-pool"
+
+
+def test_a_version_it_never_had_names_only_the_fields_that_differ(acme_url: str) -> None:
+    """`set_assessment(…, version=3)` on a store whose assessment is at version 1 (as
+    docs/store.md's example once asked) listed every field as a conflict — "capability:
+    yours 'order-capture', current 'order-capture'; business_unit: yours 'storage', current
+    'storage'; …; target: yours 4, current 4.0" — where only `current` and `notes` differ."""
+    with pytest.raises(ConflictError) as exc:
+        actions.set_assessment(acme_url, ADMIN, "order-capture", "storage",
+                               {"current": 2, "target": 4, "notes": "new CPQ"}, version=3)
+    err = exc.value
+    assert (err.version, err.current_version) == (3, 1)
+    assert [c.field for c in err.conflicts] == ["current", "notes"], err.conflicts
+    assert "capability:" not in str(err) and "target:" not in str(err)

@@ -264,6 +264,12 @@ def _conflict(tx: Transaction, kind: str, key: str, version: int | None,
     base = base or {}
     current = before.data if before is not None else {}
     asked = dict(fields or {})
+    if version > (now or 0):  # a version it never had: what you send against what is stored,
+        # only where they differ (the ids you name and values you did not change are no
+        # conflict: `version=3` of a new store's assessment listed them all)
+        raise ConflictError(f"{kind}:{key}", version, now, [
+            FieldConflict(f, v, current.get(f)) for f, v in asked.items()
+            if v != current.get(f)])
     out = []
     changed = [f for f in dict.fromkeys([*base, *current]) if base.get(f) != current.get(f)]
     for f in (f for f in changed if f in asked) if any(f in asked for f in changed) else changed:

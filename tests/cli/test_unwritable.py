@@ -70,7 +70,7 @@ def test_makers_refuse_before_building(monkeypatch: pytest.MonkeyPatch, starter_
     _forbid(monkeypatch, "opmodel.generate", "generate")
     for args in (["export", str(starter_path), str(NOWHERE / "m.xlsx")],
                  ["survey", "export", str(starter_path), "-b", "north", "-o",
-                  str(NOWHERE / "s.xlsx")],
+                  "/proc/opmodel-s.xlsx"],  # (a missing folder: the test below)
                  ["generate", str(NOWHERE / "g")],
                  ["gaps", str(starter_path), "-o", "/proc/opmodel-g.csv"]):
         r = _invoke(*args)
@@ -124,3 +124,17 @@ def test_export_refuses_a_fifo_rather_than_replacing_it(starter_path: Path,
     r = _invoke("export", str(starter_path), str(fifo))
     assert r.exit_code == 1 and "not a regular file" in r.output, r.output
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_survey_export_o_into_a_missing_folder_is_refused_as_every_o(
+        tmp_path: Path, starter_path: Path) -> None:
+    """`survey export -o nodir/s.xlsx` made the folder and wrote there, where every other
+    `-o` refuses a file in a folder that does not exist (docs/output.md) — a typo in the
+    folder's name put the survey somewhere nobody looked."""
+    for args in (["survey", "export", str(starter_path), "-b", "north"],
+                 ["weights", str(starter_path)]):
+        r = _invoke(*args, "-o", str(tmp_path / "nodir" / "s.xlsx"))
+        assert r.exit_code in (1, 2), r.output
+        if args[0] == "survey":
+            assert r.exit_code == 1 and "there is no folder" in r.output, r.output
+    assert os.listdir(tmp_path) == []

@@ -170,6 +170,10 @@ def survey_export(
     """Write the assessment survey of one business unit: a workbook its lead fills in."""
     from ..io import survey as surveys
 
+    if out is not None:  # -o as everywhere: a file in a folder that exists (docs/output.md)
+        from ._output import _writable
+
+        _writable(out)
     target = out or Path(f"survey-{business_unit}.xlsx")
     model = api.load(path) if api.store_url(path) else path
     surveys.export_survey(model, business_unit, target, overwrite=force)

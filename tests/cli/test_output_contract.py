@@ -373,3 +373,21 @@ def test_a_format_not_offered_is_explained_alike_by_f_and_o(
     for r in (by_f, by_o):
         assert r.exit_code == 2 and why in " ".join(r.output.split()), r.output
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("as_of", "day"), [("2027Q3", "2027-07-01"), ("2027q1", "2027-01-01"),
+                                            ("2027-03-15", "2027-03-15")])
+def test_survey_status_as_of_takes_a_quarter_as_plan_as_of_does(
+        acme_path: Path, as_of: str, day: str) -> None:
+    """`--as-of` is a quarter to `plan` (2027Q3) and was a date only to `survey status`:
+    `survey status --as-of 2027Q3` answered "'2027Q3' is not a date". A quarter now means
+    its first day."""
+    r = invoke("survey", "status", str(acme_path), "--as-of", as_of, "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["as_of"] == day
+
+
+def test_survey_status_as_of_that_is_neither_says_both_forms(acme_path: Path) -> None:
+    r = invoke("survey", "status", str(acme_path), "--as-of", "2027Q9")
+    assert r.exit_code == 1 and "neither a date nor a quarter" in r.output, r.output
+    assert "YYYY-MM-DD, or 2027Q3" in r.output

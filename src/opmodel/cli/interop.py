@@ -41,6 +41,20 @@ def _day(text: str | None, option: str) -> dt.date | None:
             from None
 
 
+def _quarter_day(text: str | None) -> dt.date | None:
+    """The first day of a quarter written like 2027Q3 (`--as-of` means a quarter to `plan`),
+    else None."""
+    from ..model.quarter import quarter_index
+
+    if text is None or "q" not in text.lower():
+        return None
+    try:
+        year, q = divmod(quarter_index(text.upper()), 4)
+    except ValueError:
+        return None
+    return dt.date(year, 3 * q + 1, 1)
+
+
 @app.command("export")
 @handle_errors
 def export_cmd(
@@ -246,7 +260,8 @@ def survey_merge(
 def survey_status(
     path: str = typer.Argument(..., help=MODEL_HELP),
     as_of: str | None = typer.Option(None, "--as-of", help="Measure ages at this date "
-                                     "(YYYY-MM-DD; default today)."),
+                                     "(YYYY-MM-DD, or a quarter like 2027Q3 — its first "
+                                     "day — as plan --as-of takes; default today)."),
     max_age: int = typer.Option(365, "--max-age", help="Answers older than this many days "
                                 "are stale."),
     at: str | None = AtOpt,
@@ -259,7 +274,11 @@ def survey_status(
 
     resolve(fmt, out)
     e = api.read(path, at).enterprise
-    day = _day(as_of, "--as-of") or dt.date.today()
+    try:
+        day = _quarter_day(as_of) or _day(as_of, "--as-of") or dt.date.today()
+    except InputError:
+        raise InputError(f"--as-of '{as_of}' is neither a date nor a quarter",
+                         hint="write it as YYYY-MM-DD, or 2027Q3 for its first day") from None
     rows = surveys.survey_status(e, as_of=day, max_age_days=max_age)
     year, q = divmod(quarter_index(e.horizon.start), 4)
     starts = dt.date(year, 3 * q + 1, 1)

@@ -322,3 +322,21 @@ def test_stability_draws_and_seed_are_bounded(starter_path: Path) -> None:
                          (("--seed", "-1"), "--seed is -1; give a whole number from 0")):
         code, out = run("stability", str(starter_path), *args)
         assert code == 1 and f"E-INPUT: {expect}" in out, out
+
+
+def test_heatmap_explain_typo_gets_did_you_mean() -> None:
+    """`heatmap --explain sell/nort` answered "no business unit with id 'nort'" with the
+    list "rows are: north, south, all" where every other unknown id says "did you mean
+    'north'?"."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from opmodel.cli import app
+
+    starter = str(Path(__file__).resolve().parents[2] / "src" / "opmodel" / "starter")
+    for cell, said in (("sell/nort", "did you mean 'north'?"),
+                       ("sel/north", "did you mean 'sell'?"),
+                       ("sell/zzz", "rows are: north, south, all")):
+        r = CliRunner().invoke(app, ["heatmap", starter, "--explain", cell])
+        assert r.exit_code == 1 and said in r.output, (cell, r.output)

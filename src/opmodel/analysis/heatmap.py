@@ -227,17 +227,25 @@ class HeatMap:
         return LAYER_DOMAIN[self.layer]
 
     def _pos(self, column: str, row: str) -> tuple[int, int]:
+        from difflib import get_close_matches
+
+        def hint(given: str, known: list[str], what: str) -> str | None:
+            close = get_close_matches(given, known, n=1)  # as every other unknown id
+            if close:
+                return f"did you mean '{close[0]}'?"
+            return f"{what} are: {', '.join(known)}" if len(known) <= 20 else None
+
         try:
             k = self.columns.index(column)
         except ValueError:
             kind = "stage" if self.by == "stage" else "capability in this heat map"
-            raise UnknownIdError(kind, column, hint=f"columns are: {', '.join(self.columns)}"
-                                 if len(self.columns) <= 20 else None) from None
+            raise UnknownIdError(kind, column, hint=hint(column, list(self.columns),
+                                                          "columns")) from None
         try:
             r = self.rows.index(row)
         except ValueError:
             raise UnknownIdError("business unit", row,
-                                 hint=f"rows are: {', '.join(self.rows)}") from None
+                                 hint=hint(row, list(self.rows), "rows")) from None
         return r, k
 
     def value(self, column: str, row: str) -> float | None:

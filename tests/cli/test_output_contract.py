@@ -391,3 +391,16 @@ def test_survey_status_as_of_that_is_neither_says_both_forms(acme_path: Path) ->
     r = invoke("survey", "status", str(acme_path), "--as-of", "2027Q9")
     assert r.exit_code == 1 and "neither a date nor a quarter" in r.output, r.output
     assert "YYYY-MM-DD, or 2027Q3" in r.output
+
+
+def test_an_output_whose_format_cannot_be_told_is_a_usage_error_everywhere(
+        tmp_path: Path, starter_path: Path) -> None:
+    """`gaps -o g.foo` and `gaps -f png` exit 2 (usage), as docs/output.md's table says;
+    `export MODEL m.pdf` and `export MODEL m.xlsx --format xml` exited 1, as if the model
+    were invalid."""
+    for args in (["gaps", str(starter_path), "-o", str(tmp_path / "g.foo")],
+                 ["export", str(starter_path), str(tmp_path / "m.pdf")],
+                 ["export", str(starter_path), str(tmp_path / "m.xlsx"), "--format", "xml"]):
+        r = invoke(*args)
+        assert r.exit_code == 2, (args, r.output)
+    assert list(tmp_path.iterdir()) == []

@@ -394,7 +394,7 @@ def test_cli_export_and_import(starter_path: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "again").exists()
     r = runner.invoke(app, ["export", str(starter_path), str(tmp_path / "m.txt")],
                       env={"COLUMNS": "200"})
-    assert r.exit_code == 1 and "--format" in r.output
+    assert r.exit_code == 2 and "--format" in r.output  # usage, as `-o x.foo` (output.md)
 
 
 # -- LibreOffice as a real client ----------------------------------------------------------

@@ -65,7 +65,12 @@ def export_cmd(
     at: str | None = AtOpt,
 ) -> None:
     """Write a model as an Excel workbook or an ArchiMate 3.1 exchange file."""
-    fmt = api.format_of(out, format)
+    try:
+        fmt = api.format_of(out, format)
+    except InputError as exc:  # a usage error (exit 2), as `-o x.foo` or `-f png` anywhere
+        from ._exit import UsageError
+
+        raise UsageError(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from None
     if out.is_dir():  # before building the file (a failed write left noise from its writer)
         raise InputError(f"{out} is a folder", hint="give the file to write, e.g. model.xlsx")
     up = out.parent

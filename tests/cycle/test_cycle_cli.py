@@ -315,3 +315,27 @@ def test_a_new_horizon_as_docs_cycle_md_says(acme: Path) -> None:
     d = run(*decide)  # the meeting of 2029Q1, past the old end
     assert d.exit_code == 0, d.output
     assert api.load(acme).decisions[-1].cycle == "2029Q1"
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_csv_separated_by_semicolons_is_named_as_such(acme: Path, sep: str,
+                                                        name: str) -> None:
+    """A quarter's actuals saved by Excel in a European locale ("CSV" separated by ';')
+    gave four errors — three required columns missing and one unknown column named
+    'quarter;initiative;spent;percent_complete' — none saying what was wrong. The same for
+    a model's own CSV files (validate)."""
+    f = acme.parent / "q.csv"
+    f.write_text(sep.join(["quarter", "initiative", "spent", "percent_complete"])
+                 + "\r\n" + sep.join(["2027Q3", "crm-salesforce", "820", "55"]) + "\r\n",
+                 encoding="utf-8")
+    before = (acme / "actuals.csv").read_bytes()
+    r = run("actuals", str(acme), str(f))
+    assert r.exit_code == 1, r.output
+    assert f"q.csv:1:1: E-CSV the columns are separated by {name}" in r.output
+    assert "E-MISSING" not in r.output and "1 error(s)" in r.output
+    assert (acme / "actuals.csv").read_bytes() == before
+    budgets = acme / "budgets.csv"
+    budgets.write_text(budgets.read_text(encoding="utf-8").replace(",", sep), encoding="utf-8")
+    v = run("validate", str(acme))
+    assert v.exit_code == 1 and f"budgets.csv:1:1: E-CSV the columns are separated by {name}" \
+        in v.output, v.output

@@ -295,6 +295,15 @@ def _read_csv(src: _Source, table: Table) -> None:
                f"the header has {len(header):,} columns, more than the {MAX_COLUMNS:,} a "
                "table is read with", hint=f"columns are: {', '.join(table.columns)}")
         return
+    if len(header) == 1:  # Excel in many locales saves "CSV" separated by ';' (or a tab)
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            parts = [h.strip() for h in header[0].split(sep)]
+            if len(parts) > 1 and sum(p_ in table.columns for p_ in parts) >= 2:
+                src.at(table.file, offset + 1, 1, "E-CSV",
+                       f"the columns are separated by {name}; opmodel reads CSV separated "
+                       "by commas", hint="save it as CSV with commas: in Excel, Save As › "
+                       "CSV UTF-8 (Comma delimited)")
+                return
     problems = False
     first: dict[str, int] = {}
     for k, col in enumerate(header):

@@ -339,3 +339,24 @@ def test_a_csv_separated_by_semicolons_is_named_as_such(acme: Path, sep: str,
     v = run("validate", str(acme))
     assert v.exit_code == 1 and f"budgets.csv:1:1: E-CSV the columns are separated by {name}" \
         in v.output, v.output
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    ("300,5", "a decimal comma? write 300.5, with a point"),
+    ("1,200", "write 1200 (no thousands separator) or 1.200 (a point)"),
+    ("three", None),
+])
+def test_a_decimal_comma_is_named(acme: Path, cell: str, hint: str | None) -> None:
+    """`spent` of "300,5" (a spreadsheet's decimal comma) said only "'300,5' is not a
+    number"."""
+    f = acme.parent / "q.csv"
+    f.write_text(f'quarter,initiative,spent\n2027Q3,crm-salesforce,"{cell}"\n',
+                 encoding="utf-8")
+    r = run("actuals", str(acme), str(f))
+    assert r.exit_code == 1 and f"q.csv:2:3: E-TYPE spent: '{cell}' is not a number" \
+        in r.output, r.output
+    line = next(ln for ln in r.output.splitlines() if "E-TYPE" in ln)
+    if hint is None:
+        assert line.endswith("is not a number"), line
+    else:
+        assert f"({hint})" in r.output

@@ -6,6 +6,7 @@ Shared by every adapter: each one only has to say where an element path lives in
 from __future__ import annotations
 
 import math
+import re
 import types
 import typing
 from difflib import get_close_matches
@@ -78,6 +79,17 @@ def _show(value: Any) -> str:
     return excerpt(repr(value), 60)
 
 
+def _decimal_comma(value: Any) -> str | None:
+    """The hint for a number written with a decimal comma (`2,5`, as a spreadsheet in many
+    locales writes it), or None."""
+    if not isinstance(value, str) or not re.fullmatch(r"-?\d+,\d+", value.strip()):
+        return None
+    whole, frac = value.strip().split(",")
+    if len(frac) == 3:  # 1,200: a thousands separator or a decimal comma
+        return f"write {whole}{frac} (no thousands separator) or {whole}.{frac} (a point)"
+    return f"a decimal comma? write {whole}.{frac}, with a point"
+
+
 def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> list[Issue]:
     """One issue per pydantic error, with opmodel codes and messages naming the field."""
     out: list[Issue] = []
@@ -119,6 +131,7 @@ def pydantic_issues(err: ValidationError, prefix: tuple[PathPart, ...] = ()) -> 
             want = etype.split("_")[0].replace("float", "number").replace("int", "whole number")
             want = {"tuple": "list", "model": "mapping", "dict": "mapping"}.get(want, want)
             msg = f"{field}: {_show(e.get('input'))} is not a {want}"
+            hint = _decimal_comma(e.get("input")) if "number" in want else None
         elif etype == "finite_number":
             code = "E-RANGE"
             msg = f"{field}: {_show(e.get('input'))} is not a finite number"

@@ -139,11 +139,29 @@ def link_target(path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     if not os.path.islink(p):
         return p
+    _trusted_link(p)
     real = Path(os.path.realpath(p))
     if os.path.islink(real):
         raise InputError(f"cannot write {p}: the symbolic link leads nowhere (a loop)",
                          hint="nothing was written; name a file, or fix the link")
     return real
+
+
+def _trusted_link(link: Path) -> None:
+    """Refuse to follow a link someone else planted in a shared folder (a sticky,
+    world-writable one such as /tmp): the rule of Linux's ``fs.protected_symlinks``, which
+    a write through the link's resolved path would otherwise bypass — a link
+    ``/tmp/out.json`` → ``~/.bashrc`` made by another user must not have the file replaced."""
+    try:
+        own = os.lstat(link).st_uid
+        folder = os.stat(link.parent)
+    except OSError:
+        return
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if shared and own not in (os.geteuid(), folder.st_uid):
+        raise InputError(f"cannot write {link}: it is a symbolic link another user made in "
+                         f"the shared folder {link.parent}",
+                         hint="nothing was written; write to a file of your own")
 
 
 def lock_path(folder: str | os.PathLike[str]) -> Path:

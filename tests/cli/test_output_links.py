@@ -88,3 +88,26 @@ def test_write_file_keeps_a_link_and_its_targets_mode(tmp_path: Path) -> None:
     assert write_file(link, "new") == target
     assert link.is_symlink() and target.read_text() == "new"
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_link_another_user_planted_in_a_shared_folder_is_not_followed(
+        tmp_path: Path, starter_path: Path) -> None:
+    """Following `-o`'s link must not become a way to overwrite someone's file: a link in a
+    sticky world-writable folder (/tmp) owned by another user is refused, as Linux's
+    fs.protected_symlinks refuses `>` through it."""
+    if os.geteuid() != 0:
+        pytest.skip("making a link of another user needs root (CI runs as root)")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "mine.txt"
+    victim.write_text("keep me")
+    link = shared / "out.json"
+    link.symlink_to(victim)
+    os.lchown(link, 4242, 4242)  # another user's link
+    r = _invoke("weights", str(starter_path), "-o", str(link))
+    assert r.exit_code == 1 and "another user made" in r.output, r.output
+    assert victim.read_text() == "keep me" and link.is_symlink()
+    os.lchown(link, os.geteuid(), os.getegid())  # your own link there: followed
+    assert _invoke("weights", str(starter_path), "-o", str(link)).exit_code == 0
+    assert victim.read_text().startswith("{")

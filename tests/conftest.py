@@ -75,7 +75,8 @@ LONGEST_FIRST = (  # measured with --durations (docs/testing.md), longest first
     "tests/optimize/test_warm.py", "tests/cli/test_output_contract.py", "tests/test_docs.py",
     "tests/web/test_faults.py", "tests/test_actions.py", "tests/web/test_pages_planning.py",
     "tests/concurrency/test_survey_merge.py", "tests/store/test_store.py",
-    "tests/test_startup.py", "tests/io/test_xlsx.py", "tests/cycle/test_cycle_crash.py",
+    "tests/test_daemon.py", "tests/test_startup.py", "tests/io/test_xlsx.py",
+    "tests/cycle/test_cycle_crash.py",
 )
 
 

@@ -13,8 +13,12 @@ import gc
 import importlib
 import os
 import sys
-import threading
-from typing import Any
+
+# `typing` itself is not imported: a command handed to the warm server (docs/daemon.md) runs
+# this module and the client only, and typing and what it pulls in are a third of that
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The topic modules register their commands on the bare application in `_app`. A module
 # that is absent (a topic not built yet) is skipped, so the command always starts.
@@ -154,6 +158,8 @@ def _pause_collector(seconds: float) -> None:
     if not gc.isenabled():
         return
     gc.disable()
+    import threading
+
     timer = threading.Timer(seconds, gc.enable)
     timer.daemon = True  # never keeps the process alive
     timer.start()

@@ -14,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Any
 
 from . import wire
+
+TYPE_CHECKING = False  # typing is not imported at start-up (see opmodel.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: commands never handed over: the server's own, and the long-running web server
 OWN = ("daemon", "serve")

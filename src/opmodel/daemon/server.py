@@ -113,8 +113,17 @@ class Server:
         self.log.flush()
 
     def listen(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)  # a socket left by a server that ended without cleaning up
+        if os.path.exists(self.path):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(self.path)
+            except OSError:  # a socket left by a server that ended without cleaning up
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path)
+            else:
+                raise SystemExit(f"another server already listens on {self.path}")
+            finally:
+                probe.close()
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)
         try:
@@ -250,6 +259,9 @@ class Server:
     def _run(self, conn: socket.socket, fds: list[int], req: dict[str, Any]) -> int:
         for target, fd in zip(req["fds"], fds, strict=True):
             os.dup2(fd, target)
+        for fd in fds:
+            if fd not in (0, 1, 2):
+                os.close(fd)
         self._streams()
         try:
             os.chdir(req["cwd"])

@@ -21,7 +21,10 @@ import os
 import struct
 import sys
 import zlib
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at start-up (see opmodel.cli)
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_DIR = "OPMODEL_DAEMON_DIR"
 ENV_OFF = "OPMODEL_NO_DAEMON"

@@ -21,8 +21,8 @@ from ..analysis import weights as weights_fn
 from ..analysis.heatmap import BYS, LAYERS, ROLLUPS
 from .auth import Principal, authenticate
 from .errors import ApiError
-from .jsonout import answer, document, ok
-from .resources import snapshot
+from .jsonout import answer, document, dumps, ok
+from .resources import Limit, Offset, snapshot
 from .source import Snapshot
 
 
@@ -35,6 +35,34 @@ def cached(request: Request, snap: Snapshot, name: str, params: dict[str, Any],
     key = (snap.version, name, tuple(sorted((k, str(v)) for k, v in params.items())))
     payload: bytes = ctx.cache.get_or_compute(key, lambda: document(name, compute()))
     return answer(request, payload, headers={"X-Model-Version": snap.version})
+
+
+PAGED = {"homogeneity": ("capabilities", "candidates"), "apps": ("applications", "by_unit")}
+"""The row lists of the documents answered a page at a time (the other fields, and
+homogeneity's ``stages``, one row per stage of the value chain, come whole on every page)."""
+
+
+def paged(request: Request, snap: Snapshot, name: str, compute: Callable[[], dict[str, Any]],
+          limit: int, offset: int) -> Response:
+    """The document of output ``name`` with each of its row lists (:data:`PAGED`) cut to
+    the window ``offset`` … ``offset + limit``, as every list of the API is paged: the page
+    fields ``ok``, ``total`` (the rows of the longest list), ``limit``, ``offset`` and
+    ``next`` (null once every list is read to its end) come first. The whole document is
+    computed once per model version; a page is cut from it."""
+    ctx = request.app.state.ctx
+    whole: dict[str, Any] = ctx.cache.get_or_compute(
+        (snap.version, name, "whole"), lambda: compute())
+    lists = PAGED[name]
+    total = max(len(whole[k]) for k in lists)
+    nxt = None
+    if offset + limit < total:
+        u = request.url.include_query_params(offset=offset + limit, limit=limit)
+        nxt = f"{u.path}?{u.query}"
+    from ..outputs import head
+
+    doc = head(name, {**whole, **{k: whole[k][offset:offset + limit] for k in lists}})
+    page = {"ok": True, "total": total, "limit": limit, "offset": offset, "next": nxt, **doc}
+    return answer(request, dumps(page), headers={"X-Model-Version": snap.version})
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -116,17 +144,22 @@ def register(app: FastAPI) -> None:
                       lambda: ranked_gaps(snap.enterprise, top).to_dict())
 
     @app.get("/homogeneity", tags=["analysis"], responses=ok("homogeneity"),
-             summary="Applications per capability across units; consolidation candidates")
-    def homogeneity(request: Request, who: Principal = Auth,
-                    snap: Snapshot = Snap) -> Response:
-        return cached(request, snap, "homogeneity", {},
-                      lambda: homogeneity_fn(snap.enterprise).to_dict())
+             summary="Applications per capability across units; consolidation candidates",
+             description="Paged as every list (?limit=&offset=): `capabilities` and "
+                         "`candidates` are cut to the page; the rest comes whole.")
+    def homogeneity(request: Request, limit: int = Limit, offset: int = Offset,
+                    who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return paged(request, snap, "homogeneity",
+                     lambda: homogeneity_fn(snap.enterprise).to_dict(), limit, offset)
 
     @app.get("/apps", tags=["analysis"],
-             responses=ok("apps"), summary="TIME classification of applications")
-    def apps(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
-        return cached(request, snap, "apps", {},
-                      lambda: time_classification(snap.enterprise).to_dict())
+             responses=ok("apps"), summary="TIME classification of applications",
+             description="Paged as every list (?limit=&offset=): `applications` and "
+                         "`by_unit` are cut to the page; the rest comes whole.")
+    def apps(request: Request, limit: int = Limit, offset: int = Offset,
+             who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return paged(request, snap, "apps",
+                     lambda: time_classification(snap.enterprise).to_dict(), limit, offset)
 
     @app.get("/weights", tags=["analysis"],
              responses=ok("weights"), summary="The scoring weights ω (and AHP)")

@@ -200,33 +200,58 @@ def _shown(value: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _accepts_bool(annotation: Any) -> bool:
-    if annotation is bool:
+def _accepts(annotation: Any, types: tuple[type, ...]) -> bool:
+    """Whether a field of this annotation takes a JSON value of one of ``types`` as such
+    (``float | None`` takes a number; ``Literal["a"]``, ``str``, ``date`` do not)."""
+    if annotation in types:
         return True
-    return any(_accepts_bool(a) for a in typing.get_args(annotation))
+    if typing.get_origin(annotation) is typing.Literal:
+        return any(type(a) in types for a in typing.get_args(annotation))
+    return any(_accepts(a, types) for a in typing.get_args(annotation))
 
 
 def strict_types(kind: str, body: dict[str, Any]) -> None:
-    """JSON true/false where the entity wants a number or text is a wrong type (the model
-    itself is lenient, as a CSV cell must be)."""
+    """JSON true/false where the entity wants a number or text, and a number where it wants
+    text or a date, are wrong types (the model itself is lenient, as a CSV cell must be: it
+    read ``"date": 20270101`` as seconds since 1970 and answered pydantic's words)."""
     from ..store.rows import item_model
 
     try:
         fields = item_model(kind).model_fields
     except (KeyError, IndexError):
         return
-    errs = [{"code": "E-TYPE", "field": f"body.{k}",
-             "message": f"{k}: {str(v).lower()} is not a {_type_name(fields[k].annotation)}"}
-            for k, v in body.items()
-            if isinstance(v, bool) and k in fields and not _accepts_bool(fields[k].annotation)]
+    errs = []
+    for k, v in body.items():
+        if k not in fields:
+            continue
+        ann = fields[k].annotation
+        if isinstance(v, bool):
+            wrong = not _accepts(ann, (bool,))
+        else:
+            wrong = isinstance(v, int | float) and not _accepts(ann, (int, float))
+        if wrong:
+            errs.append({"code": "E-TYPE", "field": f"body.{k}",
+                         "message": f"{k}: {_shown(v)} is not {_type_name(ann)}"})
     if errs:
         raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code="E-TYPE",
                        errors=errs)
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation)
-    return "number" if ("float" in text or "int" in text) else "text"
+    import datetime as dt
+
+    if _accepts(annotation, (int, float)):
+        return "a number"
+    if _accepts(annotation, (dt.date, dt.datetime)):
+        return "a date (YYYY-MM-DD)"
+    for a in (annotation, *typing.get_args(annotation)):
+        if typing.get_origin(a) in (tuple, list):
+            return "a list"
+        if isinstance(a, type) and hasattr(a, "model_fields"):
+            return "an object"
+    if _accepts(annotation, (bool,)) and not _accepts(annotation, (str,)):
+        return "true or false"
+    return "text"
 
 
 def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
@@ -263,14 +288,45 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         raise _map(exc, kind) from None
 
 
-def written(request: Request, w: Any, status: int = 200) -> Response:
+def written(request: Request, w: Any, status: int = 200,
+            warnings: list[dict[str, Any]] | None = None) -> Response:
     data = {"ok": True, "entity": w.entity, "kind": w.kind, "key": w.key,
             "version": w.version, "revision": w.revision, "data": w.data,
             "request_id": getattr(request.state, "request_id", None)}
+    if warnings is not None:
+        data["warnings"] = warnings
     headers = {"X-Model-Version": str(w.revision)}
     if w.version is not None:
         headers["ETag"] = f'"{w.version}"'
     return answer(request, dumps(data), status=status, headers=headers)
+
+
+def actuals_warnings(request: Request, w: Any, initiative: str,
+                     quarter: str) -> list[dict[str, Any]]:
+    """The warnings the row written brings into the model, as ``opmodel actuals`` prints
+    them for a file holding that one row (the same codes and texts: W-ACTUAL spend on work
+    never approved, W-UNREPORTED work in flight in the quarter with no row, …), each at its
+    field of the body (``body.spent``) or, for the quarter as a whole, ``path.quarter``."""
+    from ..cycle.record import actuals_warnings as warnings_of
+
+    models = request.app.state.ctx.models
+    snap = models.current()
+    if snap.version != str(w.revision):  # another write landed since: the model as written
+        snap = models.at(f"r{w.revision}")
+    e = snap.enterprise
+    row = next((a for a in e.actuals if a.initiative == initiative and a.quarter == quarter),
+               None)
+    if row is None:
+        return []
+    out = []
+    for i in warnings_of(e, [row]):
+        entry: dict[str, Any] = {"code": i.code, "message": i.message,
+                                 "field": ".".join(["body", *map(str, i.path[2:])])
+                                 if len(i.path) > 2 else "path.quarter"}
+        if i.hint:
+            entry["hint"] = i.hint
+        out.append(entry)
+    return out
 
 
 def _owner(request: Request, initiative: str) -> str | None:
@@ -439,6 +495,7 @@ def _portfolio(app: FastAPI) -> None:
             raise ApiError(422, f"body.{bad[0]}: must be text", code="E-TYPE", errors=[
                 {"code": "E-TYPE", "field": f"body.{k}", "message": "must be text"}
                 for k in bad])
+        strict_types("decisions", b)
         initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
         rationale = b.pop("rationale", None)
         if "against" not in b:  # the plan decided against, as `opmodel decide` records it
@@ -465,7 +522,7 @@ def _portfolio(app: FastAPI) -> None:
         w = run("actuals", lambda: actions.record_actuals(
             st, who.user, initiative, quarter, b, version=version, why=why,
             request_id=rid), "path.initiative")
-        return written(request, w)
+        return written(request, w, warnings=actuals_warnings(request, w, initiative, quarter))
 
 
 def _architecture(app: FastAPI, kind: Kind) -> None:

@@ -101,3 +101,105 @@ def test_a_wrong_json_type_is_said_in_our_words_at_its_field(
     if field in ("body.date", "body.by"):
         ok = clients["ada"].request(method, path, json=fixed, headers=ANY)
         assert ok.status_code in (200, 201), ok.text
+
+
+LONG_ID = "x" * 201
+
+
+@pytest.mark.parametrize("method,path,body,field", [
+    ("PUT", f"/capabilities/{LONG_ID}", {"name": "X", "stage": "sell"}, "path.id"),
+    ("PUT", f"/capabilities/{'y' * 1000}", {"name": "X", "stage": "sell"}, "path.id"),
+    ("DELETE", f"/capabilities/{'y' * 1000}", None, "path.id"),
+    ("PUT", f"/budgets/2027Q1/{'p' * 500}", {"amount": 1}, "path.pool"),
+    ("PUT", f"/assessments/{'c' * 450}/storage", {"current": 1, "target": 2},
+     "path.capability"),
+    ("PUT", f"/actuals/{'i' * 450}/2027Q1", {"spent": 1}, "path.initiative"),
+    ("PATCH", f"/initiatives/{'i' * 450}", {"name": "x"}, "path.id"),
+    ("POST", "/initiatives", {"id": LONG_ID, "name": "X", "owner": "storage", "kind": "grow",
+                              "duration": 1, "cost": 1}, "body.id"),
+    ("POST", "/decisions", {**DECISION, "id": LONG_ID}, "body.id"),
+    ("PATCH", f"/users/{'u' * 450}", {"role": "viewer"}, "path.name"),
+])
+def test_an_over_long_id_is_a_422_at_its_field(clients: Any, store_url: str, method: str,
+                                                path: str, body: Any, field: str) -> None:
+    """An id of more than 400 characters was a 400 with no field (the store's key check),
+    one of 201–400 characters was stored (an id no page, file or workbook handles well):
+    now 422 at its field, as every other invalid input, and nothing written."""
+    before = _state(store_url)
+    r = clients["ada"].request(method, path, json=body, headers=ANY)
+    err = assert_error_shape(r, 422)
+    assert [e["field"] for e in err["errors"]] == [field]
+    assert err["errors"][0]["code"] == "E-LENGTH"
+    assert len(err["error"]) < 300  # the id is quoted, not echoed whole
+    assert _state(store_url) == before
+
+
+def test_an_id_at_the_bound_is_taken_and_a_long_unknown_one_is_a_short_404(
+        clients: Any) -> None:
+    at_bound = "z" * 200
+    r = clients["ada"].put(f"/capabilities/{at_bound}", json={"name": "Z", "stage": "sell"})
+    assert r.status_code == 200, r.text[:300]
+    r = clients["ada"].get(f"/capabilities/{'q' * 20000}")
+    err = assert_error_shape(r, 404)
+    assert len(err["error"]) < 200 and err["errors"][0]["field"] == "path.id"
+
+
+def test_a_control_character_in_a_path_id_is_a_422(clients: Any, store_url: str) -> None:
+    before = _state(store_url)
+    r = clients["ada"].put("/capabilities/a%0Ab", json={"name": "X", "stage": "sell"})
+    err = assert_error_shape(r, 422)
+    assert err["errors"][0]["field"] == "path.id" and "\\n" in err["error"]
+    assert _state(store_url) == before
+
+
+@pytest.mark.parametrize("method,path,body,field", [
+    ("PUT", "/capabilities/new-cap", {"name": "n" * 201, "stage": "sell"}, "body.name"),
+    ("PUT", "/capabilities/new-cap", {"name": "N", "stage": "sell",
+                                      "description": "d" * 32768}, "body.description"),
+    ("POST", "/decisions", {**DECISION, "rationale": "r" * 32768}, "body.rationale"),
+    ("POST", "/decisions", {**DECISION, "decision_makers": ["ok", "m" * 32768]},
+     "body.decision_makers.1"),
+    ("PATCH", "/assessments/order-capture/storage", {"notes": "n" * 32768}, "body.notes"),
+    ("PATCH", "/assessments/order-capture/storage", {"current": 2, "why": "w" * 32768},
+     "body.why"),
+    ("PUT", "/actuals/eu-data-act/2027Q1", {"spent": 1, "note": "n" * 32768}, "body.note"),
+    ("PATCH", "/policy", {"teams": [{"id": "t", "name": "t" * 201, "capacity": 1}]},
+     "body.teams.0.name"),
+    ("PATCH", "/initiatives/eu-data-act", {"name": "i" * 201,
+                                           "description": "d" * 40000},
+     "body.name body.description"),
+    ("POST", "/users", {"name": "u" * 201, "role": "viewer"}, "body.name"),
+])
+def test_text_over_its_bound_is_a_located_422(clients: Any, store_url: str, method: str,
+                                              path: str, body: Any, field: str) -> None:
+    """No text had a bound: a 1 MB rationale was stored, and a 40,000-character
+    description then made `opmodel export … .xlsx` refuse the model (an Excel cell holds
+    32,767). Names at most 200, any other text at most 32,767: every one at its field."""
+    before = _state(store_url)
+    r = clients["ada"].request(method, path, json=body, headers=ANY)
+    err = assert_error_shape(r, 422)
+    assert [e["field"] for e in err["errors"]] == field.split()
+    assert {e["code"] for e in err["errors"]} == {"E-LENGTH"}
+    assert len(err["error"]) < 300
+    assert _state(store_url) == before
+
+
+def test_text_at_its_bound_is_stored_and_exports_to_a_workbook(
+        clients: Any, store_url: str, tmp_path: Path) -> None:
+    from opmodel import api
+
+    r = clients["ada"].put("/capabilities/new-cap", json={
+        "name": "n" * 200, "stage": "sell", "description": "d" * 32767})
+    assert r.status_code == 200, r.text[:300]
+    r = clients["ada"].patch("/assessments/order-capture/storage",
+                             json={"notes": "é" * 32767, "why": "w" * 32767}, headers=ANY)
+    assert r.status_code == 200, r.text[:300]
+    api.export_model(store_url, tmp_path / "model.xlsx")  # the workbook takes what the API took
+    assert (tmp_path / "model.xlsx").stat().st_size > 0
+
+
+def test_the_bound_is_an_excel_cell() -> None:
+    from opmodel.io.xlsx import EXCEL_CELL
+    from opmodel.web.bounds import MAX_TEXT
+
+    assert MAX_TEXT == EXCEL_CELL

@@ -81,7 +81,9 @@ def response(exc: ApiError) -> JSONResponse:
 
 def not_found(kind: str, id_: str, hint: str | None = None,
               field: str | None = None) -> ApiError:
-    entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{id_}'"}
+    from ..io.safefile import excerpt  # an id of 20,000 characters was echoed whole
+
+    entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{excerpt(id_)}'"}
     if field:
         entry["field"] = field
     if hint:

@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..io.safefile import excerpt
 from .auth import Principal, authenticate
+from .bounds import check_body, check_path
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
 from .resources import BY_PATH, KINDS, Kind, with_path_params
@@ -60,6 +61,7 @@ def writable(request: Request, who: Principal) -> Any:
                        errors=[{"code": "E-INPUT", "field": "query.at",
                                 "message": "time travel is read-only; send the change "
                                            "without ?at"}])
+    check_path(request.path_params)
     _WRITE_LOCK.set(getattr(src, "write_lock", None))
     return src.store
 
@@ -343,6 +345,7 @@ def body_object(body: Any, what: str = "body") -> dict[str, Any]:
     if bad:
         raise ApiError(422, f"{bad[0]['field']}: {bad[0]['message']}", code="E-TYPE",
                        errors=bad)
+    check_body(body, what)
     return dict(body)
 
 

@@ -290,8 +290,10 @@ def test_number_filters_compare_numbers(clients: Any) -> None:
     two = c.get("/assessments?current=2&limit=1000").json()
     assert two["total"] > 0 and {a["current"] for a in two["items"]} == {2.0}
     assert c.get("/assessments?current=2.0&limit=1").json()["total"] == two["total"]
-    err = assert_error_shape(c.get("/assessments?current=abc"), 400)
+    # a value of the wrong type: 422, as ?limit=abc (was 400)
+    err = assert_error_shape(c.get("/assessments?current=abc"), 422)
     assert err["errors"][0]["field"] == "query.current"
+    assert assert_error_shape(c.get("/assessments?limit=abc"), 422)["code"] == "E-INVALID"
 
 
 @pytest.mark.parametrize("query", ["offset=9999999999999999999", "since=99999999999999999999"])

@@ -118,6 +118,9 @@ LONG_ID = "x" * 201
     ("POST", "/initiatives", {"id": LONG_ID, "name": "X", "owner": "storage", "kind": "grow",
                               "duration": 1, "cost": 1}, "body.id"),
     ("POST", "/decisions", {**DECISION, "id": LONG_ID}, "body.id"),
+    # the cycle and the initiative make a decision's id: over 400 together was a 400
+    ("POST", "/decisions", {**DECISION, "cycle": "2027Q3" * 100}, "body.cycle"),
+    ("POST", "/decisions", {**DECISION, "initiative": LONG_ID}, "body.initiative"),
     ("PATCH", f"/users/{'u' * 450}", {"role": "viewer"}, "path.name"),
 ])
 def test_an_over_long_id_is_a_422_at_its_field(clients: Any, store_url: str, method: str,

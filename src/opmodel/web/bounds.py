@@ -54,6 +54,20 @@ def check_path(path_params: dict[str, Any]) -> None:
     _raise(errs)
 
 
+def check_ids(body: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Refuse (422 at ``body.NAME``) each of the ``names`` of ``body`` that cannot be an id
+    (those that make the id of what is written: a decision's cycle and initiative)."""
+    errs = []
+    for name in names:
+        value = body.get(name)
+        problem = id_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            errs.append({"code": "E-LENGTH" if "characters" in problem else "E-VALUE",
+                         "field": f"body.{name}",
+                         "message": f"{name} {_quoted(value)}: {problem}"})
+    _raise(errs)
+
+
 def check_body(value: Any, where: str = "body") -> None:
     """Refuse (422, every one at its field) each text of a JSON body over its bound."""
     _raise(_over(value, where, None))

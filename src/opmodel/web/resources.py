@@ -227,8 +227,10 @@ def filters_of(request: Request, model: Any) -> dict[str, str]:
                     and _as_number(value) is None):
                 bad.append({"code": "E-TYPE", "field": f"query.{name}",
                             "message": f"{name}: '{value}' is not a number"})
-    if bad:
-        raise ApiError(400, bad[0]["message"], code=bad[0]["code"], errors=bad)
+    if bad:  # a filter the list does not have is a request that cannot be used (400); a
+        # value of the wrong type is invalid input, as ?limit=abc is (422)
+        status = 400 if any(b["code"] == "E-UNKNOWN" for b in bad) else 422
+        raise ApiError(status, bad[0]["message"], code=bad[0]["code"], errors=bad)
     return out
 
 

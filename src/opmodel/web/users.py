@@ -127,6 +127,14 @@ def register(app: FastAPI) -> None:
     def disable(request: Request, name: str, who: Principal = Auth) -> Response:
         st = writable(request, who)
         precheck(who, "disable_user")
-        run("users", lambda: actions.disable_user(st, who.user, name,
-                                                  request_id=request_id(request)), "path.name")
+        try:
+            run("users", lambda: actions.disable_user(st, who.user, name,
+                                                      request_id=request_id(request)),
+                "path.name")
+        except ApiError as exc:  # the last admin: refused as demoting them is (PATCH), 422
+            if exc.status == 400 and exc.code == "E-INPUT":
+                exc.status = 422
+                exc.errors[0]["field"] = "path.name"
+                exc.message = f"path.name: {exc.message}"
+            raise
         return answer(request, dumps({"ok": True, "user": name, "disabled": True}))

@@ -34,7 +34,7 @@ from ..errors import (
 )
 from ..io.safefile import excerpt
 from .auth import Principal, authenticate
-from .bounds import check_body, check_path
+from .bounds import check_body, check_ids, check_path
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
 from .resources import BY_PATH, KINDS, Kind, with_path_params
@@ -499,6 +499,7 @@ def _portfolio(app: FastAPI) -> None:
                 {"code": "E-TYPE", "field": f"body.{k}", "message": "must be text"}
                 for k in bad])
         strict_types("decisions", b)
+        check_ids(b, ("initiative", "action", "cycle"))  # they make the decision's id
         initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
         rationale = b.pop("rationale", None)
         if "against" not in b:  # the plan decided against, as `opmodel decide` records it

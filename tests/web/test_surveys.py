@@ -15,13 +15,14 @@ from .conftest import assert_error_shape
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _fill(data: bytes, capability: str, current: Any) -> bytes:
-    """The survey with ``current`` answered for ``capability`` (as a unit lead would)."""
+def _fill(data: bytes, capability: str, current: Any, column: str = "current") -> bytes:
+    """The survey with ``current`` answered for ``capability`` (as a unit lead would), or
+    another ``column``."""
     wb = load_workbook(io.BytesIO(data))
     ws = next(w for w in wb.worksheets if w.sheet_state == "visible"
               and any(c.value == "current" for c in w[1]))
     head = [c.value for c in ws[1]]
-    col = head.index("current") + 1
+    col = head.index(column) + 1
     for row in ws.iter_rows(min_row=2):
         if row[0].value == capability:
             ws.cell(row=row[0].row, column=col, value=current)
@@ -76,3 +77,31 @@ def test_bad_surveys_are_refused(clients: Any, store_url: str) -> None:
     assert st.revision() == rev
     body = assert_error_shape(lead.get("/surveys/nowhere"), 404)
     assert body["errors"][0]["field"] == "path.business_unit"
+
+
+def test_a_merge_answers_the_warnings_the_command_prints(clients: Any, store_url: str,
+                                                        tmp_path: Any) -> None:
+    """POST /surveys answered no warnings where `opmodel survey merge` printed them (W-DATE:
+    an answer dated after the merge, a mistyped year): the same codes, texts and cells."""
+    import datetime as dt
+
+    from opmodel import api
+    from opmodel.io.survey import plan_merge
+
+    lead = clients["stella"]
+    exported = lead.get("/surveys/storage").content
+    dated = _fill(_fill(exported, "order-capture", 3), "order-capture",
+                  dt.datetime(2099, 1, 5), "date")
+    (tmp_path / "s.xlsx").write_bytes(dated)
+    expected = [(i.code, i.message, i.location)
+                for i in plan_merge(api.load(store_url), tmp_path / "s.xlsx").warnings]
+    assert [c for c, *_ in expected] == ["W-DATE"]
+    done = lead.post("/surveys", content=dated, headers={"content-type": XLSX})
+    assert done.status_code == 200, done.text
+    got = done.json()["warnings"]
+    assert [(w["code"], w["message"], w["location"]) for w in got] == expected
+    assert got[0]["location"].startswith("Assessments!") and got[0]["field"] == "body"
+    # a survey without any answers none
+    quiet = lead.post("/surveys", content=lead.get("/surveys/storage").content,
+                      headers={"content-type": XLSX})
+    assert quiet.status_code == 200 and quiet.json()["warnings"] == []

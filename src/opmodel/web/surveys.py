@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
@@ -72,9 +74,28 @@ def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) ->
     with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp:
         path = Path(tmp) / "survey.xlsx"
         path.write_bytes(data)
+        warned = run("assessments", lambda: _warnings(request, path), write=False)
         done = run("assessments", lambda: actions.merge_survey(
             st, who.user, path, force=force, why=why, request_id=rid))
     out = [{"entity": w.entity, "version": w.version, "revision": w.revision, "data": w.data}
            for w in done]
     return answer(request, dumps({"ok": True, "changed": len(out), "written": out,
-                                  "request_id": rid}))
+                                  "warnings": warned, "request_id": rid}))
+
+
+def _warnings(request: Request, path: Any) -> list[dict[str, Any]]:
+    """The warnings `opmodel survey merge` prints for this survey (W-DATE an answer dated
+    after today, W-MODEL exported from another model, …), each at its cell (``location``),
+    read as the command reads them: the survey planned against the model as it stands."""
+    from ..io.survey import plan_merge
+
+    plan = plan_merge(request.app.state.ctx.models.current().enterprise, path)
+    out = []
+    for i in plan.warnings:
+        entry: dict[str, Any] = {"code": i.code, "message": i.message, "field": "body"}
+        if i.location:
+            entry["location"] = i.location
+        if i.hint:
+            entry["hint"] = i.hint
+        out.append(entry)
+    return out

@@ -73,6 +73,18 @@ def check_body(value: Any, where: str = "body") -> None:
     _raise(_over(value, where, None))
 
 
+def form_issues(prefix: str, fields: dict[str, Any], **texts: Any) -> list[Any]:
+    """The same bounds for the web app's forms: an issue (``E-LENGTH``) located at
+    ``prefix.field`` (``initiatives[crm].description``, as the model's own messages are) for
+    each text of ``fields`` and of ``texts`` (``why``, ``rationale``) over its bound."""
+    from ..errors import Issue
+
+    found = _over(fields, prefix, None)
+    for k, v in texts.items():
+        found += _over(v, f"{prefix}.{k}" if prefix else k, k)
+    return [Issue(e["code"], e["message"], ()).at(e["field"]) for e in found]
+
+
 def _over(value: Any, where: str, key: str | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if isinstance(value, str):
@@ -91,8 +103,8 @@ def _over(value: Any, where: str, key: str | None) -> list[dict[str, Any]]:
                                                    " (what an Excel cell holds)")})
     elif isinstance(value, dict):
         for k, v in value.items():
-            out += _over(v, f"{where}.{k}" if isinstance(k, str) else where,
-                         k if isinstance(k, str) else None)
+            here = (f"{where}.{k}" if where else k) if isinstance(k, str) else where
+            out += _over(v, here, k if isinstance(k, str) else None)
     elif isinstance(value, list):
         for n, v in enumerate(value):
             out += _over(v, f"{where}.{n}", None)

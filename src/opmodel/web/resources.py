@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 
 from ..model import Enterprise
-from .auth import Principal, authenticate
+from .auth import OWN_QUERY, Principal, authenticate
 from .errors import ApiError, not_found
 from .jsonout import answer, dumps
 from .source import Snapshot
@@ -319,6 +319,7 @@ def _register_kind(app: FastAPI, kind: Kind) -> None:
         return answer(request, dumps(page(request, items, limit, offset)))
 
     list_items.__name__ = f"list_{kind.path.replace('-', '_')}"
+    setattr(list_items, OWN_QUERY, True)  # its filters are the entity's fields
     app.get(f"/{kind.path}", tags=[tag], summary=f"List {kind.path.replace('-', ' ')}",
             description="Paginated; any field of the entity may be passed as a filter "
                         "(equality, or membership for lists).")(list_items)

@@ -370,3 +370,29 @@ def test_a_query_parameter_a_route_does_not_take_is_refused(clients: Any, method
     if method == "GET":
         ok = clients["ada"].get(path.split("?")[0], params={"at": "r1"})
         assert ok.status_code == 200, ok.text[:300]
+
+
+@pytest.mark.parametrize("method,path,raw,field,message", [
+    ("GET", "/capabilities?limit=abc", None, "query.limit", "limit: 'abc' is not a whole number"),
+    ("GET", "/stability?spread=2", None, "query.spread", "spread: '2' must be at most 1"),
+    ("POST", "/surveys?force=maybe", None, "query.force",
+     "force: 'maybe' is not true or false"),
+    ("POST", "/plans", b'{"time_limit": 0}', "body.time_limit", "time_limit: 0 must be above 0"),
+    ("POST", "/plans", b'{"confidnce": 0.5}', "body.confidnce", "unknown key 'confidnce'"),
+    ("POST", "/initiatives", b'{"id": "x",}', "body",
+     "not JSON: Expecting property name enclosed in double quotes (at character 12)"),
+    ("POST", "/initiatives", b"", "body", "no body: send a JSON object"),
+])
+def test_request_validation_is_said_in_our_words(clients: Any, method: str, path: str,
+                                                 raw: bytes | None, field: str,
+                                                 message: str) -> None:
+    """FastAPI's own validation answered pydantic's words ("Input should be a valid integer,
+    unable to parse string as an integer", "JSON decode error" at ``body.11``, the
+    character's position; an unknown key's hint listed the model's enterprise fields)."""
+    r = clients["ada"].request(method, path, content=raw,
+                               headers=JSON if raw is not None else {})
+    err = assert_error_shape(r, 422)
+    entry = next(e for e in err["errors"] if e["field"] == field)
+    assert entry["message"] == message, err
+    if "confidnce" in message:
+        assert entry["hint"] == "did you mean 'confidence'?"

@@ -206,3 +206,23 @@ def test_the_bound_is_an_excel_cell() -> None:
     from opmodel.web.bounds import MAX_TEXT
 
     assert MAX_TEXT == EXCEL_CELL
+
+
+def test_an_unknown_id_is_worded_alike_for_a_read_and_a_write(clients: Any) -> None:
+    """DELETE said "no stages with id 'nope'" where GET says "no stage with id 'nope'"."""
+    c = clients["ada"]
+    read = assert_error_shape(c.get("/stages/nope"), 404)
+    delete = assert_error_shape(c.delete("/stages/nope", headers=ANY), 404)
+    assert read["error"] == delete["error"] == "no stage with id 'nope'"
+    fits = assert_error_shape(c.delete("/application-fits/nope/storage", headers=ANY), 404)
+    assert fits["error"].startswith("no application fit with id")
+
+
+def test_a_version_of_an_entity_never_made_is_stale_and_says_so(clients: Any,
+                                                                store_url: str) -> None:
+    before = _state(store_url)
+    r = clients["ada"].put("/stages/brand-new", json={"name": "B", "order": 9},
+                           headers={"If-Match": '"1"'})
+    err = assert_error_shape(r, 409)
+    assert "(not there: removed, or never made)" in err["error"], err  # was "(removed)"
+    assert _state(store_url) == before

@@ -169,7 +169,7 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
             e["entity"] = exc.entity
             e["version"] = exc.version
             e["current_version"] = exc.current_version
-        now = ("removed" if exc.current_version is None
+        now = ("not there: removed, or never made" if exc.current_version is None
                else f"now at version {exc.current_version}")
         detail = "; ".join(f"{c.field}: yours {_shown(c.yours)}, current {_shown(c.current)}"
                            for c in exc.conflicts) or "it was changed or removed since"
@@ -269,6 +269,9 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         with lock:
             return call()
     except UnknownIdError as exc:
+        label = next((k.label for k in KINDS if k.entity == exc.kind), None)
+        if label is not None:  # "no stages with id 'x'": the kind in words, as reads say it
+            exc = UnknownIdError(label, exc.id, exc.hint)
         mapped = _map(exc, kind)
         if unknown is not None:
             mapped.errors[0]["field"] = unknown

@@ -265,7 +265,7 @@ def test_text_no_database_can_hold_is_refused_at_its_field(clients: Any, store_u
 
 def test_an_error_answer_echoing_a_lone_surrogate_is_still_json(clients: Any) -> None:
     r = clients["ada"].post("/plans", content=b'{"scenario": "\\ud800"}', headers=JSON)
-    err = assert_error_shape(r, 404)
+    err = assert_error_shape(r, 422)
     assert err["errors"][0]["field"] == "body.scenario"
 
 

@@ -160,3 +160,14 @@ def test_head_answers_what_get_would_without_the_body(folder_client: Any) -> Non
         for h in ("content-type", "content-length", "etag"):
             assert head.headers.get(h) == get.headers.get(h), (url, h)
     assert not any("head" in ops for ops in c.get("/openapi.json").json()["paths"].values())
+
+
+def test_an_unknown_id_in_a_query_or_path_of_the_analysis_names_its_field(
+        folder_client: Any) -> None:
+    """/heatmap?stage=nope and /heatmap/cells/nope/storage were 404s without a field."""
+    c = folder_client
+    for url, field in (("/heatmap?stage=nope", "query.stage"),
+                       ("/heatmap/cells/nope/storage", "path.column"),
+                       ("/heatmap/cells/order-to-cash/nope", "path.unit")):
+        err = assert_error_shape(c.get(url), 404)
+        assert err["errors"][0]["field"] == field, err

@@ -7,7 +7,8 @@ key is the version plus the query), so reads after the first are fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -65,6 +66,21 @@ def paged(request: Request, snap: Snapshot, name: str, compute: Callable[[], dic
     return answer(request, dumps(page), headers={"X-Model-Version": snap.version})
 
 
+@contextlib.contextmanager
+def _at_field(field: str | Callable[[Any], str]) -> Iterator[None]:
+    """An unknown id the analysis meets is at ``field`` of the request (``query.stage``):
+    a 404 naming where, as every other unknown id."""
+    from ..errors import UnknownIdError
+    from .errors import from_opmodel_error
+
+    try:
+        yield
+    except UnknownIdError as exc:
+        mapped = from_opmodel_error(exc)
+        mapped.errors[0]["field"] = field(exc) if callable(field) else field
+        raise mapped from None
+
+
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ApiError(422, f"{name}: '{value}' is not one of {', '.join(allowed)}",
@@ -107,8 +123,9 @@ def register(app: FastAPI) -> None:
         stage = stage or None  # `?level=&stage=`, as docs/api.md writes it: not given
         lv = _level(level)
         params = {"by": by, "layer": layer, "rollup": rollup, "level": lv, "stage": stage}
-        return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
-            snap.enterprise, by, layer, rollup, level=lv, stage=stage).to_dict())
+        with _at_field("query.stage"):
+            return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
+                snap.enterprise, by, layer, rollup, level=lv, stage=stage).to_dict())
 
     @app.get("/heatmap/cells/{column}/{unit}", tags=["analysis"],
              responses=ok("heatmap-cell"),
@@ -134,7 +151,9 @@ def register(app: FastAPI) -> None:
             hm = heatmap_fn(e, by, layer, rollup, level=lv)
             return hm.explain(column, unit).to_dict()
 
-        return cached(request, snap, "heatmap-cell", params, compute)
+        with _at_field(lambda exc: "path.unit" if exc.kind == "business unit"
+                       else "path.column"):
+            return cached(request, snap, "heatmap-cell", params, compute)
 
     @app.get("/gaps", tags=["analysis"],
              responses=ok("gaps"), summary="The biggest gaps by priority")

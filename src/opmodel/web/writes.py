@@ -13,10 +13,11 @@ the change log with the ``X-Request-Id`` (echoed; generated when absent).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Request
@@ -293,6 +294,25 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         raise _map(exc, kind) from None
 
 
+@contextlib.contextmanager
+def from_path(names: tuple[str, ...], body: dict[str, Any]) -> Iterator[None]:
+    """A problem the action finds with a key it was given from the path (PUT
+    /capabilities/Café: "body.id: 'Café' is not a valid id") is at ``path.NAME`` — the
+    body may not even hold that field."""
+    sent = set(body)
+    try:
+        yield
+    except ApiError as exc:
+        moved = {f"body.{n}": f"path.{n}" for n in names if n not in sent}
+        for e in exc.errors:
+            if e.get("field") in moved:
+                e["field"] = moved[e["field"]]
+        head = exc.message.partition(":")[0]
+        if head in moved:
+            exc.message = moved[head] + exc.message[len(head):]
+        raise
+
+
 def written(request: Request, w: Any, status: int = 200,
             warnings: list[dict[str, Any]] | None = None) -> Response:
     data = {"ok": True, "entity": w.entity, "kind": w.kind, "key": w.key,
@@ -405,9 +425,10 @@ def _assessments(app: FastAPI) -> None:
         strict_types("assessments", b)
         version = _version(request, b, lambda: _exists(request, kind,
                                                        (capability, business_unit)))
-        w = run("assessments", lambda: actions.set_assessment(
-            st, who.user, capability, business_unit, b, version=version, why=why,
-            request_id=rid))
+        with from_path(("capability", "business_unit"), b):
+            w = run("assessments", lambda: actions.set_assessment(
+                st, who.user, capability, business_unit, b, version=version, why=why,
+                request_id=rid))
         return written(request, w)
 
     for method in ("PUT", "PATCH"):
@@ -471,9 +492,10 @@ def _portfolio(app: FastAPI) -> None:
             raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code=errs[0][
                 "code"], errors=errs)
         amount = b["amount"]
-        w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
-                                                      version=version, why=why,
-                                                      request_id=rid))
+        with from_path(("period", "pool"), b):
+            w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
+                                                          version=version, why=why,
+                                                          request_id=rid))
         return written(request, w)
 
     @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
@@ -526,9 +548,10 @@ def _portfolio(app: FastAPI) -> None:
         strict_types("actuals", b)
         version = _version(request, b, lambda: kind is not None and _exists(
             request, kind, (initiative, quarter)))
-        w = run("actuals", lambda: actions.record_actuals(
-            st, who.user, initiative, quarter, b, version=version, why=why,
-            request_id=rid), "path.initiative")
+        with from_path(("initiative", "quarter"), b):
+            w = run("actuals", lambda: actions.record_actuals(
+                st, who.user, initiative, quarter, b, version=version, why=why,
+                request_id=rid), "path.initiative")
         return written(request, w, warnings=actuals_warnings(request, w, initiative, quarter))
 
 
@@ -546,11 +569,13 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         why = why_of(request, b)
         strict_types(kind.entity, b)
         version = _version(request, b, lambda: _exists(request, kind, key))
+        given = dict(b)
         for k, v in zip(kind.key, key, strict=True):
             b.setdefault(k, v)
-        w = run(kind.entity, lambda: actions.set_entity(
-            st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
-            request_id=rid))
+        with from_path(kind.key, given):
+            w = run(kind.entity, lambda: actions.set_entity(
+                st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
+                request_id=rid))
         return written(request, w)
 
     def delete_entity(request: Request, who: Principal = Auth, **keys: str) -> Response:

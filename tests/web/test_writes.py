@@ -226,3 +226,16 @@ def test_a_version_of_an_entity_never_made_is_stale_and_says_so(clients: Any,
     err = assert_error_shape(r, 409)
     assert "(not there: removed, or never made)" in err["error"], err  # was "(removed)"
     assert _state(store_url) == before
+
+
+def test_the_policy_is_changed_with_the_etag_of_its_get(clients: Any) -> None:
+    """GET /policy answered a hash as its ETag, which PATCH /policy then refused (412 "not a
+    version of this item (use the ETag of a GET)"): its ETag is its version now."""
+    c = clients["pat"]
+    tag = c.get("/policy").headers["etag"]
+    r = c.patch("/policy", json={"confidence": 0.6}, headers={"If-Match": tag})
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["etag"] == c.get("/policy").headers["etag"] != tag
+    assert_error_shape(c.patch("/policy", json={"confidence": 0.7},
+                               headers={"If-Match": tag}), 409)  # stale: said so
+    assert c.get("/policy", headers={"If-None-Match": r.headers["etag"]}).status_code == 304

@@ -304,7 +304,12 @@ def register(app: FastAPI) -> None:
     @app.get("/policy", tags=["model"], summary="The portfolio office's rules")
     def policy(request: Request, who: Principal = Depends(authenticate),
                snap: Snapshot = Depends(snapshot)) -> Response:
-        return answer(request, dumps(snap.enterprise.policy.model_dump(mode="json")))
+        # its ETag is its version ("2"), as an entity's: what PATCH /policy takes in
+        # If-Match (a hash of the body was answered, which If-Match then refused with 412)
+        fn = getattr(request.app.state.ctx.source, "versions", None)
+        v = fn("policy", at=int(snap.version)).get("policy") if fn is not None else None
+        return answer(request, dumps(snap.enterprise.policy.model_dump(mode="json")),
+                      etag=None if v is None else f'"{v}"')
 
 
 def _register_kind(app: FastAPI, kind: Kind) -> None:

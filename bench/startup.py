@@ -20,6 +20,11 @@ prints each one's median wall time and the median CPU time of the child process,
     PYTHONPATH=src .venv/bin/python bench/startup.py                 # 15 rounds
     PYTHONPATH=src .venv/bin/python bench/startup.py --repeats 5     # a quick look
 
+* the same commands handed to a warm command server (``opmodel daemon start``, docs/daemon.md),
+  started in a socket folder of the run's own: wall time from the caller's start to its exit,
+  CPU time of the caller plus the command's process forked from the server (the server counts
+  it). All the other rows run with ``OPMODEL_NO_DAEMON=1``.
+
 ``--max-seconds`` (default 180) stops adding rounds once that much time has gone.
 ``--before SRC`` also times every ``opmodel`` command with ``PYTHONPATH=SRC`` (another
 checkout's ``src``, e.g. ``git archive`` of an older commit) in the same rounds, so a change
@@ -31,9 +36,11 @@ is measured against what it changed under the same load:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -117,6 +124,49 @@ def bare_script(model: Path, out: Path) -> float:
     return optimize(e).objective
 
 
+WARM = " (warm server)"  # suffix of the commands handed to the warm command server
+KEY = ("import json; from opmodel.cli import command_environment; command_environment(); "
+       "from opmodel.daemon import wire; print(json.dumps([wire.key(), wire.socket_path()]))")
+
+
+class Server:
+    """The warm command server of the bench's own socket folder, and the CPU time its
+    commands took (it collects it from each command's process)."""
+
+    def __init__(self, op: list[str], env: dict[str, str]) -> None:
+        self.op, self.env = op, env
+        p = subprocess.run([*op, "daemon", "start", "--idle", "30"], env=env,
+                           capture_output=True, text=True, cwd=ROOT)
+        if p.returncode != 0:
+            raise SystemExit(f"opmodel daemon start failed:\n{p.stdout}{p.stderr}")
+        p = subprocess.run([sys.executable, "-c", KEY], env=env, capture_output=True,
+                           text=True, cwd=ROOT, check=True)
+        self.key, self.socket = json.loads(p.stdout)
+
+    def cpu(self) -> float:
+        """The CPU seconds of every command the server ran, once none is running."""
+        from opmodel.daemon import wire
+
+        for _ in range(200):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.socket)
+                wire.send(sock, {"op": "status", "key": self.key})
+                status = wire.recv(sock)
+            finally:
+                sock.close()
+            if status is None:
+                raise SystemExit("the warm command server stopped answering")
+            if status["commands_running"] == 0:
+                return float(status["commands_cpu_seconds"])
+            time.sleep(0.005)
+        raise SystemExit("a command of the warm server did not end")
+
+    def stop(self) -> None:
+        subprocess.run([*self.op, "daemon", "stop"], env=self.env, capture_output=True,
+                       cwd=ROOT)
+
+
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, the child's CPU seconds (user + system) and its output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -142,7 +192,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="opmodel-bench-startup-"))
     # as installed: compiled modules are cached (the first, untimed run writes them)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(COLUMNS="100", NO_COLOR="1")
+    env.update(COLUMNS="100", NO_COLOR="1", OPMODEL_NO_DAEMON="1")
+    warm_env = {k: v for k, v in env.items() if k != "OPMODEL_NO_DAEMON"}
+    warm_env["OPMODEL_DAEMON_DIR"] = tempfile.mkdtemp(prefix="opd-")  # short: ≤ 107 bytes
+    server: Server | None = None
     try:
         op = opmodel_command()
         tiny = tmp / "tiny"
@@ -164,6 +217,11 @@ def main() -> None:
             for name in [n for n in commands if n.startswith("opmodel ")]:
                 commands[name + BEFORE] = commands[name]
                 envs[name + BEFORE] = env | {"PYTHONPATH": str(a.before.resolve())}
+        server = Server(op, warm_env)
+        for name in ("opmodel --version", "opmodel validate examples/acme",
+                     "opmodel plan (tiny)"):
+            commands[name + WARM] = commands[name]
+            envs[name + WARM] = warm_env
         # once untimed: files in the page cache, .pyc written; and the bare script's answer
         for name, cmd in commands.items():
             out = run(cmd, envs[name])[2]
@@ -177,12 +235,18 @@ def main() -> None:
         rounds = 0
         while rounds < a.repeats and (rounds < 3 or time.perf_counter() - t0 < a.max_seconds):
             for name, cmd in commands.items():
+                before = server.cpu() if name.endswith(WARM) else 0.0
                 w, c, _ = run(cmd, envs[name])
+                if name.endswith(WARM):
+                    c += server.cpu() - before  # the command's own process
                 walls[name].append(w)
                 cpus[name].append(c)
             rounds += 1
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(warm_env["OPMODEL_DAEMON_DIR"], ignore_errors=True)
 
     wall = {k: statistics.median(v) for k, v in walls.items()}
     cpu = {k: statistics.median(v) for k, v in cpus.items()}
@@ -211,6 +275,16 @@ def main() -> None:
     print(f"ratio opmodel plan (tiny) / bare highspy script: {ratio:.2f} wall, "
           f"{ratio_cpu:.2f} CPU; goal ≤ {GOAL_PLAN_RATIO}: "
           f"{verdict(ratio <= GOAL_PLAN_RATIO, ratio_cpu <= GOAL_PLAN_RATIO)}")
+    plan_w = "opmodel plan (tiny)" + WARM
+    ratio = wall[plan_w] / wall["bare highspy script"]
+    ratio_cpu = cpu[plan_w] / cpu["bare highspy script"]
+    print(f"ratio opmodel plan (tiny) with the warm server / bare highspy script: {ratio:.2f} "
+          f"wall, {ratio_cpu:.2f} CPU; goal ≤ {GOAL_PLAN_RATIO}: "
+          f"{verdict(ratio <= GOAL_PLAN_RATIO, ratio_cpu <= GOAL_PLAN_RATIO)}")
+    for name in ("opmodel --version", "opmodel validate examples/acme"):
+        print(f"{name} with the warm server: {wall[name + WARM]:.3f} s wall "
+              f"({wall[name + WARM] - floor_w:+.3f} over the floor), {cpu[name + WARM]:.3f} s "
+              f"CPU; on its own {wall[name]:.3f} s")
     for name in ("libraries alone (typer)", "libraries alone (click)"):
         print(f"{name} / bare highspy script: "
               f"{wall[name] / wall['bare highspy script']:.2f} wall, "

@@ -23,6 +23,13 @@ STARTER = ROOT / "src" / "opmodel" / "starter"
 ACME = ROOT / "examples" / "acme"
 
 
+# Every command the tests start runs in its own process, whether or not the developer has a
+# warm command server running (docs/daemon.md): the start-up probes count the modules a
+# command loads, and the crash tests kill a command mid-write. tests/test_daemon.py starts
+# servers of its own and lifts this for its commands.
+os.environ["OPMODEL_NO_DAEMON"] = "1"
+
+
 # -- pytest-xdist: workers ---------------------------------------------------------------------
 # Every session fixture (the PostgreSQL server, the demo run, the web store template) is made
 # once per worker, in the worker's own temporary folder (tmp_path_factory gives each worker its
@@ -68,7 +75,8 @@ LONGEST_FIRST = (  # measured with --durations (docs/testing.md), longest first
     "tests/optimize/test_warm.py", "tests/cli/test_output_contract.py", "tests/test_docs.py",
     "tests/web/test_faults.py", "tests/test_actions.py", "tests/web/test_pages_planning.py",
     "tests/concurrency/test_survey_merge.py", "tests/store/test_store.py",
-    "tests/test_startup.py", "tests/io/test_xlsx.py", "tests/cycle/test_cycle_crash.py",
+    "tests/test_daemon.py", "tests/test_startup.py", "tests/io/test_xlsx.py",
+    "tests/cycle/test_cycle_crash.py",
 )
 
 

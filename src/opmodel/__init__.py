@@ -9,12 +9,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from typing import TYPE_CHECKING, Any
-
-from .errors import Issue, ModelError, OpmodelError
-
+TYPE_CHECKING = False  # `typing` is not imported for it: see opmodel.cli
 if TYPE_CHECKING:
+    from typing import Any
+
     from .api import export_model, import_model, inspect_import, load, read, save, validate
+    from .errors import Issue, ModelError, OpmodelError
     from .io.frames import frame, frames
     from .model import Enterprise
 
@@ -25,10 +25,11 @@ _LAZY = {
     "export_model": "api", "import_model": "api", "inspect_import": "api", "load": "api",
     "read": "api", "save": "api", "validate": "api",
     "frame": "io.frames", "frames": "io.frames", "Enterprise": "model",
+    "Issue": "errors", "ModelError": "errors", "OpmodelError": "errors",
 }
 
 
-_SUBMODULES = ("api", "io", "model")  # reachable as opmodel.api… after `import opmodel`
+_SUBMODULES = ("api", "errors", "io", "model")  # reachable as opmodel.api… after `import opmodel`
 
 
 def __getattr__(name: str) -> Any:

@@ -67,7 +67,8 @@ def command_tree() -> dict[str, Any]:
 # commands whose result is an action (a file or folder written, a record kept); they print
 # a confirmation, not a result, and take no --format
 ACTIONS = {"init", "demo", "generate", "export", "survey export", "survey merge",
-           "store init", "store export", "user add", "serve", "schema"}
+           "store init", "store export", "user add", "serve", "schema", "daemon start",
+           "daemon stop"}
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,7 @@ def runs(acme: str, store: str, tmp: Path) -> dict[str, list[str]]:
         "history": ["history", store, "-n", "5"],
         "store-info": ["store", "info", store],
         "users": ["user", "list", store],
+        "daemon-status": ["daemon", "status"],
     }
 
 

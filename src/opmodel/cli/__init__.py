@@ -13,13 +13,17 @@ import gc
 import importlib
 import os
 import sys
-import threading
-from typing import Any
+
+# `typing` itself is not imported: a command handed to the warm server (docs/daemon.md) runs
+# this module and the client only, and typing and what it pulls in are a third of that
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The topic modules register their commands on the bare application in `_app`. A module
 # that is absent (a topic not built yet) is skipped, so the command always starts.
 TOPICS = ("model", "generate", "analysis", "plan", "cycle", "report", "interop", "store",
-          "serve")
+          "serve", "daemon")
 
 #: the topic module that registers each command (``tests/cli/test_commands.py`` checks this
 #: against the commands the modules register). ``main`` imports only that module: `opmodel
@@ -34,7 +38,7 @@ COMMANDS = {
     "report": "report",
     "export": "interop", "import": "interop", "survey": "interop",
     "store": "store", "user": "store", "history": "store",
-    "serve": "serve",
+    "serve": "serve", "daemon": "daemon",
 }
 
 
@@ -75,7 +79,22 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    _pause_collector(1.0)
+    command_environment()
+    argv = sys.argv[1:]
+    # a warm command server of this installation runs the command when one is running
+    # (`opmodel daemon start`, docs/daemon.md); else, as usual, it runs here
+    from ..daemon.client import forward
+
+    code = forward(argv)
+    if code is not None:
+        sys.exit(code)
+    run(argv)
+
+
+def command_environment() -> None:
+    """The environment variables the command line sets for itself (a user's own setting
+    wins): before anything is imported, and before the warm server's socket is chosen
+    (they are part of what it serves)."""
     # pydantic looks for plugins through every installed distribution's entry points the
     # first time a model class is built (importlib.metadata, ≈ 0.01 s); the command line
     # uses none. A user who wants plugins in the CLI can still set the variable themselves.
@@ -85,10 +104,16 @@ def main() -> None:
     # BLAS thread loses nothing (docs/benchmarks.md). Set before numpy loads; a user's own
     # setting wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def run(argv: list[str], prog_name: str | None = None) -> None:
+    """Run the command line ``argv`` (without the program's name) in this process;
+    ``prog_name`` is the name its usage lines show (None: as click finds it)."""
+    _pause_collector(1.0)
     from ._app import app
 
-    load_topics(topics_for(sys.argv[1:]))
-    only(app, command_of(sys.argv[1:]))()
+    load_topics(topics_for(argv))
+    only(app, command_of(argv))(args=argv, prog_name=prog_name)
 
 
 def command_of(argv: list[str]) -> str | None:
@@ -133,6 +158,8 @@ def _pause_collector(seconds: float) -> None:
     if not gc.isenabled():
         return
     gc.disable()
+    import threading
+
     timer = threading.Timer(seconds, gc.enable)
     timer.daemon = True  # never keeps the process alive
     timer.start()

@@ -78,9 +78,25 @@ def stdout_bytes(payload: bytes) -> None:
     sys.stdout.flush()
 
 
-console = _Console(highlight=False, soft_wrap=False, emoji=False,
-                   width=int(os.environ.get("COLUMNS", "0")) or None)
-err_console = Console(stderr=True, highlight=False, emoji=False)
+def _console_options() -> dict[str, Any]:
+    return {"highlight": False, "soft_wrap": False, "emoji": False,
+            "width": int(os.environ.get("COLUMNS", "0")) or None}
+
+
+_ERR_OPTIONS: dict[str, Any] = {"stderr": True, "highlight": False, "emoji": False}
+console = _Console(**_console_options())
+err_console = Console(**_ERR_OPTIONS)
+
+
+def reset_consoles() -> None:
+    """Make the consoles anew for this process's streams and environment, as importing this
+    module made them: for a command forked from the warm command server (opmodel.daemon),
+    which imported it with other streams (a terminal's colours and width are found when a
+    console is made)."""
+    _tolerant(sys.stdout)
+    _tolerant(sys.stderr)
+    console.__init__(**_console_options())  # type: ignore[misc]
+    err_console.__init__(**_ERR_OPTIONS)  # type: ignore[misc]
 
 
 def visible(text: str) -> str:

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from ._base import Number, Output
 from .analysis import Apps, Gaps, Heatmap, HeatmapCell, Homogeneity, Stability, Weights
 from .cycle import Actuals, Archive, Decide, Decisions
+from .daemon import DaemonStatus
 from .errors import ApiErrorDoc, Error
 from .model import Show, Validate, issue_out
 from .planning import Diff, Explain, Frontier, Plan
@@ -42,7 +43,7 @@ SHAPES: dict[str, type[BaseModel]] = {"api-error": ApiErrorDoc}
 OUTPUTS: dict[str, type[Output]] = {m.output_name: m for m in (
     Error, Validate, Show, Weights, Gaps, Heatmap, HeatmapCell, Homogeneity, Apps, Stability, Plan,
     Explain, Diff, Frontier, Decisions, Decide, Actuals, Archive, History, StoreInfo, Users,
-    SurveyStatus, ImportDryRun, Report)}
+    SurveyStatus, ImportDryRun, Report, DaemonStatus)}
 """Every result shape by the name it carries in ``schema`` (``opmodel.<name>``)."""
 
 VERSIONS: dict[str, int] = {name: m.version_ for name, m in OUTPUTS.items()}

@@ -239,3 +239,20 @@ def test_the_policy_is_changed_with_the_etag_of_its_get(clients: Any) -> None:
     assert_error_shape(c.patch("/policy", json={"confidence": 0.7},
                                headers={"If-Match": tag}), 409)  # stale: said so
     assert c.get("/policy", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+
+
+def test_the_librarys_hints_are_said_as_a_request_says_them(clients: Any,
+                                                           store_url: str) -> None:
+    """A refused decision hinted "say why with --why" and "give --until Q": the command's
+    flags, where a request writes "rationale" and "until"."""
+    before = _state(store_url)
+    c = clients["pat"]
+    body = {k: v for k, v in DECISION.items() if k != "rationale"}
+    err = assert_error_shape(c.post("/decisions", json=body), 422)
+    why = next(e for e in err["errors"] if e["code"] == "E-RATIONALE")
+    assert why["field"] == "body.rationale" and why["hint"] == 'say why in "rationale"'
+    err = assert_error_shape(c.post("/decisions", json={**DECISION, "action": "defer"}), 422)
+    until = next(e for e in err["errors"] if e["field"] == "body.until")
+    assert "--" not in until["message"] + until["hint"] + err["error"], until
+    assert until["hint"] == 'give "until": "Q"'
+    assert _state(store_url) == before

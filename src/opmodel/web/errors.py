@@ -54,7 +54,36 @@ class ApiError(Exception):
 
 
 def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"ok": False, "error": message, "errors": errors, "status": status, "code": code}
+    for e in errors:
+        if isinstance(e.get("hint"), str):
+            e["hint"] = for_the_api(e["hint"])
+        if isinstance(e.get("message"), str):
+            e["message"] = e["message"].replace(" without --until", " without until")
+    return {"ok": False, "error": message.replace(" without --until", " without until"),
+            "errors": errors, "status": status, "code": code}
+
+
+#: the command line's flags in the library's hints, as a request says them
+_AS_REQUESTED = (
+    ("opmodel decide … --cycle Q --date YYYY-MM-DD", '"cycle": "Q" and "date": "YYYY-MM-DD"'),
+    ("say why with --why", 'say why in "rationale"'),
+    ("give --start Q", 'give "start": "Q"'),
+    ("give --until Q", 'give "until": "Q"'),
+    ("pass --units unit-a,unit-b", 'give "units": ["unit-a", "unit-b"]'),
+    ("merge with --force", "merge with ?force=true"),
+    ("or merge with --date of the day answered", "or write the day it was answered"),
+    ("--confidence ", '"confidence": '),
+    ("--time-limit", '"time_limit"'),
+    ("--gap", '"gap"'),
+)
+
+
+def for_the_api(hint: str) -> str:
+    """A hint of the library written for the command line ("say why with --why") as a
+    request says it ('say why in "rationale"'); others unchanged."""
+    for cli, api in _AS_REQUESTED:
+        hint = hint.replace(cli, api)
+    return hint
 
 
 class _ErrorJSON(JSONResponse):

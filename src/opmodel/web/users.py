@@ -30,6 +30,20 @@ def register(app: FastAPI) -> None:
         return answer(request, dumps(page(request, users, limit, offset,
                                           lambda u: u.as_dict())))
 
+    @app.get("/users/{name}", tags=["users"], summary="One user and their role (admin)")
+    def one_user(request: Request, name: str, who: Principal = Auth) -> Response:
+        """What ``POST /users`` answers as ``Location`` (it named the list)."""
+        from ..store.users import get_user
+
+        st = writable(request, who)
+        precheck(who, "add_user")
+        user = get_user(st, name)
+        if user is None:
+            from .errors import not_found
+
+            raise not_found("user", name, field="path.name")
+        return answer(request, dumps(user.as_dict()))
+
     @app.get("/me", tags=["users"], summary="Who the caller is")
     def me(request: Request, who: Principal = Auth) -> Response:
         return answer(request, dumps({"ok": True, "name": who.name, "role": who.role,
@@ -67,7 +81,7 @@ def register(app: FastAPI) -> None:
             st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid),
             "body.units")
         return answer(request, dumps({"ok": True, "user": user.as_dict(), "token": token}),
-                      status=201, headers={"Location": "/users"})
+                      status=201, headers={"Location": f"/users/{user.name}"})
 
     @app.post("/users/{name}/tokens", status_code=201, tags=["users"],
               summary="A new API token for a user (admin), shown once")

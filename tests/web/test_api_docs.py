@@ -13,7 +13,7 @@ import pytest
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 FILL = {"{initiative}": "crm-salesforce", "{column}": "order-to-cash", "{unit}": "storage",
-        "{business_unit}": "storage", "REV": "0"}
+        "{business_unit}": "storage", "{name}": "ada", "REV": "0"}
 
 
 def reading_examples() -> list[str]:

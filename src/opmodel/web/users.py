@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from .. import actions
 from ..errors import UnknownIdError
 from .auth import Principal, authenticate
+from .bodies import body_object
 from .errors import ApiError
 from .jsonout import answer, dumps
 from .resources import Limit, Offset, page
-from .writes import JsonBody, begin, body_object, precheck, request_id, run, writable
+from .writes import JsonBody, begin, precheck, request_id, run, writable
 
 Auth = Depends(authenticate)
 

@@ -4,6 +4,7 @@ merge_survey action: a bu-lead for their own unit only; conflicts refused with 4
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from openpyxl import load_workbook
@@ -105,3 +106,28 @@ def test_a_merge_answers_the_warnings_the_command_prints(clients: Any, store_url
     quiet = lead.post("/surveys", content=lead.get("/surveys/storage").content,
                       headers={"content-type": XLSX})
     assert quiet.status_code == 200 and quiet.json()["warnings"] == []
+
+
+def test_a_workbook_that_is_no_survey_is_refused_at_the_body(clients: Any) -> None:
+    """Its problems were at "survey.xlsx", the name of the server's temporary file."""
+    from openpyxl import Workbook
+
+    other = io.BytesIO()
+    wb = Workbook()
+    wb.active["A1"] = "hello"
+    wb.save(other)
+    lead = clients["stella"]
+    for data in (other.getvalue(), b"PK\x03\x04 not really a zip"):
+        err = assert_error_shape(lead.post("/surveys", content=data,
+                                           headers={"content-type": XLSX}), 422)
+        assert [e["field"] for e in err["errors"]] == ["body"], err
+        assert "survey.xlsx" not in json.dumps(err), err
+    err = assert_error_shape(lead.post("/surveys", content=other.getvalue(),
+                                       headers={"content-type": XLSX}), 422)
+    assert err["errors"][0]["hint"].startswith("export one with GET /surveys/")
+    # a bad cell keeps its place in the workbook
+    bad = _fill(lead.get("/surveys/storage").content, "order-capture", 9)
+    err = assert_error_shape(lead.post("/surveys", content=bad,
+                                       headers={"content-type": XLSX}), 422)
+    assert err["errors"][0]["field"] == "body"
+    assert err["errors"][0]["location"].startswith("Assessments!")

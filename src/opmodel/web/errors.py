@@ -75,6 +75,7 @@ _AS_REQUESTED = (
     ("--confidence ", '"confidence": '),
     ("--time-limit", '"time_limit"'),
     ("--gap", '"gap"'),
+    ("`opmodel survey export`", "GET /surveys/{business_unit}"),
 )
 
 

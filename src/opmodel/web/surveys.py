@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -71,7 +73,7 @@ def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) ->
              "returned survey file as the request body)"}])
     rid = request_id(request)
     why = header_why(request) or "survey merged through the API"
-    with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="opmodel-survey-") as tmp, _in_the_body():
         path = Path(tmp) / "survey.xlsx"
         path.write_bytes(data)
         warned = run("assessments", lambda: _warnings(request, path), write=False)
@@ -81,6 +83,24 @@ def _merge_survey(request: Request, who: Principal, data: bytes, force: bool) ->
            for w in done]
     return answer(request, dumps({"ok": True, "changed": len(out), "written": out,
                                   "warnings": warned, "request_id": rid}))
+
+
+@contextlib.contextmanager
+def _in_the_body() -> Iterator[None]:
+    """A problem of the workbook sent is at ``body`` (its cell, ``Assessments!E7``, in
+    ``location``), not at the name of the file it was written to on the server
+    (``survey.xlsx``, which the client never named)."""
+    try:
+        yield
+    except ApiError as exc:
+        for e in exc.errors:
+            if not str(e.get("field", "body")).startswith("body"):
+                e["field"] = "body"
+            if str(e.get("location", "")).startswith("survey.xlsx"):
+                del e["location"]
+        if exc.message.startswith("survey.xlsx"):
+            exc.message = "body" + exc.message[len("survey.xlsx"):]
+        raise
 
 
 def _warnings(request: Request, path: Any) -> list[dict[str, Any]]:

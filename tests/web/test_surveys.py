@@ -131,3 +131,16 @@ def test_a_workbook_that_is_no_survey_is_refused_at_the_body(clients: Any) -> No
                                        headers={"content-type": XLSX}), 422)
     assert err["errors"][0]["field"] == "body"
     assert err["errors"][0]["location"].startswith("Assessments!")
+
+
+def test_a_merge_dates_undated_answers_with_the_day_given(clients: Any) -> None:
+    """`opmodel survey merge --date` had no counterpart: the API dated them today."""
+    lead = clients["stella"]
+    filled = _fill(lead.get("/surveys/storage").content, "order-capture", 3)
+    done = lead.post("/surveys?date=2027-01-05", content=filled,
+                     headers={"content-type": XLSX})
+    assert done.status_code == 200, done.text
+    assert lead.get("/assessments/order-capture/storage").json()["date"] == "2027-01-05"
+    err = assert_error_shape(lead.post("/surveys?date=tomorrow", content=filled,
+                                       headers={"content-type": XLSX}), 422)
+    assert err["errors"][0]["field"] == "query.date"

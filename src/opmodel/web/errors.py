@@ -71,7 +71,7 @@ _AS_REQUESTED = (
     ("give --until Q", 'give "until": "Q"'),
     ("pass --units unit-a,unit-b", 'give "units": ["unit-a", "unit-b"]'),
     ("merge with --force", "merge with ?force=true"),
-    ("or merge with --date of the day answered", "or write the day it was answered"),
+    ("or merge with --date of the day answered", "or merge with ?date= of the day answered"),
     ("--confidence ", '"confidence": '),
     ("--time-limit", '"time_limit"'),
     ("--gap", '"gap"'),

@@ -122,6 +122,10 @@ LONG_ID = "x" * 201
     ("POST", "/decisions", {**DECISION, "cycle": "2027Q3" * 100}, "body.cycle"),
     ("POST", "/decisions", {**DECISION, "initiative": LONG_ID}, "body.initiative"),
     ("PATCH", f"/users/{'u' * 450}", {"role": "viewer"}, "path.name"),
+    # three ids of 150 characters each: 452 together, over the store's 400 for a key
+    ("PUT", f"/usage/{'a' * 150}/{'b' * 150}/{'c' * 150}", {}, "path.capability"),
+    ("PUT", f"/assessments/{'c' * 200}/{'s' * 200}", {"current": 1, "target": 2},
+     "path.business_unit"),
 ])
 def test_an_over_long_id_is_a_422_at_its_field(clients: Any, store_url: str, method: str,
                                                 path: str, body: Any, field: str) -> None:

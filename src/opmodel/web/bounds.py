@@ -19,6 +19,9 @@ from .errors import ApiError
 
 MAX_ID = 200
 """Characters of an id (as of a user name)."""
+MAX_KEY = 400
+"""Characters of a key of several ids joined with ``/`` (the store's bound on a key:
+``opmodel.actions`` refuses a longer one)."""
 MAX_NAME = 200
 """Characters of a name."""
 MAX_TEXT = 32_767
@@ -43,7 +46,8 @@ def id_problem(text: str) -> str | None:
 
 def check_path(path_params: dict[str, Any]) -> None:
     """Refuse (422 at ``path.NAME``) every path parameter of a write that cannot be an
-    id. A key of two ids is joined with ``/`` and stored; together at most 2 × MAX_ID."""
+    id, and a key of several ids (``/usage/{application}/{business_unit}/{capability}``)
+    longer than :data:`MAX_KEY` joined (at its last part)."""
     errs = []
     for name, value in path_params.items():
         problem = id_problem(str(value))
@@ -51,6 +55,12 @@ def check_path(path_params: dict[str, Any]) -> None:
             errs.append({"code": "E-LENGTH" if "characters" in problem else "E-VALUE",
                          "field": f"path.{name}",
                          "message": f"{name} {_quoted(str(value))}: {problem}"})
+    key = "/".join(str(v) for v in path_params.values())
+    if not errs and len(key) > MAX_KEY:
+        last = list(path_params)[-1]
+        errs.append({"code": "E-LENGTH", "field": f"path.{last}",
+                     "message": f"the key {_quoted(key)}: {len(key):,} characters "
+                                f"together; a key has at most {MAX_KEY}"})
     _raise(errs)
 
 

@@ -4,6 +4,7 @@ status for one kind of mistake, bounded text."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -259,4 +260,9 @@ def test_the_librarys_hints_are_said_as_a_request_says_them(clients: Any,
     until = next(e for e in err["errors"] if e["field"] == "body.until")
     assert "--" not in until["message"] + until["hint"] + err["error"], until
     assert until["hint"] == 'give "until": "Q"'
-    assert _state(store_url) == before
+    assert _state(store_url) == before  # nothing refused was written
+    first = {**DECISION, "initiative": "partner-portal", "action": "approve", "start": "2028Q1"}
+    assert c.post("/decisions", json=first).status_code == 201
+    err = assert_error_shape(c.post("/decisions", json=first), 422)
+    # approved already: was "use force-start --start Q to move it"
+    assert "--" not in json.dumps(err) and 'decide "force-start"' in err["error"], err

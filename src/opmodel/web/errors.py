@@ -58,9 +58,22 @@ def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> 
         if isinstance(e.get("hint"), str):
             e["hint"] = for_the_api(e["hint"])
         if isinstance(e.get("message"), str):
-            e["message"] = e["message"].replace(" without --until", " without until")
-    return {"ok": False, "error": message.replace(" without --until", " without until"),
-            "errors": errors, "status": status, "code": code}
+            e["message"] = _said(e["message"])
+    return {"ok": False, "error": _said(message), "errors": errors, "status": status,
+            "code": code}
+
+
+#: the command line's flags in the library's messages, as a request says them
+_IN_MESSAGES = (
+    (" without --until", " without until"),
+    ("use force-start --start Q to move it", 'decide "force-start" with a "start" to move it'),
+)
+
+
+def _said(message: str) -> str:
+    for cli, api in _IN_MESSAGES:
+        message = message.replace(cli, api)
+    return message
 
 
 #: the command line's flags in the library's hints, as a request says them

@@ -15,7 +15,8 @@ from ._common import console, handle_errors
 from ._output import emit, format_option, output_option
 
 daemon_app = typer.Typer(
-    help="A warm command server: later commands of this installation start in milliseconds.",
+    help="A warm command server: later commands of this installation start with their "
+    "libraries already imported (docs/daemon.md).",
     no_args_is_help=True)
 app.add_typer(daemon_app, name="daemon")
 

@@ -376,7 +376,8 @@ def test_a_query_parameter_a_route_does_not_take_is_refused(clients: Any, method
 
 @pytest.mark.parametrize("method,path,raw,field,message", [
     ("GET", "/capabilities?limit=abc", None, "query.limit", "limit: 'abc' is not a whole number"),
-    ("GET", "/stability?spread=2", None, "query.spread", "spread: '2' must be at most 1"),
+    ("GET", "/stability?spread=2", None, "query.spread", "spread: 2 must be at most 1"),
+    ("GET", "/capabilities?limit=0", None, "query.limit", "limit: 0 must be at least 1"),
     ("POST", "/surveys?force=maybe", None, "query.force",
      "force: 'maybe' is not true or false"),
     ("POST", "/plans", b'{"time_limit": 0}', "body.time_limit", "time_limit: 0 must be above 0"),

@@ -217,6 +217,8 @@ def from_validation(exc: RequestValidationError,
             entries.append({"code": "E-MISSING", "field": "body",
                             "message": "no body: send a JSON object"})
             continue
+        if typ.startswith(("greater", "less")) and isinstance(e.get("input"), str):
+            e = {**e, "input": _number(e["input"])}  # ?limit=0: "limit: 0 must be …"
         issue = pydantic_issues(_Errors([e]))[0]  # type: ignore[arg-type]
         entry = {"code": issue.code, "field": _field(loc),
                  "message": issue.message.replace(" is not a bool", " is not true or false")}
@@ -236,6 +238,17 @@ def from_validation(exc: RequestValidationError,
     if len(entries) > 1:
         msg += f" (and {len(entries) - 1} more)"
     return ApiError(422, msg, code="E-INVALID", errors=entries)
+
+
+def _number(text: str) -> Any:
+    """A query's number as the number it says (``"0"`` → 0), else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
 
 
 class _Errors:

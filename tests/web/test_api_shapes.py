@@ -142,6 +142,8 @@ def test_paged_documents_take_the_list_parameters(api: Any, route: str) -> None:
     list (limit 1–1000, default 100), refused the same way out of range."""
     first = api.get(route).json()
     assert (first["limit"], first["offset"]) == (100, 0)
+    spec = api.get("/openapi.json").json()["paths"][route]["get"]["responses"]["200"]
+    jsonschema.validate(first, spec["content"]["application/json"]["schema"])  # as documented
     last = api.get(route, params={"offset": first["total"] - 1, "limit": 5}).json()
     assert last["next"] is None and last["offset"] == first["total"] - 1
     from opmodel.web.analysis import PAGED
@@ -269,11 +271,17 @@ def test_openapi_names_the_result_schemas(api: Any) -> None:
     for route, ops in doc["paths"].items():
         answer = ops.get("get", {}).get("responses", {}).get("200", {})
         schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        parts = schema.get("allOf", [schema])  # a paged document: the page, the document
+        schema = next((p for p in parts if "schema" in p.get("properties", {})), {})
         const = schema.get("properties", {}).get("schema", {}).get("const")
         if const is not None:
             named[route] = const.removeprefix("opmodel.")
             assert schema["properties"].keys() == json_schema(named[route])[
                 "properties"].keys(), route
+            page = [p for p in parts if p is not schema]
+            assert (route in ("/homogeneity", "/apps")) == bool(page), route
+            for p in page:
+                assert p["required"] == list(PAGE_KEYS), route
     checked = {r: n for n, (r, _, _) in ANALYSIS.items()} | PLANNING
     checked["/heatmap/cells/{column}/{unit}"] = checked.pop(
         "/heatmap/cells/order-to-cash/storage")

@@ -38,6 +38,20 @@ def cached(request: Request, snap: Snapshot, name: str, params: dict[str, Any],
     return answer(request, payload, headers={"X-Model-Version": snap.version})
 
 
+def ok_paged(name: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a paged document: the page fields and the document's schema."""
+    out = ok(name)
+    content = out[200]["content"]["application/json"]
+    content["schema"] = {"allOf": [{
+        "type": "object", "required": ["ok", "total", "limit", "offset", "next"],
+        "properties": {"ok": {"const": True}, "total": {"type": "integer"},
+                       "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                       "next": {"anyOf": [{"type": "string"}, {"type": "null"}]}}},
+        content["schema"]]}
+    out[200]["description"] += ", a page at a time (?limit=&offset=)"
+    return out
+
+
 PAGED = {"homogeneity": ("capabilities", "candidates"), "apps": ("applications", "by_unit")}
 """The row lists of the documents answered a page at a time (the other fields, and
 homogeneity's ``stages``, one row per stage of the value chain, come whole on every page)."""
@@ -162,7 +176,7 @@ def register(app: FastAPI) -> None:
         return cached(request, snap, "gaps", {"top": top},
                       lambda: ranked_gaps(snap.enterprise, top).to_dict())
 
-    @app.get("/homogeneity", tags=["analysis"], responses=ok("homogeneity"),
+    @app.get("/homogeneity", tags=["analysis"], responses=ok_paged("homogeneity"),
              summary="Applications per capability across units; consolidation candidates",
              description="Paged as every list (?limit=&offset=): `capabilities` and "
                          "`candidates` are cut to the page; the rest comes whole.")
@@ -172,7 +186,7 @@ def register(app: FastAPI) -> None:
                      lambda: homogeneity_fn(snap.enterprise).to_dict(), limit, offset)
 
     @app.get("/apps", tags=["analysis"],
-             responses=ok("apps"), summary="TIME classification of applications",
+             responses=ok_paged("apps"), summary="TIME classification of applications",
              description="Paged as every list (?limit=&offset=): `applications` and "
                          "`by_unit` are cut to the page; the rest comes whole.")
     def apps(request: Request, limit: int = Limit, offset: int = Offset,

@@ -104,7 +104,7 @@ def test_actuals_after_the_horizon_are_refused_by_the_rest_api_too(stored: Any,
     r = client.put("/actuals/crm-salesforce/2029Q1", json={"spent": 10})
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["code"] == "E-HORIZON"
-    assert r.json()["errors"][0]["field"] == "body.quarter"
+    assert r.json()["errors"][0]["field"] == "path.quarter"  # where the request gave it
     assert not [a for a in api.load(url).actuals if a.quarter == "2029Q1"]
     f = tmp_path / "q.csv"
     f.write_text("quarter,initiative,spent\n2029Q1,crm-salesforce,10\n")

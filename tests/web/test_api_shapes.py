@@ -91,13 +91,69 @@ ANALYSIS = {
 }
 
 
+PAGE_KEYS = ("ok", "total", "limit", "offset", "next")
+
+
+def read_pages(api: Any, route: str, limit: int) -> dict[str, Any]:
+    """A paged document (/homogeneity, /apps) read page by page following ``next``, its
+    row lists joined: each page is the document (page fields aside), and so is the whole."""
+    from opmodel.web.analysis import PAGED
+
+    name = route.strip("/")
+    whole: dict[str, Any] | None = None
+    url: str | None = f"{route}?limit={limit}"
+    pages = 0
+    while url:
+        r = api.get(url)
+        assert r.status_code == 200, r.text[:500]
+        page = r.json()
+        assert page["ok"] is True and page["limit"] == limit, page
+        assert all(len(page[k]) <= limit for k in PAGED[name])
+        url = page["next"]
+        doc = check({k: v for k, v in page.items() if k not in PAGE_KEYS}, name)
+        if whole is None:
+            whole = doc
+        else:
+            for k in PAGED[name]:
+                whole[k] += doc[k]
+        pages += 1
+        total = page["total"]
+    assert whole is not None and pages == max(1, -(-total // limit))
+    assert total == max(len(whole[k]) for k in PAGED[name])
+    return whole
+
+
 @pytest.mark.parametrize("name", sorted(ANALYSIS))
 def test_analysis_answers_are_the_cli_documents(api: Any, url: str, name: str) -> None:
     route, query, args = ANALYSIS[name]
+    doc = check(cli(args[0], url, *args[1:]), name)  # the same model: the same
+    if name in ("homogeneity", "apps"):  # paged as every list: the pages make the document
+        assert read_pages(api, route, 7) == doc
+        assert read_pages(api, route, 1000) == doc
+        return
     r = api.get(route, params=query)
     assert r.status_code == 200, r.text[:500]
-    rest = check(r.json(), name)
-    assert rest == check(cli(args[0], url, *args[1:]), name)  # the same model: the same
+    assert check(r.json(), name) == doc
+
+
+@pytest.mark.parametrize("route", ["/homogeneity", "/apps"])
+def test_paged_documents_take_the_list_parameters(api: Any, route: str) -> None:
+    """They answered everything at once, whatever was asked; now ?limit=&offset= as every
+    list (limit 1–1000, default 100), refused the same way out of range."""
+    first = api.get(route).json()
+    assert (first["limit"], first["offset"]) == (100, 0)
+    spec = api.get("/openapi.json").json()["paths"][route]["get"]["responses"]["200"]
+    jsonschema.validate(first, spec["content"]["application/json"]["schema"])  # as documented
+    last = api.get(route, params={"offset": first["total"] - 1, "limit": 5}).json()
+    assert last["next"] is None and last["offset"] == first["total"] - 1
+    from opmodel.web.analysis import PAGED
+
+    assert all(len(last[k]) <= 1 for k in PAGED[route.strip("/")])
+    assert len(first[PAGED[route.strip("/")][0]]) == min(100, first["total"]) or \
+        len(first[PAGED[route.strip("/")][1]]) == min(100, first["total"])
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}, {"limit": "x"}):
+        err = assert_error_shape(api.get(route, params=bad), 422)
+        assert err["errors"][0]["field"] == f"query.{next(iter(bad))}"
 
 
 def wait(client: Any, url: str, timeout: float = 120) -> dict[str, Any]:
@@ -215,11 +271,17 @@ def test_openapi_names_the_result_schemas(api: Any) -> None:
     for route, ops in doc["paths"].items():
         answer = ops.get("get", {}).get("responses", {}).get("200", {})
         schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        parts = schema.get("allOf", [schema])  # a paged document: the page, the document
+        schema = next((p for p in parts if "schema" in p.get("properties", {})), {})
         const = schema.get("properties", {}).get("schema", {}).get("const")
         if const is not None:
             named[route] = const.removeprefix("opmodel.")
             assert schema["properties"].keys() == json_schema(named[route])[
                 "properties"].keys(), route
+            page = [p for p in parts if p is not schema]
+            assert (route in ("/homogeneity", "/apps")) == bool(page), route
+            for p in page:
+                assert p["required"] == list(PAGE_KEYS), route
     checked = {r: n for n, (r, _, _) in ANALYSIS.items()} | PLANNING
     checked["/heatmap/cells/{column}/{unit}"] = checked.pop(
         "/heatmap/cells/order-to-cash/storage")

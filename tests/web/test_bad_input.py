@@ -29,7 +29,9 @@ CASES = [
     ("PATCH", "/assessments/order-capture/storage", {"current": 2, "why": 5}, ANY, 422,
      "body.why"),
     ("PUT", "/assessments/no-such-cap/storage", {"current": 1, "target": 2}, ANY, 422,
-     "body.capability"),
+     "path.capability"),
+    ("PUT", "/capabilities/Caf%C3%A9", {"name": "X", "stage": "sell"}, {}, 422, "path.id"),
+    ("PUT", "/budgets/2027Q1/Bad%20Pool", {"amount": 5}, {}, 422, "path.pool"),
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {"If-Match": '"x"'}, 412,
      "header.If-Match"),
     ("PATCH", "/assessments/order-capture/storage", {"current": 2}, {}, 428, "header.If-Match"),
@@ -58,7 +60,7 @@ CASES = [
     ("PUT", "/budgets/2027Q1/enterprise", {"amount": -5}, ANY, 422, "body.amount"),
     ("PUT", "/budgets/2027Q1/enterprise", {}, ANY, 422, "body.amount"),
     ("PUT", "/budgets/2027Q1/enterprise", {"amount": 5, "colour": 1}, ANY, 422, "body.colour"),
-    ("PUT", "/budgets/2027Q9/enterprise", {"amount": 5}, {}, 422, "body.period"),
+    ("PUT", "/budgets/2027Q9/enterprise", {"amount": 5}, {}, 422, "path.period"),
     ("PATCH", "/policy", {"carry_over": "sometimes"}, ANY, 422, "body.carry_over"),
     # decisions, actuals
     ("POST", "/decisions", {"action": "approve", "cycle": "2027Q1"}, {}, 422,
@@ -265,7 +267,7 @@ def test_text_no_database_can_hold_is_refused_at_its_field(clients: Any, store_u
 
 def test_an_error_answer_echoing_a_lone_surrogate_is_still_json(clients: Any) -> None:
     r = clients["ada"].post("/plans", content=b'{"scenario": "\\ud800"}', headers=JSON)
-    err = assert_error_shape(r, 404)
+    err = assert_error_shape(r, 422)
     assert err["errors"][0]["field"] == "body.scenario"
 
 
@@ -290,8 +292,10 @@ def test_number_filters_compare_numbers(clients: Any) -> None:
     two = c.get("/assessments?current=2&limit=1000").json()
     assert two["total"] > 0 and {a["current"] for a in two["items"]} == {2.0}
     assert c.get("/assessments?current=2.0&limit=1").json()["total"] == two["total"]
-    err = assert_error_shape(c.get("/assessments?current=abc"), 400)
+    # a value of the wrong type: 422, as ?limit=abc (was 400)
+    err = assert_error_shape(c.get("/assessments?current=abc"), 422)
     assert err["errors"][0]["field"] == "query.current"
+    assert assert_error_shape(c.get("/assessments?limit=abc"), 422)["code"] == "E-INVALID"
 
 
 @pytest.mark.parametrize("query", ["offset=9999999999999999999", "since=99999999999999999999"])
@@ -343,3 +347,55 @@ def test_why_in_a_header_keeps_its_accents(clients: Any) -> None:
         assert r.status_code == 200, r.text
         log = c.get(f"/history?entity=assessments:{url.split('/', 2)[2]}").json()["items"]
         assert log[0]["why"] == why, log[0]
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/heatmap?layr=gap"), ("GET", "/gaps?tpo=5"), ("GET", "/homogeneity?limt=5"),
+    ("GET", "/apps?by_unit=true"), ("GET", "/weights?x=1"), ("GET", "/stability?draw=5"),
+    ("GET", "/heatmap/cells/order-to-cash/storage?lyer=gap"), ("GET", "/enterprise?x=1"),
+    ("GET", "/capabilities/order-capture?x=1"), ("GET", "/users?limits=5"), ("GET", "/me?x=1"),
+    ("GET", "/plans?x=1"), ("GET", "/surveys/storage?x=1"),
+    ("PATCH", "/assessments/order-capture/storage?verison=3"),
+])
+def test_a_query_parameter_a_route_does_not_take_is_refused(clients: Any, method: str,
+                                                           path: str) -> None:
+    """/heatmap?layr=gap answered the priority layer as if asked for, /gaps?tpo=5 the top
+    20: a parameter not taken was ignored where the lists and the history refuse it (400 at
+    its field, with what the route takes)."""
+    r = clients["ada"].request(method, path, json={"current": 2} if method != "GET" else None,
+                               headers=ANY if method != "GET" else {})
+    err = assert_error_shape(r, 400)
+    name = path.split("?")[1].split("=")[0]
+    assert err["errors"][0]["field"] == f"query.{name}" and err["code"] == "E-UNKNOWN"
+    assert "hint" in err["errors"][0]
+    # the parameters it takes, and ?at= (time travel), still work
+    if method == "GET":
+        ok = clients["ada"].get(path.split("?")[0], params={"at": "r1"})
+        assert ok.status_code == 200, ok.text[:300]
+
+
+@pytest.mark.parametrize("method,path,raw,field,message", [
+    ("GET", "/capabilities?limit=abc", None, "query.limit", "limit: 'abc' is not a whole number"),
+    ("GET", "/stability?spread=2", None, "query.spread", "spread: 2 must be at most 1"),
+    ("GET", "/capabilities?limit=0", None, "query.limit", "limit: 0 must be at least 1"),
+    ("POST", "/surveys?force=maybe", None, "query.force",
+     "force: 'maybe' is not true or false"),
+    ("POST", "/plans", b'{"time_limit": 0}', "body.time_limit", "time_limit: 0 must be above 0"),
+    ("POST", "/plans", b'{"confidnce": 0.5}', "body.confidnce", "unknown key 'confidnce'"),
+    ("POST", "/initiatives", b'{"id": "x",}', "body",
+     "not JSON: Expecting property name enclosed in double quotes (at character 12)"),
+    ("POST", "/initiatives", b"", "body", "no body: send a JSON object"),
+])
+def test_request_validation_is_said_in_our_words(clients: Any, method: str, path: str,
+                                                 raw: bytes | None, field: str,
+                                                 message: str) -> None:
+    """FastAPI's own validation answered pydantic's words ("Input should be a valid integer,
+    unable to parse string as an integer", "JSON decode error" at ``body.11``, the
+    character's position; an unknown key's hint listed the model's enterprise fields)."""
+    r = clients["ada"].request(method, path, content=raw,
+                               headers=JSON if raw is not None else {})
+    err = assert_error_shape(r, 422)
+    entry = next(e for e in err["errors"] if e["field"] == field)
+    assert entry["message"] == message, err
+    if "confidnce" in message:
+        assert entry["hint"] == "did you mean 'confidence'?"

@@ -346,3 +346,30 @@ def test_the_meeting_of_a_cycle_outside_the_horizon_offers_no_form(app: Any) -> 
                      page), page
     assert "before the horizon" in c.get("/ui/decisions?cycle=2020Q1").text
     assert 'data-testid="decide-form"' in c.get("/ui/decisions?cycle=2027Q3").text
+
+
+def test_the_forms_bound_text_as_the_api_does(app: Any, url: str) -> None:
+    """The forms took text of any length (a 40,000-character note stored, then `opmodel
+    export … .xlsx` refused the model): the API's bounds, located as the model's messages,
+    what was typed kept, nothing written."""
+    cap, v = an_assessment(url)
+    before = open_store(url).revision()
+    c = login(app, "stella")
+    r = c.post(f"/ui/assess/storage/{cap}", data={"csrf": csrf(c, "/ui/heatmap"),
+                                                  "notes": "n" * 40000, "version": str(v)})
+    assert r.status_code == 422
+    assert f"assessments[{cap}/storage].notes: notes: 40,000 characters" in r.text
+    st = open_store(url)
+    it = st.read().enterprise.initiatives[2]
+    c = login(app, "pat")
+    form = {"csrf": csrf(c, "/ui/initiatives"), "version": str(st.versions("initiatives")[
+        it.id]), "name": "x" * 201, "owner": it.owner, "kind": it.kind, "pool": it.pool,
+        "duration": str(it.duration), "cost": "" if it.cost is None else str(it.cost)}
+    r = c.post(f"/ui/initiatives/{it.id}", data=form)
+    assert r.status_code == 422, r.text[:500]
+    assert f"initiatives[{it.id}].name: name: 201 characters" in r.text
+    r = c.post("/ui/decisions", data={"csrf": csrf(c, "/ui/decisions"), "cycle": "2027Q3",
+                                      "initiative": "partner-portal", "action": "reject",
+                                      "rationale": "r" * 32768})
+    assert r.status_code == 422 and "decision.rationale: rationale: 32,768" in r.text
+    assert open_store(url).revision() == before

@@ -54,8 +54,11 @@ def test_what_if_plan_and_bad_requests(folder_client: Any) -> None:
     assert job["status"] == "done", job
     plan = folder_client.get(job["result"]).json()
     assert "crm-salesforce" not in {s["id"] for s in plan["schedule"] if s.get("start")}
-    body = assert_error_shape(folder_client.post("/plans", json={"scenario": "nope"}), 404)
+    # a body's reference to nothing is a 422 at its field, as an unknown initiative in an
+    # inline what-if of the same body is (and a decision's unknown initiative): was a 404
+    body = assert_error_shape(folder_client.post("/plans", json={"scenario": "nope"}), 422)
     assert body["errors"][0]["field"] == "body.scenario"
+    assert body["errors"][0]["code"] == "E-REF"
     body = assert_error_shape(folder_client.post("/plans", json={"time_limit": -1}), 422)
     assert body["errors"][0]["field"] == "body.time_limit"
     body = assert_error_shape(folder_client.post(
@@ -87,7 +90,7 @@ def test_a_store_keeps_its_scenarios(clients: Any) -> None:
     assert r.status_code == 202, r.text
     job = wait(c, r.headers["location"])
     assert job["status"] == "done", job
-    assert_error_shape(c.post("/plans", json={"scenario": "nope"}), 404)
+    assert_error_shape(c.post("/plans", json={"scenario": "nope"}), 422)
 
 
 def test_explain_as_the_cli(folder_client: Any) -> None:

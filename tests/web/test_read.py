@@ -160,3 +160,23 @@ def test_head_answers_what_get_would_without_the_body(folder_client: Any) -> Non
         for h in ("content-type", "content-length", "etag"):
             assert head.headers.get(h) == get.headers.get(h), (url, h)
     assert not any("head" in ops for ops in c.get("/openapi.json").json()["paths"].values())
+
+
+def test_an_unknown_id_in_a_query_or_path_of_the_analysis_names_its_field(
+        folder_client: Any) -> None:
+    """/heatmap?stage=nope and /heatmap/cells/nope/storage were 404s without a field."""
+    c = folder_client
+    for url, field in (("/heatmap?stage=nope", "query.stage"),
+                       ("/heatmap/cells/nope/storage", "path.column"),
+                       ("/heatmap/cells/order-to-cash/nope", "path.unit")):
+        err = assert_error_shape(c.get(url), 404)
+        assert err["errors"][0]["field"] == field, err
+
+
+def test_a_bad_at_is_said_as_the_api_names_it(clients: Any) -> None:
+    """The store's message named the command's flag: "at: --at 'x' is not a date and time"."""
+    err = assert_error_shape(clients["vera"].get("/capabilities?at=yesterday-ish"), 422)
+    entry = err["errors"][0]
+    assert entry["field"] == "query.at" and "--at" not in err["error"] + entry["message"]
+    assert entry["message"] == ("at: 'yesterday-ish' is not a date and time like "
+                                "2027-03-31T17:00") and "r42" in entry["hint"]

@@ -79,6 +79,7 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
     out[("GET", "/surveys/{business_unit}")] = [("/surveys/storage", None, None, ())]
     out[("POST", "/surveys")] = [("/surveys", {"not": "a workbook"}, "merge_survey", ())]
     out[("GET", "/users")] = [("/users", None, "add_user", ())]
+    out[("GET", "/users/{name}")] = [("/users/vera", None, "add_user", ())]
     out[("POST", "/users")] = [("/users", "new-user", "add_user", ())]
     out[("POST", "/users/{name}/tokens")] = [("/users/vera/tokens", {}, "add_token", ())]
     out[("DELETE", "/users/{name}")] = [("/users/no-such-user", None, "disable_user", ())]
@@ -211,7 +212,9 @@ def test_the_last_admin_cannot_be_demoted_or_disabled(clients: Any, store_url: s
     err = assert_error_shape(clients["ada"].patch("/users/ada", json={"role": "viewer"}), 422)
     assert err["errors"][0]["field"] == "body.role"
     assert "only admin" in err["error"]
-    assert_error_shape(clients["ada"].delete("/users/ada"), 400)
+    # the same refusal, the same status (disabling was a 400 without a field)
+    err = assert_error_shape(clients["ada"].delete("/users/ada"), 422)
+    assert err["errors"][0]["field"] == "path.name" and "only admin" in err["error"]
     assert store.revision() == before
     assert clients["ada"].get("/me").json()["role"] == "admin"
     # with a second admin, the first may step down
@@ -264,3 +267,14 @@ def test_the_users_are_paginated_as_every_list(clients: Any) -> None:
         page = c.get(page["next"]).json()
     assert sorted(names) == sorted(ROLES)
     assert_error_shape(c.get("/users?limit=0"), 422)
+
+
+def test_a_new_users_location_answers_the_user(clients: Any) -> None:
+    """POST /users answered Location: /users, the list; the user is at /users/{name}."""
+    r = clients["ada"].post("/users", json={"name": "lou", "role": "viewer"})
+    assert r.status_code == 201, r.text
+    got = clients["ada"].get(r.headers["location"])
+    assert got.status_code == 200 and got.json() == r.json()["user"]
+    assert_error_shape(clients["vera"].get(r.headers["location"]), 403)  # admin only
+    err = assert_error_shape(clients["ada"].get("/users/nobody"), 404)
+    assert err["errors"][0]["field"] == "path.name"

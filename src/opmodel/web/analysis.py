@@ -7,7 +7,8 @@ key is the version plus the query), so reads after the first are fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -21,8 +22,8 @@ from ..analysis import weights as weights_fn
 from ..analysis.heatmap import BYS, LAYERS, ROLLUPS
 from .auth import Principal, authenticate
 from .errors import ApiError
-from .jsonout import answer, document, ok
-from .resources import snapshot
+from .jsonout import answer, document, dumps, ok
+from .resources import Limit, Offset, snapshot
 from .source import Snapshot
 
 
@@ -35,6 +36,63 @@ def cached(request: Request, snap: Snapshot, name: str, params: dict[str, Any],
     key = (snap.version, name, tuple(sorted((k, str(v)) for k, v in params.items())))
     payload: bytes = ctx.cache.get_or_compute(key, lambda: document(name, compute()))
     return answer(request, payload, headers={"X-Model-Version": snap.version})
+
+
+def ok_paged(name: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a paged document: the page fields and the document's schema."""
+    out = ok(name)
+    content = out[200]["content"]["application/json"]
+    content["schema"] = {"allOf": [{
+        "type": "object", "required": ["ok", "total", "limit", "offset", "next"],
+        "properties": {"ok": {"const": True}, "total": {"type": "integer"},
+                       "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                       "next": {"anyOf": [{"type": "string"}, {"type": "null"}]}}},
+        content["schema"]]}
+    out[200]["description"] += ", a page at a time (?limit=&offset=)"
+    return out
+
+
+PAGED = {"homogeneity": ("capabilities", "candidates"), "apps": ("applications", "by_unit")}
+"""The row lists of the documents answered a page at a time (the other fields, and
+homogeneity's ``stages``, one row per stage of the value chain, come whole on every page)."""
+
+
+def paged(request: Request, snap: Snapshot, name: str, compute: Callable[[], dict[str, Any]],
+          limit: int, offset: int) -> Response:
+    """The document of output ``name`` with each of its row lists (:data:`PAGED`) cut to
+    the window ``offset`` … ``offset + limit``, as every list of the API is paged: the page
+    fields ``ok``, ``total`` (the rows of the longest list), ``limit``, ``offset`` and
+    ``next`` (null once every list is read to its end) come first. The whole document is
+    computed once per model version; a page is cut from it."""
+    ctx = request.app.state.ctx
+    whole: dict[str, Any] = ctx.cache.get_or_compute(
+        (snap.version, name, "whole"), lambda: compute())
+    lists = PAGED[name]
+    total = max(len(whole[k]) for k in lists)
+    nxt = None
+    if offset + limit < total:
+        u = request.url.include_query_params(offset=offset + limit, limit=limit)
+        nxt = f"{u.path}?{u.query}"
+    from ..outputs import head
+
+    doc = head(name, {**whole, **{k: whole[k][offset:offset + limit] for k in lists}})
+    page = {"ok": True, "total": total, "limit": limit, "offset": offset, "next": nxt, **doc}
+    return answer(request, dumps(page), headers={"X-Model-Version": snap.version})
+
+
+@contextlib.contextmanager
+def _at_field(field: str | Callable[[Any], str]) -> Iterator[None]:
+    """An unknown id the analysis meets is at ``field`` of the request (``query.stage``):
+    a 404 naming where, as every other unknown id."""
+    from ..errors import UnknownIdError
+    from .errors import from_opmodel_error
+
+    try:
+        yield
+    except UnknownIdError as exc:
+        mapped = from_opmodel_error(exc)
+        mapped.errors[0]["field"] = field(exc) if callable(field) else field
+        raise mapped from None
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -79,8 +137,9 @@ def register(app: FastAPI) -> None:
         stage = stage or None  # `?level=&stage=`, as docs/api.md writes it: not given
         lv = _level(level)
         params = {"by": by, "layer": layer, "rollup": rollup, "level": lv, "stage": stage}
-        return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
-            snap.enterprise, by, layer, rollup, level=lv, stage=stage).to_dict())
+        with _at_field("query.stage"):
+            return cached(request, snap, "heatmap", params, lambda: heatmap_fn(
+                snap.enterprise, by, layer, rollup, level=lv, stage=stage).to_dict())
 
     @app.get("/heatmap/cells/{column}/{unit}", tags=["analysis"],
              responses=ok("heatmap-cell"),
@@ -106,7 +165,9 @@ def register(app: FastAPI) -> None:
             hm = heatmap_fn(e, by, layer, rollup, level=lv)
             return hm.explain(column, unit).to_dict()
 
-        return cached(request, snap, "heatmap-cell", params, compute)
+        with _at_field(lambda exc: "path.unit" if exc.kind == "business unit"
+                       else "path.column"):
+            return cached(request, snap, "heatmap-cell", params, compute)
 
     @app.get("/gaps", tags=["analysis"],
              responses=ok("gaps"), summary="The biggest gaps by priority")
@@ -115,18 +176,23 @@ def register(app: FastAPI) -> None:
         return cached(request, snap, "gaps", {"top": top},
                       lambda: ranked_gaps(snap.enterprise, top).to_dict())
 
-    @app.get("/homogeneity", tags=["analysis"], responses=ok("homogeneity"),
-             summary="Applications per capability across units; consolidation candidates")
-    def homogeneity(request: Request, who: Principal = Auth,
-                    snap: Snapshot = Snap) -> Response:
-        return cached(request, snap, "homogeneity", {},
-                      lambda: homogeneity_fn(snap.enterprise).to_dict())
+    @app.get("/homogeneity", tags=["analysis"], responses=ok_paged("homogeneity"),
+             summary="Applications per capability across units; consolidation candidates",
+             description="Paged as every list (?limit=&offset=): `capabilities` and "
+                         "`candidates` are cut to the page; the rest comes whole.")
+    def homogeneity(request: Request, limit: int = Limit, offset: int = Offset,
+                    who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return paged(request, snap, "homogeneity",
+                     lambda: homogeneity_fn(snap.enterprise).to_dict(), limit, offset)
 
     @app.get("/apps", tags=["analysis"],
-             responses=ok("apps"), summary="TIME classification of applications")
-    def apps(request: Request, who: Principal = Auth, snap: Snapshot = Snap) -> Response:
-        return cached(request, snap, "apps", {},
-                      lambda: time_classification(snap.enterprise).to_dict())
+             responses=ok_paged("apps"), summary="TIME classification of applications",
+             description="Paged as every list (?limit=&offset=): `applications` and "
+                         "`by_unit` are cut to the page; the rest comes whole.")
+    def apps(request: Request, limit: int = Limit, offset: int = Offset,
+             who: Principal = Auth, snap: Snapshot = Snap) -> Response:
+        return paged(request, snap, "apps",
+                     lambda: time_classification(snap.enterprise).to_dict(), limit, offset)
 
     @app.get("/weights", tags=["analysis"],
              responses=ok("weights"), summary="The scoring weights ω (and AHP)")

@@ -63,8 +63,47 @@ async def authenticate(request: Request) -> Principal:
     """The caller of ``request``, or a 401 in the one error shape.
 
     Run on the event loop, not in a worker thread: the token check is one indexed query
-    (about a millisecond), cheaper than the hand-over to a thread and back."""
-    return check(request)
+    (about a millisecond), cheaper than the hand-over to a thread and back. Every route
+    that needs a caller also refuses query parameters it does not take (:func:`known_query`)."""
+    who = check(request)
+    known_query(request)
+    return who
+
+
+OWN_QUERY = "_opmodel_own_query"
+"""An endpoint with this attribute checks its query itself (the entity lists, whose filters
+are the entity's fields, and the history)."""
+
+
+def known_query(request: Request) -> None:
+    """Refuse (400 ``E-UNKNOWN`` at ``query.NAME``, as the lists and the history do) a query
+    parameter the route does not take: ``/heatmap?layr=gap`` answered the priority layer as
+    if asked for, ``/gaps?tpo=5`` the top 20. ``at`` (time travel) is known everywhere."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or getattr(getattr(route, "endpoint", None), OWN_QUERY, False):
+        return
+    known = _query_names(route)
+    bad = [{"code": "E-UNKNOWN", "field": f"query.{k}",
+            "message": f"'{k}' is not a parameter of {request.url.path}",
+            "hint": ("it takes: " + ", ".join(sorted(known))) if known - {"at"} else
+                    "it takes no query parameters"}
+           for k in dict.fromkeys(request.query_params) if k not in known]
+    if bad:
+        raise ApiError(400, bad[0]["message"], code="E-UNKNOWN", errors=bad)
+
+
+def _query_names(route: Any) -> set[str]:
+    names = getattr(route, "_opmodel_query_names", None)
+    if names is None:
+        names = {"at"}
+        todo = [route.dependant]
+        while todo:
+            d = todo.pop()
+            names |= {f.alias for f in d.query_params}
+            todo += d.dependencies
+        route._opmodel_query_names = names
+    return names  # type: ignore[no-any-return]
 
 
 def check(request: Request) -> Principal:

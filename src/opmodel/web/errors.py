@@ -54,7 +54,50 @@ class ApiError(Exception):
 
 
 def body(status: int, message: str, code: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"ok": False, "error": message, "errors": errors, "status": status, "code": code}
+    for e in errors:
+        if isinstance(e.get("hint"), str):
+            e["hint"] = for_the_api(e["hint"])
+        if isinstance(e.get("message"), str):
+            e["message"] = _said(e["message"])
+    return {"ok": False, "error": _said(message), "errors": errors, "status": status,
+            "code": code}
+
+
+#: the command line's flags in the library's messages, as a request says them
+_IN_MESSAGES = (
+    (" without --until", " without until"),
+    ("use force-start --start Q to move it", 'decide "force-start" with a "start" to move it'),
+)
+
+
+def _said(message: str) -> str:
+    for cli, api in _IN_MESSAGES:
+        message = message.replace(cli, api)
+    return message
+
+
+#: the command line's flags in the library's hints, as a request says them
+_AS_REQUESTED = (
+    ("opmodel decide … --cycle Q --date YYYY-MM-DD", '"cycle": "Q" and "date": "YYYY-MM-DD"'),
+    ("say why with --why", 'say why in "rationale"'),
+    ("give --start Q", 'give "start": "Q"'),
+    ("give --until Q", 'give "until": "Q"'),
+    ("pass --units unit-a,unit-b", 'give "units": ["unit-a", "unit-b"]'),
+    ("merge with --force", "merge with ?force=true"),
+    ("or merge with --date of the day answered", "or merge with ?date= of the day answered"),
+    ("--confidence ", '"confidence": '),
+    ("--time-limit", '"time_limit"'),
+    ("--gap", '"gap"'),
+    ("`opmodel survey export`", "GET /surveys/{business_unit}"),
+)
+
+
+def for_the_api(hint: str) -> str:
+    """A hint of the library written for the command line ("say why with --why") as a
+    request says it ('say why in "rationale"'); others unchanged."""
+    for cli, api in _AS_REQUESTED:
+        hint = hint.replace(cli, api)
+    return hint
 
 
 class _ErrorJSON(JSONResponse):
@@ -81,7 +124,9 @@ def response(exc: ApiError) -> JSONResponse:
 
 def not_found(kind: str, id_: str, hint: str | None = None,
               field: str | None = None) -> ApiError:
-    entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{id_}'"}
+    from ..io.safefile import excerpt  # an id of 20,000 characters was echoed whole
+
+    entry: dict[str, Any] = {"code": "E-REF", "message": f"no {kind} with id '{excerpt(id_)}'"}
     if field:
         entry["field"] = field
     if hint:
@@ -150,22 +195,81 @@ def _status_by_name(exc: Exception) -> int:
     return 400
 
 
-def from_validation(exc: RequestValidationError) -> ApiError:
+def from_validation(exc: RequestValidationError,
+                    body_fields: list[str] | None = None) -> ApiError:
+    """FastAPI's request validation in our words, each problem at its field: ``query.limit:
+    limit: 'abc' is not a whole number`` (was pydantic's "Input should be a valid integer,
+    unable to parse string as an integer"), ``body: not JSON: Expecting ',' delimiter (line
+    1, column 9)`` (was "JSON decode error" at ``body.8``, the character's position)."""
+    from ..io.issues import pydantic_issues
+
     entries = []
     for e in exc.errors():
         loc = tuple(e.get("loc", ()))
         typ = str(e.get("type", ""))
-        code = typ if typ.startswith("E-") else {
-            "missing": "E-MISSING", "extra_forbidden": "E-UNKNOWN",
-            "json_invalid": "E-JSON", "model_attributes_type": "E-TYPE",
-            "dict_type": "E-TYPE", "literal_error": "E-VALUE",
-        }.get(typ, "E-RANGE" if typ.startswith(("greater", "less")) else "E-TYPE")
-        entries.append({"code": code, "message": str(e.get("msg", typ)), "field": _field(loc)})
+        if typ == "json_invalid":
+            at = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+            reason = str((e.get("ctx") or {}).get("error") or "it could not be read")
+            entries.append({"code": "E-JSON", "field": "body", "message": f"not JSON: {reason}"
+                            + (f" (at character {at + 1})" if at is not None else "")})
+            continue
+        if typ == "missing" and loc == ("body",):
+            entries.append({"code": "E-MISSING", "field": "body",
+                            "message": "no body: send a JSON object"})
+            continue
+        if typ.startswith(("greater", "less")) and isinstance(e.get("input"), str):
+            e = {**e, "input": _number(e["input"])}  # ?limit=0: "limit: 0 must be …"
+        issue = pydantic_issues(_Errors([e]))[0]  # type: ignore[arg-type]
+        entry = {"code": issue.code, "field": _field(loc),
+                 "message": issue.message.replace(" is not a bool", " is not true or false")}
+        if issue.code == "E-UNKNOWN":  # its hint named the model's keys, not the body's
+            from difflib import get_close_matches
+
+            close = get_close_matches(str(loc[-1]), body_fields or [], n=1, cutoff=0.6)
+            hint = (f"did you mean '{close[0]}'?" if close else
+                    f"known keys: {', '.join(body_fields)}" if body_fields else None)
+        else:
+            hint = issue.hint
+        if hint:
+            entry["hint"] = hint
+        entries.append(entry)
     first = entries[0] if entries else {"field": "body", "message": "invalid request"}
     msg = f"{first.get('field')}: {first['message']}"
     if len(entries) > 1:
         msg += f" (and {len(entries) - 1} more)"
     return ApiError(422, msg, code="E-INVALID", errors=entries)
+
+
+def _number(text: str) -> Any:
+    """A query's number as the number it says (``"0"`` → 0), else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+class _Errors:
+    """One error of FastAPI's list, shaped as :func:`opmodel.io.issues.pydantic_issues`
+    reads a ``ValidationError``."""
+
+    def __init__(self, errors: list[Any]) -> None:
+        self._errors = errors
+
+    def errors(self, include_url: bool = False) -> list[Any]:
+        return self._errors
+
+
+def _body_fields(request: Request) -> list[str] | None:
+    """The fields of the route's body model (``POST /plans``: scenario, confidence, …)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    for f in getattr(dependant, "body_params", ()):
+        fields = getattr(getattr(f, "field_info", None), "annotation", None)
+        if hasattr(fields, "model_fields"):
+            return list(fields.model_fields)
+    return None
 
 
 def install(app: FastAPI) -> None:
@@ -181,7 +285,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return response(from_validation(exc))
+        return response(from_validation(exc, _body_fields(request)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import Response
 
 from ..errors import OpmodelError
-from .auth import Principal, authenticate
+from .auth import OWN_QUERY, Principal, authenticate
 from .errors import ApiError, from_opmodel_error
 from .jsonout import answer, dumps
 from .resources import page
@@ -54,3 +54,5 @@ def register(app: FastAPI) -> None:
         data = page(request, changes, limit, offset, lambda c: c.as_dict())
         data["total"] = None  # not counted: the log of a large model is long
         return answer(request, dumps(data))
+
+    setattr(history, OWN_QUERY, True)  # says which filters it has itself

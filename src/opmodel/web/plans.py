@@ -82,7 +82,7 @@ def _scenario_model(request: Request, snap: Snapshot, scenario: str | WhatIf | N
     if isinstance(scenario, str):
         found = request.app.state.ctx.source.scenarios(e).get(scenario)
         if found is None:
-            raise ApiError(404, f"no scenario '{scenario}'", code="E-REF", errors=[
+            raise ApiError(422, f"no scenario '{scenario}'", code="E-REF", errors=[
                 {"code": "E-REF", "field": "body.scenario",
                  "message": f"no scenario '{scenario}'",
                  "hint": "name one of the model's scenarios, 'base', or give an inline "
@@ -302,8 +302,9 @@ def register(app: FastAPI) -> None:
         _known_initiative(snap.enterprise, initiative)
         try:
             _scenario_model(request, snap, scenario)
-        except ApiError as exc:
-            exc.errors[0]["field"] = "query.scenario"
+        except ApiError as exc:  # what the query names does not exist: 404 (a body's
+            exc.errors[0]["field"] = "query.scenario"  # reference to nothing is a 422)
+            exc.status = 404 if exc.code == "E-REF" and exc.status == 422 else exc.status
             raise
         req = PlanRequest(scenario=scenario, time_limit=time_limit)
 
@@ -327,6 +328,7 @@ def register(app: FastAPI) -> None:
                 _scenario_model(request, snap, name)
             except ApiError as exc:
                 exc.errors[0]["field"] = f"query.{field}"
+                exc.status = 404 if exc.code == "E-REF" and exc.status == 422 else exc.status
                 raise
 
         def compute() -> Any:

@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 
 from ..model import Enterprise
-from .auth import Principal, authenticate
+from .auth import OWN_QUERY, Principal, authenticate
 from .errors import ApiError, not_found
 from .jsonout import answer, dumps
 from .source import Snapshot
@@ -227,8 +227,10 @@ def filters_of(request: Request, model: Any) -> dict[str, str]:
                     and _as_number(value) is None):
                 bad.append({"code": "E-TYPE", "field": f"query.{name}",
                             "message": f"{name}: '{value}' is not a number"})
-    if bad:
-        raise ApiError(400, bad[0]["message"], code=bad[0]["code"], errors=bad)
+    if bad:  # a filter the list does not have is a request that cannot be used (400); a
+        # value of the wrong type is invalid input, as ?limit=abc is (422)
+        status = 400 if any(b["code"] == "E-UNKNOWN" for b in bad) else 422
+        raise ApiError(status, bad[0]["message"], code=bad[0]["code"], errors=bad)
     return out
 
 
@@ -302,7 +304,12 @@ def register(app: FastAPI) -> None:
     @app.get("/policy", tags=["model"], summary="The portfolio office's rules")
     def policy(request: Request, who: Principal = Depends(authenticate),
                snap: Snapshot = Depends(snapshot)) -> Response:
-        return answer(request, dumps(snap.enterprise.policy.model_dump(mode="json")))
+        # its ETag is its version ("2"), as an entity's: what PATCH /policy takes in
+        # If-Match (a hash of the body was answered, which If-Match then refused with 412)
+        fn = getattr(request.app.state.ctx.source, "versions", None)
+        v = fn("policy", at=int(snap.version)).get("policy") if fn is not None else None
+        return answer(request, dumps(snap.enterprise.policy.model_dump(mode="json")),
+                      etag=None if v is None else f'"{v}"')
 
 
 def _register_kind(app: FastAPI, kind: Kind) -> None:
@@ -317,6 +324,7 @@ def _register_kind(app: FastAPI, kind: Kind) -> None:
         return answer(request, dumps(page(request, items, limit, offset)))
 
     list_items.__name__ = f"list_{kind.path.replace('-', '_')}"
+    setattr(list_items, OWN_QUERY, True)  # its filters are the entity's fields
     app.get(f"/{kind.path}", tags=[tag], summary=f"List {kind.path.replace('-', ' ')}",
             description="Paginated; any field of the entity may be passed as a filter "
                         "(equality, or membership for lists).")(list_items)

@@ -152,9 +152,13 @@ class Models:
         try:
             with store.reading() as conn:
                 rev = store.revision_at(when, conn)
-        except OpmodelError as exc:
-            raise ApiError(422, f"at: {exc.message}", code=exc.code, errors=[
-                {"code": exc.code, "field": "query.at", "message": exc.message}]) from None
+        except OpmodelError as exc:  # the store says it as the command's flag: "--at 'x' …"
+            said = exc.message.removeprefix("--at ")
+            entry = {"code": exc.code, "field": "query.at", "message": f"at: {said}"}
+            if exc.hint:
+                entry["hint"] = exc.hint
+            raise ApiError(422, f"at: {said}", code=exc.code,
+                           errors=[entry]) from None
         with self._lock:
             hit = self._past.get(rev)
             if hit is not None:

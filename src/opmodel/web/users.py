@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from .. import actions
 from ..errors import UnknownIdError
 from .auth import Principal, authenticate
+from .bodies import body_object
 from .errors import ApiError
 from .jsonout import answer, dumps
 from .resources import Limit, Offset, page
-from .writes import JsonBody, begin, body_object, precheck, request_id, run, writable
+from .writes import JsonBody, begin, precheck, request_id, run, writable
 
 Auth = Depends(authenticate)
 
@@ -29,6 +30,20 @@ def register(app: FastAPI) -> None:
         users = all_users(st)  # paginated as every list (limit and offset were ignored)
         return answer(request, dumps(page(request, users, limit, offset,
                                           lambda u: u.as_dict())))
+
+    @app.get("/users/{name}", tags=["users"], summary="One user and their role (admin)")
+    def one_user(request: Request, name: str, who: Principal = Auth) -> Response:
+        """What ``POST /users`` answers as ``Location`` (it named the list)."""
+        from ..store.users import get_user
+
+        st = writable(request, who)
+        precheck(who, "add_user")
+        user = get_user(st, name)
+        if user is None:
+            from .errors import not_found
+
+            raise not_found("user", name, field="path.name")
+        return answer(request, dumps(user.as_dict()))
 
     @app.get("/me", tags=["users"], summary="Who the caller is")
     def me(request: Request, who: Principal = Auth) -> Response:
@@ -67,7 +82,7 @@ def register(app: FastAPI) -> None:
             st, who.user, b["name"], b["role"], units, pw, why=why, request_id=rid),
             "body.units")
         return answer(request, dumps({"ok": True, "user": user.as_dict(), "token": token}),
-                      status=201, headers={"Location": "/users"})
+                      status=201, headers={"Location": f"/users/{user.name}"})
 
     @app.post("/users/{name}/tokens", status_code=201, tags=["users"],
               summary="A new API token for a user (admin), shown once")
@@ -127,6 +142,14 @@ def register(app: FastAPI) -> None:
     def disable(request: Request, name: str, who: Principal = Auth) -> Response:
         st = writable(request, who)
         precheck(who, "disable_user")
-        run("users", lambda: actions.disable_user(st, who.user, name,
-                                                  request_id=request_id(request)), "path.name")
+        try:
+            run("users", lambda: actions.disable_user(st, who.user, name,
+                                                      request_id=request_id(request)),
+                "path.name")
+        except ApiError as exc:  # the last admin: refused as demoting them is (PATCH), 422
+            if exc.status == 400 and exc.code == "E-INPUT":
+                exc.status = 422
+                exc.errors[0]["field"] = "path.name"
+                exc.message = f"path.name: {exc.message}"
+            raise
         return answer(request, dumps({"ok": True, "user": name, "disabled": True}))

@@ -13,10 +13,10 @@ the change log with the ``X-Request-Id`` (echoed; generated when absent).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-import typing
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import Body, Depends, FastAPI, Request
@@ -34,6 +34,8 @@ from ..errors import (
 )
 from ..io.safefile import excerpt
 from .auth import Principal, authenticate
+from .bodies import body_object, shown, strict_types
+from .bounds import check_ids, check_path
 from .errors import ApiError, from_opmodel_error, issue_entry
 from .jsonout import answer, dumps
 from .resources import BY_PATH, KINDS, Kind, with_path_params
@@ -60,6 +62,7 @@ def writable(request: Request, who: Principal) -> Any:
                        errors=[{"code": "E-INPUT", "field": "query.at",
                                 "message": "time travel is read-only; send the change "
                                            "without ?at"}])
+    check_path(request.path_params)
     _WRITE_LOCK.set(getattr(src, "write_lock", None))
     return src.store
 
@@ -161,15 +164,15 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
         entries = [{"code": exc.code, "field": f"body.{c.field}", "yours": c.yours,
                     "current": c.current,
                     "message": f"{c.field} changed since version {exc.version}: yours "
-                               f"{_shown(c.yours)}, current {_shown(c.current)}"}
+                               f"{shown(c.yours)}, current {shown(c.current)}"}
                    for c in exc.conflicts] or [{"code": exc.code, "message": exc.message}]
         for e in entries:
             e["entity"] = exc.entity
             e["version"] = exc.version
             e["current_version"] = exc.current_version
-        now = ("removed" if exc.current_version is None
+        now = ("not there: removed, or never made" if exc.current_version is None
                else f"now at version {exc.current_version}")
-        detail = "; ".join(f"{c.field}: yours {_shown(c.yours)}, current {_shown(c.current)}"
+        detail = "; ".join(f"{c.field}: yours {shown(c.yours)}, current {shown(c.current)}"
                            for c in exc.conflicts) or "it was changed or removed since"
         return ApiError(409, f"{exc.entity} changed since version {exc.version} ({now}): "
                              f"{detail}", code=exc.code, errors=entries)
@@ -189,46 +192,6 @@ def _map(exc: OpmodelError, kind: str) -> ApiError:
     return from_opmodel_error(exc)
 
 
-def _shown(value: Any, width: int = 80) -> str:
-    """A value in a message, as JSON (``null``, ``"text"``, ``2.5``), cut to ``width``
-    characters: the values themselves are in ``yours`` and ``current``."""
-    import json
-
-    from ..jsonable import clean
-
-    text = json.dumps(clean(value), ensure_ascii=False, default=str)
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _accepts_bool(annotation: Any) -> bool:
-    if annotation is bool:
-        return True
-    return any(_accepts_bool(a) for a in typing.get_args(annotation))
-
-
-def strict_types(kind: str, body: dict[str, Any]) -> None:
-    """JSON true/false where the entity wants a number or text is a wrong type (the model
-    itself is lenient, as a CSV cell must be)."""
-    from ..store.rows import item_model
-
-    try:
-        fields = item_model(kind).model_fields
-    except (KeyError, IndexError):
-        return
-    errs = [{"code": "E-TYPE", "field": f"body.{k}",
-             "message": f"{k}: {str(v).lower()} is not a {_type_name(fields[k].annotation)}"}
-            for k, v in body.items()
-            if isinstance(v, bool) and k in fields and not _accepts_bool(fields[k].annotation)]
-    if errs:
-        raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code="E-TYPE",
-                       errors=errs)
-
-
-def _type_name(annotation: Any) -> str:
-    text = str(annotation)
-    return "number" if ("float" in text or "int" in text) else "text"
-
-
 def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         write: bool = True) -> Any:
     """``call()`` (an action), its errors mapped to HTTP. ``unknown`` names where an id the
@@ -242,6 +205,9 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         with lock:
             return call()
     except UnknownIdError as exc:
+        label = next((k.label for k in KINDS if k.entity == exc.kind), None)
+        if label is not None:  # "no stages with id 'x'": the kind in words, as reads say it
+            exc = UnknownIdError(label, exc.id, exc.hint)
         mapped = _map(exc, kind)
         if unknown is not None:
             mapped.errors[0]["field"] = unknown
@@ -263,56 +229,69 @@ def run(kind: str, call: Callable[[], Any], unknown: str | None = None,
         raise _map(exc, kind) from None
 
 
-def written(request: Request, w: Any, status: int = 200) -> Response:
+@contextlib.contextmanager
+def from_path(names: tuple[str, ...], body: dict[str, Any]) -> Iterator[None]:
+    """A problem the action finds with a key it was given from the path (PUT
+    /capabilities/Café: "body.id: 'Café' is not a valid id") is at ``path.NAME`` — the
+    body may not even hold that field."""
+    sent = set(body)
+    try:
+        yield
+    except ApiError as exc:
+        moved = {f"body.{n}": f"path.{n}" for n in names if n not in sent}
+        for e in exc.errors:
+            if e.get("field") in moved:
+                e["field"] = moved[e["field"]]
+        head = exc.message.partition(":")[0]
+        if head in moved:
+            exc.message = moved[head] + exc.message[len(head):]
+        raise
+
+
+def written(request: Request, w: Any, status: int = 200,
+            warnings: list[dict[str, Any]] | None = None) -> Response:
     data = {"ok": True, "entity": w.entity, "kind": w.kind, "key": w.key,
             "version": w.version, "revision": w.revision, "data": w.data,
             "request_id": getattr(request.state, "request_id", None)}
+    if warnings is not None:
+        data["warnings"] = warnings
     headers = {"X-Model-Version": str(w.revision)}
     if w.version is not None:
         headers["ETag"] = f'"{w.version}"'
     return answer(request, dumps(data), status=status, headers=headers)
 
 
+def actuals_warnings(request: Request, w: Any, initiative: str,
+                     quarter: str) -> list[dict[str, Any]]:
+    """The warnings the row written brings into the model, as ``opmodel actuals`` prints
+    them for a file holding that one row (the same codes and texts: W-ACTUAL spend on work
+    never approved, W-UNREPORTED work in flight in the quarter with no row, …), each at its
+    field of the body (``body.spent``) or, for the quarter as a whole, ``path.quarter``."""
+    from ..cycle.record import actuals_warnings as warnings_of
+
+    models = request.app.state.ctx.models
+    snap = models.current()
+    if snap.version != str(w.revision):  # another write landed since: the model as written
+        snap = models.at(f"r{w.revision}")
+    e = snap.enterprise
+    row = next((a for a in e.actuals if a.initiative == initiative and a.quarter == quarter),
+               None)
+    if row is None:
+        return []
+    out = []
+    for i in warnings_of(e, [row]):
+        entry: dict[str, Any] = {"code": i.code, "message": i.message,
+                                 "field": ".".join(["body", *map(str, i.path[2:])])
+                                 if len(i.path) > 2 else "path.quarter"}
+        if i.hint:
+            entry["hint"] = i.hint
+        out.append(entry)
+    return out
+
+
 def _owner(request: Request, initiative: str) -> str | None:
     cur = request.app.state.ctx.source.store.current("initiatives", initiative)
     return None if cur is None else str(cur.data.get("owner", ""))
-
-
-def body_object(body: Any, what: str = "body") -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ApiError(422, f"{what}: expected a JSON object", code="E-TYPE",
-                       errors=[{"code": "E-TYPE", "field": what,
-                                "message": "expected a JSON object"}])
-    bad = _not_text(body, what)
-    if bad:
-        raise ApiError(422, f"{bad[0]['field']}: {bad[0]['message']}", code="E-TYPE",
-                       errors=bad)
-    return dict(body)
-
-
-def _not_text(value: Any, where: str) -> list[dict[str, Any]]:
-    """Every string (key or value) of a JSON body that is not text: JSON may spell a lone
-    UTF-16 surrogate (``"\\ud800"``), which no text field can hold (UTF-8, the database)."""
-    out: list[dict[str, Any]] = []
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            out.append({"code": "E-TYPE", "field": where,
-                        "message": "not valid text (a lone UTF-16 surrogate)"})
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            here = f"{where}.{k}"
-            if _not_text(k, where):
-                here = f"{where}.{k.encode('utf-8', 'backslashreplace').decode()}"
-                out.append({"code": "E-TYPE", "field": here,
-                            "message": "the name is not valid text (a lone UTF-16 "
-                                       "surrogate)"})
-            out += _not_text(v, here)
-    elif isinstance(value, list):
-        for n, v in enumerate(value):
-            out += _not_text(v, f"{where}.{n}")
-    return out
 
 
 def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
@@ -343,9 +322,10 @@ def _assessments(app: FastAPI) -> None:
         strict_types("assessments", b)
         version = _version(request, b, lambda: _exists(request, kind,
                                                        (capability, business_unit)))
-        w = run("assessments", lambda: actions.set_assessment(
-            st, who.user, capability, business_unit, b, version=version, why=why,
-            request_id=rid))
+        with from_path(("capability", "business_unit"), b):
+            w = run("assessments", lambda: actions.set_assessment(
+                st, who.user, capability, business_unit, b, version=version, why=why,
+                request_id=rid))
         return written(request, w)
 
     for method in ("PUT", "PATCH"):
@@ -409,9 +389,10 @@ def _portfolio(app: FastAPI) -> None:
             raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}", code=errs[0][
                 "code"], errors=errs)
         amount = b["amount"]
-        w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
-                                                      version=version, why=why,
-                                                      request_id=rid))
+        with from_path(("period", "pool"), b):
+            w = run("budgets", lambda: actions.set_budget(st, who.user, period, amount, pool,
+                                                          version=version, why=why,
+                                                          request_id=rid))
         return written(request, w)
 
     @app.patch("/policy", tags=["model"], summary="Change the portfolio policy")
@@ -439,6 +420,8 @@ def _portfolio(app: FastAPI) -> None:
             raise ApiError(422, f"body.{bad[0]}: must be text", code="E-TYPE", errors=[
                 {"code": "E-TYPE", "field": f"body.{k}", "message": "must be text"}
                 for k in bad])
+        strict_types("decisions", b)
+        check_ids(b, ("initiative", "action", "cycle"))  # they make the decision's id
         initiative, action, cycle = b.pop("initiative"), b.pop("action"), b.pop("cycle")
         rationale = b.pop("rationale", None)
         if "against" not in b:  # the plan decided against, as `opmodel decide` records it
@@ -462,10 +445,11 @@ def _portfolio(app: FastAPI) -> None:
         strict_types("actuals", b)
         version = _version(request, b, lambda: kind is not None and _exists(
             request, kind, (initiative, quarter)))
-        w = run("actuals", lambda: actions.record_actuals(
-            st, who.user, initiative, quarter, b, version=version, why=why,
-            request_id=rid), "path.initiative")
-        return written(request, w)
+        with from_path(("initiative", "quarter"), b):
+            w = run("actuals", lambda: actions.record_actuals(
+                st, who.user, initiative, quarter, b, version=version, why=why,
+                request_id=rid), "path.initiative")
+        return written(request, w, warnings=actuals_warnings(request, w, initiative, quarter))
 
 
 def _architecture(app: FastAPI, kind: Kind) -> None:
@@ -482,11 +466,13 @@ def _architecture(app: FastAPI, kind: Kind) -> None:
         why = why_of(request, b)
         strict_types(kind.entity, b)
         version = _version(request, b, lambda: _exists(request, kind, key))
+        given = dict(b)
         for k, v in zip(kind.key, key, strict=True):
             b.setdefault(k, v)
-        w = run(kind.entity, lambda: actions.set_entity(
-            st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
-            request_id=rid))
+        with from_path(kind.key, given):
+            w = run(kind.entity, lambda: actions.set_entity(
+                st, who.user, kind.entity, "/".join(key), b, version=version, why=why,
+                request_id=rid))
         return written(request, w)
 
     def delete_entity(request: Request, who: Principal = Auth, **keys: str) -> Response:

@@ -44,6 +44,7 @@ def _store(request: Request) -> Any:
 def _act(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
     """Run one action under the server's write lock; a refusal becomes a 403 page."""
     src = _store(request)
+    _bounded(fn.__name__, args, kw)
     lock = getattr(src, "write_lock", None)
     kw.setdefault("request_id", uuid.uuid4().hex)
     try:
@@ -53,6 +54,26 @@ def _act(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
             return fn(src.store, *args, **kw)
     except PermissionDenied as exc:
         raise PageError(403, exc.message) from None
+
+
+def _bounded(action: str, args: tuple[Any, ...], kw: dict[str, Any]) -> None:
+    """The REST API's bounds on text (``opmodel.web.bounds``) for a form's change: a name
+    at most 200 characters, any other text at most an Excel cell's 32,767 — refused with
+    the model's located messages (``initiatives[crm].description: …``), nothing written."""
+    from ...errors import ModelError
+    from ..bounds import form_issues
+
+    fields = next((a for a in (*args, kw.get("fields")) if isinstance(a, dict)), {})
+    where = {"set_assessment": lambda: f"assessments[{args[1]}/{args[2]}]",
+             "update_initiative": lambda: f"initiatives[{args[1]}]",
+             "propose_initiative": lambda: f"initiatives[{fields.get('id')}]",
+             "decide": lambda: "decision"}.get(action, lambda: "")()
+    texts = {k: kw[k] for k in ("rationale", "why") if isinstance(kw.get(k), str)}
+    if texts.get("why") is not None and texts.get("why") == texts.get("rationale"):
+        del texts["why"]  # the decision form records its rationale as the why too
+    issues = form_issues(where, fields, **texts)
+    if issues:
+        raise ModelError(issues, source=where or action)
 
 
 def _user(me: Principal) -> Any:

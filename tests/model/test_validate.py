@@ -338,3 +338,24 @@ def test_an_id_listed_twice_in_depends_on_is_a_located_warning(starter_copy: Pat
     assert len(dup) == 1, [str(w) for w in result.warnings]
     assert dup[0].message == "initiative 'crm-upgrade' lists 'cpq' twice in depends_on"
     assert dup[0].location == line_of(f, "depends_on: [cpq, cpq]", "cpq]")
+
+
+def test_a_pool_without_lines_for_quarters_of_the_horizon_is_a_located_warning(
+        starter_copy: Path) -> None:
+    """A horizon extended without budget lines planned nothing in the new quarters without
+    a word (docs/cycle.md, A new horizon)."""
+    ent = starter_copy / "enterprise.yaml"
+    edit(ent, "quarters: 8", "quarters: 10")
+    result = opmodel.read(starter_copy)
+    (w,) = [i for i in result.warnings if i.code == "W-BUDGET"]
+    assert w.message == ("pool 'enterprise' has no budget line for 2029Q1, 2029Q2 of the "
+                         "horizon: nothing can be spent from it then but what carries over")
+    assert w.location == line_of(starter_copy / "budgets.csv", "2028Q4,enterprise") + ":1"
+    assert "budgets.csv" in (w.hint or "")
+    # a fiscal-year line covers its four quarters; a line of 0 says the gap is meant
+    budgets = starter_copy / "budgets.csv"
+    budgets.write_text(budgets.read_text() + "FY2029,enterprise,0\n")
+    assert [i for i in opmodel.read(starter_copy).warnings if i.code == "W-BUDGET"] == []
+    edit(budgets, "FY2029,enterprise,0\n", "2029Q1,enterprise,0\n")
+    (w,) = [i for i in opmodel.read(starter_copy).warnings if i.code == "W-BUDGET"]
+    assert "for 2029Q2 of the horizon" in w.message

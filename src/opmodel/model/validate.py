@@ -24,6 +24,7 @@ W-NA       an effect on a capability the business unit marked n/a
 W-AHP      an AHP matrix with consistency ratio above 0.1
 W-STAGE    a child capability placed on another stage than its parent
 W-DUP      an initiative listing the same id twice in depends_on, excludes or retires
+W-BUDGET   a pool with no budget line for some quarters of the horizon (nothing to spend then)
 ========== ==========================================================================
 """
 
@@ -38,7 +39,7 @@ from ..errors import Issue, PathPart
 from .ahp import ahp_weights, consistency_ratio
 from .enterprise import Enterprise
 from .funding import FISCAL_YEAR_RE
-from .quarter import quarter_index
+from .quarter import fiscal_year_of, quarter_from_index, quarter_index
 from .relations import exclusion_issues
 
 Path = tuple[PathPart, ...]
@@ -282,6 +283,7 @@ def validate(e: Enterprise, also_known: Mapping[str, set[str]] | None = None) ->
                       f"{h.start}–{h.end}", ("budgets", i, "period"))
         else:
             in_horizon(b.period, ("budgets", i, "period"), "budget quarter")
+    _budget_gaps(c, e, h0, h.quarters)
     for i, t in enumerate(e.policy.teams):
         for k, o in enumerate(t.by_quarter):
             in_horizon(o.quarter, ("policy", "teams", i, "by_quarter", k, "quarter"),
@@ -493,3 +495,31 @@ def _validate_scoring(c: _Collector, e: Enterprise) -> None:
             hint = (f"the most inconsistent judgement is {ahp.criteria[i]} vs "
                     f"{ahp.criteria[j]} = {a[i][j]:g}")
         c.add("W-AHP", f"AHP consistency ratio is {res.cr:.3f}, above 0.1", p, hint=hint)
+
+
+def _budget_gaps(c: Any, e: Enterprise, h0: int, quarters: int) -> None:
+    """W-BUDGET: a pool with no budget line (of its quarter or its fiscal year) for some
+    quarters of the horizon has nothing to spend then but what carries over, which is what
+    a horizon extended without new lines silently plans (docs/cycle.md, A new horizon)."""
+    horizon = [quarter_from_index(h0 + k) for k in range(quarters)]
+    lines: dict[str, list[int]] = {}
+    for i, b in enumerate(e.budgets):
+        lines.setdefault(b.pool, []).append(i)
+    for pool, rows in lines.items():
+        covered: set[str] = set()
+        for i in rows:
+            m = FISCAL_YEAR_RE.match(e.budgets[i].period)
+            if m:
+                covered.update(q for q in horizon
+                               if fiscal_year_of(q, e.fiscal_year_start) == int(m.group(1)))
+            else:
+                covered.add(e.budgets[i].period)
+        missing = [q for q in horizon if q not in covered]
+        if missing:
+            shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more"
+                                              if len(missing) > 4 else "")
+            c.add("W-BUDGET", f"pool '{pool}' has no budget line for {shown} of the horizon: "
+                  "nothing can be spent from it then but what carries over",
+                  ("budgets", rows[-1], "period"),
+                  hint="add those quarters' lines to budgets.csv (an amount of 0 says it is "
+                  "meant)")

@@ -417,3 +417,18 @@ def test_a_password_typed_at_a_prompt_is_not_shown(started: Daemon, tiny: Path) 
         assert secret not in shown[name]  # echo off on the caller's terminal
         assert b"\x1b[32m" in shown[name]  # a terminal: the tick is green
     assert started.served() == before + 1
+
+
+def test_commands_at_once_each_get_their_own_answer(started: Daemon, tiny: Path) -> None:
+    """A script running commands side by side (`xargs -P`): each is forked on its own and
+    answers for its own model and arguments."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = started.served()
+    jobs = [("gaps", str(ACME), "-n", str(n), "--format", "csv") for n in (1, 2, 3, 4, 5, 6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda args: started.run(*args), jobs))
+    for n, p in enumerate(answers, start=1):
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.count("\n") == n + 1  # the header and n rows
+    assert started.served() == before + len(jobs)

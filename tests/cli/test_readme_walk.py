@@ -8,24 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from opmodel.cli import app
+from tests.cli.render import invoke as _invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _invoke(*args: str, cwd: Path | None = None) -> Any:
-    import os
-
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    finally:
-        os.chdir(old)
 
 
 def _block(after: str, fence: str = "```text") -> str:

@@ -8,25 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from opmodel import api
-from opmodel.cli import app
+from tests.cli.render import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 
-def run(*args: str, cwd: Path | None = None) -> object:
-    import os
-
-    old = os.getcwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    finally:
-        os.chdir(old)
+run = invoke
 
 
 @pytest.fixture()

@@ -289,6 +289,15 @@ def test_an_edited_file_ends_the_server(daemon: Daemon, tmp_path: Path) -> None:
     assert daemon.served() == 0
     assert daemon.run("--version").returncode == 0 and daemon.served() == 1
     custom.write_text("VALUE = 22\n")  # a new version of a module the server imported
+    changed = daemon.status()
+    assert changed["changed"] == str(custom)
+    shown = " ".join(daemon.run("daemon", "status").stdout.split())  # folded at 100 columns
+    assert f"{custom} changed since it started" in shown
+    # `start` replaces a server whose files changed (it would decline every command)
+    again = daemon.run("daemon", "start")
+    assert again.returncode == 0 and "command server started" in again.stdout, again.stdout
+    assert daemon.status()["pid"] != changed["pid"]
+    custom.write_text("VALUE = 333\n")
     p = daemon.run("--version")
     assert p.returncode == 0 and p.stdout.startswith("opmodel "), p.stderr
     assert daemon.status()["running"] is False  # declined, ran on its own; the server ended

@@ -66,7 +66,7 @@ def daemon_status(fmt: str | None = format_option(csv=False),
         data |= {k: info.get(k) for k in ("pid", "opmodel_version", "python", "started",
                                           "uptime_seconds", "served", "commands_running",
                                           "commands_cpu_seconds", "idle_timeout_seconds",
-                                          "files_watched")}
+                                          "files_watched", "changed")}
 
     def view() -> list[Any]:
         if not info:
@@ -78,6 +78,9 @@ def daemon_status(fmt: str | None = format_option(csv=False),
                      + (f"ends after {idle / 60:g} idle minute(s)" if idle else
                         "no idle end")),
                 Text(f"socket {data['socket']}; watching {data['files_watched']} "
-                     "imported files for changes")]
+                     "imported files for changes")] + ([Text(
+                         f"{data['changed']} changed since it started: it ends at the next "
+                         "command (`opmodel daemon start` starts a new one)")]
+                     if data["changed"] else [])
 
     emit("daemon-status", fmt, out, data=lambda: data, table=view)

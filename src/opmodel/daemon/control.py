@@ -43,6 +43,9 @@ def start(idle: float) -> tuple[dict[str, Any], bool]:
         raise InputError("the command server needs Linux (Unix sockets that pass file "
                          "descriptors); commands run as usual without it")
     running = status()
+    if running is not None and running.get("changed"):
+        stop()  # it would decline every command: a new one takes its place
+        running = None
     if running is not None:
         return running, True
     folder = wire.directory()

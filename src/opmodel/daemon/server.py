@@ -230,7 +230,8 @@ class Server:
                     "%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
                 "uptime_seconds": round(time.time() - self.started, 1),
                 "served": self.served, "idle_timeout_seconds": self.idle or None,
-                "files_watched": len(self.snapshot.files), "commands_running": len(self.children),
+                "files_watched": len(self.snapshot.files), "changed": self.snapshot.changed(),
+                "commands_running": len(self.children),
                 "commands_cpu_seconds": round(self.children_cpu, 6)}
 
     # -- the child ------------------------------------------------------------------------

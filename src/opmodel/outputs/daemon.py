@@ -28,3 +28,6 @@ class DaemonStatus(Output):
         None, description="It ends after this long without a command; null: never.")
     files_watched: int | None = Field(
         None, description="Imported files whose change ends it (a new version, an edit).")
+    changed: str | None = Field(
+        None, description="An imported file that changed since it started: it declines the "
+                          "next command and ends.")

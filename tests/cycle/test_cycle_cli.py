@@ -350,3 +350,21 @@ def test_a_decimal_comma_is_named(acme: Path, cell: str, hint: str | None) -> No
         assert line.endswith("is not a number"), line
     else:
         assert f"({hint})" in r.output
+
+
+def test_decisions_csv_writes_what_a_decision_moves_as_ids_not_json() -> None:
+    """`moves` was one cell of JSON text ({"cells": [...], ...}) in a CSV for spreadsheets."""
+    import csv
+    import io
+
+    acme = str(Path(__file__).resolve().parents[2] / "examples" / "acme")
+    as_json = json.loads(run("decisions", acme, "--cycle", "2027Q1", "-t", "3", "-f",
+                             "json").stdout)
+    r = run("decisions", acme, "--cycle", "2027Q1", "-t", "3", "-f", "csv")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert "moves" not in rows[0] and len(rows) == len(as_json["decisions"])
+    for row, doc in zip(rows, as_json["decisions"], strict=True):
+        assert row["moves_cells"] == ";".join(doc["moves"]["cells"])
+        assert row["moves_objectives"] == ";".join(doc["moves"]["objectives"])
+    assert any(";" in row["moves_cells"] for row in rows)

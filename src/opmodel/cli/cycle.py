@@ -134,8 +134,15 @@ def decisions(
     e = api.read(path, at).enterprise
     with console.status("pricing the decisions…"):
         p = price_decisions(e, cycle, SolveOptions(time_limit=time_limit))
-    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: [r.to_dict() for r in p.rows],
+    emit("decisions", fmt, out, data=p.to_dict, rows=lambda: [_flat(r.to_dict()) for r in p.rows],
          table=lambda: decisions_view(p, f"{e.currency} {e.unit}"))
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A decision's CSV row: what it moves as two columns of ``;``-joined ids (as the other
+    CSVs write lists), not one cell of JSON text."""
+    moves = row.pop("moves", None) or {}
+    return {**row, **{f"moves_{k}": ";".join(v) for k, v in moves.items()}}
 
 
 def decisions_view(p: Any, unit: str) -> list[Any]:

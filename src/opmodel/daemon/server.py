@@ -199,7 +199,10 @@ class Server:
                 return "end"
             pid = os.fork()
             if pid == 0:
-                self._child(conn, fds, req)  # never returns
+                try:
+                    self._child(conn, fds, req)  # ends the process
+                finally:
+                    os._exit(1)  # a child never goes back to serving, whatever happened
             self.served += 1
             self.children.add(pid)
         finally:
@@ -254,6 +257,8 @@ class Server:
                 traceback.print_exc()
         finally:
             with contextlib.suppress(BaseException):
+                # the client closes on this answer, and the watcher would interrupt us
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
                 wire.send(conn, {"exit": code})
             os._exit(code & 0xFF)
 

@@ -62,6 +62,7 @@ CASES = [
     ("PUT", "/budgets/2027Q1/enterprise", {"amount": 5, "colour": 1}, ANY, 422, "body.colour"),
     ("PUT", "/budgets/2027Q9/enterprise", {"amount": 5}, {}, 422, "path.period"),
     ("PATCH", "/policy", {"carry_over": "sometimes"}, ANY, 422, "body.carry_over"),
+    ("PATCH", "/enterprise", {"fiscal_year_start": 5}, ANY, 422, "body.fiscal_year_start"),
     # decisions, actuals
     ("POST", "/decisions", {"action": "approve", "cycle": "2027Q1"}, {}, 422,
      "body.initiative"),

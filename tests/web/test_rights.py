@@ -71,6 +71,8 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
     out[("PUT", "/budgets/{period}/{pool}")] = [("/budgets/2027Q1/enterprise", {"amount": 2100},
                                                  "set_budget", ())]
     out[("PATCH", "/policy")] = [("/policy", {"carry_over": "fiscal-year"}, "set_policy", ())]
+    out[("PATCH", "/enterprise")] = [("/enterprise", {"description": "Acme, renamed"},
+                                      "set_entity", ())]
     out[("POST", "/decisions")] = [("/decisions", {"initiative": "eu-data-act",
                                                    "action": "approve", "cycle": "2027Q1"},
                                     "decide", ())]

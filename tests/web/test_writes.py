@@ -266,3 +266,55 @@ def test_the_librarys_hints_are_said_as_a_request_says_them(clients: Any,
     err = assert_error_shape(c.post("/decisions", json=first), 422)
     # approved already: was "use force-start --start Q to move it"
     assert "--" not in json.dumps(err) and 'decide "force-start"' in err["error"], err
+
+
+def test_the_horizon_is_extended_over_rest(clients: Any, store_url: str) -> None:
+    """The enterprise settings (horizon, scoring) could not be changed over REST at all: a
+    team on a store had no way to move its planning horizon forward."""
+    c = clients["archie"]
+    got = c.get("/enterprise").json()
+    assert got["horizon"] == {"start": "2027Q1", "quarters": 8}
+    v = got["settings_version"]
+    r = c.patch("/enterprise", json={"horizon": {"quarters": 10}, "why": "two more quarters"},
+                headers={"If-Match": f'"{v}"'})
+    assert r.status_code == 200, r.text[:500]
+    doc = r.json()
+    assert doc["data"]["horizon"] == {"start": "2027Q1", "quarters": 10}  # merged, not replaced
+    assert doc["version"] == v + 1 and r.headers["etag"] == f'"{v + 1}"'
+    # the new quarters have no budget lines yet: the answer says so, for each pool
+    pools = {w["message"].split("'")[1] for w in doc["warnings"]}
+    assert pools == {"enterprise", "transformation"}
+    assert all(w["code"] == "W-BUDGET" and "2029Q1, 2029Q2" in w["message"]
+               for w in doc["warnings"])
+    after = c.get("/enterprise").json()
+    assert after["horizon"]["quarters"] == 10 and after["settings_version"] == v + 1
+    assert {w["code"] for w in after["warnings"]} >= {"W-BUDGET"}
+    # on record, with the why
+    last = open_store(store_url).history(limit=1)[-1]
+    assert (last.who, last.why, last.kind) == ("archie", "two more quarters", "enterprise")
+    # the portfolio office adds the budget lines, and the warnings go
+    for pool, amount in (("enterprise", 2000), ("transformation", 1200)):
+        for q in ("2029Q1", "2029Q2"):
+            r = clients["pat"].put(f"/budgets/{q}/{pool}", json={"amount": amount})
+            assert r.status_code in (200, 201), r.text[:300]
+    assert not [w for w in c.get("/enterprise").json()["warnings"]
+                if w["code"] == "W-BUDGET"]
+
+
+@pytest.mark.parametrize("body,headers,status,field", [
+    ({"horizon": {"quarters": 20}}, ANY, 422, "body.horizon.quarters"),   # 4 to 12
+    ({"horizon": {"start": "2027-Q3"}}, ANY, 422, "body.horizon.start"),
+    ({"horizons": {"quarters": 10}}, ANY, 422, "body.horizons"),          # unknown field
+    ({"name": 5}, ANY, 422, "body.name"),                                 # a number for text
+    ({"description": "x"}, {"If-Match": '"99"'}, 409, None),              # stale
+    ({"description": "x"}, {}, 428, "header.If-Match"),                   # say which version
+])
+def test_a_bad_settings_change_is_refused_and_changes_nothing(
+        clients: Any, store_url: str, body: dict[str, Any], headers: dict[str, str],
+        status: int, field: str | None) -> None:
+    before = _state(store_url)
+    err = assert_error_shape(clients["ada"].patch("/enterprise", json=body, headers=headers),
+                             status)
+    if field is not None:
+        assert field in {e.get("field") for e in err["errors"]}, err
+    assert _state(store_url) == before

@@ -297,6 +297,11 @@ def register(app: FastAPI) -> None:
             "name", "description", "currency", "unit", "horizon", "fiscal_year_start",
             "scoring"})
         data["version"] = snap.version
+        # the settings' own version: what PATCH /enterprise takes (If-Match or "version");
+        # the answer's ETag stays the whole body's (it holds the model's version and warnings)
+        fn = getattr(request.app.state.ctx.source, "versions", None)
+        data["settings_version"] = (fn("enterprise", at=int(snap.version)).get("enterprise")
+                                    if fn is not None else None)
         data["warnings"] = [{"code": i.code, "message": i.message,
                              "location": i.location} for i in snap.warnings]
         return answer(request, dumps(data))

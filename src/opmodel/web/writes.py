@@ -294,6 +294,36 @@ def _owner(request: Request, initiative: str) -> str | None:
     return None if cur is None else str(cur.data.get("owner", ""))
 
 
+#: the enterprise settings PATCH /enterprise changes (GET /enterprise shows them)
+SETTINGS_FIELDS = ("name", "description", "currency", "unit", "horizon", "fiscal_year_start",
+                   "scoring")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """``target`` with the JSON merge patch ``patch`` applied (RFC 7396): objects merged
+    key by key, null removes a key (the field's default then), anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+def budget_warnings(request: Request, w: Any) -> list[dict[str, Any]]:
+    """The W-BUDGET warnings of the model a settings change made (a horizon extended
+    without its budget lines), as ``opmodel validate`` gives them, at their budget line
+    (``budgets[2028Q4/enterprise].period``)."""
+    models = request.app.state.ctx.models
+    snap = models.current()
+    if snap.version != str(w.revision):  # another write landed since: the model as written
+        snap = models.at(f"r{w.revision}")
+    return [issue_entry(i) for i in snap.warnings if i.code == "W-BUDGET"]
+
+
 def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
     st = request.app.state.ctx.source.store
     return st.current(kind.entity, "/".join(key)) is not None
@@ -403,6 +433,34 @@ def _portfolio(app: FastAPI) -> None:
         w = run("policy", lambda: actions.set_policy(st, who.user, b, version=version,
                                                      why=why, request_id=rid))
         return written(request, w)
+
+    @app.patch("/enterprise", tags=["model"],
+               summary="Change the enterprise settings (horizon, scoring, names)",
+               description="A JSON merge patch (RFC 7396) of the settings GET /enterprise "
+                           "shows: an object is merged field by field, null resets a field "
+                           "to its default. Based on `settings_version` of GET /enterprise "
+                           "(If-Match, or `version` in the body). Extending the horizon "
+                           "needs the new quarters' budget lines (PUT /budgets/...): the "
+                           "answer's warnings say which are missing (W-BUDGET).")
+    def set_settings(request: Request, body: Any = JsonBody, who: Principal = Auth
+                     ) -> Response:
+        st, b, rid, why = begin(request, who, body, "set_entity")
+        version = _version(request, b, True)
+        unknown = sorted(set(b) - set(SETTINGS_FIELDS))
+        if unknown:
+            errs = [{"code": "E-UNKNOWN", "field": f"body.{k}",
+                     "message": f"unknown field '{k}'",
+                     "hint": f"the settings are: {', '.join(SETTINGS_FIELDS)}"}
+                    for k in unknown]
+            raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
+                           code="E-UNKNOWN", errors=errs)
+        strict_types("enterprise", b)
+        now = st.current("enterprise", "enterprise")
+        merged = merge_patch(dict(now.data) if now is not None else {}, b)
+        w = run("enterprise", lambda: actions.set_entity(
+            st, who.user, "enterprise", "enterprise", merged, version=version, why=why,
+            request_id=rid))
+        return written(request, w, warnings=budget_warnings(request, w))
 
     @app.post("/decisions", status_code=201, tags=["decisions"],
               summary="Record a portfolio-office decision on an initiative")

@@ -268,6 +268,11 @@ def test_another_installation_runs_on_its_own(started: Daemon) -> None:
     p = started.run("--version", env={"PYTHONWARNINGS": "ignore"})
     assert p.returncode == 0 and p.stdout.startswith("opmodel ")
     assert started.served() == before
+    # its status says so, and that another installation's server listens beside it
+    shown = " ".join(started.run("daemon", "status",
+                                 env={"PYTHONWARNINGS": "ignore"}).stdout.split())
+    assert "no command server is running for this installation" in shown
+    assert "1 server(s) of other installations listen beside it" in shown
     # a request that names another installation is declined, and nothing runs
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(started.status()["socket"])

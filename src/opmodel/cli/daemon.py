@@ -70,8 +70,15 @@ def daemon_status(fmt: str | None = format_option(csv=False),
 
     def view() -> list[Any]:
         if not info:
-            return [Text("no command server is running for this installation "
-                         "(`opmodel daemon start` starts one)")]
+            lines = [Text("no command server is running for this installation "
+                          "(`opmodel daemon start` starts one)")]
+            others = _other_sockets(data["socket"])
+            if others:  # started from another shell, whose start-up variables differ
+                lines.append(Text(
+                    f"{others} server(s) of other installations listen beside it: another "
+                    "interpreter or import path, or other PYTHON*, LC_*, LANG, OPENBLAS_*, "
+                    "… variables than this shell's (docs/daemon.md)"))
+            return lines
         idle = data["idle_timeout_seconds"]
         return [Text(f"command server: pid {data['pid']}, up {data['uptime_seconds']:g} s, "
                      f"{data['served']} command(s) run, "
@@ -84,3 +91,14 @@ def daemon_status(fmt: str | None = format_option(csv=False),
                      if data["changed"] else [])
 
     emit("daemon-status", fmt, out, data=lambda: data, table=view)
+
+
+def _other_sockets(mine: str) -> int:
+    """How many other sockets the socket folder holds (servers of other installations)."""
+    import glob
+    import os
+
+    folder = os.path.dirname(mine)
+    if wire.unsafe(folder):
+        return 0
+    return sum(1 for p in glob.glob(os.path.join(folder, "*.sock")) if p != mine)

@@ -39,6 +39,7 @@ EXPECTED = {
     "set_budget": {"admin", "portfolio"},
     "set_policy": {"admin", "portfolio"},
     "set_entity": {"admin", "architect"},
+    "set_settings": {"admin", "architect"},
     "archive_assessments": {"admin", "architect", "portfolio"},
     "add_user": {"admin"},
     "add_token": {"admin"},
@@ -85,6 +86,8 @@ def _calls(url: str, survey: Path) -> dict[str, Callable[[User], Any]]:
         "set_entity": lambda u: actions.set_entity(
             url, u, "capabilities", "market-insight",
             {**R.dump(api.load(url).capability("market-insight")), "name": f"MI {tag()}"}),
+        "set_settings": lambda u: actions.set_settings(
+            url, u, {"description": f"Acme {tag()}"}),
         "add_user": lambda u: actions.add_user(url, u, f"new-user-{tag()}", "viewer"),
         "add_token": lambda u: actions.add_token(url, u, "someone", f"t{tag()}"),
         "archive_assessments": lambda u: actions.apply(

@@ -72,7 +72,7 @@ def samples() -> dict[tuple[str, str], list[tuple[str, Any, str | None, tuple[st
                                                  "set_budget", ())]
     out[("PATCH", "/policy")] = [("/policy", {"carry_over": "fiscal-year"}, "set_policy", ())]
     out[("PATCH", "/enterprise")] = [("/enterprise", {"description": "Acme, renamed"},
-                                      "set_entity", ())]
+                                      "set_settings", ())]
     out[("POST", "/decisions")] = [("/decisions", {"initiative": "eu-data-act",
                                                    "action": "approve", "cycle": "2027Q1"},
                                     "decide", ())]

@@ -16,8 +16,9 @@ Each action is one transaction (one revision of the store) that
 Every action takes the store (a :class:`~opmodel.store.Store` or its URL) and the acting
 :class:`~opmodel.store.users.User` first, then the entity, then keyword-only ``version``,
 ``why`` and ``request_id``; it returns a :class:`Written` (the new version, the revision
-and the stored data). ``fields`` mappings are partial updates: a key with value ``None``
-resets that field to its default; fields not named are kept.
+and the stored data). ``fields`` mappings are partial updates (a JSON merge patch): a key
+with value ``None`` resets that field to its default, an object is merged field by field,
+fields not named are kept.
 
 Rights (admin may do everything; viewer nothing):
 
@@ -33,6 +34,7 @@ record_actuals      admin, portfolio
 set_budget          admin, portfolio
 set_policy          admin, portfolio
 set_entity          admin, architect (the architecture: any other kind)
+set_settings        admin, architect (the enterprise settings: horizon, scoring, …)
 add_user, …         admin
 ==================  =====================================================
 """
@@ -59,6 +61,7 @@ from .model import (
     set_budget,
     set_entity,
     set_policy,
+    set_settings,
     update_initiative,
 )
 from .users import add_token, add_user, disable_user, first_admin, set_user
@@ -86,6 +89,7 @@ __all__ = [
     "set_budget",
     "set_entity",
     "set_policy",
+    "set_settings",
     "set_user",
     "update_initiative",
 ]

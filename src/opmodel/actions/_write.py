@@ -38,6 +38,7 @@ RIGHTS: dict[str, frozenset[Role]] = {
     "set_budget": frozenset({"admin", "portfolio"}),
     "set_policy": frozenset({"admin", "portfolio"}),
     "set_entity": frozenset({"admin", "architect"}),
+    "set_settings": frozenset({"admin", "architect"}),
     "archive_assessments": frozenset({"admin", "architect", "portfolio"}),
     "add_user": frozenset({"admin"}),
     "add_token": frozenset({"admin"}),
@@ -278,10 +279,15 @@ def _conflict(tx: Transaction, kind: str, key: str, version: int | None,
 
 
 def _merge(before: dict[str, Any] | None, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``before`` with the partial update ``fields``: a JSON merge patch (RFC 7396). A field
+    set to None goes back to its default, an object is merged field by field (``{"horizon":
+    {"quarters": 10}}`` keeps the horizon's start), anything else replaces the value."""
     data = dict(before or {})
     for k, v in fields.items():
         if v is None:
             data.pop(k, None)
+        elif isinstance(v, Mapping) and isinstance(data.get(k), dict):
+            data[k] = _merge(data[k], v)
         else:
             data[k] = v
     return data

@@ -107,6 +107,17 @@ def set_policy(store: Store | str, actor: User, fields: Mapping[str, Any], *,
                   why=why, request_id=request_id)
 
 
+def set_settings(store: Store | str, actor: User, fields: Mapping[str, Any], *,
+                 version: int | None = None, why: str | None = None,
+                 request_id: str | None = None) -> Written:
+    """Change the enterprise settings (name, description, currency, unit, horizon,
+    fiscal_year_start, scoring): a partial update, ``{"horizon": {"quarters": 10}}``
+    extending the horizon and keeping its start."""
+    check_right(actor, "set_settings")
+    return _write(store, actor, "set_settings", R.SETTINGS, R.SETTINGS, fields,
+                  version=version, why=why, request_id=request_id)
+
+
 def _next_id(store: Store, kind: str, stem: str) -> str:
     taken = store.versions(kind)
     n, key = 1, stem

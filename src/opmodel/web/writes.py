@@ -269,11 +269,7 @@ def actuals_warnings(request: Request, w: Any, initiative: str,
     field of the body (``body.spent``) or, for the quarter as a whole, ``path.quarter``."""
     from ..cycle.record import actuals_warnings as warnings_of
 
-    models = request.app.state.ctx.models
-    snap = models.current()
-    if snap.version != str(w.revision):  # another write landed since: the model as written
-        snap = models.at(f"r{w.revision}")
-    e = snap.enterprise
+    e = _written_model(request, w).enterprise
     row = next((a for a in e.actuals if a.initiative == initiative and a.quarter == quarter),
                None)
     if row is None:
@@ -299,29 +295,12 @@ SETTINGS_FIELDS = ("name", "description", "currency", "unit", "horizon", "fiscal
                    "scoring")
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """``target`` with the JSON merge patch ``patch`` applied (RFC 7396): objects merged
-    key by key, null removes a key (the field's default then), anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    out = dict(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = merge_patch(out.get(k), v)
-    return out
-
-
-def budget_warnings(request: Request, w: Any) -> list[dict[str, Any]]:
-    """The W-BUDGET warnings of the model a settings change made (a horizon extended
-    without its budget lines), as ``opmodel validate`` gives them, at their budget line
-    (``budgets[2028Q4/enterprise].period``)."""
+def _written_model(request: Request, w: Any) -> Any:
+    """The model snapshot a write made (the current one, unless another write has landed
+    since)."""
     models = request.app.state.ctx.models
     snap = models.current()
-    if snap.version != str(w.revision):  # another write landed since: the model as written
-        snap = models.at(f"r{w.revision}")
-    return [issue_entry(i) for i in snap.warnings if i.code == "W-BUDGET"]
+    return snap if snap.version == str(w.revision) else models.at(f"r{w.revision}")
 
 
 def _exists(request: Request, kind: Kind, key: tuple[str, ...]) -> bool:
@@ -444,7 +423,7 @@ def _portfolio(app: FastAPI) -> None:
                            "answer's warnings say which are missing (W-BUDGET).")
     def set_settings(request: Request, body: Any = JsonBody, who: Principal = Auth
                      ) -> Response:
-        st, b, rid, why = begin(request, who, body, "set_entity")
+        st, b, rid, why = begin(request, who, body, "set_settings")
         version = _version(request, b, True)
         unknown = sorted(set(b) - set(SETTINGS_FIELDS))
         if unknown:
@@ -455,12 +434,12 @@ def _portfolio(app: FastAPI) -> None:
             raise ApiError(422, f"{errs[0]['field']}: {errs[0]['message']}",
                            code="E-UNKNOWN", errors=errs)
         strict_types("enterprise", b)
-        now = st.current("enterprise", "enterprise")
-        merged = merge_patch(dict(now.data) if now is not None else {}, b)
-        w = run("enterprise", lambda: actions.set_entity(
-            st, who.user, "enterprise", "enterprise", merged, version=version, why=why,
-            request_id=rid))
-        return written(request, w, warnings=budget_warnings(request, w))
+        w = run("enterprise", lambda: actions.set_settings(st, who.user, b, version=version,
+                                                           why=why, request_id=rid))
+        # a horizon extended without its budget lines: as `opmodel validate` says it
+        return written(request, w, warnings=[
+            issue_entry(i) for i in _written_model(request, w).warnings
+            if i.code == "W-BUDGET"])
 
     @app.post("/decisions", status_code=201, tags=["decisions"],
               summary="Record a portfolio-office decision on an initiative")

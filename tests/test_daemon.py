@@ -335,6 +335,14 @@ def test_an_unsafe_socket_folder_is_refused(daemon: Daemon) -> None:
     assert daemon.served() == 0
 
 
+def test_a_socket_path_too_long_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    folder = tmp_path / ("x" * 120)
+    d = Daemon(folder, tmp_path)
+    p = d.run("daemon", "start")
+    assert p.returncode == 1 and "longer than 107 bytes" in p.stderr, p.stderr
+    assert wire.ENV_DIR in p.stderr and not folder.exists()
+
+
 def test_unsafe_says_why(tmp_path: Path) -> None:
     assert wire.unsafe(str(tmp_path / "none")) is not None
     (tmp_path / "f").write_text("")

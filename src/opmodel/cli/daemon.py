@@ -59,14 +59,14 @@ def daemon_status(fmt: str | None = format_option(csv=False),
                   out: Path | None = output_option()) -> None:
     """Whether a command server runs for this installation: its pid, socket, uptime and
     the commands it has run."""
-    info = control.status() if wire.supported() else None
+    from ..outputs.daemon import DaemonStatus
+
+    info = control.status()
     data: dict[str, Any] = {"running": info is not None,
                             "socket": info["socket"] if info else wire.socket_path()}
-    if info:
-        data |= {k: info.get(k) for k in ("pid", "opmodel_version", "python", "started",
-                                          "uptime_seconds", "served", "commands_running",
-                                          "commands_cpu_seconds", "idle_timeout_seconds",
-                                          "files_watched", "changed")}
+    if info:  # the server's own words, the fields the published shape holds
+        data |= {k: info.get(k) for k in DaemonStatus.model_fields
+                 if k not in ("schema_", "version", "running", "socket")}
 
     def view() -> list[Any]:
         if not info:

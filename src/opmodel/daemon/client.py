@@ -36,14 +36,10 @@ def forward(argv: list[str]) -> int | None:
         return None
     if next((a for a in argv if not a.startswith("-")), None) in OWN:
         return None
-    k = wire.key()
-    path = wire.socket_path(k)
-    try:
-        os.lstat(path)
-    except OSError:
-        return None  # the usual case: no server
-    if len(path.encode()) > wire.SOCKET_MAX or wire.unsafe(os.path.dirname(path)):
+    found = _server()
+    if found is None:
         return None
+    k, path = found
     import socket
 
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -102,12 +98,10 @@ def request(op: str, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any] | None:
     none runs."""
     import socket
 
-    if not wire.supported():
+    found = _server() if wire.supported() else None
+    if found is None:
         return None
-    k = wire.key()
-    path = wire.socket_path(k)
-    if not os.path.exists(path) or wire.unsafe(os.path.dirname(path)):
-        return None
+    k, path = found
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
@@ -118,6 +112,20 @@ def request(op: str, timeout: float = CONNECT_TIMEOUT) -> dict[str, Any] | None:
         return None
     finally:
         sock.close()
+
+
+def _server() -> tuple[str, str] | None:
+    """This installation's key and the socket its server listens on, when there is one in a
+    safe folder (a stat: the usual answer is None, no server)."""
+    k = wire.key()
+    path = wire.socket_path(k)
+    try:
+        os.lstat(path)
+    except OSError:
+        return None
+    if len(path.encode()) > wire.SOCKET_MAX or wire.unsafe(os.path.dirname(path)):
+        return None
+    return k, path
 
 
 def _relay_signals(sock: Any) -> None:

@@ -30,8 +30,9 @@ def stop() -> int | None:
     if reply is None or "stopping" not in reply:
         return None
     pid = int(reply["stopping"])
+    path = wire.socket_path()
     deadline = time.monotonic() + 10.0
-    while time.monotonic() < deadline and os.path.exists(wire.socket_path()):
+    while time.monotonic() < deadline and os.path.exists(path):
         time.sleep(0.02)  # until it has removed its socket: a `start` right after works
     return pid
 
@@ -49,6 +50,10 @@ def start(idle: float) -> tuple[dict[str, Any], bool]:
     if running is not None:
         return running, True
     folder = wire.directory()
+    path = wire.socket_path()
+    if len(path.encode()) > wire.SOCKET_MAX:  # refused before its folder is made
+        raise InputError(f"the socket path {path} is longer than {wire.SOCKET_MAX} bytes",
+                         hint=f"set {wire.ENV_DIR} to a shorter folder")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
     except OSError as exc:
@@ -58,10 +63,6 @@ def start(idle: float) -> tuple[dict[str, Any], bool]:
     if why is not None:
         raise InputError(f"the socket folder is not safe: {why}",
                          hint=f"set {wire.ENV_DIR} to a folder of your own, mode 0700")
-    path = wire.socket_path()
-    if len(path.encode()) > wire.SOCKET_MAX:
-        raise InputError(f"the socket path {path} is longer than {wire.SOCKET_MAX} bytes",
-                         hint=f"set {wire.ENV_DIR} to a shorter folder")
     log_path = path[: -len(".sock")] + ".log"
     env = os.environ.copy()
     if env.get("PYTHONPATH"):  # the server starts in "/": relative entries are from here
